@@ -1,0 +1,3 @@
+from necwatch.cli import main
+
+main()

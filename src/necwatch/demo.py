@@ -1,0 +1,51 @@
+"""`necwatch demo`: the main job on an embedded snapshot of the reference web, no internet needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from necwatch.config import Config, config_from_dict
+from necwatch.replay import ReplayWeb
+
+# The sources of the shipped config.yaml, keyed by the real host they read.
+DEMO_SOURCES: dict[str, dict[str, object]] = {
+    "lukeakehurst.blogspot.com": {"name": "luke-akehurst", "type": "blogger", "author": "Luke Akehurst"},
+    "aliceperry.wordpress.com": {
+        "name": "alice-perry",
+        "type": "wordpress",
+        "author": "Alice Perry",
+        "tag": "general-election",
+    },
+    "labourlist.org": {"name": "labourlist", "type": "labourlist", "tag": "nec"},
+    "www.progressonline.org.uk": {
+        "name": "progress",
+        "type": "wordpress",
+        "author": "Luke Akehurst",
+        "author_slug": "luke-akehurst",
+    },
+}
+
+
+def demo_config(
+    web: ReplayWeb,
+    *,
+    database: str | Path = "data/demo.db",
+    feeds_dir: str | Path = "data/feeds",
+    hosts: list[str] | None = None,
+    **overrides: object,
+) -> Config:
+    """A config whose sources read `web` (local servers), with politeness delays off."""
+    sources = []
+    for host, spec in DEMO_SOURCES.items():
+        if hosts is not None and host not in hosts:
+            continue
+        sources.append({**spec, "url": web.base(host)})
+    data: dict[str, object] = {
+        "database": str(database),
+        "feeds_dir": str(feeds_dir),
+        "allow_private_addresses": True,
+        "fetch": {"per_host_delay": 0, "backoff": 0.01, "connect_timeout": 2, "read_timeout": 5},
+        "sources": sources,
+    }
+    data.update(overrides)
+    return config_from_dict(data, file="<demo>")

@@ -1,0 +1,1 @@
+"""Pure extraction helpers: selectolax selection that fails loudly, text, dates, sanitizing, feeds."""

@@ -1,0 +1,159 @@
+"""Frozen values passed between the pipeline's stages. No I/O here.
+
+fetch → sources.<type> (Post, Comment, PostObservation, SourceObservation) → normalize → track → store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from necwatch.errors import FetchError, ParseError
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One reader comment as the platform serves it."""
+
+    platform_id: str
+    author: str
+    body_text: str
+    published_at: datetime | None = None  # timezone-aware
+    body_html: str = ""  # raw, untrusted
+    parent_id: str | None = None
+    author_url: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post as extracted from one page, feed entry or API object.
+
+    `body_html` is the article only (no sidebars, share buttons, author boxes), raw and untrusted;
+    `body_text` is its text with paragraphs separated by blank lines (see extract.text).
+    """
+
+    url: str
+    title: str
+    body_html: str
+    body_text: str
+    platform_id: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None  # timezone-aware, as the source gives it
+    updated_at: datetime | None = None
+    labels: tuple[str, ...] = ()
+    title_raw: str | None = None  # when the served title differs (e.g. U+00A0)
+    via: str = ""  # which path produced it: feed, json, rss, rest, html
+
+
+class Outcome(StrEnum):
+    """What happened when a post's own URL (or its feed entry) was read this poll."""
+
+    FETCHED = "fetched"  # content read and parsed
+    NOT_MODIFIED = "not_modified"  # 304: content as stored
+    GONE = "gone"  # 404 or 410 on the post's own URL (http_status says which)
+    FAILED = "failed"  # anything else: never evidence of a change
+
+
+@dataclass(frozen=True)
+class PostObservation:
+    """A source's finding about one post in one poll."""
+
+    url: str
+    outcome: Outcome
+    post: Post | None = None
+    # None: comments not read or their fetch failed (nothing is inferred); () : read, there are none.
+    comments: tuple[Comment, ...] | None = None
+    http_status: int | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One classified failure: becomes exactly one fetch_errors row."""
+
+    url: str
+    kind: str
+    message: str
+    http_status: int | None = None
+    final_url: str | None = None
+    attempts: int = 1
+    retry_after: float | None = None
+    bytes_read: int = 0
+
+    @classmethod
+    def from_error(cls, error: FetchError | ParseError) -> Failure:
+        if isinstance(error, FetchError):
+            return cls(
+                url=error.url,
+                kind=error.kind,
+                message=error.message,
+                http_status=error.status,
+                final_url=error.final_url,
+                attempts=error.attempts,
+                retry_after=error.retry_after,
+                bytes_read=error.bytes_read,
+            )
+        return cls(url=error.url, kind=error.kind, message=str(error))
+
+
+@dataclass(frozen=True)
+class SourceObservation:
+    """Everything one poll of one source found.
+
+    `listing_complete` is True only when every listing page (feed, API page, tag page) was fetched
+    and parsed: only then may the absence of a post from the listing count as evidence.
+    """
+
+    source: str
+    posts: tuple[PostObservation, ...]
+    listing_complete: bool
+    failures: tuple[Failure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful fetch: a 2xx, or a 304 answered from the stored body."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    content: bytes
+    text: str
+    encoding: str
+    not_modified: bool = False
+    elapsed_ms: int = 0
+    attempts: int = 1
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.text)
+
+
+@dataclass
+class FetchRecord:
+    """One URL's fetch in one run, for the `fetches` table and the raw archive."""
+
+    source: str
+    url: str
+    final_url: str
+    status: int | None
+    fetched_at: str
+    elapsed_ms: int
+    bytes: int
+    attempts: int
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    body: bytes | None = None  # new body (200) to archive; None on 304 or error
+    error_kind: str | None = None
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,166 @@
+"""The one small interface every platform adapter implements, and the polling template they share.
+
+An adapter answers three questions about its platform:
+  discover()        which posts does the listing (feed, API, tag page) show?  → Listing
+  fetch_post(url)   what does one post's own URL hold now?                     → PostObservation
+  fetch_comments()  what comments does a listed post have?                      → tuple[Comment] | None
+
+`Source.poll()` puts them together: complete every listed post, then re-check posts we know of that
+should have been listed but were not (so a deletion is seen as a 404/410 on the post's own URL, and a
+post that merely left a tag is seen as still there). Failures are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from necwatch.config import SourceConfig
+from necwatch.errors import FetchError, ParseError
+from necwatch.fetch import Fetcher
+from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
+
+
+@dataclass(frozen=True)
+class ListedPost:
+    """One post as a listing shows it. `post` is set when the listing carries the full content."""
+
+    url: str
+    post: Post | None = None
+    comments_url: str | None = None
+    comment_count: int | None = None  # as the listing says, when it says
+    platform_id: str | None = None
+
+
+@dataclass
+class Listing:
+    """What discovery found. `complete`: every listing page was fetched and parsed.
+    `exhausted`: the listing was read to its end (not cut by max_pages)."""
+
+    posts: list[ListedPost] = field(default_factory=list)
+    complete: bool = True
+    exhausted: bool = True
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What an adapter gets besides its config: the fetcher, and what the database already knows."""
+
+    config: SourceConfig
+    fetcher: Fetcher
+    # Whether a post is worth fetching comments for (candidate NEC reports and pointers).
+    wants_comments: Callable[[Post], bool] = lambda post: True
+    # Post URLs stored for this source → published_at, to re-check posts missing from the listing.
+    known: Mapping[str, datetime | None] = field(default_factory=dict)
+
+
+class Source(ABC):
+    """Base class of platform adapters; subclasses register with @register("type")."""
+
+    type_name: ClassVar[str]
+
+    def __init__(self, ctx: SourceContext) -> None:
+        self.ctx = ctx
+        self.config = ctx.config
+        self.fetcher = ctx.fetcher
+        self.failures: list[Failure] = []
+
+    # -- what each platform implements ------------------------------------------------------
+    @abstractmethod
+    async def discover(self) -> Listing:
+        """Read the listing (all pages up to config.max_pages)."""
+
+    @abstractmethod
+    async def fetch_post(self, url: str) -> PostObservation:
+        """Fetch one post by its permalink: content and (when wanted) comments.
+        A 404/410 gives Outcome.GONE with http_status; any other failure Outcome.FAILED."""
+
+    async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
+        """Comments of a listed post whose content came with the listing. None when unknown."""
+        return None
+
+    # -- the shared template ----------------------------------------------------------------
+    async def poll(self) -> SourceObservation:
+        try:
+            listing = await self.discover()
+        except (FetchError, ParseError) as e:
+            listing = Listing(complete=False, exhausted=False, failures=[Failure.from_error(e)])
+        self.failures.extend(listing.failures)
+        listed_urls = {lp.url for lp in listing.posts}
+        observations = list(await asyncio.gather(*(self._complete(lp) for lp in listing.posts)))
+        seen = {o.url for o in observations} | listed_urls
+        oldest = min(
+            (lp.post.published_at for lp in listing.posts if lp.post and lp.post.published_at),
+            default=None,
+        )
+        recheck = [
+            url
+            for url, published in self.ctx.known.items()
+            if url not in seen and _should_have_been_listed(published, oldest, listing.exhausted)
+        ]
+        observations += await asyncio.gather(*(self._safe_fetch_post(u) for u in recheck))
+        return SourceObservation(
+            source=self.config.name,
+            posts=tuple(observations),
+            listing_complete=listing.complete,
+            failures=tuple(self.failures),
+        )
+
+    async def _complete(self, listed: ListedPost) -> PostObservation:
+        if listed.post is None:
+            return await self._safe_fetch_post(listed.url)
+        comments: tuple[Comment, ...] | None = ()
+        if self.ctx.wants_comments(listed.post) and listed.comment_count != 0:
+            try:
+                comments = await self.fetch_comments(listed, listed.post)
+            except (FetchError, ParseError) as e:
+                self.record(e)
+                comments = None
+        elif listed.comment_count is None and self.ctx.wants_comments(listed.post):
+            comments = None
+        return PostObservation(listed.url, Outcome.FETCHED, post=listed.post, comments=comments)
+
+    async def _safe_fetch_post(self, url: str) -> PostObservation:
+        try:
+            return await self.fetch_post(url)
+        except (FetchError, ParseError) as e:
+            return self.observe_error(url, e)
+
+    # -- helpers for adapters ---------------------------------------------------------------
+    def record(self, error: FetchError | ParseError) -> None:
+        """Keep a failure for the fetch_errors table (one row per failed URL)."""
+        self.failures.append(Failure.from_error(error))
+
+    def observe_error(self, url: str, error: FetchError | ParseError) -> PostObservation:
+        """A failed post fetch → GONE for 404/410, FAILED otherwise (and the failure recorded)."""
+        if isinstance(error, FetchError) and error.status in (404, 410):
+            return PostObservation(url, Outcome.GONE, http_status=error.status)
+        self.record(error)
+        return PostObservation(url, Outcome.FAILED)
+
+
+def _should_have_been_listed(published: datetime | None, oldest: datetime | None, exhausted: bool) -> bool:
+    if exhausted:
+        return True
+    if published is None or oldest is None:
+        return False
+    return published >= oldest
+
+
+REGISTRY: dict[str, type[Source]] = {}
+
+
+def register(type_name: str) -> Callable[[type[Source]], type[Source]]:
+    """Class decorator: make an adapter available as `type: <type_name>` in config.yaml."""
+
+    def deco(cls: type[Source]) -> type[Source]:
+        cls.type_name = type_name
+        REGISTRY[type_name] = cls
+        return cls
+
+    return deco

@@ -1,0 +1,1 @@
+"""blogger adapter (in progress)."""

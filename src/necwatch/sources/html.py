@@ -1,0 +1,1 @@
+"""html adapter (in progress)."""

@@ -1,0 +1,1 @@
+"""labourlist adapter (in progress)."""

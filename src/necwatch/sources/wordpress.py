@@ -1,0 +1,1 @@
+"""wordpress adapter (in progress)."""
