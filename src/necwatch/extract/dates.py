@@ -1,0 +1,162 @@
+"""Date parsing shared by every adapter: one place that turns what a page prints into aware datetimes.
+
+Feeds and APIs give ISO 8601 (Atom, WordPress REST) or RFC 2822 (RSS, HTTP headers) with an offset;
+that offset is kept as given, because it is part of what the source said. Pages print local times
+without an offset ("4:15 pm, January 24, 2024", "Wednesday, January 24, 2024"); those are read in the
+source's configured time zone (zoneinfo), so the offset follows that zone's DST rules on that date.
+
+Every function raises ValueError on text it cannot read; callers wrap it in ParseError with the URL.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "localize",
+    "parse_any",
+    "parse_iso",
+    "parse_local",
+    "parse_local_date",
+    "parse_rfc2822",
+    "to_minute",
+]
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
+# "January 24, 2024" / "24 January 2024" / "24th January, 2024"
+_MDY = r"(?P<month>[a-z]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"
+_DMY = r"(?P<day2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month2>[a-z]+)\.?,?\s+(?P<year2>\d{4})"
+_DATE = rf"{_WEEKDAY}(?:{_MDY}|{_DMY})"
+_LOCAL_TIME_FIRST = re.compile(rf"^\s*{_TIME}\s*(?:,|on|at)?\s*{_DATE}\s*$", re.IGNORECASE)
+_LOCAL_DATE_FIRST = re.compile(rf"^\s*{_DATE}\s*(?:,|at|@|-|–)?\s*{_TIME}\s*$", re.IGNORECASE)
+_LOCAL_DATE_ONLY = re.compile(rf"^\s*{_DATE}\s*$", re.IGNORECASE)
+
+
+def _require_aware(value: datetime, text: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"date has no offset: {text!r}")
+    return value
+
+
+def parse_iso(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
+    """ISO 8601 / RFC 3339 ('2024-01-24T13:37:00.000Z', '…+01:00') → aware datetime, offset as given.
+
+    A value without an offset (WordPress REST `date`) is read in `default_tz`; without one, ValueError.
+    """
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(s)
+    except ValueError as e:
+        raise ValueError(f"not an ISO 8601 date: {text!r}") from e
+    if value.tzinfo is None and default_tz is not None:
+        value = value.replace(tzinfo=default_tz)
+    return _require_aware(value, text)
+
+
+def parse_rfc2822(text: str) -> datetime:
+    """RFC 2822 / RFC 7231 ('Wed, 24 Jan 2024 13:37:00 +0000', '… GMT') → aware datetime."""
+    try:
+        value = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError) as e:
+        raise ValueError(f"not an RFC 2822 date: {text!r}") from e
+    if value.tzinfo is None:  # '-0000' means UTC with unknown local offset
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def parse_any(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
+    """ISO 8601 first, then RFC 2822: for fields whose format varies between feed flavours."""
+    try:
+        return parse_iso(text, default_tz=default_tz)
+    except ValueError:
+        return parse_rfc2822(text)
+
+
+def _month(name: str, text: str) -> int:
+    try:
+        return _MONTHS[name.lower().rstrip(".")]
+    except KeyError:
+        raise ValueError(f"unknown month {name!r} in {text!r}") from None
+
+
+def _date_from(m: re.Match[str], text: str) -> date:
+    if m.group("month"):
+        return date(int(m.group("year")), _month(m.group("month"), text), int(m.group("day")))
+    return date(int(m.group("year2")), _month(m.group("month2"), text), int(m.group("day2")))
+
+
+def _time_from(m: re.Match[str], text: str) -> time:
+    hour, minute = int(m.group("hour")), int(m.group("minute"))
+    second = int(m.group("second") or 0)
+    ampm = (m.group("ampm") or "").replace(".", "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"bad 12-hour time in {text!r}")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    return time(hour, minute, second)
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time in `tz` → aware datetime (ambiguous autumn hour: the first, fold=0)."""
+    return naive.replace(tzinfo=tz)
+
+
+def parse_local(text: str, tz: ZoneInfo | str) -> datetime:
+    """A printed local date and time → aware datetime in `tz`.
+
+    Accepts time-first ('4:15 pm, January 24, 2024' — Blogger's comment timestamp) and date-first
+    ('Wednesday, January 24, 2024 at 1:37 pm', '24 January 2024 13:37'). Precision is what is printed
+    (usually the minute).
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    m = _LOCAL_TIME_FIRST.match(text) or _LOCAL_DATE_FIRST.match(text)
+    if not m:
+        raise ValueError(f"not a local date and time: {text!r}")
+    try:
+        naive = datetime.combine(_date_from(m, text), _time_from(m, text))
+    except ValueError as e:
+        raise ValueError(f"impossible date in {text!r}: {e}") from e
+    return localize(naive, zone)
+
+
+def parse_local_date(text: str) -> date:
+    """A printed date without a time ('Wednesday, January 24, 2024', '24th January 2024') → date."""
+    m = _LOCAL_DATE_ONLY.match(text)
+    if not m:
+        raise ValueError(f"not a date: {text!r}")
+    try:
+        return _date_from(m, text)
+    except ValueError as e:
+        raise ValueError(f"impossible date in {text!r}: {e}") from e
+
+
+def to_minute(value: datetime) -> datetime:
+    """Drop seconds and microseconds: to compare a feed's time with a page's minute-precision time."""
+    return value.replace(second=0, microsecond=0)

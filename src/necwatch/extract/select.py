@@ -1,0 +1,63 @@
+"""selectolax selection that fails loudly (spatula-style).
+
+A selector that matches nothing means the template changed: that is a ParseError naming the URL and the
+selector, never silently empty data. Use `css_first_or_none` only where absence is a normal state
+(an optional byline, a page without comments).
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.errors import ParseError
+
+__all__ = ["attr", "css_first_or_none", "css_many", "css_one", "parse_html", "text_of"]
+
+Tree = LexborHTMLParser | LexborNode
+
+
+def parse_html(html: str | bytes, url: str) -> LexborHTMLParser:
+    """Parse a page; bytes are decoded as UTF-8 with replacement (the fetcher has already decoded text)."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    if not html.strip():
+        raise ParseError("empty document", url=url)
+    return LexborHTMLParser(html)
+
+
+def css_one(tree: Tree, selector: str, url: str) -> LexborNode:
+    """The first node matching `selector`; ParseError when there is none."""
+    node = tree.css_first(selector)
+    if node is None:
+        raise ParseError("required element not found", url=url, selector=selector)
+    return node
+
+
+def css_many(tree: Tree, selector: str, url: str, *, min_items: int = 1) -> list[LexborNode]:
+    """All nodes matching `selector`; ParseError when fewer than `min_items` match."""
+    nodes = list(tree.css(selector))
+    if len(nodes) < min_items:
+        raise ParseError(
+            f"expected at least {min_items} element(s), found {len(nodes)}", url=url, selector=selector
+        )
+    return nodes
+
+
+def css_first_or_none(tree: Tree, selector: str) -> LexborNode | None:
+    """The first match or None, for elements that are legitimately optional."""
+    return tree.css_first(selector)
+
+
+def attr(node: LexborNode, name: str, url: str, *, selector: str | None = None) -> str:
+    """A required, non-empty attribute value; ParseError naming the element when it is missing."""
+    value = node.attributes.get(name)
+    if not value:
+        raise ParseError(f"attribute {name!r} missing", url=url, selector=selector or node.tag)
+    return value
+
+
+def text_of(node: LexborNode) -> str:
+    """Node text with whitespace (U+00A0 included) collapsed: for titles, names, dates."""
+    from necwatch.extract.text import collapse_ws
+
+    return collapse_ws(node.text(deep=True, separator=""))
