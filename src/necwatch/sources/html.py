@@ -1,1 +1,347 @@
-"""html adapter (in progress)."""
+"""Generic `html` adapter: any blog, read through the CSS selectors in its config.
+
+Discovery reads the listing page (config.url), takes one permalink per `item` and follows `next_page`
+until there is none (or max_pages). Each post is then read from its own page: title, body (minus
+`remove`), date, author and, when `comment` is configured, the comments printed under it.
+
+Configured selectors are *required*: a 200 page on which one matches nothing is a ParseError
+(kind parse_empty), because a redesigned template must show up as a failure, never as a site that
+quietly has no posts. The parsing functions are pure (`url, html → values`); `HtmlSource` only fetches.
+The LabourList adapter reuses them with its own fixed selectors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from urllib.parse import urldefrag, urljoin
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.config import HtmlSelectors
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
+from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
+from necwatch.extract.text import collapse_ws, node_text
+from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
+from necwatch.sources.base import ListedPost, Listing, Source, register
+
+__all__ = [
+    "HtmlSource",
+    "ListingPage",
+    "parse_article",
+    "parse_comments",
+    "parse_date",
+    "parse_listing",
+    "platform_id_of",
+    "split_title",
+]
+
+_POSTID = re.compile(r"(?:^|\s)postid-(\d+)(?:\s|$)")
+_ARTICLE_ID = re.compile(r"^post-(\d+)$")
+_SHORTLINK = re.compile(r"[?&]p=(\d+)(?:&|$)")
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+_SPACES = re.compile(r"[ \t\r\n\f]+")  # ASCII whitespace only: keeps U+00A0 for title_raw
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One listing page: the posts it links to and the URL of the next (older) page, if any."""
+
+    posts: list[ListedPost]
+    next_url: str | None
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+
+def resolve(base: str, href: str) -> str:
+    """An href as found on a page → absolute URL without fragment (no host is ever assumed)."""
+    return urldefrag(urljoin(base, href.strip())).url
+
+
+def split_title(node: LexborNode) -> tuple[str, str | None]:
+    """(title, title_raw): the title with U+00A0 → space, and the served text when that differs."""
+    raw = _SPACES.sub(" ", node.text(deep=True, separator="")).strip()
+    title = collapse_ws(raw)
+    return title, (raw if raw != title else None)
+
+
+def parse_date(text: str, tz: ZoneInfo) -> datetime:
+    """A date as a page prints it (or as a datetime attribute holds it) → aware datetime.
+
+    ISO 8601 keeps the offset it carries; printed local times ('4:15 pm, January 24, 2024',
+    'Wednesday, January 24, 2024', '3rd November 2011') are read in the source's time zone. Anything
+    else goes to dateutil (day first, as British blogs print '03/11/2011'). ValueError when unreadable.
+    """
+    text = collapse_ws(text)
+    if not text:
+        raise ValueError("empty date")
+    for attempt in (
+        lambda: parse_iso(text, default_tz=tz),
+        lambda: parse_local(text, tz),
+        lambda: datetime.combine(parse_local_date(text), time(0), tzinfo=tz),
+    ):
+        try:
+            return attempt()
+        except ValueError:
+            pass
+    try:
+        value = dateutil_parser.parse(text, fuzzy=True, dayfirst=True)
+    except (ValueError, OverflowError) as e:
+        raise ValueError(f"unreadable date {text!r}") from e
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def platform_id_of(tree: LexborHTMLParser, article: LexborNode | None = None) -> str | None:
+    """The WordPress post id: body class `postid-N`, else `<article id="post-N">`, else the shortlink."""
+    body = tree.body
+    if body is not None:
+        m = _POSTID.search(body.attributes.get("class") or "")
+        if m:
+            return m.group(1)
+    for node in [article] if article is not None else tree.css("article[id]"):
+        m = _ARTICLE_ID.match((node.attributes.get("id") or "").strip())
+        if m:
+            return m.group(1)
+    link = tree.css_first('link[rel="shortlink"]')
+    if link is not None:
+        m = _SHORTLINK.search(link.attributes.get("href") or "")
+        if m:
+            return m.group(1)
+    return None
+
+
+def tag_labels(scope: LexborHTMLParser | LexborNode) -> tuple[str, ...]:
+    """Tags shown with the post: WordPress marks them `rel="tag"` (categories are `rel="category tag"`)."""
+    labels: list[str] = []
+    for a in scope.css('a[rel~="tag"]'):
+        if "category" in (a.attributes.get("rel") or "").split():
+            continue
+        name = text_of(a)
+        if name and name not in labels:
+            labels.append(name)
+    return tuple(labels)
+
+
+def _date_from(node: LexborNode, attr_name: str | None, url: str, selector: str, tz: ZoneInfo) -> datetime:
+    """Read a date from an element: the named attribute, else a `datetime` attribute, else its text."""
+    if attr_name:
+        text = attr(node, attr_name, url, selector=selector)
+    else:
+        text = node.attributes.get("datetime") or node.attributes.get("content") or text_of(node)
+    try:
+        return parse_date(text, tz)
+    except ValueError as e:
+        raise ParseError(f"unreadable date: {e}", url=url, selector=selector, kind="unexpected_page") from e
+
+
+def _meta_date(tree: LexborHTMLParser, prop: str, url: str, tz: ZoneInfo) -> datetime | None:
+    node = tree.css_first(f'meta[property="{prop}"]')
+    if node is None or not node.attributes.get("content"):
+        return None
+    return _date_from(node, "content", url, f'meta[property="{prop}"]', tz)
+
+
+def parse_listing(url: str, html: str | bytes, selectors: HtmlSelectors) -> ListingPage:
+    """A listing page → its post permalinks (in page order) and the next page's URL.
+
+    Every `item` must contain a `link` with an href: an item without one means the template changed.
+    """
+    tree = parse_html(html, url)
+    posts: list[ListedPost] = []
+    seen: set[str] = set()
+    for item in css_many(tree, selectors.item, url):
+        link = css_one(item, selectors.link, url) if selectors.link else item
+        permalink = resolve(url, attr(link, "href", url, selector=selectors.link))
+        if permalink in seen:
+            continue
+        seen.add(permalink)
+        m = re.search(r"(?:^|\s)post-(\d+)(?:\s|$)", item.attributes.get("class") or "")
+        posts.append(ListedPost(url=permalink, platform_id=m.group(1) if m else None))
+    next_url = None
+    if selectors.next_page:
+        nxt = css_first_or_none(tree, selectors.next_page)
+        href = nxt.attributes.get("href") if nxt is not None else None
+        if href:
+            next_url = resolve(url, href)
+    return ListingPage(posts, next_url)
+
+
+def parse_article(
+    url: str,
+    html: str | bytes,
+    selectors: HtmlSelectors,
+    *,
+    tz: ZoneInfo,
+    default_author: str | None = None,
+    via: str = "html",
+) -> Post:
+    """A post's own page → Post. `title` and `body` are required; `date`/`author` when configured.
+
+    Without a `date` selector the Open Graph `article:published_time` meta is used when present;
+    `article:modified_time` always gives `updated_at` when present.
+    """
+    tree = parse_html(html, url)
+    title, title_raw = split_title(css_one(tree, selectors.title, url))
+    if not title:
+        raise ParseError("title is empty", url=url, selector=selectors.title)
+    body = css_one(tree, selectors.body, url)
+    for selector in selectors.remove:
+        for node in body.css(selector):
+            node.decompose()
+    body_text = node_text(body)
+    if not body_text:
+        raise ParseError("body has no text", url=url, selector=selectors.body)
+
+    if selectors.date:
+        published = _date_from(
+            css_one(tree, selectors.date, url), selectors.date_attr, url, selectors.date, tz
+        )
+    else:
+        published = _meta_date(tree, "article:published_time", url, tz)
+    updated = _meta_date(tree, "article:modified_time", url, tz)
+
+    author = default_author
+    if selectors.author:
+        author = text_of(css_one(tree, selectors.author, url)) or default_author
+
+    return Post(
+        url=url,
+        title=title,
+        title_raw=title_raw,
+        body_html=body.inner_html or "",
+        body_text=body_text,
+        platform_id=platform_id_of(tree),
+        author=author,
+        published_at=published,
+        updated_at=updated,
+        labels=tag_labels(tree),
+        via=via,
+    )
+
+
+def parse_comments(
+    url: str, html: str | bytes, selectors: HtmlSelectors, *, tz: ZoneInfo
+) -> tuple[Comment, ...]:
+    """The comments printed on a post page (possibly none). Replies name their parent comment.
+
+    No `comment` match is a page without comments, a normal state. But inside a matched comment the
+    configured author/date/body selectors are required, so a changed comment template is an error.
+    A comment's id is the trailing number of its `id` attribute (`comment-47213`, `li-comment-1201`);
+    its parent is the nearest enclosing element that the `comment` selector also matched.
+    """
+    if not selectors.comment:
+        return ()
+    tree = parse_html(html, url)
+    nodes = list(tree.css(selectors.comment))
+    ids: dict[int, str] = {}
+    for index, node in enumerate(nodes, start=1):
+        m = _TRAILING_NUMBER.search(node.attributes.get("id") or "")
+        ids[node.mem_id] = m.group(1) if m else str(index)
+    comments = []
+    for node in nodes:
+        parent_id = None
+        ancestor = node.parent
+        while ancestor is not None:
+            if ancestor.mem_id in ids:
+                parent_id = ids[ancestor.mem_id]
+                break
+            ancestor = ancestor.parent
+        author = text_of(css_one(node, selectors.comment_author, url)) if selectors.comment_author else ""
+        published = None
+        if selectors.comment_date:
+            date_node = css_one(node, selectors.comment_date, url)
+            published = _date_from(date_node, None, url, selectors.comment_date, tz)
+        body_node = css_one(node, selectors.comment_body, url) if selectors.comment_body else node
+        comments.append(
+            Comment(
+                platform_id=ids[node.mem_id],
+                author=author or "Anonymous",
+                body_text=node_text(body_node),
+                published_at=published,
+                body_html=body_node.inner_html or "",
+                parent_id=parent_id,
+                url=f"{url}#comment-{ids[node.mem_id]}",
+            )
+        )
+    return tuple(comments)
+
+
+# -- the adapter -------------------------------------------------------------------------------
+
+
+@register("html")
+class HtmlSource(Source):
+    """Polls a listing page and its `next_page` chain, then each post page, with configured selectors."""
+
+    @property
+    def selectors(self) -> HtmlSelectors:
+        assert self.config.selectors is not None  # config validation guarantees it for type html
+        return self.config.selectors
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.timezone)
+
+    def listing_url(self) -> str:
+        """Where the listing starts: config.url for the generic adapter."""
+        return self.config.url
+
+    def parse_listing_page(self, url: str, html: str) -> ListingPage:
+        return parse_listing(url, html, self.selectors)
+
+    def parse_post(self, url: str, html: str) -> Post:
+        return parse_article(url, html, self.selectors, tz=self.tz, default_author=self.config.author)
+
+    def parse_post_comments(self, url: str, html: str) -> tuple[Comment, ...] | None:
+        """None when comments are not configured: nothing is known about them."""
+        if not self.selectors.comment:
+            return None
+        return parse_comments(url, html, self.selectors, tz=self.tz)
+
+    async def discover(self) -> Listing:
+        """Follow the listing's pages. A failed page ends discovery with what was read so far,
+        marked incomplete (so no post's absence is taken as evidence)."""
+        listing = Listing()
+        url: str | None = self.listing_url()
+        visited: set[str] = set()
+        seen: set[str] = set()
+        while url is not None:
+            if len(visited) >= self.config.max_pages:
+                listing.exhausted = False
+                break
+            if url in visited:  # a pagination loop: stop, the pages read are complete
+                break
+            visited.add(url)
+            try:
+                response = await self.fetcher.get(url)
+                page = self.parse_listing_page(response.final_url, response.text)
+            except (FetchError, ParseError) as e:
+                listing.failures.append(Failure.from_error(e))
+                listing.complete = False
+                listing.exhausted = False
+                break
+            for listed in page.posts:
+                if listed.url not in seen:
+                    seen.add(listed.url)
+                    listing.posts.append(listed)
+            url = page.next_url
+        return listing
+
+    async def fetch_post(self, url: str) -> PostObservation:
+        """Fetch and parse one post page; a 304 re-parses the stored body (content as stored)."""
+        try:
+            response = await self.fetcher.get(url)
+        except FetchError as e:
+            return self.observe_error(url, e)
+        try:
+            post = self.parse_post(url, response.text)
+            comments = self.parse_post_comments(url, response.text) if self.ctx.wants_comments(post) else None
+        except ParseError as e:
+            return self.observe_error(url, e)
+        outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED
+        return PostObservation(url, outcome, post=post, comments=comments, http_status=response.status)
