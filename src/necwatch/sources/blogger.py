@@ -1,1 +1,678 @@
-"""blogger adapter (in progress)."""
+"""Blogger adapter: GData feeds first, the classic HTML template as the other (and fallback) path.
+
+Paths (config `via`):
+  feed  Atom `/feeds/posts/default` (or `/feeds/posts/default/-/LABEL`), comments from
+        `/feeds/POSTID/comments/default`.
+  json  the same feeds with `?alt=json`.
+  html  the home page and every classic monthly archive (`/YYYY_MM_01_archive.html`) in the sidebar;
+        comments from the post page's classic comment block.
+  auto  Atom; if the feed listing cannot be read completely (any fetch or parse failure), the feed's
+        failures are recorded and the HTML path is read instead. `listing_complete` then says whether
+        the HTML listing was complete: the archives list every post, so their absence is as good
+        evidence as the feed's. `rss`/`rest` are not Blogger paths and are read as `feed`.
+
+Blogger traps handled here (see the reference web's README):
+  * feed `rel=next`/`self` links point at www.blogger.com: never followed; `start-index` pages are
+    built on the blog's own base (whatever host/port it is), openSearch counts and `next` only signal
+    that there is more.
+  * robots.txt disallows `/search` (label pages, "Older Posts" links): such URLs are never requested;
+    with a label and via=html, posts are filtered by the labels printed in their footers.
+  * classic pages: titles are not links; the permalink is the footer's `a[title="permanent link"]`;
+    the date is in the preceding `h2.date-header` (one header per day), the time in the permalink text,
+    both printed in the blog's time zone (config.timezone) to the minute.
+  * comment HTML uses `<br /><br />` for paragraph breaks: those become blank lines in body_text, the
+    same way from the feed and from the page.
+
+Parsing is pure (`parse_*` functions: url + text in, values out); `BloggerSource` does the fetching.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from selectolax.lexbor import LexborNode
+
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.dates import parse_iso, parse_local
+from necwatch.extract.select import css_many, css_one, parse_html, text_of
+from necwatch.extract.text import collapse_ws, html_to_text, node_text
+from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
+from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+
+log = logging.getLogger(__name__)
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_OS = "{http://a9.com/-/spec/opensearchrss/1.0/}"
+_THR = "{http://purl.org/syndication/thread/1.0}"
+_GD = "{http://schemas.google.com/g/2005}"
+
+_POST_ID = re.compile(r"\.post-(\d+)$")
+_ARCHIVE = re.compile(r"/(\d{4})_(\d{2})_\d{2}_archive\.html$")
+_POSTED_BY = re.compile(r"posted by\s+(.*?)\s*@", re.IGNORECASE | re.DOTALL)
+_COMMENT_COUNT = re.compile(r"(\d+)\s+comments?", re.IGNORECASE)
+_SAID = re.compile(r"\s*said\.\.\.\s*$")
+_PARAGRAPH_BREAK = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
+
+
+# -- values the parsers return ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One post entry of a posts feed. `post` is None when the entry has only a summary."""
+
+    url: str
+    platform_id: str
+    post: Post | None
+    comment_count: int | None  # thr:total
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of a GData feed and the paging signals it gives (never its www.blogger.com links)."""
+
+    entries: list[Any]  # FeedEntry for posts feeds, Comment for comment feeds
+    total_results: int | None
+    start_index: int | None
+    items_per_page: int | None
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class HtmlListingPage:
+    """A home or archive page: its full posts, the archive pages it links and an older-posts link."""
+
+    posts: list[ListedPost]
+    archive_urls: list[str]
+    older_url: str | None = None
+
+
+@dataclass
+class _Raw:
+    """A feed entry read from either Atom or JSON, before it becomes a Post or a Comment."""
+
+    id: str = ""
+    published: str | None = None
+    updated: str | None = None
+    title: str = ""
+    content: str | None = None
+    summary: str | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    author_name: str | None = None
+    author_uri: str | None = None
+    categories: list[str] = field(default_factory=list)
+    thr_total: str | None = None
+
+
+# -- small pure helpers -------------------------------------------------------------------------
+
+
+def clean_title(raw: str) -> tuple[str, str | None]:
+    """(title with U+00A0 → space and whitespace collapsed, the served title when that differs)."""
+    served = raw.strip()
+    title = collapse_ws(served)
+    return title, (served if served != title else None)
+
+
+def comment_text(html: str) -> str:
+    """Comment HTML → text; a run of two or more <br> is a paragraph break (a blank line)."""
+    parts = (html_to_text(chunk) for chunk in _PARAGRAPH_BREAK.split(html))
+    return "\n\n".join(p for p in parts if p)
+
+
+def is_disallowed(url: str) -> bool:
+    """Blogger's robots.txt disallows /search for every agent (label pages, Older Posts)."""
+    path = urlsplit(url).path
+    return path == "/search" or path.startswith("/search/")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None, url: str, what: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError as e:
+        raise ParseError(f"bad {what} date {value!r}", url=url, kind="feed_unparseable") from e
+
+
+def _link(raw: _Raw, rel: str, type_: str | None = None) -> str | None:
+    for link in raw.links:
+        if link.get("rel") == rel and (type_ is None or link.get("type") == type_) and link.get("href"):
+            return link["href"]
+    return None
+
+
+def _post_from_raw(raw: _Raw, url: str, default_author: str | None, via: str) -> FeedEntry | None:
+    m = _POST_ID.search(raw.id)
+    href = _link(raw, "alternate", "text/html") or _link(raw, "alternate")
+    if not m or not href:
+        return None  # not a published post (no permalink): nothing to observe
+    permalink = urljoin(url, href)
+    post: Post | None = None
+    if raw.content is not None:
+        title, title_raw = clean_title(raw.title)
+        post = Post(
+            url=permalink,
+            title=title,
+            title_raw=title_raw,
+            body_html=raw.content,
+            body_text=html_to_text(raw.content),
+            platform_id=m.group(1),
+            author=raw.author_name if raw.author_name and raw.author_name != "Unknown" else default_author,
+            published_at=_date(raw.published, url, "published"),
+            updated_at=_date(raw.updated, url, "updated"),
+            labels=tuple(raw.categories),
+            via=via,
+        )
+    return FeedEntry(permalink, m.group(1), post, _int(raw.thr_total))
+
+
+def _comment_from_raw(raw: _Raw, url: str) -> Comment:
+    m = _POST_ID.search(raw.id)
+    if not m:
+        raise ParseError(f"comment id {raw.id!r} has no .post-ID", url=url, kind="feed_unparseable")
+    related = _link(raw, "related")
+    parent = related.rstrip("/").rsplit("/", 1)[-1] if related else None
+    alternate = _link(raw, "alternate")
+    html = raw.content if raw.content is not None else (raw.summary or "")
+    return Comment(
+        platform_id=m.group(1),
+        author=raw.author_name or "Anonymous",
+        author_url=raw.author_uri,
+        published_at=_date(raw.published, url, "published"),
+        body_text=comment_text(html),
+        body_html=html,
+        parent_id=parent if parent and parent.isdigit() else None,
+        url=urljoin(url, alternate) if alternate else None,
+    )
+
+
+# -- Atom ----------------------------------------------------------------------------------------
+
+
+def _atom_root(url: str, data: str | bytes) -> ET.Element:
+    head = data[:2048] if isinstance(data, str) else data[:2048].decode("utf-8", "replace")
+    if "<!DOCTYPE" in head or "<!ENTITY" in head:
+        raise ParseError("feed declares a DOCTYPE/ENTITY (refused)", url=url, kind="feed_unparseable")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise ParseError(f"feed is not well-formed XML: {e}", url=url, kind="feed_unparseable") from e
+    if root.tag != f"{_ATOM}feed":
+        raise ParseError(f"not an Atom feed (root {root.tag!r})", url=url, kind="feed_unparseable")
+    return root
+
+
+def _atom_raw(entry: ET.Element) -> _Raw:
+    author = entry.find(f"{_ATOM}author")
+    return _Raw(
+        id=entry.findtext(f"{_ATOM}id", ""),
+        published=entry.findtext(f"{_ATOM}published"),
+        updated=entry.findtext(f"{_ATOM}updated"),
+        title=entry.findtext(f"{_ATOM}title", ""),
+        content=entry.findtext(f"{_ATOM}content"),
+        summary=entry.findtext(f"{_ATOM}summary"),
+        links=[dict(link.attrib) for link in entry.findall(f"{_ATOM}link")],
+        author_name=author.findtext(f"{_ATOM}name") if author is not None else None,
+        author_uri=author.findtext(f"{_ATOM}uri") if author is not None else None,
+        categories=[c.get("term", "") for c in entry.findall(f"{_ATOM}category") if c.get("term")],
+        thr_total=entry.findtext(f"{_THR}total"),
+    )
+
+
+def _atom_page(root: ET.Element, entries: list[Any]) -> FeedPage:
+    has_next = any(link.get("rel") == "next" for link in root.findall(f"{_ATOM}link"))
+    return FeedPage(
+        entries=entries,
+        total_results=_int(root.findtext(f"{_OS}totalResults")),
+        start_index=_int(root.findtext(f"{_OS}startIndex")),
+        items_per_page=_int(root.findtext(f"{_OS}itemsPerPage")),
+        has_next=has_next,
+    )
+
+
+def parse_feed_atom(url: str, data: str | bytes, *, default_author: str | None = None) -> FeedPage:
+    """A posts feed page (Atom) → FeedPage of FeedEntry. Permalinks resolve against `url`."""
+    root = _atom_root(url, data)
+    entries = [
+        _post_from_raw(_atom_raw(e), url, default_author, "feed") for e in root.findall(f"{_ATOM}entry")
+    ]
+    return _atom_page(root, [e for e in entries if e is not None])
+
+
+def parse_comments_atom(url: str, data: str | bytes) -> FeedPage:
+    """A comment feed page (Atom) → FeedPage of Comment (feed precision: seconds, milliseconds)."""
+    root = _atom_root(url, data)
+    return _atom_page(root, [_comment_from_raw(_atom_raw(e), url) for e in root.findall(f"{_ATOM}entry")])
+
+
+# -- JSON (?alt=json) ------------------------------------------------------------------------------
+
+
+def _t(obj: Any) -> str | None:
+    """GData JSON wraps every text value as {"$t": value}."""
+    if isinstance(obj, dict):
+        value = obj.get("$t")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _json_feed(url: str, data: str | bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ParseError(f"feed is not valid JSON: {e}", url=url, kind="feed_unparseable") from e
+    feed = doc.get("feed") if isinstance(doc, dict) else None
+    if not isinstance(feed, dict):
+        raise ParseError("JSON has no 'feed' object", url=url, kind="feed_unparseable")
+    return feed
+
+
+def _json_raw(entry: dict[str, Any]) -> _Raw:
+    authors = entry.get("author") or [{}]
+    author = authors[0] if isinstance(authors, list) and authors else {}
+    return _Raw(
+        id=_t(entry.get("id")) or "",
+        published=_t(entry.get("published")),
+        updated=_t(entry.get("updated")),
+        title=_t(entry.get("title")) or "",
+        content=_t(entry.get("content")),
+        summary=_t(entry.get("summary")),
+        links=[
+            {k: str(v) for k, v in link.items()} for link in entry.get("link", []) if isinstance(link, dict)
+        ],
+        author_name=_t(author.get("name")),
+        author_uri=_t(author.get("uri")),
+        categories=[c["term"] for c in entry.get("category", []) if isinstance(c, dict) and c.get("term")],
+        thr_total=_t(entry.get("thr$total")),
+    )
+
+
+def _json_page(feed: dict[str, Any], entries: list[Any]) -> FeedPage:
+    links = feed.get("link", [])
+    return FeedPage(
+        entries=entries,
+        total_results=_int(_t(feed.get("openSearch$totalResults"))),
+        start_index=_int(_t(feed.get("openSearch$startIndex"))),
+        items_per_page=_int(_t(feed.get("openSearch$itemsPerPage"))),
+        has_next=any(isinstance(link, dict) and link.get("rel") == "next" for link in links),
+    )
+
+
+def _json_entries(feed: dict[str, Any], url: str) -> list[dict[str, Any]]:
+    entries = feed.get("entry", [])
+    if not isinstance(entries, list):
+        raise ParseError("'feed.entry' is not a list", url=url, kind="feed_unparseable")
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def parse_feed_json(url: str, data: str | bytes, *, default_author: str | None = None) -> FeedPage:
+    """A posts feed page (`?alt=json`) → FeedPage of FeedEntry; `\\/`, `\\u0026` are json's job."""
+    feed = _json_feed(url, data)
+    entries = [_post_from_raw(_json_raw(e), url, default_author, "json") for e in _json_entries(feed, url)]
+    return _json_page(feed, [e for e in entries if e is not None])
+
+
+def parse_comments_json(url: str, data: str | bytes) -> FeedPage:
+    """A comment feed page (`?alt=json`) → FeedPage of Comment."""
+    feed = _json_feed(url, data)
+    return _json_page(feed, [_comment_from_raw(_json_raw(e), url) for e in _json_entries(feed, url)])
+
+
+# -- classic HTML template ------------------------------------------------------------------------
+
+
+def _parse_post_div(
+    div: LexborNode, date_header: str | None, url: str, tz: ZoneInfo, default_author: str | None
+) -> tuple[Post, int | None]:
+    """One `div.post` of a classic page → (Post, comment count shown in its footer or None)."""
+    anchor = div.css_first("a[name]")
+    platform_id = anchor.attributes.get("name") if anchor is not None else None
+    title, title_raw = clean_title(css_one(div, "h3.post-title", url).text(deep=True))
+    body = css_one(div, "div.post-body", url)
+    link = css_one(div, 'a[title="permanent link"]', url)
+    href = link.attributes.get("href")
+    if not href:
+        raise ParseError("permanent link has no href", url=url, selector='a[title="permanent link"]')
+    if date_header is None:
+        raise ParseError("post without a preceding date header", url=url, selector="h2.date-header")
+    time_text = text_of(link)
+    try:
+        published = parse_local(f"{time_text}, {date_header}", tz)
+    except ValueError as e:
+        raise ParseError(f"unreadable post time {time_text!r} / {date_header!r}", url=url) from e
+    footer = css_one(div, "p.post-footer", url)
+    m = _POSTED_BY.search(footer.text(deep=True))
+    author = collapse_ws(m.group(1)) if m and m.group(1).strip() else default_author
+    count_link = footer.css_first("a.comment-link")
+    count_match = _COMMENT_COUNT.search(count_link.text(deep=True)) if count_link is not None else None
+    labels = tuple(text_of(a) for a in div.css("span.post-labels a") if text_of(a))
+    post = Post(
+        url=urljoin(url, href),
+        title=title,
+        title_raw=title_raw,
+        body_html=body.inner_html or "",
+        body_text=node_text(body),
+        platform_id=platform_id if platform_id and platform_id.isdigit() else None,
+        author=author,
+        published_at=published,
+        labels=labels,
+        via="html",
+    )
+    return post, int(count_match.group(1)) if count_match else None
+
+
+def _posts_in_main(
+    tree: Any, url: str, tz: ZoneInfo, default_author: str | None, *, min_items: int
+) -> list[tuple[Post, int | None]]:
+    main = css_one(tree, "#main", url)
+    css_many(main, "div.post", url, min_items=min_items)
+    out = []
+    date_header: str | None = None
+    for node in main.css("h2.date-header, div.post"):
+        if node.tag == "h2":
+            date_header = text_of(node)
+        else:
+            out.append(_parse_post_div(node, date_header, url, tz, default_author))
+    return out
+
+
+def parse_listing_page(
+    url: str, data: str | bytes, tz: ZoneInfo | str = "Europe/London", *, default_author: str | None = None
+) -> HtmlListingPage:
+    """Home or monthly archive page → its posts (in full), archive links and an older-posts link.
+
+    Links resolve against `url`; /search links (robots.txt) are dropped. An empty archive or home page
+    is not an error (min 0 posts) but a page without `#main` is.
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    tree = parse_html(data, url)
+    posts = [
+        ListedPost(
+            url=post.url,
+            post=post,
+            comments_url=post.url,
+            comment_count=count,
+            platform_id=post.platform_id,
+        )
+        for post, count in _posts_in_main(tree, url, zone, default_author, min_items=0)
+    ]
+    archives: dict[str, tuple[int, int]] = {}
+    for node in tree.css("a[href], option[value]"):
+        href = node.attributes.get("href") or node.attributes.get("value") or ""
+        absolute = urljoin(url, href)
+        m = _ARCHIVE.search(urlsplit(absolute).path)
+        if m and not is_disallowed(absolute):
+            archives[absolute.split("#")[0]] = (int(m.group(1)), int(m.group(2)))
+    older = tree.css_first("a#blog-pager-older-link, a.blog-pager-older-link")
+    older_url = urljoin(url, older.attributes.get("href") or "") if older is not None else None
+    if older_url is not None and (is_disallowed(older_url) or older_url == url):
+        older_url = None
+    newest_first = sorted(archives, key=lambda u: archives[u], reverse=True)
+    return HtmlListingPage(posts=posts, archive_urls=newest_first, older_url=older_url)
+
+
+def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -> tuple[Comment, ...] | None:
+    """The classic comment block (`dl#comments-block`) → comments at minute precision.
+
+    None when the page has no comment block at all (comments off, or not a post page): unknown, not
+    "no comments".
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    tree = parse_html(data, url) if isinstance(data, str | bytes) else data
+    block = tree.css_first("#comments")
+    if block is None:
+        return None
+    comments = []
+    for dt in block.css("dt.comment-poster"):
+        cid = (dt.attributes.get("id") or "").removeprefix("c")
+        if not cid.isdigit():
+            raise ParseError("comment without a numeric id", url=url, selector="dt.comment-poster[id]")
+        body = dt.next
+        while body is not None and body.tag != "dd":
+            body = body.next
+        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
+            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
+        stamp = body.next
+        while stamp is not None and stamp.tag != "dd":
+            stamp = stamp.next
+        if stamp is None or "comment-timestamp" not in (stamp.attributes.get("class") or ""):
+            raise ParseError(f"comment {cid} has no timestamp", url=url, selector="dd.comment-timestamp")
+        stamp_link = stamp.css_first("a[href]")
+        stamp_text = text_of(stamp_link) if stamp_link is not None else text_of(stamp)
+        try:
+            published = parse_local(stamp_text, zone)
+        except ValueError as e:
+            raise ParseError(f"unreadable comment time {stamp_text!r}", url=url) from e
+        profile = next((a for a in dt.css("a[href]") if not a.attributes.get("name")), None)
+        anon = dt.css_first("span.anon-comment-author")
+        if anon is not None:
+            author = text_of(anon) or "Anonymous"
+        elif profile is not None:
+            author = text_of(profile)
+        else:
+            author = _SAID.sub("", text_of(dt)) or "Anonymous"
+        html = (body.inner_html or "").strip()
+        comments.append(
+            Comment(
+                platform_id=cid,
+                author=author,
+                author_url=profile.attributes.get("href") if profile is not None else None,
+                published_at=published,
+                body_text=comment_text(html),
+                body_html=html,
+                url=urljoin(url, stamp_link.attributes.get("href") or "") if stamp_link is not None else None,
+            )
+        )
+    return tuple(comments)
+
+
+def parse_post_page(
+    url: str, data: str | bytes, tz: ZoneInfo | str = "Europe/London", *, default_author: str | None = None
+) -> tuple[Post, tuple[Comment, ...] | None]:
+    """A post's own page → (Post, its comments or None when the page has no comment block)."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    tree = parse_html(data, url)
+    posts = _posts_in_main(tree, url, zone, default_author, min_items=1)
+    return posts[0][0], parse_comments_html(url, tree, zone)
+
+
+# -- the adapter ----------------------------------------------------------------------------------
+
+
+@register("blogger")
+class BloggerSource(Source):
+    """Reads one Blogger blog (see the module docstring for the paths and the fallback policy)."""
+
+    def __init__(self, ctx: SourceContext, *, page_size: int | None = None) -> None:
+        """`page_size`: feed `max-results` per page; None asks with no parameters (Blogger's 25)."""
+        super().__init__(ctx)
+        self.page_size = page_size
+        self.tz = ZoneInfo(self.config.timezone)
+        base = self.config.url
+        self.base = base if base.endswith("/") else base + "/"
+
+    # -- URLs, all built on the configured base ---------------------------------------------------
+    @property
+    def mode(self) -> str:
+        via = self.config.via
+        return via if via in ("feed", "json", "html", "auto") else "feed"
+
+    def feed_url(self, fmt: str, start: int | None = None, max_results: int | None = None) -> str:
+        path = "feeds/posts/default"
+        if self.config.label:
+            path += "/-/" + quote(self.config.label, safe="")
+        return urljoin(self.base, path) + _query(fmt, start, max_results)
+
+    def comments_url(
+        self, post_id: str, fmt: str, start: int | None = None, max_results: int | None = None
+    ) -> str:
+        return urljoin(self.base, f"feeds/{post_id}/comments/default") + _query(fmt, start, max_results)
+
+    # -- discovery --------------------------------------------------------------------------------
+    async def discover(self) -> Listing:
+        mode = self.mode
+        if mode == "html":
+            return await self._discover_html()
+        listing = await self._discover_feed("json" if mode == "json" else "feed")
+        if mode != "auto" or listing.complete:
+            return listing
+        log.warning(
+            "blogger feed listing failed, reading HTML instead",
+            extra={"source": self.config.name, "failures": [f.kind for f in listing.failures]},
+        )
+        html = await self._discover_html()
+        html.failures[:0] = listing.failures
+        return html
+
+    async def _discover_feed(self, fmt: str) -> Listing:
+        listing = Listing()
+        parse = parse_feed_json if fmt == "json" else parse_feed_atom
+        seen: set[str] = set()
+        start = 1
+        url = self.feed_url(fmt, 1, self.page_size) if self.page_size else self.feed_url(fmt)
+        for _page in range(self.config.max_pages):
+            try:
+                resp = await self.fetcher.get(url)
+                page = parse(resp.final_url, resp.text, default_author=self.config.author)
+            except (FetchError, ParseError) as e:
+                listing.failures.append(Failure.from_error(e))
+                listing.complete = listing.exhausted = False
+                return listing
+            fresh = [e for e in page.entries if e.platform_id not in seen]
+            for entry in fresh:
+                seen.add(entry.platform_id)
+                listing.posts.append(
+                    ListedPost(
+                        url=entry.url,
+                        post=entry.post,
+                        comments_url=self.comments_url(entry.platform_id, fmt),
+                        comment_count=entry.comment_count,
+                        platform_id=entry.platform_id,
+                    )
+                )
+            if not _more(page, start) or not fresh:
+                return listing
+            start = (page.start_index or start) + len(page.entries)
+            url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))
+        listing.exhausted = False
+        return listing
+
+    async def _discover_html(self) -> Listing:
+        listing = Listing()
+        by_url: dict[str, ListedPost] = {}
+        queue = [self.base]
+        done: set[str] = set()
+        while queue:
+            url = queue.pop(0)
+            if url in done or is_disallowed(url):
+                continue
+            if len(done) >= self.config.max_pages:
+                listing.exhausted = False
+                break
+            done.add(url)
+            try:
+                resp = await self.fetcher.get(url)
+                page = parse_listing_page(
+                    resp.final_url, resp.text, self.tz, default_author=self.config.author
+                )
+            except (FetchError, ParseError) as e:
+                listing.failures.append(Failure.from_error(e))
+                listing.complete = listing.exhausted = False
+                continue
+            for lp in page.posts:
+                by_url.setdefault(lp.url, lp)
+            queue += [u for u in page.archive_urls if u not in done and u not in queue]
+            if page.older_url and page.older_url not in done and page.older_url not in queue:
+                queue.append(page.older_url)
+        posts = list(by_url.values())
+        if self.config.label:
+            posts = [lp for lp in posts if lp.post is not None and self.config.label in lp.post.labels]
+        listing.posts = sorted(posts, key=_newest_first)
+        return listing
+
+    # -- comments and single posts ----------------------------------------------------------------
+    async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
+        if post.via == "html":
+            resp = await self.fetcher.get(listed.comments_url or listed.url)
+            comments = parse_comments_html(resp.final_url, resp.text, self.tz)
+            if comments is None:
+                raise ParseError("post page has no comment block", url=resp.url, selector="#comments")
+            return comments
+        if not post.platform_id:
+            return None
+        return await self._comment_feed(post.platform_id, "json" if post.via == "json" else "feed")
+
+    async def _comment_feed(self, post_id: str, fmt: str) -> tuple[Comment, ...]:
+        parse = parse_comments_json if fmt == "json" else parse_comments_atom
+        comments: dict[str, Comment] = {}
+        start = 1
+        url = self.comments_url(post_id, fmt)
+        for _page in range(self.config.max_pages):
+            resp = await self.fetcher.get(url)
+            page = parse(resp.final_url, resp.text)
+            fresh = [c for c in page.entries if c.platform_id not in comments]
+            comments.update((c.platform_id, c) for c in fresh)
+            if not _more(page, start) or not fresh:
+                return tuple(comments.values())
+            start = (page.start_index or start) + len(page.entries)
+            url = self.comments_url(post_id, fmt, start, page.items_per_page or len(page.entries))
+        raise ParseError(f"comment feed longer than {self.config.max_pages} pages", url=url)
+
+    async def fetch_post(self, url: str) -> PostObservation:
+        """The post page (any mode: Blogger has no per-URL feed lookup). In feed/json modes the comments
+        come from the comment feed, so their times keep feed precision whichever way the post came."""
+        resp = await self.fetcher.get(url)
+        post, page_comments = parse_post_page(
+            resp.final_url, resp.text, self.tz, default_author=self.config.author
+        )
+        comments = page_comments
+        if self.mode != "html" and post.platform_id:
+            comments = None
+            if self.ctx.wants_comments(post):
+                fmt = "json" if self.mode == "json" else "feed"
+                try:
+                    comments = await self._comment_feed(post.platform_id, fmt)
+                except (FetchError, ParseError) as e:
+                    self.record(e)
+        return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
+
+
+def _query(fmt: str, start: int | None, max_results: int | None) -> str:
+    """Blogger's query order: alt first, then start-index, then max-results."""
+    params = []
+    if fmt == "json":
+        params.append("alt=json")
+    if start is not None and max_results is not None:
+        params += [f"start-index={start}", f"max-results={max_results}"]
+    return "?" + "&".join(params) if params else ""
+
+
+def _more(page: FeedPage, start: int) -> bool:
+    """Whether a next page exists: openSearch counts or a rel=next link (whose URL is never used)."""
+    if not page.entries:
+        return False
+    first = page.start_index or start
+    if page.total_results is not None:
+        return first + len(page.entries) - 1 < page.total_results
+    return page.has_next
+
+
+def _newest_first(lp: ListedPost) -> float:
+    published = lp.post.published_at if lp.post else None
+    return -published.timestamp() if published else 0.0
