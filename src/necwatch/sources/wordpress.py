@@ -1,1 +1,755 @@
-"""wordpress adapter (in progress)."""
+"""WordPress adapter (WordPress.com blogs and self-hosted sites): REST API, then RSS, then HTML.
+
+Which posts: the `tag`, else the `category`, else the `author_slug` of the config, else the whole site.
+
+Paths, tried in this order when `via: auto` (`via: rest|rss|html` forces one, with no fallback):
+
+1. **REST** (`via="rest"`): `/wp-json/wp/v2/tags?slug=TAG` (or `categories?slug=`, `users?slug=`) → id;
+   `/wp-json/wp/v2/posts?tags=ID` (plus `&per_page=N&page=K` when `rest_per_page` is set, else
+   `&page=K` from page 2), paged by the `X-WP-TotalPages` header. Authors come from
+   `/wp-json/wp/v2/users/ID` (once per id per poll); comments from `/wp-json/wp/v2/comments?post=ID`,
+   threaded by `parent` (0 → None). Labels: a post object carries tag *ids* only and resolving them
+   needs `tags?include=…` or `_embed`, which the reference web does not hold, so REST posts have
+   `labels=()` (read as "not given by this path", not "no tags").
+2. **RSS** (`via="rss"`): `/tag/TAG/feed/` (`/category/…/feed/`, `/author/…/feed/`, `/feed/`), one
+   document with `content:encoded`. Labels are the feed's `<category>` values, which WordPress fills
+   with categories *and* tags (it cannot tell them apart). `slash:comments` gives the count; when it is
+   not 0, comments are read from the post's own page (threaded, with ids), not from the `wfw:commentRss`
+   feed: that feed has no parent ids, and is absent on the reference web. No `updated_at` on this path.
+3. **HTML** (`via="html"`): the archive `/tag/TAG/` (or `/category/…/`, `/author/…/`, `/`) followed
+   through "Older posts" (`.nav-previous a`, `a.next.page-numbers`, `link[rel=next]`) up to
+   `max_pages`, used only to *discover* permalinks: every post is read from its single page, so an
+   excerpt cut at "Continue reading" (`a.more-link`) is never stored as the post. Comments come from
+   the same page (`li#comment-ID` / `li#li-comment-ID`, nested `.children` lists for replies).
+
+Fallback rule (auto): a path is skipped only when its *first* request says the path does not exist:
+404 or 410 (and, for REST, 401/403, what REST-disabling plugins answer). Anything else (5xx, 429, a
+timeout, an unparseable answer) fails the listing (`listing_complete=False`, failure recorded) instead
+of falling back, because a different path gives differently shaped data (labels, `updated_at`, body
+markup) and switching paths on a transient error would look like edits and risk a partial listing.
+A 404 after the first request (page 2 of the API, one post's comments) is a failure of that request.
+
+`fetch_post(url)` (posts the store knows but the listing no longer shows) always reads the single
+page: a 404/410 there is what marks a post GONE.
+
+Bodies: the article only. Sharing/likes/related (`#jp-post-flair`), Progress's membership appeal
+(`.progress-appeal`), the "Print Friendly" button (`.printfriendly`) and author boxes are removed from
+the entry content on every path (REST/RSS content is cleaned with the same selectors). Titles keep
+U+00A0 in `title_raw`; `title` has plain spaces. Dates keep the source's offset: REST from
+`date`/`date_gmt`, HTML from `datetime` attributes; RSS `pubDate` (always +0000) is shown in the
+configured time zone.
+
+The parsing functions are pure (`url, bytes|str → values`) and public: the LabourList adapter may reuse
+the REST ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html as html_lib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, ClassVar
+from urllib.parse import quote, urldefrag, urljoin
+from zoneinfo import ZoneInfo
+
+import feedparser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.dates import parse_iso, parse_rfc2822
+from necwatch.extract.select import css_many, css_one, parse_html, text_of
+from necwatch.extract.text import html_to_text
+from necwatch.models import Comment, Outcome, Post, PostObservation, Response
+from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+
+__all__ = [
+    "CHROME_SELECTORS",
+    "ArchivePage",
+    "FeedItem",
+    "WordPressSource",
+    "clean_body_html",
+    "parse_archive_page",
+    "parse_html_comments",
+    "parse_rest_comments",
+    "parse_rest_post",
+    "parse_rest_posts",
+    "parse_rest_term_id",
+    "parse_rest_user_name",
+    "parse_rss",
+    "parse_single_page",
+    "rest_datetime",
+    "split_title",
+]
+
+# Inside the entry content, but not the article (plugins and WordPress.com append them).
+CHROME_SELECTORS: tuple[str, ...] = (
+    "#jp-post-flair",
+    ".sharedaddy",
+    "#jp-relatedposts",
+    ".jp-relatedposts",
+    ".wpcnt",  # WordPress.com ads
+    ".wpl-likebox",
+    ".progress-appeal",
+    ".printfriendly",
+    ".pf-button",
+    ".author-box",
+    "script",
+    "style",
+    "noscript",
+)
+
+# Status codes that, on a path's first request, mean "this site does not offer this path".
+REST_ABSENT = frozenset({401, 403, 404, 410})
+FEED_ABSENT = frozenset({404, 410})
+
+_POST_ID = re.compile(r"^post-(\d+)$")
+_COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
+_P_QUERY = re.compile(r"[?&]p=(\d+)(?:&|$)")
+
+
+# -- small pure helpers -------------------------------------------------------------------------
+
+
+def split_title(raw: str) -> tuple[str, str | None]:
+    """A served title → (title with U+00A0 as spaces, the raw title when it differs)."""
+    raw = raw.strip()
+    title = re.sub(r"[ \t\r\n\f\u00a0]+", " ", raw).strip()
+    return title, (raw if raw != title else None)
+
+
+def clean_body_html(fragment: str) -> str:
+    """Entry content HTML → the same HTML without sharing/related/appeal/print/author chrome."""
+    tree = LexborHTMLParser(f"<div id='necwatch-body'>{fragment}</div>")
+    root = tree.css_first("#necwatch-body")
+    if root is None:  # pragma: no cover - the parser always keeps the wrapper
+        return fragment
+    _strip_chrome(root)
+    return (root.inner_html or "").strip()
+
+
+def _strip_chrome(node: LexborNode) -> None:
+    for selector in CHROME_SELECTORS:
+        for junk in node.css(selector):
+            junk.decompose()
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+
+
+def _json(url: str, data: bytes | str) -> Any:
+    try:
+        return json.loads(_text(data))
+    except ValueError as e:
+        raise ParseError(f"not JSON: {e}", url=url, kind="unexpected_page") from e
+
+
+def _localize(value: datetime, tz: ZoneInfo | None) -> datetime:
+    """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
+    if tz is None:
+        return value
+    local = value.astimezone(tz)
+    offset = local.utcoffset() or timedelta(0)
+    return local.replace(tzinfo=timezone(offset))
+
+
+def _iso(url: str, text: str, what: str) -> datetime:
+    try:
+        return parse_iso(text)
+    except ValueError as e:
+        raise ParseError(f"bad {what}: {e}", url=url) from e
+
+
+# -- REST API -----------------------------------------------------------------------------------
+
+
+def rest_datetime(local: str | None, gmt: str | None, *, url: str = "") -> datetime | None:
+    """WordPress REST `date` + `date_gmt` (both without offset) → aware datetime with the site's offset.
+
+    The offset is the difference of the two, so the value reads as the site printed it
+    ("2019-09-19T08:05:37+01:00"). With only one of them: `date_gmt` as UTC; neither → None.
+    """
+    try:
+        naive_gmt = datetime.fromisoformat(gmt) if gmt else None
+        naive_local = datetime.fromisoformat(local) if local else None
+    except ValueError as e:
+        raise ParseError(f"bad REST date {local!r}/{gmt!r}", url=url) from e
+    if naive_gmt is None:
+        return None
+    if naive_local is None:
+        return naive_gmt.replace(tzinfo=UTC)
+    offset = naive_local - naive_gmt
+    return naive_local.replace(tzinfo=timezone(offset))
+
+
+def parse_rest_term_id(url: str, data: bytes | str) -> int:
+    """`tags?slug=X` / `categories?slug=X` / `users?slug=X` → the id. ParseError when nothing matched."""
+    items = _json(url, data)
+    if not isinstance(items, list):
+        raise ParseError("expected a JSON list", url=url, kind="unexpected_page")
+    if not items:
+        raise ParseError("no term or user with this slug", url=url, selector="slug")
+    try:
+        return int(items[0]["id"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ParseError("no id in the first item", url=url, kind="unexpected_page") from e
+
+
+def parse_rest_user_name(url: str, data: bytes | str) -> str:
+    """`users/ID` → the display name."""
+    obj = _json(url, data)
+    name = obj.get("name") if isinstance(obj, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ParseError("user has no name", url=url, selector="name")
+    return name.strip()
+
+
+def parse_rest_post(
+    obj: Mapping[str, Any],
+    *,
+    url: str,
+    author: str | None = None,
+    labels: Sequence[str] = (),
+) -> Post:
+    """One REST post object → Post. `url` is the API URL it came from (for errors and relative links).
+
+    `author` is the display name (the object only has an id); `labels` the tag names if resolved.
+    """
+    try:
+        link = urljoin(url, str(obj["link"]))
+        rendered_title = str(obj["title"]["rendered"])
+        content = str(obj["content"]["rendered"])
+    except (KeyError, TypeError) as e:
+        raise ParseError(f"post object without {e}", url=url, kind="unexpected_page") from e
+    title, title_raw = split_title(html_lib.unescape(rendered_title))
+    body_html = clean_body_html(content)
+    return Post(
+        url=link,
+        title=title,
+        title_raw=title_raw,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        platform_id=str(obj["id"]) if obj.get("id") is not None else None,
+        author=author,
+        published_at=rest_datetime(obj.get("date"), obj.get("date_gmt"), url=url),
+        updated_at=rest_datetime(obj.get("modified"), obj.get("modified_gmt"), url=url),
+        labels=tuple(labels),
+        via="rest",
+    )
+
+
+def parse_rest_posts(
+    url: str,
+    data: bytes | str,
+    *,
+    authors: Mapping[int, str] | None = None,
+    default_author: str | None = None,
+) -> list[tuple[Post, int | None]]:
+    """A `posts?…` page → [(Post, author id)]; the author name is taken from `authors` when known."""
+    items = _json(url, data)
+    if not isinstance(items, list):
+        raise ParseError("expected a JSON list of posts", url=url, kind="unexpected_page")
+    out = []
+    for obj in items:
+        if not isinstance(obj, dict):
+            raise ParseError("post is not an object", url=url, kind="unexpected_page")
+        author_id = obj.get("author") if isinstance(obj.get("author"), int) else None
+        name = (authors or {}).get(author_id, default_author) if author_id is not None else default_author
+        out.append((parse_rest_post(obj, url=url, author=name), author_id))
+    return out
+
+
+def parse_rest_comments(url: str, data: bytes | str) -> list[Comment]:
+    """A `comments?post=ID` page → comments, oldest first, `parent` 0 → None."""
+    items = _json(url, data)
+    if not isinstance(items, list):
+        raise ParseError("expected a JSON list of comments", url=url, kind="unexpected_page")
+    comments = []
+    for obj in items:
+        try:
+            body_html = str(obj["content"]["rendered"])
+            cid = str(obj["id"])
+        except (KeyError, TypeError) as e:
+            raise ParseError(f"comment without {e}", url=url, kind="unexpected_page") from e
+        parent = obj.get("parent") or None
+        comments.append(
+            Comment(
+                platform_id=cid,
+                author=html_lib.unescape(str(obj.get("author_name") or "")).strip() or "Anonymous",
+                body_text=html_to_text(body_html),
+                body_html=body_html,
+                published_at=rest_datetime(obj.get("date"), obj.get("date_gmt"), url=url),
+                parent_id=str(parent) if parent else None,
+                author_url=obj.get("author_url") or None,
+                url=urljoin(url, obj["link"]) if obj.get("link") else None,
+            )
+        )
+    return sorted(comments, key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id)))
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def _total_pages(response: Response) -> int:
+    try:
+        return max(1, int(response.headers.get("x-wp-totalpages", "1")))
+    except ValueError:
+        return 1
+
+
+# -- RSS ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One RSS item: the full post, where its comments are, and how many the feed says it has."""
+
+    post: Post
+    comments_feed: str | None
+    comment_count: int | None
+
+
+def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> list[FeedItem]:
+    """A WordPress RSS2 feed → items with full content (`content:encoded`, else `description`).
+
+    ParseError when the document is not a feed. An empty channel is a valid, empty list.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
+    if parsed.get("bozo") and not parsed.get("entries") and not parsed.get("feed"):
+        raise ParseError(f"not a feed: {parsed.get('bozo_exception')}", url=url, kind="feed_unparseable")
+    if "title" not in parsed.feed and not parsed.entries:
+        raise ParseError("not an RSS feed", url=url, kind="feed_unparseable")
+    items = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            raise ParseError("feed item without <link>", url=url, selector="item/link")
+        content = entry.content[0].value if entry.get("content") else entry.get("summary", "")
+        title, title_raw = split_title(entry.get("title", ""))
+        published = None
+        if entry.get("published"):
+            try:
+                published = _localize(parse_rfc2822(entry.published), tz)
+            except ValueError as e:
+                raise ParseError(f"bad pubDate: {e}", url=url, selector="item/pubDate") from e
+        labels: list[str] = []
+        for tag in entry.get("tags", []):
+            term = (tag.get("term") or "").strip()
+            if term and term not in labels:
+                labels.append(term)
+        guid = entry.get("id", "")
+        m = _P_QUERY.search(guid)
+        count = entry.get("slash_comments")
+        body_html = clean_body_html(content)
+        post = Post(
+            url=urljoin(url, link),
+            title=title,
+            title_raw=title_raw,
+            body_html=body_html,
+            body_text=html_to_text(body_html),
+            platform_id=m.group(1) if m else None,
+            author=(entry.get("author") or "").strip() or None,
+            published_at=published,
+            labels=tuple(labels),
+            via="rss",
+        )
+        comments_feed = entry.get("wfw_commentrss")
+        items.append(
+            FeedItem(
+                post=post,
+                comments_feed=urljoin(url, comments_feed) if comments_feed else None,
+                comment_count=int(count) if count is not None and str(count).strip().isdigit() else None,
+            )
+        )
+    return items
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """One archive (tag/category/author) page: permalinks in page order and the older-posts page."""
+
+    urls: list[tuple[str, str | None]]  # (permalink, WordPress post id if the markup gives it)
+    next_url: str | None
+
+
+_ARCHIVE_LINK = "a[rel~='bookmark'], .entry-title a, .archive-item__title a"
+_NEXT_LINK = ".nav-previous a[href], a.next.page-numbers[href], .nav-links a.next[href]"
+
+
+def parse_archive_page(url: str, data: bytes | str) -> ArchivePage:
+    """An archive page → its posts' permalinks and the "Older posts" URL. ParseError on no posts."""
+    tree = parse_html(_text(data), url)
+    articles = css_many(tree, "article", url)
+    urls: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for article in articles:
+        link = article.css_first(_ARCHIVE_LINK)
+        href = link.attributes.get("href") if link is not None else None
+        if not href:
+            continue
+        permalink = urldefrag(urljoin(url, href))[0]
+        if permalink not in seen:
+            seen.add(permalink)
+            urls.append((permalink, _article_post_id(article)))
+    if not urls:
+        raise ParseError("no post permalinks on the archive page", url=url, selector=_ARCHIVE_LINK)
+    next_node = tree.css_first(_NEXT_LINK) or tree.css_first("link[rel='next'][href]")
+    next_href = next_node.attributes.get("href") if next_node is not None else None
+    return ArchivePage(urls=urls, next_url=urljoin(url, next_href) if next_href else None)
+
+
+def _article_post_id(article: LexborNode) -> str | None:
+    m = _POST_ID.match(article.attributes.get("id") or "")
+    if m:
+        return m.group(1)
+    for cls in (article.attributes.get("class") or "").split():
+        m = _POST_ID.match(cls)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _time_attr(scope: LexborNode | LexborHTMLParser, selector: str, url: str) -> datetime | None:
+    node = scope.css_first(selector)
+    value = node.attributes.get("datetime") if node is not None else None
+    return _iso(url, value, selector) if value else None
+
+
+def _meta(tree: LexborHTMLParser, prop: str) -> str | None:
+    node = tree.css_first(f"meta[property='{prop}']")
+    return (node.attributes.get("content") or None) if node is not None else None
+
+
+def parse_single_page(url: str, data: bytes | str, *, default_author: str | None = None) -> Post:
+    """A single post page → Post (the article's entry content only, chrome removed).
+
+    `url` is the URL the page was served from (after redirects): the post URL is the page's canonical
+    link when it has one, else `url`. Dates come from `datetime` attributes / `article:*_time` meta.
+    """
+    tree = parse_html(_text(data), url)
+    article = css_one(tree, "article[id^='post-'], article.post, article.hentry, article", url)
+    title_node = css_one(article, ".entry-title", url)
+    title, title_raw = split_title(title_node.text(deep=True, separator=""))
+    content = css_one(article, ".entry-content", url)
+    _strip_chrome(content)
+    body_html = (content.inner_html or "").strip()
+    canonical = tree.css_first("link[rel='canonical'][href]")
+    post_url = urljoin(url, canonical.attributes["href"] or url) if canonical is not None else url
+
+    published = _meta(tree, "article:published_time")
+    updated = _meta(tree, "article:modified_time")
+    published_at = _iso(url, published, "article:published_time") if published else None
+    if published_at is None:
+        published_at = _time_attr(article, "time.entry-date, time.published", url)
+    updated_at = _iso(url, updated, "article:modified_time") if updated else None
+    if updated_at is None:
+        updated_at = _time_attr(article, "time.updated", url)
+
+    author_node = article.css_first(".author.vcard .fn, .author.vcard a, a[rel~='author']")
+    author = text_of(author_node) if author_node is not None else None
+
+    labels: list[str] = []
+    for a in article.css("a[rel~='tag']"):
+        if "category" in (a.attributes.get("rel") or "").split():
+            continue
+        name = text_of(a)
+        if name and name not in labels:
+            labels.append(name)
+
+    platform_id = _article_post_id(article)
+    if platform_id is None:
+        shortlink = tree.css_first("link[rel='shortlink'][href]")
+        m = _P_QUERY.search(shortlink.attributes.get("href") or "") if shortlink is not None else None
+        platform_id = m.group(1) if m else None
+
+    return Post(
+        url=post_url,
+        title=title,
+        title_raw=title_raw,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        platform_id=platform_id,
+        author=author or default_author,
+        published_at=published_at,
+        updated_at=updated_at,
+        labels=tuple(labels),
+        via="html",
+    )
+
+
+def parse_html_comments(url: str, data: bytes | str) -> list[Comment]:
+    """The comment list of a single page → comments in page order, replies with `parent_id`.
+
+    Comment ids come from `li#comment-ID` / `li#li-comment-ID`; the parent is the nearest enclosing
+    comment `li`. A page without a comment list has no comments (`[]`); a comment without
+    `.comment-content` is a ParseError (the template changed).
+    """
+    tree = parse_html(_text(data), url)
+    comment_list = tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list")
+    if comment_list is None:
+        return []
+    comments = []
+    for li in comment_list.css("li"):
+        m = _COMMENT_ID.match(li.attributes.get("id") or "")
+        if not m:
+            continue
+        cid = m.group(1)
+        body = li.css_first(f"#div-comment-{cid}, article#comment-{cid}, div#comment-{cid}") or li
+        content = css_one(body, ".comment-content", url)
+        author_node = body.css_first(".fn")
+        author = text_of(author_node) if author_node is not None else ""
+        author_link = author_node.css_first("a[href]") if author_node is not None else None
+        if author_link is None and author_node is not None and author_node.tag == "a":
+            author_link = author_node
+        time_node = body.css_first("time[datetime]")
+        published = time_node.attributes.get("datetime") if time_node is not None else None
+        body_html = (content.inner_html or "").strip()
+        comments.append(
+            Comment(
+                platform_id=cid,
+                author=author or "Anonymous",
+                body_text=html_to_text(body_html),
+                body_html=body_html,
+                published_at=_iso(url, published, "comment time") if published else None,
+                parent_id=_parent_comment_id(li),
+                author_url=(author_link.attributes.get("href") or None) if author_link is not None else None,
+                url=f"{urldefrag(url)[0]}#comment-{cid}",
+            )
+        )
+    return comments
+
+
+def _parent_comment_id(li: LexborNode) -> str | None:
+    node = li.parent
+    while node is not None:
+        if node.tag == "li":
+            m = _COMMENT_ID.match(node.attributes.get("id") or "")
+            if m:
+                return m.group(1)
+        node = node.parent
+    return None
+
+
+# -- the source ---------------------------------------------------------------------------------
+
+
+class PathAbsent(Exception):
+    """The first request of a path said the site does not offer it (see the module docstring)."""
+
+
+@register("wordpress")
+class WordPressSource(Source):
+    """A WordPress site's tag/category/author listing, by REST, RSS or HTML (see module docstring)."""
+
+    # None: `posts?tags=ID` as is (WordPress's default 10 per page), then `&page=K`.
+    rest_per_page: ClassVar[int | None] = None
+    PATHS: ClassVar[tuple[str, ...]] = ("rest", "rss", "html")
+
+    def __init__(self, ctx: SourceContext) -> None:
+        super().__init__(ctx)
+        self.tz = ZoneInfo(self.config.timezone)
+        self._authors: dict[int, str] = {}
+        self.path_used: str | None = None
+
+    # -- URLs -------------------------------------------------------------------------------
+    def _url(self, path: str) -> str:
+        return urljoin(self.config.url, path)
+
+    def _scope(self) -> tuple[str, str] | None:
+        """(archive prefix, slug): ('tag', x), ('category', x), ('author', x) or None for the site."""
+        if self.config.tag:
+            return "tag", self.config.tag
+        if self.config.category:
+            return "category", self.config.category
+        if self.config.author_slug:
+            return "author", self.config.author_slug
+        return None
+
+    def archive_url(self) -> str:
+        scope = self._scope()
+        return self._url(f"{scope[0]}/{quote(scope[1], safe='')}/") if scope else self.config.url
+
+    def feed_url(self) -> str:
+        return urljoin(self.archive_url(), "feed/")
+
+    # -- discovery --------------------------------------------------------------------------
+    async def discover(self) -> Listing:
+        if self.config.via != "auto":
+            if self.config.via not in self.PATHS:
+                raise ParseError(
+                    f"via {self.config.via!r} is not a WordPress path (use auto, rest, rss or html)",
+                    url=self.config.url,
+                    kind="unexpected_page",
+                )
+            return await self._discover_by(self.config.via, fallback=False)
+        for path in self.PATHS:
+            try:
+                return await self._discover_by(path, fallback=path != self.PATHS[-1])
+            except PathAbsent:
+                continue
+        raise AssertionError("unreachable: the html path never reports itself absent")
+
+    async def _discover_by(self, path: str, *, fallback: bool) -> Listing:
+        self.path_used = path
+        if path == "rest":
+            return await self._discover_rest(fallback)
+        if path == "rss":
+            return await self._discover_rss(fallback)
+        return await self._discover_html()
+
+    async def _first(self, url: str, absent: frozenset[int], fallback: bool) -> Response:
+        try:
+            return await self.fetcher.get(url)
+        except FetchError as e:
+            if fallback and e.status in absent:
+                raise PathAbsent(url) from e
+            raise
+
+    async def _discover_rest(self, fallback: bool) -> Listing:
+        scope = self._scope()
+        if scope is None:
+            query = ""
+            await self._first(self._url("wp-json/wp/v2/posts?per_page=1"), REST_ABSENT, fallback)
+        else:
+            kind, slug = scope
+            endpoint, param = {"tag": ("tags", "tags"), "category": ("categories", "categories")}.get(
+                kind, ("users", "author")
+            )
+            lookup = self._url(f"wp-json/wp/v2/{endpoint}?slug={quote(slug, safe='')}")
+            response = await self._first(lookup, REST_ABSENT, fallback)
+            query = f"{param}={parse_rest_term_id(response.final_url, response.text)}"
+        listing = Listing()
+        page, total = 1, 1
+        while page <= total:
+            if page > self.config.max_pages:
+                listing.exhausted = False
+                break
+            url = self._rest_posts_url(query, page)
+            try:
+                response = await self.fetcher.get(url)
+                rows = parse_rest_posts(response.final_url, response.text)
+            except (FetchError, ParseError) as e:
+                if page == 1:
+                    raise
+                listing.complete = listing.exhausted = False
+                self.record(e)
+                break
+            total = _total_pages(response)
+            for post, author_id in rows:
+                listing.posts.append(await self._rest_listed(post, author_id))
+            page += 1
+        return listing
+
+    def _rest_posts_url(self, query: str, page: int) -> str:
+        params = [query] if query else []
+        if self.rest_per_page is not None:
+            params += [f"per_page={self.rest_per_page}", f"page={page}"]
+        elif page > 1:
+            params.append(f"page={page}")
+        return self._url("wp-json/wp/v2/posts" + ("?" + "&".join(params) if params else ""))
+
+    async def _rest_listed(self, post: Post, author_id: int | None) -> ListedPost:
+        author = await self._author_name(author_id) if author_id is not None else None
+        post = replace(post, author=author or self.config.author)
+        comments_url = self._url(f"wp-json/wp/v2/comments?post={post.platform_id}")
+        return ListedPost(url=post.url, post=post, comments_url=comments_url, platform_id=post.platform_id)
+
+    async def _author_name(self, author_id: int) -> str | None:
+        """users/ID once per poll; a failure is recorded and the configured author used instead."""
+        if author_id not in self._authors:
+            url = self._url(f"wp-json/wp/v2/users/{author_id}")
+            try:
+                response = await self.fetcher.get(url)
+                self._authors[author_id] = parse_rest_user_name(response.final_url, response.text)
+            except (FetchError, ParseError) as e:
+                if not (isinstance(e, FetchError) and e.status in REST_ABSENT):
+                    self.record(e)
+                return None
+        return self._authors[author_id]
+
+    async def _discover_rss(self, fallback: bool) -> Listing:
+        response = await self._first(self.feed_url(), FEED_ABSENT, fallback)
+        items = parse_rss(response.final_url, response.text, tz=self.tz)
+        listing = Listing()
+        for item in items:
+            post = item.post if item.post.author else replace(item.post, author=self.config.author)
+            listing.posts.append(
+                ListedPost(
+                    url=post.url,
+                    post=post,
+                    comments_url=post.url,  # comments are read from the post's page, see docstring
+                    comment_count=item.comment_count,
+                    platform_id=post.platform_id,
+                )
+            )
+        # A WordPress feed shows only the latest N posts: older ones are not evidence of absence.
+        listing.exhausted = False
+        return listing
+
+    async def _discover_html(self) -> Listing:
+        listing = Listing()
+        url: str | None = self.archive_url()
+        seen: set[str] = set()
+        pages = 0
+        while url and url not in seen:
+            if pages >= self.config.max_pages:
+                listing.exhausted = False
+                break
+            seen.add(url)
+            try:
+                response = await self.fetcher.get(url)
+                page = parse_archive_page(response.final_url, response.text)
+            except (FetchError, ParseError) as e:
+                if pages == 0:
+                    raise
+                listing.complete = listing.exhausted = False
+                self.record(e)
+                break
+            pages += 1
+            known = {lp.url for lp in listing.posts}
+            for permalink, post_id in page.urls:
+                if permalink not in known:
+                    listing.posts.append(ListedPost(url=permalink, platform_id=post_id))
+            url = page.next_url
+        return listing
+
+    # -- posts and comments -----------------------------------------------------------------
+    async def fetch_post(self, url: str) -> PostObservation:
+        """Read a post's single page: the post and, when wanted, the comments printed under it."""
+        response = await self.fetcher.get(url)
+        post = parse_single_page(response.final_url, response.text, default_author=self.config.author)
+        comments: tuple[Comment, ...] | None = None
+        if self.ctx.wants_comments(post):
+            try:
+                comments = tuple(parse_html_comments(response.final_url, response.text))
+            except ParseError as e:
+                self.record(e)
+        return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
+
+    async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
+        """REST: the comments endpoint (all pages). RSS: the post's own page."""
+        if listed.comments_url and "/wp-json/" in listed.comments_url:
+            return tuple(await self._rest_comments(listed.comments_url))
+        response = await self.fetcher.get(listed.comments_url or post.url)
+        return tuple(parse_html_comments(response.final_url, response.text))
+
+    async def _rest_comments(self, url: str) -> list[Comment]:
+        response = await self.fetcher.get(url)
+        comments = parse_rest_comments(response.final_url, response.text)
+        total = _total_pages(response)
+        if total > 1:
+            rest = await asyncio.gather(
+                *(self.fetcher.get(f"{url}&page={page}") for page in range(2, total + 1))
+            )
+            for r in rest:
+                comments += parse_rest_comments(r.final_url, r.text)
+        return sorted(comments, key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id)))
