@@ -1,0 +1,167 @@
+"""Pure duplicate detection: exact (same content hash) and near (word-shingle Jaccard).
+
+The same report is often published twice (a blog and LabourList, a republished copy with a
+standfirst or a byline line added). Exact duplicates share `normalize.content_hash`; near
+duplicates are found by comparing sets of hashed word 5-shingles. THRESHOLD was chosen from
+measurements on real report texts (bench/bench_dedupe.py, table in docs/normalization.md).
+
+Cost: build `Shingles` once per stored report (≈ one set of ints per report) and keep them; a new
+report is then compared by set intersection. `ShingleIndex` avoids even that for unrelated
+reports by looking candidates up through shared shingles. Narrowing candidates by date or source
+is the caller's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from necwatch.normalize import content_hash, normalized_text
+
+K = TypeVar("K", bound=Hashable)
+
+__all__ = [
+    "SHINGLE_SIZE",
+    "THRESHOLD",
+    "ShingleIndex",
+    "Shingles",
+    "exact_key",
+    "find_near_duplicate",
+    "shingles",
+    "similarity",
+]
+
+SHINGLE_SIZE = 5
+"""Words per shingle: long enough that shared boilerplate phrases do not make reports look alike."""
+
+THRESHOLD = 0.3
+"""Jaccard at or above which two texts are one report. Measured on 14 real texts
+(docs/normalization.md): copies and edits of one report scored 0.411-1.000, different reports
+(same author included) 0.000-0.013; 0.3 leaves 0.11 below the lowest same-report score and 0.29
+above the highest different-report score."""
+
+_WORD = re.compile(r"\w+(?:'\w+)*")
+
+
+def exact_key(body_text: str) -> str:
+    """The exact-duplicate key: the content hash (same hash → same report)."""
+    return content_hash(body_text)
+
+
+@dataclass(frozen=True)
+class Shingles:
+    """The hashed word shingles of one text: compute once, compare many times."""
+
+    hashes: frozenset[int]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def jaccard(self, other: Shingles) -> float:
+        """|A ∩ B| / |A ∪ B|; two empty texts are identical."""
+        if not self.hashes and not other.hashes:
+            return 1.0
+        common = len(self.hashes & other.hashes)
+        return common / (len(self.hashes) + len(other.hashes) - common)
+
+
+def _hash(shingle: str) -> int:
+    # A stable hash (Python's hash() changes per process), 64 bits: collisions are negligible.
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> Shingles:
+    """Word `size`-shingles of the normalized, casefolded text (a short text is one shingle)."""
+    words = _WORD.findall(normalized_text(text).casefold())
+    if not words:
+        return Shingles(frozenset())
+    if len(words) <= size:
+        return Shingles(frozenset({_hash(" ".join(words))}))
+    return Shingles(frozenset(_hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)))
+
+
+def _as_shingles(value: str | Shingles) -> Shingles:
+    return value if isinstance(value, Shingles) else shingles(value)
+
+
+def similarity(a: str | Shingles, b: str | Shingles) -> float:
+    """Shingle Jaccard similarity of two texts in [0, 1]; 1.0 means the same words in order."""
+    return _as_shingles(a).jaccard(_as_shingles(b))
+
+
+def find_near_duplicate(
+    text: str | Shingles,
+    candidates: Iterable[tuple[K, str | Shingles]],
+    threshold: float = THRESHOLD,
+) -> tuple[K, float] | None:
+    """The most similar candidate scoring at least `threshold`, with its score; else None.
+
+    Pass candidates as precomputed `Shingles` to compare against many stored reports cheaply.
+    Ties go to the first candidate.
+    """
+    probe = _as_shingles(text)
+    best: tuple[K, float] | None = None
+    for key, other in candidates:
+        score = probe.jaccard(_as_shingles(other))
+        if score >= threshold and (best is None or score > best[1]):
+            best = (key, score)
+    return best
+
+
+class ShingleIndex(Generic[K]):
+    """Shingles of many reports with an inverted index, for one-against-thousands lookups.
+
+    A query touches only reports sharing at least one shingle with it; Jaccard is computed
+    exactly from the shared counts, so results equal `find_near_duplicate` over everything.
+    """
+
+    def __init__(self) -> None:
+        self._sets: dict[K, Shingles] = {}
+        self._postings: dict[int, set[K]] = {}
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def add(self, key: K, text: str | Shingles) -> Shingles:
+        """Index a report under `key` (replacing an earlier version of it); returns its shingles."""
+        self.remove(key)
+        sh = _as_shingles(text)
+        self._sets[key] = sh
+        for h in sh.hashes:
+            self._postings.setdefault(h, set()).add(key)
+        return sh
+
+    def remove(self, key: K) -> None:
+        """Forget a report (no error when it is not indexed)."""
+        old = self._sets.pop(key, None)
+        if old is None:
+            return
+        for h in old.hashes:
+            keys = self._postings.get(h)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._postings[h]
+
+    def query(
+        self, text: str | Shingles, threshold: float = THRESHOLD, exclude: K | None = None
+    ) -> tuple[K, float] | None:
+        """The most similar indexed report at or above `threshold` (not `exclude`), with its score."""
+        probe = _as_shingles(text)
+        if not probe.hashes:
+            return None
+        shared: Counter[K] = Counter()
+        for h in probe.hashes:
+            shared.update(self._postings.get(h, ()))
+        best: tuple[K, float] | None = None
+        for key, common in shared.items():
+            if key == exclude:
+                continue
+            score = common / (len(probe) + len(self._sets[key]) - common)
+            if score >= threshold and (best is None or score > best[1]):
+                best = (key, score)
+        return best
