@@ -1,0 +1,135 @@
+"""Reading a response body under a hard cap on *decoded* bytes (RELIABILITY.md F3, F5, G4).
+
+httpx's own decoders inflate a whole network chunk at once (a 64 KiB gzip chunk of zeros becomes 64 MiB),
+so the raw stream is read and inflated here with zlib's `max_length`, which bounds memory to about
+`max_bytes` plus one 64 KiB step however dense the bomb. Only gzip and deflate are requested and
+accepted; a body that ends before its Content-Length, chunk terminator or gzip trailer is truncated and is
+never returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+
+import httpx
+
+from necwatch.errors import FetchError, ResponseTooLarge
+
+log = logging.getLogger("necwatch.fetch")
+
+ACCEPT_ENCODING = "gzip, deflate"
+_STEP = 64 * 1024
+
+
+class TruncatedBody(FetchError):
+    """The body ended early (kind=truncated). Internal: surfaces as a FetchError."""
+
+    kind = "truncated"
+
+
+class _Inflater:
+    """Incremental, output-bounded gzip/deflate decoder (multi-member gzip included)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        self._d = zlib.decompressobj(self._wbits)
+        self._first = True
+
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bool]:
+        """Inflate `data`, producing at most room+1 bytes; returns (output, over_the_cap)."""
+        out = bytearray()
+        while data:
+            try:
+                chunk = self._d.decompress(data, max(1, room + 1 - len(out)))
+            except zlib.error:
+                if self._first and self.encoding == "deflate":  # raw deflate, as some servers send
+                    self._d = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._first = False
+                    continue
+                raise
+            self._first = False
+            out += chunk
+            if len(out) > room:
+                return bytes(out), True
+            if self._d.unconsumed_tail:
+                data = self._d.unconsumed_tail
+            elif self._d.eof and self._d.unused_data and self.encoding == "gzip":
+                data = self._d.unused_data.lstrip(b"\x00")
+                if data:
+                    self._d = zlib.decompressobj(self._wbits)
+            else:
+                data = b""
+        return bytes(out), False
+
+    @property
+    def complete(self) -> bool:
+        return self._d.eof
+
+
+async def read_body(
+    response: httpx.Response,
+    *,
+    url: str,
+    max_bytes: int,
+    warn_bytes: int | None = None,
+    truncate: bool = False,
+) -> bytes:
+    """The decoded body, at most `max_bytes` long.
+
+    With `truncate` (robots.txt, error pages) a longer body is cut at the cap; otherwise it raises
+    ResponseTooLarge as soon as the cap is passed (and before reading, on a Content-Length over the cap).
+    """
+    final = str(response.url)
+    length = response.headers.get("content-length")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity", "none"):
+        inflater = None
+    elif encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = _Inflater("deflate" if encoding == "deflate" else "gzip")
+    else:
+        raise FetchError(
+            f"unsupported content-encoding {encoding!r}", url=url, kind="protocol", final_url=final
+        )
+    if not truncate and length and length.isdigit() and int(length) > max_bytes:
+        raise ResponseTooLarge(
+            f"Content-Length {length} is over the {max_bytes}-byte cap",
+            url=url,
+            final_url=final,
+            bytes_read=0,
+        )
+    parts: list[bytes] = []
+    size = raw_total = 0
+    warned = False
+    async for raw in response.aiter_raw(_STEP):
+        raw_total += len(raw)
+        if inflater is None:
+            data, over = raw, size + len(raw) > max_bytes
+        else:
+            try:
+                data, over = inflater.feed(raw, max_bytes - size)
+            except zlib.error as e:
+                raise FetchError(
+                    f"corrupt {encoding} body: {e}", url=url, kind="protocol", final_url=final
+                ) from e
+        if over:
+            if truncate:
+                parts.append(data[: max_bytes - size])
+                size = max_bytes
+                break
+            raise ResponseTooLarge(
+                f"body passed the {max_bytes}-byte cap (decoded)",
+                url=url,
+                final_url=final,
+                bytes_read=size + len(data),
+            )
+        parts.append(data)
+        size += len(data)
+        if warn_bytes is not None and size > warn_bytes and not warned:
+            warned = True
+            log.warning("large response body", extra={"url": url, "bytes": size, "warn_bytes": warn_bytes})
+    else:
+        if inflater is not None and not inflater.complete and raw_total > 0:
+            raise TruncatedBody(f"{encoding} stream ended early", url=url, final_url=final, bytes_read=size)
+    return b"".join(parts)
