@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from necwatch.config import Config, config_from_dict
 from necwatch.replay import ReplayWeb
@@ -49,3 +50,16 @@ def demo_config(
     }
     data.update(overrides)
     return config_from_dict(data, file="<demo>")
+
+
+def run_demo(database: Path, feeds_dir: Path) -> tuple[Any, Any]:
+    """Serve the bundled snapshot locally, poll it into a fresh `database`, write feeds."""
+    from necwatch.job import run_job
+    from necwatch.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    with ReplayWeb() as web:
+        config = demo_config(web, database=database.resolve(), feeds_dir=feeds_dir.resolve())
+        result = run_job(config, trigger="demo")
+    return result, Store.open(database)

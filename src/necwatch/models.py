@@ -68,6 +68,7 @@ class PostObservation:
     # None: comments not read or their fetch failed (nothing is inferred); () : read, there are none.
     comments: tuple[Comment, ...] | None = None
     http_status: int | None = None
+    listed: bool = True  # False: not in this poll's listing, re-checked by its own URL
 
 
 @dataclass(frozen=True)

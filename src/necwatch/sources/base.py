@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -103,7 +103,8 @@ class Source(ABC):
             for url, published in self.ctx.known.items()
             if url not in seen and _should_have_been_listed(published, oldest, listing.exhausted)
         ]
-        observations += await asyncio.gather(*(self._safe_fetch_post(u) for u in recheck))
+        rechecked = await asyncio.gather(*(self._safe_fetch_post(u) for u in recheck))
+        observations += [replace(o, listed=False) for o in rechecked]
         return SourceObservation(
             source=self.config.name,
             posts=tuple(observations),

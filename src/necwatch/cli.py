@@ -1,0 +1,312 @@
+"""The `necwatch` command: a thin face on the library. Exit codes: 0 ok, 1 partial failure, 2 bad config/usage."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from necwatch import __version__
+from necwatch.config import Config, load_config
+from necwatch.errors import ConfigError, LockHeld, StoreError
+
+
+def _load(config_path: str, db: str | None) -> Config:
+    try:
+        config = load_config(config_path)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from e
+    if db:
+        config = config.model_copy(update={"database": str(Path(db).resolve())})
+    return config
+
+
+class UsageExit(click.ClickException):
+    exit_code = 2
+
+
+def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--db", "db", type=click.Path(dir_okay=False), help="Database file (default: from config)."
+    )(f)
+    f = click.option(
+        "--config", "-c", "config_path", default="config.yaml", show_default=True, type=click.Path(dir_okay=False),
+        help="The config file.",
+    )(f)  # fmt: skip
+    return f
+
+
+def log_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--log-format", type=click.Choice(["text", "json"]), default=None,
+        help="Log format (default: text on a terminal, json when CI is set).",
+    )(f)  # fmt: skip
+    f = click.option("--verbose", "-v", is_flag=True, help="Debug logs.")(f)
+    return f
+
+
+def _setup_logs(log_format: str | None, verbose: bool) -> None:
+    from necwatch import logs
+
+    fmt = log_format or ("json" if os.environ.get("CI") else "text")
+    logs.setup(fmt, "DEBUG" if verbose else "WARNING" if sys.stderr.isatty() else "INFO")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="necwatch")
+def cli() -> None:
+    """necwatch: follow Labour NEC reports published by NEC members, and every change to them.
+
+    \b
+    Quick start (no network needed):
+      necwatch demo            build data/demo.db from the bundled snapshot
+      necwatch run             poll the sources in config.yaml
+      necwatch serve           browse the database in Datasette
+    """
+
+
+@cli.command()
+@config_options
+@click.option("--source", "-s", "names", multiple=True, help="Poll only this source (repeatable).")
+@click.option("--due", is_flag=True, help="Only sources whose next poll time has passed (for cron).")
+@click.option("--trigger", default="cli", hidden=True)
+@log_options
+def run(config_path: str, db: str | None, names: tuple[str, ...], due: bool, trigger: str,
+        log_format: str | None, verbose: bool) -> None:  # fmt: skip
+    """Poll every configured source once: discover, fetch what changed, store, alert, write feeds.
+
+    \b
+    Example:
+      necwatch run --config config.yaml
+      necwatch run -s luke-akehurst -s alice-perry --db data/necwatch.db
+
+    Exit status: 0 every source polled cleanly; 1 at least one source (or URL) failed, the others
+    are stored; 2 bad config or usage; another running necwatch makes it exit 0 without writing.
+    """
+    _setup_logs(log_format, verbose)
+    config = _load(config_path, db)
+    for n in names:
+        try:
+            config.source(n)
+        except ConfigError as e:
+            raise UsageExit(str(e)) from e
+    from necwatch.job import run_job
+
+    try:
+        result = run_job(config, names=list(names) or None, due_only=due, trigger=trigger,
+                         progress=sys.stderr.isatty())  # fmt: skip
+    except LockHeld as e:
+        click.echo(f"skipped: {e}", err=True)
+        sys.exit(0)
+    except StoreError as e:
+        raise click.ClickException(f"{e.kind}: {e}") from e
+    _print_summary(result)
+    sys.exit(result.exit_code)
+
+
+def _print_summary(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {result.run_id}: {result.status}", show_edge=False)
+    for col in ("source", "status", "new", "changed", "unchanged", "removed", "failed", "comments",
+                "alerts", "requests", "304s", "bytes", "s"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for s in result.sources:
+        table.add_row(s.name, s.status, *(str(x) for x in (s.new, s.changed, s.unchanged, s.removed, s.failed,
+                      s.comments, s.alerts, s.requests, s.not_modified, s.bytes, s.seconds)))  # fmt: skip
+    Console(file=sys.stdout, width=140).print(table)
+    if not result.sources:
+        click.echo("no source was due")
+
+
+@cli.command()
+@config_options
+def check(config_path: str, db: str | None) -> None:
+    """Validate the config file and say what is wrong, by file, field and value.
+
+    \b
+    Example:
+      necwatch check --config config.yaml
+    """
+    try:
+        config = load_config(config_path)
+    except ConfigError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"{config_path}: ok, {len(config.sources)} sources")
+    for s in config.sources:
+        click.echo(f"  {s.name:20} {s.type:11} {s.url}  every {s.interval / 3600:g}h")
+
+
+@cli.command()
+@click.option("--db", "db", default="data/demo.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--feeds-dir", default="data/feeds", show_default=True, type=click.Path(file_okay=False))
+@click.option("--serve", is_flag=True, help="Then serve the database with Datasette until interrupted.")
+@click.option("--port", default=8001, show_default=True)
+@log_options
+def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None, verbose: bool) -> None:
+    """Run the main job on the bundled snapshot of the four sites (no internet needed).
+
+    Serves the snapshot from local HTTP servers, polls it into a fresh database, writes the feeds
+    and prints what the database holds.
+
+    \b
+    Example:
+      necwatch demo
+      necwatch demo --serve --port 8001
+    """
+    _setup_logs(log_format, verbose)
+    from necwatch.demo import run_demo
+
+    result, store = run_demo(Path(db), Path(feeds_dir))
+    _print_summary(result)
+    counts = store.counts()
+    click.echo(f"\ndatabase: {Path(db).resolve()}")
+    click.echo("holds: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    nec = store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0]
+    click.echo(f"NEC reports: {nec}")
+    for r in store.db.query(
+        "select meeting_date, meeting_kind, author, title from reports where is_nec_report = 1 "
+        "order by meeting_date desc"
+    ):
+        click.echo(
+            f"  {r['meeting_date'] or '?':10}  {r['meeting_kind'] or '':14} {r['author']:14} {r['title']}"
+        )
+    click.echo(f"feeds: {Path(feeds_dir).resolve()}")
+    store.close()
+    if serve:
+        from necwatch.publish import serve as serve_db
+
+        serve_db(Path(db), port=port)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@config_options
+@click.option("--since", help="Only alerts created at or after this ISO date/time.")
+@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def alerts(config_path: str, db: str | None, since: str | None, kinds: tuple[str, ...], limit: int,
+           as_json: bool) -> None:  # fmt: skip
+    """List alerts: new, edited, removed and restored reports, comments, source health.
+
+    \b
+    Example:
+      necwatch alerts --since 2024-01-01 --kind report_edited
+      necwatch alerts --json | jq .title
+    """
+    from necwatch.store import Store
+
+    config = _load(config_path, db)
+    store = Store.open(config.database_path)
+    where, params = ["1 = 1"], []
+    if since:
+        try:
+            datetime.fromisoformat(since)
+        except ValueError as e:
+            raise UsageExit(f"--since: not an ISO date/time: {since!r}") from e
+        where.append("created_at >= ?")
+        params.append(since)
+    if kinds:
+        where.append(f"kind in ({','.join('?' * len(kinds))})")
+        params.extend(kinds)
+    rows = store.db.query(
+        f"select * from alerts where {' and '.join(where)} order by created_at desc, rowid desc limit {int(limit)}",
+        params,
+    )
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        else:
+            flag = " (backfill)" if r["backfill"] else ""
+            click.echo(f"{r['created_at']}  {r['kind']:18} {r['title'] or ''}{flag}")
+            if r["summary"]:
+                click.echo(f"    {r['summary'][:200]}")
+            if r["url"]:
+                click.echo(f"    {r['url']}")
+
+
+@cli.command()
+@config_options
+@click.option("--json", "as_json", is_flag=True)
+def status(config_path: str, db: str | None, as_json: bool) -> None:
+    """Each source's health: last ok, last error, next poll, consecutive failures.
+
+    \b
+    Example:
+      necwatch status
+    """
+    from necwatch.store import Store
+
+    config = _load(config_path, db)
+    if not config.database_path.exists():
+        raise click.ClickException(f"no database at {config.database_path}: run `necwatch run` first")
+    store = Store.open(config.database_path)
+    rows = {r["name"]: r for r in store.db.query("select * from sources")}
+    out = []
+    for s in config.sources:
+        r = rows.get(s.name, {})
+        out.append({"name": s.name, "type": s.type, "health": r.get("health", "never polled"),
+                    "last_ok_at": r.get("last_ok_at"), "last_polled_at": r.get("last_polled_at"),
+                    "next_check_at": r.get("next_check_at"), "consecutive_failures": r.get("consecutive_failures", 0),
+                    "posts": r.get("posts", 0), "last_error": r.get("last_error")})  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    for o in out:
+        click.echo(f"{o['name']:20} {o['health']:13} posts={o['posts']} failures={o['consecutive_failures']}")
+        click.echo(
+            f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  next {o['next_check_at'] or 'now'}"
+        )
+        if o["last_error"]:
+            click.echo(f"    last error: {o['last_error']}")
+
+
+@cli.command()
+@config_options
+@click.option("--source", "-s", "names", multiple=True, help="Only this source (repeatable).")
+@log_options
+def reextract(
+    config_path: str, db: str | None, names: tuple[str, ...], log_format: str | None, verbose: bool
+) -> None:
+    """Re-run extraction over the stored raw responses, without fetching anything.
+
+    Changes a newer extractor makes are stored as technical versions and never alerted.
+
+    \b
+    Example:
+      necwatch reextract --db data/necwatch.db
+    """
+    _setup_logs(log_format, verbose)
+    config = _load(config_path, db)
+    from necwatch.job import reextract as do_reextract
+
+    try:
+        result = do_reextract(config, names=list(names) or None)
+    except LockHeld as e:
+        click.echo(f"skipped: {e}", err=True)
+        sys.exit(0)
+    _print_summary(result)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.UsageError as e:
+        e.show()
+        sys.exit(2)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if isinstance(e, UsageExit) or "config" in str(e).lower() else 1)
+    except SystemExit:
+        raise

@@ -1,0 +1,278 @@
+"""The dataset's schema, in one place: tables, indexes, full-text search, views and migrations.
+
+Migrations are numbered functions; `PRAGMA user_version` records the last one applied. Add a new
+function at the end of MIGRATIONS to change the schema; never edit an applied one.
+docs/schema.md documents every table and column for the dataset's users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+MEETINGS_VIEW = """
+select
+  r.meeting_date,
+  group_concat(distinct r.meeting_kind) as meeting_kinds,
+  count(*) as reports,
+  group_concat(distinct r.author) as authors,
+  min(r.published_at) as first_report_at,
+  json_group_array(r.id) as report_ids
+from reports r
+where r.is_nec_report = 1 and r.meeting_date is not null and r.duplicate_of is null
+group by r.meeting_date
+order by r.meeting_date desc
+"""
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running, ok, partial, failed, aborted, skipped_locked
+            "trigger": str,  # cli, schedule, action, demo, reextract
+            "sources": str,  # JSON list of source names
+            "summary": str,  # JSON per-source summary
+            "error": str,
+        },
+        pk="id",
+    )
+    db["sources"].create(
+        {
+            "name": str,
+            "type": str,
+            "url": str,
+            "last_polled_at": str,
+            "last_ok_at": str,
+            "last_error": str,
+            "last_error_kind": str,
+            "consecutive_failures": int,
+            "next_check_at": str,
+            "deferred_until": str,
+            "health": str,  # ok, failing, unhealthy
+            "last_run_id": str,
+            "posts": int,
+        },
+        pk="name",
+        defaults={"consecutive_failures": 0, "health": "ok", "posts": 0},
+    )
+    db["reports"].create(
+        {
+            "id": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "meeting_date": str,
+            "meeting_kind": str,
+            "is_nec_report": int,
+            "canonical_url": str,
+            "source": str,
+            "post_count": int,
+            "comment_count": int,
+            "version": int,
+            "content_hash": str,
+            "first_seen_at": str,
+            "updated_at": str,
+            "removed_at": str,
+            "duplicate_of": str,
+            "similarity": float,
+            "body_text": str,
+            "body_html": str,  # sanitized (nh3); raw HTML lives only in raw_bodies
+            "words": int,
+        },
+        pk="id",
+        defaults={"post_count": 0, "comment_count": 0, "version": 1, "is_nec_report": 0},
+    )
+    db["posts"].create(
+        {
+            "id": str,
+            "source": str,
+            "url": str,
+            "platform_id": str,
+            "report_id": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "updated_at": str,
+            "labels": str,  # JSON list
+            "is_nec_report": int,
+            "is_pointer": int,
+            "pointer_to": str,
+            "pointer_report_id": str,
+            "content_hash": str,
+            "via": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "removed_at": str,
+            "removed_reason": str,  # http_410, http_404_twice, http_404_unlisted
+            "missing_polls": int,  # consecutive polls answering 404
+            "extractor_version": str,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name"), ("report_id", "reports", "id")],
+        defaults={"missing_polls": 0, "is_nec_report": 0, "is_pointer": 0},
+    )
+    db["report_versions"].create(
+        {
+            "report_id": str,
+            "version": int,
+            "seen_at": str,
+            "kind": str,  # initial, edit, technical
+            "title": str,
+            "body_text": str,
+            "content_hash": str,
+            "diff": str,  # unified diff from the previous version
+            "word_diff": str,  # word-level diff, for reading
+            "post_id": str,
+            "run_id": str,
+            "extractor_version": str,
+        },
+        pk=("report_id", "version"),
+        foreign_keys=[("report_id", "reports", "id")],
+    )
+    db["comments"].create(
+        {
+            "id": str,
+            "report_id": str,
+            "post_id": str,
+            "platform_id": str,
+            "parent_id": str,
+            "author": str,
+            "author_url": str,
+            "published_at": str,
+            "url": str,
+            "body_text": str,
+            "body_html": str,  # sanitized
+            "content_hash": str,
+            "version": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "removed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("post_id", "posts", "id"), ("report_id", "reports", "id")],
+        defaults={"version": 1},
+    )
+    db["comment_versions"].create(
+        {
+            "comment_id": str,
+            "version": int,
+            "seen_at": str,
+            "body_text": str,
+            "content_hash": str,
+            "run_id": str,
+        },
+        pk=("comment_id", "version"),
+        foreign_keys=[("comment_id", "comments", "id")],
+    )
+    db["alerts"].create(
+        {
+            "id": str,  # deterministic: the same event always has the same id
+            "kind": str,
+            "created_at": str,
+            "source": str,
+            "report_id": str,
+            "post_id": str,
+            "comment_id": str,
+            "title": str,
+            "summary": str,
+            "diff": str,
+            "url": str,
+            "backfill": int,  # 1: recorded on a source's first poll, not pushed
+            "run_id": str,
+            "delivered_at": str,
+            "delivery_attempts": int,
+            "delivery_error": str,
+        },
+        pk="id",
+        defaults={"backfill": 0, "delivery_attempts": 0},
+    )
+    db["fetches"].create(
+        {
+            "url": str,
+            "source": str,
+            "final_url": str,
+            "status": int,
+            "etag": str,
+            "last_modified": str,
+            "content_type": str,
+            "body_hash": str,
+            "fetched_at": str,
+            "last_ok_at": str,
+            "bytes": int,
+            "elapsed_ms": int,
+            "attempts": int,
+            "error_kind": str,
+            "error": str,
+        },
+        pk="url",
+    )
+    db["fetch_errors"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "ts": str,
+            "source": str,
+            "url": str,
+            "final_url": str,
+            "kind": str,
+            "http_status": int,
+            "attempts": int,
+            "retry_after": float,
+            "bytes_read": int,
+            "message": str,
+        },
+        pk="id",
+    )
+    db["raw_bodies"].create(
+        {"hash": str, "content": bytes, "size": int, "stored_size": int, "content_type": str},
+        pk="hash",
+    )
+    db["responses"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "fetched_at": str,
+            "status": int,
+            "body_hash": str,
+            "run_id": str,
+            "extractor_version": str,
+        },
+        pk="id",
+    )
+    db["posts"].create_index(["source"])
+    db["posts"].create_index(["report_id"])
+    db["posts"].create_index(["url"], unique=True)
+    db["reports"].create_index(["content_hash"])
+    db["reports"].create_index(["published_at"])
+    db["reports"].create_index(["meeting_date"])
+    db["reports"].create_index(["is_nec_report", "published_at"])
+    db["comments"].create_index(["post_id"])
+    db["comments"].create_index(["report_id", "published_at"])
+    db["alerts"].create_index(["created_at"])
+    db["alerts"].create_index(["delivered_at"])
+    db["fetch_errors"].create_index(["run_id"])
+    db["fetch_errors"].create_index(["source", "ts"])
+    db["responses"].create_index(["url", "fetched_at"])
+    db["reports"].enable_fts(["title", "body_text", "author"], create_triggers=True, tokenize="porter")
+    db["comments"].enable_fts(["body_text", "author"], create_triggers=True, tokenize="porter")
+    db.create_view("meetings", MEETINGS_VIEW)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the schema version."""
+    current = db.execute("pragma user_version").fetchone()[0]
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        with db.conn:
+            migration(db)
+            db.execute(f"pragma user_version = {number}")
+    return len(MIGRATIONS)
