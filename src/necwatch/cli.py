@@ -21,7 +21,7 @@ def _load(config_path: str, db: str | None) -> Config:
     try:
         config = load_config(config_path)
     except ConfigError as e:
-        raise click.ClickException(str(e)) from e
+        raise UsageExit(str(e)) from e
     if db:
         config = config.model_copy(update={"database": str(Path(db).resolve())})
     return config
@@ -297,6 +297,99 @@ def reextract(
     _print_summary(result)
 
 
+@cli.command()
+@config_options
+@log_options
+def schedule(config_path: str, db: str | None, log_format: str | None, verbose: bool) -> None:
+    """Run as a long-lived daemon: poll each source on its own interval until SIGTERM/SIGINT.
+
+    Holds the run lock for its whole life, so cron runs against the same database exit cleanly.
+
+    \b
+    Example:
+      necwatch schedule --config config.yaml
+    """
+    _setup_logs(log_format, verbose)
+    config = _load(config_path, db)
+    from necwatch.schedule import run_scheduler
+
+    try:
+        run_scheduler(config)
+    except LockHeld as e:
+        raise click.ClickException(str(e)) from e
+
+
+@cli.command()
+@config_options
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", "-p", default=8001, show_default=True)
+@click.option("--immutable", is_flag=True, help="Serve a published snapshot that nothing writes to (-i).")
+def serve(config_path: str, db: str | None, host: str, port: int, immutable: bool) -> None:
+    """Browse the database in Datasette: reports, meetings, versions, comments, search and feeds.
+
+    The live database is served read-only (a running scheduler may write to it).
+
+    \b
+    Example:
+      necwatch serve --db data/necwatch.db --port 8001
+    """
+    path = Path(db) if db else _load(config_path, None).database_path
+    if not path.exists():
+        raise UsageExit(f"no database at {path}: run `necwatch run` or `necwatch demo` first")
+    from necwatch.publish import serve as serve_db
+
+    serve_db(path, host=host, port=port, immutable=immutable)
+
+
+@cli.command()
+@config_options
+@click.option(
+    "--target",
+    type=click.Choice(["cloudrun", "vercel", "fly", "static"]),
+    default=None,
+    help="Where to publish (default: publish.target in the config).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="For --target static: the directory to write.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the command instead of running it.")
+def publish(config_path: str, db: str | None, target: str | None, out_dir: str, dry_run: bool) -> None:
+    """Publish a snapshot of the database: `datasette publish`, or a static site of feeds + Datasette Lite.
+
+    \b
+    Example:
+      necwatch publish --target static --out site
+      necwatch publish --target cloudrun --dry-run
+    """
+    config = _load(config_path, db)
+    from necwatch.publish import publish as do_publish
+
+    do_publish(config, target=target or config.publish.target, out_dir=Path(out_dir), dry_run=dry_run)
+
+
+@cli.command()
+@config_options
+def feeds(config_path: str, db: str | None) -> None:
+    """Rewrite the Atom feeds in feeds_dir from the database (the run does this too).
+
+    \b
+    Example:
+      necwatch feeds --db data/necwatch.db
+    """
+    config = _load(config_path, db)
+    from necwatch.feeds import write_feeds
+    from necwatch.store import Store
+
+    store = Store.open(config.database_path)
+    n = write_feeds(store, config)
+    click.echo(f"wrote {n} feeds to {config.feeds_path}")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
@@ -307,6 +400,6 @@ def main() -> None:
         sys.exit(2)
     except click.ClickException as e:
         e.show()
-        sys.exit(2 if isinstance(e, UsageExit) or "config" in str(e).lower() else 1)
+        sys.exit(e.exit_code)
     except SystemExit:
         raise
