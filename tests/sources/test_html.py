@@ -52,7 +52,9 @@ def local_config(web: ReplayWeb, example: str) -> SourceConfig:
 
 
 def poll(web: ReplayWeb, source_config: SourceConfig) -> SourceObservation:
-    config = config_from_dict({"allow_private_addresses": True, "fetch": {"per_host_delay": 0}})
+    config = config_from_dict(
+        {"allow_private_addresses": True, "fetch": {"per_host_delay": 0, "backoff": 0.01, "read_timeout": 5}}
+    )
 
     async def run() -> SourceObservation:
         async with HttpClient(config.fetch, user_agent="necwatch-test", allow_private=True) as client:

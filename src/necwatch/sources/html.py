@@ -183,7 +183,7 @@ def parse_article(
     """A post's own page → Post. `title` and `body` are required; `date`/`author` when configured.
 
     Without a `date` selector the Open Graph `article:published_time` meta is used when present;
-    `article:modified_time` always gives `updated_at` when present.
+    `updated_at` comes from `article:modified_time`, else `<time class="updated" datetime>`, when present.
     """
     tree = parse_html(html, url)
     title, title_raw = split_title(css_one(tree, selectors.title, url))
@@ -197,6 +197,7 @@ def parse_article(
     if not body_text:
         raise ParseError("body has no text", url=url, selector=selectors.body)
 
+    published: datetime | None
     if selectors.date:
         published = _date_from(
             css_one(tree, selectors.date, url), selectors.date_attr, url, selectors.date, tz
@@ -204,6 +205,9 @@ def parse_article(
     else:
         published = _meta_date(tree, "article:published_time", url, tz)
     updated = _meta_date(tree, "article:modified_time", url, tz)
+    if updated is None:  # WordPress themes print the modified time as <time class="updated">
+        shown = tree.css_first("time.updated[datetime]")
+        updated = _date_from(shown, "datetime", url, "time.updated", tz) if shown is not None else None
 
     author = default_author
     if selectors.author:
