@@ -98,7 +98,8 @@ def normalized_text(text: str) -> str:
     parameters dropped from URLs; every whitespace run → one space. Case is kept: a change of case
     is the author's edit, not template noise (similarity casefolds on its own).
     """
-    text = unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH))
+    # Fold before NFKC too: NFKC turns a double prime into two primes.
+    text = unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH).translate(_QUOTES))
     text = text.translate(_QUOTES)
     text = _URL.sub(_strip_tracking_match, text)
     return _WS.sub(" ", text).strip()
@@ -124,7 +125,7 @@ def title_hash(title: str) -> str:
 
 # --------------------------------------------------------------------------- authors
 
-_BYLINE = re.compile(r"^(?:posted\s+by|written\s+by|by)\s*:?\s+", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:posted\s+by|written\s+by|by)\b\s*:?\s*", re.IGNORECASE)
 _HONORIFIC = re.compile(
     r"^(?:cllr\.?|councillor|clr\.?|dr\.?|rt\.?\s+hon\.?|the\s+rt\.?\s+hon\.?|baroness|lord|sir|dame)\s+",
     re.IGNORECASE,
