@@ -412,3 +412,33 @@ def test_archive_permalinks_drop_fragments(corpus: Any) -> None:
     )
     assert len(page.urls) == 5 and page.next_url is None
     assert all("#" not in u and re.match(rf"{A}/\d{{4}}/", u) for u, _ in page.urls)
+
+
+def test_auto_falls_back_to_rss_when_rest_is_absent(web: ReplayWeb, expected_posts: dict) -> None:
+    web.delete(TAGS_LOOKUP)
+    obs, source = poll(web, ALICE)
+    assert source.path_used == "rss"
+    assert obs.listing_complete and obs.failures == ()
+    assert set(by_real_url(web, obs)) == set(site_expected(expected_posts, ALICE))
+    assert site_requests(web)[:2] == [
+        ("/wp-json/wp/v2/tags?slug=general-election", 404),
+        ("/tag/general-election/feed/", 200),
+    ]
+
+
+def test_rest_404_after_rest_answered_is_a_failure_not_an_absence(web: ReplayWeb) -> None:
+    web.delete(POSTS_ALL)
+    obs, _ = poll(web, ALICE)
+    assert not obs.listing_complete
+    assert [(web.real(f.url), f.http_status) for f in obs.failures] == [(POSTS_ALL, 404)]
+    assert web.count(ALICE, "/tag/general-election/feed/") == 0
+
+
+def test_post_url_serving_a_listing_is_a_failure_not_a_post(web: ReplayWeb) -> None:
+    """A moved post redirected to an archive must not be read as the archive's first post."""
+    web.set(SEPT, web.body(ARCHIVE_1))
+    obs, _ = poll(web, ALICE, via="html")
+    got = by_real_url(web, obs)
+    assert got[SEPT].outcome is Outcome.FAILED and got[SEPT].post is None
+    assert [(web.real(f.url), f.kind) for f in obs.failures] == [(SEPT, "unexpected_page")]
+    assert sum(o.outcome is Outcome.FETCHED for o in obs.posts) == 9

@@ -436,6 +436,7 @@ def parse_single_page(url: str, data: bytes | str, *, default_author: str | None
     link when it has one, else `url`. Dates come from `datetime` attributes / `article:*_time` meta.
     """
     tree = parse_html(_text(data), url)
+    _require_single(tree, url)
     article = css_one(tree, "article[id^='post-'], article.post, article.hentry, article", url)
     title_node = css_one(article, ".entry-title", url)
     title, title_raw = split_title(title_node.text(deep=True, separator=""))
@@ -484,6 +485,18 @@ def parse_single_page(url: str, data: bytes | str, *, default_author: str | None
         labels=tuple(labels),
         via="html",
     )
+
+
+def _require_single(tree: LexborHTMLParser, url: str) -> None:
+    """A post URL that now serves a listing (a moved post redirected to the home page) is not the post."""
+    body = tree.css_first("body")
+    classes = set((body.attributes.get("class") or "").split()) if body is not None else set()
+    listing = classes & {"archive", "home", "blog", "search", "error404"} and not classes & {
+        "single",
+        "singular",
+    }
+    if listing or len(tree.css("article[id^='post-']")) > 1:
+        raise ParseError("not a single post page", url=url, selector="body.single", kind="unexpected_page")
 
 
 def parse_html_comments(url: str, data: bytes | str) -> list[Comment]:
@@ -616,10 +629,8 @@ class WordPressSource(Source):
 
     async def _discover_rest(self, fallback: bool) -> Listing:
         scope = self._scope()
-        if scope is None:
-            query = ""
-            await self._first(self._url("wp-json/wp/v2/posts?per_page=1"), REST_ABSENT, fallback)
-        else:
+        query = ""
+        if scope is not None:
             kind, slug = scope
             endpoint, param = {"tag": ("tags", "tags"), "category": ("categories", "categories")}.get(
                 kind, ("users", "author")
@@ -627,6 +638,7 @@ class WordPressSource(Source):
             lookup = self._url(f"wp-json/wp/v2/{endpoint}?slug={quote(slug, safe='')}")
             response = await self._first(lookup, REST_ABSENT, fallback)
             query = f"{param}={parse_rest_term_id(response.final_url, response.text)}"
+            fallback = False  # REST answered: from here on a 404 is a failure, not an absence
         listing = Listing()
         page, total = 1, 1
         while page <= total:
@@ -635,7 +647,10 @@ class WordPressSource(Source):
                 break
             url = self._rest_posts_url(query, page)
             try:
-                response = await self.fetcher.get(url)
+                if page == 1:
+                    response = await self._first(url, REST_ABSENT, fallback)
+                else:
+                    response = await self.fetcher.get(url)
                 rows = parse_rest_posts(response.final_url, response.text)
             except (FetchError, ParseError) as e:
                 if page == 1:
