@@ -18,7 +18,7 @@ import pytest
 from necwatch.config import SourceConfig
 from necwatch.demo import demo_config
 from necwatch.extract.text import collapse_ws
-from necwatch.fetch import HttpClient
+from necwatch.fetch import Cached, DictCache, HttpClient
 from necwatch.models import Outcome, SourceObservation
 from necwatch.replay import ReplayWeb
 from necwatch.sources import SourceContext, source_class
@@ -30,16 +30,26 @@ TAG_2 = f"https://{HOST}/tag/nec/page/2/"
 FIXTURES = Path(__file__).parent / "fixtures" / "labourlist"
 
 
-def poll(web: ReplayWeb) -> SourceObservation:
-    """One poll of the demo config's LabourList source (tag `nec`) against `web`."""
+def poll(web: ReplayWeb, cache: DictCache | None = None) -> SourceObservation:
+    """One poll of the demo config's LabourList source (tag `nec`) against `web`.
+
+    With a `cache`, requests are conditional and every 200 read is stored in it (as the store would).
+    """
     config = demo_config(web, hosts=[HOST])
     source_config: SourceConfig = config.source("labourlist")
 
     async def run() -> SourceObservation:
-        async with HttpClient(config.fetch, user_agent="necwatch-test", allow_private=True) as client:
+        async with HttpClient(
+            config.fetch, user_agent="necwatch-test", allow_private=True, cache=cache
+        ) as client:
             fetcher = client.for_source(source_config.name, source_config.allowed_hosts)
             source = source_class(source_config.type)(SourceContext(config=source_config, fetcher=fetcher))
-            return await source.poll()
+            observation = await source.poll()
+            if cache is not None:
+                for r in fetcher.records:
+                    if r.status == 200 and r.body is not None:
+                        cache.entries[r.url] = Cached(r.etag, r.last_modified, r.body, r.content_type)
+            return observation
 
     return asyncio.run(run())
 
@@ -224,3 +234,18 @@ def test_deleted_article_is_gone(web: ReplayWeb) -> None:
     by_url = {web.real(o.url): o for o in obs.posts}
     assert (by_url[url].outcome, by_url[url].http_status) == (Outcome.GONE, 410)
     assert obs.failures == ()
+
+
+def test_second_poll_is_conditional_and_still_parses(web: ReplayWeb) -> None:
+    cache = DictCache()
+    first = poll(web, cache)
+    assert all(o.outcome is Outcome.FETCHED for o in first.posts)
+
+    second = poll(web, cache)
+
+    assert second.listing_complete is True
+    assert second.failures == ()
+    assert {o.outcome for o in second.posts} == {Outcome.NOT_MODIFIED}
+    assert [o.post for o in second.posts] == [o.post for o in first.posts]  # content as stored
+    pages = [r for r in web.requests if r.path != "/robots.txt"]
+    assert {r.status for r in pages[7:]} == {304} and len(pages) == 14
