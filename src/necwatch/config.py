@@ -85,6 +85,7 @@ class HtmlSelectors(_Strict):
     date: str | None = None
     date_attr: str | None = None  # read the date from this attribute (e.g. datetime) instead of text
     author: str | None = None
+    labels: str | None = None  # tag/label links of a post (default: a[rel~=tag])
     remove: list[str] = Field(default_factory=list)  # removed from the body before extraction
     comment: str | None = None
     comment_author: str | None = None

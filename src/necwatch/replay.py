@@ -67,7 +67,12 @@ class ReplayWeb:
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self, host))
             server.daemon_threads = True
             self._servers[host] = server
-            threading.Thread(target=server.serve_forever, daemon=True, name=f"replay-{host}").start()
+            threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.02},
+                daemon=True,
+                name=f"replay-{host}",
+            ).start()
         return self
 
     def stop(self) -> None:
@@ -154,9 +159,7 @@ class ReplayWeb:
 
     def count(self, host: str | None = None, path: str | None = None) -> int:
         return sum(
-            1
-            for r in self.requests
-            if (host is None or r.host == host) and (path is None or r.path == path)
+            1 for r in self.requests if (host is None or r.host == host) and (path is None or r.path == path)
         )
 
     @contextmanager
