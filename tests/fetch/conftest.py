@@ -1,0 +1,40 @@
+"""Fixtures for the fetch fault suite: a fault server on loopback and fast settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from necwatch.config import FetchSettings
+from necwatch.fetch import HttpClient
+from tests.faultserver import FaultServer
+
+UA = "necwatch-test/1.0 (+https://example.invalid)"
+
+
+def fast(**overrides: Any) -> FetchSettings:
+    """Defaults scaled down so every fault resolves in well under a second."""
+    values: dict[str, Any] = {
+        "connect_timeout": 1.0,
+        "read_timeout": 0.3,
+        "deadline": 1.5,
+        "backoff": 0.01,
+        "per_host_delay": 0.0,
+        "max_retry_after": 2.0,
+    }
+    values.update(overrides)
+    return FetchSettings(**values)
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer() as s:
+        yield s
+
+
+def client_for(server: FaultServer, settings: FetchSettings | None = None, **kwargs: Any) -> HttpClient:
+    """A client allowed to reach exactly this server (the test override admits its address only)."""
+    kwargs.setdefault("allow_addresses", [server.netloc])
+    return HttpClient(settings or fast(), user_agent=UA, **kwargs)

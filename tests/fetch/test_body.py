@@ -1,0 +1,173 @@
+"""F3, F4, F5: truncated bodies, hangs, drips and oversized bodies on a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import time
+import tracemalloc
+import zlib
+
+import pytest
+
+from necwatch.errors import FetchError, ResponseTooLarge
+from tests.faultserver import Conn, FaultServer, ok, sequence
+from tests.fetch.conftest import client_for, fast
+
+MiB = 1024 * 1024
+
+
+async def _get(server: FaultServer, path: str, **settings: object) -> tuple[object, list]:
+    async with client_for(server, fast(**settings) if settings else None) as client:
+        fetcher = client.for_source("s", frozenset([server.netloc]))
+        try:
+            result: object = await fetcher.get(server.url(path))
+        except FetchError as e:
+            result = e
+        return result, fetcher.records
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def reset_mid_body(conn: Conn) -> None:
+    conn.head(200, {"content-length": "50000"})
+    conn.send(b"x" * 10000)
+    conn.wait(0.05)
+    conn.reset()
+
+
+def short_body(conn: Conn) -> None:
+    conn.head(200, {"content-length": "50000"})
+    conn.send(b"x" * 10000)  # then a clean close: Content-Length mismatch
+
+
+def chunked_without_terminator(conn: Conn) -> None:
+    conn.head(200, {"transfer-encoding": "chunked"})
+    conn.send(b"400\r\n" + b"y" * 1024 + b"\r\n")  # no 0\r\n\r\n, then close
+
+
+@pytest.mark.parametrize("handler", [reset_mid_body, short_body, chunked_without_terminator])
+def test_truncated_bodies_are_retried_then_refused(server: FaultServer, handler) -> None:  # type: ignore[no-untyped-def]
+    server.routes["/p"] = handler
+    result, records = run(_get(server, "/p"))
+    assert isinstance(result, FetchError) and result.kind == "truncated"
+    assert server.count("/p") == 3 and result.attempts == 3
+    assert records[0].body is None and records[0].error_kind == "truncated"
+
+
+def test_truncated_then_complete_returns_only_the_complete_body(server: FaultServer) -> None:
+    server.routes["/p"] = sequence(short_body, ok(b"z" * 50000))
+    result, records = run(_get(server, "/p"))
+    assert result.content == b"z" * 50000 and records[0].attempts == 2
+
+
+def test_headers_then_hang_is_a_timeout_after_three_attempts(server: FaultServer) -> None:
+    def hang(conn: Conn) -> None:
+        conn.head(200, {"content-length": "100"})
+        conn.wait(5)
+
+    server.routes["/p"] = hang
+    t0 = time.monotonic()
+    result, _ = run(_get(server, "/p"))
+    assert isinstance(result, FetchError) and result.kind == "timeout"
+    assert server.count("/p") == 3
+    assert time.monotonic() - t0 < 3
+
+
+def test_slow_drip_is_cut_by_the_total_deadline(server: FaultServer) -> None:
+    def drip(conn: Conn) -> None:
+        conn.head(200, {"content-length": "1000"})
+        for _ in range(1000):
+            conn.send(b".")
+            conn.wait(0.1)  # under the 0.3 s read timeout, so only the deadline can stop it
+
+    server.routes["/p"] = drip
+    t0 = time.monotonic()
+    result, records = run(_get(server, "/p", deadline=0.5))
+    elapsed = time.monotonic() - t0
+    assert isinstance(result, FetchError) and result.kind == "deadline"
+    assert server.count("/p") == 1  # a drip would only drip again: not retried
+    assert 0.45 <= elapsed < 1.5
+    assert records[0].error_kind == "deadline"
+
+
+def _big(conn: Conn, *, length: bool) -> None:
+    block = b"a" * 65536
+    total = 20 * 1000 * 1000
+    conn.head(200, {"content-length": str(total)} if length else {})
+    sent = 0
+    while sent < total:
+        conn.send(block)
+        sent += len(block)
+
+
+def test_20mb_with_content_length_is_refused_before_reading(server: FaultServer) -> None:
+    server.routes["/p"] = lambda conn: _big(conn, length=True)
+    result, records = run(_get(server, "/p"))
+    assert isinstance(result, ResponseTooLarge) and result.kind == "too_large" and result.bytes_read == 0
+    assert server.count("/p") == 1 and records[0].error_kind == "too_large"
+
+
+def test_20mb_without_content_length_is_cut_at_the_cap(server: FaultServer) -> None:
+    server.routes["/p"] = lambda conn: _big(conn, length=False)
+    result, _ = run(_get(server, "/p"))
+    assert isinstance(result, ResponseTooLarge)
+    assert 10 * MiB < result.bytes_read <= 10 * MiB + 64 * 1024
+    assert server.count("/p") == 1
+
+
+def _bomb() -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"\0" * MiB
+    return b"".join([*(c.compress(block) for _ in range(1024)), c.flush()])  # 1 GiB of zeros
+
+
+BOMB = _bomb()
+
+
+def test_gzip_bomb_is_cut_at_the_cap_without_inflating_it(server: FaultServer) -> None:
+    assert len(BOMB) < 2 * MiB
+    server.routes["/p"] = ok(BOMB, content_encoding="gzip")
+    tracemalloc.start()
+    try:
+        result, _ = run(_get(server, "/p"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, ResponseTooLarge)
+    assert 10 * MiB < result.bytes_read <= 10 * MiB + 64 * 1024
+    assert peak < 64 * MiB
+
+
+def test_gzip_and_deflate_bodies_are_decoded(server: FaultServer) -> None:
+    text = b"<p>hello</p>" * 1000
+    server.routes["/g"] = ok(gzip.compress(text), content_encoding="gzip")
+    server.routes["/d"] = ok(zlib.compress(text), content_encoding="deflate")
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    server.routes["/r"] = ok(raw.compress(text) + raw.flush(), content_encoding="deflate")
+    for path in ("/g", "/d", "/r"):
+        result, _ = run(_get(server, path))
+        assert result.content == text, path
+
+
+def test_truncated_gzip_is_truncated(server: FaultServer) -> None:
+    server.routes["/p"] = ok(gzip.compress(b"x" * 100000)[:-20], content_encoding="gzip")
+    result, _ = run(_get(server, "/p"))
+    assert isinstance(result, FetchError) and result.kind == "truncated"
+
+
+def test_large_body_warns(server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+    server.routes["/p"] = ok(b"w" * 300_000)
+    with caplog.at_level(logging.WARNING, logger="necwatch.fetch"):
+        result, _ = run(_get(server, "/p", warn_bytes=200_000))
+    assert len(result.content) == 300_000
+    assert any(r.message == "large response body" for r in caplog.records)
+
+
+def test_unknown_content_encoding_is_a_protocol_error(server: FaultServer) -> None:
+    server.routes["/p"] = ok(b"??", content_encoding="br")
+    result, _ = run(_get(server, "/p"))
+    assert isinstance(result, FetchError) and result.kind == "protocol"
