@@ -442,3 +442,31 @@ def test_post_url_serving_a_listing_is_a_failure_not_a_post(web: ReplayWeb) -> N
     assert got[SEPT].outcome is Outcome.FAILED and got[SEPT].post is None
     assert [(web.real(f.url), f.kind) for f in obs.failures] == [(SEPT, "unexpected_page")]
     assert sum(o.outcome is Outcome.FETCHED for o in obs.posts) == 9
+
+
+def test_split_comment_pages_are_all_read(web: ReplayWeb) -> None:
+    """WordPress's "break comments into pages": the other pages are followed, ids deduplicated."""
+    page = web.body(SEPT).decode()
+    start = page.index('<ol class="children">')
+    end = page.index("</ol><!-- .children -->") + len("</ol><!-- .children -->")
+    reply = page[start:end].replace('<ol class="children">', "").replace("</ol><!-- .children -->", "")
+    nav = f'<nav class="comment-navigation"><a href="{SEPT}comment-page-2/#comments">Newer comments</a></nav>'
+    first = page[:start] + page[end:]
+    first = first.replace('<ol class="commentlist">', nav + '<ol class="commentlist">')
+    second = page[: page.index('<ol class="commentlist">')] + f'<ol class="commentlist">{reply}</ol></div>'
+    web.set(SEPT, first)
+    web.set(f"{SEPT}comment-page-2/", second)
+    obs, _ = poll(web, ALICE, via="html")
+    comments = by_real_url(web, obs)[SEPT].comments
+    assert comments is not None
+    assert [(c.platform_id, c.author) for c in comments] == [
+        ("1201", "Sam Example"),
+        ("1202", "Pat Placeholder"),
+    ]
+
+
+def test_via_aliases_and_rest_titles_with_markup() -> None:
+    from necwatch.sources.wordpress import VIA_ALIASES, fragment_text_raw
+
+    assert VIA_ALIASES == {"json": "rest", "feed": "rss"}
+    assert fragment_text_raw("<em>NEC</em> Report \u2013 March&nbsp;2019") == "NEC Report – March\u00a02019"

@@ -2,7 +2,8 @@
 
 Which posts: the `tag`, else the `category`, else the `author_slug` of the config, else the whole site.
 
-Paths, tried in this order when `via: auto` (`via: rest|rss|html` forces one, with no fallback):
+Paths, tried in this order when `via: auto` (`via: rest|rss|html` forces one, with no fallback;
+`json` and `feed` are read as `rest` and `rss`):
 
 1. **REST** (`via="rest"`): `/wp-json/wp/v2/tags?slug=TAG` (or `categories?slug=`, `users?slug=`) → id;
    `/wp-json/wp/v2/posts?tags=ID` (plus `&per_page=N&page=K` when `rest_per_page` is set, else
@@ -72,6 +73,8 @@ __all__ = [
     "FeedItem",
     "WordPressSource",
     "clean_body_html",
+    "comment_page_urls",
+    "fragment_text_raw",
     "parse_archive_page",
     "parse_html_comments",
     "parse_rest_comments",
@@ -105,10 +108,13 @@ CHROME_SELECTORS: tuple[str, ...] = (
 # Status codes that, on a path's first request, mean "this site does not offer this path".
 REST_ABSENT = frozenset({401, 403, 404, 410})
 FEED_ABSENT = frozenset({404, 410})
+# config `via` values shared with other platforms → this adapter's path names.
+VIA_ALIASES = {"json": "rest", "feed": "rss"}
 
 _POST_ID = re.compile(r"^post-(\d+)$")
 _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _P_QUERY = re.compile(r"[?&]p=(\d+)(?:&|$)")
+_COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
 
 
 # -- small pure helpers -------------------------------------------------------------------------
@@ -119,6 +125,13 @@ def split_title(raw: str) -> tuple[str, str | None]:
     raw = raw.strip()
     title = re.sub(r"[ \t\r\n\f\u00a0]+", " ", raw).strip()
     return title, (raw if raw != title else None)
+
+
+def fragment_text_raw(fragment: str) -> str:
+    """An HTML fragment (a REST `title.rendered`) → its text, entities decoded, U+00A0 kept."""
+    tree = LexborHTMLParser(f"<div id='necwatch-title'>{fragment}</div>")
+    root = tree.css_first("#necwatch-title")
+    return root.text(deep=True, separator="") if root is not None else html_lib.unescape(fragment)
 
 
 def clean_body_html(fragment: str) -> str:
@@ -225,7 +238,7 @@ def parse_rest_post(
         content = str(obj["content"]["rendered"])
     except (KeyError, TypeError) as e:
         raise ParseError(f"post object without {e}", url=url, kind="unexpected_page") from e
-    title, title_raw = split_title(html_lib.unescape(rendered_title))
+    title, title_raw = split_title(fragment_text_raw(rendered_title))
     body_html = clean_body_html(content)
     return Post(
         url=link,
@@ -541,6 +554,18 @@ def parse_html_comments(url: str, data: bytes | str) -> list[Comment]:
     return comments
 
 
+def comment_page_urls(url: str, data: bytes | str) -> list[str]:
+    """Other pages of a post's comments (WordPress `…/comment-page-N/`), in page order; [] when one page."""
+    tree = parse_html(_text(data), url)
+    here = urldefrag(url)[0]
+    urls: list[str] = []
+    for a in tree.css("#comments a[href], .comment-navigation a[href], .comments-pagination a[href]"):
+        target = urldefrag(urljoin(url, a.attributes.get("href") or ""))[0]
+        if _COMMENT_PAGE.search(target) and target != here and target not in urls:
+            urls.append(target)
+    return sorted(urls, key=lambda u: int(_COMMENT_PAGE.search(u).group(1)))  # type: ignore[union-attr]
+
+
 def _parent_comment_id(li: LexborNode) -> str | None:
     node = li.parent
     while node is not None:
@@ -597,13 +622,8 @@ class WordPressSource(Source):
     # -- discovery --------------------------------------------------------------------------
     async def discover(self) -> Listing:
         if self.config.via != "auto":
-            if self.config.via not in self.PATHS:
-                raise ParseError(
-                    f"via {self.config.via!r} is not a WordPress path (use auto, rest, rss or html)",
-                    url=self.config.url,
-                    kind="unexpected_page",
-                )
-            return await self._discover_by(self.config.via, fallback=False)
+            path = VIA_ALIASES.get(self.config.via, self.config.via)
+            return await self._discover_by(path, fallback=False)
         for path in self.PATHS:
             try:
                 return await self._discover_by(path, fallback=path != self.PATHS[-1])
@@ -745,17 +765,32 @@ class WordPressSource(Source):
         comments: tuple[Comment, ...] | None = None
         if self.ctx.wants_comments(post):
             try:
-                comments = tuple(parse_html_comments(response.final_url, response.text))
-            except ParseError as e:
-                self.record(e)
+                comments = await self._page_comments(response)
+            except (FetchError, ParseError) as e:
+                self.record(e)  # the post is still read; its comments are unknown (None)
         return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
+
+    async def _page_comments(self, response: Response) -> tuple[Comment, ...]:
+        """Comments printed on a post page, plus its other comment pages when WordPress splits them."""
+        comments = parse_html_comments(response.final_url, response.text)
+        others = comment_page_urls(response.final_url, response.text)
+        for r in await asyncio.gather(*(self.fetcher.get(u) for u in others)):
+            comments += parse_html_comments(r.final_url, r.text)
+        unique = {c.platform_id: c for c in comments}
+        if not others:
+            return tuple(unique.values())
+        return tuple(
+            sorted(
+                unique.values(), key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id))
+            )
+        )
 
     async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
         """REST: the comments endpoint (all pages). RSS: the post's own page."""
         if listed.comments_url and "/wp-json/" in listed.comments_url:
             return tuple(await self._rest_comments(listed.comments_url))
         response = await self.fetcher.get(listed.comments_url or post.url)
-        return tuple(parse_html_comments(response.final_url, response.text))
+        return await self._page_comments(response)
 
     async def _rest_comments(self, url: str) -> list[Comment]:
         response = await self.fetcher.get(url)
