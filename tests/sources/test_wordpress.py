@@ -99,7 +99,7 @@ def poll(
             source = source_class(source_config.type)(ctx)
             assert isinstance(source, WordPressSource)
             if per_page is not None:
-                source.rest_per_page = per_page  # type: ignore[misc]
+                source.rest_per_page = per_page
             return await source.poll(), source
 
     return asyncio.run(run())

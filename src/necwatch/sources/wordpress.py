@@ -35,7 +35,8 @@ page: a 404/410 there is what marks a post GONE.
 
 Bodies: the article only. Sharing/likes/related (`#jp-post-flair`), Progress's membership appeal
 (`.progress-appeal`), the "Print Friendly" button (`.printfriendly`) and author boxes are removed from
-the entry content on every path (REST/RSS content is cleaned with the same selectors). Titles keep
+the entry content on every path (REST/RSS content is cleaned with the same selectors); the more tag
+(`<span id="more-ID"></span>`, no text) stays in `body_html` on every path, as served. Titles keep
 U+00A0 in `title_raw`; `title` has plain spaces. Dates keep the source's offset: REST from
 `date`/`date_gmt`, HTML from `datetime` attributes; RSS `pubDate` (always +0000) is shown in the
 configured time zone.
@@ -589,7 +590,7 @@ class WordPressSource(Source):
     """A WordPress site's tag/category/author listing, by REST, RSS or HTML (see module docstring)."""
 
     # None: `posts?tags=ID` as is (WordPress's default 10 per page), then `&page=K`.
-    rest_per_page: ClassVar[int | None] = None
+    rest_per_page: int | None = None
     PATHS: ClassVar[tuple[str, ...]] = ("rest", "rss", "html")
 
     def __init__(self, ctx: SourceContext) -> None:
