@@ -99,6 +99,12 @@ async def read_body(
             final_url=final,
             bytes_read=0,
         )
+    try:
+        preread: bytes | None = response.content  # built in memory (MockTransport): already decoded
+    except httpx.ResponseNotRead:
+        preread = None
+    if preread is not None:
+        return _capped(preread, url=url, final=final, max_bytes=max_bytes, truncate=truncate)
     parts: list[bytes] = []
     size = raw_total = 0
     warned = False
@@ -133,3 +139,13 @@ async def read_body(
         if inflater is not None and not inflater.complete and raw_total > 0:
             raise TruncatedBody(f"{encoding} stream ended early", url=url, final_url=final, bytes_read=size)
     return b"".join(parts)
+
+
+def _capped(body: bytes, *, url: str, final: str, max_bytes: int, truncate: bool) -> bytes:
+    if len(body) <= max_bytes:
+        return body
+    if truncate:
+        return body[:max_bytes]
+    raise ResponseTooLarge(
+        f"body passed the {max_bytes}-byte cap", url=url, final_url=final, bytes_read=len(body)
+    )
