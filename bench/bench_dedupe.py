@@ -167,15 +167,15 @@ def main() -> None:
         diff_k = [sh[a["file"]].jaccard(sh[b["file"]]) for a, b in itertools.combinations(reports, 2)]
         print(f"  k={k}: {min(same_k):.3f} / {max(diff_k):.3f}")
 
-    # cost: one new report against N stored reports (synthetic corpus: real texts shuffled into 1000s)
+    # cost: one new report against N stored (the real texts repeated 215 times, each copy distinct)
     stored = [(i, shingles(r["text"] + f" copy {i}")) for i, r in enumerate(reports * 215)]
     probe = shingles(paragraph_added(reports[0]["text"], reports[0]["author"]))
     t0 = time.perf_counter()
     find_near_duplicate(probe, stored)
     t_linear = time.perf_counter() - t0
     index: ShingleIndex[int] = ShingleIndex()
-    for key, sh in stored:
-        index.add(key, sh)
+    for n, stored_sh in stored:
+        index.add(n, stored_sh)
     t0 = time.perf_counter()
     index.query(probe)
     t_index = time.perf_counter() - t0

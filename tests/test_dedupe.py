@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_exact_key_is_the_content_hash() -> None:
 
 @pytest.mark.parametrize("edit", [republished, typo_fixed, paragraph_added, standfirst])
 @pytest.mark.parametrize("name", REPORTS)
-def test_same_report_scores_above_threshold(name: str, edit) -> None:  # type: ignore[no-untyped-def]
+def test_same_report_scores_above_threshold(name: str, edit: Callable[[str, str], str]) -> None:
     text = TEXTS[name]
     assert similarity(text, edit(text, AUTHOR[name])) >= THRESHOLD
 

@@ -349,9 +349,9 @@ def meeting_date(title: str, body_text: str, published: date | None) -> str | No
         return body_dates[0]
     m = _BODY_MONTH_ONLY.search(body)
     if m and (found := _match_to_found(m)):
-        iso = _iso(found, published)
-        if iso is not None:
-            return iso
+        month_iso = _iso(found, published)
+        if month_iso is not None:
+            return month_iso
     if published is not None:
         return f"{published.year:04d}-{published.month:02d}"
     return None
