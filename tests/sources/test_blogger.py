@@ -236,6 +236,17 @@ def test_max_pages_cuts_the_listing(web: ReplayWeb) -> None:
     assert obs.listing_complete  # every page read was read; only exhaustion is unknown
 
 
+def test_a_repeated_feed_page_ends_the_listing_unexhausted(web: ReplayWeb) -> None:
+    """A server that ignores start-index must not loop, and must not claim the listing was read to its end."""
+    web.set(FEED + "?start-index=6&max-results=5", web.body(FEED + "?start-index=1&max-results=5"))
+    obs = poll(web, via="feed", page_size=5, known={web.local(REAL + "2011/11/nec-report.html"): None})
+    assert len([o for o in obs.posts if o.outcome is Outcome.FETCHED]) == 5
+    assert obs.listing_complete
+    # not exhausted: a known post with no date is not re-checked (nothing is inferred from its absence)
+    assert web.count(HOST, "/2011/11/nec-report.html") == 0
+    assert paths(web).count("/feeds/posts/default?start-index=6&max-results=5") == 1
+
+
 def test_label_feed(web: ReplayWeb) -> None:
     obs = poll(web, via="feed", label="NEC")
     assert obs.listing_complete
@@ -258,7 +269,7 @@ def test_label_over_html_filters_without_search_pages(web: ReplayWeb) -> None:
 
 
 def test_feed_503_is_an_incomplete_listing(web: ReplayWeb) -> None:
-    web.set(FEED, "busy", status=503, headers={"retry-after": "1"})
+    web.set(FEED, "busy", status=503)
     obs = poll(web, via="feed")
     assert not obs.listing_complete
     assert obs.posts == ()

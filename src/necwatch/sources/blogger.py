@@ -11,6 +11,12 @@ Paths (config `via`):
         the HTML listing was complete: the archives list every post, so their absence is as good
         evidence as the feed's. `rss`/`rest` are not Blogger paths and are read as `feed`.
 
+Comments: only for posts `ctx.wants_comments` accepts and whose listing does not say 0 (`thr:total`,
+"0 comments"). `fetch_post` (a permalink) reads the post page; in html mode the page's own comment block
+is returned (read anyway, no extra request); in feed/json modes the comment feed is read when wanted, so
+a comment's time keeps feed precision (seconds) whichever way its post was reached.
+Pages: feeds are read `max_pages` pages at most; the HTML path counts the home page and each archive.
+
 Blogger traps handled here (see the reference web's README):
   * feed `rel=next`/`self` links point at www.blogger.com: never followed; `start-index` pages are
     built on the blog's own base (whatever host/port it is), openSearch counts and `next` only signal
@@ -566,7 +572,10 @@ class BloggerSource(Source):
                         platform_id=entry.platform_id,
                     )
                 )
-            if not _more(page, start) or not fresh:
+            if not _more(page, start):
+                return listing
+            if not fresh:  # the server ignored start-index: what follows cannot be read
+                listing.exhausted = False
                 return listing
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))
