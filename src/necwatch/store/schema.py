@@ -263,7 +263,54 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     db.create_view("meetings", MEETINGS_VIEW)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+REPORTS_LIST_VIEW = """
+select
+  id, title, author, source, published_at, meeting_date,
+  substr(meeting_date, 1, 4) as meeting_year,
+  meeting_kind, is_nec_report,
+  case when length(meeting_date) = 10
+    then cast(julianday(substr(published_at, 1, 10)) - julianday(meeting_date) as integer)
+  end as days_after_meeting,
+  words, post_count, comment_count, version, first_seen_at, updated_at, removed_at, duplicate_of
+from reports
+"""
+
+
+def _m2_publish(db: sqlite_utils.Database) -> None:
+    """Serving: a listing view without the 15 KB bodies, and indexes for its facets and sort orders.
+
+    Facets (author, source, kind, meeting year) become covering-index scans instead of scans of
+    every row's leaf page; `reports_au` now re-indexes FTS only when an indexed column changes, so
+    counter updates (comment_count, post_count) no longer rewrite a report's full-text entry.
+    """
+    db["reports"].create_index(["author", "published_at"], if_not_exists=True)
+    db["reports"].create_index(["source", "published_at"], if_not_exists=True)
+    db["reports"].create_index(["meeting_kind", "published_at"], if_not_exists=True)
+    db["reports"].create_index(["first_seen_at"], if_not_exists=True)
+    db.execute("create index if not exists idx_reports_meeting_year on reports (substr(meeting_date, 1, 4))")
+    db["comments"].create_index(["author"], if_not_exists=True)
+    db["alerts"].create_index(["kind", "created_at"], if_not_exists=True)
+    db.execute("drop trigger if exists reports_au")
+    db.execute(
+        """create trigger reports_au after update of title, body_text, author on reports begin
+  insert into reports_fts (reports_fts, rowid, title, body_text, author)
+    values ('delete', old.rowid, old.title, old.body_text, old.author);
+  insert into reports_fts (rowid, title, body_text, author)
+    values (new.rowid, new.title, new.body_text, new.author);
+end"""
+    )
+    db.execute("drop trigger if exists comments_au")
+    db.execute(
+        """create trigger comments_au after update of body_text, author on comments begin
+  insert into comments_fts (comments_fts, rowid, body_text, author)
+    values ('delete', old.rowid, old.body_text, old.author);
+  insert into comments_fts (rowid, body_text, author) values (new.rowid, new.body_text, new.author);
+end"""
+    )
+    db.create_view("reports_list", REPORTS_LIST_VIEW, replace=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_publish]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
