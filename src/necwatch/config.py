@@ -248,7 +248,11 @@ def _describe(error: ValidationError, data: object) -> str:
         node = data
         for part in loc:
             if isinstance(part, int):
-                name = node[part].get("name") if isinstance(node, list) and isinstance(node[part], dict) else None
+                name = (
+                    node[part].get("name")
+                    if isinstance(node, list) and isinstance(node[part], dict)
+                    else None
+                )
                 field += f"[{part}]" + (f" ({name})" if name else "")
             else:
                 field += ("." if field else "") + str(part)
@@ -260,9 +264,13 @@ def _describe(error: ValidationError, data: object) -> str:
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         value = e.get("input")
-        shown = "" if e["type"] in ("missing",) or isinstance(value, dict | list) else f" (got {value!r})"
+        shown = (
+            ""
+            if e["type"] in ("missing",) or isinstance(value, dict | list) or repr(value) in msg
+            else f" (got {value!r})"
+        )
         lines.append(f"{field}: {msg}{shown}")
-    return "; ".join(lines)
+    return ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
 
 
 def load_config(path: str | Path) -> Config:

@@ -373,6 +373,7 @@ async def run_async(
     finally:
         if own_client:
             await http.aclose()
+    store.link_pointers()
     statuses = {x.status for x in result.sources}
     result.status = (
         "ok" if statuses <= {"ok"} else ("failed" if statuses <= {"failed", "deferred"} else "partial")

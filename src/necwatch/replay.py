@@ -111,6 +111,13 @@ class ReplayWeb:
                 return f"https://{host}" + local_url[len(base) :]
         return local_url
 
+    def unrewrite(self, text: str) -> str:
+        """Undo rewrite() in extracted text (local bases back to https://host), for comparing with
+        facts recorded against the real sites."""
+        for host in self._servers:
+            text = text.replace(self.base(host).rstrip("/"), f"https://{host}")
+        return text
+
     def rewrite(self, data: bytes) -> bytes:
         for host in self._servers:
             base = self.base(host).rstrip("/").encode()

@@ -115,15 +115,16 @@ class Source(ABC):
     async def _complete(self, listed: ListedPost) -> PostObservation:
         if listed.post is None:
             return await self._safe_fetch_post(listed.url)
-        comments: tuple[Comment, ...] | None = ()
-        if self.ctx.wants_comments(listed.post) and listed.comment_count != 0:
-            try:
-                comments = await self.fetch_comments(listed, listed.post)
-            except (FetchError, ParseError) as e:
-                self.record(e)
-                comments = None
-        elif listed.comment_count is None and self.ctx.wants_comments(listed.post):
-            comments = None
+        # None = not read (not wanted, or the fetch failed): tracking infers nothing from it.
+        comments: tuple[Comment, ...] | None = None
+        if self.ctx.wants_comments(listed.post):
+            if listed.comment_count == 0:
+                comments = ()
+            else:
+                try:
+                    comments = await self.fetch_comments(listed, listed.post)
+                except (FetchError, ParseError) as e:
+                    self.record(e)
         return PostObservation(listed.url, Outcome.FETCHED, post=listed.post, comments=comments)
 
     async def _safe_fetch_post(self, url: str) -> PostObservation:

@@ -294,6 +294,17 @@ class Store:
                 run_id, {"finished_at": finished_at, "status": status, "summary": json.dumps(summary)}
             )
 
+    def link_pointers(self) -> int:
+        """Link pointer posts to the report they point to, once that report is stored (it may come
+        from a source written later in the same run)."""
+        with self.transaction():
+            cur = self.db.execute(
+                "update posts set pointer_report_id = (select p2.report_id from posts p2 "
+                "where p2.url = posts.pointer_to) where is_pointer = 1 and pointer_report_id is null "
+                "and exists (select 1 from posts p2 where p2.url = posts.pointer_to)"
+            )
+            return cur.rowcount
+
     def counts(self) -> dict[str, int]:
         return {
             name: self.db[name].count
