@@ -1,8 +1,11 @@
 """Deterministic decoding of response bodies (RELIABILITY.md F6).
 
-Valid UTF-8 wins over any declaration (as Miniflux does); otherwise the header charset, then a
-<meta charset> in the first 4 KiB, then cp1252. Errors are replaced, never dropped, so the same
-bytes always give the same text and therefore the same content hash.
+Order: a BOM; then valid UTF-8 wins over any declaration (as Miniflux does); otherwise the header charset,
+then an XML declaration or <meta charset> in the first 16 KiB (not just the 1024 bytes a browser prescans:
+WordPress themes put long <head>s before it), then cp1252. Labels are resolved as browsers do (latin-1 and
+ascii mean cp1252, gb2312 means gbk...); unknown labels, and UTF-7/UTF-16 declared without a BOM, are
+ignored. Errors are replaced, never dropped, so the same bytes always give the same text and therefore the
+same content hash.
 """
 
 from __future__ import annotations
@@ -14,13 +17,38 @@ _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", r
 _XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
 
 
+_SCAN = 16 * 1024
+
+# WHATWG Encoding Standard labels whose Python codec differs (browsers decode these as the superset).
+_WHATWG = {
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
+# WHATWG labels Python does not know.
+_PY_MISSING = {"windows-874": "cp874", "x-sjis": "cp932", "x-gbk": "gbk", "x-mac-roman": "mac-roman"}
+# Never decode as these from a declaration alone: UTF-7 is an XSS vector, UTF-16 needs a BOM.
+_REFUSED = {"utf-7", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+
+
 def _known(label: str | None) -> str | None:
     if not label:
         return None
+    label = label.strip().strip("\"'").lower()
+    label = _PY_MISSING.get(label, label)
     try:
-        return codecs.lookup(label.strip().strip("\"'")).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    if name in _REFUSED:
+        return None
+    return _WHATWG.get(name, name)
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -44,7 +72,7 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    head = body[:4096]
+    head = body[:_SCAN]
     candidates = [charset_from_content_type(content_type)]
     for pattern in (_XML_DECL, _META):
         m = pattern.search(head)
@@ -52,8 +80,6 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
             candidates.append(m.group(1).decode("ascii", "replace"))
     for label in candidates:
         name = _known(label)
-        if name and name not in ("utf-8",):
-            if name in ("latin-1", "iso8859-1", "ascii"):
-                name = "cp1252"  # what browsers do with these labels (WHATWG)
+        if name and name != "utf-8":  # utf-8 was tried above and is invalid
             return body.decode(name, errors="replace"), name
     return body.decode("cp1252", errors="replace"), "cp1252"

@@ -21,6 +21,7 @@ class _Host:
     delay: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
+    last_start: float = 0.0
 
 
 class HostLimiter:
@@ -42,6 +43,7 @@ class HostLimiter:
         """Raise a host's gap between request starts (robots.txt Crawl-delay); never lowers it."""
         state = self._host(host)
         state.delay = max(state.delay, seconds)
+        state.next_start = max(state.next_start, state.last_start + state.delay)
 
     def not_before(self, host: str, seconds_from_now: float) -> None:
         """Hold every further request to `host` for a while (Retry-After)."""
@@ -56,6 +58,7 @@ class HostLimiter:
                 now = time.monotonic()
                 start = max(now, state.next_start)
                 state.next_start = start + state.delay
+                state.last_start = start
             if start > now:
                 await asyncio.sleep(start - now)
             async with self._total:

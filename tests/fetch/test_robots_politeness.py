@@ -1,0 +1,236 @@
+"""F14, G14 (robots.txt) and politeness: per-host concurrency and spacing, measured at the server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+
+import pytest
+
+from necwatch.errors import FetchError, RobotsDisallowed
+from necwatch.fetch import Cached, DictCache, Fetcher
+from tests.faultserver import Conn, FaultServer, ok, sequence, status
+from tests.fetch.conftest import UA, client_for, fast
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+async def _many(server: FaultServer, paths: list[str], **kwargs: object) -> tuple[list[object], Fetcher]:
+    settings = kwargs.pop("settings", None)
+    async with client_for(server, settings, **kwargs) as client:  # type: ignore[arg-type]
+        fetcher = client.for_source("s", frozenset([server.netloc]))
+        results: list[object] = []
+        for path in paths:
+            try:
+                results.append(await fetcher.get(server.url(path)))
+            except FetchError as e:
+                results.append(e)
+        return results, fetcher
+
+
+ROBOTS = (
+    b"User-agent: *\nDisallow: /private\n\nUser-agent: necwatch-test\nDisallow: /blocked\nCrawl-delay: 0.3\n"
+)
+
+
+def test_robots_disallow_means_zero_requests(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = ok(ROBOTS, content_type="text/plain")
+    server.routes["/blocked/1"] = ok()
+    server.routes["/open"] = ok()
+    (blocked, opened), fetcher = run(_many(server, ["/blocked/1", "/open"]))
+    assert isinstance(blocked, RobotsDisallowed) and blocked.kind == "robots_disallowed"
+    assert opened.status == 200
+    assert server.count("/blocked/1") == 0 and server.count("/robots.txt") == 1
+    assert [r.url.rsplit("/", 1)[-1] for r in fetcher.records] == ["1", "open"]  # robots.txt is not recorded
+    assert fetcher.records[0].attempts == 0
+
+
+def test_crawl_delay_spaces_requests(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = ok(ROBOTS, content_type="text/plain")
+    server.routes["/a"] = ok()
+    run(_many(server, ["/a", "/a", "/a"]))
+    starts = [h.start for h in server.hits]
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
+
+
+def test_robots_5xx_disallows_the_host_for_the_run_without_caching(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = status(503)
+    server.routes["/a"] = ok()
+    results, _ = run(_many(server, ["/a", "/a"], settings=fast(retries=0)))
+    assert [getattr(r, "kind", None) for r in results] == ["robots_unavailable", "robots_unavailable"]
+    assert server.count("/a") == 0 and server.count("/robots.txt") == 1  # asked once this run
+    server.routes["/robots.txt"] = status(404)
+    results, _ = run(_many(server, ["/a"]))  # a new run (client) asks again: nothing was cached
+    assert results[0].status == 200  # type: ignore[union-attr]
+
+
+def test_robots_network_error_disallows(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = lambda conn: conn.reset()
+    results, _ = run(_many(server, ["/a"]))
+    assert results[0].kind == "robots_unavailable" and server.count("/a") == 0  # type: ignore[union-attr]
+
+
+def test_robots_404_allows_all(server: FaultServer) -> None:
+    server.routes["/a"] = ok()
+    results, _ = run(_many(server, ["/a"]))
+    assert results[0].status == 200  # type: ignore[union-attr]
+
+
+def test_robots_is_cut_at_500_kib(server: FaultServer) -> None:
+    filler = b"# " + b"x" * 1000 + b"\n"
+    body = b"User-agent: *\nAllow: /\n" + filler * 600 + b"User-agent: *\nDisallow: /late\n"
+    server.routes["/robots.txt"] = ok(body, content_type="text/plain")
+    server.routes["/late"] = ok()
+    results, _ = run(_many(server, ["/late"]))
+    assert results[0].status == 200  # type: ignore[union-attr]  # the rule past 500 KiB is never seen
+
+
+def test_respect_robots_off(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = ok(b"User-agent: *\nDisallow: /\n")
+    server.routes["/a"] = ok()
+    results, _ = run(_many(server, ["/a"], settings=fast(respect_robots=False)))
+    assert results[0].status == 200 and server.count("/robots.txt") == 0  # type: ignore[union-attr]
+
+
+def test_robots_fetched_once_for_concurrent_gets(server: FaultServer) -> None:
+    server.routes["/a"] = ok()
+
+    async def scenario() -> None:
+        async with client_for(server, fast(per_host_concurrency=4)) as client:
+            a = client.for_source("a", frozenset([server.netloc]))
+            b = client.for_source("b", frozenset([server.netloc]))
+            await asyncio.gather(*(f.get(server.url("/a")) for f in (a, b, a, b)))
+
+    run(scenario())
+    assert server.count("/robots.txt") == 1 and server.count("/a") == 4
+
+
+def _slow(conn: Conn) -> None:
+    conn.wait(0.15)
+    conn.respond(200, b"slow")
+
+
+def _max_overlap(server: FaultServer, path: str) -> int:
+    hits = server.hits_for(path)
+    events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
+    peak = current = 0
+    for _, delta in events:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+@pytest.mark.parametrize("per_host", [1, 3])
+def test_per_host_concurrency(server: FaultServer, per_host: int) -> None:
+    server.routes["/s"] = _slow
+
+    async def scenario() -> None:
+        async with client_for(server, fast(per_host_concurrency=per_host)) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            await asyncio.gather(*(fetcher.get(server.url("/s")) for _ in range(6)))
+
+    run(scenario())
+    assert _max_overlap(server, "/s") == per_host
+
+
+def test_global_concurrency(server: FaultServer) -> None:
+    with FaultServer(routes={"/s": _slow}) as other:
+        server.routes["/s"] = _slow
+
+        async def scenario() -> None:
+            settings = fast(per_host_concurrency=4, concurrency=2)
+            async with client_for(server, settings, allow_addresses=[server.netloc, other.netloc]) as client:
+                fetcher = client.for_source("s", frozenset([server.netloc, other.netloc]))
+                urls = [s.url("/s") for s in (server, other) for _ in range(3)]
+                await asyncio.gather(*(fetcher.get(u) for u in urls))
+
+        run(scenario())
+        hits = server.hits_for("/s") + other.hits_for("/s")
+        events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
+        peak = current = 0
+        for _, delta in events:
+            current += delta
+            peak = max(peak, current)
+        assert peak == 2
+
+
+def test_per_host_delay_between_starts(server: FaultServer) -> None:
+    server.routes["/a"] = ok()
+
+    async def scenario() -> None:
+        async with client_for(server, fast(per_host_delay=0.2, per_host_concurrency=2)) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            await asyncio.gather(*(fetcher.get(server.url("/a")) for _ in range(4)))
+
+    run(scenario())
+    starts = sorted(h.start for h in server.hits)  # robots.txt counts: it is a request to the host
+    assert len(starts) == 5
+    assert all(b - a >= 0.18 for a, b in itertools.pairwise(starts))
+
+
+def test_user_agent_and_accept_encoding_always_sent(server: FaultServer) -> None:
+    server.routes["/a"] = ok()
+    run(_many(server, ["/a"]))
+    assert all(h.headers.get("user-agent") == UA for h in server.hits)
+    assert server.hits_for("/a")[0].headers.get("accept-encoding") == "gzip, deflate"
+
+
+def test_conditional_304_returns_the_cached_body(server: FaultServer) -> None:
+    def conditional(conn: Conn) -> None:
+        if conn.headers.get("if-none-match") == '"v1"':
+            conn.respond(304, b"", {"etag": '"v1"'})
+        else:
+            conn.respond(200, b"fresh", {"etag": '"v1"'})
+
+    server.routes["/a"] = conditional
+    cache = DictCache()
+    cache.entries[server.url("/a")] = Cached(
+        etag='"v1"',
+        last_modified="Wed, 01 Jan 2025 00:00:00 GMT",
+        body=b"caf\xc3\xa9",
+        content_type="text/html",
+    )
+    (response,), fetcher = run(_many(server, ["/a"], cache=cache))
+    assert response.not_modified and response.status == 304  # type: ignore[union-attr]
+    assert response.content == b"caf\xc3\xa9" and response.text == "café"  # type: ignore[union-attr]
+    hit = server.hits_for("/a")[0]
+    assert hit.headers["if-none-match"] == '"v1"'
+    assert hit.headers["if-modified-since"] == "Wed, 01 Jan 2025 00:00:00 GMT"
+    record = fetcher.records[0]
+    assert record.status == 304 and record.body is None and record.bytes == 0 and record.attempts == 1
+
+
+def test_unconditional_get_skips_the_validators(server: FaultServer) -> None:
+    server.routes["/a"] = ok(b"body")
+    cache = DictCache()
+    cache.entries[server.url("/a")] = Cached(etag='"v1"', last_modified=None, body=b"old", content_type=None)
+
+    async def scenario() -> bytes:
+        async with client_for(server, cache=cache) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            return (await fetcher.get(server.url("/a"), conditional=False)).content
+
+    assert run(scenario()) == b"body"
+    assert "if-none-match" not in server.hits_for("/a")[0].headers
+
+
+def test_challenge_is_not_retried(server: FaultServer) -> None:
+    server.routes["/a"] = status(403, b"<html>Just a moment...</html>", cf_mitigated="challenge")
+    page = b"<html><title>Just a moment...</title><script src='/cdn-cgi/challenge-platform/x.js'></script>"
+    server.routes["/b"] = status(503, page, server="cloudflare")
+    server.routes["/c"] = sequence(status(200, b"<p>x</p>", cf_mitigated="challenge"))
+    results, _fetcher = run(_many(server, ["/a", "/b", "/c"]))
+    assert [getattr(r, "kind", None) for r in results] == ["challenge"] * 3
+    assert server.count("/a") == server.count("/b") == server.count("/c") == 1
+
+
+def test_failures_are_logged_with_context(server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+    server.routes["/a"] = status(404)
+    with caplog.at_level(logging.WARNING, logger="necwatch.fetch"):
+        run(_many(server, ["/a"]))
+    record = next(r for r in caplog.records if r.message.startswith("fetch failed"))
+    assert record.source == "s" and record.url == server.url("/a")  # type: ignore[attr-defined]
+    assert record.status == 404 and record.attempts == 1 and record.kind == "not_found"  # type: ignore[attr-defined]
