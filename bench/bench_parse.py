@@ -1,0 +1,132 @@
+"""Parse + extract throughput per platform (pages/s, one core), side by side with BeautifulSoup+lxml,
+and an end-to-end run of the whole reference web (wall time, requests, peak memory).
+
+    python bench/bench_parse.py            # prints a Markdown table; copy it into docs/benchmarks.md
+
+The BeautifulSoup baseline does the equivalent minimum work on the same pages: parse, select the
+article body, get its text. necwatch's numbers include everything the adapters do (title, dates,
+author, labels, chrome removal, text extraction, comments).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from necwatch.replay import bundled_corpus
+from necwatch.sources import blogger, wordpress
+from necwatch.sources.html import parse_article
+from necwatch.sources.labourlist import SELECTORS as LABOURLIST
+
+CORPUS = bundled_corpus()
+LONDON = ZoneInfo("Europe/London")
+MIN_SECONDS = 2.0
+
+
+def pages(host: str, pattern: str) -> list[tuple[str, bytes]]:
+    """The corpus's 200 HTML pages on `host` whose path matches `pattern` (post pages)."""
+    manifest = json.loads((CORPUS / "manifest.json").read_text())
+    prefix = f"https://{host}"
+    return [
+        (e["url"], (CORPUS / e["file"]).read_bytes())
+        for e in manifest
+        if e["status"] == 200
+        and e["url"].startswith(prefix)
+        and re.fullmatch(pattern, e["url"][len(prefix) :])
+    ]
+
+
+def post_pages() -> dict[str, tuple[list[tuple[str, bytes]], Callable[[str, bytes], object], str]]:
+    return {
+        "blogger (classic post page)": (
+            pages("lukeakehurst.blogspot.com", r"/\d{4}/\d{2}/[^/?]+\.html"),
+            lambda u, b: blogger.parse_post_page(u, b),
+            "div.post-body",
+        ),
+        "wordpress.com (single post)": (
+            pages("aliceperry.wordpress.com", r"/\d{4}/\d{2}/\d{2}/[^/]+/"),
+            lambda u, b: wordpress.parse_single_page(u, b),
+            "div.entry-content",
+        ),
+        "labourlist (article)": (
+            pages("labourlist.org", r"/\d{4}/\d{2}/[^/]+/"),
+            lambda u, b: parse_article(u, b, LABOURLIST, tz=LONDON),
+            "article .entry-content",
+        ),
+        "progress (article)": (
+            pages("www.progressonline.org.uk", r"/\d{4}/\d{2}/\d{2}/[^/]+/"),
+            lambda u, b: wordpress.parse_single_page(u, b),
+            "div.entry-content",
+        ),
+    }
+
+
+def rate(items: list[tuple[str, bytes]], fn: Callable[[str, bytes], object]) -> float:
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < MIN_SECONDS:
+        for url, body in items:
+            fn(url, body)
+            n += 1
+    return n / (time.perf_counter() - start)
+
+
+def soup_fn(selector: str) -> Callable[[str, bytes], object]:
+    from bs4 import BeautifulSoup
+
+    def parse(url: str, body: bytes) -> object:
+        soup = BeautifulSoup(body, "lxml")
+        node = soup.select_one(selector)
+        return node.get_text(" ", strip=True) if node else ""
+
+    return parse
+
+
+def end_to_end() -> dict[str, object]:
+    from necwatch.demo import demo_config
+    from necwatch.job import run_job
+    from necwatch.replay import ReplayWeb
+
+    with tempfile.TemporaryDirectory() as d, ReplayWeb() as web:
+        config = demo_config(web, database=Path(d) / "e2e.db", feeds_dir=Path(d) / "feeds")
+        start = time.perf_counter()
+        first = run_job(config)
+        first_s = time.perf_counter() - start
+        start = time.perf_counter()
+        second = run_job(config)
+        second_s = time.perf_counter() - start
+    return {
+        "first_run_s": round(first_s, 2),
+        "first_requests": sum(s.requests for s in first.sources),
+        "first_bytes": sum(s.bytes for s in first.sources),
+        "second_run_s": round(second_s, 2),
+        "second_requests": sum(s.requests for s in second.sources),
+        "second_304": sum(s.not_modified for s in second.sources),
+        "second_bytes": sum(s.bytes for s in second.sources),
+        "second_writes": sum(s.writes for s in second.sources),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    print(
+        "| platform | pages | necwatch parse + extract (pages/s) | BeautifulSoup + lxml (pages/s) | speed-up |"
+    )
+    print("|---|---|---|---|---|")
+    for name, (items, fn, selector) in post_pages().items():
+        ours = rate(items, fn)
+        theirs = rate(items, soup_fn(selector))
+        print(f"| {name} | {len(items)} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.1f}× |")
+    sys.stdout.flush()
+    print()
+    print("end-to-end (reference web, 4 sources, politeness delay 0):", json.dumps(end_to_end()))
+
+
+if __name__ == "__main__":
+    main()
