@@ -1,10 +1,42 @@
-"""When to poll a source next: a pure function of its stored state (APScheduler wiring comes later)."""
+"""When to poll each source, and the long-lived scheduler (`necwatch schedule`) that does it.
+
+The decisions are pure functions of stored state: `next_poll_at` (backoff and Retry-After deferral)
+and `interval_for` (adaptive polling). The daemon is APScheduler 3 wiring around them:
+
+* one job per source, on its own interval with jitter so sources do not fire together;
+* `max_instances=1`, `coalesce=True`, `misfire_grace_time` = the interval (≥ interval/2, and the
+  latest missed run time is always inside it, so a late wake-up gives exactly one catch-up run);
+* a MemoryJobStore: jobs are rebuilt from config, and the durable state (`next_check_at`,
+  failures) lives in necwatch's `sources` table, so a restart resumes instead of polling everything;
+* one worker thread plus a write lock: only one poll writes at a time;
+* the OS run lock is held for the scheduler's whole life, so cron runs skip cleanly;
+* every run time that did not run on time is logged and counted: past the grace time
+  (EVENT_JOB_MISSED), skipped because the previous poll was still running (EVENT_JOB_MAX_INSTANCES),
+  or folded into a catch-up run by coalescing (which APScheduler itself does not report).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+import logging
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from necwatch.config import Config, ScheduleSettings, SourceConfig
+
+log = logging.getLogger("necwatch.schedule")
+
+QUIET_DAYS = 30.0  # a source silent for longer than this is polled less often...
+MAX_QUIET_FACTOR = 8.0  # ...up to this many times its configured interval (then max_interval caps it)
 
 
+# -- pure decisions --------------------------------------------------------------------------------
 def next_poll_at(
     now: datetime,
     *,
@@ -22,3 +54,400 @@ def next_poll_at(
     if deferred_until is not None and deferred_until > at:
         at = deferred_until
     return at
+
+
+def interval_for(
+    source: SourceConfig,
+    settings: ScheduleSettings,
+    now: datetime,
+    last_post_at: datetime | None,
+    recent_meeting_dates: Iterable[date],
+) -> float:
+    """Seconds between polls of `source` when it is healthy.
+
+    Without `schedule.adaptive` this is the source's configured interval. With it, a source that
+    has been quiet for more than QUIET_DAYS is polled proportionally less often (its interval grows
+    with the silence, up to MAX_QUIET_FACTOR×), and every source is polled at least every
+    `after_meeting_interval` for `after_meeting_days` after an NEC meeting (members publish their
+    reports in the days after one). The result is always within [min_interval, max_interval].
+    """
+    base = source.interval
+    if not settings.adaptive:
+        return base
+    interval = base
+    if last_post_at is not None:
+        quiet_days = (now - last_post_at).total_seconds() / 86400
+        if quiet_days > QUIET_DAYS:
+            interval = base * min(quiet_days / QUIET_DAYS, MAX_QUIET_FACTOR)
+    today = now.date()
+    if any(0 <= (today - d).days <= settings.after_meeting_days for d in recent_meeting_dates):
+        interval = min(interval, settings.after_meeting_interval)
+    return min(max(interval, settings.min_interval), settings.max_interval)
+
+
+# -- stored state → decisions ----------------------------------------------------------------------
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    t = datetime.fromisoformat(value)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def stored_state(store: Any, source: str, now: datetime, days: int) -> tuple[datetime | None, list[date]]:
+    """The source's latest post time and the NEC meeting dates of the last `days` days (reports table)."""
+    row = store.db.execute(
+        "select max(coalesce(published_at, first_seen_at)) from posts "
+        "where source = ? and removed_at is null",
+        [source],
+    ).fetchone()
+    cutoff = (now.date() - timedelta(days=days)).isoformat()
+    meetings = [
+        date.fromisoformat(r[0][:10])
+        for r in store.db.execute(
+            "select distinct meeting_date from reports where is_nec_report = 1 and meeting_date >= ?",
+            [cutoff],
+        ).fetchall()
+        if r[0]
+    ]
+    return _parse_time(row[0] if row else None), meetings
+
+
+def effective_interval(config: Config, store: Any, source: SourceConfig, now: datetime) -> float:
+    """interval_for() fed from the database (the configured interval when adaptive is off)."""
+    if not config.schedule.adaptive:
+        return source.interval
+    last_post, meetings = stored_state(store, source.name, now, config.schedule.after_meeting_days)
+    return interval_for(source, config.schedule, now, last_post, meetings)
+
+
+def next_check_from_row(config: Config, source: SourceConfig, row: dict[str, Any], now: datetime,
+                        interval: float) -> datetime:  # fmt: skip
+    """When to poll next after a poll, from the source's `sources` row (failures and deferral)."""
+    return next_poll_at(
+        now,
+        interval=interval,
+        consecutive_failures=row.get("consecutive_failures") or 0,
+        max_backoff=config.schedule.max_backoff,
+        deferred_until=_parse_time(row.get("deferred_until")),
+    )
+
+
+# -- the daemon ------------------------------------------------------------------------------------
+@dataclass
+class SchedulerStats:
+    """What the scheduler did; `missed` counts every run time that did not run on time."""
+
+    polls: int = 0
+    errors: int = 0
+    missed: int = 0  # past the grace time, coalesced into a catch-up, or skipped while running
+    skipped_running: int = 0  # of which: the previous poll of the source was still running
+    coalesced: int = 0  # of which: folded into one catch-up run
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+PollFn = Callable[[str], datetime | None]
+
+
+class SourceScheduler:
+    """APScheduler jobs for every enabled source of `config`.
+
+    `poll(name)` polls one source and returns when it should be polled next (None: keep the
+    trigger's cadence). The default polls through the pipeline; tests pass their own, together with
+    a scheduler they drive by hand and a fake clock.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        scheduler: Any = None,
+        poll: PollFn | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        rng: random.Random | None = None,
+        stop_grace: float = 20.0,
+    ) -> None:
+        from apscheduler.events import (
+            EVENT_JOB_ERROR,
+            EVENT_JOB_MAX_INSTANCES,
+            EVENT_JOB_MISSED,
+            EVENT_JOB_SUBMITTED,
+        )
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.config = config
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.stop_grace = stop_grace
+        self.stats = SchedulerStats()
+        self.sources = {s.name: s for s in config.sources if s.enabled}
+        self.poll: PollFn = poll or self.poll_source
+        self.scheduler = scheduler or BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers=1)},  # one poll at a time
+            timezone=UTC,
+            logger=logging.getLogger("necwatch.schedule.apscheduler"),
+        )
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._expected: dict[str, datetime] = {}  # job id → the run time it is waiting for
+        self._intervals: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
+        self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self.scheduler.add_listener(self._on_max_instances, EVENT_JOB_MAX_INSTANCES)
+        self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def _jitter(self, interval: float) -> float:
+        """Never more than half the interval, so jitter cannot swallow a poll."""
+        return max(0.0, min(self.config.schedule.jitter, interval / 2))
+
+    def _trigger(self, interval: float, start: datetime) -> Any:
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        jitter = self._jitter(interval)
+        return IntervalTrigger(
+            seconds=interval, start_date=start, timezone=UTC, jitter=round(jitter) if jitter >= 1 else None
+        )
+
+    def first_runs(self, rows: dict[str, dict[str, Any]], intervals: dict[str, float]) -> dict[str, datetime]:
+        """Resume from the database: a source whose next check is ahead waits for it; overdue or
+        never-polled sources run soon, each at a random point within the jitter so they spread out."""
+        now = self.clock()
+        out = {}
+        for name in self.sources:
+            at = _parse_time((rows.get(name) or {}).get("next_check_at"))
+            spread = self.rng.uniform(0, self._jitter(intervals[name]))
+            out[name] = (at if at is not None and at > now else now) + timedelta(seconds=spread)
+        return out
+
+    def add_jobs(self, rows: dict[str, dict[str, Any]] | None = None,
+                 intervals: dict[str, float] | None = None) -> None:  # fmt: skip
+        """One job per source. `rows`/`intervals` default to the database's state."""
+        if rows is None or intervals is None:
+            rows, intervals = self._load_state()
+        firsts = self.first_runs(rows, intervals)
+        for name, first in firsts.items():
+            interval = intervals[name]
+            self._intervals[name] = interval
+            self._expected[name] = first
+            self.scheduler.add_job(
+                self._run,
+                trigger=self._trigger(interval, first),
+                args=[name],
+                id=name,
+                name=f"poll {name}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, round(interval)),
+                next_run_time=first,
+                replace_existing=True,
+            )
+            log.info("scheduled", extra={"source": name, "first_run": first.isoformat(timespec="seconds"),
+                                         "interval": interval})  # fmt: skip
+
+    def _load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+        from necwatch.store import Store
+
+        store = Store.open(self.config.database_path)
+        try:
+            now = self.clock()
+            rows = {n: store.source_row(n) or {} for n in self.sources}
+            intervals = {n: effective_interval(self.config, store, s, now) for n, s in self.sources.items()}
+            return rows, intervals
+        finally:
+            store.close()
+
+    def _run(self, name: str) -> None:
+        """The job: poll one source (serialised with every other poll), then reschedule from its state."""
+        if self._stopping.is_set():
+            return
+        with self._write_lock:
+            if self._stopping.is_set():
+                return
+            try:
+                at = self.poll(name)
+                self.stats.polls += 1
+            except Exception:
+                self.stats.errors += 1
+                log.exception("poll failed; the source keeps its schedule", extra={"source": name})
+                return
+            if at is not None and not self._stopping.is_set():
+                self._reschedule(name, at)
+
+    def _reschedule(self, name: str, at: datetime) -> None:
+        """Next poll at `at` (+ jitter): the source's own interval, backoff or Retry-After deferral."""
+        interval = self._intervals[name]
+        job = self.scheduler.reschedule_job(name, trigger=self._trigger(interval, at))
+        self.scheduler.modify_job(name, misfire_grace_time=max(1, round(interval)))
+        with self._state_lock:
+            self._expected[name] = job.next_run_time
+        next_run = job.next_run_time.isoformat(timespec="seconds")
+        log.info("next poll", extra={"source": name, "next_run": next_run})
+
+    # -- the real poll -----------------------------------------------------------------------
+    def poll_source(self, name: str) -> datetime | None:
+        """Poll one source through the pipeline (no lock: the scheduler holds it), deliver alerts,
+        write feeds; return when to poll it next, from its stored state."""
+        from necwatch.store import Store
+
+        store = Store.open(self.config.database_path)
+        try:
+            result = poll_once(self.config, store, [name], trigger="schedule", scheduler=self)
+            if result is None:  # cancelled at shutdown
+                return None
+            source = self.sources[name]
+            now = self.clock()
+            interval = effective_interval(self.config, store, source, now)
+            self._intervals[name] = interval
+            at = next_check_from_row(self.config, source, store.source_row(name) or {}, now, interval)
+            if self.config.schedule.adaptive:
+                with store.transaction():  # keep `necwatch status` in step with the adaptive interval
+                    store.upsert_source({"name": name, "next_check_at": at.isoformat(timespec="seconds")})
+            return at
+        finally:
+            store.close()
+
+    # -- events ------------------------------------------------------------------------------
+    def _count(self, kind: str, job_id: str, n: int, **fields: Any) -> None:
+        self.stats.missed += n
+        self.stats.events.append({"event": kind, "source": job_id, "count": n, **fields})
+        log.warning("missed run", extra={"event": kind, "source": job_id, "count": n,
+                                         "missed_total": self.stats.missed, **fields})  # fmt: skip
+
+    def _refresh_expected(self, job_id: str) -> None:
+        job = self.scheduler.get_job(job_id)
+        if job is not None and job.next_run_time is not None:
+            self._expected[job_id] = job.next_run_time
+
+    def _on_submitted(self, event: Any) -> None:
+        """Coalescing folds missed run times into one silently; count and log them here."""
+        with self._state_lock:
+            kept = event.scheduled_run_times[-1]
+            expected = self._expected.get(event.job_id)
+            interval = self._intervals.get(event.job_id)
+            if expected is not None and interval and kept - expected > timedelta(seconds=interval / 2):
+                n = max(1, round((kept - expected).total_seconds() / interval))
+                self.stats.coalesced += n
+                self._count("coalesced", event.job_id, n, first_missed=expected.isoformat(timespec="seconds"),
+                            catch_up=kept.isoformat(timespec="seconds"))  # fmt: skip
+            self._refresh_expected(event.job_id)
+
+    def _on_missed(self, event: Any) -> None:
+        scheduled = event.scheduled_run_time.isoformat(timespec="seconds")
+        self._count("missed", event.job_id, 1, scheduled=scheduled)
+
+    def _on_max_instances(self, event: Any) -> None:
+        with self._state_lock:
+            self.stats.skipped_running += 1
+            self._count("still_running", event.job_id, 1,
+                        scheduled=event.scheduled_run_times[-1].isoformat(timespec="seconds"))  # fmt: skip
+            self._refresh_expected(event.job_id)
+
+    def _on_error(self, event: Any) -> None:
+        self.stats.errors += 1
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.add_jobs()
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop firing; let the poll in progress finish for up to stop_grace seconds, then cancel it
+        (its source's transaction either committed or never began; its run row becomes 'aborted')."""
+        self._stopping.set()
+        self.scheduler.shutdown(wait=False)
+        if not self._write_lock.acquire(timeout=self.stop_grace):
+            log.warning("a poll is still running at shutdown; cancelling it")
+            loop, task = self._loop, self._task
+            if loop is not None and task is not None:
+                loop.call_soon_threadsafe(task.cancel)
+            if not self._write_lock.acquire(timeout=60):
+                log.error("the poll in progress did not stop; exiting anyway (transactions keep data whole)")
+                return
+        self._write_lock.release()
+
+
+def poll_once(
+    config: Config,
+    store: Any,
+    names: list[str],
+    *,
+    trigger: str = "schedule",
+    scheduler: SourceScheduler | None = None,
+) -> Any:
+    """Poll `names` once without taking the run lock (the caller holds it), then deliver alerts and
+    write feeds. Returns the RunResult, or None if the scheduler cancelled it while shutting down."""
+    from necwatch.job import after_run
+    from necwatch.pipeline import run_async
+
+    async def main() -> Any:
+        if scheduler is not None:
+            scheduler._task = asyncio.current_task()
+        return await run_async(config, store, names=names, trigger=trigger)
+
+    with asyncio.Runner() as runner:
+        if scheduler is not None:
+            scheduler._loop = runner.get_loop()
+        try:
+            result = runner.run(main())
+        except asyncio.CancelledError:
+            _abort_running(store)
+            return None
+        finally:
+            if scheduler is not None:
+                scheduler._loop = scheduler._task = None
+    after_run(config, store, result)
+    return result
+
+
+def _abort_running(store: Any) -> None:
+    """Close the run row of a poll cancelled at shutdown (we hold the run lock, so it is ours)."""
+    now = _utcnow().replace(microsecond=0).isoformat(timespec="seconds")
+    for (run_id,) in store.db.execute("select id from runs where status = 'running'").fetchall():
+        store.finish_run(run_id, finished_at=now, status="aborted", summary={"reason": "shutdown"})
+
+
+def run_scheduler(config: Config, *, stop_after: float | None = None) -> SchedulerStats:
+    """Poll every enabled source on its own schedule until SIGTERM/SIGINT (or `stop_after` seconds).
+
+    Holds the run lock for its whole life (raises LockHeld if another necwatch holds it).
+    """
+    from necwatch.lock import run_lock
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        with run_lock(config.database_path):
+            sched = SourceScheduler(config)
+            sched.start()
+            log.info("scheduler started", extra={"sources": len(sched.sources)})
+            deadline = None if stop_after is None else _utcnow() + timedelta(seconds=stop_after)
+            while not stop.is_set():
+                left = 1.0 if deadline is None else min(1.0, (deadline - _utcnow()).total_seconds())
+                if left <= 0:
+                    break
+                stop.wait(left)
+            sched.shutdown()
+            s = sched.stats
+            log.info("scheduler stopped", extra={"polls": s.polls, "errors": s.errors, "missed": s.missed})
+            return s
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
