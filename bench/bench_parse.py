@@ -116,7 +116,7 @@ def end_to_end() -> dict[str, object]:
 
 def main() -> None:
     print(
-        "| platform | pages | necwatch parse + extract (pages/s) | BeautifulSoup + lxml (pages/s) | speed-up |"
+        "| platform | pages | necwatch parse + extract (pages/s) | BeautifulSoup + lxml (pages/s) | speed-up |"  # noqa: E501
     )
     print("|---|---|---|---|---|")
     for name, (items, fn, selector) in post_pages().items():
