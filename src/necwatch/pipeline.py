@@ -189,6 +189,15 @@ def write_observation(
     by_url = {p.url: p for p in stored_posts.values()}
     post_ids = [post_key(source.name, o.url) for o in obs.posts]
     stored_comments = store.stored_comments(post_ids)
+    # A complete listing that suddenly shows nothing while posts are stored is a broken source (a
+    # redesign, an emptied feed), not a mass deletion: the listing counts as failed and no 404 seen
+    # in this poll is evidence of a removal.
+    listing_complete = obs.listing_complete
+    live = sum(1 for p in stored_posts.values() if p.removed_at is None)
+    empty_listing = listing_complete and live > 0 and not any(o.listed for o in obs.posts)
+    if empty_listing:
+        failures.append(Failure(source.url, "parse_empty", f"listing empty, {live} posts stored"))
+        listing_complete = False
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
@@ -199,6 +208,7 @@ def write_observation(
         technical=technical,
         hash_of=content_hash,
     )
+    observed: list[PostObservation] = []
     for o in obs.posts:
         pid = post_key(source.name, o.url)
         stored = stored_posts.get(pid) or by_url.get(o.url)
@@ -212,11 +222,17 @@ def write_observation(
                 norm = normalize_post(o.post, o.comments, source, config)
         elif o.outcome is Outcome.NOT_MODIFIED and o.comments is not None:
             norm = _comments_only(o, source, config)
+        elif o.outcome is Outcome.GONE and empty_listing:
+            failures.append(Failure(o.url, f"http_{o.http_status}", "gone, listing empty: unknown"))
+            o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
+        observed.append(o)
         before = len(tracker.ops)
-        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=obs.listing_complete)
+        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=listing_complete)
         _count(summary, o, stored, tracker.ops[before:])
     summary.failed = len({f.url for f in failures})
-    listing_failed = not obs.listing_complete
+    # Every post read failing (pages that parse to nothing) is a source health problem too.
+    all_failed = bool(observed) and all(o.outcome is Outcome.FAILED for o in observed)
+    listing_failed = not listing_complete or all_failed
     summary.status = "failed" if listing_failed else ("partial" if failures else "ok")
     summary.requests = fetcher.requests
     summary.not_modified = sum(1 for r in fetcher.records if r.status == 304)
