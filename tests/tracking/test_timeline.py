@@ -178,3 +178,30 @@ def test_404_once_then_200_is_nothing(tl: Timeline) -> None:
     assert tl.step() == []
     post = tl.post("nec-report-november-4th-2014")
     assert post["removed_at"] is None and post["missing_polls"] == 0
+
+
+def test_source_yielding_nothing_is_unhealthy_not_a_mass_removal(tl: Timeline) -> None:
+    listing = tl.web.body(WP_POSTS)
+    links = [p["link"] for p in tl.wp_posts()]
+    pages = {u: tl.web.body(u) for u in links}
+    tl.set_wp_posts([])  # the feed/API suddenly lists nothing …
+    for u in links:
+        tl.web.delete(u, 404)  # … and every permalink 404s (a site move, a broken theme)
+    tl.web.set("https://labourlist.org/tag/nec/", "<html><body><p>A redesigned page</p></body></html>")
+    alerts: list[dict[str, Any]] = []
+    for _ in range(3):
+        alerts += tl.step(repeat=False)
+    assert kinds(alerts) == {"source_unhealthy": 2}
+    assert {a["source"] for a in alerts} == {"alice-perry", "labourlist"}
+    assert tl.count("posts", "removed_at is not null") == 0
+    assert tl.count("posts", "missing_polls > 0") == 0
+    row = tl.source("alice-perry")
+    assert row["health"] == "unhealthy" and row["last_error_kind"] == "parse_empty"
+    assert tl.step(repeat=False) == []  # a fourth failed poll alerts nothing more
+
+    tl.web.set(WP_POSTS, listing, content_type="application/json; charset=UTF-8")
+    for u, body in pages.items():
+        tl.web.set(u, body)
+    alerts = tl.step()
+    assert kinds(alerts) == {"source_recovered": 1}
+    assert tl.source("alice-perry")["health"] == "ok"
