@@ -1,0 +1,398 @@
+"""Datasette metadata: what each table and column means, facets, sort orders, canned queries and feeds.
+
+Everything a reader sees about the dataset is described here, in one dict, so `serve` and
+`publish` show the same instance. Queries call two SQL functions the plugin registers
+(`necwatch_clean_html`, `necwatch_fts_query`) so stored HTML is re-sanitized and user search text
+can never be a syntax error.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TITLE = "necwatch: Labour NEC reports"
+DESCRIPTION_HTML = (
+    "<p>Reports that members of Labour's National Executive Committee publish after its meetings, "
+    "collected from their blogs and from LabourList, with every later edit, removal and comment "
+    "kept as a version. Search them, compare the reports of one meeting side by side, and "
+    "subscribe to the Atom feeds.</p>"
+)
+SOURCE = "NEC members' blogs and LabourList (see the sources table)"
+LICENSE = "Reports © their authors; quoted for reporting. Dataset structure: Apache-2.0"
+
+# Columns never shown in table listings: a report body is ~15 KB; the row page shows it rendered.
+BODY_COLUMNS = ("body_text", "body_html")
+
+REPORT_COLUMNS = {
+    "id": "Stable id of the report (one report may be published in several places).",
+    "title": "Title as first published.",
+    "author": "NEC member who wrote it (canonical spelling).",
+    "published_at": "When the author published it (UTC).",
+    "meeting_date": (
+        "Date of the NEC meeting it reports on (YYYY-MM-DD, or YYYY-MM when only the month is known)."
+    ),
+    "meeting_kind": "full, special, away_day, sub_committees, clause_v …",
+    "is_nec_report": "1 if this post is a report of an NEC meeting; 0 for other posts by the same authors.",
+    "canonical_url": "Where the report was first published.",
+    "source": "The source (blog or site) it was first found on.",
+    "post_count": "Number of places it was published (see posts).",
+    "comment_count": "Comments collected from every place it was published.",
+    "version": "Current version number (see report_versions).",
+    "content_hash": "Versioned hash of the normalized text; a change means a new version.",
+    "first_seen_at": "When necwatch first saw it.",
+    "updated_at": "When its text last changed.",
+    "removed_at": "When it disappeared from every place it was published (empty while online).",
+    "duplicate_of": "Id of the report this one republishes, when it is a copy.",
+    "similarity": "Similarity to duplicate_of (shingle Jaccard).",
+    "body_text": "Plain text of the report.",
+    "body_html": "The report as HTML, sanitized (no scripts, no event handlers, no iframes).",
+    "words": "Word count.",
+    "meeting_year": "Year of the meeting.",
+    "days_after_meeting": "Days between the meeting and the report's publication.",
+}
+
+
+def _canned_queries(authors: list[str]) -> dict[str, dict[str, Any]]:
+    """The queries linked from the home page; `authors` make the coverage grid's columns."""
+    queries: dict[str, dict[str, Any]] = {
+        "latest_reports": {
+            "title": "Latest NEC reports",
+            "description": "The 50 most recently published reports of NEC meetings.",
+            "sql": """select r.id as report_id, r.published_at, r.author, r.title, r.meeting_date,
+  r.meeting_kind, r.words, r.comment_count, r.version, r.canonical_url
+from reports r
+where r.is_nec_report = 1 and r.duplicate_of is null
+order by r.published_at desc
+limit 50""",
+        },
+        "meeting_reports": {
+            "title": "Reports of one meeting, side by side",
+            "description": "Every member's report of the NEC meeting on :meeting (YYYY-MM-DD or YYYY-MM).",
+            "sql": """select r.author, r.title, r.published_at,
+  case when length(r.meeting_date) = 10
+    then cast(julianday(substr(r.published_at, 1, 10)) - julianday(r.meeting_date) as integer)
+  end as days_after_meeting,
+  r.words, r.id as report_id, r.body_html
+from reports r
+where r.meeting_date = :meeting and r.is_nec_report = 1 and r.duplicate_of is null
+order by r.published_at""",
+        },
+        "coverage": {
+            "title": "Who reported on which meeting",
+            "description": (
+                "One row per NEC meeting, one column per member: how many days after the meeting "
+                "they published a report (✓ when only the month of the meeting is known)."
+            ),
+            "sql": _coverage_sql(authors),
+        },
+        "report_versions": {
+            "title": "A report's versions, with diffs",
+            "description": "Every version of report :report_id, newest first, with word and line diffs.",
+            "sql": """select v.version, v.seen_at, v.kind, v.title, v.word_diff, v.diff, v.content_hash,
+  v.post_id
+from report_versions v
+where v.report_id = :report_id
+order by v.version desc""",
+        },
+        "report_comments": {
+            "title": "Comments on a report",
+            "description": "Comments on report :report_id from every place it was published.",
+            "sql": """select c.published_at, c.author, c.body_html, c.url, c.version, c.removed_at,
+  c.id as comment_id
+from comments c
+where c.report_id = :report_id
+order by c.published_at""",
+        },
+        "source_health": {
+            "title": "Sources and their health",
+            "description": "Each source's last successful poll, last error and failures in the last 7 days.",
+            "sql": """select s.name, s.type, s.url, s.health, s.last_ok_at, s.last_polled_at, s.next_check_at,
+  s.consecutive_failures, s.last_error_kind, s.last_error, s.posts,
+  (select count(*) from fetch_errors e
+    where e.source = s.name and e.ts >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')) as errors_7d
+from sources s
+order by s.health != 'ok' desc, s.name""",
+        },
+        "recent_alerts": {
+            "title": "Recent alerts",
+            "description": "New, edited, removed and restored reports and comments, newest first.",
+            "sql": """select a.created_at, a.kind, a.source, a.title, a.summary, a.url, a.report_id,
+  a.backfill
+from alerts a
+order by a.created_at desc, a.rowid desc
+limit 100""",
+        },
+        "search_reports": {
+            "title": "Search reports",
+            "description": "Full-text search of titles, bodies and authors, best matches first.",
+            "sql": """select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
+  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
+from reports_fts
+join reports r on r.rowid = reports_fts.rowid
+where reports_fts match necwatch_fts_query(:q)
+order by rank
+limit 50""",
+        },
+        "search_comments": {
+            "title": "Search comments",
+            "description": "Full-text search of comments, best matches first.",
+            "sql": """select c.report_id, c.author, c.published_at,
+  snippet(comments_fts, 0, char(2), char(3), '…', 24) as snippet, c.url, c.id as comment_id
+from comments_fts
+join comments c on c.rowid = comments_fts.rowid
+where comments_fts match necwatch_fts_query(:q)
+order by rank
+limit 50""",
+        },
+    }
+    queries.update(_feeds())
+    return queries
+
+
+def _coverage_sql(authors: list[str]) -> str:
+    """Pivot: meetings × members. SQLite has no dynamic pivot, so the columns come from the data."""
+    if not authors:
+        return """select meeting_date, meeting_kinds, reports, authors from meetings"""
+    cells = []
+    for a in authors:
+        lit = "'" + a.replace("'", "''") + "'"
+        ident = '"' + a.replace('"', '""') + '"'
+        cells.append(
+            f"  max(case when r.author = {lit} then "
+            "case when length(r.meeting_date) = 10 "
+            "then cast(julianday(substr(r.published_at, 1, 10)) - julianday(r.meeting_date) as integer) "
+            f"|| ' d' else '✓' end end) as {ident}"
+        )
+    return (
+        "select r.meeting_date, group_concat(distinct r.meeting_kind) as kind, count(*) as reports,\n"
+        + ",\n".join(cells)
+        + "\nfrom reports r\n"
+        "where r.is_nec_report = 1 and r.meeting_date is not null and r.duplicate_of is null\n"
+        "group by r.meeting_date\norder by r.meeting_date desc"
+    )
+
+
+def _feed(select: str, empty_title: str) -> str:
+    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result."""
+    return f"""with entries as (
+{select}
+)
+select * from entries
+union all
+select 'tag:necwatch,2024:empty', {empty_title}, '2000-01-01T00:00:00+00:00',
+  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null
+where not exists (select 1 from entries)"""
+
+
+_REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
+  r.title as atom_title,
+  coalesce(r.published_at, r.first_seen_at) as atom_updated,
+  '<p>' || necwatch_escape(r.author) || coalesce(', on the NEC meeting of ' || r.meeting_date, '')
+    || '</p>' || necwatch_clean_html(r.body_html) as atom_content_html,
+  coalesce(r.canonical_url, 'https://github.com/necwatch/necwatch') as atom_link,
+  r.author as atom_author_name"""
+
+
+def _feeds() -> dict[str, dict[str, Any]]:
+    return {
+        "feed_new_reports": {
+            "title": "necwatch: new NEC reports",
+            "description": "Atom feed of the 50 newest NEC reports (add .atom to the URL).",
+            "sql": _feed(
+                _REPORT_ENTRY
+                + """
+from reports r
+where r.is_nec_report = 1 and r.duplicate_of is null
+order by r.published_at desc
+limit 50""",
+                "'No reports yet'",
+            ),
+        },
+        "feed_changes": {
+            "title": "necwatch: changes to reports and comments",
+            "description": "Atom feed of edits, removals, restorations and new comments (add .atom).",
+            "sql": _feed(
+                """select 'tag:necwatch,2024:alert:' || a.id as atom_id,
+  replace(a.kind, '_', ' ') || ': ' || coalesce(a.title, '') as atom_title,
+  a.created_at as atom_updated,
+  '<p>' || necwatch_escape(coalesce(a.summary, '')) || '</p>'
+    || coalesce('<pre>' || necwatch_escape(a.diff) || '</pre>', '') as atom_content_html,
+  coalesce(a.url, r.canonical_url, 'https://github.com/necwatch/necwatch') as atom_link,
+  null as atom_author_name
+from alerts a
+left join reports r on r.id = a.report_id
+where a.kind != 'new_report'
+order by a.created_at desc, a.rowid desc
+limit 100""",
+                "'No changes yet'",
+            ),
+        },
+        "feed_search": {
+            "title": "necwatch: saved search",
+            "description": "Atom feed of the reports matching :q, newest first (add .atom to subscribe).",
+            "sql": _feed(
+                _REPORT_ENTRY
+                + """
+from reports_fts
+join reports r on r.rowid = reports_fts.rowid
+where reports_fts match necwatch_fts_query(:q)
+order by r.published_at desc
+limit 50""",
+                "'No reports match ' || necwatch_escape(:q) || ' yet'",
+            ),
+        },
+    }
+
+
+FEED_QUERIES = ("feed_new_reports", "feed_changes", "feed_search")
+
+
+def nec_authors(path: Path) -> list[str]:
+    """Authors of NEC reports, for the coverage grid (read-only; empty for a fresh database)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = conn.execute(
+            "select author from reports where is_nec_report = 1 and author is not null "
+            "group by author order by count(*) desc, author limit 30"
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
+
+
+def build_metadata(
+    database: str,
+    *,
+    authors: list[str] | None = None,
+    title: str = DEFAULT_TITLE,
+    source_url: str | None = None,
+) -> dict[str, Any]:
+    """Metadata for one necwatch database served under the name `database`."""
+    hidden = {"hidden": True}
+    return {
+        "title": title,
+        "description_html": DESCRIPTION_HTML,
+        "source": SOURCE,
+        **({"source_url": source_url} if source_url else {}),
+        "license": LICENSE,
+        "about": "necwatch",
+        "about_url": "https://github.com/necwatch/necwatch",
+        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
+        "databases": {
+            database: {
+                "description": "Reports, the places they were published, their versions and comments.",
+                "tables": {
+                    "reports": {
+                        "description": "One row per report, however many places it was published in.",
+                        "sort_desc": "published_at",
+                        "facets": ["author", "source", "meeting_kind", "is_nec_report"],
+                        "fts_table": "reports_fts",
+                        "fts_pk": "rowid",
+                        "searchmode": "escaped",
+                        "label_column": "title",
+                        "columns": REPORT_COLUMNS,
+                    },
+                    "reports_list": {
+                        "description": "Reports without their bodies: the fast listing to browse and facet.",
+                        "sort_desc": "published_at",
+                        "facets": ["author", "source", "meeting_year", "meeting_kind"],
+                        "columns": REPORT_COLUMNS,
+                    },
+                    "posts": {
+                        "description": (
+                            "Every place a report was published (a blog post, a LabourList article …)."
+                        ),
+                        "sort_desc": "published_at",
+                        "facets": ["source", "is_nec_report", "removed_reason"],
+                        "label_column": "url",
+                        "columns": {
+                            "url": "The post's address.",
+                            "report_id": "The report it publishes.",
+                            "is_pointer": "1 if the post only points to a report published elsewhere.",
+                            "via": "How it was found: feed, rest, html …",
+                            "removed_reason": "http_410, http_404_twice, http_404_unlisted.",
+                            "missing_polls": "Consecutive polls that answered 404.",
+                        },
+                    },
+                    "report_versions": {
+                        "description": (
+                            "Each version of each report; diff and word_diff compare it with the previous."
+                        ),
+                        "sort_desc": "seen_at",
+                        "facets": ["kind"],
+                        "columns": {
+                            "kind": (
+                                "initial, edit (the author changed the text) "
+                                "or technical (necwatch's extractor changed)."
+                            ),
+                            "diff": "Unified diff by paragraph from the previous version.",
+                            "word_diff": "Word-level changes: [-removed-] {+added+}.",
+                        },
+                    },
+                    "comments": {
+                        "description": "Comments on reports, from every place the report was published.",
+                        "sort_desc": "published_at",
+                        "facets": ["author"],
+                        "fts_table": "comments_fts",
+                        "fts_pk": "rowid",
+                        "searchmode": "escaped",
+                        "columns": {
+                            "body_html": "The comment as sanitized HTML.",
+                            "version": "Current version (see comment_versions).",
+                            "removed_at": "When it disappeared from the page.",
+                        },
+                    },
+                    "comment_versions": {
+                        "description": "Each version of each comment.",
+                        "sort_desc": "seen_at",
+                    },
+                    "alerts": {
+                        "description": (
+                            "Events: new, edited, removed and restored reports and comments, source health."
+                        ),
+                        "sort_desc": "created_at",
+                        "facets": ["kind", "source"],
+                        "columns": {
+                            "backfill": "1: recorded on a source's first poll, not pushed to subscribers.",
+                            "delivered_at": "When notifications for it were sent.",
+                        },
+                    },
+                    "sources": {
+                        "description": "The sites necwatch polls, and how each poll went.",
+                        "facets": ["health", "type"],
+                        "columns": {
+                            "health": "ok, failing or unhealthy.",
+                            "next_check_at": "When it will be polled next.",
+                        },
+                    },
+                    "fetches": {
+                        "description": (
+                            "The last response for each URL, and the validators for conditional requests."
+                        ),
+                        "sort_desc": "fetched_at",
+                        "facets": ["source", "status"],
+                    },
+                    "fetch_errors": {
+                        "description": "Every failed fetch, typed.",
+                        "sort_desc": "ts",
+                        "facets": ["source", "kind"],
+                    },
+                    "runs": {
+                        "description": "Each polling run and its per-source summary.",
+                        "sort_desc": "started_at",
+                    },
+                    "meetings": {"description": "NEC meetings and the reports of each (a view)."},
+                    "raw_bodies": hidden,
+                    "responses": hidden,
+                },
+                "queries": _canned_queries(authors or []),
+            }
+        },
+    }

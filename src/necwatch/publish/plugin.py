@@ -1,0 +1,322 @@
+"""The necwatch Datasette plugin: safe rendering, report pages, SQL helpers and security headers.
+
+Self-contained on purpose (datasette, markupsafe, nh3): `necwatch publish` copies this file into
+`--plugins-dir` for hosts where necwatch itself is not installed. Stored HTML is untrusted even
+though it was sanitized when written, so it is sanitized again here before any page shows it.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import nh3
+from datasette import hookimpl
+from markupsafe import Markup
+
+try:  # the one allow-list, when necwatch is installed
+    from necwatch.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+except ImportError:  # pragma: no cover - deployed without necwatch: the same policy, restated
+    ALLOWED_TAGS = {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
+        "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+        "ins", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    }  # fmt: skip
+    ALLOWED_ATTRIBUTES = {
+        "a": {"href", "title"},
+        "img": {"src", "alt", "title", "width", "height"},
+        "td": {"colspan", "rowspan"},
+        "th": {"colspan", "rowspan"},
+        "blockquote": {"cite"},
+        "q": {"cite"},
+    }
+    URL_SCHEMES = {"http", "https", "mailto"}
+
+NECWATCH_TABLES = {"reports", "posts", "report_versions", "comments", "alerts", "sources"}
+HTML_COLUMNS = {"body_html"}
+TRUNCATE_IN_TABLES = {"body_text": 240, "diff": 400, "word_diff": 400}
+REPORT_ID_COLUMNS = {"report_id", "duplicate_of", "pointer_report_id"}
+DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+# render_cell is not told which page it renders for; the ASGI wrapper records the request path.
+_request_path: contextvars.ContextVar[str] = contextvars.ContextVar("necwatch_request_path", default="")
+
+
+def sanitize(html: str) -> str:
+    """Untrusted HTML → safe HTML (the write-time policy, applied again at render time)."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROP_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+def fts_query(q: str | None) -> str:
+    """User text → an FTS5 query of quoted terms (never a syntax error); `term*` stays a prefix search."""
+    terms = []
+    for raw in (q or "").split():
+        prefix = raw.endswith("*")
+        word = raw.rstrip("*").replace('"', "")
+        if word:
+            terms.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(terms) or '""'
+
+
+def is_necwatch(datasette: Any, database: str | None) -> bool:
+    """Only touch databases with the necwatch schema (the plugin is registered process-wide)."""
+    if not database:
+        return False
+    meta = datasette.metadata(database=database) or {}
+    return "report_versions" in (meta.get("tables") or {})
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    """SQL helpers for the canned queries and feeds: re-sanitize, escape, safe FTS queries."""
+    conn.create_function("necwatch_clean_html", 1, _clean_or_empty, deterministic=True)
+    conn.create_function("necwatch_escape", 1, _escape_or_empty, deterministic=True)
+    conn.create_function("necwatch_fts_query", 1, fts_query, deterministic=True)
+
+
+def _clean_or_empty(html: str | None) -> str:
+    return sanitize(html) if html else ""
+
+
+def _escape_or_empty(value: object) -> str:
+    return escape(str(value)) if value is not None else ""
+
+
+def _render_diff(value: str) -> Markup:
+    lines = []
+    for line in value.splitlines():
+        cls = "add" if line.startswith("+") else "del" if line.startswith("-") else "ctx"
+        lines.append(f'<span class="{cls}">{escape(line)}</span>')
+    return Markup('<pre class="nw-diff">' + "\n".join(lines) + "</pre>")
+
+
+_WORD_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def _render_word_diff(value: str) -> Markup:
+    out, pos = [], 0
+    for m in _WORD_DIFF.finditer(value):
+        out.append(escape(value[pos : m.start()]))
+        if m.group(1) is not None:
+            out.append(f"<del>{escape(m.group(1))}</del>")
+        else:
+            out.append(f"<ins>{escape(m.group(2))}</ins>")
+        pos = m.end()
+    out.append(escape(value[pos:]))
+    return Markup('<div class="nw-word-diff">' + "".join(out) + "</div>")
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """Bodies as sanitized HTML, diffs coloured, snippets highlighted, report ids linked."""
+    if not isinstance(value, str) or not is_necwatch(datasette, database):
+        return None
+    row_page = table is not None and _is_row_page(datasette)
+    in_listing = table is not None and not row_page
+    if row_page and table == "reports" and column in ("body_html", "body_text"):
+        if column == "body_html":
+            return Markup('<a href="#report-body">shown below</a>')
+        return _truncate(value, 240)
+    if column in HTML_COLUMNS:
+        if in_listing:
+            text = re.sub(r"<[^>]*>", " ", value)
+            return _truncate(" ".join(text.split()), 240)
+        return Markup('<div class="nw-body">' + sanitize(value) + "</div>")
+    if column in TRUNCATE_IN_TABLES and in_listing:
+        return _truncate(value, TRUNCATE_IN_TABLES[column])
+    if column == "diff":
+        return _render_diff(value)
+    if column == "word_diff":
+        return _render_word_diff(value)
+    if column == "snippet":
+        html = escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+        return Markup(html)
+    if table is None and column in REPORT_ID_COLUMNS | {"id"} and column != "id" and value:
+        url = datasette.urls.row(database, "reports", value)
+        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return None
+
+
+def _is_row_page(datasette: Any) -> bool:
+    """A row page's path is /<db>/<table>/<pk> (after the base URL)."""
+    path = _request_path.get()
+    base = datasette.setting("base_url") or "/"
+    if path.startswith(base):
+        path = path[len(base) :]
+    parts = [p for p in path.split("/") if p]
+    return len(parts) == 3 and not parts[-1].startswith("-")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+@hookimpl
+def extra_template_vars(
+    template: str, database: str | None, table: str | None, view_name: str, request: Any, datasette: Any
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def inner() -> dict[str, Any]:
+        names = [n for n in datasette.databases if n != "_internal" and is_necwatch(datasette, n)]
+        extra: dict[str, Any] = {"necwatch_databases": names}
+        if view_name == "row" and table == "reports" and database and request is not None:
+            extra["necwatch_report"] = await _report_context(datasette, database, request)
+        return extra
+
+    return inner
+
+
+async def _report_context(datasette: Any, database: str, request: Any) -> dict[str, Any] | None:
+    """The report page's extra sections: its body, every place it was published, versions, comments."""
+    pk = request.url_vars.get("pks")
+    if not pk:
+        return None
+    from datasette.utils import tilde_decode
+
+    report_id = tilde_decode(pk)
+    db = datasette.get_database(database)
+    report = (await db.execute("select * from reports where id = ?", [report_id])).first()
+    if report is None:
+        return None
+    posts = (
+        await db.execute(
+            "select id, url, source, published_at, is_pointer, removed_at from posts "
+            "where report_id = ? or pointer_report_id = ? order by published_at",
+            [report_id, report_id],
+        )
+    ).rows
+    versions = (
+        await db.execute(
+            "select version, seen_at, kind from report_versions where report_id = ? order by version desc",
+            [report_id],
+        )
+    ).rows
+    comments = (
+        await db.execute(
+            "select id, author, published_at, url, body_html, removed_at from comments "
+            "where report_id = ? order by published_at",
+            [report_id],
+        )
+    ).rows
+    urls = datasette.urls
+    return {
+        "id": report_id,
+        "title": report["title"],
+        "author": report["author"],
+        "published_at": report["published_at"],
+        "meeting_date": report["meeting_date"],
+        "meeting_kind": report["meeting_kind"],
+        "body": Markup(sanitize(report["body_html"] or "")) if report["body_html"] else None,
+        "body_text": report["body_text"],
+        "posts": [dict(p) for p in posts],
+        "versions": [dict(v) for v in versions],
+        "comments": [{**dict(c), "body": Markup(sanitize(c["body_html"] or ""))} for c in comments],
+        "versions_url": urls.query(database, "report_versions") + "?report_id=" + report_id,
+        "comments_url": urls.query(database, "report_comments") + "?report_id=" + report_id,
+        "meeting_url": (
+            urls.query(database, "meeting_reports") + "?meeting=" + report["meeting_date"]
+            if report["meeting_date"]
+            else None
+        ),
+    }
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    return [datasette.urls.path("/necwatch-static/necwatch.css")] if _static_mounted(datasette) else []
+
+
+def _static_mounted(datasette: Any) -> bool:
+    return any(mount == "necwatch-static" for mount, _ in getattr(datasette, "static_mounts", []) or [])
+
+
+# -- security headers ------------------------------------------------------------------------------
+
+
+def inline_script_hashes() -> list[str]:
+    """sha256 sources for Datasette's own inline <script> blocks, read from its templates.
+
+    Allowing exactly these (instead of 'unsafe-inline') means a script injected into a page would
+    not run even if sanitizing ever failed.
+    """
+    import datasette
+
+    templates = Path(datasette.__file__).parent / "templates"
+    bodies: set[str] = set()
+    for path in templates.glob("*.html"):
+        for body in re.findall(r"<script>(.*?)</script>", path.read_text(encoding="utf-8"), re.S):
+            if "{{" in body or "{%" in body:
+                if "datasette_allow_facet" in body:
+                    for v in ("true", "false"):
+                        bodies.add(body.replace("{{ datasette_allow_facet }}", v))
+                continue
+            bodies.add(body)
+    return sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()).decode("ascii") + "'"
+        for b in bodies
+    )
+
+
+def content_security_policy() -> str:
+    """The strictest policy Datasette 0.65 works under: its own scripts by hash, styles inline."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' " + " ".join(inline_script_hashes()),
+            "style-src 'self' 'unsafe-inline'",  # Datasette templates use style attributes
+            "img-src 'self' data:",  # no third-party images: no tracking pixels from scraped pages
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    )
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
+    policy = content_security_policy().encode("ascii")
+    extra = [
+        (b"content-security-policy", policy),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+    ]
+
+    def wrap(app: Any) -> Any:
+        async def add_headers(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            _request_path.set(scope.get("path", ""))
+
+            async def wrapped_send(event: dict[str, Any]) -> None:
+                if event["type"] == "http.response.start":
+                    names = {k.lower() for k, _ in event.get("headers", [])}
+                    headers = list(event.get("headers", []))
+                    headers += [(k, v) for k, v in extra if k not in names]
+                    event = {**event, "headers": headers}
+                await send(event)
+
+            await app(scope, receive, wrapped_send)
+
+        return add_headers
+
+    return wrap
