@@ -13,12 +13,11 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 BLOCK_TAGS = frozenset(
-    """address article aside blockquote body caption center dd details dialog div dl dt fieldset
-    figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section
-    summary table tbody td tfoot th thead tr ul""".split()
+    ["address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
-DROP_TAGS = frozenset("script style noscript template iframe object embed svg head title".split())
+DROP_TAGS = frozenset(["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "title"])
 _WS = re.compile(r"\s+")  # \s matches U+00A0 and the other Unicode spaces in str patterns
+_INLINE_WS = re.compile(r"[^\S\n\x00]+")  # the same, except the line and block markers
 
 
 def collapse_ws(text: str) -> str:
@@ -30,11 +29,10 @@ def node_text(node: LexborNode) -> str:
     """Text of an element: paragraphs separated by blank lines, whitespace collapsed in lines."""
     parts: list[str] = []
     _walk(node, parts)
-    raw = "".join(parts)
+    raw = _INLINE_WS.sub(" ", "".join(parts))  # one pass: every run of spaces (not line breaks) → " "
     paragraphs = []
     for block in raw.split("\x00"):
-        lines = [collapse_ws(line) for line in block.split("\n")]
-        text = "\n".join(line for line in lines if line)
+        text = "\n".join(s for line in block.split("\n") if (s := line.strip()))
         if text:
             paragraphs.append(text)
     return "\n\n".join(paragraphs)
