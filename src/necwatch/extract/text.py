@@ -13,9 +13,55 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 BLOCK_TAGS = frozenset(
-    ["address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
-DROP_TAGS = frozenset(["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "title"])
+DROP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "title"]
+)
 _WS = re.compile(r"\s+")  # \s matches U+00A0 and the other Unicode spaces in str patterns
 _INLINE_WS = re.compile(r"[^\S\n\x00]+")  # the same, except the line and block markers
 
