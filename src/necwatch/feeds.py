@@ -6,10 +6,12 @@
 * `source-<name>.atom`: one per configured source, that source's alerts (backfill included, so a
   subscriber to one blog sees its reports), health alerts too.
 
-Entry ids are tag: URIs built from report and alert ids, so they never change between runs. The
-output is a pure function of the database (no "now" anywhere), and a file is only replaced (atomically,
-tmp + rename) when its bytes changed, so a static host's ETag and Last-Modified stay stable and a
-conditional GET answers 304 until something really happened.
+The XML is written with ElementTree rather than feedgen: feedgen 1.0 drops `rel`/`type` from entry
+links (two rel-less links read as two "alternate" links, invalid per RFC 4287 4.1.1). Entry ids are
+tag: URIs built from report and alert ids, so they never change between runs. The output is a pure
+function of the database (no "now" anywhere), and a file is only replaced (atomically, tmp + rename)
+when its bytes changed, so a static host's ETag and Last-Modified stay stable and a conditional GET
+answers 304 until something really happened.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ import logging
 import os
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from feedgen.feed import FeedGenerator
 
 from necwatch import diffs
 from necwatch.config import Config
@@ -33,6 +34,7 @@ from necwatch.store import Store
 
 log = logging.getLogger("necwatch.feeds")
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG = "tag:necwatch,2024:"
 DATASETTE_DB = "necwatch"  # the database name the published Datasette serves
 MAX_ENTRIES = 50
@@ -102,30 +104,23 @@ def reports_feed(store: Store, *, title: str, base_url: str | None, self_url: st
             [MAX_ENTRIES],
         )
     )
-    fg = _feed(TAG + "feed:reports", title, self_url, base_url)
-    updated = [_ts(r["updated_at"] or r["first_seen_at"]) for r in rows]
-    fg.updated(max(updated, default=_ts(EPOCH)))
+    updated = [r["updated_at"] or r["first_seen_at"] for r in rows]
+    feed = _feed(TAG + "feed:reports", title, self_url, base_url, max(updated, key=_ts, default=EPOCH))
     for r, up in zip(rows, updated, strict=True):
-        fe = fg.add_entry(order="append")
-        fe.id(TAG + f"report:{r['id']}")
-        fe.title(r["title"] or "(untitled)")
-        fe.updated(up)
-        if r["published_at"]:
-            fe.published(_ts(r["published_at"]))
+        entry = _entry(feed, TAG + f"report:{r['id']}", r["title"] or "(untitled)", up, r["published_at"])
         if r["author"]:
-            fe.author({"name": r["author"]})
+            ET.SubElement(ET.SubElement(entry, "author"), "name").text = r["author"]
         if r["canonical_url"]:
-            fe.link(href=r["canonical_url"], rel="alternate", type="text/html")
+            _link(entry, r["canonical_url"], "alternate", "text/html")
         row_url = report_row_url(base_url, r["id"])
         if row_url:
-            fe.link(href=row_url, rel="related", type="text/html", title="necwatch dataset row")
+            _link(entry, row_url, "related", "text/html", "necwatch dataset row")
         if r["meeting_date"]:
-            fe.category(term=f"meeting:{r['meeting_date']}", label=f"NEC meeting {r['meeting_date']}")
+            _category(entry, f"meeting:{r['meeting_date']}", f"NEC meeting {r['meeting_date']}")
         if r["meeting_kind"]:
-            fe.category(term=r["meeting_kind"])
-        head = _meta_html(r)
-        fe.content(clean_html(head + (r["body_html"] or "")), type="html")
-    return fg.atom_str(pretty=True)
+            _category(entry, r["meeting_kind"])
+        _content(entry, _meta_html(r) + (r["body_html"] or ""))
+    return _serialize(feed)
 
 
 def alerts_feed(
@@ -139,22 +134,19 @@ def alerts_feed(
     home: str | None = None,
 ) -> bytes:
     """A feed of alerts, newest first, each entry's content a sanitized HTML rendering."""
-    fg = _feed(feed_id, title, self_url, base_url or home)
-    fg.updated(max((_ts(r["created_at"]) for r in rows), default=_ts(EPOCH)))
+    updated = max((r["created_at"] for r in rows), key=_ts, default=EPOCH)
+    feed = _feed(feed_id, title, self_url, base_url or home, updated)
     for r in rows:
-        fe = fg.add_entry(order="append")
-        fe.id(TAG + f"alert:{r['id']}")
-        fe.title(f"{KIND_LABELS.get(r['kind'], r['kind'])}: {r['title'] or ''}".rstrip(": "))
-        fe.updated(_ts(r["created_at"]))
-        fe.published(_ts(r["created_at"]))
-        fe.category(term=r["kind"])
+        label = f"{KIND_LABELS.get(r['kind'], r['kind'])}: {r['title'] or ''}".rstrip(": ")
+        entry = _entry(feed, TAG + f"alert:{r['id']}", label, r["created_at"], r["created_at"])
+        _category(entry, r["kind"])
         if r["url"]:
-            fe.link(href=r["url"], rel="alternate", type="text/html")
+            _link(entry, r["url"], "alternate", "text/html")
         row_url = report_row_url(base_url, r["report_id"])
         if row_url:
-            fe.link(href=row_url, rel="related", type="text/html", title="necwatch dataset row")
-        fe.content(clean_html(alert_html(r, store)), type="html")
-    return fg.atom_str(pretty=True)
+            _link(entry, row_url, "related", "text/html", "necwatch dataset row")
+        _content(entry, alert_html(r, store))
+    return _serialize(feed)
 
 
 def alert_html(alert: Mapping[str, Any], store: Store) -> str:
@@ -218,18 +210,49 @@ def _alerts(store: Store, where: str, params: Iterable[Any]) -> list[dict[str, A
     )
 
 
-def _feed(feed_id: str, title: str, self_url: str | None, home: str | None) -> FeedGenerator:
-    fg = FeedGenerator()
-    fg.id(feed_id)
-    fg.title(title)
-    fg.author({"name": "necwatch"})
-    fg.generator("necwatch")
-    fg.language("en")
+def _feed(feed_id: str, title: str, self_url: str | None, home: str | None, updated: str) -> ET.Element:
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "en"})
+    ET.SubElement(feed, "id").text = feed_id
+    ET.SubElement(feed, "title").text = title
+    ET.SubElement(feed, "updated").text = _rfc3339(updated)
+    ET.SubElement(ET.SubElement(feed, "author"), "name").text = "necwatch"
+    ET.SubElement(feed, "generator").text = "necwatch"
     if home:
-        fg.link(href=home, rel="alternate")
+        _link(feed, home, "alternate", "text/html")
     if self_url:
-        fg.link(href=self_url, rel="self", type="application/atom+xml")
-    return fg
+        _link(feed, self_url, "self", "application/atom+xml")
+    return feed
+
+
+def _entry(feed: ET.Element, entry_id: str, title: str, updated: str, published: str | None) -> ET.Element:
+    entry = ET.SubElement(feed, "entry")
+    ET.SubElement(entry, "id").text = entry_id
+    ET.SubElement(entry, "title").text = title
+    ET.SubElement(entry, "updated").text = _rfc3339(updated)
+    if published:
+        ET.SubElement(entry, "published").text = _rfc3339(published)
+    return entry
+
+
+def _link(parent: ET.Element, href: str, rel: str, mime: str, title: str | None = None) -> None:
+    attrs = {"href": href, "rel": rel, "type": mime}
+    if title:
+        attrs["title"] = title
+    ET.SubElement(parent, "link", attrs)
+
+
+def _category(parent: ET.Element, term: str, label: str | None = None) -> None:
+    ET.SubElement(parent, "category", {"term": term, **({"label": label} if label else {})})
+
+
+def _content(entry: ET.Element, untrusted_html: str) -> None:
+    """type="html" content: the sanitized HTML as escaped text (what every Atom reader expects)."""
+    ET.SubElement(entry, "content", {"type": "html"}).text = clean_html(untrusted_html)
+
+
+def _serialize(feed: ET.Element) -> bytes:
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 def _meta_html(r: Mapping[str, Any]) -> str:
@@ -245,6 +268,11 @@ def _meta_html(r: Mapping[str, Any]) -> str:
 def _ts(value: str) -> datetime:
     dt = datetime.fromisoformat(value)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _rfc3339(value: str) -> str:
+    """RFC 3339 date-time in UTC, as Atom requires (stored times may lack a zone)."""
+    return _ts(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _join(base: str | None, name: str) -> str | None:
