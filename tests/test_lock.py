@@ -1,0 +1,126 @@
+"""The OS run lock: one process runs, the other skips at once; a SIGKILLed holder leaves no stale lock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from necwatch.errors import LockHeld
+from necwatch.lock import lock_path, run_lock
+from necwatch.replay import ReplayWeb
+
+# A stand-in for an entry point: wait for a shared start instant, then take the lock as the CLI does.
+HARNESS = """
+import os, sys, time
+from pathlib import Path
+from necwatch.errors import LockHeld
+from necwatch.lock import run_lock
+db, start, hold = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+time.sleep(max(0.0, start - time.time()))
+t = time.monotonic()
+try:
+    with run_lock(db):
+        print("locked", flush=True)
+        (db.parent / f"wrote-{os.getpid()}").write_text("x")
+        time.sleep(hold)
+    print("ran")
+except LockHeld as e:
+    print(f"skipped: {e}")
+    print(f"decided_in={time.monotonic() - t:.3f}")
+"""
+
+
+def test_a_second_holder_in_the_same_process_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    with run_lock(db):
+        with pytest.raises(LockHeld, match="already running"), run_lock(db):
+            pass
+        assert lock_path(db).read_text() == str(os.getpid())
+    with run_lock(db):  # released on exit
+        pass
+
+
+@pytest.mark.slow
+def test_twenty_simultaneous_double_starts_run_exactly_once_each(tmp_path: Path) -> None:
+    start = time.time() + 2.5  # every process is up and waiting by then
+    pairs = []
+    for i in range(20):
+        d = tmp_path / f"pair{i}"
+        d.mkdir()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", HARNESS, str(d / "n.db"), str(start), "1.5"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        pairs.append((d, procs))
+    for d, procs in pairs:
+        outs = []
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            assert p.returncode == 0, err
+            outs.append(out)
+        ran = [o for o in outs if o.rstrip().endswith("ran")]
+        skipped = [o for o in outs if o.startswith("skipped:")]
+        assert len(ran) == 1 and len(skipped) == 1, (d, outs)
+        decided = float(skipped[0].rsplit("decided_in=", 1)[1])
+        assert decided < 1.0
+        assert len(list(d.glob("wrote-*"))) == 1, "the skipped process wrote nothing"
+
+
+@pytest.mark.slow
+def test_a_sigkilled_holder_releases_the_lock(tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    holder = subprocess.Popen([sys.executable, "-c", HARNESS, str(db), "0", "60"],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(LockHeld, match=str(holder.pid)), run_lock(db):
+        pass
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=10)
+    t = time.monotonic()
+    with run_lock(db):  # the kernel released it: no stale lock, no waiting
+        pass
+    assert time.monotonic() - t < 0.5
+
+
+@pytest.mark.slow
+def test_two_cli_runs_started_together_one_polls_the_other_skips(web: ReplayWeb, tmp_path: Path) -> None:
+    import yaml
+
+    from necwatch.demo import DEMO_SOURCES
+
+    db = tmp_path / "necwatch.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": str(db), "feeds_dir": str(tmp_path / "feeds"), "allow_private_addresses": True,
+        "fetch": {"per_host_delay": 0, "backoff": 0.01},
+        "sources": [{**spec, "url": web.base(host)} for host, spec in DEMO_SOURCES.items()],
+    }))  # fmt: skip
+    cmd = [sys.executable, "-m", "necwatch", "run", "-c", str(config)]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    started = time.monotonic()
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        results.append((p.returncode, out, err, time.monotonic() - started))
+    skipped = [r for r in results if "skipped:" in r[2]]
+    polled = [r for r in results if "skipped:" not in r[2]]
+    assert len(skipped) == 1 and len(polled) == 1, results
+    assert skipped[0][0] == 0
+    assert not any("database is locked" in r[2] for r in results)
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from runs").fetchone()[0] == 1  # the skipped one wrote nothing
+    conn.close()
