@@ -191,7 +191,8 @@ _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
   coalesce(r.published_at, r.first_seen_at) as atom_updated,
   '<p>' || necwatch_escape(r.author) || coalesce(', on the NEC meeting of ' || r.meeting_date, '')
     || '</p>' || necwatch_clean_html(r.body_html) as atom_content_html,
-  coalesce(r.canonical_url, 'https://github.com/necwatch/necwatch') as atom_link,
+  case when r.canonical_url like 'http%' then r.canonical_url
+    else 'https://github.com/necwatch/necwatch' end as atom_link,
   r.author as atom_author_name"""
 
 
@@ -219,7 +220,9 @@ limit 50""",
   a.created_at as atom_updated,
   '<p>' || necwatch_escape(coalesce(a.summary, '')) || '</p>'
     || coalesce('<pre>' || necwatch_escape(a.diff) || '</pre>', '') as atom_content_html,
-  coalesce(a.url, r.canonical_url, 'https://github.com/necwatch/necwatch') as atom_link,
+  case when a.url like 'http%' then a.url
+    when r.canonical_url like 'http%' then r.canonical_url
+    else 'https://github.com/necwatch/necwatch' end as atom_link,
   null as atom_author_name
 from alerts a
 left join reports r on r.id = a.report_id

@@ -162,6 +162,13 @@ def _is_row_page(datasette: Any) -> bool:
     return len(parts) == 3 and not parts[-1].startswith("-")
 
 
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) links leave the page: a scraped `javascript:` or `data:` URL is shown as text."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
@@ -222,9 +229,12 @@ async def _report_context(datasette: Any, database: str, request: Any) -> dict[s
         "meeting_kind": report["meeting_kind"],
         "body": Markup(sanitize(report["body_html"] or "")) if report["body_html"] else None,
         "body_text": report["body_text"],
-        "posts": [dict(p) for p in posts],
+        "posts": [{**dict(p), "href": safe_href(p["url"])} for p in posts],
         "versions": [dict(v) for v in versions],
-        "comments": [{**dict(c), "body": Markup(sanitize(c["body_html"] or ""))} for c in comments],
+        "comments": [
+            {**dict(c), "href": safe_href(c["url"]), "body": Markup(sanitize(c["body_html"] or ""))}
+            for c in comments
+        ],
         "versions_url": urls.query(database, "report_versions") + "?report_id=" + report_id,
         "comments_url": urls.query(database, "report_comments") + "?report_id=" + report_id,
         "meeting_url": (
@@ -290,6 +300,24 @@ def content_security_policy() -> str:
     )
 
 
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+async def _method_not_allowed(send: Any, policy: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 405,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"allow", b"GET, HEAD, OPTIONS"),
+                (b"content-security-policy", policy),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"405: this instance is read-only"})
+
+
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
     policy = content_security_policy().encode("ascii")
@@ -306,6 +334,11 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
                 await app(scope, receive, send)
                 return
             _request_path.set(scope.get("path", ""))
+            if scope.get("method", "GET") not in READ_METHODS:
+                # Nothing here is writable (no write queries, no accounts): refuse before Datasette
+                # sees the body, so a POST can never reach SQL.
+                await _method_not_allowed(send, policy)
+                return
 
             async def wrapped_send(event: dict[str, Any]) -> None:
                 if event["type"] == "http.response.start":

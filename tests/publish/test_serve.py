@@ -1,0 +1,219 @@
+"""The served instance over HTTP, in-process: pages, JSON, search, canned queries, facets, read-only."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from necwatch.publish.metadata import build_metadata
+from necwatch.publish.plugin import fts_query
+
+REPORT = "5d2fed3db43821ad"  # NEC Report – 23 January 2024, Luke Akehurst, 3 comments
+
+
+def test_home_page_links_search_feeds_and_queries(client: Any) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    links = ["/demo/search_reports", "/demo/feed_new_reports.atom", "/demo/feed_changes.atom",
+             "/demo/latest_reports", "/demo/coverage", "/demo/source_health",
+             "/demo/recent_alerts"]  # fmt: skip
+    for href in links:
+        assert f'href="{href}"' in r.text or f'action="{href}"' in r.text, href
+    assert "necwatch.css" in r.text
+    assert client.get("/necwatch-static/necwatch.css").status_code == 200
+
+
+def test_database_page_has_the_same_intro(client: Any) -> None:
+    r = client.get("/demo")
+    assert r.status_code == 200
+    assert 'action="/demo/search_reports"' in r.text
+
+
+def test_reports_table_json_sorted_with_facets(client: Any) -> None:
+    data = client.get("/demo/reports.json?_shape=objects").json()
+    assert data["filtered_table_rows_count"] == 24
+    dates = [row["published_at"] for row in data["rows"]]
+    assert dates == sorted(dates, reverse=True)
+    facets = data["facet_results"]
+    assert {"author", "source", "meeting_kind", "is_nec_report"} <= set(facets)
+    authors = {f["value"]: f["count"] for f in facets["author"]["results"]}
+    assert authors["Alice Perry"] == 10 and authors["Luke Akehurst"] == 9
+    assert data["suggested_facets"] == []  # suggest_facets is off
+
+
+def test_reports_list_view_facets_by_meeting_year(client: Any) -> None:
+    data = client.get("/demo/reports_list.json?is_nec_report=1&_shape=objects").json()
+    assert "body_text" not in data["columns"] and "body_html" not in data["columns"]
+    years = {f["value"]: f["count"] for f in data["facet_results"]["meeting_year"]["results"]}
+    assert years["2017"] == 3 and years["2020"] == 3
+    assert len(data["rows"]) == 13
+
+
+def test_listing_truncates_bodies_html(client: Any) -> None:
+    r = client.get("/demo/reports")
+    assert r.status_code == 200
+    assert "Forde’s 165 recommendations have been completed" not in r.text  # deep in a 15 KB body
+
+
+@pytest.mark.parametrize(
+    ("path", "expect"),
+    [
+        ("/demo/reports.json?_search=forde&_shape=objects", "Forde"),
+        ("/demo/search_reports.json?q=forde&_shape=objects", "NEC Report"),
+        ("/demo/search_reports.json?q=Forde+report&_shape=objects", "NEC Report"),
+        ("/demo/comments.json?_search=lottery&_shape=objects", "lottery"),
+        ("/demo/search_comments.json?q=lottery&_shape=objects", "lottery"),
+    ],
+)
+def test_search_hits(client: Any, path: str, expect: str) -> None:
+    rows = client.get(path).json()["rows"]
+    assert rows, path
+    assert any(expect.lower() in str(row).lower() for row in rows)
+
+
+def test_search_never_errors_on_odd_input(client: Any) -> None:
+    for q in ['"unbalanced', "NEAR(", "-", "a AND", "*", "'; drop table reports; --"]:
+        r = client.get("/demo/search_reports.json", params={"q": q})
+        assert r.status_code == 200, (q, r.text[:200])
+    assert fts_query('forde "report" nec*') == '"forde" "report" "nec"*'
+
+
+def test_search_snippet_is_highlighted_and_escaped(client: Any) -> None:
+    r = client.get("/demo/search_reports?q=forde")
+    assert "<mark>Forde</mark>" in r.text or "<mark>forde</mark>" in r.text.lower()
+
+
+CANNED = [
+    ("latest_reports", {}, 13),
+    ("meeting_reports", {"meeting": "2019-09-17"}, 1),
+    ("coverage", {}, 10),
+    ("report_versions", {"report_id": REPORT}, 1),
+    ("report_comments", {"report_id": REPORT}, 3),
+    ("source_health", {}, 4),
+    ("recent_alerts", {}, 22),
+    ("search_reports", {"q": "conference"}, 1),
+    ("search_comments", {"q": "report"}, 1),
+    ("feed_new_reports", {}, 13),
+    ("feed_changes", {}, 9),
+    ("feed_search", {"q": "forde"}, 1),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "at_least"), CANNED)
+def test_every_canned_query_runs(client: Any, name: str, params: dict[str, str], at_least: int) -> None:
+    data = client.get(f"/demo/{name}.json", params={**params, "_shape": "objects"}).json()
+    assert data.get("ok", True) and not data.get("error"), data
+    assert len(data["rows"]) >= at_least, (name, len(data["rows"]))
+    html = client.get(f"/demo/{name}", params=params)
+    assert html.status_code == 200
+
+
+def test_every_canned_query_is_tested() -> None:
+    queries = build_metadata("demo", authors=["A"])["databases"]["demo"]["queries"]
+    assert set(queries) == {name for name, _, _ in CANNED}
+
+
+def test_coverage_grid_has_a_column_per_member(client: Any) -> None:
+    data = client.get("/demo/coverage.json?_shape=objects").json()
+    assert {"Alice Perry", "Luke Akehurst", "Johanna Baxter"} <= set(data["columns"])
+    row = next(r for r in data["rows"] if r["meeting_date"] == "2024-01-23")
+    assert row["Luke Akehurst"] == "1 d"
+    assert row["Alice Perry"] is None
+
+
+def test_meeting_reports_side_by_side_renders_bodies(client: Any) -> None:
+    r = client.get("/demo/meeting_reports?meeting=2024-01-23")
+    assert 'class="nw-body"' in r.text and "query-meeting_reports" in r.text
+
+
+def test_report_page_body_and_links(client: Any) -> None:
+    r = client.get(f"/demo/reports/{REPORT}")
+    assert r.status_code == 200
+    assert 'id="report-body"' in r.text and "<p>The NEC meeting on 23 January" in r.text
+    post_url = client.get(f"/demo/posts.json?report_id={REPORT}&_shape=objects").json()["rows"][0]["url"]
+    assert f'href="{post_url}"' in r.text
+    assert f'href="/demo/report_versions?report_id={REPORT}"' in r.text
+    assert f'href="/demo/report_comments?report_id={REPORT}"' in r.text
+    assert 'href="/demo/meeting_reports?meeting=2024-01-23"' in r.text
+    assert r.text.count('class="nw-comment"') == 3
+
+
+def test_csp_and_security_headers(client: Any) -> None:
+    for path in (
+        "/",
+        "/demo/reports",
+        f"/demo/reports/{REPORT}",
+        "/demo/reports.json",
+        "/demo/feed_new_reports.atom",
+    ):
+        h = client.get(path).headers
+        csp = h["content-security-policy"]
+        script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+        assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+        assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert h["x-content-type-options"] == "nosniff"
+
+
+def test_no_sql_writes_over_http(client: Any, demo_db: Path) -> None:
+    before = hashlib.sha256(demo_db.read_bytes()).hexdigest()
+    for sql in ("delete from reports", "update reports set title = 'x'", "drop table reports",
+                "insert into alerts (id) values ('x')"):  # fmt: skip
+        r = client.get("/demo.json", params={"sql": sql})
+        assert r.status_code >= 400 or r.json().get("ok") is False, sql
+    r = client.post("/demo/latest_reports", data={"sql": "delete from reports"})
+    assert r.status_code in (400, 403, 405)
+    r = client.post("/demo", data={"sql": "delete from reports"})
+    assert r.status_code in (400, 403, 405)
+    assert client.get("/demo/reports.json").json()["filtered_table_rows_count"] == 24
+    assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before
+
+
+def test_live_database_opened_read_only(client: Any) -> None:
+    db = client.ds.databases["demo"]
+    assert db.is_mutable  # a scheduler may write: never immutable
+    conn = db.connect()
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.execute("delete from reports")
+
+
+def test_snapshot_served_immutable(client_for: Any, db_copy: Path) -> None:
+    c = client_for(db_copy, immutable=True)
+    assert not c.ds.databases["demo"].is_mutable
+    assert c.get("/demo/reports.json").status_code == 200
+    assert c.get("/demo.db").status_code == 200  # downloads only for snapshots
+
+
+def test_public_deployment_disallows_arbitrary_sql(client_for: Any, db_copy: Path) -> None:
+    c = client_for(db_copy, public=True)
+    assert c.get("/demo.json", params={"sql": "select 1"}).status_code == 403
+    assert c.get("/demo/latest_reports.json").status_code == 200
+
+
+def test_fts_stays_in_sync_with_writes(db_copy: Path) -> None:
+    from necwatch.store import Store
+
+    store = Store.open(db_copy)
+    db = store.db
+
+    def hits(q: str) -> set[str]:
+        return {r[0] for r in db.execute(
+            "select r.id from reports_fts join reports r on r.rowid = reports_fts.rowid "
+            "where reports_fts match ?", [q])}  # fmt: skip
+
+    db["reports"].insert({"id": "new1", "title": "Zanzibar meeting", "body_text": "quokka", "author": "X"})
+    assert hits("quokka") == {"new1"}
+    db.execute("update reports set body_text = 'wombat' where id = 'new1'")
+    assert hits("quokka") == set() and hits("wombat") == {"new1"}
+    db.execute("update reports set comment_count = comment_count + 1 where id = 'new1'")
+    assert hits("wombat") == {"new1"}
+    db.execute("delete from reports where id = 'new1'")
+    assert hits("wombat") == set()
+    db["comments"].insert({"id": "c1", "body_text": "platypus", "author": "Y"})
+    assert [r[0] for r in db.execute("select rowid from comments_fts where comments_fts match 'platypus'")]
+    db.execute("insert into reports_fts (reports_fts) values ('integrity-check')")
+    db.execute("insert into comments_fts (comments_fts) values ('integrity-check')")
+    store.close()
