@@ -5,8 +5,9 @@ Nothing here does I/O. `Tracker.observe()` is given what the database holds (thr
 executes in one transaction. The rules (docs/tracking.md):
 
 * A failed fetch is never evidence: FAILED outcomes change nothing.
-* A post is removed only on 410, on 404 in two polls in a row, or on 404 while it is also absent
-  from a complete listing fetched in the same poll. A removed post that comes back is restored.
+* A post is removed only on 410 (no same-run confirmation: see docs/tracking.md), on 404 in two polls
+  in a row, or on 404 while it is also absent from a complete listing fetched in the same poll. A
+  removed post that comes back is restored.
 * An edit is a change of the normalized body (content_hash) or the normalized title; whitespace,
   typography and tracking parameters are not edits. Re-extraction (`technical=True`) records a
   technical version and raises no alert.
