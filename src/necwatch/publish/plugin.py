@@ -11,6 +11,7 @@ import base64
 import contextvars
 import hashlib
 import re
+import weakref
 from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
@@ -73,12 +74,21 @@ def fts_query(q: str | None) -> str:
     return " ".join(terms) or '""'
 
 
+_necwatch_dbs: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def is_necwatch(datasette: Any, database: str | None) -> bool:
-    """Only touch databases with the necwatch schema (the plugin is registered process-wide)."""
+    """Only touch databases with necwatch metadata (the plugin is registered process-wide).
+
+    Cached: render_cell asks once per cell, and merging metadata is not free.
+    """
     if not database:
         return False
-    meta = datasette.metadata(database=database) or {}
-    return "report_versions" in (meta.get("tables") or {})
+    known = _necwatch_dbs.setdefault(datasette, {})
+    if database not in known:
+        meta = datasette.metadata(database=database) or {}
+        known[database] = "report_versions" in (meta.get("tables") or {})
+    return known[database]
 
 
 @hookimpl

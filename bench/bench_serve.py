@@ -1,0 +1,244 @@
+"""Serving benchmark: necwatch's Datasette vs a stock `datasette serve` of the same 100k-report database.
+
+Generates (once, cached) a database of 100,000 synthetic reports with ~15 KB bodies sampled from
+the demo's real report paragraphs, then for each server in turn measures latency p50/p95 and
+throughput of a table page, a row page, a common-word and a rare-word search and an Atom feed,
+under load from a separate process on loopback.
+
+    python bench/bench_serve.py --db /tmp/bench/bench.db --seconds 6 --concurrency 4
+
+Prints a Markdown table (the figures in docs/publishing.md come from it) and writes JSON next to
+the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+RARE_WORD = "zeugmatic"  # put in 20 reports
+COMMON_WORD = "labour"  # in nearly every report
+AUTHORS = ["Alice Perry", "Luke Akehurst", "Johanna Baxter", "Ann Black", "Pete Willsman", "Jon Lansman",
+           "Rhea Wolfson", "Darren Williams", "Christine Shawcroft", "Ellie Reeves"]  # fmt: skip
+SOURCES = ["alice-perry", "luke-akehurst", "labourlist", "progress", "ann-black"]
+KINDS = ["full", "special", "away_day", "sub_committees", "clause_v"]
+
+
+def _paragraphs(demo_db: Path | None) -> list[str]:
+    """Real report paragraphs (the demo database), so tokens and lengths are realistic."""
+    if demo_db is None:
+        from necwatch.demo import run_demo
+
+        tmp = Path(tempfile.mkdtemp(prefix="necwatch-bench-demo-"))
+        _, store = run_demo(tmp / "demo.db", tmp / "feeds")
+        store.close()
+        demo_db = tmp / "demo.db"
+    conn = sqlite3.connect(demo_db)
+    paras: list[str] = []
+    for (body,) in conn.execute("select body_text from reports where body_text is not null"):
+        paras += [p.strip() for p in body.split("\n") if len(p.strip()) > 40]
+    conn.close()
+    return paras
+
+
+def generate(path: Path, n: int, demo_db: Path | None) -> None:
+    """n reports, bulk-inserted with the necwatch schema; FTS rebuilt once at the end (faster)."""
+    from necwatch.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    Store.open(path).close()  # schema + migrations
+    paras = _paragraphs(demo_db)
+    rng = random.Random(42)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("pragma journal_mode = off")
+    conn.execute("pragma synchronous = off")
+    triggers = conn.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall()
+    for name, _ in triggers:
+        conn.execute(f"drop trigger {name}")
+    rare = set(rng.sample(range(n), 20))
+    t0 = time.perf_counter()
+    conn.execute("begin")
+    cols = ("id, title, author, published_at, meeting_date, meeting_kind, is_nec_report, canonical_url, "
+            "source, post_count, comment_count, version, content_hash, first_seen_at, updated_at, body_text, "
+            "body_html, words")  # fmt: skip
+    sql = f"insert into reports ({cols}) values ({', '.join('?' * 18)})"
+    batch = []
+    for i in range(n):
+        body: list[str] = []
+        size = 0
+        while size < 15_000:
+            p = rng.choice(paras)
+            body.append(p)
+            size += len(p) + 1
+        if i in rare:
+            body.insert(rng.randrange(len(body)), f"The {RARE_WORD} motion was withdrawn.")
+        day = 1 + (i * 7) % 9000
+        meeting = time.strftime("%Y-%m-%d", time.gmtime(1_000_000_000 + day * 86400))
+        published = time.strftime(
+            "%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(1_000_000_000 + (day + 2) * 86400 + i)
+        )
+        text = "\n\n".join(body)
+        batch.append((f"r{i:07d}", f"NEC Report – {meeting}", rng.choice(AUTHORS), published, meeting,
+                      rng.choice(KINDS), 1 if i % 5 else 0, f"https://example.org/{i}", rng.choice(SOURCES),
+                      1, rng.randrange(5), 1, f"v1:{i}", published, published, text,
+                      "".join(f"<p>{p}</p>" for p in body), len(text.split())))  # fmt: skip
+        if len(batch) == 2000:
+            conn.executemany(sql, batch)
+            batch.clear()
+    conn.executemany(sql, batch)
+    conn.execute("commit")
+    t1 = time.perf_counter()
+    conn.execute("insert into reports_fts (reports_fts) values ('rebuild')")
+    for _, trigger_sql in triggers:
+        conn.execute(trigger_sql)
+    conn.execute("analyze")
+    conn.execute("pragma journal_mode = wal")
+    conn.close()
+    size = path.stat().st_size / 1e9
+    print(f"generated {n} reports in {t1 - t0:.0f}s, FTS in {time.perf_counter() - t1:.0f}s, {size:.1f} GB",
+          file=sys.stderr)  # fmt: skip
+
+
+FEED_SQL = """select 'tag:necwatch,2024:report:' || r.id as atom_id, r.title as atom_title,
+  r.published_at as atom_updated, r.body_html as atom_content_html, r.canonical_url as atom_link
+from reports r where r.is_nec_report = 1 and r.duplicate_of is null order by r.published_at desc limit 50"""
+
+
+def endpoints(name: str, stock: bool, n: int) -> dict[str, str]:
+    """The same user actions on each server (stock has no canned queries: its own equivalents)."""
+    common = {"table page": f"/{name}/reports", "row page": f"/{name}/reports/r{n // 2:07d}"}
+    if stock:
+        return common | {
+            "common-word search": f"/{name}/reports?_search={COMMON_WORD}",
+            "rare-word search": f"/{name}/reports?_search={RARE_WORD}",
+            "feed": f"/{name}.atom?" + str(httpx.QueryParams({"sql": FEED_SQL})),
+        }
+    return common | {
+        "common-word search": f"/{name}/search_reports?q={COMMON_WORD}",
+        "rare-word search": f"/{name}/search_reports?q={RARE_WORD}",
+        "feed": f"/{name}/feed_new_reports.atom",
+        "table search (common)": f"/{name}/reports?_search={COMMON_WORD}",
+        "listing view": f"/{name}/reports_list",
+    }
+
+
+LOAD_SCRIPT = r"""
+import asyncio, json, sys, time
+import httpx
+base, path, seconds, conc = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+async def main():
+    lat, codes = [], {}
+    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        for _ in range(2):
+            await c.get(path)
+        end = time.perf_counter() + seconds
+        async def worker():
+            while time.perf_counter() < end or not lat:
+                t = time.perf_counter()
+                r = await c.get(path)
+                await r.aread()
+                lat.append(time.perf_counter() - t)
+                codes[r.status_code] = codes.get(r.status_code, 0) + 1
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(conc)))
+        wall = time.perf_counter() - t0
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+    print(json.dumps({"n": len(lat), "p50": q(0.5), "p95": q(0.95), "rps": len(lat) / wall, "codes": codes}))
+asyncio.run(main())
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def run_server(
+    cmd: list[str], port: int, paths: dict[str, str], seconds: float, conc: int
+) -> dict[str, dict]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base + "/-/versions.json", proc)
+        results = {}
+        for label, path in paths.items():
+            out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, base, path, str(seconds), str(conc)],
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+            results[label] = json.loads(out.stdout)
+            print(f"  {label:24} {results[label]}", file=sys.stderr)
+        return results
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", type=Path, default=Path("/tmp/necwatch-bench/bench.db"))
+    ap.add_argument("--reports", type=int, default=100_000)
+    ap.add_argument("--demo-db", type=Path, default=None, help="Paragraph source (default: run the demo).")
+    ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--concurrency", type=int, default=4)
+    args = ap.parse_args()
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    if args.regenerate or not args.db.exists():
+        generate(args.db, args.reports, args.demo_db)
+    name = args.db.stem
+    bin_dir = Path(sys.executable).parent
+    results: dict[str, dict] = {}
+    port = _free_port()
+    print("stock datasette serve", file=sys.stderr)
+    results["stock"] = run_server([str(bin_dir / "datasette"), "serve", str(args.db), "-p", str(port)], port,
+                                  endpoints(name, stock=True, n=args.reports), args.seconds, args.concurrency)  # fmt: skip
+    port = _free_port()
+    print("necwatch serve", file=sys.stderr)
+    env_cmd = [str(bin_dir / "necwatch"), "serve", "--db", str(args.db), "--port", str(port)]
+    results["necwatch"] = run_server(
+        env_cmd, port, endpoints(name, stock=False, n=args.reports), args.seconds, args.concurrency
+    )
+    out = args.db.with_suffix(".results.json")
+    out.write_text(json.dumps({"reports": args.reports, "cores": os.cpu_count(), **results}, indent=2))
+    print(
+        "| action | stock p50 / p95 (ms) | stock req/s | necwatch p50 / p95 (ms) | necwatch req/s "
+        "| speed-up (p50) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for label, ours in results["necwatch"].items():
+        stock = results["stock"].get(label)
+        s = f"{stock['p50'] * 1000:.0f} / {stock['p95'] * 1000:.0f}" if stock else "–"
+        srps = f"{stock['rps']:.1f}" if stock else "–"
+        speed = f"{stock['p50'] / ours['p50']:.1f}×" if stock else "–"
+        print(f"| {label} | {s} | {srps} | {ours['p50'] * 1000:.0f} / {ours['p95'] * 1000:.0f} | "
+              f"{ours['rps']:.1f} | {speed} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""A real browser against a real `datasette` subprocess: home, search, a report, a feed; screenshots.
+
+Screenshots go to artifacts/screenshots/ (gitignored). The page must raise no CSP violation
+(Datasette's own inline scripts are allowed by hash) and no JavaScript error.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from necwatch.publish import datasette_options, write_bundle
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(db_copy: Path, tmp_path: Path) -> Iterator[str]:
+    """`datasette serve` as deployed: bundle (metadata + plugin copy), templates, static, settings."""
+    bundle = write_bundle(db_copy, tmp_path / "bundle")
+    port = _free_port()
+    datasette = Path(sys.executable).parent / "datasette"
+    cmd = [str(datasette), "serve", str(db_copy), "-h", "127.0.0.1", "-p", str(port),
+           *datasette_options(bundle, public=True, immutable=False)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": ""}  # the plugin comes from --plugins-dir
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_browse_search_report_feed(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+
+        page.goto(server + "/")
+        assert "necwatch" in page.title()
+        page.screenshot(path=str(SHOTS / "1-home.png"), full_page=True)
+
+        page.fill("input[name=q]", "Forde")
+        page.click("form.nw-search button")
+        page.wait_for_load_state()
+        assert "/demo/search_reports" in page.url
+        assert page.locator("mark").count() > 0
+        page.screenshot(path=str(SHOTS / "2-search.png"), full_page=True)
+
+        page.click("td.col-report_id a >> nth=0")
+        page.wait_for_load_state()
+        assert page.locator("#report-body p").count() > 3
+        assert page.locator(".nw-report-links a").count() >= 3
+        page.screenshot(path=str(SHOTS / "3-report.png"))
+
+        page.goto(server + "/demo/meeting_reports?meeting=2024-01-23")
+        page.screenshot(path=str(SHOTS / "4-meeting.png"))
+        page.goto(server + "/demo/coverage")
+        page.screenshot(path=str(SHOTS / "5-coverage.png"), full_page=True)
+        page.goto(server + "/demo/reports_list?is_nec_report=1")
+        page.screenshot(path=str(SHOTS / "6-reports-list.png"))
+
+        page.goto(server + "/")
+        href = page.get_attribute("a[href$='feed_new_reports.atom']", "href")
+        assert href
+        feed = feedparser.parse(httpx.get(server + href).content)
+        assert not feed.bozo and len(feed.entries) == 13
+        browser.close()
+    csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
+    assert csp == [], csp
+    assert problems == [], problems
