@@ -301,8 +301,14 @@ class Tracker:
                 if (existing.published_at or norm.published_at)
                 else None
             )
-            updated = ReportRef(**{**existing.__dict__, "post_count": existing.post_count + 1,
-                                   "published_at": published, "removed_at": None})  # fmt: skip
+            updated = ReportRef(
+                **{
+                    **existing.__dict__,
+                    "post_count": existing.post_count + 1,
+                    "published_at": published,
+                    "removed_at": None,
+                }
+            )
             self._remember(updated)
             self.ops.append(
                 Op(
@@ -310,7 +316,7 @@ class Tracker:
                     "update",
                     {"post_count": updated.post_count, "published_at": published, "removed_at": None},
                     key=report_id,
-                )  # fmt: skip
+                )
             )
             if norm.is_nec_report:
                 self._alert(
@@ -344,13 +350,39 @@ class Tracker:
                 "similarity": score,
             }
             self.ops.append(Op("reports", "insert", row))
-            self.ops.append(Op("report_versions", "insert", {
-                "report_id": report_id, "version": 1, "seen_at": self.ts, "kind": "initial",
-                "title": norm.title, "body_text": norm.body_text, "content_hash": norm.content_hash,
-                "post_id": pid, "run_id": self.run_id, "extractor_version": norm.extractor_version,
-            }, pk=("report_id", "version")))  # fmt: skip
-            self._remember(ReportRef(report_id, norm.content_hash, norm.title, norm.body_text, 1,
-                                     norm.published_at, norm.is_nec_report, 1, 0, duplicate_of))  # fmt: skip
+            self.ops.append(
+                Op(
+                    "report_versions",
+                    "insert",
+                    {
+                        "report_id": report_id,
+                        "version": 1,
+                        "seen_at": self.ts,
+                        "kind": "initial",
+                        "title": norm.title,
+                        "body_text": norm.body_text,
+                        "content_hash": norm.content_hash,
+                        "post_id": pid,
+                        "run_id": self.run_id,
+                        "extractor_version": norm.extractor_version,
+                    },
+                    pk=("report_id", "version"),
+                )
+            )
+            self._remember(
+                ReportRef(
+                    report_id,
+                    norm.content_hash,
+                    norm.title,
+                    norm.body_text,
+                    1,
+                    norm.published_at,
+                    norm.is_nec_report,
+                    1,
+                    0,
+                    duplicate_of,
+                )
+            )
             if norm.is_nec_report and duplicate_of is not None:
                 self._alert(
                     "report_republished",
@@ -359,7 +391,7 @@ class Tracker:
                     post_id=pid,
                     title=norm.title,
                     url=norm.url,
-                    summary=f"A near-copy (similarity {score:.2f}) of report {duplicate_of} appeared at {norm.url}",
+                    summary=f"A near-copy (similarity {score:.2f}) of report {duplicate_of} at {norm.url}",
                 )
             elif norm.is_nec_report:
                 self._alert(
@@ -399,9 +431,15 @@ class Tracker:
             self._live_delta[report_id] = self._live_delta.get(report_id, 0) + 1
             self.ops.append(Op("reports", "update", {"removed_at": None}, key=report_id))
             if stored.is_nec_report or norm.is_nec_report:
-                self._alert("report_restored", f"{stored.id}:{self.run_id}", report_id=report_id,
-                            post_id=stored.id, title=norm.title, url=norm.url,
-                            summary=f"The post is back at {norm.url}")  # fmt: skip
+                self._alert(
+                    "report_restored",
+                    f"{stored.id}:{self.run_id}",
+                    report_id=report_id,
+                    post_id=stored.id,
+                    title=norm.title,
+                    url=norm.url,
+                    summary=f"The post is back at {norm.url}",
+                )
         if stored.missing_polls:
             changes["missing_polls"] = 0
         stored_hash = stored.content_hash or ""
@@ -435,16 +473,46 @@ class Tracker:
         kind = "technical" if self.technical else "edit"
         unified = diffs.unified(f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}")
         word_diff = diffs.words(f"{report.title} {report.body_text}", f"{norm.title} {norm.body_text}")
-        self.ops.append(Op("report_versions", "insert", {
-            "report_id": report_id, "version": version, "seen_at": self.ts, "kind": kind,
-            "title": norm.title, "body_text": norm.body_text, "content_hash": norm.content_hash,
-            "diff": unified, "word_diff": word_diff, "post_id": stored.id, "run_id": self.run_id,
-            "extractor_version": norm.extractor_version,
-        }, pk=("report_id", "version")))  # fmt: skip
-        self.ops.append(Op("reports", "update", {**self._report_fields(norm), "version": version,
-                                                  "updated_at": self.ts}, key=report_id))  # fmt: skip
-        self._remember(ReportRef(**{**report.__dict__, "version": version, "content_hash": norm.content_hash,
-                                    "title": norm.title, "body_text": norm.body_text}))  # fmt: skip
+        self.ops.append(
+            Op(
+                "report_versions",
+                "insert",
+                {
+                    "report_id": report_id,
+                    "version": version,
+                    "seen_at": self.ts,
+                    "kind": kind,
+                    "title": norm.title,
+                    "body_text": norm.body_text,
+                    "content_hash": norm.content_hash,
+                    "diff": unified,
+                    "word_diff": word_diff,
+                    "post_id": stored.id,
+                    "run_id": self.run_id,
+                    "extractor_version": norm.extractor_version,
+                },
+                pk=("report_id", "version"),
+            )
+        )
+        self.ops.append(
+            Op(
+                "reports",
+                "update",
+                {**self._report_fields(norm), "version": version, "updated_at": self.ts},
+                key=report_id,
+            )
+        )
+        self._remember(
+            ReportRef(
+                **{
+                    **report.__dict__,
+                    "version": version,
+                    "content_hash": norm.content_hash,
+                    "title": norm.title,
+                    "body_text": norm.body_text,
+                }
+            )
+        )
         if norm.is_nec_report or stored.is_nec_report:
             self._alert(
                 "report_edited",
@@ -471,17 +539,29 @@ class Tracker:
         if reason is None:
             self.ops.append(Op("posts", "update", {"missing_polls": missing}, key=stored.id))
             return
-        self.ops.append(Op("posts", "update", {"missing_polls": missing, "removed_at": self.ts,
-                                               "removed_reason": reason}, key=stored.id))  # fmt: skip
+        self.ops.append(
+            Op(
+                "posts",
+                "update",
+                {"missing_polls": missing, "removed_at": self.ts, "removed_reason": reason},
+                key=stored.id,
+            )
+        )
         if stored.report_id:
             delta = self._live_delta.get(stored.report_id, 0) - 1
             self._live_delta[stored.report_id] = delta
             if self.index.live_posts(stored.report_id) + delta <= 0:
                 self.ops.append(Op("reports", "update", {"removed_at": self.ts}, key=stored.report_id))
         if stored.is_nec_report:
-            self._alert("report_removed", f"{stored.id}:{self.run_id}", report_id=stored.report_id,
-                        post_id=stored.id, title=stored.title, url=stored.url,
-                        summary=f"{stored.url} answers {reason.replace('_', ' ')}")  # fmt: skip
+            self._alert(
+                "report_removed",
+                f"{stored.id}:{self.run_id}",
+                report_id=stored.report_id,
+                post_id=stored.id,
+                title=stored.title,
+                url=stored.url,
+                summary=f"{stored.url} answers {reason.replace('_', ' ')}",
+            )
 
     def _seen(self, stored: StoredPost) -> None:
         changes: dict[str, Any] = {}
@@ -490,9 +570,15 @@ class Tracker:
         if stored.removed_at is not None:
             changes.update(removed_at=None, removed_reason=None)
             if stored.is_nec_report:
-                self._alert("report_restored", f"{stored.id}:{self.run_id}", report_id=stored.report_id,
-                            post_id=stored.id, title=stored.title, url=stored.url,
-                            summary=f"The post is back at {stored.url}")  # fmt: skip
+                self._alert(
+                    "report_restored",
+                    f"{stored.id}:{self.run_id}",
+                    report_id=stored.report_id,
+                    post_id=stored.id,
+                    title=stored.title,
+                    url=stored.url,
+                    summary=f"The post is back at {stored.url}",
+                )
             if stored.report_id:
                 self.ops.append(Op("reports", "update", {"removed_at": None}, key=stored.report_id))
         if changes or _stale(stored.last_seen_at, self.now):
@@ -533,27 +619,76 @@ class Tracker:
             }
             if old is None:
                 changed = True
-                self.ops.append(Op("comments", "insert", {"id": cid, **row, "version": 1, "first_seen_at": self.ts,
-                                                          "last_seen_at": self.ts}))  # fmt: skip
-                self.ops.append(Op("comment_versions", "insert", {"comment_id": cid, "version": 1, "seen_at": self.ts,
-                                   "body_text": c.body_text, "content_hash": nc.content_hash, "run_id": self.run_id},
-                                   pk=("comment_id", "version")))  # fmt: skip
+                self.ops.append(
+                    Op(
+                        "comments",
+                        "insert",
+                        {"id": cid, **row, "version": 1, "first_seen_at": self.ts, "last_seen_at": self.ts},
+                    )
+                )
+                self.ops.append(
+                    Op(
+                        "comment_versions",
+                        "insert",
+                        {
+                            "comment_id": cid,
+                            "version": 1,
+                            "seen_at": self.ts,
+                            "body_text": c.body_text,
+                            "content_hash": nc.content_hash,
+                            "run_id": self.run_id,
+                        },
+                        pk=("comment_id", "version"),
+                    )
+                )
                 if alert:
-                    self._alert("new_comment", cid, report_id=report_id, post_id=post_id, comment_id=cid,
-                                title=f"Comment by {nc.author}", url=c.url,
-                                summary=_clip(c.body_text, 280))  # fmt: skip
+                    self._alert(
+                        "new_comment",
+                        cid,
+                        report_id=report_id,
+                        post_id=post_id,
+                        comment_id=cid,
+                        title=f"Comment by {nc.author}",
+                        url=c.url,
+                        summary=_clip(c.body_text, 280),
+                    )
             elif old.content_hash != nc.content_hash:
                 changed = True
                 version = old.version + 1
-                self.ops.append(Op("comments", "update", {**row, "version": version, "removed_at": None,
-                                                          "last_seen_at": self.ts}, key=cid))  # fmt: skip
-                self.ops.append(Op("comment_versions", "insert", {"comment_id": cid, "version": version,
-                                   "seen_at": self.ts, "body_text": c.body_text, "content_hash": nc.content_hash,
-                                   "run_id": self.run_id}, pk=("comment_id", "version")))  # fmt: skip
+                self.ops.append(
+                    Op(
+                        "comments",
+                        "update",
+                        {**row, "version": version, "removed_at": None, "last_seen_at": self.ts},
+                        key=cid,
+                    )
+                )
+                self.ops.append(
+                    Op(
+                        "comment_versions",
+                        "insert",
+                        {
+                            "comment_id": cid,
+                            "version": version,
+                            "seen_at": self.ts,
+                            "body_text": c.body_text,
+                            "content_hash": nc.content_hash,
+                            "run_id": self.run_id,
+                        },
+                        pk=("comment_id", "version"),
+                    )
+                )
                 if alert:
-                    self._alert("comment_edited", f"{cid}:{version}", report_id=report_id, post_id=post_id,
-                                comment_id=cid, title=f"Comment by {nc.author} edited", url=c.url,
-                                summary=_clip(c.body_text, 280))  # fmt: skip
+                    self._alert(
+                        "comment_edited",
+                        f"{cid}:{version}",
+                        report_id=report_id,
+                        post_id=post_id,
+                        comment_id=cid,
+                        title=f"Comment by {nc.author} edited",
+                        url=c.url,
+                        summary=_clip(c.body_text, 280),
+                    )
             elif old.removed_at is not None:
                 changed = True
                 self.ops.append(
@@ -565,8 +700,15 @@ class Tracker:
             changed = True
             self.ops.append(Op("comments", "update", {"removed_at": self.ts}, key=old.id))
             if alert:
-                self._alert("comment_removed", f"{old.id}:{self.run_id}", report_id=report_id, post_id=post_id,
-                            comment_id=old.id, title="Comment removed", summary="A comment is no longer shown")  # fmt: skip
+                self._alert(
+                    "comment_removed",
+                    f"{old.id}:{self.run_id}",
+                    report_id=report_id,
+                    post_id=post_id,
+                    comment_id=old.id,
+                    title="Comment removed",
+                    summary="A comment is no longer shown",
+                )
         if changed:
             self.ops.append(Op("__comment_count__", "update", {}, key=report_id))
 
