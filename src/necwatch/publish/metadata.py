@@ -126,14 +126,23 @@ limit 100""",
         },
         "search_reports": {
             "title": "Search reports",
-            "description": "Full-text search of titles, bodies and authors, best matches first.",
-            "sql": """select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
+            "description": (
+                "Full-text search of titles, bodies and authors: the 50 best matches (bm25) among "
+                "the 2,000 most recently stored matching reports."
+            ),
+            "sql": """with recent as (
+  select rowid, rank from reports_fts where reports_fts match necwatch_fts_query(:q)
+  order by rowid desc limit 2000
+), best as (
+  select rowid, rank from recent order by rank limit 50
+)
+select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
   snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
-from reports_fts
-join reports r on r.rowid = reports_fts.rowid
+from best
+join reports_fts on reports_fts.rowid = best.rowid
+join reports r on r.rowid = best.rowid
 where reports_fts match necwatch_fts_query(:q)
-order by rank
-limit 50""",
+order by best.rank""",
         },
         "search_comments": {
             "title": "Search comments",
