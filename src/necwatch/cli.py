@@ -1,4 +1,4 @@
-"""The `necwatch` command: a thin face on the library. Exit codes: 0 ok, 1 partial failure, 2 bad config/usage."""
+"""The `necwatch` command: a thin face on the library. Exit: 0 ok, 1 partial failure, 2 bad config/usage."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,14 @@ def _load(config_path: str, db: str | None) -> Config:
     return config
 
 
+def _database(config_path: str, db: str | None) -> Path:
+    """--db when given (no config file needed), else the config's database; it must exist."""
+    path = Path(db) if db else _load(config_path, None).database_path
+    if not path.exists():
+        raise UsageExit(f"no database at {path}: run `necwatch run` or `necwatch demo` first")
+    return path
+
+
 class UsageExit(click.ClickException):
     exit_code = 2
 
@@ -36,17 +44,24 @@ def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
         "--db", "db", type=click.Path(dir_okay=False), help="Database file (default: from config)."
     )(f)
     f = click.option(
-        "--config", "-c", "config_path", default="config.yaml", show_default=True, type=click.Path(dir_okay=False),
+        "--config",
+        "-c",
+        "config_path",
+        default="config.yaml",
+        show_default=True,
+        type=click.Path(dir_okay=False),
         help="The config file.",
-    )(f)  # fmt: skip
+    )(f)
     return f
 
 
 def log_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
-        "--log-format", type=click.Choice(["text", "json"]), default=None,
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default=None,
         help="Log format (default: text on a terminal, json when CI is set).",
-    )(f)  # fmt: skip
+    )(f)
     f = click.option("--verbose", "-v", is_flag=True, help="Debug logs.")(f)
     return f
 
@@ -77,8 +92,15 @@ def cli() -> None:
 @click.option("--due", is_flag=True, help="Only sources whose next poll time has passed (for cron).")
 @click.option("--trigger", default="cli", hidden=True)
 @log_options
-def run(config_path: str, db: str | None, names: tuple[str, ...], due: bool, trigger: str,
-        log_format: str | None, verbose: bool) -> None:  # fmt: skip
+def run(
+    config_path: str,
+    db: str | None,
+    names: tuple[str, ...],
+    due: bool,
+    trigger: str,
+    log_format: str | None,
+    verbose: bool,
+) -> None:
     """Poll every configured source once: discover, fetch what changed, store, alert, write feeds.
 
     \b
@@ -99,8 +121,9 @@ def run(config_path: str, db: str | None, names: tuple[str, ...], due: bool, tri
     from necwatch.job import run_job
 
     try:
-        result = run_job(config, names=list(names) or None, due_only=due, trigger=trigger,
-                         progress=sys.stderr.isatty())  # fmt: skip
+        result = run_job(
+            config, names=list(names) or None, due_only=due, trigger=trigger, progress=sys.stderr.isatty()
+        )
     except LockHeld as e:
         click.echo(f"skipped: {e}", err=True)
         sys.exit(0)
@@ -115,12 +138,43 @@ def _print_summary(result: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"run {result.run_id}: {result.status}", show_edge=False)
-    for col in ("source", "status", "new", "changed", "unchanged", "removed", "failed", "comments",
-                "alerts", "requests", "304s", "bytes", "s"):  # fmt: skip
+    for col in (
+        "source",
+        "status",
+        "new",
+        "changed",
+        "unchanged",
+        "removed",
+        "failed",
+        "comments",
+        "alerts",
+        "requests",
+        "304s",
+        "bytes",
+        "s",
+    ):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for s in result.sources:
-        table.add_row(s.name, s.status, *(str(x) for x in (s.new, s.changed, s.unchanged, s.removed, s.failed,
-                      s.comments, s.alerts, s.requests, s.not_modified, s.bytes, s.seconds)))  # fmt: skip
+        table.add_row(
+            s.name,
+            s.status,
+            *(
+                str(x)
+                for x in (
+                    s.new,
+                    s.changed,
+                    s.unchanged,
+                    s.removed,
+                    s.failed,
+                    s.comments,
+                    s.alerts,
+                    s.requests,
+                    s.not_modified,
+                    s.bytes,
+                    s.seconds,
+                )
+            ),
+        )
     Console(file=sys.stdout, width=140).print(table)
     if not result.sources:
         click.echo("no source was due")
@@ -194,8 +248,9 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
 @click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def alerts(config_path: str, db: str | None, since: str | None, kinds: tuple[str, ...], limit: int,
-           as_json: bool) -> None:  # fmt: skip
+def alerts(
+    config_path: str, db: str | None, since: str | None, kinds: tuple[str, ...], limit: int, as_json: bool
+) -> None:
     """List alerts: new, edited, removed and restored reports, comments, source health.
 
     \b
@@ -205,21 +260,24 @@ def alerts(config_path: str, db: str | None, since: str | None, kinds: tuple[str
     """
     from necwatch.store import Store
 
-    config = _load(config_path, db)
-    store = Store.open(config.database_path)
+    path = _database(config_path, db)
+    store = Store.open(path, readonly=True)
     where, params = ["1 = 1"], []
     if since:
         try:
-            datetime.fromisoformat(since)
+            when = datetime.fromisoformat(since)
         except ValueError as e:
             raise UsageExit(f"--since: not an ISO date/time: {since!r}") from e
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
         where.append("created_at >= ?")
-        params.append(since)
+        params.append(when.astimezone(UTC).isoformat(timespec="seconds"))
     if kinds:
         where.append(f"kind in ({','.join('?' * len(kinds))})")
         params.extend(kinds)
     rows = store.db.query(
-        f"select * from alerts where {' and '.join(where)} order by created_at desc, rowid desc limit {int(limit)}",
+        f"select * from alerts where {' and '.join(where)} "
+        f"order by created_at desc, rowid desc limit {int(limit)}",
         params,
     )
     for r in rows:
@@ -232,6 +290,10 @@ def alerts(config_path: str, db: str | None, since: str | None, kinds: tuple[str
                 click.echo(f"    {r['summary'][:200]}")
             if r["url"]:
                 click.echo(f"    {r['url']}")
+            if r["delivery_error"] and not r["delivered_at"]:
+                click.echo(
+                    f"    not delivered after {r['delivery_attempts']} attempts: {r['delivery_error']}"
+                )
 
 
 @cli.command()
@@ -247,24 +309,32 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
     from necwatch.store import Store
 
     config = _load(config_path, db)
-    if not config.database_path.exists():
-        raise click.ClickException(f"no database at {config.database_path}: run `necwatch run` first")
-    store = Store.open(config.database_path)
+    store = Store.open(_database(config_path, db), readonly=True)
     rows = {r["name"]: r for r in store.db.query("select * from sources")}
     out = []
     for s in config.sources:
         r = rows.get(s.name, {})
-        out.append({"name": s.name, "type": s.type, "health": r.get("health", "never polled"),
-                    "last_ok_at": r.get("last_ok_at"), "last_polled_at": r.get("last_polled_at"),
-                    "next_check_at": r.get("next_check_at"), "consecutive_failures": r.get("consecutive_failures", 0),
-                    "posts": r.get("posts", 0), "last_error": r.get("last_error")})  # fmt: skip
+        out.append(
+            {
+                "name": s.name,
+                "type": s.type,
+                "health": r.get("health", "never polled"),
+                "last_ok_at": r.get("last_ok_at"),
+                "last_polled_at": r.get("last_polled_at"),
+                "next_check_at": r.get("next_check_at"),
+                "consecutive_failures": r.get("consecutive_failures", 0),
+                "posts": r.get("posts", 0),
+                "last_error": r.get("last_error"),
+            }
+        )
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
     for o in out:
         click.echo(f"{o['name']:20} {o['health']:13} posts={o['posts']} failures={o['consecutive_failures']}")
         click.echo(
-            f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  next {o['next_check_at'] or 'now'}"
+            f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  "
+            f"next {o['next_check_at'] or 'now'}"
         )
         if o["last_error"]:
             click.echo(f"    last error: {o['last_error']}")
@@ -333,9 +403,7 @@ def serve(config_path: str, db: str | None, host: str, port: int, immutable: boo
     Example:
       necwatch serve --db data/necwatch.db --port 8001
     """
-    path = Path(db) if db else _load(config_path, None).database_path
-    if not path.exists():
-        raise UsageExit(f"no database at {path}: run `necwatch run` or `necwatch demo` first")
+    path = _database(config_path, db)
     from necwatch.publish import serve as serve_db
 
     serve_db(path, host=host, port=port, immutable=immutable)

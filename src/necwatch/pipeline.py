@@ -27,7 +27,7 @@ from necwatch.extract.sanitize import clean_html
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import canonical_author, classify, content_hash, normalized_text
-from necwatch.schedule import next_poll_at
+from necwatch.schedule import effective_interval, next_poll_at
 from necwatch.sources import SourceContext, source_class
 from necwatch.store import Store
 from necwatch.track import Normalized, NormalizedComment, ReportRef, Tracker, post_key, stable_id
@@ -245,13 +245,22 @@ def write_observation(
     unhealthy_after = config.schedule.unhealthy_after
     health = "ok" if streak == 0 else ("unhealthy" if streak >= unhealthy_after else "failing")
     if streak == unhealthy_after:
-        tracker._alert("source_unhealthy", f"{source.name}:{run_id}", title=f"Source {source.name} is failing",
-                       summary=f"{streak} consecutive failed polls; last error: "
-                       + (failures[0].kind + " " + failures[0].url if failures else "unknown"),
-                       url=source.url)  # fmt: skip
+        tracker._alert(
+            "source_unhealthy",
+            f"{source.name}:{run_id}",
+            title=f"Source {source.name} is failing",
+            summary=f"{streak} consecutive failed polls; last error: "
+            + (failures[0].kind + " " + failures[0].url if failures else "unknown"),
+            url=source.url,
+        )
     elif streak == 0 and (previous.get("consecutive_failures") or 0) >= unhealthy_after:
-        tracker._alert("source_recovered", f"{source.name}:{run_id}", title=f"Source {source.name} recovered",
-                       summary="The source was polled successfully again", url=source.url)  # fmt: skip
+        tracker._alert(
+            "source_recovered",
+            f"{source.name}:{run_id}",
+            title=f"Source {source.name} recovered",
+            summary="The source was polled successfully again",
+            url=source.url,
+        )
     deferred = fetcher.deferred_until
     source_row: dict[str, Any] = {
         "name": source.name,
@@ -264,7 +273,7 @@ def write_observation(
         "deferred_until": deferred.isoformat(timespec="seconds") if deferred else None,
         "next_check_at": next_poll_at(
             now,
-            interval=source.interval,
+            interval=effective_interval(config, store, source, now),
             consecutive_failures=streak,
             max_backoff=config.schedule.max_backoff,
             deferred_until=deferred,
@@ -307,8 +316,27 @@ def _sqlite_store_error(store: Store, e: sqlite3.OperationalError) -> StoreError
 
 def _comments_only(o: PostObservation, source: SourceConfig, config: Config) -> Normalized:
     comments = tuple(normalize_comment(c, config) for c in o.comments or ())
-    return Normalized(o.url, None, "", "", None, None, None, (), "", "", "", False, False, None, None, None,
-                      "", EXTRACTOR_VERSION, comments)  # fmt: skip
+    return Normalized(
+        o.url,
+        None,
+        "",
+        "",
+        None,
+        None,
+        None,
+        (),
+        "",
+        "",
+        "",
+        False,
+        False,
+        None,
+        None,
+        None,
+        "",
+        EXTRACTOR_VERSION,
+        comments,
+    )
 
 
 def _count(summary: SourceSummary, o: PostObservation, stored: Any, ops: Sequence[Any]) -> None:
@@ -357,8 +385,12 @@ async def run_async(
         due = {s.name for s in due_sources(config, store, now)}
         sources = [s for s in sources if s.name in due]
     run_id = now.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
-    store.start_run(run_id, started_at=now.isoformat(timespec="seconds"), trigger=trigger,
-                    sources=[s.name for s in sources])  # fmt: skip
+    store.start_run(
+        run_id,
+        started_at=now.isoformat(timespec="seconds"),
+        trigger=trigger,
+        sources=[s.name for s in sources],
+    )
     result = RunResult(run_id, "ok")
     own_client = client is None
     http = client or HttpClient(
@@ -396,8 +428,12 @@ async def run_async(
         for s in sources:
             if s.name in done:
                 continue
-            obs = SourceObservation(s.name, (), False,
-                                    (Failure(s.url, "deadline", "the run deadline passed before this source finished"),))  # fmt: skip
+            obs = SourceObservation(
+                s.name,
+                (),
+                False,
+                (Failure(s.url, "deadline", "the run deadline passed before this source finished"),),
+            )
             summary = SourceSummary(s.name)
             _write(store, config, s, obs, fetchers[s.name], run_id, technical, summary, result)
     finally:
@@ -408,8 +444,12 @@ async def run_async(
     result.status = (
         "ok" if statuses <= {"ok"} else ("failed" if statuses <= {"failed", "deferred"} else "partial")
     )
-    store.finish_run(run_id, finished_at=utcnow().isoformat(timespec="seconds"), status=result.status,
-                     summary={x.name: asdict(x) for x in result.sources})  # fmt: skip
+    store.finish_run(
+        run_id,
+        finished_at=utcnow().isoformat(timespec="seconds"),
+        status=result.status,
+        summary={x.name: asdict(x) for x in result.sources},
+    )
     return result
 
 
@@ -425,8 +465,9 @@ def _write(
     result: RunResult,
 ) -> None:
     try:
-        write_observation(store, config, s, obs, fetcher, run_id=run_id, now=utcnow(), technical=technical,
-                          summary=summary)  # fmt: skip
+        write_observation(
+            store, config, s, obs, fetcher, run_id=run_id, now=utcnow(), technical=technical, summary=summary
+        )
     except StoreError as e:
         summary.status, summary.error = "failed", f"{e.kind}: {e}"
         log.error("could not store source %s: %s", s.name, e, extra={"source": s.name, "kind": e.kind})

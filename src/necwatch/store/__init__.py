@@ -65,8 +65,13 @@ class Store:
             raise StoreError(f"cannot start a write transaction: {e}", kind="storage_locked") from e
         try:
             yield
+        except sqlite3.OperationalError as e:
+            if conn.in_transaction:  # SQLite may already have rolled back (e.g. SQLITE_FULL)
+                conn.execute("rollback")
+            raise _store_error(e) from e
         except BaseException:
-            conn.execute("rollback")
+            if conn.in_transaction:
+                conn.execute("rollback")
             raise
         try:
             conn.execute("commit")
@@ -100,12 +105,11 @@ class Store:
         return rows[0] if rows else None
 
     def known_posts(self, source: str) -> dict[str, str | None]:
-        """URL → published_at of the source's posts that are not removed."""
+        """URL → published_at of the source's posts, removed ones included (so one that answers again
+        is restored even if no listing shows it)."""
         return {
             r["url"]: r["published_at"]
-            for r in self.db.query(
-                "select url, published_at from posts where source = ? and removed_at is null", [source]
-            )
+            for r in self.db.query("select url, published_at from posts where source = ?", [source])
         }
 
     def stored_posts(self, source: str) -> dict[str, StoredPost]:
