@@ -216,8 +216,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     port = _free_port()
     print("stock datasette serve", file=sys.stderr)
-    results["stock"] = run_server([str(bin_dir / "datasette"), "serve", str(args.db), "-p", str(port)], port,
-                                  endpoints(name, stock=True, n=args.reports), args.seconds, args.concurrency)  # fmt: skip
+    stock_cmd = [str(bin_dir / "datasette"), "serve", str(args.db), "-p", str(port)]
+    stock_paths = endpoints(name, stock=True, n=args.reports)
+    results["stock"] = run_server(stock_cmd, port, stock_paths, args.seconds, args.concurrency)
     port = _free_port()
     print("necwatch serve", file=sys.stderr)
     env_cmd = [str(bin_dir / "necwatch"), "serve", "--db", str(args.db), "--port", str(port)]
