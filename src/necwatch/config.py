@@ -195,7 +195,7 @@ class PublishSettings(_Strict):
     title: str = "necwatch: Labour NEC reports"
     base_url: str | None = None  # public Datasette URL, for links in feeds
     feeds_url: str | None = None  # where data/feeds is served (GitHub Pages)
-    target: Literal["cloudrun", "vercel", "fly"] = "cloudrun"
+    target: Literal["cloudrun", "vercel", "fly", "static"] = "cloudrun"
     service: str = "necwatch"
 
 

@@ -89,7 +89,7 @@ def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResul
                     trigger="reextract",
                     technical=True,
                     client=ArchiveClient(store),
-                )  # type: ignore[arg-type]  # fmt: skip
+                )  # type: ignore[arg-type]
             )
         finally:
             store.close()

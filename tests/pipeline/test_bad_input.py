@@ -28,8 +28,12 @@ def _closed_port() -> int:
 def _config_with_dead_source(web: ReplayWeb, tmp_path: Path):
     sources = [{**spec, "url": web.base(host)} for host, spec in DEMO_SOURCES.items()]
     sources.append({"name": "dead", "type": "blogger", "url": f"http://127.0.0.1:{_closed_port()}/"})
-    return demo_config(web, database=tmp_path / "n.db", sources=sources, fetch={"per_host_delay": 0, "retries": 1,
-                       "backoff": 0.01, "connect_timeout": 1, "read_timeout": 2})  # fmt: skip
+    return demo_config(
+        web,
+        database=tmp_path / "n.db",
+        sources=sources,
+        fetch={"per_host_delay": 0, "retries": 1, "backoff": 0.01, "connect_timeout": 1, "read_timeout": 2},
+    )
 
 
 def test_unreachable_source_fails_alone(web: ReplayWeb, tmp_path: Path) -> None:
@@ -73,8 +77,11 @@ def test_500_on_a_listing_keeps_what_was_stored(web: ReplayWeb, tmp_path: Path) 
 def test_malformed_feed_is_a_failure_not_an_empty_blog(web: ReplayWeb, tmp_path: Path) -> None:
     config = demo_config(web, database=tmp_path / "n.db", hosts=["lukeakehurst.blogspot.com"])
     assert run_job(config).exit_code == 0
-    web.set("https://lukeakehurst.blogspot.com/feeds/posts/default", "<feed><entry><title>broken",
-            content_type="application/atom+xml; charset=UTF-8")  # fmt: skip
+    web.set(
+        "https://lukeakehurst.blogspot.com/feeds/posts/default",
+        "<feed><entry><title>broken",
+        content_type="application/atom+xml; charset=UTF-8",
+    )
     result = run_job(config)
     assert result.exit_code == 1
     store = Store.open(config.database_path)

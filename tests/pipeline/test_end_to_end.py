@@ -15,7 +15,6 @@ from necwatch.job import run_job
 from necwatch.replay import ReplayWeb
 from necwatch.store import Store
 
-
 # expected.json dates this away day 2020-01-28, but no page of the corpus states the day (its title
 # gives the month, its body no date; the publication date itself is an estimate): we store the month.
 MEETING_DATE_NOT_IN_TEXT = {
@@ -66,7 +65,8 @@ def test_comments_match_expected(polled, expected_posts) -> None:
     for url, exp in expected_posts.items():
         rows = list(
             store.db.query(
-                "select c.* from comments c join posts p on p.id = c.post_id where p.url = ? order by c.published_at",
+                "select c.* from comments c join posts p on p.id = c.post_id "
+                "where p.url = ? order by c.published_at",
                 [web.local(url)],
             )
         )
@@ -120,7 +120,7 @@ def test_blogger_html_path_gives_the_same_reports(web: ReplayWeb, tmp_path: Path
                 "author": "Luke Akehurst",
                 "via": "html",
             }
-        ],  # fmt: skip
+        ],
     )
     assert run_job(feed).exit_code == 0
     assert run_job(html).exit_code == 0
@@ -128,7 +128,10 @@ def test_blogger_html_path_gives_the_same_reports(web: ReplayWeb, tmp_path: Path
     a = list(Store.open(feed.database_path).db.query(q))
     b = list(Store.open(html.database_path).db.query(q))
     assert a == b and len(a) == 8
-    qc = "select platform_id, author, substr(published_at, 1, 16) as minute, content_hash from comments order by 1"
+    qc = (
+        "select platform_id, author, substr(published_at, 1, 16) as minute, content_hash "
+        "from comments order by 1"
+    )
     assert list(Store.open(feed.database_path).db.query(qc)) == list(
         Store.open(html.database_path).db.query(qc)
     )

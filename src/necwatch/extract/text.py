@@ -63,7 +63,9 @@ DROP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "title"]
 )
 _WS = re.compile(r"\s+")  # \s matches U+00A0 and the other Unicode spaces in str patterns
-_INLINE_WS = re.compile(r"[^\S\n\x00]+")  # the same, except the line and block markers
+# The same characters as \s except the line break, spelled out: a positive class is ~2× faster than
+# [^\S\n] on long pages (str.isspace() characters, U+000A removed).
+_INLINE_WS = re.compile("[\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
 def collapse_ws(text: str) -> str:

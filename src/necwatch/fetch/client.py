@@ -232,7 +232,12 @@ class Fetcher:
             error.attempts = tally.attempts
             self._fail(error, tally.started)
             log.log(
-                logging.DEBUG if self._robots_fetch else logging.WARNING,
+                # 404/410 are answers (a platform path that does not exist, a deleted post), not faults
+                logging.DEBUG
+                if self._robots_fetch
+                else logging.INFO
+                if error.kind in ("not_found", "gone")
+                else logging.WARNING,
                 "fetch failed: %s",
                 error,
                 extra={

@@ -6,7 +6,7 @@ Adding a platform: write one module with a @register("name") Source subclass and
 from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, SourceContext, register
 
 # Importing the adapters registers them.
-from necwatch.sources import blogger, html, labourlist, wordpress  # noqa: E402, F401  isort: skip
+from necwatch.sources import blogger, html, labourlist, wordpress  # noqa: F401  isort: skip
 
 
 def source_class(type_name: str) -> type[Source]:
