@@ -229,8 +229,12 @@ def test_challenge_is_not_retried(server: FaultServer) -> None:
 
 def test_failures_are_logged_with_context(server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
     server.routes["/a"] = status(404)
-    with caplog.at_level(logging.WARNING, logger="necwatch.fetch"):
-        run(_many(server, ["/a"]))
-    record = next(r for r in caplog.records if r.message.startswith("fetch failed"))
-    assert record.source == "s" and record.url == server.url("/a")  # type: ignore[attr-defined]
+    server.routes["/b"] = status(400)
+    with caplog.at_level(logging.INFO, logger="necwatch.fetch"):
+        run(_many(server, ["/a", "/b"]))
+    records = {r.url: r for r in caplog.records if r.message.startswith("fetch failed")}  # type: ignore[attr-defined]
+    record = records[server.url("/a")]
+    assert record.source == "s"  # type: ignore[attr-defined]
     assert record.status == 404 and record.attempts == 1 and record.kind == "not_found"  # type: ignore[attr-defined]
+    assert record.levelno == logging.INFO  # a 404 is an answer (a missing platform path, a deleted post)
+    assert records[server.url("/b")].levelno == logging.WARNING
