@@ -31,11 +31,14 @@ def demo_config(
     web: ReplayWeb,
     *,
     database: str | Path = "data/demo.db",
-    feeds_dir: str | Path = "data/feeds",
+    feeds_dir: str | Path | None = None,
     hosts: list[str] | None = None,
     **overrides: object,
 ) -> Config:
-    """A config whose sources read `web` (local servers), with politeness delays off."""
+    """A config whose sources read `web` (local servers), with politeness delays off.
+    Feeds go next to the database unless `feeds_dir` says otherwise."""
+    if feeds_dir is None:
+        feeds_dir = Path(database).parent / "feeds"
     sources = []
     for host, spec in DEMO_SOURCES.items():
         if hosts is not None and host not in hosts:
