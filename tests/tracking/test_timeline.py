@@ -205,3 +205,34 @@ def test_source_yielding_nothing_is_unhealthy_not_a_mass_removal(tl: Timeline) -
     alerts = tl.step()
     assert kinds(alerts) == {"source_recovered": 1}
     assert tl.source("alice-perry")["health"] == "ok"
+
+
+def test_republished_with_a_standfirst_is_a_linked_near_duplicate(tl: Timeline) -> None:
+    tl.add_wp_post()
+    assert kinds(tl.step()) == {"new_report": 1}
+    original = tl.post("labour-nec-report-march-2024")["report_id"]
+    standfirst = (
+        "<p><em>This report first appeared on Alice Perry’s blog and is republished with thanks.</em></p>"
+    )
+    chrome = "<p>Share this: Twitter · Facebook</p>"
+    tl.add_blogger_entry(
+        post_id="2222222222222222222",
+        path="2024/03/alice-perry-nec-report.html",
+        title="Labour NEC Report – 21 March 2024",
+        body_html=standfirst + NEW_POST_BODY + chrome,
+    )
+    alerts = tl.step()
+    assert kinds(alerts) == {"report_republished": 1}
+    copy = tl.one("select * from reports where id = ?", [tl.post("alice-perry-nec-report.html")["report_id"]])
+    assert copy["id"] != original  # different text: its own report row …
+    assert copy["duplicate_of"] == original  # … linked to the original with its score
+    assert 0.3 <= copy["similarity"] < 1.0
+    assert tl.count("alerts", "kind = 'new_report' and report_id = ?", [copy["id"]]) == 0
+    # the meetings view counts the original only
+    assert (
+        original in tl.one("select report_ids from meetings where meeting_date = '2024-03-21'")["report_ids"]
+    )
+    assert (
+        copy["id"]
+        not in tl.one("select report_ids from meetings where meeting_date = '2024-03-21'")["report_ids"]
+    )
