@@ -204,10 +204,10 @@ class Config(_Strict):
     feeds_dir: str = "data/feeds"
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_addresses: bool = False  # true only for local test servers
-    fetch: FetchSettings = Field(default_factory=FetchSettings)
-    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    notify: NotifySettings = Field(default_factory=NotifySettings)
-    publish: PublishSettings = Field(default_factory=PublishSettings)
+    fetch: FetchSettings = Field(default_factory=lambda: FetchSettings())
+    schedule: ScheduleSettings = Field(default_factory=lambda: ScheduleSettings())
+    notify: NotifySettings = Field(default_factory=lambda: NotifySettings())
+    publish: PublishSettings = Field(default_factory=lambda: PublishSettings())
     authors: dict[str, list[str]] = Field(default_factory=dict)  # canonical name → other spellings
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: str = Field(".", exclude=True)  # the config file's directory; relative paths resolve here

@@ -88,8 +88,8 @@ def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResul
                     names=names,
                     trigger="reextract",
                     technical=True,
-                    client=ArchiveClient(store),
-                )  # type: ignore[arg-type]
+                    client=ArchiveClient(store),  # type: ignore[arg-type]  # same shape as HttpClient
+                )
             )
         finally:
             store.close()

@@ -5,6 +5,7 @@ fetch → sources.<type> (Post, Comment, PostObservation, SourceObservation) →
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -154,7 +155,7 @@ class FetchRecord:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
-    body: bytes | None = None  # new body (200) to archive; None on 304 or error
+    body: builtins.bytes | None = None  # new body (200) to archive; None on 304 or error
     error_kind: str | None = None
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)

@@ -102,7 +102,7 @@ def deliver(
             log.log(level, "notify: alert %s not delivered (attempt %d of %d): %s", alert["id"], attempts,
                     config.notify.max_attempts, row["delivery_error"])  # fmt: skip
         with store.transaction():
-            store.db["alerts"].update(alert["id"], row)
+            store.db.table("alerts").update(alert["id"], row)
     return delivered
 
 

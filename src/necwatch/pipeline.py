@@ -215,12 +215,13 @@ def write_observation(
         stored = stored_posts.get(pid) or by_url.get(o.url)
         norm = None
         if o.outcome is Outcome.FETCHED:
-            assert o.post is not None
-            if not o.post.body_text.strip():
+            post = o.post
+            assert post is not None
+            if not post.body_text.strip():
                 failures.append(Failure(o.url, "parse_empty", "the post page has no body text"))
                 o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
             else:
-                norm = normalize_post(o.post, o.comments, source, config)
+                norm = normalize_post(post, o.comments, source, config)
         elif o.outcome is Outcome.NOT_MODIFIED and o.comments is not None:
             norm = _comments_only(o, source, config)
         elif o.outcome is Outcome.GONE and empty_listing:

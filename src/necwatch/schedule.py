@@ -429,7 +429,7 @@ def run_scheduler(config: Config, *, stop_after: float | None = None) -> Schedul
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         stop.set()
 
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, on_signal)

@@ -73,13 +73,13 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     head = body[:_SCAN]
-    candidates = [charset_from_content_type(content_type)]
+    candidates: list[str | None] = [charset_from_content_type(content_type)]
     for pattern in (_XML_DECL, _META):
         m = pattern.search(head)
         if m:
             candidates.append(m.group(1).decode("ascii", "replace"))
     for label in candidates:
-        name = _known(label)
-        if name and name != "utf-8":  # utf-8 was tried above and is invalid
-            return body.decode(name, errors="replace"), name
+        codec = _known(label)
+        if codec and codec != "utf-8":  # utf-8 was tried above and is invalid
+            return body.decode(codec, errors="replace"), codec
     return body.decode("cp1252", errors="replace"), "cp1252"

@@ -204,7 +204,7 @@ class Store:
             if rec.body is not None:
                 digest = hashlib.sha256(rec.body).hexdigest()
                 packed = zlib.compress(rec.body, 6)
-                self.db["raw_bodies"].insert(
+                self.db.table("raw_bodies").insert(
                     {
                         "hash": digest,
                         "content": packed,
@@ -219,7 +219,7 @@ class Store:
                     "select body_hash from fetches where url = ?", [rec.url]
                 ).fetchone()
                 if previous is None or previous[0] != digest:
-                    self.db["responses"].insert(
+                    self.db.table("responses").insert(
                         {
                             "url": rec.url,
                             "source": rec.source,
@@ -244,9 +244,9 @@ class Store:
         existing = self.db.execute("select 1 from fetches where url = ?", [row["url"]]).fetchone()
         if existing:
             key = row.pop("url")
-            self.db["fetches"].update(key, row)
+            self.db.table("fetches").update(key, row)
         else:
-            self.db["fetches"].insert(row, pk="url")
+            self.db.table("fetches").insert(row, pk="url")
 
     def record_failures(self, failures: Iterable[Failure], *, source: str, run_id: str, ts: str) -> None:
         """Exactly one fetch_errors row per failed URL per run."""
@@ -255,7 +255,7 @@ class Store:
             if f.url in seen:
                 continue
             seen.add(f.url)
-            self.db["fetch_errors"].insert(
+            self.db.table("fetch_errors").insert(
                 {
                     "run_id": run_id,
                     "ts": ts,
@@ -273,7 +273,7 @@ class Store:
             )
 
     def upsert_source(self, row: dict[str, Any]) -> None:
-        self.db["sources"].upsert(row, pk="name")
+        self.db.table("sources").upsert(row, pk="name")
 
     def start_run(self, run_id: str, *, started_at: str, trigger: str, sources: list[str]) -> None:
         """Mark runs left 'running' by a killed process as aborted, then record this one."""
@@ -281,7 +281,7 @@ class Store:
             self.db.execute(
                 "update runs set status = 'aborted', finished_at = ? where status = 'running'", [started_at]
             )
-            self.db["runs"].insert(
+            self.db.table("runs").insert(
                 {
                     "id": run_id,
                     "started_at": started_at,
@@ -294,7 +294,7 @@ class Store:
 
     def finish_run(self, run_id: str, *, finished_at: str, status: str, summary: dict[str, Any]) -> None:
         with self.transaction():
-            self.db["runs"].update(
+            self.db.table("runs").update(
                 run_id, {"finished_at": finished_at, "status": status, "summary": json.dumps(summary)}
             )
 

@@ -27,7 +27,7 @@ order by r.meeting_date desc
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": str,
             "started_at": str,
@@ -40,7 +40,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["sources"].create(
+    db.table("sources").create(
         {
             "name": str,
             "type": str,
@@ -59,7 +59,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         pk="name",
         defaults={"consecutive_failures": 0, "health": "ok", "posts": 0},
     )
-    db["reports"].create(
+    db.table("reports").create(
         {
             "id": str,
             "title": str,
@@ -86,7 +86,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         defaults={"post_count": 0, "comment_count": 0, "version": 1, "is_nec_report": 0},
     )
-    db["posts"].create(
+    db.table("posts").create(
         {
             "id": str,
             "source": str,
@@ -115,7 +115,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("source", "sources", "name"), ("report_id", "reports", "id")],
         defaults={"missing_polls": 0, "is_nec_report": 0, "is_pointer": 0},
     )
-    db["report_versions"].create(
+    db.table("report_versions").create(
         {
             "report_id": str,
             "version": int,
@@ -133,7 +133,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         pk=("report_id", "version"),
         foreign_keys=[("report_id", "reports", "id")],
     )
-    db["comments"].create(
+    db.table("comments").create(
         {
             "id": str,
             "report_id": str,
@@ -156,7 +156,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("post_id", "posts", "id"), ("report_id", "reports", "id")],
         defaults={"version": 1},
     )
-    db["comment_versions"].create(
+    db.table("comment_versions").create(
         {
             "comment_id": str,
             "version": int,
@@ -168,7 +168,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         pk=("comment_id", "version"),
         foreign_keys=[("comment_id", "comments", "id")],
     )
-    db["alerts"].create(
+    db.table("alerts").create(
         {
             "id": str,  # deterministic: the same event always has the same id
             "kind": str,
@@ -190,7 +190,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         defaults={"backfill": 0, "delivery_attempts": 0},
     )
-    db["fetches"].create(
+    db.table("fetches").create(
         {
             "url": str,
             "source": str,
@@ -210,7 +210,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="url",
     )
-    db["fetch_errors"].create(
+    db.table("fetch_errors").create(
         {
             "id": int,
             "run_id": str,
@@ -227,11 +227,11 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["raw_bodies"].create(
+    db.table("raw_bodies").create(
         {"hash": str, "content": bytes, "size": int, "stored_size": int, "content_type": str},
         pk="hash",
     )
-    db["responses"].create(
+    db.table("responses").create(
         {
             "id": int,
             "url": str,
@@ -244,22 +244,22 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["posts"].create_index(["source"])
-    db["posts"].create_index(["report_id"])
-    db["posts"].create_index(["url"], unique=True)
-    db["reports"].create_index(["content_hash"])
-    db["reports"].create_index(["published_at"])
-    db["reports"].create_index(["meeting_date"])
-    db["reports"].create_index(["is_nec_report", "published_at"])
-    db["comments"].create_index(["post_id"])
-    db["comments"].create_index(["report_id", "published_at"])
-    db["alerts"].create_index(["created_at"])
-    db["alerts"].create_index(["delivered_at"])
-    db["fetch_errors"].create_index(["run_id"])
-    db["fetch_errors"].create_index(["source", "ts"])
-    db["responses"].create_index(["url", "fetched_at"])
-    db["reports"].enable_fts(["title", "body_text", "author"], create_triggers=True, tokenize="porter")
-    db["comments"].enable_fts(["body_text", "author"], create_triggers=True, tokenize="porter")
+    db.table("posts").create_index(["source"])
+    db.table("posts").create_index(["report_id"])
+    db.table("posts").create_index(["url"], unique=True)
+    db.table("reports").create_index(["content_hash"])
+    db.table("reports").create_index(["published_at"])
+    db.table("reports").create_index(["meeting_date"])
+    db.table("reports").create_index(["is_nec_report", "published_at"])
+    db.table("comments").create_index(["post_id"])
+    db.table("comments").create_index(["report_id", "published_at"])
+    db.table("alerts").create_index(["created_at"])
+    db.table("alerts").create_index(["delivered_at"])
+    db.table("fetch_errors").create_index(["run_id"])
+    db.table("fetch_errors").create_index(["source", "ts"])
+    db.table("responses").create_index(["url", "fetched_at"])
+    db.table("reports").enable_fts(["title", "body_text", "author"], create_triggers=True, tokenize="porter")
+    db.table("comments").enable_fts(["body_text", "author"], create_triggers=True, tokenize="porter")
     db.create_view("meetings", MEETINGS_VIEW)
 
 
@@ -283,13 +283,13 @@ def _m2_publish(db: sqlite_utils.Database) -> None:
     every row's leaf page; `reports_au` now re-indexes FTS only when an indexed column changes, so
     counter updates (comment_count, post_count) no longer rewrite a report's full-text entry.
     """
-    db["reports"].create_index(["author", "published_at"], if_not_exists=True)
-    db["reports"].create_index(["source", "published_at"], if_not_exists=True)
-    db["reports"].create_index(["meeting_kind", "published_at"], if_not_exists=True)
-    db["reports"].create_index(["first_seen_at"], if_not_exists=True)
+    db.table("reports").create_index(["author", "published_at"], if_not_exists=True)
+    db.table("reports").create_index(["source", "published_at"], if_not_exists=True)
+    db.table("reports").create_index(["meeting_kind", "published_at"], if_not_exists=True)
+    db.table("reports").create_index(["first_seen_at"], if_not_exists=True)
     db.execute("create index if not exists idx_reports_meeting_year on reports (substr(meeting_date, 1, 4))")
-    db["comments"].create_index(["author"], if_not_exists=True)
-    db["alerts"].create_index(["kind", "created_at"], if_not_exists=True)
+    db.table("comments").create_index(["author"], if_not_exists=True)
+    db.table("alerts").create_index(["kind", "created_at"], if_not_exists=True)
     db.execute("drop trigger if exists reports_au")
     db.execute(
         """create trigger reports_au after update of title, body_text, author on reports begin
