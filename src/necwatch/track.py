@@ -586,6 +586,23 @@ class Tracker:
             self.ops.append(Op("posts", "update", changes, key=stored.id))
 
     # -- comments ------------------------------------------------------------------------------
+    def _comment_version(self, comment_id: str, version: int, nc: NormalizedComment) -> None:
+        self.ops.append(
+            Op(
+                "comment_versions",
+                "insert",
+                {
+                    "comment_id": comment_id,
+                    "version": version,
+                    "seen_at": self.ts,
+                    "body_text": nc.comment.body_text,
+                    "content_hash": nc.content_hash,
+                    "run_id": self.run_id,
+                },
+                pk=("comment_id", "version"),
+            )
+        )
+
     def _comments(
         self,
         post_id: str,
@@ -626,21 +643,7 @@ class Tracker:
                         {"id": cid, **row, "version": 1, "first_seen_at": self.ts, "last_seen_at": self.ts},
                     )
                 )
-                self.ops.append(
-                    Op(
-                        "comment_versions",
-                        "insert",
-                        {
-                            "comment_id": cid,
-                            "version": 1,
-                            "seen_at": self.ts,
-                            "body_text": c.body_text,
-                            "content_hash": nc.content_hash,
-                            "run_id": self.run_id,
-                        },
-                        pk=("comment_id", "version"),
-                    )
-                )
+                self._comment_version(cid, 1, nc)
                 if alert:
                     self._alert(
                         "new_comment",
@@ -663,21 +666,7 @@ class Tracker:
                         key=cid,
                     )
                 )
-                self.ops.append(
-                    Op(
-                        "comment_versions",
-                        "insert",
-                        {
-                            "comment_id": cid,
-                            "version": version,
-                            "seen_at": self.ts,
-                            "body_text": c.body_text,
-                            "content_hash": nc.content_hash,
-                            "run_id": self.run_id,
-                        },
-                        pk=("comment_id", "version"),
-                    )
-                )
+                self._comment_version(cid, version, nc)
                 if alert:
                     self._alert(
                         "comment_edited",
