@@ -261,3 +261,20 @@ def test_article_title_keeps_raw_nbsp(recorded: ReplayWeb) -> None:
     assert post.title == "NEC Away-day Report – January 2020"
     assert post.title_raw == "NEC Away-day Report – January\u00a02020"
     assert "Share this" not in post.body_text and "Related" not in post.body_text
+
+
+def test_labels_selector_reads_a_blogs_own_label_links() -> None:
+    from zoneinfo import ZoneInfo
+
+    from necwatch.config import HtmlSelectors
+    from necwatch.sources.html import parse_article
+
+    page = """<html><body><article><h1 class="t">NEC Report – 1 May 2024</h1>
+    <div class="b"><p>The NEC met on 1 May.</p></div>
+    <p class="post-labels">Labels: <a href="/l/NEC">NEC</a>, <a href="/l/Labour">Labour</a></p>
+    <a rel="tag" href="/tag/other">Other</a></article></body></html>"""
+    default = HtmlSelectors(item="article", title=".t", body=".b")
+    custom = HtmlSelectors(item="article", title=".t", body=".b", labels=".post-labels a")
+    zone = ZoneInfo("Europe/London")
+    assert parse_article("http://127.0.0.1:1/p", page, default, tz=zone).labels == ("Other",)
+    assert parse_article("http://127.0.0.1:1/p", page, custom, tz=zone).labels == ("NEC", "Labour")

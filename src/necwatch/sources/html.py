@@ -115,10 +115,11 @@ def platform_id_of(tree: LexborHTMLParser, article: LexborNode | None = None) ->
     return None
 
 
-def tag_labels(scope: LexborHTMLParser | LexborNode) -> tuple[str, ...]:
-    """Tags shown with the post: WordPress marks them `rel="tag"` (categories are `rel="category tag"`)."""
+def tag_labels(scope: LexborHTMLParser | LexborNode, selector: str | None = None) -> tuple[str, ...]:
+    """Tags shown with the post: `selector` when configured, else WordPress's `rel="tag"` links
+    (categories are `rel="category tag"` and are left out). Labels are optional: none is not an error."""
     labels: list[str] = []
-    for a in scope.css('a[rel~="tag"]'):
+    for a in scope.css(selector or 'a[rel~="tag"]'):
         if "category" in (a.attributes.get("rel") or "").split():
             continue
         name = text_of(a)
@@ -223,7 +224,7 @@ def parse_article(
         author=author,
         published_at=published,
         updated_at=updated,
-        labels=tag_labels(tree),
+        labels=tag_labels(tree, selectors.labels),
         via=via,
     )
 
