@@ -238,3 +238,82 @@ def test_failures_are_logged_with_context(server: FaultServer, caplog: pytest.Lo
     assert record.status == 404 and record.attempts == 1 and record.kind == "not_found"  # type: ignore[attr-defined]
     assert record.levelno == logging.INFO  # a 404 is an answer (a missing platform path, a deleted post)
     assert records[server.url("/b")].levelno == logging.WARNING
+
+
+def _robots_304_if_tag(body: bytes, etag: str):  # type: ignore[no-untyped-def]
+    """robots.txt with an ETag, answered 304 when the request carries that tag."""
+
+    def handle(conn: Conn) -> None:
+        if conn.headers.get("if-none-match") == etag:
+            conn.respond(304, b"", {"etag": etag})
+        else:
+            conn.respond(200, body, {"content-type": "text/plain", "etag": etag})
+
+    return handle
+
+
+def test_robots_200_is_recorded_for_the_store_not_as_the_callers_fetch(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = _robots_304_if_tag(ROBOTS, '"r1"')
+    server.routes["/open"] = ok()
+
+    async def scenario() -> tuple[Fetcher, list[object]]:
+        async with client_for(server) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            await fetcher.get(server.url("/open"))
+            taken = client.take_robots_records()
+            return fetcher, [taken, client.robots_records]
+
+    fetcher, (taken, left) = run(scenario())
+    assert [r.url for r in fetcher.records] == [server.url("/open")]  # still one record per get()
+    (rec,) = taken  # type: ignore[misc]
+    assert rec.url == server.url("/robots.txt") and rec.status == 200 and rec.source == "s"
+    assert rec.body == ROBOTS and rec.etag == '"r1"' and rec.bytes == len(ROBOTS)
+    assert left == []  # taken once: a second store call would not store it again
+
+
+def test_robots_is_conditional_and_a_304_reuses_the_cached_rules(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = _robots_304_if_tag(ROBOTS, '"r1"')
+    server.routes["/blocked/1"] = ok()
+    server.routes["/open"] = ok()
+    cache = DictCache()
+    cache.entries[server.url("/robots.txt")] = Cached('"r1"', None, ROBOTS, "text/plain")
+
+    async def scenario() -> tuple[list[object], list[object]]:
+        async with client_for(server, cache=cache) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            results: list[object] = []
+            for path in ("/blocked/1", "/open"):
+                try:
+                    results.append(await fetcher.get(server.url(path)))
+                except FetchError as e:
+                    results.append(e)
+            return results, list(client.robots_records)
+
+    (blocked, opened), records = run(scenario())
+    (hit,) = server.hits_for("/robots.txt")
+    assert hit.headers["if-none-match"] == '"r1"'
+    assert isinstance(blocked, RobotsDisallowed) and server.count("/blocked/1") == 0  # the stored rules apply
+    assert opened.status == 200  # type: ignore[attr-defined]
+    (rec,) = records
+    assert rec.status == 304 and rec.body is None and rec.bytes == 0 and rec.error_kind is None  # type: ignore[attr-defined]
+
+
+def test_robots_304_without_a_cached_body_is_unreachable(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = status(304)
+    server.routes["/a"] = ok()
+    results, _ = run(_many(server, ["/a"]))
+    assert results[0].kind == "robots_unavailable" and server.count("/a") == 0  # type: ignore[union-attr]
+
+
+def test_robots_failure_is_recorded_and_still_not_cached(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = status(503)
+
+    async def scenario() -> list[object]:
+        async with client_for(server, fast(retries=0)) as client:
+            fetcher = client.for_source("s", frozenset([server.netloc]))
+            with pytest.raises(FetchError):
+                await fetcher.get(server.url("/a"))
+            return list(client.robots_records)
+
+    (rec,) = run(scenario())
+    assert rec.status == 503 and rec.error_kind == "http_5xx" and rec.body is None  # type: ignore[attr-defined]

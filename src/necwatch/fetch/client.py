@@ -125,9 +125,18 @@ class HttpClient:
         self.rng = rng or random.Random()
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        # One FetchRecord per robots.txt request made by this client (200 with body and validators, 304,
+        # or a failure), kept apart from the sources' records so `get()` still adds exactly one record.
+        # The pipeline stores them (`take_robots_records()`) so the next run's robots.txt is conditional.
+        self.robots_records: list[FetchRecord] = []
 
     def for_source(self, name: str, allowed_hosts: frozenset[str]) -> Fetcher:
         return Fetcher(self, name, allowed_hosts)
+
+    def take_robots_records(self) -> list[FetchRecord]:
+        """The robots.txt FetchRecords made so far, removed from the client (store each once)."""
+        records, self.robots_records = self.robots_records, []
+        return records
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -165,11 +174,15 @@ class HttpClient:
             return rules
 
     async def _fetch_robots(self, origin: str, fetcher: Fetcher) -> RobotsRules:
-        """Fetch and judge robots.txt through the same limits; not recorded as the caller's fetch."""
+        """Fetch and judge robots.txt through the same limits; not recorded as the caller's fetch.
+
+        The request is conditional on the cache's validators (a 304 reuses the stored body, so an
+        unchanged robots.txt costs no body bytes); its FetchRecord goes to `robots_records`.
+        """
         helper = Fetcher(self, fetcher.source, fetcher.allowed_hosts, _robots_fetch=True)
         url = f"{origin}/robots.txt"
         try:
-            response = await helper.get(url, conditional=False, accept="text/plain")
+            response = await helper.get(url, conditional=True, accept="text/plain")
         except FetchError as e:
             if e.kind in ("address_not_allowed", "dns"):
                 raise  # the host itself is refused or unknown: say so, not "robots unavailable"
@@ -183,6 +196,8 @@ class HttpClient:
                 extra={"source": fetcher.source, "url": url, "status": e.status, "kind": e.kind},
             )
             return verdict
+        finally:
+            self.robots_records.extend(helper.records)
         return RobotsRules.from_text(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"))
 
 
@@ -324,7 +339,7 @@ class Fetcher:
                     status=304,
                     final_url=final,
                 )
-            text, encoding = decode(cached.body, cached.content_type)
+            text, encoding = ("", "utf-8") if robots else decode(cached.body, cached.content_type)
             elapsed = self._record(url, final, 304, tally, ex.headers, None, 0)
             return Response(
                 url,
