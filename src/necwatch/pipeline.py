@@ -440,6 +440,11 @@ async def run_async(
     finally:
         if own_client:
             await http.aclose()
+    try:  # robots.txt bodies and validators, so the next run's robots.txt requests are conditional
+        with store.transaction():
+            store.record_fetches(http.take_robots_records(), run_id)
+    except StoreError as e:
+        log.warning("could not store robots.txt fetches: %s", e, extra={"kind": e.kind})
     store.link_pointers()
     statuses = {x.status for x in result.sources}
     result.status = (

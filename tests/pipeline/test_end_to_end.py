@@ -98,10 +98,11 @@ def test_second_run_downloads_no_bodies_and_writes_nothing(polled, tmp_path: Pat
     assert result.exit_code == 0
     store2 = Store.open(config.database_path)
     assert store2.counts() == before
-    # every conditional request was answered 304 except endpoints that are 404 by design (Progress REST/RSS)
-    # robots.txt is read once per host per run; Progress has no REST/RSS (404 by design)
-    statuses = {r.status for r in requests if r.path != "/robots.txt"}
+    # every conditional request, robots.txt included, was answered 304 except endpoints that are 404 by
+    # design (Progress has no REST/RSS)
+    statuses = {r.status for r in requests}
     assert statuses <= {304, 404}, statuses
+    assert {r.status for r in requests if r.path == "/robots.txt"} == {304}
     assert sum(s.writes for s in result.sources) == 0
     assert sum(s.new + s.changed + s.removed for s in result.sources) == 0
     assert changes >= 0
