@@ -9,6 +9,7 @@ import time
 import tracemalloc
 import zlib
 
+import brotli
 import pytest
 
 from necwatch.errors import FetchError, ResponseTooLarge
@@ -168,6 +169,48 @@ def test_large_body_warns(server: FaultServer, caplog: pytest.LogCaptureFixture)
 
 
 def test_unknown_content_encoding_is_a_protocol_error(server: FaultServer) -> None:
-    server.routes["/p"] = ok(b"??", content_encoding="br")
+    server.routes["/p"] = ok(b"??", content_encoding="zstd")
     result, _ = run(_get(server, "/p"))
     assert isinstance(result, FetchError) and result.kind == "protocol"
+
+
+def _br_bomb() -> bytes:
+    c = brotli.Compressor(quality=5)
+    block = b"\0" * MiB
+    return b"".join([*(c.process(block) for _ in range(1024)), c.finish()])  # 1 GiB of zeros
+
+
+def test_br_bomb_is_cut_at_the_cap_without_inflating_it(server: FaultServer) -> None:
+    bomb = _br_bomb()
+    assert len(bomb) < 64 * 1024  # brotli packs 1 GiB of zeros into ~2 KB
+    server.routes["/p"] = ok(bomb, content_encoding="br")
+    tracemalloc.start()
+    try:
+        result, _ = run(_get(server, "/p"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(result, ResponseTooLarge)
+    assert 10 * MiB < result.bytes_read <= 10 * MiB + 128 * 1024  # one 64 KiB step + one brotli block
+    assert peak < 64 * MiB
+
+
+def test_br_bodies_are_decoded_and_truncation_and_corruption_are_caught(server: FaultServer) -> None:
+    text = b"<p>hello br</p>" * 20000
+    packed = brotli.compress(text)
+    server.routes["/b"] = ok(packed, content_encoding="br")
+    server.routes["/t"] = ok(packed[:-10], content_encoding="br")
+    server.routes["/c"] = ok(b"\xff" * 100, content_encoding="br")
+    result, _ = run(_get(server, "/b"))
+    assert result.content == text
+    truncated, _ = run(_get(server, "/t"))
+    assert isinstance(truncated, FetchError) and truncated.kind == "truncated"
+    corrupt, _ = run(_get(server, "/c"))
+    assert isinstance(corrupt, FetchError) and corrupt.kind == "protocol"
+
+
+def test_br_is_cut_at_the_cap_when_truncating(server: FaultServer) -> None:
+    server.routes["/robots.txt"] = ok(brotli.compress(b"# " + b"x" * (600 * 1024)), content_encoding="br")
+    server.routes["/a"] = ok()
+    result, _ = run(_get(server, "/a"))
+    assert result.status == 200  # robots.txt over 500 KiB (decoded) is cut, not refused

@@ -175,7 +175,7 @@ def test_user_agent_and_accept_encoding_always_sent(server: FaultServer) -> None
     server.routes["/a"] = ok()
     run(_many(server, ["/a"]))
     assert all(h.headers.get("user-agent") == UA for h in server.hits)
-    assert server.hits_for("/a")[0].headers.get("accept-encoding") == "gzip, deflate"
+    assert server.hits_for("/a")[0].headers.get("accept-encoding") == "gzip, deflate, br"
 
 
 def test_conditional_304_returns_the_cached_body(server: FaultServer) -> None:

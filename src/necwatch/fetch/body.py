@@ -1,10 +1,10 @@
 """Reading a response body under a hard cap on *decoded* bytes (RELIABILITY.md F3, F5, G4).
 
 httpx's own decoders inflate a whole network chunk at once (a 64 KiB gzip chunk of zeros becomes 64 MiB),
-so the raw stream is read and inflated here with zlib's `max_length`, which bounds memory to about
-`max_bytes` plus one 64 KiB step however dense the bomb. Only gzip and deflate are requested and
-accepted; a body that ends before its Content-Length, chunk terminator or gzip trailer is truncated and is
-never returned.
+so the raw stream is read and inflated here with zlib's `max_length` (brotli's `output_buffer_limit`),
+which bounds memory to about `max_bytes` plus one 64 KiB step however dense the bomb. Only gzip, deflate
+and br are requested and accepted; a body that ends before its Content-Length, chunk terminator or
+compressed-stream end is truncated and is never returned.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import zlib
 
+import brotli  # >= 1.2: Decompressor.process(output_buffer_limit=...)
 import httpx
 
 from necwatch.errors import FetchError, ResponseTooLarge
 
 log = logging.getLogger("necwatch.fetch")
 
-ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT_ENCODING = "gzip, deflate, br"
 _STEP = 64 * 1024
 
 
@@ -68,6 +69,34 @@ class _Inflater:
         return self._d.eof
 
 
+class _Unbrotli:
+    """Incremental, output-bounded brotli decoder with the same interface as _Inflater."""
+
+    encoding = "br"
+
+    def __init__(self) -> None:
+        self._d = brotli.Decompressor()
+
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bool]:
+        """Decode `data`, producing at most room+1 (+ one brotli block) bytes; returns (output, over_cap).
+
+        `output_buffer_limit` is a soft limit (the decoder finishes its current block, up to ~32 KiB
+        more), so output is pulled in steps of at most 64 KiB, and pending output is drained with empty
+        input until none is left (`can_accept_more_data()` alone does not say that).
+        """
+        out = bytearray(self._d.process(data, output_buffer_limit=max(1, min(_STEP, room + 1))))
+        while len(out) <= room:
+            chunk = self._d.process(b"", output_buffer_limit=max(1, min(_STEP, room + 1 - len(out))))
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out), len(out) > room
+
+    @property
+    def complete(self) -> bool:
+        return bool(self._d.is_finished())
+
+
 async def read_body(
     response: httpx.Response,
     *,
@@ -84,10 +113,13 @@ async def read_body(
     final = str(response.url)
     length = response.headers.get("content-length")
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    inflater: _Inflater | _Unbrotli | None
     if encoding in ("", "identity", "none"):
         inflater = None
     elif encoding in ("gzip", "x-gzip", "deflate"):
         inflater = _Inflater("deflate" if encoding == "deflate" else "gzip")
+    elif encoding == "br":
+        inflater = _Unbrotli()
     else:
         raise FetchError(
             f"unsupported content-encoding {encoding!r}", url=url, kind="protocol", final_url=final
@@ -115,7 +147,7 @@ async def read_body(
         else:
             try:
                 data, over = inflater.feed(raw, max_bytes - size)
-            except zlib.error as e:
+            except (zlib.error, brotli.error) as e:
                 raise FetchError(
                     f"corrupt {encoding} body: {e}", url=url, kind="protocol", final_url=final
                 ) from e
