@@ -114,7 +114,7 @@ class HttpClient:
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
-            transport=transport or guarded_transport(self.guard),
+            transport=transport or guarded_transport(self.guard, keepalive=max(20, settings.concurrency)),
             headers={"user-agent": user_agent, "accept-encoding": ACCEPT_ENCODING},
         )
         self.limiter = HostLimiter(

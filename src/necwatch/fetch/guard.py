@@ -207,13 +207,16 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def guarded_transport(guard: AddressGuard) -> httpx.AsyncHTTPTransport:
+def guarded_transport(guard: AddressGuard, *, keepalive: int = 20) -> httpx.AsyncHTTPTransport:
     """httpx's default transport with the connect-time guard installed in its pool.
 
     httpx has no public hook for the network backend, so this sets the pool's backend attribute, and
     fails loudly at start-up (not silently unguarded) if a future httpx renames it (httpx is pinned <0.29).
     """
-    transport = httpx.AsyncHTTPTransport(retries=0, http2=False)
+    # no pool-level cap (HostLimiter already bounds requests in flight); keep up to `keepalive` idle
+    # connections, so a run with more concurrent connections than httpx's default 20 does not reconnect
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=keepalive)
+    transport = httpx.AsyncHTTPTransport(retries=0, http2=False, limits=limits)
     pool = transport._pool
     if not hasattr(pool, "_network_backend"):
         raise RuntimeError("httpx/httpcore changed: cannot install the address guard")
