@@ -225,7 +225,8 @@ def write_observation(
         elif o.outcome is Outcome.NOT_MODIFIED and o.comments is not None:
             norm = _comments_only(o, source, config)
         elif o.outcome is Outcome.GONE and empty_listing:
-            failures.append(Failure(o.url, f"http_{o.http_status}", "gone, listing empty: unknown"))
+            kind = "gone" if o.http_status == 410 else "not_found"  # FETCH_ERROR_KINDS, not http_404
+            failures.append(Failure(o.url, kind, "gone, listing empty: unknown", http_status=o.http_status))
             o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
         observed.append(o)
         before = len(tracker.ops)
@@ -442,7 +443,8 @@ async def run_async(
             await http.aclose()
     try:  # robots.txt bodies and validators, so the next run's robots.txt requests are conditional
         with store.transaction():
-            store.record_fetches(http.take_robots_records(), run_id)
+            take = getattr(http, "take_robots_records", None)  # ArchiveClient (reextract) has none
+            store.record_fetches(take() if take is not None else [], run_id)
     except StoreError as e:
         log.warning("could not store robots.txt fetches: %s", e, extra={"kind": e.kind})
     store.link_pointers()
