@@ -199,6 +199,14 @@ def write_observation(
     if empty_listing:
         failures.append(Failure(source.url, "parse_empty", f"listing empty, {live} posts stored"))
         listing_complete = False
+    # An HTML page served short (a fatal error mid-render, a proxy cutting the stream) with a matching
+    # Content-Length looks like a good 200: its partial text must not become a version.
+    cut_pages = _cut_short(fetcher.records)
+    failures += [Failure(u, "truncated", "HTML page ends before </html>", final_url=f) for u, f in cut_pages]
+    cut = {u for pair in cut_pages for u in pair}
+    if cut:
+        listing_complete = False
+    own_pages = {r.url for r in fetcher.records} | {r.final_url for r in fetcher.records}
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
@@ -219,6 +227,9 @@ def write_observation(
             assert post is not None
             if not post.body_text.strip():
                 failures.append(Failure(o.url, "parse_empty", "the post page has no body text"))
+                o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
+            elif o.url in cut or (cut and post.via == "html" and o.url not in own_pages):
+                # its own page was cut short, or it was read from a listing page and one was
                 o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
             else:
                 norm = normalize_post(post, o.comments, source, config)
@@ -301,6 +312,18 @@ def write_observation(
             store.upsert_source(source_row)
     except sqlite3.OperationalError as e:
         raise _sqlite_store_error(store, e) from e
+
+
+def _cut_short(records: Sequence[Any]) -> list[tuple[str, str]]:
+    """(url, final_url) of HTML documents fetched in full (200) that end before their </html> tag."""
+    cut = []
+    for r in records:
+        ctype = (r.content_type or "").lower()
+        if r.body is None or "html" not in ctype or "xml" in ctype:
+            continue
+        if b"</html" not in r.body[-4096:].lower():
+            cut.append((r.url, r.final_url))
+    return cut
 
 
 def _sqlite_store_error(store: Store, e: sqlite3.OperationalError) -> StoreError:
