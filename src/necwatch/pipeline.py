@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
@@ -254,6 +255,19 @@ def write_observation(
     if fetcher.deferred_until is not None:
         summary.status = "deferred" if listing_failed else summary.status
 
+    robots_records = getattr(getattr(fetcher, "client", None), "robots_records", ())
+    moved = _moved_to(source, failures, robots_records) if listing_failed else None
+    if moved is not None:
+        # An operator alert, pushed even on a first poll; one per new location (deterministic id).
+        tracker._alert(
+            "source_moved",
+            f"{source.name}:{urlsplit(moved).netloc.lower()}",
+            title=f"Source {source.name} moved",
+            summary=f"{source.url} redirects to {moved}, a host outside the source's allow-list: not "
+            "followed. Update the source's url (or allow_hosts) in the config if the move is genuine.",
+            url=moved,
+            backfill=0,
+        )
     streak = (previous.get("consecutive_failures") or 0) + 1 if listing_failed else 0
     unhealthy_after = config.schedule.unhealthy_after
     health = "ok" if streak == 0 else ("unhealthy" if streak >= unhealthy_after else "failing")
@@ -312,6 +326,29 @@ def write_observation(
             store.upsert_source(source_row)
     except sqlite3.OperationalError as e:
         raise _sqlite_store_error(store, e) from e
+
+
+# Redirect statuses that mean "moved for good". The fetch layer does not yet say which status a refused
+# redirect hop had (None): such a hop is taken as a move too.
+PERMANENT_REDIRECTS = frozenset({301, 308, None})
+
+
+def _moved_to(source: SourceConfig, failures: Sequence[Failure], robots: Sequence[Any]) -> str | None:
+    """Where the source redirects to, when its listing (or its robots.txt) is redirected to a host
+    outside its allow-list (kind host_not_allowed, final_url = the refused target)."""
+    home = urlsplit(source.url).netloc.lower()
+    refused = [(f.url, f.final_url, f.http_status) for f in failures if f.kind == "host_not_allowed"]
+    refused += [
+        (r.url, r.final_url, r.status)
+        for r in robots
+        if r.source == source.name and r.error_kind == "host_not_allowed"
+    ]
+    for url, final, status in refused:
+        if status not in PERMANENT_REDIRECTS or not final:
+            continue
+        if urlsplit(url).netloc.lower() == home and urlsplit(final).netloc.lower() not in ("", home):
+            return str(final)
+    return None
 
 
 def _cut_short(records: Sequence[Any]) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import pytest
 from necwatch.errors import ParseError
 from necwatch.replay import ReplayWeb
 from necwatch.sources.labourlist import parse_labourlist_article
-from tests.tracking.helpers import LL_POST, WP_POSTS, Timeline
+from tests.tracking.helpers import LL_POST, Timeline
 
 HOSTS = ["aliceperry.wordpress.com", "lukeakehurst.blogspot.com", "labourlist.org"]
 FAST = {"per_host_delay": 0, "backoff": 0.01, "retries": 1, "connect_timeout": 2, "read_timeout": 5}
@@ -46,8 +46,10 @@ def test_page_cut_short_mid_article_is_truncated_not_an_edit(tl: Timeline) -> No
     assert result.exit_code == 1
     assert tl.count("report_versions", "kind = 'edit'") == 0
     assert tl.count("alerts", "kind = 'report_edited'") == 0
-    [err] = tl.store.db.query("select * from fetch_errors where run_id = ? and url like ?",
-                              [result.run_id, "%nec-report-november-4th-2014%"])  # fmt: skip
+    [err] = tl.store.db.query(
+        "select * from fetch_errors where run_id = ? and url like ?",
+        [result.run_id, "%nec-report-november-4th-2014%"],
+    )
     assert err["kind"] == "truncated"
     tl.web.set(LL_POST, page)
     assert tl.step() == []
@@ -59,8 +61,12 @@ def test_whitespace_only_200_on_a_post_is_a_failure(tl: Timeline) -> None:
     tl.web.set(LL_POST, b" \n\t  \r\n ")
     result = tl.poll()
     assert result.exit_code == 1
-    rows = list(tl.store.db.query("select kind from fetch_errors where run_id = ? and url like ?",
-                                  [result.run_id, "%nec-report-november-4th-2014%"]))  # fmt: skip
+    rows = list(
+        tl.store.db.query(
+            "select kind from fetch_errors where run_id = ? and url like ?",
+            [result.run_id, "%nec-report-november-4th-2014%"],
+        )
+    )
     assert [r["kind"] for r in rows] == ["parse_empty"]
     assert tl.count("alerts", "backfill = 0") == 0
     assert tl.post("nec-report-november-4th-2014")["removed_at"] is None
@@ -79,8 +85,12 @@ def test_listing_parsing_to_zero_posts_fails_the_listing(tl: Timeline) -> None:
     assert {s.status for s in result.sources if s.name != "labourlist"} == {"ok"}  # I2
     assert tl.count("posts", "removed_at is not null") == 0
     assert tl.count("alerts", "backfill = 0") == 0
-    kinds = {r["kind"] for r in tl.store.db.query(
-        "select kind from fetch_errors where run_id = ? and source = 'labourlist'", [result.run_id])}  # fmt: skip
+    kinds = {
+        r["kind"]
+        for r in tl.store.db.query(
+            "select kind from fetch_errors where run_id = ? and source = 'labourlist'", [result.run_id]
+        )
+    }
     assert "parse_empty" in kinds
     tl.web.set(LL_TAG, tag)  # the listing is back; the post still answers 404
     assert tl.step(repeat=False) == []  # the failed poll was no evidence: this is its first 404
