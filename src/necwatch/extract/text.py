@@ -86,25 +86,29 @@ def node_text(node: LexborNode) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _walk(node: LexborNode, out: list[str]) -> None:
-    child = node.child
-    while child is not None:
+def _walk(root: LexborNode, out: list[str]) -> None:
+    """Depth-first over `root`'s descendants with an explicit stack: 10 000 nested elements (a
+    malformed page) must not hit Python's recursion limit. Each frame is (next sibling to visit,
+    what to append when the frame's children are done)."""
+    stack: list[tuple[LexborNode | None, str]] = [(root.child, "")]
+    while stack:
+        child, closing = stack[-1]
+        if child is None:
+            stack.pop()
+            out.append(closing)
+            continue
+        stack[-1] = (child.next, closing)
         tag = child.tag
         if tag == "-text":
             out.append((child.text_content or "").replace("\n", " "))
-        elif tag in ("-comment", "!--", "_comment") or tag in DROP_TAGS:
-            pass
-        elif tag == "br":
-            out.append("\n")
+        elif tag in ("-comment", "!--", "_comment", "br", "img") or tag in DROP_TAGS:
+            if tag == "br":
+                out.append("\n")  # img: alt text is not body text
         elif tag in BLOCK_TAGS:
             out.append("\x00")
-            _walk(child, out)
-            out.append("\x00")
-        elif tag == "img":
-            pass  # alt text is not body text
+            stack.append((child.child, "\x00"))
         else:
-            _walk(child, out)
-        child = child.next
+            stack.append((child.child, ""))
 
 
 def html_to_text(html: str) -> str:

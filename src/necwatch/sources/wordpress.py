@@ -333,8 +333,13 @@ def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> lis
 
     ParseError when the document is not a feed. An empty channel is a valid, empty list.
     """
-    raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
+    if isinstance(data, bytes):
+        raw, headers = data, {}
+    else:
+        # Already decoded (the fetcher's deterministic decoding: valid UTF-8 wins over a wrong
+        # declaration). Say so, or feedparser re-decodes these UTF-8 bytes by the XML declaration.
+        raw, headers = data.encode("utf-8"), {"content-type": "application/rss+xml; charset=utf-8"}
+    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     if parsed.get("bozo") and not parsed.get("entries") and not parsed.get("feed"):
         raise ParseError(f"not a feed: {parsed.get('bozo_exception')}", url=url, kind="feed_unparseable")
     if "title" not in parsed.feed and not parsed.entries:
