@@ -76,7 +76,7 @@ def test_whole_site_moved_robots_included(web: ReplayWeb, tmp_path: Path) -> Non
 
 def test_temporary_redirect_is_not_a_move_when_the_status_is_known(web: ReplayWeb, tmp_path: Path) -> None:
     """A 302 off the allow-list (a login wall, a maintenance host) fails the listing like any refused
-    hop; it is a `source_moved` only while the fetch layer cannot say the hop was temporary."""
+    hop, but is not a `source_moved`: the fetch layer reports the hop's status."""
     tl = Timeline.open(web, tmp_path, [WP], fetch=FAST)
     assert tl.poll().exit_code == 0
     _move(web, [f"https://{WP}/wp-json/wp/v2/tags?slug=general-election"], 302)
@@ -84,6 +84,6 @@ def test_temporary_redirect_is_not_a_move_when_the_status_is_known(web: ReplayWe
         result = tl.poll()
     assert result.exit_code == 1 and [r for r in requests if r.host == NEW_HOST] == []
     [error] = tl.store.db.query("select * from fetch_errors where run_id = ?", [result.run_id])
-    assert error["kind"] == "host_not_allowed"
-    if error["http_status"] == 302:  # once fetch reports the hop status
-        assert _moved_alerts(tl) == []
+    assert error["kind"] == "host_not_allowed" and error["http_status"] == 302
+    assert "redirected by HTTP 302" in error["message"]
+    assert _moved_alerts(tl) == []

@@ -289,13 +289,20 @@ class Fetcher:
             raise FetchError(f"invalid URL: {e}", url=url, kind="protocol", attempts=0) from e
         first_host = None
         chain = [str(current)]
+        redirect_status: int | None = None  # the status of the redirect that led here, if any
         while True:
-            host = check_allowed(current, self._allowed, original=url)
-            if first_host is None:
-                first_host = host
-            elif host != first_host:
-                headers = {k: v for k, v in headers.items() if k not in _CONDITIONAL}
-            await self.client._check_address(current, url)
+            try:
+                host = check_allowed(current, self._allowed, original=url)
+                if first_host is None:
+                    first_host = host
+                elif host != first_host:
+                    headers = {k: v for k, v in headers.items() if k not in _CONDITIONAL}
+                await self.client._check_address(current, url)
+            except FetchError as e:
+                if redirect_status is not None:  # a refused redirect target: say how we got there
+                    e.status = redirect_status
+                    e.message = f"{e.message}; redirected by HTTP {redirect_status}: " + " -> ".join(chain)
+                raise
             if not robots and settings.respect_robots:
                 await self._robots_check(current, host, url)
             ex = await self._with_retries(current, host, headers, url, tally, robots=robots)
@@ -329,6 +336,7 @@ class Fetcher:
                 )
             chain.append(str(target))
             current = target
+            redirect_status = ex.status
         final = str(current)
         if ex.status == 304:
             if cached is None:
