@@ -186,3 +186,24 @@ def test_conditional_get_sees_304_until_something_changes(tl: Timeline, served: 
     new_ids = {e.id for e in feedparser.parse(body).entries} - old_ids
     aid = tl.one("select id from alerts where kind = 'new_report' and backfill = 0")["id"]
     assert new_ids == {f"tag:necwatch,2024:alert:{aid}"}
+
+
+def test_operator_alerts_stay_out_of_the_public_changes_feed(tl: Timeline) -> None:
+    for kind in feeds.SOURCE_HEALTH:
+        tl.store.db.table("alerts").insert(
+            {
+                "id": f"op-{kind}",
+                "kind": kind,
+                "created_at": "2026-01-01T00:00:00+00:00",
+                "source": "alice-perry",
+                "title": f"{kind} title",
+                "summary": "operator news",
+                "backfill": 0,
+            }  # fmt: skip
+        )
+    feeds.write_feeds(tl.store, tl.config)
+    out = tl.config.feeds_path
+    parse(out / "changes.atom")
+    parse(out / "source-alice-perry.atom")
+    assert "operator news" not in (out / "changes.atom").read_text()
+    assert (out / "source-alice-perry.atom").read_text().count("operator news") == len(feeds.SOURCE_HEALTH)

@@ -51,8 +51,9 @@ KIND_LABELS: Mapping[str, str] = {
     "comment_removed": "Comment removed",
     "source_unhealthy": "Source unhealthy",
     "source_recovered": "Source recovered",
+    "source_moved": "Source moved",
 }
-SOURCE_HEALTH = ("source_unhealthy", "source_recovered")
+SOURCE_HEALTH = ("source_unhealthy", "source_recovered", "source_moved")  # operator alerts
 
 
 def write_feeds(store: Store, config: Config) -> int:
@@ -67,7 +68,11 @@ def write_feeds(store: Store, config: Config) -> int:
             store, title=f"{title}: new reports", base_url=base_url, self_url=_join(self_base, "reports.atom")
         ),
         "changes.atom": alerts_feed(
-            _alerts(store, "backfill = 0 and kind not in (?, ?)", list(SOURCE_HEALTH)),
+            _alerts(
+                store,
+                f"backfill = 0 and kind not in ({', '.join('?' * len(SOURCE_HEALTH))})",
+                list(SOURCE_HEALTH),
+            ),
             store,
             feed_id=TAG + "feed:changes",
             title=f"{title}: changes",

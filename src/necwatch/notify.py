@@ -44,6 +44,7 @@ TITLES: Mapping[str, str] = {
     "comment_removed": "Comment removed",
     "source_unhealthy": "necwatch source unhealthy",
     "source_recovered": "necwatch source recovered",
+    "source_moved": "necwatch source moved",
 }
 
 
