@@ -199,7 +199,7 @@ def test_operator_alerts_stay_out_of_the_public_changes_feed(tl: Timeline) -> No
                 "title": f"{kind} title",
                 "summary": "operator news",
                 "backfill": 0,
-            }  # fmt: skip
+            }
         )
     feeds.write_feeds(tl.store, tl.config)
     out = tl.config.feeds_path
