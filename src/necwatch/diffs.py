@@ -1,25 +1,58 @@
-"""Readable differences between two versions of a text: a unified diff by paragraph and a word diff."""
+"""Readable differences between two versions of a text: a unified diff by paragraph and a word diff.
+
+Paragraphs and words are matched by their normalized form (`normalize.normalized_text`), so noise
+that is not an edit (whitespace runs, curly vs straight quotes, dash variants, tracking parameters)
+never shows up as a change next to a real one; the text shown is the served text.
+"""
 
 from __future__ import annotations
 
 import difflib
 from html import escape
 
+from necwatch.normalize import normalized_text
+
 _MAX_WORD_DIFF = 20_000
+
+
+def _matcher(a: list[str], b: list[str], *, autojunk: bool = False) -> difflib.SequenceMatcher[str]:
+    return difflib.SequenceMatcher(
+        a=[normalized_text(x) for x in a], b=[normalized_text(x) for x in b], autojunk=autojunk
+    )
+
+
+def _range(start: int, stop: int) -> str:
+    """A unified diff hunk range, as difflib writes it."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
 
 
 def unified(old: str, new: str, *, old_label: str = "before", new_label: str = "after") -> str:
     """A unified diff with one line per paragraph (body text keeps paragraphs on their own lines)."""
     a = [line for line in old.splitlines() if line.strip()]
     b = [line for line in new.splitlines() if line.strip()]
-    return "\n".join(difflib.unified_diff(a, b, old_label, new_label, lineterm="", n=1))
+    out: list[str] = []
+    for group in _matcher(a, b, autojunk=True).get_grouped_opcodes(1):
+        if not out:
+            out += [f"--- {old_label}", f"+++ {new_label}"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in b[j1:j2]]
+                continue
+            out += ["-" + line for line in a[i1:i2]]
+            out += ["+" + line for line in b[j1:j2]]
+    return "\n".join(out)
 
 
 def words(old: str, new: str) -> str:
     """Word-level changes only, as `[-removed-]` / `{+added+}` with a few words of context."""
     a, b = old.split(), new.split()
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    matcher = _matcher(a, b)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             if i2 - i1 > 12:
@@ -39,7 +72,7 @@ def summary(old: str, new: str) -> str:
     """'+12 −3 words' style one-liner for alert summaries."""
     a, b = old.split(), new.split()
     added = removed = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _matcher(a, b).get_opcodes():
         if tag in ("replace", "delete"):
             removed += i2 - i1
         if tag in ("replace", "insert"):
@@ -88,7 +121,7 @@ def html(unified_diff: str) -> str:
 def _inline(old: str, new: str) -> str:
     a, b = old.split(), new.split()
     parts: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _matcher(a, b).get_opcodes():
         if tag == "equal":
             parts.append(_esc(" ".join(a[i1:i2])))
             continue
