@@ -4,6 +4,9 @@ Posts reordered within and across pages, paginated differently (WordPress REST p
 `X-WP-TotalPages: 3` instead of one page of 10; LabourList tag pages 2+2+1 instead of 4+1) and a
 pinned / sticky post moved to the top give no new, removed or edited alert and change no data row:
 identity comes from the permalink / post id, never from a position in a listing.
+
+Also X4's local-outage case (every host refusing connections at once), which needs the same
+three-source timeline.
 """
 
 from __future__ import annotations
@@ -118,3 +121,31 @@ def test_listing_reordered_and_repaginated_is_not_change(web: ReplayWeb, tmp_pat
     set_ll_pages(web, template, [cards[:4], cards[4:]])
     set_wp_pages(web, posts, per_page=10)
     check("original")
+
+
+def test_local_outage_every_source_refused(web: ReplayWeb, tmp_path: Path) -> None:
+    """X4: all servers stopped (connection refused everywhere) → every source failed, kind
+    `robots_unavailable` (cause `connect`), exit 1, run status `failed`, nothing lost or removed.
+    A whole-run outage is not told apart from three site errors: after `unhealthy_after` runs each
+    source raises its own `source_unhealthy` (docs/reliability.md, known gap)."""
+    tl = Timeline.open(web, tmp_path, HOSTS, fetch=FAST)
+    assert tl.poll().exit_code == 0
+    baseline = content_rows(tl.store)
+    n_alerts = tl.count("alerts")
+    web.stop()  # every port closed: connection refused
+    for _ in range(3):
+        result = tl.poll()
+        assert result.exit_code == 1 and result.status == "failed"
+        assert {s.status for s in result.sources} == {"failed"} and len(result.sources) == 3
+        rows = list(tl.store.db.query("select * from fetch_errors where run_id = ?", [result.run_id]))
+        # Classified as robots_unavailable (robots.txt is the first request to each host), the
+        # underlying `connect` error in the message.
+        assert {r["source"] for r in rows} == {s.name for s in result.sources}
+        assert {r["kind"] for r in rows} == {"robots_unavailable"}, rows
+        assert all("connect" in r["message"] for r in rows), rows
+        assert content_rows(tl.store) == baseline
+        assert tl.count("posts", "removed_at is not null") == 0
+    new = [r["kind"] for r in tl.store.db.query("select kind from alerts where rowid > ?", [n_alerts])]
+    assert new == ["source_unhealthy"] * 3  # one per source: the outage reads as three site failures
+    run = tl.one("select status from runs where id = ?", [result.run_id])
+    assert run["status"] == "failed"
