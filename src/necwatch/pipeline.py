@@ -10,6 +10,7 @@ per-source results; the exit code is 0 when every source was polled cleanly, 1 o
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import sqlite3
@@ -21,13 +22,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from necwatch import dedupe
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
 from necwatch.extract import EXTRACTOR_VERSION
 from necwatch.extract.sanitize import clean_html
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
-from necwatch.normalize import canonical_author, classify, content_hash, normalized_text
+from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
 from necwatch.schedule import effective_interval, next_poll_at
 from necwatch.sources import SourceContext, source_class
 from necwatch.store import Store
@@ -87,7 +89,7 @@ def normalize_post(
     post: Post, comments: tuple[Comment, ...] | None, source: SourceConfig, config: Config
 ) -> Normalized:
     """Classify, hash, sanitize and put times in UTC. Pure."""
-    cls = classify(post, source.match)
+    cls = _classify(post, source.match)
     return Normalized(
         url=post.url,
         platform_id=post.platform_id,
@@ -122,11 +124,17 @@ def normalize_comment(comment: Comment, config: Config) -> NormalizedComment:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _classify(post: Post, match: str | None) -> Classification:
+    """classify(), once per post: the adapter asks it (wants_comments) and so does normalize_post."""
+    return classify(post, match)
+
+
 def wants_comments(source: SourceConfig) -> Callable[[Post], bool]:
     """Comments are fetched for NEC reports only: a blog's other posts cost no comment requests."""
 
     def decide(post: Post) -> bool:
-        return classify(post, source.match).is_nec_report
+        return _classify(post, source.match).is_nec_report
 
     return decide
 
@@ -154,10 +162,16 @@ class _Index:
         return self.store.live_posts(report_id)
 
 
-def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
-    from necwatch import dedupe
+@functools.lru_cache(maxsize=4096)
+def _shingles_of(content_hash: str, text: str) -> dedupe.Shingles:
+    """Shingles of a stored report version, computed once per run and process (keyed by its hash)."""
+    return dedupe.shingles(text)
 
-    return dedupe.find_near_duplicate(text, [(c.id, c.body_text) for c in candidates])
+
+def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
+    return dedupe.find_near_duplicate(
+        text, [(c.id, _shingles_of(c.content_hash, c.body_text)) for c in candidates]
+    )
 
 
 # -- one source ------------------------------------------------------------------------------------
