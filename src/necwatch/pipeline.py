@@ -338,12 +338,12 @@ def write_observation(
                 "select count(*) from posts where source = ? and removed_at is null", [source.name]
             ).fetchone()[0]
             store.upsert_source(source_row)
-    except sqlite3.OperationalError as e:
+    except sqlite3.DatabaseError as e:
         raise _sqlite_store_error(store, e) from e
 
 
-# Redirect statuses that mean "moved for good". The fetch layer does not yet say which status a refused
-# redirect hop had (None): such a hop is taken as a move too.
+# Redirect statuses that mean "moved for good" (the fetch layer puts the refused hop's status on the
+# host_not_allowed error; None, no status known, is taken as a move too).
 PERMANENT_REDIRECTS = frozenset({301, 308, None})
 
 
@@ -377,7 +377,7 @@ def _cut_short(records: Sequence[Any]) -> list[tuple[str, str]]:
     return cut
 
 
-def _sqlite_store_error(store: Store, e: sqlite3.OperationalError) -> StoreError:
+def _sqlite_store_error(store: Store, e: sqlite3.DatabaseError) -> StoreError:
     """SQLITE_FULL (and I/O errors) roll the transaction back inside SQLite, so Store.transaction's own
     ROLLBACK then fails with "no transaction is active" and hides the cause: report the first error."""
     first = e.__context__ if isinstance(e.__context__, sqlite3.OperationalError | StoreError) else e

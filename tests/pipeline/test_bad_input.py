@@ -112,3 +112,18 @@ def test_invalid_config_exits_2_naming_file_field_and_value(tmp_path: Path) -> N
         and "'blogspot'" in text
         and "colour: unknown key" in text
     )
+
+
+def test_two_sources_reading_the_same_urls_share_reports(web: ReplayWeb, tmp_path: Path) -> None:
+    """The same blog configured twice (REST and HTML) is two sources' posts, one set of reports."""
+    host = "aliceperry.wordpress.com"
+    spec = {**DEMO_SOURCES[host], "url": web.base(host)}
+    sources = [{**spec, "name": "alice-rest", "via": "rest"}, {**spec, "name": "alice-html", "via": "html"}]
+    config = demo_config(web, database=tmp_path / "n.db", sources=sources)
+    result = run_job(config)
+    assert result.exit_code == 0, [(s.name, s.status, s.error) for s in result.sources]
+    store = Store.open(config.database_path)
+    per_source = dict(store.db.execute("select source, count(*) from posts group by source").fetchall())
+    assert per_source == {"alice-rest": 10, "alice-html": 10}
+    assert store.db.execute("select count(*) from reports").fetchone()[0] == 10
+    assert store.db.execute("select count(*) from reports where post_count = 2").fetchone()[0] == 10

@@ -65,7 +65,7 @@ class Store:
             raise StoreError(f"cannot start a write transaction: {e}", kind="storage_locked") from e
         try:
             yield
-        except sqlite3.OperationalError as e:
+        except sqlite3.DatabaseError as e:  # full, locked, or a constraint: this source's writes fail whole
             if conn.in_transaction:  # SQLite may already have rolled back (e.g. SQLITE_FULL)
                 conn.execute("rollback")
             raise _store_error(e) from e
@@ -192,7 +192,7 @@ class Store:
                 else:
                     self.db.table(op.table).upsert(op.row, pk=op.pk)
                 n += 1
-        except sqlite3.OperationalError as e:
+        except sqlite3.DatabaseError as e:
             raise _store_error(e) from e
         return n
 
@@ -338,7 +338,7 @@ class Store:
         }
 
 
-def _store_error(e: sqlite3.OperationalError) -> StoreError:
+def _store_error(e: sqlite3.DatabaseError) -> StoreError:
     text = str(e)
     if "full" in text:
         return StoreError(f"database is full: {text}", kind="storage_full")

@@ -310,7 +310,14 @@ end"""
     db.create_view("reports_list", REPORTS_LIST_VIEW, replace=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_publish]
+def _m3_url_not_unique(db: sqlite_utils.Database) -> None:
+    """Posts are identified per source: two configured sources may read the same URL (e.g. a blog's
+    feed and its HTML), which a unique index on posts.url turned into a failed write."""
+    db.execute("drop index if exists idx_posts_url")
+    db.table("posts").create_index(["url"], index_name="idx_posts_url")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_publish, _m3_url_not_unique]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
