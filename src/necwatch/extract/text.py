@@ -63,9 +63,6 @@ DROP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "title"]
 )
 _WS = re.compile(r"\s+")  # \s matches U+00A0 and the other Unicode spaces in str patterns
-# The same characters as \s except the line break, spelled out: a positive class is ~2× faster than
-# [^\S\n] on long pages (str.isspace() characters, U+000A removed).
-_INLINE_WS = re.compile("[\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
 def collapse_ws(text: str) -> str:
@@ -77,10 +74,11 @@ def node_text(node: LexborNode) -> str:
     """Text of an element: paragraphs separated by blank lines, whitespace collapsed in lines."""
     parts: list[str] = []
     _walk(node, parts)
-    raw = _INLINE_WS.sub(" ", "".join(parts))  # one pass: every run of spaces (not line breaks) → " "
     paragraphs = []
-    for block in raw.split("\x00"):
-        text = "\n".join(s for line in block.split("\n") if (s := line.strip()))
+    for block in "".join(parts).split("\x00"):
+        # str.split() splits on exactly the str.isspace() characters (U+00A0 included): the fastest
+        # way in CPython to collapse every whitespace run of a line to one space (3× a regex).
+        text = "\n".join(s for line in block.split("\n") if (s := " ".join(line.split())))
         if text:
             paragraphs.append(text)
     return "\n\n".join(paragraphs)
