@@ -128,7 +128,8 @@ def test_per_host_concurrency(server: FaultServer, per_host: int) -> None:
     server.routes["/s"] = _slow
 
     async def scenario() -> None:
-        async with client_for(server, fast(per_host_concurrency=per_host)) as client:
+        settings = fast(per_host_concurrency=per_host, read_timeout=2.0, deadline=5.0)
+        async with client_for(server, settings) as client:
             fetcher = client.for_source("s", frozenset([server.netloc]))
             await asyncio.gather(*(fetcher.get(server.url("/s")) for _ in range(6)))
 
@@ -141,7 +142,7 @@ def test_global_concurrency(server: FaultServer) -> None:
         server.routes["/s"] = _slow
 
         async def scenario() -> None:
-            settings = fast(per_host_concurrency=4, concurrency=2)
+            settings = fast(per_host_concurrency=4, concurrency=2, read_timeout=2.0, deadline=5.0)
             async with client_for(server, settings, allow_addresses=[server.netloc, other.netloc]) as client:
                 fetcher = client.for_source("s", frozenset([server.netloc, other.netloc]))
                 urls = [s.url("/s") for s in (server, other) for _ in range(3)]
