@@ -133,8 +133,17 @@ def test_per_host_concurrency(server: FaultServer, per_host: int) -> None:
             fetcher = client.for_source("s", frozenset([server.netloc]))
             await asyncio.gather(*(fetcher.get(server.url("/s")) for _ in range(6)))
 
-    run(scenario())
-    assert _max_overlap(server, "/s") == per_host
+    # Never more than the limit, on any attempt; and the limit is reached (a scheduler hiccup on a
+    # loaded machine may delay one connection past the window, so up to 3 attempts to see it).
+    peaks = []
+    for _ in range(3):
+        server.hits.clear()
+        run(scenario())
+        peaks.append(_max_overlap(server, "/s"))
+        assert peaks[-1] <= per_host
+        if peaks[-1] == per_host:
+            break
+    assert peaks[-1] == per_host, peaks
 
 
 def test_global_concurrency(server: FaultServer) -> None:
