@@ -157,14 +157,22 @@ def test_global_concurrency(server: FaultServer) -> None:
                 urls = [s.url("/s") for s in (server, other) for _ in range(3)]
                 await asyncio.gather(*(fetcher.get(u) for u in urls))
 
-        run(scenario())
-        hits = server.hits_for("/s") + other.hits_for("/s")
-        events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
-        peak = current = 0
-        for _, delta in events:
-            current += delta
-            peak = max(peak, current)
-        assert peak == 2
+        peaks = []
+        for _ in range(3):  # never above the limit; reaching it gets 3 tries (see above)
+            server.hits.clear()
+            other.hits.clear()
+            run(scenario())
+            hits = server.hits_for("/s") + other.hits_for("/s")
+            events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
+            peak = current = 0
+            for _, delta in events:
+                current += delta
+                peak = max(peak, current)
+            peaks.append(peak)
+            assert peak <= 2
+            if peak == 2:
+                break
+        assert peaks[-1] == 2, peaks
 
 
 def test_per_host_delay_between_starts(server: FaultServer) -> None:
