@@ -196,8 +196,13 @@ def write_observation(
     now: datetime,
     technical: bool = False,
     summary: SourceSummary,
+    outage: bool = False,
 ) -> None:
-    """Decide and write everything one poll of one source found, in one transaction."""
+    """Decide and write everything one poll of one source found, in one transaction.
+
+    `outage`: every source of the run failed at the network level at once (a local outage, not the
+    sites): the failures are recorded, but the source's failure streak and health are left as they were.
+    """
     previous = store.source_row(source.name) or {}
     ts = now.isoformat(timespec="seconds")
     failures = list(obs.failures)
@@ -282,10 +287,11 @@ def write_observation(
             url=moved,
             backfill=0,
         )
-    streak = (previous.get("consecutive_failures") or 0) + 1 if listing_failed else 0
+    before = previous.get("consecutive_failures") or 0
+    streak = (before if outage else before + 1) if listing_failed else 0
     unhealthy_after = config.schedule.unhealthy_after
     health = "ok" if streak == 0 else ("unhealthy" if streak >= unhealthy_after else "failing")
-    if streak == unhealthy_after:
+    if streak == unhealthy_after and streak != before:
         tracker._alert(
             "source_unhealthy",
             f"{source.name}:{run_id}",
@@ -489,16 +495,26 @@ async def run_async(
         return s, obs, time.monotonic() - started
 
     tasks = [asyncio.ensure_future(one(s)) for s in sources]
+    # Sources that failed only at the network level wait until every source is in: if all of them
+    # failed that way, it is a local outage (RELIABILITY X4), not N site failures.
+    held: list[tuple[SourceConfig, SourceObservation, float]] = []
+
+    def write(s: SourceConfig, obs: SourceObservation, seconds: float, outage: bool = False) -> None:
+        summary = SourceSummary(s.name, seconds=round(seconds, 2))
+        _write(store, config, s, obs, fetchers[s.name], run_id, technical, summary, result, outage)
+        if progress:
+            progress(summary)
+
     try:
         async with asyncio.timeout(config.schedule.run_deadline):
             for fut in asyncio.as_completed(tasks):
                 s, obs, seconds = await fut
-                summary = SourceSummary(s.name, seconds=round(seconds, 2))
-                _write(store, config, s, obs, fetchers[s.name], run_id, technical, summary, result)
-                if progress:
-                    progress(summary)
+                if _network_failure(obs):
+                    held.append((s, obs, seconds))
+                else:
+                    write(s, obs, seconds)
     except TimeoutError:
-        done = {x.name for x in result.sources}
+        done = {x.name for x in result.sources} | {s.name for s, _, _ in held}
         for t in tasks:
             t.cancel()
         for s in sources:
@@ -515,6 +531,14 @@ async def run_async(
     finally:
         if own_client:
             await http.aclose()
+    outage = len(sources) >= 2 and len(held) == len(sources)
+    if outage:
+        log.warning(
+            "every source failed at the network level at once: a local outage? health streaks are kept",
+            extra={"sources": len(sources), "run_id": run_id},
+        )
+    for s, obs, seconds in held:
+        write(s, obs, seconds, outage)
     try:  # robots.txt bodies and validators, so the next run's robots.txt requests are conditional
         with store.transaction():
             take = getattr(http, "take_robots_records", None)  # ArchiveClient (reextract) has none
@@ -526,6 +550,8 @@ async def run_async(
     result.status = (
         "ok" if statuses <= {"ok"} else ("failed" if statuses <= {"failed", "deferred"} else "partial")
     )
+    if outage:
+        result.status = "outage"
     store.finish_run(
         run_id,
         finished_at=utcnow().isoformat(timespec="seconds"),
@@ -545,10 +571,20 @@ def _write(
     technical: bool,
     summary: SourceSummary,
     result: RunResult,
+    outage: bool = False,
 ) -> None:
     try:
         write_observation(
-            store, config, s, obs, fetcher, run_id=run_id, now=utcnow(), technical=technical, summary=summary
+            store,
+            config,
+            s,
+            obs,
+            fetcher,
+            run_id=run_id,
+            now=utcnow(),
+            technical=technical,
+            summary=summary,
+            outage=outage,
         )
     except StoreError as e:
         summary.status, summary.error = "failed", f"{e.kind}: {e}"
@@ -557,6 +593,20 @@ def _write(
     log.info(
         "polled",
         extra={"source": s.name, **{k: v for k, v in asdict(summary).items() if k != "name"}},
+    )
+
+
+# Failure kinds that say "the network between us and the site", not "the site".
+NETWORK_KINDS = frozenset({"connect", "dns", "timeout", "tls", "robots_unavailable"})
+
+
+def _network_failure(obs: SourceObservation) -> bool:
+    """The listing failed and every failure is a network-level one (nothing was read)."""
+    return (
+        not obs.listing_complete
+        and bool(obs.failures)
+        and all(f.kind in NETWORK_KINDS for f in obs.failures)
+        and not any(o.outcome in (Outcome.FETCHED, Outcome.NOT_MODIFIED) for o in obs.posts)
     )
 
 

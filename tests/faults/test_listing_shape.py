@@ -125,27 +125,40 @@ def test_listing_reordered_and_repaginated_is_not_change(web: ReplayWeb, tmp_pat
 
 def test_local_outage_every_source_refused(web: ReplayWeb, tmp_path: Path) -> None:
     """X4: all servers stopped (connection refused everywhere) → every source failed, kind
-    `robots_unavailable` (cause `connect`), exit 1, run status `failed`, nothing lost or removed.
-    A whole-run outage is not told apart from three site errors: after `unhealthy_after` runs each
-    source raises its own `source_unhealthy` (docs/reliability.md, known gap)."""
+    `robots_unavailable` (cause `connect`), exit 1, nothing lost or removed; and because every source
+    failed at the network level at once, the run is an `outage`: no source's failure streak grows, so
+    no `source_unhealthy` alerts, however many runs it lasts."""
     tl = Timeline.open(web, tmp_path, HOSTS, fetch=FAST)
     assert tl.poll().exit_code == 0
     baseline = content_rows(tl.store)
     n_alerts = tl.count("alerts")
     web.stop()  # every port closed: connection refused
-    for _ in range(3):
+    for _ in range(4):
         result = tl.poll()
-        assert result.exit_code == 1 and result.status == "failed"
+        assert result.exit_code == 1 and result.status == "outage"
         assert {s.status for s in result.sources} == {"failed"} and len(result.sources) == 3
         rows = list(tl.store.db.query("select * from fetch_errors where run_id = ?", [result.run_id]))
         # Classified as robots_unavailable (robots.txt is the first request to each host), the
-        # underlying `connect` error in the message.
+        # underlying `connect` error in the message: one row per failed URL, as for any failure.
         assert {r["source"] for r in rows} == {s.name for s in result.sources}
         assert {r["kind"] for r in rows} == {"robots_unavailable"}, rows
         assert all("connect" in r["message"] for r in rows), rows
         assert content_rows(tl.store) == baseline
         assert tl.count("posts", "removed_at is not null") == 0
-    new = [r["kind"] for r in tl.store.db.query("select kind from alerts where rowid > ?", [n_alerts])]
-    assert new == ["source_unhealthy"] * 3  # one per source: the outage reads as three site failures
-    run = tl.one("select status from runs where id = ?", [result.run_id])
-    assert run["status"] == "failed"
+        assert tl.one("select status from runs where id = ?", [result.run_id])["status"] == "outage"
+    assert tl.count("alerts") == n_alerts  # no source_unhealthy: the outage is ours, not the sites'
+    assert {r["consecutive_failures"] for r in tl.store.db.query("select * from sources")} == {0}
+    assert all(r["last_error"] for r in tl.store.db.query("select * from sources"))  # but it is visible
+
+
+def test_one_site_down_is_not_an_outage(web: ReplayWeb, tmp_path: Path) -> None:
+    """Only one of three sites refusing connections is that site's failure: its streak grows."""
+    tl = Timeline.open(web, tmp_path, HOSTS, fetch=FAST)
+    assert tl.poll().exit_code == 0
+    for url in list(web.entries):
+        if url.startswith("https://labourlist.org/"):
+            web.set(url, "<h1>down</h1>", status=503)
+    result = tl.poll()
+    assert result.status == "partial"
+    streaks = {r["name"]: r["consecutive_failures"] for r in tl.store.db.query("select * from sources")}
+    assert streaks == {"alice-perry": 0, "labourlist": 1, "luke-akehurst": 0}
