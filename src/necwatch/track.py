@@ -427,19 +427,7 @@ class Tracker:
         changes: dict[str, Any] = {}
         report_id = stored.report_id or stable_id("report", norm.content_hash)
         if stored.removed_at is not None:
-            changes.update(removed_at=None, removed_reason=None)
-            self._live_delta[report_id] = self._live_delta.get(report_id, 0) + 1
-            self.ops.append(Op("reports", "update", {"removed_at": None}, key=report_id))
-            if stored.is_nec_report or norm.is_nec_report:
-                self._alert(
-                    "report_restored",
-                    f"{stored.id}:{self.run_id}",
-                    report_id=report_id,
-                    post_id=stored.id,
-                    title=norm.title,
-                    url=norm.url,
-                    summary=f"The post is back at {norm.url}",
-                )
+            changes.update(self._restore(stored, report_id, norm.title, norm.url, norm.is_nec_report))
         if stored.missing_polls:
             changes["missing_polls"] = 0
         stored_hash = stored.content_hash or ""
@@ -563,24 +551,32 @@ class Tracker:
                 summary=f"{stored.url} answers {reason.replace('_', ' ')}",
             )
 
+    def _restore(
+        self, stored: StoredPost, report_id: str | None, title: str | None, url: str, is_report: bool
+    ) -> dict[str, Any]:
+        """A removed post answers again: its report is live again, one report_restored alert.
+        Returns the post's column changes."""
+        if report_id:
+            self._live_delta[report_id] = self._live_delta.get(report_id, 0) + 1
+            self.ops.append(Op("reports", "update", {"removed_at": None}, key=report_id))
+        if stored.is_nec_report or is_report:
+            self._alert(
+                "report_restored",
+                f"{stored.id}:{self.run_id}",
+                report_id=report_id,
+                post_id=stored.id,
+                title=title,
+                url=url,
+                summary=f"The post is back at {url}",
+            )
+        return {"removed_at": None, "removed_reason": None}
+
     def _seen(self, stored: StoredPost) -> None:
         changes: dict[str, Any] = {}
         if stored.missing_polls:
             changes["missing_polls"] = 0
         if stored.removed_at is not None:
-            changes.update(removed_at=None, removed_reason=None)
-            if stored.is_nec_report:
-                self._alert(
-                    "report_restored",
-                    f"{stored.id}:{self.run_id}",
-                    report_id=stored.report_id,
-                    post_id=stored.id,
-                    title=stored.title,
-                    url=stored.url,
-                    summary=f"The post is back at {stored.url}",
-                )
-            if stored.report_id:
-                self.ops.append(Op("reports", "update", {"removed_at": None}, key=stored.report_id))
+            changes.update(self._restore(stored, stored.report_id, stored.title, stored.url, False))
         if changes or _stale(stored.last_seen_at, self.now):
             changes["last_seen_at"] = self.ts
             self.ops.append(Op("posts", "update", changes, key=stored.id))
