@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pytest
 
 from necwatch.config import FetchSettings
+from necwatch.errors import FetchError
 from necwatch.fetch import HttpClient
 from tests.faultserver import FaultServer
 
@@ -38,3 +40,20 @@ def client_for(server: FaultServer, settings: FetchSettings | None = None, **kwa
     """A client allowed to reach exactly this server (the test override admits its address only)."""
     kwargs.setdefault("allow_addresses", [server.netloc])
     return HttpClient(settings or fast(), user_agent=UA, **kwargs)
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+async def fetch_one(
+    server: FaultServer, path: str, settings: FetchSettings | None = None, **client_kwargs: Any
+) -> tuple[object, list[Any]]:
+    """One get() through a fresh client: the Response or the FetchError it raised, and the records."""
+    async with client_for(server, settings, **client_kwargs) as client:
+        fetcher = client.for_source("s", frozenset([server.netloc]))
+        try:
+            result: object = await fetcher.get(server.url(path))
+        except FetchError as e:
+            result = e
+        return result, fetcher.records

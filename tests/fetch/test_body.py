@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import logging
 import time
@@ -14,23 +13,14 @@ import pytest
 
 from necwatch.errors import FetchError, ResponseTooLarge
 from tests.faultserver import Conn, FaultServer, ok, sequence
-from tests.fetch.conftest import client_for, fast
+from tests.fetch.conftest import fast, fetch_one, run
 
 MiB = 1024 * 1024
 
 
 async def _get(server: FaultServer, path: str, **settings: object) -> tuple[object, list]:
-    async with client_for(server, fast(**settings) if settings else None) as client:
-        fetcher = client.for_source("s", frozenset([server.netloc]))
-        try:
-            result: object = await fetcher.get(server.url(path))
-        except FetchError as e:
-            result = e
-        return result, fetcher.records
-
-
-def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+    """fetch_one() with fast() settings overridden by `settings`."""
+    return await fetch_one(server, path, fast(**settings) if settings else None)
 
 
 def reset_mid_body(conn: Conn) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Callable
 
@@ -13,11 +12,7 @@ from necwatch.errors import AddressNotAllowed, FetchError, HostNotAllowed
 from necwatch.fetch import HttpClient
 from necwatch.fetch.guard import is_blocked_address
 from tests.faultserver import FaultServer, ok, status
-from tests.fetch.conftest import UA, client_for, fast
-
-
-def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+from tests.fetch.conftest import UA, client_for, fast, run
 
 
 class StubResolver:

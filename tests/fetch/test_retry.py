@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import email.utils
 import random
@@ -14,26 +13,12 @@ import pytest
 from necwatch.errors import FETCH_ERROR_KINDS, FetchError, RateLimited
 from necwatch.fetch.retry import backoff_delay, parse_retry_after
 from tests.faultserver import FaultServer, ok, sequence, status
-from tests.fetch.conftest import client_for, fast
-
-
-async def _get(server: FaultServer, path: str, **kwargs: object) -> tuple[object, list]:
-    async with client_for(server, kwargs.pop("settings", None), **kwargs) as client:  # type: ignore[arg-type]
-        fetcher = client.for_source("s", frozenset([server.netloc]))
-        try:
-            result: object = await fetcher.get(server.url(path))
-        except FetchError as e:
-            result = e
-        return result, fetcher.records
-
-
-def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+from tests.fetch.conftest import client_for, fast, fetch_one, run
 
 
 def test_503_then_200_retries_once(server: FaultServer) -> None:
     server.routes["/p"] = sequence(status(503), ok(b"fine"))
-    result, records = run(_get(server, "/p"))
+    result, records = run(fetch_one(server, "/p"))
     assert result.content == b"fine"
     assert result.attempts == 2
     assert server.count("/p") == 2
@@ -42,7 +27,7 @@ def test_503_then_200_retries_once(server: FaultServer) -> None:
 
 def test_503_three_times_gives_up_as_http_5xx(server: FaultServer) -> None:
     server.routes["/p"] = status(503, b"down")
-    result, records = run(_get(server, "/p"))
+    result, records = run(fetch_one(server, "/p"))
     assert isinstance(result, FetchError) and result.kind == "http_5xx" and result.status == 503
     assert result.attempts == 3 == server.count("/p")
     assert [r.error_kind for r in records] == ["http_5xx"] and records[0].attempts == 3
@@ -51,7 +36,7 @@ def test_503_three_times_gives_up_as_http_5xx(server: FaultServer) -> None:
 @pytest.mark.parametrize("code", [500, 502, 504, 408, 522, 524])
 def test_other_retryable_statuses(server: FaultServer, code: int) -> None:
     server.routes["/p"] = sequence(status(code), ok())
-    result, _ = run(_get(server, "/p"))
+    result, _ = run(fetch_one(server, "/p"))
     assert result.status == 200 and server.count("/p") == 2
 
 
@@ -61,14 +46,14 @@ def test_other_retryable_statuses(server: FaultServer, code: int) -> None:
 )
 def test_client_errors_are_never_retried(server: FaultServer, code: int, kind: str) -> None:
     server.routes["/p"] = status(code)
-    result, records = run(_get(server, "/p"))
+    result, records = run(fetch_one(server, "/p"))
     assert isinstance(result, FetchError) and result.kind == kind and result.status == code
     assert server.count("/p") == 1 and records[0].attempts == 1
 
 
 def test_429_retry_after_1_waits_then_succeeds(server: FaultServer) -> None:
     server.routes["/p"] = sequence(status(429, retry_after="1"), ok(b"now"))
-    result, records = run(_get(server, "/p"))
+    result, records = run(fetch_one(server, "/p"))
     assert result.content == b"now" and records[0].attempts == 2
     first, second = server.hits_for("/p")
     assert second.start - first.start >= 0.95
@@ -100,7 +85,7 @@ def test_retry_after_beyond_cap_defers_without_retrying(server: FaultServer) -> 
 def test_retry_after_http_date(server: FaultServer) -> None:
     when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=300), usegmt=True)
     server.routes["/p"] = status(503, retry_after=when)
-    result, _ = run(_get(server, "/p"))
+    result, _ = run(fetch_one(server, "/p"))
     assert isinstance(result, RateLimited) and 290 < (result.retry_after or 0) <= 300
     assert server.count("/p") == 1
 
@@ -112,7 +97,7 @@ def test_retry_after_garbage_falls_back_to_backoff(server: FaultServer) -> None:
     async def record(seconds: float) -> None:
         waits.append(seconds)
 
-    result, _ = run(_get(server, "/p", sleep=record, settings=fast(backoff=1.0)))
+    result, _ = run(fetch_one(server, "/p", sleep=record, settings=fast(backoff=1.0)))
     assert result.status == 200
     assert len(waits) == 1 and 0.5 <= waits[0] < 1.5  # the default backoff, not a parsed value
 
@@ -156,7 +141,7 @@ def test_backoff_is_exponential_with_jitter(server: FaultServer) -> None:
     async def record(seconds: float) -> None:
         waits.append(seconds)
 
-    result, _ = run(_get(server, "/p", sleep=record, settings=fast(backoff=1.0), rng=random.Random(7)))
+    result, _ = run(fetch_one(server, "/p", sleep=record, settings=fast(backoff=1.0), rng=random.Random(7)))
     assert result.kind == "http_5xx" and len(waits) == 2
     assert 0.5 <= waits[0] < 1.5 and 1.0 <= waits[1] < 3.0
 
@@ -186,6 +171,6 @@ def test_parse_retry_after_dates() -> None:
 def test_retries_do_not_exceed_three_attempts_and_kinds_are_closed(server: FaultServer) -> None:
     server.routes["/p"] = status(502)
     t0 = time.monotonic()
-    _result, records = run(_get(server, "/p"))
+    _result, records = run(fetch_one(server, "/p"))
     assert server.count("/p") == 3 and time.monotonic() - t0 < 2
     assert records[0].error_kind in FETCH_ERROR_KINDS

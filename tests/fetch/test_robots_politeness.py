@@ -11,11 +11,7 @@ import pytest
 from necwatch.errors import FetchError, RobotsDisallowed
 from necwatch.fetch import Cached, DictCache, Fetcher
 from tests.faultserver import Conn, FaultServer, ok, sequence, status
-from tests.fetch.conftest import UA, client_for, fast
-
-
-def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+from tests.fetch.conftest import UA, client_for, fast, run
 
 
 async def _many(server: FaultServer, paths: list[str], **kwargs: object) -> tuple[list[object], Fetcher]:
