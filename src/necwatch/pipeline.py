@@ -13,7 +13,6 @@ import asyncio
 import functools
 import html
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -335,17 +334,14 @@ def write_observation(
         source_row["last_error"] = None
         source_row["last_error_kind"] = None
     summary.alerts = tracker.alerts
-    try:
-        with store.transaction():
-            store.record_fetches(fetcher.records, run_id)
-            store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
-            summary.writes = store.apply(tracker.ops)
-            source_row["posts"] = store.db.execute(
-                "select count(*) from posts where source = ? and removed_at is null", [source.name]
-            ).fetchone()[0]
-            store.upsert_source(source_row)
-    except sqlite3.DatabaseError as e:
-        raise _sqlite_store_error(store, e) from e
+    with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
+        store.record_fetches(fetcher.records, run_id)
+        store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
+        summary.writes = store.apply(tracker.ops)
+        source_row["posts"] = store.db.execute(
+            "select count(*) from posts where source = ? and removed_at is null", [source.name]
+        ).fetchone()[0]
+        store.upsert_source(source_row)
 
 
 # Redirect statuses that mean "moved for good" (the fetch layer puts the refused hop's status on the
@@ -381,19 +377,6 @@ def _cut_short(records: Sequence[Any]) -> list[tuple[str, str]]:
         if b"</html" not in r.body[-4096:].lower():
             cut.append((r.url, r.final_url))
     return cut
-
-
-def _sqlite_store_error(store: Store, e: sqlite3.DatabaseError) -> StoreError:
-    """SQLITE_FULL (and I/O errors) roll the transaction back inside SQLite, so Store.transaction's own
-    ROLLBACK then fails with "no transaction is active" and hides the cause: report the first error."""
-    first = e.__context__ if isinstance(e.__context__, sqlite3.OperationalError | StoreError) else e
-    if store.db.conn.in_transaction:
-        store.db.conn.execute("rollback")
-    if isinstance(first, StoreError):
-        return first
-    text = str(first)
-    kind = "storage_full" if "full" in text else ("storage_locked" if "locked" in text else "storage_error")
-    return StoreError(f"database error: {text}", kind=kind)
 
 
 def _comments_only(o: PostObservation, source: SourceConfig, config: Config) -> Normalized:

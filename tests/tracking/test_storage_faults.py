@@ -80,22 +80,21 @@ def test_sigkill_at_random_points_then_rerun(web: ReplayWeb, tmp_path: Path) -> 
     )
     span = time.monotonic() - started
 
-    killed_running = 0
-    # 8 in CI; RELIABILITY G6's 100 by hand: NECWATCH_KILL_TRIALS=100 pytest -k sigkill (docs/reliability.md)
-    for trial in range(int(os.environ.get("NECWATCH_KILL_TRIALS", "8"))):
-        cfg = demo_config(web, database=tmp_path / f"t{trial}.db", feeds_dir=tmp_path / f"f{trial}")
+    def trial(n: int, fraction: float) -> int:
+        """Kill a run at `fraction` of a clean run's span, check, rerun, check; 1 if it died mid-run."""
+        cfg = demo_config(web, database=tmp_path / f"t{n}.db", feeds_dir=tmp_path / f"f{n}")
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, json.dumps(cfg.model_dump(mode="json"))], env=env
         )
-        time.sleep(rng.uniform(0.2, 1.0) * span)
+        time.sleep(fraction * span)
         child.send_signal(signal.SIGKILL)
         child.wait()
+        died_running = 0
         if cfg.database_path.exists():
             store = Store.open(cfg.database_path)
-            assert integrity(store) == "ok", f"trial {trial}"
-            killed_running += store.db.execute(
-                "select count(*) from runs where status = 'running'"
-            ).fetchone()[0]
+            assert integrity(store) == "ok", f"trial {n}"
+            running = "select count(*) from runs where status = 'running'"
+            died_running = store.db.execute(running).fetchone()[0]
             store.close()
         run_job(cfg, trigger="test")  # the rerun completes
         store = Store.open(cfg.database_path)
@@ -105,5 +104,16 @@ def test_sigkill_at_random_points_then_rerun(web: ReplayWeb, tmp_path: Path) -> 
         assert statuses[-1] == "ok"
         assert all(s in ("aborted", "ok") for s in statuses)
         store.close()
-        assert _counts(cfg.database_path) == reference, f"trial {trial}: rows differ from a clean run"
+        assert _counts(cfg.database_path) == reference, f"trial {n}: rows differ from a clean run"
+        return died_running
+
+    # 8 in CI; RELIABILITY G6's 100 by hand: NECWATCH_KILL_TRIALS=100 pytest -k sigkill (docs/reliability.md)
+    trials = int(os.environ.get("NECWATCH_KILL_TRIALS", "8"))
+    killed_running = sum(trial(n, rng.uniform(0.2, 1.0)) for n in range(trials))
+    # The span is measured once; on a loaded machine every kill may land after the child finished.
+    # Kill earlier until one lands mid-run (every trial still checks everything above).
+    extra = trials
+    while killed_running == 0 and extra < trials + 8:
+        killed_running += trial(extra, rng.uniform(0.05, 0.5))
+        extra += 1
     assert killed_running >= 1  # at least one kill landed mid-run (and was then marked aborted)

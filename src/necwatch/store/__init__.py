@@ -6,6 +6,7 @@ source per run, so a crash leaves every source's data either fully written or un
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -66,18 +67,15 @@ class Store:
         try:
             yield
         except sqlite3.DatabaseError as e:  # full, locked, or a constraint: this source's writes fail whole
-            if conn.in_transaction:  # SQLite may already have rolled back (e.g. SQLITE_FULL)
-                conn.execute("rollback")
+            _rollback(conn)
             raise _store_error(e) from e
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("rollback")
+            _rollback(conn)
             raise
         try:
             conn.execute("commit")
-        except sqlite3.OperationalError as e:
-            if conn.in_transaction:
-                conn.execute("rollback")
+        except sqlite3.DatabaseError as e:
+            _rollback(conn)
             raise _store_error(e) from e
 
     # -- the fetcher's cache (conditional requests) ------------------------------------------
@@ -336,6 +334,14 @@ class Store:
                 "fetch_errors",
             )
         }
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: SQLite has already rolled back after SQLITE_FULL and
+    I/O errors, and a failing ROLLBACK must not hide the error that caused it."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.DatabaseError):
+            conn.execute("rollback")
 
 
 def _store_error(e: sqlite3.DatabaseError) -> StoreError:
