@@ -1,0 +1,100 @@
+"""The raw-response archive and the fetcher's conditional-request cache (validators, bodies)."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+from necwatch.fetch.cache import Cached
+from necwatch.models import FetchRecord
+from necwatch.store.base import StoreBase
+
+
+class ResponseArchive(StoreBase):
+    """Fetch records in, cached validators and raw bodies out."""
+
+    def lookup(self, url: str) -> Cached | None:
+        row = self.db.execute(
+            "select f.etag, f.last_modified, f.content_type, b.content from fetches f "
+            "join raw_bodies b on b.hash = f.body_hash where f.url = ? and f.body_hash is not null",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        return Cached(row[0], row[1], zlib.decompress(row[3]), row[2])
+
+    def latest_body(self, url: str) -> tuple[bytes, str | None] | None:
+        row = self.db.execute(
+            "select b.content, f.content_type from fetches f join raw_bodies b on b.hash = f.body_hash "
+            "where f.url = ?",
+            [url],
+        ).fetchone()
+        return (zlib.decompress(row[0]), row[1]) if row else None
+
+    def record_fetches(self, records: Iterable[FetchRecord], run_id: str) -> None:
+        """Keep validators and raw bodies (compressed, deduplicated by hash) for every fetch."""
+        from necwatch.extract import EXTRACTOR_VERSION
+
+        for rec in records:
+            row: dict[str, Any] = {
+                "url": rec.url,
+                "source": rec.source,
+                "final_url": rec.final_url,
+                "status": rec.status,
+                "fetched_at": rec.fetched_at,
+                "bytes": rec.bytes,
+                "elapsed_ms": rec.elapsed_ms,
+                "attempts": rec.attempts,
+                "error_kind": rec.error_kind,
+                "error": rec.error,
+            }
+            if rec.error_kind is None:
+                row["last_ok_at"] = rec.fetched_at
+            if rec.body is not None:
+                digest = hashlib.sha256(rec.body).hexdigest()
+                packed = zlib.compress(rec.body, 6)
+                self.db.table("raw_bodies").insert(
+                    {
+                        "hash": digest,
+                        "content": packed,
+                        "size": len(rec.body),
+                        "stored_size": len(packed),
+                        "content_type": rec.content_type,
+                    },
+                    pk="hash",
+                    ignore=True,
+                )
+                previous = self.db.execute(
+                    "select body_hash from fetches where url = ?", [rec.url]
+                ).fetchone()
+                if previous is None or previous[0] != digest:
+                    self.db.table("responses").insert(
+                        {
+                            "url": rec.url,
+                            "source": rec.source,
+                            "fetched_at": rec.fetched_at,
+                            "status": rec.status,
+                            "body_hash": digest,
+                            "run_id": run_id,
+                            "extractor_version": EXTRACTOR_VERSION,
+                        }
+                    )
+                row.update(
+                    body_hash=digest,
+                    etag=rec.etag,
+                    last_modified=rec.last_modified,
+                    content_type=rec.content_type,
+                )
+            elif rec.status == 304:
+                pass  # validators and body unchanged
+            self._upsert_fetch(row)
+
+    def _upsert_fetch(self, row: dict[str, Any]) -> None:
+        existing = self.db.execute("select 1 from fetches where url = ?", [row["url"]]).fetchone()
+        if existing:
+            key = row.pop("url")
+            self.db.table("fetches").update(key, row)
+        else:
+            self.db.table("fetches").insert(row, pk="url")

@@ -1,0 +1,70 @@
+"""Reading the state that tracking decides from: sources, posts, comments, reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from necwatch.store.base import StoreBase
+from necwatch.track import ReportRef, StoredComment, StoredPost
+
+
+class StateReads(StoreBase):
+    """What a poll reads before it decides."""
+
+    def source_row(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db["sources"].rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def known_posts(self, source: str) -> dict[str, str | None]:
+        """URL → published_at of the source's posts, removed ones included (so one that answers again
+        is restored even if no listing shows it)."""
+        return {
+            r["url"]: r["published_at"]
+            for r in self.db.query("select url, published_at from posts where source = ?", [source])
+        }
+
+    def stored_posts(self, source: str) -> dict[str, StoredPost]:
+        out = {}
+        for r in self.db.query("select * from posts where source = ?", [source]):
+            out[r["id"]] = StoredPost.from_row(r)
+        return out
+
+    def stored_comments(self, post_ids: Iterable[str]) -> dict[str, dict[str, StoredComment]]:
+        out: dict[str, dict[str, StoredComment]] = {}
+        ids = list(post_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.query(f"select * from comments where post_id in ({marks})", chunk):
+                out.setdefault(r["post_id"], {})[r["platform_id"]] = StoredComment.from_row(r)
+        return out
+
+    def report(self, report_id: str) -> ReportRef | None:
+        rows = list(self.db.query("select * from reports where id = ?", [report_id]))
+        return ReportRef.from_row(rows[0]) if rows else None
+
+    def report_by_hash(self, content_hash: str) -> ReportRef | None:
+        rows = list(self.db.query("select * from reports where content_hash = ? limit 1", [content_hash]))
+        return ReportRef.from_row(rows[0]) if rows else None
+
+    def near_candidates(self, published_at: str | None, window_days: int = 120) -> list[ReportRef]:
+        """Reports published near a date: the candidates a new text is compared against."""
+        if not published_at:
+            return []
+        rows = self.db.query(
+            "select * from reports where duplicate_of is null and published_at between "
+            "datetime(?, ?) and datetime(?, ?)",
+            [published_at, f"-{window_days} days", published_at, f"+{window_days} days"],
+        )
+        return [ReportRef.from_row(r) for r in rows]
+
+    def live_posts(self, report_id: str) -> int:
+        row = self.db.execute(
+            "select count(*) from posts where report_id = ? and removed_at is null", [report_id]
+        ).fetchone()
+        return int(row[0])
+
+    def report_for_url(self, url: str) -> str | None:
+        row = self.db.execute("select report_id from posts where url = ?", [url]).fetchone()
+        return row[0] if row else None
