@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from necwatch.intents import Intent
 from necwatch.replay import ReplayWeb
 from necwatch.store import Store
-from necwatch.track import Op
 from tests.tracking.helpers import DATA_TABLES, Timeline
 
 FAST = {"per_host_delay": 0, "backoff": 0.01, "retries": 1}
@@ -31,7 +31,7 @@ def test_disk_full_at_each_write(
     before = {t: tl.count(t) for t in DATA_TABLES}
     real_apply = Store.apply
 
-    def full_at(self: Store, ops: Sequence[Op]) -> Any:
+    def full_at(self: Store, ops: Sequence[Intent]) -> Any:
         if any(op.table == table and op.action == "insert" for op in ops):
             cut = next(i for i, op in enumerate(ops) if op.table == table and op.action == "insert")
             real_apply(self, ops[:cut])  # the writes before it happen, inside the transaction

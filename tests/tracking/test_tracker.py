@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from necwatch.intents import Intent
 from necwatch.models import Comment, Outcome, PostObservation
 from necwatch.normalize import content_hash
 from necwatch.track import (
     Normalized,
     NormalizedComment,
-    Op,
     ReportRef,
     StoredComment,
     StoredPost,
@@ -68,13 +68,13 @@ def stored_from(n: Normalized, **kw: object) -> tuple[StoredPost, FakeIndex]:
     sp = StoredPost(id=post_key("blog", n.url), url=n.url, report_id=rid, content_hash=n.content_hash,
                     title=n.title, removed_at=None, missing_polls=0, last_seen_at=NOW.isoformat(),
                     is_nec_report=True, published_at=n.published_at,
-                    meta=tracker()._post_row(n))  # fmt: skip
+                    meta=tracker().post_row(n))  # fmt: skip
     sp = replace(sp, **kw)  # type: ignore[arg-type]
     ref = ReportRef(rid, n.content_hash, n.title, n.body_text, 1, n.published_at, True, 1, 0)
     return sp, FakeIndex({rid: ref})
 
 
-def alerts(ops: list[Op]) -> list[str]:
+def alerts(ops: list[Intent]) -> list[str]:
     return [op.row["kind"] for op in ops if op.table == "alerts"]
 
 

@@ -7,51 +7,54 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from necwatch.intents import Alert, Insert, Intent, RecountComments
 from necwatch.models import Failure
 from necwatch.store.base import StoreBase, store_error
-from necwatch.track import Op
 
 
 class PollWrites(StoreBase):
     """The writes of a poll; call inside `transaction()` unless a method opens its own."""
 
-    def apply(self, ops: Iterable[Op]) -> int:
-        """Execute track's operations in order, as plain parameterized SQL (sqlite-utils' per-row
+    def apply(self, intents: Iterable[Intent]) -> int:
+        """Execute the deciders' intents in order, as plain parameterized SQL (sqlite-utils' per-row
         insert introspects the table every call: 3× slower on a backfill). Call inside transaction().
-        Table and column names come from track.py, never from scraped data."""
+        Table and column names come from necwatch.intents, never from scraped data. Returns the
+        number of statements run."""
         n = 0
-        conn = self.db.conn
         try:
-            for op in ops:
-                if op.table == "__comment_count__":
-                    conn.execute(
-                        "update reports set comment_count = (select count(*) from comments "
-                        "where report_id = ? and removed_at is null) where id = ?",
-                        [op.key, op.key],
-                    )
-                elif op.action == "insert":
-                    cols = list(op.row)
-                    verb = "insert or ignore" if op.ignore else "insert"
-                    conn.execute(
-                        f"{verb} into [{op.table}] ({', '.join(f'[{c}]' for c in cols)}) "
-                        f"values ({', '.join('?' * len(cols))})",
-                        [op.row[c] for c in cols],
-                    )
-                elif op.action == "update":
-                    if not op.row:
-                        continue
-                    cols = list(op.row)
-                    assignments = ", ".join(f"[{c}] = ?" for c in cols)
-                    conn.execute(
-                        f"update [{op.table}] set {assignments} where [{op.pk}] = ?",
-                        [*(op.row[c] for c in cols), op.key],
-                    )
-                else:
-                    self.db.table(op.table).upsert(op.row, pk=op.pk)
-                n += 1
+            for intent in intents:
+                n += self._apply_one(intent)
         except sqlite3.DatabaseError as e:
             raise store_error(e) from e
         return n
+
+    def _apply_one(self, intent: Intent) -> int:
+        conn = self.db.conn
+        if isinstance(intent, RecountComments):
+            conn.execute(
+                "update reports set comment_count = (select count(*) from comments "
+                "where report_id = ? and removed_at is null) where id = ?",
+                [intent.report_id, intent.report_id],
+            )
+        elif isinstance(intent, Insert | Alert):
+            row = intent.row
+            cols = list(row)
+            verb = "insert or ignore" if intent.ignore else "insert"
+            conn.execute(
+                f"{verb} into [{intent.table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                f"values ({', '.join('?' * len(cols))})",
+                [row[c] for c in cols],
+            )
+        else:
+            if not intent.row:
+                return 0
+            cols = list(intent.row)
+            assignments = ", ".join(f"[{c}] = ?" for c in cols)
+            conn.execute(
+                f"update [{intent.table}] set {assignments} where [{intent.pk}] = ?",
+                [*(intent.row[c] for c in cols), intent.key],
+            )
+        return 1
 
     def record_failures(self, failures: Iterable[Failure], *, source: str, run_id: str, ts: str) -> None:
         """Exactly one fetch_errors row per failed URL per run."""
@@ -102,6 +105,15 @@ class PollWrites(StoreBase):
             self.db.table("runs").update(
                 run_id, {"finished_at": finished_at, "status": status, "summary": json.dumps(summary)}
             )
+
+    def abort_running_runs(self, finished_at: str, reason: str) -> int:
+        """Close the run rows left 'running' (by a poll cancelled at shutdown or a killed process)."""
+        with self.transaction():
+            cur = self.db.execute(
+                "update runs set status = 'aborted', finished_at = ?, summary = ? where status = 'running'",
+                [finished_at, json.dumps({"reason": reason})],
+            )
+            return cur.rowcount
 
     def link_pointers(self) -> int:
         """Link pointer posts to the report they point to, once that report is stored (it may come

@@ -1,0 +1,221 @@
+"""Reports: one per distinct text, created, republished and versioned as posts show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from necwatch import diffs
+from necwatch.alerts import AlertKind
+from necwatch.intents import NewReport, NewReportVersion, ReportChange, stable_id
+from necwatch.track.emit import Emitter
+from necwatch.track.state import NearMatcher, Normalized, ReportIndex, ReportRef, StoredPost, clip
+
+
+@dataclass
+class ReportTracker:
+    """The reports of one poll: what the database holds plus what this poll created or changed."""
+
+    emit: Emitter
+    index: ReportIndex
+    near: NearMatcher | None = None
+    # Reports created or changed in this poll, visible to later posts of the same poll.
+    _reports: dict[str, ReportRef] = field(default_factory=dict)
+    _by_hash: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str:
+        return self.emit.ts
+
+    @property
+    def source(self) -> str:
+        return self.emit.source
+
+    @property
+    def run_id(self) -> str:
+        return self.emit.run_id
+
+    @property
+    def technical(self) -> bool:
+        return self.emit.technical
+
+    def get(self, report_id: str) -> ReportRef | None:
+        return self._reports.get(report_id) or self.index.report(report_id)
+
+    def by_hash(self, content_hash: str) -> ReportRef | None:
+        rid = self._by_hash.get(content_hash)
+        if rid is not None:
+            return self._reports[rid]
+        return self.index.report_by_hash(content_hash)
+
+    def _remember(self, report: ReportRef) -> None:
+        self._reports[report.id] = report
+        self._by_hash[report.content_hash] = report.id
+
+    def republished(self, norm: Normalized, existing: ReportRef, pid: str) -> None:
+        """The same text at another URL: one report, one more post."""
+        dates = [p for p in (existing.published_at, norm.published_at) if p]
+        published = min(dates) if dates else None
+        updated = replace(
+            existing, post_count=existing.post_count + 1, published_at=published, removed_at=None
+        )
+        self._remember(updated)
+        self.emit.add(
+            ReportChange(
+                existing.id, {"post_count": updated.post_count, "published_at": published, "removed_at": None}
+            )
+        )
+        if norm.is_nec_report:
+            self.emit.alert(
+                AlertKind.REPORT_REPUBLISHED,
+                pid,
+                report_id=existing.id,
+                post_id=pid,
+                title=norm.title,
+                url=norm.url,
+                summary=f"The same report now also appears at {norm.url}",
+            )
+
+    def create(self, norm: Normalized, pid: str) -> str:
+        """A text never seen before: a new report (linked to a near-copy if there is one)."""
+        report_id = stable_id("report", norm.content_hash)
+        duplicate_of, score = None, None
+        if self.near is not None and norm.is_nec_report and not norm.is_pointer:
+            match = self.near(norm.body_text, self.index.near_candidates(norm.published_at))
+            if match is not None:
+                duplicate_of, score = match
+        ts = self.ts
+        self.emit.add(
+            NewReport(
+                {
+                    "id": report_id,
+                    **_report_fields(norm),
+                    "published_at": norm.published_at,
+                    "canonical_url": norm.url,
+                    "source": self.source,
+                    "post_count": 1,
+                    "comment_count": 0,
+                    "version": 1,
+                    "first_seen_at": ts,
+                    "updated_at": ts,
+                    "duplicate_of": duplicate_of,
+                    "similarity": score,
+                }
+            )
+        )
+        self.emit.add(
+            NewReportVersion(
+                {
+                    "report_id": report_id,
+                    "version": 1,
+                    "seen_at": ts,
+                    "kind": "initial",
+                    "title": norm.title,
+                    "body_text": norm.body_text,
+                    "content_hash": norm.content_hash,
+                    "post_id": pid,
+                    "run_id": self.run_id,
+                    "extractor_version": norm.extractor_version,
+                }
+            )
+        )
+        self._remember(
+            ReportRef(
+                report_id,
+                norm.content_hash,
+                norm.title,
+                norm.body_text,
+                1,
+                norm.published_at,
+                norm.is_nec_report,
+                1,
+                0,
+                duplicate_of,
+            )
+        )
+        about = {"report_id": report_id, "post_id": pid, "title": norm.title, "url": norm.url}
+        if norm.is_nec_report and duplicate_of is not None:
+            self.emit.alert(
+                AlertKind.REPORT_REPUBLISHED,
+                pid,
+                **about,
+                summary=f"A near-copy (similarity {score:.2f}) of report {duplicate_of} at {norm.url}",
+            )
+        elif norm.is_nec_report:
+            self.emit.alert(AlertKind.NEW_REPORT, report_id, **about, summary=_summary_line(norm))
+        return report_id
+
+    def new_version(self, norm: Normalized, stored: StoredPost, report_id: str) -> None:
+        report = self.get(report_id)
+        if report is None:
+            return
+        version = report.version + 1
+        unified = diffs.unified(f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}")
+        word_diff = diffs.words(f"{report.title} {report.body_text}", f"{norm.title} {norm.body_text}")
+        self.emit.add(
+            NewReportVersion(
+                {
+                    "report_id": report_id,
+                    "version": version,
+                    "seen_at": self.ts,
+                    "kind": "technical" if self.technical else "edit",
+                    "title": norm.title,
+                    "body_text": norm.body_text,
+                    "content_hash": norm.content_hash,
+                    "diff": unified,
+                    "word_diff": word_diff,
+                    "post_id": stored.id,
+                    "run_id": self.run_id,
+                    "extractor_version": norm.extractor_version,
+                }
+            )
+        )
+        self.emit.add(
+            ReportChange(report_id, {**_report_fields(norm), "version": version, "updated_at": self.ts})
+        )
+        self._remember(
+            replace(
+                report,
+                version=version,
+                content_hash=norm.content_hash,
+                title=norm.title,
+                body_text=norm.body_text,
+            )
+        )
+        if norm.is_nec_report or stored.is_nec_report:
+            was = f"; title was “{report.title}”" if report.title != norm.title else ""
+            self.emit.alert(
+                AlertKind.REPORT_EDITED,
+                f"{report_id}:{version}",
+                report_id=report_id,
+                post_id=stored.id,
+                title=norm.title,
+                url=norm.url,
+                diff=unified,
+                summary=f"Version {version}: {diffs.summary(report.body_text, norm.body_text)}{was}",
+            )
+
+
+def _report_fields(norm: Normalized) -> dict[str, Any]:
+    return {
+        "title": norm.title,
+        "author": norm.author,
+        "meeting_date": norm.meeting_date,
+        "meeting_kind": norm.meeting_kind,
+        "is_nec_report": int(norm.is_nec_report),
+        "content_hash": norm.content_hash,
+        "body_text": norm.body_text,
+        "body_html": norm.clean_html,
+        "words": len(norm.body_text.split()),
+    }
+
+
+def _summary_line(norm: Normalized) -> str:
+    bits = []
+    if norm.author:
+        bits.append(norm.author)
+    if norm.meeting_date:
+        kind = f" ({norm.meeting_kind})" if norm.meeting_kind else ""
+        bits.append(f"on the NEC meeting of {norm.meeting_date}{kind}")
+    bits.append(f"{len(norm.body_text.split())} words")
+    return ", ".join(bits) + ". " + clip(norm.body_text, 240)
