@@ -27,8 +27,9 @@ from click.testing import CliRunner
 from necwatch.cli import cli
 from necwatch.config import Config, ScheduleSettings, SourceConfig, config_from_dict
 from necwatch.demo import demo_config
+from necwatch.policy import interval_for, next_poll_at
 from necwatch.replay import Entry, ReplayWeb
-from necwatch.schedule import SourceScheduler, interval_for, next_poll_at
+from necwatch.schedule import SourceScheduler
 from necwatch.store import Store
 
 H = 3600.0
@@ -105,6 +106,10 @@ class ManualScheduler(BaseScheduler):
     def wakeup(self) -> None:
         pass
 
+    def tick(self) -> None:
+        """One pass of the scheduler loop: what a BaseScheduler subclass's main loop does."""
+        self._process_jobs()
+
     def shutdown(self, wait: bool = True) -> None:
         super().shutdown(wait)
 
@@ -157,21 +162,21 @@ def test_six_hours_of_downtime_give_exactly_one_catch_up_run_and_log_the_missed_
     sched = _manual(_config(), clock, lambda name: ran.append(clock.now))
     sched.add_jobs(rows={}, intervals={"s0": 1800})
     sched.scheduler.start()
-    sched.scheduler._process_jobs()
+    sched.scheduler.tick()
     clock.advance(minutes=30)
-    sched.scheduler._process_jobs()
+    sched.scheduler.tick()
     assert ran == [T0, T0 + timedelta(minutes=30)]  # on time
 
     clock.advance(hours=6, minutes=1)  # the machine slept
     with caplog.at_level(logging.WARNING, logger="necwatch.schedule"):
-        sched.scheduler._process_jobs()
+        sched.scheduler.tick()
     assert len(ran) == 3, "exactly one catch-up run, not twelve"
     assert sched.stats.coalesced == 11 and sched.stats.missed == 11
     missed = [r for r in caplog.records if r.getMessage() == "missed run"]
     assert len(missed) == 1 and missed[0].count == 11 and missed[0].event == "coalesced"
 
     clock.advance(minutes=30)  # then back on the normal cadence
-    sched.scheduler._process_jobs()
+    sched.scheduler.tick()
     assert len(ran) == 4 and sched.stats.missed == 11
     sched.scheduler.shutdown(wait=False)
 
@@ -183,7 +188,7 @@ def test_sources_fire_on_their_own_intervals(clock: FakeClock) -> None:
     sched.add_jobs(rows={}, intervals={"s0": 600, "s1": 1800})
     sched.scheduler.start()
     for _ in range(7):
-        sched.scheduler._process_jobs()
+        sched.scheduler.tick()
         clock.advance(minutes=10)
     assert [t for n, t in ran if n == "s0"] == [T0 + timedelta(minutes=10 * i) for i in range(7)]
     assert [t for n, t in ran if n == "s1"] == [T0 + timedelta(minutes=30 * i) for i in range(3)]
@@ -294,7 +299,7 @@ def test_a_failing_source_alerts_once_keeps_being_polled_with_backoff_and_recove
     )
     sched.scheduler.start()
     try:
-        sched._run(name)  # a good baseline
+        sched.poll_job(name)  # a good baseline
         original = {u: e for u, e in web.entries.items() if host in u and not u.endswith("/robots.txt")}
         for url in original:
             web.set(url, "<h1>Service Unavailable</h1>", status=503)
@@ -302,7 +307,7 @@ def test_a_failing_source_alerts_once_keeps_being_polled_with_backoff_and_recove
         delays, health = [], []
         for _ in range(5):
             before = datetime.now(UTC)
-            sched._run(name)
+            sched.poll_job(name)
             job = sched.scheduler.get_job(name)
             delays.append(round((job.next_run_time - before).total_seconds() / H))
             store = Store.open(config.database_path)
@@ -314,7 +319,7 @@ def test_a_failing_source_alerts_once_keeps_being_polled_with_backoff_and_recove
         with web._lock:
             web.entries.update({u: Entry(e.status, dict(e.headers), e.body) for u, e in original.items()})
         before = datetime.now(UTC)
-        sched._run(name)
+        sched.poll_job(name)
         assert round((sched.scheduler.get_job(name).next_run_time - before).total_seconds() / H) == 6
     finally:
         sched.shutdown()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from necwatch.config import Config
@@ -72,6 +74,63 @@ def after_run(config: Config, store: Store, result: RunResult) -> None:
                 result.feeds_written = n
         except Exception:
             log.exception("%s failed after the run; it will be retried next run", name)
+
+
+class RunningPoll:
+    """A handle on the poll in progress, so another thread (the scheduler shutting down) can cancel
+    it: the poll's event loop and task are registered while it runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    def attach(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+        with self._lock:
+            self._loop, self._task = loop, task
+
+    def detach(self) -> None:
+        with self._lock:
+            self._loop = self._task = None
+
+    def cancel(self) -> bool:
+        """Cancel the poll in progress, if any (thread-safe). Returns whether one was running."""
+        with self._lock:
+            if self._loop is None or self._task is None:
+                return False
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            return True
+
+
+def poll_once(
+    config: Config,
+    store: Store,
+    names: list[str],
+    *,
+    trigger: str = "schedule",
+    running: RunningPoll | None = None,
+) -> RunResult | None:
+    """Poll `names` once without taking the run lock (the caller holds it), then deliver alerts and
+    write feeds. Returns the RunResult, or None if it was cancelled (through `running`)."""
+
+    async def main() -> RunResult:
+        if running is not None:
+            task = asyncio.current_task()
+            assert task is not None
+            running.attach(asyncio.get_running_loop(), task)
+        return await run_async(config, store, names=names, trigger=trigger)
+
+    try:
+        result = asyncio.run(main())
+    except asyncio.CancelledError:
+        # we hold the run lock, so every run row still 'running' is this cancelled poll's
+        store.abort_running_runs(datetime.now(UTC).isoformat(timespec="seconds"), reason="shutdown")
+        return None
+    finally:
+        if running is not None:
+            running.detach()
+    after_run(config, store, result)
+    return result
 
 
 def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResult:

@@ -1,7 +1,7 @@
-"""When to poll each source, and the long-lived scheduler (`necwatch schedule`) that does it.
+"""The long-lived scheduler (`necwatch schedule`): APScheduler 3 wiring around necwatch.policy.
 
-The decisions are pure functions of stored state: `next_poll_at` (backoff and Retry-After deferral)
-and `interval_for` (adaptive polling). The daemon is APScheduler 3 wiring around them:
+When to poll is decided by the pure functions in necwatch.policy (backoff, Retry-After deferral,
+adaptive intervals); polling is necwatch.job.poll_once. This module only wires them:
 
 * one job per source, on its own interval with jitter so sources do not fire together;
 * `max_instances=1`, `coalesce=True`, `misfire_grace_time` = the interval (≥ interval/2, and the
@@ -17,119 +17,23 @@ and `interval_for` (adaptive polling). The daemon is APScheduler 3 wiring around
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from necwatch.config import Config, ScheduleSettings, SourceConfig
+from necwatch.config import Config
+from necwatch.job import RunningPoll, poll_once
+from necwatch.pipeline import poll_interval
+from necwatch.policy import next_check_from_row, parse_time
+from necwatch.store import Store
 
 log = logging.getLogger("necwatch.schedule")
-
-QUIET_DAYS = 30.0  # a source silent for longer than this is polled less often...
-MAX_QUIET_FACTOR = 8.0  # ...up to this many times its configured interval (then max_interval caps it)
-
-
-# -- pure decisions --------------------------------------------------------------------------------
-def next_poll_at(
-    now: datetime,
-    *,
-    interval: float,
-    consecutive_failures: int = 0,
-    max_backoff: float = 86400.0,
-    deferred_until: datetime | None = None,
-) -> datetime:
-    """The interval after success; doubling per consecutive failure, capped at max_backoff; never
-    before a Retry-After deferral."""
-    delay = interval
-    if consecutive_failures > 0:
-        delay = min(interval * 2 ** (consecutive_failures - 1), max(max_backoff, interval))
-    at = now + timedelta(seconds=delay)
-    if deferred_until is not None and deferred_until > at:
-        at = deferred_until
-    return at
-
-
-def interval_for(
-    source: SourceConfig,
-    settings: ScheduleSettings,
-    now: datetime,
-    last_post_at: datetime | None,
-    recent_meeting_dates: Iterable[date],
-) -> float:
-    """Seconds between polls of `source` when it is healthy.
-
-    Without `schedule.adaptive` this is the source's configured interval. With it, a source that
-    has been quiet for more than QUIET_DAYS is polled proportionally less often (its interval grows
-    with the silence, up to MAX_QUIET_FACTOR×), and every source is polled at least every
-    `after_meeting_interval` for `after_meeting_days` after an NEC meeting (members publish their
-    reports in the days after one). The result is always within [min_interval, max_interval].
-    """
-    base = source.interval
-    if not settings.adaptive:
-        return base
-    interval = base
-    if last_post_at is not None:
-        quiet_days = (now - last_post_at).total_seconds() / 86400
-        if quiet_days > QUIET_DAYS:
-            interval = base * min(quiet_days / QUIET_DAYS, MAX_QUIET_FACTOR)
-    today = now.date()
-    if any(0 <= (today - d).days <= settings.after_meeting_days for d in recent_meeting_dates):
-        interval = min(interval, settings.after_meeting_interval)
-    return min(max(interval, settings.min_interval), settings.max_interval)
-
-
-# -- stored state → decisions ----------------------------------------------------------------------
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    t = datetime.fromisoformat(value)
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def stored_state(store: Any, source: str, now: datetime, days: int) -> tuple[datetime | None, list[date]]:
-    """The source's latest post time and the NEC meeting dates of the last `days` days (reports table)."""
-    row = store.db.execute(
-        "select max(coalesce(published_at, first_seen_at)) from posts "
-        "where source = ? and removed_at is null",
-        [source],
-    ).fetchone()
-    cutoff = (now.date() - timedelta(days=days)).isoformat()
-    meetings = [
-        date.fromisoformat(r[0][:10])
-        for r in store.db.execute(
-            "select distinct meeting_date from reports where is_nec_report = 1 and meeting_date >= ?",
-            [cutoff],
-        ).fetchall()
-        if r[0]
-    ]
-    return _parse_time(row[0] if row else None), meetings
-
-
-def effective_interval(config: Config, store: Any, source: SourceConfig, now: datetime) -> float:
-    """interval_for() fed from the database (the configured interval when adaptive is off)."""
-    if not config.schedule.adaptive:
-        return source.interval
-    last_post, meetings = stored_state(store, source.name, now, config.schedule.after_meeting_days)
-    return interval_for(source, config.schedule, now, last_post, meetings)
-
-
-def next_check_from_row(config: Config, source: SourceConfig, row: dict[str, Any], now: datetime,
-                        interval: float) -> datetime:  # fmt: skip
-    """When to poll next after a poll, from the source's `sources` row (failures and deferral)."""
-    return next_poll_at(
-        now,
-        interval=interval,
-        consecutive_failures=row.get("consecutive_failures") or 0,
-        max_backoff=config.schedule.max_backoff,
-        deferred_until=_parse_time(row.get("deferred_until")),
-    )
 
 
 # -- the daemon ------------------------------------------------------------------------------------
@@ -198,8 +102,7 @@ class SourceScheduler:
         self._stopping = threading.Event()
         self._expected: dict[str, datetime] = {}  # job id → the run time it is waiting for
         self._intervals: dict[str, float] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[Any] | None = None
+        self.running = RunningPoll()  # the poll in progress, cancellable at shutdown
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self.scheduler.add_listener(self._on_max_instances, EVENT_JOB_MAX_INSTANCES)
@@ -224,7 +127,7 @@ class SourceScheduler:
         now = self.clock()
         out = {}
         for name in self.sources:
-            at = _parse_time((rows.get(name) or {}).get("next_check_at"))
+            at = parse_time((rows.get(name) or {}).get("next_check_at"))
             spread = self.rng.uniform(0, self._jitter(intervals[name]))
             out[name] = (at if at is not None and at > now else now) + timedelta(seconds=spread)
         return out
@@ -240,7 +143,7 @@ class SourceScheduler:
             self._intervals[name] = interval
             self._expected[name] = first
             self.scheduler.add_job(
-                self._run,
+                self.poll_job,
                 trigger=self._trigger(interval, first),
                 args=[name],
                 id=name,
@@ -255,18 +158,16 @@ class SourceScheduler:
                                          "interval": interval})  # fmt: skip
 
     def _load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
-        from necwatch.store import Store
-
         store = Store.open(self.config.database_path)
         try:
             now = self.clock()
             rows = {n: store.source_row(n) or {} for n in self.sources}
-            intervals = {n: effective_interval(self.config, store, s, now) for n, s in self.sources.items()}
+            intervals = {n: poll_interval(self.config, store, s, now) for n, s in self.sources.items()}
             return rows, intervals
         finally:
             store.close()
 
-    def _run(self, name: str) -> None:
+    def poll_job(self, name: str) -> None:
         """The job: poll one source (serialised with every other poll), then reschedule from its state."""
         if self._stopping.is_set():
             return
@@ -297,18 +198,16 @@ class SourceScheduler:
     def poll_source(self, name: str) -> datetime | None:
         """Poll one source through the pipeline (no lock: the scheduler holds it), deliver alerts,
         write feeds; return when to poll it next, from its stored state."""
-        from necwatch.store import Store
-
         store = Store.open(self.config.database_path)
         try:
-            result = poll_once(self.config, store, [name], trigger="schedule", scheduler=self)
+            result = poll_once(self.config, store, [name], trigger="schedule", running=self.running)
             if result is None:  # cancelled at shutdown
                 return None
             source = self.sources[name]
             now = self.clock()
-            interval = effective_interval(self.config, store, source, now)
+            interval = poll_interval(self.config, store, source, now)
             self._intervals[name] = interval
-            at = next_check_from_row(self.config, source, store.source_row(name) or {}, now, interval)
+            at = next_check_from_row(self.config.schedule, store.source_row(name) or {}, now, interval)
             if self.config.schedule.adaptive:
                 with store.transaction():  # keep `necwatch status` in step with the adaptive interval
                     store.upsert_source({"name": name, "next_check_at": at.isoformat(timespec="seconds")})
@@ -367,53 +266,11 @@ class SourceScheduler:
         self.scheduler.shutdown(wait=False)
         if not self._write_lock.acquire(timeout=self.stop_grace):
             log.warning("a poll is still running at shutdown; cancelling it")
-            loop, task = self._loop, self._task
-            if loop is not None and task is not None:
-                loop.call_soon_threadsafe(task.cancel)
+            self.running.cancel()
             if not self._write_lock.acquire(timeout=60):
                 log.error("the poll in progress did not stop; exiting anyway (transactions keep data whole)")
                 return
         self._write_lock.release()
-
-
-def poll_once(
-    config: Config,
-    store: Any,
-    names: list[str],
-    *,
-    trigger: str = "schedule",
-    scheduler: SourceScheduler | None = None,
-) -> Any:
-    """Poll `names` once without taking the run lock (the caller holds it), then deliver alerts and
-    write feeds. Returns the RunResult, or None if the scheduler cancelled it while shutting down."""
-    from necwatch.job import after_run
-    from necwatch.pipeline import run_async
-
-    async def main() -> Any:
-        if scheduler is not None:
-            scheduler._task = asyncio.current_task()
-        return await run_async(config, store, names=names, trigger=trigger)
-
-    with asyncio.Runner() as runner:
-        if scheduler is not None:
-            scheduler._loop = runner.get_loop()
-        try:
-            result = runner.run(main())
-        except asyncio.CancelledError:
-            _abort_running(store)
-            return None
-        finally:
-            if scheduler is not None:
-                scheduler._loop = scheduler._task = None
-    after_run(config, store, result)
-    return result
-
-
-def _abort_running(store: Any) -> None:
-    """Close the run row of a poll cancelled at shutdown (we hold the run lock, so it is ours)."""
-    now = _utcnow().replace(microsecond=0).isoformat(timespec="seconds")
-    for (run_id,) in store.db.execute("select id from runs where status = 'running'").fetchall():
-        store.finish_run(run_id, finished_at=now, status="aborted", summary={"reason": "shutdown"})
 
 
 def run_scheduler(config: Config, *, stop_after: float | None = None) -> SchedulerStats:

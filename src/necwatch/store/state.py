@@ -68,3 +68,27 @@ class StateReads(StoreBase):
     def report_for_url(self, url: str) -> str | None:
         row = self.db.execute("select report_id from posts where url = ?", [url]).fetchone()
         return row[0] if row else None
+
+    def source_activity(self, source: str, meetings_since: str) -> tuple[str | None, list[str]]:
+        """The source's latest post time, and the NEC meeting dates on or after `meetings_since`
+        (what adaptive polling decides from)."""
+        row = self.db.execute(
+            "select max(coalesce(published_at, first_seen_at)) from posts "
+            "where source = ? and removed_at is null",
+            [source],
+        ).fetchone()
+        meetings = [
+            r[0]
+            for r in self.db.execute(
+                "select distinct meeting_date from reports where is_nec_report = 1 and meeting_date >= ?",
+                [meetings_since],
+            ).fetchall()
+            if r[0]
+        ]
+        return (row[0] if row else None), meetings
+
+    def live_post_count(self, source: str) -> int:
+        row = self.db.execute(
+            "select count(*) from posts where source = ? and removed_at is null", [source]
+        ).fetchone()
+        return int(row[0])
