@@ -1,4 +1,4 @@
-"""The alert vocabulary: every kind of alert, its label, its notification title and its audience.
+"""The alert vocabulary: every kind of alert, its label, its notification headline and its audience.
 
 One enum, read by tracking (which raises alerts), notify (titles), the feeds (labels, and which
 kinds the public may see), the CLI (`alerts --kind`) and the docs. Public kinds are an allow-list:
@@ -18,15 +18,15 @@ class Audience(StrEnum):
 class AlertKind(StrEnum):
     """Each kind is stored as its value in `alerts.kind`."""
 
-    label: str
-    title: str
+    label: str  # in feeds and Datasette
+    headline: str  # the title of a notification
     audience: Audience
 
-    def __new__(cls, value: str, label: str, title: str, audience: Audience) -> AlertKind:
+    def __new__(cls, value: str, label: str, headline: str, audience: Audience) -> AlertKind:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
-        member.title = title
+        member.headline = headline
         member.audience = audience
         return member
 
@@ -69,7 +69,4 @@ class AlertKind(StrEnum):
     @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a stored kind (the raw value for a kind this version does not know)."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return value
+        return next((k.label for k in cls if k.value == value), value)

@@ -18,21 +18,19 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
 
-from necwatch import dedupe
+from necwatch import decide, dedupe, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
 from necwatch.extract import EXTRACTOR_VERSION
 from necwatch.extract.sanitize import clean_html
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
+from necwatch.intents import Intent, NewComment, NewPost, NewReportVersion, PostChange
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
-from necwatch.schedule import effective_interval, next_poll_at
 from necwatch.sources import SourceContext, source_class
 from necwatch.store import Store
-from necwatch.track import Normalized, NormalizedComment, ReportRef, Tracker, post_key, stable_id
+from necwatch.track import Normalized, NormalizedComment, ReportRef, StoredPost, Tracker, post_key, stable_id
 
 log = logging.getLogger("necwatch.pipeline")
 
@@ -197,35 +195,16 @@ def write_observation(
     summary: SourceSummary,
     outage: bool = False,
 ) -> None:
-    """Decide and write everything one poll of one source found, in one transaction.
+    """Decide (pure: decide.screen, track.Tracker, decide.decide_source), then write everything one
+    poll of one source found, in one transaction.
 
     `outage`: every source of the run failed at the network level at once (a local outage, not the
     sites): the failures are recorded, but the source's failure streak and health are left as they were.
     """
     previous = store.source_row(source.name) or {}
-    ts = now.isoformat(timespec="seconds")
-    failures = list(obs.failures)
     stored_posts = store.stored_posts(source.name)
-    by_url = {p.url: p for p in stored_posts.values()}
-    post_ids = [post_key(source.name, o.url) for o in obs.posts]
-    stored_comments = store.stored_comments(post_ids)
-    # A complete listing that suddenly shows nothing while posts are stored is a broken source (a
-    # redesign, an emptied feed), not a mass deletion: the listing counts as failed and no 404 seen
-    # in this poll is evidence of a removal.
-    listing_complete = obs.listing_complete
     live = sum(1 for p in stored_posts.values() if p.removed_at is None)
-    empty_listing = listing_complete and live > 0 and not any(o.listed for o in obs.posts)
-    if empty_listing:
-        failures.append(Failure(source.url, "parse_empty", f"listing empty, {live} posts stored"))
-        listing_complete = False
-    # An HTML page served short (a fatal error mid-render, a proxy cutting the stream) with a matching
-    # Content-Length looks like a good 200: its partial text must not become a version.
-    cut_pages = _cut_short(fetcher.records)
-    failures += [Failure(u, "truncated", "HTML page ends before </html>", final_url=f) for u, f in cut_pages]
-    cut = {u for pair in cut_pages for u in pair}
-    if cut:
-        listing_complete = False
-    own_pages = {r.url for r in fetcher.records} | {r.final_url for r in fetcher.records}
+    screening = decide.screen(obs, fetcher.records, live, source.url)
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
@@ -236,184 +215,98 @@ def write_observation(
         technical=technical,
         hash_of=content_hash,
     )
-    observed: list[PostObservation] = []
-    for o in obs.posts:
-        pid = post_key(source.name, o.url)
-        stored = stored_posts.get(pid) or by_url.get(o.url)
-        norm = None
-        if o.outcome is Outcome.FETCHED:
-            post = o.post
-            assert post is not None
-            if not post.body_text.strip():
-                failures.append(Failure(o.url, "parse_empty", "the post page has no body text"))
-                o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
-            elif o.url in cut or (cut and post.via == "html" and o.url not in own_pages):
-                # its own page was cut short, or it was read from a listing page and one was
-                o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
-            else:
-                norm = normalize_post(post, o.comments, source, config)
-        elif o.outcome is Outcome.NOT_MODIFIED and o.comments is not None:
-            norm = _comments_only(o, source, config)
-        elif o.outcome is Outcome.GONE and empty_listing:
-            kind = "gone" if o.http_status == 410 else "not_found"  # FETCH_ERROR_KINDS, not http_404
-            failures.append(Failure(o.url, kind, "gone, listing empty: unknown", http_status=o.http_status))
-            o = PostObservation(o.url, Outcome.FAILED, listed=o.listed)
-        observed.append(o)
-        before = len(tracker.ops)
-        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=listing_complete)
-        _count(summary, o, stored, tracker.ops[before:])
+    observed, post_failures = _track_posts(
+        store, config, source, obs, screening, stored_posts, tracker, summary
+    )
+    failures = (*screening.failures, *post_failures)
+    robots = getattr(getattr(fetcher, "client", None), "robots_records", ())
+    outcome = decide.PollOutcome(
+        failures=failures,
+        listing_complete=screening.listing_complete,
+        all_posts_failed=bool(observed) and all(o.outcome is Outcome.FAILED for o in observed),
+        deferred_until=fetcher.deferred_until,
+        moved_to=decide.moved_to(source, failures, robots),
+        outage=outage,
+    )
+    verdict = decide.decide_source(
+        source,
+        previous,
+        outcome,
+        settings=config.schedule,
+        interval=poll_interval(config, store, source, now),
+        now=now,
+        run_id=run_id,
+        technical=technical,
+    )
+    summary.status = verdict.status
     summary.failed = len({f.url for f in failures})
-    # Every post read failing (pages that parse to nothing) is a source health problem too.
-    all_failed = bool(observed) and all(o.outcome is Outcome.FAILED for o in observed)
-    listing_failed = not listing_complete or all_failed
-    summary.status = "failed" if listing_failed else ("partial" if failures else "ok")
     summary.requests = fetcher.requests
     summary.not_modified = sum(1 for r in fetcher.records if r.status == 304)
     summary.bytes = sum(r.bytes for r in fetcher.records)
-    if fetcher.deferred_until is not None:
-        summary.status = "deferred" if listing_failed else summary.status
-
-    robots_records = getattr(getattr(fetcher, "client", None), "robots_records", ())
-    moved = _moved_to(source, failures, robots_records) if listing_failed else None
-    if moved is not None:
-        # An operator alert, pushed even on a first poll; one per new location (deterministic id).
-        tracker._alert(
-            "source_moved",
-            f"{source.name}:{urlsplit(moved).netloc.lower()}",
-            title=f"Source {source.name} moved",
-            summary=f"{source.url} redirects to {moved}, a host outside the source's allow-list: not "
-            "followed. Update the source's url (or allow_hosts) in the config if the move is genuine.",
-            url=moved,
-            backfill=0,
-        )
-    before = previous.get("consecutive_failures") or 0
-    streak = (before if outage else before + 1) if listing_failed else 0
-    unhealthy_after = config.schedule.unhealthy_after
-    health = "ok" if streak == 0 else ("unhealthy" if streak >= unhealthy_after else "failing")
-    if streak == unhealthy_after and streak != before:
-        tracker._alert(
-            "source_unhealthy",
-            f"{source.name}:{run_id}",
-            title=f"Source {source.name} is failing",
-            summary=f"{streak} consecutive failed polls; last error: "
-            + (failures[0].kind + " " + failures[0].url if failures else "unknown"),
-            url=source.url,
-        )
-    elif streak == 0 and (previous.get("consecutive_failures") or 0) >= unhealthy_after:
-        tracker._alert(
-            "source_recovered",
-            f"{source.name}:{run_id}",
-            title=f"Source {source.name} recovered",
-            summary="The source was polled successfully again",
-            url=source.url,
-        )
-    deferred = fetcher.deferred_until
-    source_row: dict[str, Any] = {
-        "name": source.name,
-        "type": source.type,
-        "url": source.url,
-        "last_polled_at": ts,
-        "consecutive_failures": streak,
-        "health": health,
-        "last_run_id": run_id,
-        "deferred_until": deferred.isoformat(timespec="seconds") if deferred else None,
-        "next_check_at": next_poll_at(
-            now,
-            interval=effective_interval(config, store, source, now),
-            consecutive_failures=streak,
-            max_backoff=config.schedule.max_backoff,
-            deferred_until=deferred,
-        ).isoformat(timespec="seconds"),
-    }
-    if not listing_failed:
-        source_row["last_ok_at"] = ts
-    if failures:
-        source_row["last_error"] = f"{failures[0].kind}: {failures[0].url}: {failures[0].message}"[:500]
-        source_row["last_error_kind"] = failures[0].kind
-    elif not listing_failed:
-        source_row["last_error"] = None
-        source_row["last_error_kind"] = None
-    summary.alerts = tracker.alerts
+    summary.alerts = tracker.alerts + len(verdict.alerts)
+    ts = now.isoformat(timespec="seconds")
     with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
         store.record_fetches(fetcher.records, run_id)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
-        summary.writes = store.apply(tracker.ops)
-        source_row["posts"] = store.db.execute(
-            "select count(*) from posts where source = ? and removed_at is null", [source.name]
-        ).fetchone()[0]
-        store.upsert_source(source_row)
+        summary.writes = store.apply([*tracker.ops, *verdict.alerts])
+        store.upsert_source({**verdict.row, "posts": store.live_post_count(source.name)})
 
 
-# Redirect statuses that mean "moved for good" (the fetch layer puts the refused hop's status on the
-# host_not_allowed error; None, no status known, is taken as a move too).
-PERMANENT_REDIRECTS = frozenset({301, 308, None})
+def _track_posts(
+    store: Store,
+    config: Config,
+    source: SourceConfig,
+    obs: SourceObservation,
+    screening: decide.Screening,
+    stored_posts: dict[str, StoredPost],
+    tracker: Tracker,
+    summary: SourceSummary,
+) -> tuple[list[PostObservation], list[Failure]]:
+    """Screen, normalize and track every post of the observation; returns what was observed."""
+    by_url = {p.url: p for p in stored_posts.values()}
+    stored_comments = store.stored_comments(post_key(source.name, o.url) for o in obs.posts)
+    observed: list[PostObservation] = []
+    failures: list[Failure] = []
+    for o in obs.posts:
+        pid = post_key(source.name, o.url)
+        stored = stored_posts.get(pid) or by_url.get(o.url)
+        o, failure = decide.screen_post(o, screening)
+        if failure is not None:
+            failures.append(failure)
+        norm = None
+        if o.outcome is Outcome.FETCHED:
+            assert o.post is not None
+            norm = normalize_post(o.post, o.comments, source, config)
+        elif o.outcome is Outcome.NOT_MODIFIED and o.comments is not None:
+            comments = tuple(normalize_comment(c, config) for c in o.comments)
+            norm = Normalized.comments_only(o.url, comments, EXTRACTOR_VERSION)
+        observed.append(o)
+        before = len(tracker.ops)
+        tracker.observe(
+            o, norm, stored, stored_comments.get(pid, {}), listing_complete=screening.listing_complete
+        )
+        _count(summary, o, tracker.ops[before:])
+    return observed, failures
 
 
-def _moved_to(source: SourceConfig, failures: Sequence[Failure], robots: Sequence[Any]) -> str | None:
-    """Where the source redirects to, when its listing (or its robots.txt) is redirected to a host
-    outside its allow-list (kind host_not_allowed, final_url = the refused target)."""
-    home = urlsplit(source.url).netloc.lower()
-    refused = [(f.url, f.final_url, f.http_status) for f in failures if f.kind == "host_not_allowed"]
-    refused += [
-        (r.url, r.final_url, r.status)
-        for r in robots
-        if r.source == source.name and r.error_kind == "host_not_allowed"
-    ]
-    for url, final, status in refused:
-        if status not in PERMANENT_REDIRECTS or not final:
-            continue
-        if urlsplit(url).netloc.lower() == home and urlsplit(final).netloc.lower() not in ("", home):
-            return str(final)
-    return None
+def poll_interval(config: Config, store: Store, source: SourceConfig, now: datetime) -> float:
+    """The source's interval now: configured, or adaptive (from what the store says of its activity)."""
+    settings = config.schedule
+    if not settings.adaptive:
+        return source.interval
+    activity = store.source_activity(source.name, policy.meetings_since(settings, now))
+    return policy.adaptive_interval(source, settings, now, activity)
 
 
-def _cut_short(records: Sequence[Any]) -> list[tuple[str, str]]:
-    """(url, final_url) of HTML documents fetched in full (200) that end before their </html> tag."""
-    cut = []
-    for r in records:
-        ctype = (r.content_type or "").lower()
-        if r.body is None or "html" not in ctype or "xml" in ctype:
-            continue
-        if b"</html" not in r.body[-4096:].lower():
-            cut.append((r.url, r.final_url))
-    return cut
-
-
-def _comments_only(o: PostObservation, source: SourceConfig, config: Config) -> Normalized:
-    comments = tuple(normalize_comment(c, config) for c in o.comments or ())
-    return Normalized(
-        o.url,
-        None,
-        "",
-        "",
-        None,
-        None,
-        None,
-        (),
-        "",
-        "",
-        "",
-        False,
-        False,
-        None,
-        None,
-        None,
-        "",
-        EXTRACTOR_VERSION,
-        comments,
-    )
-
-
-def _count(summary: SourceSummary, o: PostObservation, stored: Any, ops: Sequence[Any]) -> None:
-    tables = {(op.table, op.action) for op in ops}
-    summary.comments += sum(1 for op in ops if op.table == "comments" and op.action == "insert")
+def _count(summary: SourceSummary, o: PostObservation, intents: Sequence[Intent]) -> None:
+    summary.comments += sum(1 for i in intents if isinstance(i, NewComment))
     if o.outcome is Outcome.FAILED:
         return
-    if any(op.table == "posts" and "removed_at" in op.row and op.row["removed_at"] for op in ops):
+    if any(isinstance(i, PostChange) and i.row.get("removed_at") for i in intents):
         summary.removed += 1
-    elif ("posts", "insert") in tables:
+    elif any(isinstance(i, NewPost) for i in intents):
         summary.new += 1
-    elif ("report_versions", "insert") in tables:
+    elif any(isinstance(i, NewReportVersion) for i in intents):
         summary.changed += 1
     else:
         summary.unchanged += 1
@@ -422,13 +315,7 @@ def _count(summary: SourceSummary, o: PostObservation, stored: Any, ops: Sequenc
 # -- a whole run -----------------------------------------------------------------------------------
 def due_sources(config: Config, store: Store, now: datetime) -> list[SourceConfig]:
     """Sources whose next_check_at has passed (or that were never polled)."""
-    due = []
-    for s in config.sources:
-        row = store.source_row(s.name) or {}
-        at = row.get("next_check_at")
-        if not at or datetime.fromisoformat(at) <= now:
-            due.append(s)
-    return due
+    return [s for s in config.sources if policy.is_due(store.source_row(s.name), now)]
 
 
 async def run_async(
@@ -456,7 +343,6 @@ async def run_async(
         trigger=trigger,
         sources=[s.name for s in sources],
     )
-    result = RunResult(run_id, "ok")
     own_client = client is None
     http = client or HttpClient(
         config.fetch,
@@ -464,12 +350,40 @@ async def run_async(
         allow_private=config.allow_private_addresses,
         cache=cache if cache is not None else store,
     )
-    fetchers = {s.name: http.for_source(s.name, s.allowed_hosts) for s in sources}
+    run = _Run(config, store, http, sources, RunResult(run_id, "ok"), technical, progress)
+    try:
+        held = await run.poll_all()
+    finally:
+        if own_client:
+            await http.aclose()
+    run.finish(outage=run.write_held(held))
+    return run.result
 
-    async def one(s: SourceConfig) -> tuple[SourceConfig, SourceObservation, float]:
+
+Polled = tuple[SourceConfig, SourceObservation, float]
+
+
+class _Run:
+    """One run's sources: polled concurrently, each written as it completes (serially)."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        http: HttpClient,
+        sources: list[SourceConfig],
+        result: RunResult,
+        technical: bool,
+        progress: Callable[[SourceSummary], None] | None,
+    ) -> None:
+        self.config, self.store, self.http, self.sources = config, store, http, sources
+        self.result, self.technical, self.progress = result, technical, progress
+        self.fetchers = {s.name: http.for_source(s.name, s.allowed_hosts) for s in sources}
+
+    async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
         try:
-            obs = await poll_source(s, fetchers[s.name], store)
+            obs = await poll_source(s, self.fetchers[s.name], self.store)
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(
@@ -477,120 +391,99 @@ async def run_async(
             )
         return s, obs, time.monotonic() - started
 
-    tasks = [asyncio.ensure_future(one(s)) for s in sources]
-    # Sources that failed only at the network level wait until every source is in: if all of them
-    # failed that way, it is a local outage (RELIABILITY X4), not N site failures.
-    held: list[tuple[SourceConfig, SourceObservation, float]] = []
+    async def poll_all(self) -> list[Polled]:
+        """Write each source as it completes. Sources that failed only at the network level are held
+        back until every source is in: if all of them failed that way, it is a local outage
+        (RELIABILITY X4), not N site failures. Returns the held ones."""
+        tasks = [asyncio.ensure_future(self.poll_one(s)) for s in self.sources]
+        held: list[Polled] = []
+        try:
+            async with asyncio.timeout(self.config.schedule.run_deadline):
+                for fut in asyncio.as_completed(tasks):
+                    s, obs, seconds = await fut
+                    if decide.network_failure(obs):
+                        held.append((s, obs, seconds))
+                    else:
+                        self.write(s, obs, seconds)
+        except TimeoutError:
+            for t in tasks:
+                t.cancel()
+            done = {x.name for x in self.result.sources} | {s.name for s, _, _ in held}
+            for s in self.sources:
+                if s.name not in done:
+                    failure = Failure(
+                        s.url, "deadline", "the run deadline passed before this source finished"
+                    )
+                    self.write(s, SourceObservation(s.name, (), False, (failure,)), 0.0, report=False)
+        return held
 
-    def write(s: SourceConfig, obs: SourceObservation, seconds: float, outage: bool = False) -> None:
-        summary = SourceSummary(s.name, seconds=round(seconds, 2))
-        _write(store, config, s, obs, fetchers[s.name], run_id, technical, summary, result, outage)
-        if progress:
-            progress(summary)
-
-    try:
-        async with asyncio.timeout(config.schedule.run_deadline):
-            for fut in asyncio.as_completed(tasks):
-                s, obs, seconds = await fut
-                if _network_failure(obs):
-                    held.append((s, obs, seconds))
-                else:
-                    write(s, obs, seconds)
-    except TimeoutError:
-        done = {x.name for x in result.sources} | {s.name for s, _, _ in held}
-        for t in tasks:
-            t.cancel()
-        for s in sources:
-            if s.name in done:
-                continue
-            obs = SourceObservation(
-                s.name,
-                (),
-                False,
-                (Failure(s.url, "deadline", "the run deadline passed before this source finished"),),
+    def write_held(self, held: list[Polled]) -> bool:
+        """Write the held sources; returns whether the run was a local outage."""
+        outage = len(self.sources) >= 2 and len(held) == len(self.sources)
+        if outage:
+            log.warning(
+                "every source failed at the network level at once: a local outage? health streaks are kept",
+                extra={"sources": len(self.sources), "run_id": self.result.run_id},
             )
-            summary = SourceSummary(s.name)
-            _write(store, config, s, obs, fetchers[s.name], run_id, technical, summary, result)
-    finally:
-        if own_client:
-            await http.aclose()
-    outage = len(sources) >= 2 and len(held) == len(sources)
-    if outage:
-        log.warning(
-            "every source failed at the network level at once: a local outage? health streaks are kept",
-            extra={"sources": len(sources), "run_id": run_id},
+        for s, obs, seconds in held:
+            self.write(s, obs, seconds, outage=outage)
+        return outage
+
+    def write(
+        self,
+        s: SourceConfig,
+        obs: SourceObservation,
+        seconds: float,
+        *,
+        outage: bool = False,
+        report: bool = True,
+    ) -> None:
+        """Write one source (a storage failure fails that source only), log it, tick the progress."""
+        summary = SourceSummary(s.name, seconds=round(seconds, 2))
+        try:
+            write_observation(
+                self.store,
+                self.config,
+                s,
+                obs,
+                self.fetchers[s.name],
+                run_id=self.result.run_id,
+                now=utcnow(),
+                technical=self.technical,
+                summary=summary,
+                outage=outage,
+            )
+        except StoreError as e:
+            summary.status, summary.error = "failed", f"{e.kind}: {e}"
+            log.error("could not store source %s: %s", s.name, e, extra={"source": s.name, "kind": e.kind})
+        self.result.sources.append(summary)
+        log.info(
+            "polled", extra={"source": s.name, **{k: v for k, v in asdict(summary).items() if k != "name"}}
         )
-    for s, obs, seconds in held:
-        write(s, obs, seconds, outage)
-    try:  # robots.txt bodies and validators, so the next run's robots.txt requests are conditional
-        with store.transaction():
-            take = getattr(http, "take_robots_records", None)  # ArchiveClient (reextract) has none
-            store.record_fetches(take() if take is not None else [], run_id)
-    except StoreError as e:
-        log.warning("could not store robots.txt fetches: %s", e, extra={"kind": e.kind})
-    store.link_pointers()
-    statuses = {x.status for x in result.sources}
-    result.status = (
-        "ok" if statuses <= {"ok"} else ("failed" if statuses <= {"failed", "deferred"} else "partial")
-    )
-    if outage:
-        result.status = "outage"
-    store.finish_run(
-        run_id,
-        finished_at=utcnow().isoformat(timespec="seconds"),
-        status=result.status,
-        summary={x.name: asdict(x) for x in result.sources},
-    )
-    return result
+        if report and self.progress:
+            self.progress(summary)
 
-
-def _write(
-    store: Store,
-    config: Config,
-    s: SourceConfig,
-    obs: SourceObservation,
-    fetcher: Fetcher,
-    run_id: str,
-    technical: bool,
-    summary: SourceSummary,
-    result: RunResult,
-    outage: bool = False,
-) -> None:
-    try:
-        write_observation(
-            store,
-            config,
-            s,
-            obs,
-            fetcher,
-            run_id=run_id,
-            now=utcnow(),
-            technical=technical,
-            summary=summary,
-            outage=outage,
+    def finish(self, *, outage: bool) -> None:
+        """robots.txt records, pointer links, the run's status and its row."""
+        store = self.store
+        try:  # robots.txt bodies and validators, so the next run's robots.txt requests are conditional
+            with store.transaction():
+                take = getattr(self.http, "take_robots_records", None)  # ArchiveClient (reextract) has none
+                store.record_fetches(take() if take is not None else [], self.result.run_id)
+        except StoreError as e:
+            log.warning("could not store robots.txt fetches: %s", e, extra={"kind": e.kind})
+        store.link_pointers()
+        statuses = {x.status for x in self.result.sources}
+        status = (
+            "ok" if statuses <= {"ok"} else ("failed" if statuses <= {"failed", "deferred"} else "partial")
         )
-    except StoreError as e:
-        summary.status, summary.error = "failed", f"{e.kind}: {e}"
-        log.error("could not store source %s: %s", s.name, e, extra={"source": s.name, "kind": e.kind})
-    result.sources.append(summary)
-    log.info(
-        "polled",
-        extra={"source": s.name, **{k: v for k, v in asdict(summary).items() if k != "name"}},
-    )
-
-
-# Failure kinds that say "the network between us and the site", not "the site".
-NETWORK_KINDS = frozenset({"connect", "dns", "timeout", "tls", "robots_unavailable"})
-
-
-def _network_failure(obs: SourceObservation) -> bool:
-    """The listing failed and every failure is a network-level one (nothing was read)."""
-    return (
-        not obs.listing_complete
-        and bool(obs.failures)
-        and all(f.kind in NETWORK_KINDS for f in obs.failures)
-        and not any(o.outcome in (Outcome.FETCHED, Outcome.NOT_MODIFIED) for o in obs.posts)
-    )
+        self.result.status = "outage" if outage else status
+        store.finish_run(
+            self.result.run_id,
+            finished_at=utcnow().isoformat(timespec="seconds"),
+            status=self.result.status,
+            summary={x.name: asdict(x) for x in self.result.sources},
+        )
 
 
 def report_id_for(content: str) -> str:
