@@ -16,7 +16,7 @@ import sqlite_utils
 from necwatch.store.base import StoreBase
 from necwatch.store.queries import ReaderQueries
 from necwatch.store.responses import ResponseArchive
-from necwatch.store.schema import migrate
+from necwatch.store.schema import migrate, refuse_newer
 from necwatch.store.state import StateReads
 from necwatch.store.writes import PollWrites
 
@@ -29,13 +29,18 @@ class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, StoreBase):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=15)
-        conn.execute("pragma busy_timeout = 15000")
-        conn.execute("pragma journal_mode = wal")
-        conn.execute("pragma synchronous = normal")
-        conn.execute("pragma foreign_keys = off")
-        db = sqlite_utils.Database(conn)
-        if not readonly:
-            migrate(db)
+        try:
+            conn.execute("pragma busy_timeout = 15000")
+            refuse_newer(conn, path)  # before the WAL switch, which would rewrite the file's header
+            conn.execute("pragma journal_mode = wal")
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma foreign_keys = off")
+            db = sqlite_utils.Database(conn)
+            if not readonly:
+                migrate(db, path)
+        except BaseException:
+            conn.close()
+            raise
         return cls(db, path)
 
     @classmethod

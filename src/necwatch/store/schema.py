@@ -7,9 +7,15 @@ docs/schema.md documents every table and column for the dataset's users.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import sqlite_utils
+
+from necwatch.errors import StoreError
+from necwatch.store.base import rollback
 
 MEETINGS_VIEW = """
 select
@@ -317,16 +323,114 @@ def _m3_url_not_unique(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["url"], index_name="idx_posts_url")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_publish, _m3_url_not_unique]
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply pending migrations, each in its own transaction. Returns the schema version."""
-    current = db.execute("pragma user_version").fetchone()[0]
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of the last migration applied to the database (`PRAGMA user_version`)."""
+    return int(conn.execute("pragma user_version").fetchone()[0])
+
+
+def _database_file(conn: sqlite3.Connection) -> str | None:
+    """The main database's file, or None in memory: lets errors name the file without being told."""
+    for _seq, name, file in conn.execute("pragma database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+def refuse_newer(conn: sqlite3.Connection, path: str | Path | None = None) -> None:
+    """Refuse a database written by a newer necwatch: this code cannot know what its schema means.
+
+    Reads only (no transaction is written), so a refused file is left byte for byte as it was.
+    """
+    version, known = schema_version(conn), len(MIGRATIONS)
+    if version <= known:
+        return
+    where = path if path is not None else _database_file(conn)
+    raise StoreError(
+        f"{where or 'the database'} has schema version {version}, but this necwatch knows versions up "
+        f"to {known} only: it was written by a newer necwatch. Upgrade necwatch to open it.",
+        kind="schema_too_new",
+    )
+
+
+@contextmanager
+def _no_transaction_control(conn: sqlite3.Connection, attempts: list[str]) -> Iterator[None]:
+    """Make BEGIN/COMMIT/ROLLBACK fail inside a migration, whoever issues them.
+
+    sqlite3's `with conn:`, `conn.commit()`, `conn.executescript()`, an assignment to
+    `isolation_level` and a helper's own COMMIT would all end the migration's transaction midway and
+    keep half a migration. The authorizer sees every statement SQLite prepares, the driver's own
+    COMMITs included, and denies them ("not authorized"); SAVEPOINTs (sqlite-utils' nested
+    `atomic()`) stay allowed. Denied statements are recorded in `attempts` for the error message.
+    """
+
+    def authorize(action: int, arg1: str | None, *_: str | None) -> int:
+        if action == sqlite3.SQLITE_TRANSACTION:
+            attempts.append(arg1 or "?")
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorize)
+    try:
+        yield
+    finally:
+        conn.set_authorizer(None)  # the store sets no other authorizer
+
+
+@contextmanager
+def ddl_transaction(conn: sqlite3.Connection, what: str) -> Iterator[None]:
+    """One explicit BEGIN IMMEDIATE … COMMIT around schema changes; ROLLBACK on any exception.
+
+    Modelled on lemon24/reader's ddl_transaction: the transaction is ours, not the driver's, so it
+    behaves the same on an `isolation_level=None` connection (Store.open) and on a default one
+    (Store.memory), and nothing inside can commit it early (see _no_transaction_control).
+    """
+    if conn.in_transaction:
+        raise RuntimeError(f"{what}: a transaction is already open; migrations need their own")
+    isolation_level = conn.isolation_level
+    conn.isolation_level = None  # no implicit BEGIN from the driver: the only transaction is ours
+    try:
+        try:
+            conn.execute("begin immediate")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{what}: cannot start a write transaction: {e}", kind="storage_locked") from e
+        attempts: list[str] = []
+        try:
+            with _no_transaction_control(conn, attempts):
+                yield
+                if not conn.in_transaction:  # SQLite itself rolled back (full disk, I/O error)
+                    raise StoreError(f"{what}: the transaction ended early", kind="storage_error")
+            conn.execute("commit")
+        except BaseException as e:
+            rollback(conn)
+            denied = f"; it tried to run {', '.join(attempts)}, which migrations must not" if attempts else ""
+            e.add_note(f"{what} failed and was rolled back{denied}")
+            raise
+    finally:
+        conn.isolation_level = isolation_level
+
+
+def _apply(db: sqlite_utils.Database, number: int, migration: Migration) -> None:
+    """Run one migration and record it in user_version, in one transaction."""
+    what = f"migration {number} ({migration.__name__})"
+    with ddl_transaction(db.conn, what):
+        if schema_version(db.conn) >= number:  # another process applied it while we waited
+            return
+        migration(db)
+        db.conn.execute(f"pragma user_version = {number}")
+
+
+def migrate(db: sqlite_utils.Database, path: str | Path | None = None) -> int:
+    """Apply pending migrations, each atomically with its user_version. Returns the schema version.
+
+    A database newer than MIGRATIONS is refused (StoreError kind `schema_too_new`) before anything is
+    written. An up-to-date database is only read: opening it needs no write lock.
+    """
+    refuse_newer(db.conn, path)
     for number, migration in enumerate(MIGRATIONS, start=1):
-        if number <= current:
-            continue
-        with db.conn:
-            migration(db)
-            db.execute(f"pragma user_version = {number}")
+        if number > schema_version(db.conn):
+            _apply(db, number, migration)
     return len(MIGRATIONS)

@@ -1,0 +1,68 @@
+"""The logical row checksum of a necwatch database (see necwatch.datahash, its command line).
+
+Lives in the store because it runs SQL; it opens the file read-only and never changes it. The hash
+covers the rows, in a stable order, minus the bookkeeping every run touches:
+
+* the `runs` table (one row per run, whatever it found);
+* per-run timestamps and timings in `sources` and `fetches`;
+* the HTTP status of a fetch (a 304 and a 200 with the same body mean the same thing);
+* SQLite's own and the full-text index's derived tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+SKIP_TABLES = {"runs"}
+VOLATILE_COLUMNS: dict[str, set[str]] = {
+    "sources": {"last_polled_at", "last_ok_at", "next_check_at", "last_run_id"},
+    "fetches": {"fetched_at", "last_ok_at", "elapsed_ms", "attempts", "status", "bytes"},
+}
+HASH_VERSION = "datahash-v1"
+
+
+def _tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("select name, sql from sqlite_master where type = 'table' order by name").fetchall()
+    fts = {name for name, sql in rows if sql and "virtual table" in sql.lower()}
+    out = []
+    for name, _sql in rows:
+        if name.startswith("sqlite_") or name in SKIP_TABLES or name in fts:
+            continue
+        if any(name.startswith(f + "_") for f in fts):  # FTS shadow tables (_data, _idx, …)
+            continue
+        out.append(name)
+    return out
+
+
+def _value(v: object) -> object:
+    if isinstance(v, bytes):
+        return {"sha256": hashlib.sha256(v).hexdigest()}
+    return v
+
+
+def table_digest(conn: sqlite3.Connection, table: str) -> str:
+    """SHA-256 over the table's kept columns, row by row in a stable order."""
+    cols = [r[1] for r in conn.execute(f'pragma table_info("{table}")')]
+    keep = [c for c in cols if c not in VOLATILE_COLUMNS.get(table, set())]
+    quoted = ", ".join(f'"{c}"' for c in keep)
+    h = hashlib.sha256(json.dumps(keep).encode())
+    # Order by every kept column: stable whatever the primary key, and blind to rowid churn.
+    for row in conn.execute(f'select {quoted} from "{table}" order by {quoted}'):
+        h.update(json.dumps([_value(v) for v in row], default=str, ensure_ascii=False).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def digest(path: str | Path) -> str:
+    """The logical checksum of the database at `path` (opened read-only, never modified)."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        h = hashlib.sha256(HASH_VERSION.encode())
+        for table in _tables(conn):
+            h.update(f"{table}:{table_digest(conn, table)}\n".encode())
+        return h.hexdigest()
+    finally:
+        conn.close()
