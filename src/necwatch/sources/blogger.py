@@ -40,12 +40,13 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborNode
 
+from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
@@ -501,9 +502,19 @@ def parse_post_page(
 # -- the adapter ----------------------------------------------------------------------------------
 
 
-@register("blogger")
+class BloggerSourceConfig(SourceConfig):
+    """`type: blogger`: the common keys, plus which label to read and which path to use."""
+
+    type: Literal["blogger"]
+    label: str | None = None  # read only this label's feed
+    via: Literal["auto", "feed", "json", "html"] = "auto"
+
+
+@register("blogger", options=BloggerSourceConfig)
 class BloggerSource(Source):
     """Reads one Blogger blog (see the module docstring for the paths and the fallback policy)."""
+
+    config: BloggerSourceConfig
 
     def __init__(self, ctx: SourceContext, *, page_size: int | None = None) -> None:
         """`page_size`: feed `max-results` per page; None asks with no parameters (Blogger's 25)."""
@@ -516,8 +527,7 @@ class BloggerSource(Source):
     # -- URLs, all built on the configured base ---------------------------------------------------
     @property
     def mode(self) -> str:
-        via = self.config.via
-        return via if via in ("feed", "json", "html", "auto") else "feed"
+        return self.config.via
 
     def feed_url(self, fmt: str, start: int | None = None, max_results: int | None = None) -> str:
         path = "feeds/posts/default"

@@ -54,13 +54,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote, urldefrag, urljoin
 from zoneinfo import ZoneInfo
 
 import feedparser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_rfc2822
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
@@ -590,9 +591,22 @@ class PathAbsent(Exception):
     """The first request of a path said the site does not offer it (see the module docstring)."""
 
 
-@register("wordpress")
+class WordPressSourceConfig(SourceConfig):
+    """`type: wordpress`: the common keys, plus which archive to read and which path to use."""
+
+    type: Literal["wordpress"]
+    tag: str | None = None  # tag slug whose posts are read
+    category: str | None = None  # category slug
+    author_slug: str | None = None  # author archive (/author/SLUG/)
+    # `json` and `feed` are the Blogger names of `rest` and `rss` (VIA_ALIASES).
+    via: Literal["auto", "rest", "rss", "html", "json", "feed"] = "auto"
+
+
+@register("wordpress", options=WordPressSourceConfig)
 class WordPressSource(Source):
     """A WordPress site's tag/category/author listing, by REST, RSS or HTML (see module docstring)."""
+
+    config: WordPressSourceConfig
 
     # None: `posts?tags=ID` as is (WordPress's default 10 per page), then `&page=K`.
     rest_per_page: int | None = None
