@@ -6,8 +6,8 @@ until there is none (or max_pages). Each post is then read from its own page: ti
 
 Configured selectors are *required*: a 200 page on which one matches nothing is a ParseError
 (kind parse_empty), because a redesigned template must show up as a failure, never as a site that
-quietly has no posts. The parsing functions are pure (`url, html → values`); `HtmlSource` only fetches.
-The LabourList adapter reuses them with its own fixed selectors.
+quietly has no posts. The parsing functions are pure (`url, html → values`); `SelectorSource` only
+fetches. `HtmlSource` reads its selectors from the config; the LabourList adapter uses fixed ones.
 """
 
 from __future__ import annotations
