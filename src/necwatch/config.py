@@ -6,9 +6,10 @@ The config object is passed in everywhere, never global.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self, Union, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,11 +18,16 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    GetCoreSchemaHandler,
+    Tag,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import CoreSchema
 
 from necwatch import __version__
 from necwatch.errors import ConfigError
@@ -51,11 +57,13 @@ def parse_duration(value: object) -> float:
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Unknown keys are errors; a loaded config never changes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FetchSettings(_Strict):
+class FetchSettings(Strict):
     """HTTP behaviour shared by every source (RELIABILITY.md 'Proposed necwatch defaults')."""
 
     connect_timeout: Duration = 10.0
@@ -74,48 +82,48 @@ class FetchSettings(_Strict):
     respect_robots: bool = True
 
 
-class HtmlSelectors(_Strict):
-    """CSS selectors for the generic `html` source type (see docs/sources.md)."""
+class SourceConfig(Strict):
+    """One polled site: the keys every source type has. `url` may be any base (https://host/ or
+    http://127.0.0.1:PORT/).
 
-    item: str  # one per post on a listing page
-    link: str = "a"  # inside item: the post's permalink
-    next_page: str | None = None  # on a listing page: the "Older posts" link
-    title: str
-    body: str
-    date: str | None = None
-    date_attr: str | None = None  # read the date from this attribute (e.g. datetime) instead of text
-    author: str | None = None
-    labels: str | None = None  # tag/label links of a post (default: a[rel~=tag])
-    remove: list[str] = Field(default_factory=list)  # removed from the body before extraction
-    comment: str | None = None
-    comment_author: str | None = None
-    comment_date: str | None = None
-    comment_body: str | None = None
-
-
-SourceType = Literal["blogger", "wordpress", "labourlist", "html"]
-Via = Literal["auto", "feed", "json", "rss", "rest", "html"]
-
-
-class SourceConfig(_Strict):
-    """One polled site. `url` may be any base (https://host/ or http://127.0.0.1:PORT/)."""
+    Each adapter declares its own subclass with its options and a `type: Literal["<name>"]`, and
+    registers it with the adapter (sources/base.py `register`). `type` is checked against that
+    registry, never against a list kept here. `SourceConfig(...)` and `SourceConfig.model_validate`
+    give the registered subclass for the `type` (so options are checked the same way everywhere);
+    in `Config.sources` the subclasses form a discriminated union on `type` (`source_config_union`).
+    """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    type: SourceType
+    type: str
     url: str
     author: str | None = None  # default author when a page does not say
     match: str | None = None  # label/tag name or title regex that marks NEC reports (titles always count)
-    label: str | None = None  # Blogger: read only this label's feed
-    tag: str | None = None  # WordPress/LabourList: tag slug whose posts are read
-    category: str | None = None  # WordPress: category slug
-    author_slug: str | None = None  # WordPress: author archive (/author/SLUG/)
-    via: Via = "auto"
     interval: Duration = 6 * 3600.0
     timezone: str = "Europe/London"  # for dates printed without an offset
     allow_hosts: list[str] = Field(default_factory=list)  # extra hosts this source may fetch
     max_pages: int = Field(50, ge=1)  # listing pages per poll
-    selectors: HtmlSelectors | None = None  # required for type html
     enabled: bool = True
+
+    def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
+        """`SourceConfig(type="blogger", ...)` builds the registered model of that type."""
+        kind = data.get("type")
+        model = source_types().get(kind) if cls is SourceConfig and isinstance(kind, str) else None
+        return super().__new__(model or cls)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """On the base class: validate through the union, so the result is the type's own model."""
+        if cls is SourceConfig:
+            return cast(Self, source_config_adapter().validate_python(obj, *args, **kwargs))
+        return super().model_validate(obj, *args, **kwargs)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        types = source_types()
+        if v not in types:
+            raise ValueError(f"unknown source type {v!r} (registered types: {', '.join(sorted(types))})")
+        return v
 
     @field_validator("url")
     @classmethod
@@ -151,13 +159,10 @@ class SourceConfig(_Strict):
                 raise ValueError(f"match is not a valid regular expression: {v!r} ({e})") from e
         return v
 
-    @model_validator(mode="after")
-    def _selectors(self) -> SourceConfig:
-        if self.type == "html" and self.selectors is None:
-            raise ValueError("type html needs a `selectors` block (item, title, body, ...)")
-        if self.type != "html" and self.selectors is not None:
-            raise ValueError(f"`selectors` is only for type html, not {self.type}")
-        return self
+    @classmethod
+    def options(cls) -> list[str]:
+        """The keys this type adds to the common ones (for error messages and docs)."""
+        return [f for f in cls.model_fields if f not in SourceConfig.model_fields]
 
     @property
     def host(self) -> str:
@@ -168,7 +173,65 @@ class SourceConfig(_Strict):
         return frozenset([self.host, *(h.lower() for h in self.allow_hosts)])
 
 
-class ScheduleSettings(_Strict):
+SourceConfigBase = SourceConfig  # the name adapters' option models subclass
+
+# Tag of the union member that validates a source whose `type` is not registered: the common model,
+# so the error names the unknown type (and lists the registered ones) along with any unknown key.
+_UNREGISTERED = "<unregistered>"
+
+
+def source_types() -> dict[str, type[SourceConfig]]:
+    """Registered type name → its options model, from the adapter registry.
+
+    Imported here, at call time: the adapters import this module for SourceConfig, so importing
+    them at the top would be a cycle. Every caller runs after both modules are loaded.
+    """
+    from necwatch.sources import REGISTRY
+
+    return {name: adapter.options for name, adapter in REGISTRY.items()}
+
+
+def _source_tag(value: Any) -> str:
+    """Which union member validates `value`: its `type` when registered."""
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if isinstance(kind, str) and kind in source_types() else _UNREGISTERED
+
+
+@functools.cache
+def _source_union(types: tuple[tuple[str, type[SourceConfig]], ...]) -> Any:
+    members = [Annotated[model, Tag(name)] for name, model in types]
+    members.append(Annotated[SourceConfig, Tag(_UNREGISTERED)])
+    return Annotated[Union[tuple(members)], Discriminator(_source_tag)]  # noqa: UP007
+
+
+def source_config_union() -> Any:
+    """The discriminated union (on `type`) of every registered type's options model."""
+    return _source_union(tuple(sorted(source_types().items())))
+
+
+@functools.cache
+def _adapter(union: Any) -> TypeAdapter[SourceConfig]:
+    return TypeAdapter(union)
+
+
+def source_config_adapter() -> TypeAdapter[SourceConfig]:
+    """Validates one source mapping into its type's model."""
+    return _adapter(source_config_union())
+
+
+class _AnySource:
+    """Field type of `Config.sources`: the union, built when Config's schema is (deferred, see
+    Config.model_config) so the registry is complete and no import cycle arises."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler.generate_schema(source_config_union())
+
+
+AnySource = Annotated[SourceConfig, _AnySource]
+
+
+class ScheduleSettings(Strict):
     """How `necwatch schedule` spaces polls (see schedule.py)."""
 
     jitter: Duration = 300.0
@@ -182,7 +245,7 @@ class ScheduleSettings(_Strict):
     run_deadline: Duration = 900.0
 
 
-class NotifySettings(_Strict):
+class NotifySettings(Strict):
     """Apprise delivery. URLs come from the environment or a secrets file, never from config.yaml."""
 
     urls_env: str = "NECWATCH_APPRISE_URLS"
@@ -191,7 +254,7 @@ class NotifySettings(_Strict):
     max_attempts: int = Field(10, ge=1)
 
 
-class PublishSettings(_Strict):
+class PublishSettings(Strict):
     title: str = "necwatch: Labour NEC reports"
     base_url: str | None = None  # public Datasette URL, for links in feeds
     feeds_url: str | None = None  # where data/feeds is served (GitHub Pages)
@@ -199,7 +262,10 @@ class PublishSettings(_Strict):
     service: str = "necwatch"
 
 
-class Config(_Strict):
+class Config(Strict):
+    # Deferred: the sources union needs the adapter registry, which imports this module.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
     database: str = "data/necwatch.db"
     feeds_dir: str = "data/feeds"
     user_agent: str = DEFAULT_USER_AGENT
@@ -209,7 +275,7 @@ class Config(_Strict):
     notify: NotifySettings = Field(default_factory=lambda: NotifySettings())
     publish: PublishSettings = Field(default_factory=lambda: PublishSettings())
     authors: dict[str, list[str]] = Field(default_factory=dict)  # canonical name → other spellings
-    sources: list[SourceConfig] = Field(default_factory=list)
+    sources: list[AnySource] = Field(default_factory=list)
     base_dir: str = Field(".", exclude=True)  # the config file's directory; relative paths resolve here
 
     @model_validator(mode="after")
@@ -240,36 +306,62 @@ class Config(_Strict):
         return self.path(self.feeds_dir)
 
 
+def _where(loc: tuple[int | str, ...], data: object) -> tuple[str, object]:
+    """An error location → `sources[2] (name).tag`, and the mapping that holds the last key.
+
+    Union tags in the location (a source's registered type) are skipped: they are not keys.
+    """
+    field = ""
+    node, parent = data, None
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in (node.get("type"), _UNREGISTERED):
+            continue
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            field += f"[{part}]" + (f" ({name})" if name else "")
+        else:
+            field += ("." if field else "") + str(part)
+        parent = node
+        try:
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return field, parent
+
+
+def _unknown_key(loc: tuple[int | str, ...], parent: object, data: object) -> str:
+    """The message for a key the model does not have; on a source, it lists the type's options."""
+    sources = data.get("sources") if isinstance(data, dict) else None
+    is_source = (
+        loc[:1] == ("sources",)
+        and isinstance(sources, list)
+        and any(parent is s for s in sources)
+        and isinstance(parent, dict)
+    )
+    kind = parent.get("type") if is_source and isinstance(parent, dict) else None
+    model = source_types().get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return "unknown key"
+    options = ", ".join(model.options()) or "none besides the common keys"
+    return f"not an option of type {kind} (options: {options})"
+
+
 def _describe(error: ValidationError, data: object) -> str:
+    """Pydantic's errors → one `field: message (got value)` line each."""
     lines = []
     for e in error.errors():
-        loc = e["loc"]
-        field = ""
-        node = data
-        for part in loc:
-            if isinstance(part, int):
-                name = (
-                    node[part].get("name")
-                    if isinstance(node, list) and isinstance(node[part], dict)
-                    else None
-                )
-                field += f"[{part}]" + (f" ({name})" if name else "")
-            else:
-                field += ("." if field else "") + str(part)
-            try:
-                node = node[part]  # type: ignore[index]
-            except (KeyError, IndexError, TypeError):
-                node = None
+        field, parent = _where(e["loc"], data)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key"
+            msg = _unknown_key(e["loc"], parent, data)
         value = e.get("input")
         shown = (
             ""
             if e["type"] in ("missing",) or isinstance(value, dict | list) or repr(value) in msg
             else f" (got {value!r})"
         )
-        lines.append(f"{field}: {msg}{shown}")
+        lines.append(f"{field}: {msg}{shown}" if field else f"{msg}{shown}")
     return ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
 
 
@@ -280,6 +372,10 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read config: {e.strerror}", file=str(path)) from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"not YAML text: byte 0x{e.object[e.start]:02x} at offset {e.start} is not UTF-8", file=str(path)
+        ) from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -296,3 +392,12 @@ def config_from_dict(data: dict, *, file: str = "<config>", base_dir: str = ".")
         return Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
         raise ConfigError(_describe(e, data), file=file) from e
+
+
+def __getattr__(name: str) -> Any:
+    """`HtmlSelectors` moved to the html adapter (sources/html.py); still importable from here."""
+    if name == "HtmlSelectors":
+        from necwatch.sources.html import HtmlSelectors
+
+        return HtmlSelectors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

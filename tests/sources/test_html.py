@@ -266,8 +266,7 @@ def test_article_title_keeps_raw_nbsp(recorded: ReplayWeb) -> None:
 def test_labels_selector_reads_a_blogs_own_label_links() -> None:
     from zoneinfo import ZoneInfo
 
-    from necwatch.config import HtmlSelectors
-    from necwatch.sources.html import parse_article
+    from necwatch.sources.html import HtmlSelectors, parse_article
 
     page = """<html><body><article><h1 class="t">NEC Report – 1 May 2024</h1>
     <div class="b"><p>The NEC met on 1 May.</p></div>

@@ -1,6 +1,8 @@
 """Platform adapters, registered by type name (`type:` in config.yaml).
 
-Adding a platform: write one module with a @register("name") Source subclass and import it here.
+Adding a platform: write one module with an options model (a config.SourceConfig subclass with
+`type: Literal["name"]`) and a @register("name", options=Model) Source subclass, and import it here.
+This registry is the only list of types: config.py validates `type:` and each type's options from it.
 """
 
 from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, SourceContext, register

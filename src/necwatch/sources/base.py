@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
@@ -60,11 +60,18 @@ class SourceContext:
 
 
 class Source(ABC):
-    """Base class of platform adapters; subclasses register with @register("type")."""
+    """Base class of platform adapters; subclasses register with @register("type", options=Model).
+
+    A subclass narrows `config` to its options model (e.g. `config: BloggerSourceConfig`).
+    """
 
     type_name: ClassVar[str]
+    options: ClassVar[type[SourceConfig]]  # this type's config model (common keys + its options)
+    config: SourceConfig
 
     def __init__(self, ctx: SourceContext) -> None:
+        if not isinstance(ctx.config, self.options):
+            raise TypeError(f"{type(self).__name__} needs a {self.options.__name__}, got {ctx.config!r}")
         self.ctx = ctx
         self.config = ctx.config
         self.fetcher = ctx.fetcher
@@ -155,13 +162,17 @@ def _should_have_been_listed(published: datetime | None, oldest: datetime | None
 
 
 REGISTRY: dict[str, type[Source]] = {}
+S = TypeVar("S", bound=Source)
 
 
-def register(type_name: str) -> Callable[[type[Source]], type[Source]]:
-    """Class decorator: make an adapter available as `type: <type_name>` in config.yaml."""
+def register(type_name: str, *, options: type[SourceConfig]) -> Callable[[type[S]], type[S]]:
+    """Class decorator: make an adapter available as `type: <type_name>` in config.yaml, with
+    `options` (a SourceConfig subclass whose `type` is `Literal["<type_name>"]`) as its config model.
+    config.py builds the sources union from this registry; there is no other list of types."""
 
-    def deco(cls: type[Source]) -> type[Source]:
+    def deco(cls: type[S]) -> type[S]:
         cls.type_name = type_name
+        cls.options = options
         REGISTRY[type_name] = cls
         return cls
 

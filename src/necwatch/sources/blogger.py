@@ -38,16 +38,18 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborNode
 
+from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local
+from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
 from necwatch.extract.text import collapse_ws, html_to_text, node_text
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
@@ -55,9 +57,7 @@ from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, re
 
 log = logging.getLogger(__name__)
 
-_ATOM = "{http://www.w3.org/2005/Atom}"
 _OS = "{http://a9.com/-/spec/opensearchrss/1.0/}"
-_THR = "{http://purl.org/syndication/thread/1.0}"
 _GD = "{http://schemas.google.com/g/2005}"
 
 _POST_ID = re.compile(r"\.post-(\d+)$")
@@ -101,23 +101,6 @@ class HtmlListingPage:
     older_url: str | None = None
 
 
-@dataclass
-class _Raw:
-    """A feed entry read from either Atom or JSON, before it becomes a Post or a Comment."""
-
-    id: str = ""
-    published: str | None = None
-    updated: str | None = None
-    title: str = ""
-    content: str | None = None
-    summary: str | None = None
-    links: list[dict[str, str]] = field(default_factory=list)
-    author_name: str | None = None
-    author_uri: str | None = None
-    categories: list[str] = field(default_factory=list)
-    thr_total: str | None = None
-
-
 # -- small pure helpers -------------------------------------------------------------------------
 
 
@@ -156,16 +139,9 @@ def _date(value: str | None, url: str, what: str) -> datetime | None:
         raise ParseError(f"bad {what} date {value!r}", url=url, kind="feed_unparseable") from e
 
 
-def _link(raw: _Raw, rel: str, type_: str | None = None) -> str | None:
-    for link in raw.links:
-        if link.get("rel") == rel and (type_ is None or link.get("type") == type_) and link.get("href"):
-            return link["href"]
-    return None
-
-
-def _post_from_raw(raw: _Raw, url: str, default_author: str | None, via: str) -> FeedEntry | None:
+def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: str) -> FeedEntry | None:
     m = _POST_ID.search(raw.id)
-    href = _link(raw, "alternate", "text/html") or _link(raw, "alternate")
+    href = atom_link(raw, "alternate", "text/html") or atom_link(raw, "alternate")
     if not m or not href:
         return None  # not a published post (no permalink): nothing to observe
     permalink = urljoin(url, href)
@@ -188,13 +164,13 @@ def _post_from_raw(raw: _Raw, url: str, default_author: str | None, via: str) ->
     return FeedEntry(permalink, m.group(1), post, _int(raw.thr_total))
 
 
-def _comment_from_raw(raw: _Raw, url: str) -> Comment:
+def _comment_from_raw(raw: AtomEntry, url: str) -> Comment:
     m = _POST_ID.search(raw.id)
     if not m:
         raise ParseError(f"comment id {raw.id!r} has no .post-ID", url=url, kind="feed_unparseable")
-    related = _link(raw, "related")
+    related = atom_link(raw, "related")
     parent = related.rstrip("/").rsplit("/", 1)[-1] if related else None
-    alternate = _link(raw, "alternate")
+    alternate = atom_link(raw, "alternate")
     html = raw.content if raw.content is not None else (raw.summary or "")
     return Comment(
         platform_id=m.group(1),
@@ -211,38 +187,8 @@ def _comment_from_raw(raw: _Raw, url: str) -> Comment:
 # -- Atom ----------------------------------------------------------------------------------------
 
 
-def _atom_root(url: str, data: str | bytes) -> ET.Element:
-    head = data[:2048] if isinstance(data, str) else data[:2048].decode("utf-8", "replace")
-    if "<!DOCTYPE" in head or "<!ENTITY" in head:
-        raise ParseError("feed declares a DOCTYPE/ENTITY (refused)", url=url, kind="feed_unparseable")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
-        raise ParseError(f"feed is not well-formed XML: {e}", url=url, kind="feed_unparseable") from e
-    if root.tag != f"{_ATOM}feed":
-        raise ParseError(f"not an Atom feed (root {root.tag!r})", url=url, kind="feed_unparseable")
-    return root
-
-
-def _atom_raw(entry: ET.Element) -> _Raw:
-    author = entry.find(f"{_ATOM}author")
-    return _Raw(
-        id=entry.findtext(f"{_ATOM}id", ""),
-        published=entry.findtext(f"{_ATOM}published"),
-        updated=entry.findtext(f"{_ATOM}updated"),
-        title=entry.findtext(f"{_ATOM}title", ""),
-        content=entry.findtext(f"{_ATOM}content"),
-        summary=entry.findtext(f"{_ATOM}summary"),
-        links=[dict(link.attrib) for link in entry.findall(f"{_ATOM}link")],
-        author_name=author.findtext(f"{_ATOM}name") if author is not None else None,
-        author_uri=author.findtext(f"{_ATOM}uri") if author is not None else None,
-        categories=[c.get("term", "") for c in entry.findall(f"{_ATOM}category") if c.get("term")],
-        thr_total=entry.findtext(f"{_THR}total"),
-    )
-
-
 def _atom_page(root: ET.Element, entries: list[Any]) -> FeedPage:
-    has_next = any(link.get("rel") == "next" for link in root.findall(f"{_ATOM}link"))
+    has_next = any(link.get("rel") == "next" for link in root.findall(f"{ATOM}link"))
     return FeedPage(
         entries=entries,
         total_results=_int(root.findtext(f"{_OS}totalResults")),
@@ -254,17 +200,17 @@ def _atom_page(root: ET.Element, entries: list[Any]) -> FeedPage:
 
 def parse_feed_atom(url: str, data: str | bytes, *, default_author: str | None = None) -> FeedPage:
     """A posts feed page (Atom) → FeedPage of FeedEntry. Permalinks resolve against `url`."""
-    root = _atom_root(url, data)
+    root = atom_root(url, data)
     entries = [
-        _post_from_raw(_atom_raw(e), url, default_author, "feed") for e in root.findall(f"{_ATOM}entry")
+        _post_from_raw(atom_entry(e), url, default_author, "feed") for e in root.findall(f"{ATOM}entry")
     ]
     return _atom_page(root, [e for e in entries if e is not None])
 
 
 def parse_comments_atom(url: str, data: str | bytes) -> FeedPage:
     """A comment feed page (Atom) → FeedPage of Comment (feed precision: seconds, milliseconds)."""
-    root = _atom_root(url, data)
-    return _atom_page(root, [_comment_from_raw(_atom_raw(e), url) for e in root.findall(f"{_ATOM}entry")])
+    root = atom_root(url, data)
+    return _atom_page(root, [_comment_from_raw(atom_entry(e), url) for e in root.findall(f"{ATOM}entry")])
 
 
 # -- JSON (?alt=json) ------------------------------------------------------------------------------
@@ -289,10 +235,10 @@ def _json_feed(url: str, data: str | bytes) -> dict[str, Any]:
     return feed
 
 
-def _json_raw(entry: dict[str, Any]) -> _Raw:
+def _json_raw(entry: dict[str, Any]) -> AtomEntry:
     authors = entry.get("author") or [{}]
     author = authors[0] if isinstance(authors, list) and authors else {}
-    return _Raw(
+    return AtomEntry(
         id=_t(entry.get("id")) or "",
         published=_t(entry.get("published")),
         updated=_t(entry.get("updated")),
@@ -501,9 +447,19 @@ def parse_post_page(
 # -- the adapter ----------------------------------------------------------------------------------
 
 
-@register("blogger")
+class BloggerSourceConfig(SourceConfig):
+    """`type: blogger`: the common keys, plus which label to read and which path to use."""
+
+    type: Literal["blogger"]
+    label: str | None = None  # read only this label's feed
+    via: Literal["auto", "feed", "json", "html"] = "auto"
+
+
+@register("blogger", options=BloggerSourceConfig)
 class BloggerSource(Source):
     """Reads one Blogger blog (see the module docstring for the paths and the fallback policy)."""
+
+    config: BloggerSourceConfig
 
     def __init__(self, ctx: SourceContext, *, page_size: int | None = None) -> None:
         """`page_size`: feed `max-results` per page; None asks with no parameters (Blogger's 25)."""
@@ -516,8 +472,7 @@ class BloggerSource(Source):
     # -- URLs, all built on the configured base ---------------------------------------------------
     @property
     def mode(self) -> str:
-        via = self.config.via
-        return via if via in ("feed", "json", "html", "auto") else "feed"
+        return self.config.via
 
     def feed_url(self, fmt: str, start: int | None = None, max_results: int | None = None) -> str:
         path = "feeds/posts/default"

@@ -6,22 +6,25 @@ until there is none (or max_pages). Each post is then read from its own page: ti
 
 Configured selectors are *required*: a 200 page on which one matches nothing is a ParseError
 (kind parse_empty), because a redesigned template must show up as a failure, never as a site that
-quietly has no posts. The parsing functions are pure (`url, html → values`); `HtmlSource` only fetches.
-The LabourList adapter reuses them with its own fixed selectors.
+quietly has no posts. The parsing functions are pure (`url, html → values`); `SelectorSource` only
+fetches. `HtmlSource` reads its selectors from the config; the LabourList adapter uses fixed ones.
 """
 
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Literal
 from urllib.parse import urldefrag, urljoin
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
+from pydantic import Field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.config import HtmlSelectors
+from necwatch.config import SourceConfig, Strict
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
 from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
@@ -30,8 +33,11 @@ from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.sources.base import ListedPost, Listing, Source, register
 
 __all__ = [
+    "HtmlSelectors",
     "HtmlSource",
+    "HtmlSourceConfig",
     "ListingPage",
+    "SelectorSource",
     "parse_article",
     "parse_comments",
     "parse_date",
@@ -39,6 +45,33 @@ __all__ = [
     "platform_id_of",
     "split_title",
 ]
+
+
+class HtmlSelectors(Strict):
+    """CSS selectors for the generic `html` source type (see docs/sources.md)."""
+
+    item: str  # one per post on a listing page
+    link: str = "a"  # inside item: the post's permalink
+    next_page: str | None = None  # on a listing page: the "Older posts" link
+    title: str
+    body: str
+    date: str | None = None
+    date_attr: str | None = None  # read the date from this attribute (e.g. datetime) instead of text
+    author: str | None = None
+    labels: str | None = None  # tag/label links of a post (default: a[rel~=tag])
+    remove: list[str] = Field(default_factory=list)  # removed from the body before extraction
+    comment: str | None = None
+    comment_author: str | None = None
+    comment_date: str | None = None
+    comment_body: str | None = None
+
+
+class HtmlSourceConfig(SourceConfig):
+    """`type: html`: the common keys, plus the selectors that read the site (required)."""
+
+    type: Literal["html"]
+    selectors: HtmlSelectors
+
 
 _POSTID = re.compile(r"(?:^|\s)postid-(\d+)(?:\s|$)")
 _ARTICLE_ID = re.compile(r"^post-(\d+)$")
@@ -279,14 +312,14 @@ def parse_comments(
 # -- the adapter -------------------------------------------------------------------------------
 
 
-@register("html")
-class HtmlSource(Source):
-    """Polls a listing page and its `next_page` chain, then each post page, with configured selectors."""
+class SelectorSource(Source):
+    """Polls a listing page and its `next_page` chain, then each post page, with `selectors`
+    (the `html` type's from its config, LabourList's fixed ones)."""
 
     @property
+    @abstractmethod
     def selectors(self) -> HtmlSelectors:
-        assert self.config.selectors is not None  # config validation guarantees it for type html
-        return self.config.selectors
+        """The selectors pages are read with."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -350,3 +383,14 @@ class HtmlSource(Source):
             return self.observe_error(url, e)
         outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED
         return PostObservation(url, outcome, post=post, comments=comments, http_status=response.status)
+
+
+@register("html", options=HtmlSourceConfig)
+class HtmlSource(SelectorSource):
+    """Any blog, read through the CSS selectors in its config."""
+
+    config: HtmlSourceConfig
+
+    @property
+    def selectors(self) -> HtmlSelectors:
+        return self.config.selectors

@@ -12,15 +12,23 @@ carries `comments=None` ("not read"), never `()` ("read, there are none").
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
-from necwatch.config import HtmlSelectors
+from necwatch.config import SourceConfig
 from necwatch.models import Comment, Post
 from necwatch.sources.base import register
-from necwatch.sources.html import HtmlSource, ListingPage, parse_article, parse_listing
+from necwatch.sources.html import HtmlSelectors, ListingPage, SelectorSource, parse_article, parse_listing
 
-__all__ = ["SELECTORS", "LabourListSource", "parse_labourlist_article", "parse_tag_page", "tag_url"]
+__all__ = [
+    "SELECTORS",
+    "LabourListSource",
+    "LabourListSourceConfig",
+    "parse_labourlist_article",
+    "parse_tag_page",
+    "tag_url",
+]
 
 SELECTORS = HtmlSelectors(
     item=".post-grid article.card",
@@ -61,9 +69,18 @@ def parse_labourlist_article(url: str, html: str | bytes, *, tz: ZoneInfo | None
     return parse_article(url, html, SELECTORS, tz=tz or ZoneInfo("Europe/London"))
 
 
-@register("labourlist")
-class LabourListSource(HtmlSource):
+class LabourListSourceConfig(SourceConfig):
+    """`type: labourlist`: the common keys, plus the tag whose listing is read."""
+
+    type: Literal["labourlist"]
+    tag: str | None = None  # tag slug: /tag/<tag>/ under url (without one, url is the listing)
+
+
+@register("labourlist", options=LabourListSourceConfig)
+class LabourListSource(SelectorSource):
     """LabourList tag listing + article pages, through the fixed SELECTORS above."""
+
+    config: LabourListSourceConfig
 
     @property
     def selectors(self) -> HtmlSelectors:

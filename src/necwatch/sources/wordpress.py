@@ -54,15 +54,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote, urldefrag, urljoin
 from zoneinfo import ZoneInfo
 
-import feedparser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_rfc2822
+from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
 from necwatch.extract.text import html_to_text
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
@@ -333,58 +334,35 @@ def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> lis
 
     ParseError when the document is not a feed. An empty channel is a valid, empty list.
     """
-    if isinstance(data, bytes):
-        raw, headers = data, {}
-    else:
-        # Already decoded (the fetcher's deterministic decoding: valid UTF-8 wins over a wrong
-        # declaration). Say so, or feedparser re-decodes these UTF-8 bytes by the XML declaration.
-        raw, headers = data.encode("utf-8"), {"content-type": "application/rss+xml; charset=utf-8"}
-    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
-    if parsed.get("bozo") and not parsed.get("entries") and not parsed.get("feed"):
-        raise ParseError(f"not a feed: {parsed.get('bozo_exception')}", url=url, kind="feed_unparseable")
-    if "title" not in parsed.feed and not parsed.entries:
-        raise ParseError("not an RSS feed", url=url, kind="feed_unparseable")
+    parsed = parse_feed(url, data, kind="RSS")
     items = []
     for entry in parsed.entries:
-        link = entry.get("link")
-        if not link:
+        fields = entry_fields(url, entry)
+        if not fields.link:
             raise ParseError("feed item without <link>", url=url, selector="item/link")
-        content = entry.content[0].value if entry.get("content") else entry.get("summary", "")
-        title, title_raw = split_title(entry.get("title", ""))
+        title, title_raw = split_title(fields.title)
         published = None
-        if entry.get("published"):
+        if fields.published:
             try:
-                published = _localize(parse_rfc2822(entry.published), tz)
+                published = _localize(parse_rfc2822(fields.published), tz)
             except ValueError as e:
                 raise ParseError(f"bad pubDate: {e}", url=url, selector="item/pubDate") from e
-        labels: list[str] = []
-        for tag in entry.get("tags", []):
-            term = (tag.get("term") or "").strip()
-            if term and term not in labels:
-                labels.append(term)
-        guid = entry.get("id", "")
-        m = _P_QUERY.search(guid)
-        count = entry.get("slash_comments")
-        body_html = clean_body_html(content)
+        m = _P_QUERY.search(fields.guid)
+        body_html = clean_body_html(fields.content)
         post = Post(
-            url=urljoin(url, link),
+            url=fields.link,
             title=title,
             title_raw=title_raw,
             body_html=body_html,
             body_text=html_to_text(body_html),
             platform_id=m.group(1) if m else None,
-            author=(entry.get("author") or "").strip() or None,
+            author=fields.author,
             published_at=published,
-            labels=tuple(labels),
+            labels=fields.labels,
             via="rss",
         )
-        comments_feed = entry.get("wfw_commentrss")
         items.append(
-            FeedItem(
-                post=post,
-                comments_feed=urljoin(url, comments_feed) if comments_feed else None,
-                comment_count=int(count) if count is not None and str(count).strip().isdigit() else None,
-            )
+            FeedItem(post=post, comments_feed=fields.comments_feed, comment_count=fields.comment_count)
         )
     return items
 
@@ -590,9 +568,22 @@ class PathAbsent(Exception):
     """The first request of a path said the site does not offer it (see the module docstring)."""
 
 
-@register("wordpress")
+class WordPressSourceConfig(SourceConfig):
+    """`type: wordpress`: the common keys, plus which archive to read and which path to use."""
+
+    type: Literal["wordpress"]
+    tag: str | None = None  # tag slug whose posts are read
+    category: str | None = None  # category slug
+    author_slug: str | None = None  # author archive (/author/SLUG/)
+    # `json` and `feed` are the Blogger names of `rest` and `rss` (VIA_ALIASES).
+    via: Literal["auto", "rest", "rss", "html", "json", "feed"] = "auto"
+
+
+@register("wordpress", options=WordPressSourceConfig)
 class WordPressSource(Source):
     """A WordPress site's tag/category/author listing, by REST, RSS or HTML (see module docstring)."""
+
+    config: WordPressSourceConfig
 
     # None: `posts?tags=ID` as is (WordPress's default 10 per page), then `&page=K`.
     rest_per_page: int | None = None

@@ -1,0 +1,154 @@
+"""Feed parsing any adapter can use: feedparser for RSS/Atom, ElementTree for strict Atom.
+
+Platform rules (which id is the post id, how bodies are cleaned, paging) stay in the adapters; this
+module only turns a feed document into plain fields, and refuses documents that are not feeds with
+a ParseError (kind feed_unparseable), so a broken feed is a failure and never an empty blog.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from necwatch.errors import ParseError
+
+__all__ = [
+    "ATOM",
+    "THR",
+    "AtomEntry",
+    "FeedFields",
+    "atom_entry",
+    "atom_link",
+    "atom_root",
+    "entry_fields",
+    "parse_feed",
+]
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+THR = "{http://purl.org/syndication/thread/1.0}"  # RFC 4685 threading (comment counts)
+
+
+# -- feedparser (RSS 2.0 and Atom, forgiving) ---------------------------------------------------
+
+
+def parse_feed(url: str, data: bytes | str, *, kind: str = "RSS") -> Any:
+    """A feed document → feedparser's result. ParseError when it is not a feed at all.
+
+    An empty channel is a valid feed with no entries. `kind` names the feed in the error.
+    """
+    if isinstance(data, bytes):
+        raw, headers = data, {}
+    else:
+        # Already decoded (the fetcher's deterministic decoding: valid UTF-8 wins over a wrong
+        # declaration). Say so, or feedparser re-decodes these UTF-8 bytes by the XML declaration.
+        raw, headers = data.encode("utf-8"), {"content-type": "application/rss+xml; charset=utf-8"}
+    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
+    if parsed.get("bozo") and not parsed.get("entries") and not parsed.get("feed"):
+        raise ParseError(f"not a feed: {parsed.get('bozo_exception')}", url=url, kind="feed_unparseable")
+    if "title" not in parsed.feed and not parsed.entries:
+        raise ParseError(f"not an {kind} feed", url=url, kind="feed_unparseable")
+    return parsed
+
+
+@dataclass(frozen=True)
+class FeedFields:
+    """One feedparser entry as plain values. `link` and `comments_feed` are resolved against the
+    feed's URL; `published` is the text as served (adapters parse it with their own rules)."""
+
+    link: str | None
+    title: str
+    content: str  # full content (content:encoded / atom:content), else the summary
+    published: str | None
+    labels: tuple[str, ...]  # category/tag terms, first spelling kept, in order
+    guid: str
+    author: str | None
+    comment_count: int | None  # slash:comments
+    comments_feed: str | None  # wfw:commentRss
+
+
+def entry_fields(url: str, entry: Any) -> FeedFields:
+    """A feedparser entry → FeedFields."""
+    link = entry.get("link")
+    labels: list[str] = []
+    for tag in entry.get("tags", []):
+        term = (tag.get("term") or "").strip()
+        if term and term not in labels:
+            labels.append(term)
+    count = entry.get("slash_comments")
+    comments_feed = entry.get("wfw_commentrss")
+    return FeedFields(
+        link=urljoin(url, link) if link else None,
+        title=entry.get("title", ""),
+        content=entry.content[0].value if entry.get("content") else entry.get("summary", ""),
+        published=entry.get("published") or None,
+        labels=tuple(labels),
+        guid=entry.get("id", ""),
+        author=(entry.get("author") or "").strip() or None,
+        comment_count=int(count) if count is not None and str(count).strip().isdigit() else None,
+        comments_feed=urljoin(url, comments_feed) if comments_feed else None,
+    )
+
+
+# -- Atom with ElementTree (strict: exactly what the feed says, no DTDs) -------------------------
+
+
+def atom_root(url: str, data: str | bytes) -> ET.Element:
+    """An Atom document → its <feed> element. DOCTYPE/ENTITY declarations are refused outright."""
+    head = data[:2048] if isinstance(data, str) else data[:2048].decode("utf-8", "replace")
+    if "<!DOCTYPE" in head or "<!ENTITY" in head:
+        raise ParseError("feed declares a DOCTYPE/ENTITY (refused)", url=url, kind="feed_unparseable")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise ParseError(f"feed is not well-formed XML: {e}", url=url, kind="feed_unparseable") from e
+    if root.tag != f"{ATOM}feed":
+        raise ParseError(f"not an Atom feed (root {root.tag!r})", url=url, kind="feed_unparseable")
+    return root
+
+
+@dataclass
+class AtomEntry:
+    """An Atom entry's fields, before an adapter makes it a Post or a Comment (Blogger's JSON feed
+    fills the same fields)."""
+
+    id: str = ""
+    published: str | None = None
+    updated: str | None = None
+    title: str = ""
+    content: str | None = None
+    summary: str | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    author_name: str | None = None
+    author_uri: str | None = None
+    categories: list[str] = field(default_factory=list)
+    thr_total: str | None = None
+
+
+def atom_entry(entry: ET.Element) -> AtomEntry:
+    """An <entry> element → AtomEntry."""
+    author = entry.find(f"{ATOM}author")
+    return AtomEntry(
+        id=entry.findtext(f"{ATOM}id", ""),
+        published=entry.findtext(f"{ATOM}published"),
+        updated=entry.findtext(f"{ATOM}updated"),
+        title=entry.findtext(f"{ATOM}title", ""),
+        content=entry.findtext(f"{ATOM}content"),
+        summary=entry.findtext(f"{ATOM}summary"),
+        links=[dict(link.attrib) for link in entry.findall(f"{ATOM}link")],
+        author_name=author.findtext(f"{ATOM}name") if author is not None else None,
+        author_uri=author.findtext(f"{ATOM}uri") if author is not None else None,
+        categories=[c.get("term", "") for c in entry.findall(f"{ATOM}category") if c.get("term")],
+        thr_total=entry.findtext(f"{THR}total"),
+    )
+
+
+def atom_link(entry: AtomEntry, rel: str, type_: str | None = None) -> str | None:
+    """The href of the entry's first link with this rel (and type, when given)."""
+    for link in entry.links:
+        if link.get("rel") == rel and (type_ is None or link.get("type") == type_) and link.get("href"):
+            return link["href"]
+    return None
