@@ -19,7 +19,8 @@ class AlertKind(StrEnum):
     """Each kind is stored as its value in `alerts.kind`."""
 
     label: str
-    title: str
+    # Shadows str.title on purpose: a kind's notification title reads better than a second name.
+    title: str  # type: ignore[assignment]
     audience: Audience
 
     def __new__(cls, value: str, label: str, title: str, audience: Audience) -> AlertKind:
@@ -67,9 +68,24 @@ class AlertKind(StrEnum):
         return tuple(k for k in cls if k.audience is Audience.OPERATOR)
 
     @classmethod
+    def values(cls) -> list[str]:
+        """Every kind as stored, in declaration order (the CLI's `--kind` choices, the docs' list)."""
+        return [k.value for k in cls]
+
+    @classmethod
+    def known(cls, value: str) -> AlertKind | None:
+        """The kind stored as `value`, or None for one this version does not know (a newer writer's)."""
+        member = cls._value2member_map_.get(value)
+        return member if isinstance(member, AlertKind) else None
+
+    @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a stored kind (the raw value for a kind this version does not know)."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return value
+        kind = cls.known(value)
+        return kind.label if kind else value
+
+    @classmethod
+    def title_of(cls, value: str) -> str:
+        """The notification title of a stored kind (the raw value for a kind this version does not know)."""
+        kind = cls.known(value)
+        return kind.title if kind else value
