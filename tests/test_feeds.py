@@ -19,6 +19,7 @@ import feedparser
 import pytest
 
 from necwatch import feeds
+from necwatch.alerts import AlertKind
 from necwatch.replay import ReplayWeb
 from tests.tracking.helpers import NEW_POST_ID, Timeline
 
@@ -189,7 +190,7 @@ def test_conditional_get_sees_304_until_something_changes(tl: Timeline, served: 
 
 
 def test_operator_alerts_stay_out_of_the_public_changes_feed(tl: Timeline) -> None:
-    for kind in feeds.SOURCE_HEALTH:
+    for kind in AlertKind.operator():
         tl.store.db.table("alerts").insert(
             {
                 "id": f"op-{kind}",
@@ -206,4 +207,4 @@ def test_operator_alerts_stay_out_of_the_public_changes_feed(tl: Timeline) -> No
     parse(out / "changes.atom")
     parse(out / "source-alice-perry.atom")
     assert "operator news" not in (out / "changes.atom").read_text()
-    assert (out / "source-alice-perry.atom").read_text().count("operator news") == len(feeds.SOURCE_HEALTH)
+    assert (out / "source-alice-perry.atom").read_text().count("operator news") == len(AlertKind.operator())
