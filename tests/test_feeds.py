@@ -19,6 +19,7 @@ import feedparser
 import pytest
 
 from necwatch import feeds
+from necwatch.alerts import AlertKind
 from necwatch.replay import ReplayWeb
 from tests.tracking.helpers import NEW_POST_ID, Timeline
 
@@ -188,22 +189,39 @@ def test_conditional_get_sees_304_until_something_changes(tl: Timeline, served: 
     assert new_ids == {f"tag:necwatch,2024:alert:{aid}"}
 
 
-def test_operator_alerts_stay_out_of_the_public_changes_feed(tl: Timeline) -> None:
-    for kind in feeds.SOURCE_HEALTH:
-        tl.store.db.table("alerts").insert(
-            {
-                "id": f"op-{kind}",
-                "kind": kind,
-                "created_at": "2026-01-01T00:00:00+00:00",
-                "source": "alice-perry",
-                "title": f"{kind} title",
-                "summary": "operator news",
-                "backfill": 0,
-            }
-        )
+def _add_alert(tl: Timeline, kind: str, summary: str, *, backfill: int = 0) -> None:
+    tl.store.db.table("alerts").insert(
+        {
+            "id": f"x-{kind}-{backfill}",
+            "kind": kind,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "source": "alice-perry",
+            "title": f"{kind} title",
+            "summary": summary,
+            "backfill": backfill,
+        }
+    )
+
+
+def test_changes_feed_is_an_allow_list_of_public_kinds(tl: Timeline) -> None:
+    """Operator kinds, and a kind this version does not know (a newer writer's), never reach the
+    public changes.atom; every public kind does. The source feed keeps all of them."""
+    hidden = [*AlertKind.operator(), "source_quarantined"]
+    for kind in hidden:
+        _add_alert(tl, kind, "operator news")
+    for kind in AlertKind.public():
+        _add_alert(tl, kind, "public news")
+        _add_alert(tl, kind, "backfill news", backfill=1)
     feeds.write_feeds(tl.store, tl.config)
     out = tl.config.feeds_path
-    parse(out / "changes.atom")
-    parse(out / "source-alice-perry.atom")
+    changes = parse(out / "changes.atom")
     assert "operator news" not in (out / "changes.atom").read_text()
-    assert (out / "source-alice-perry.atom").read_text().count("operator news") == len(feeds.SOURCE_HEALTH)
+    assert "backfill news" not in (out / "changes.atom").read_text()
+    assert sorted(e.tags[0].term for e in changes.entries) == sorted(AlertKind.public())
+    titles = {e.tags[0].term: e.title for e in changes.entries}
+    assert titles == {k.value: f"{k.label}: {k.value} title" for k in AlertKind.public()}
+    source = parse(out / "source-alice-perry.atom")
+    shown = {e.tags[0].term: e.title for e in source.entries}
+    assert set(hidden) <= set(shown)  # the operator still sees them, labelled
+    assert shown["source_moved"] == "Source moved: source_moved title"
+    assert shown["source_quarantined"] == "source_quarantined: source_quarantined title"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from necwatch import notify
+from necwatch.alerts import AlertKind
 from necwatch.config import Config, config_from_dict
 from necwatch.store import Store
 
@@ -153,3 +154,23 @@ def test_no_targets_touches_nothing(tmp_path: Path) -> None:
     add_alert(store, "a1")
     assert notify.deliver(store, config, environ={}) == 0
     assert rows(store)["a1"]["delivery_attempts"] == 0
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_every_kind_is_titled_from_alert_kind(kind: AlertKind) -> None:
+    config = config_from_dict({})
+    alert = {"kind": kind.value, "title": "Report a1", "summary": "s", "url": None, "report_id": None}
+    assert notify.message(alert, config) == (f"{kind.headline}: Report a1", "s")
+
+
+def test_operator_and_unknown_kinds_are_still_pushed(tmp_path: Path, receiver: Receiver) -> None:
+    """Notifications go to the operator: source health is pushed, and a kind this version does not
+    know is pushed under its stored name rather than dropped."""
+    config, store = make(tmp_path)
+    add_alert(store, "s1", kind=AlertKind.SOURCE_MOVED)
+    add_alert(store, "u1", kind="source_quarantined")
+    assert notify.deliver(store, config, environ={"NECWATCH_TEST_APPRISE": receiver.url}) == 2
+    assert [m["title"] for m in receiver.received] == [
+        "necwatch source moved: Report s1",
+        "source_quarantined: Report u1",
+    ]

@@ -19,7 +19,7 @@ class AlertKind(StrEnum):
     """Each kind is stored as its value in `alerts.kind`."""
 
     label: str  # in feeds and Datasette
-    headline: str  # the title of a notification
+    headline: str  # the title of a notification (`title` would shadow str.title)
     audience: Audience
 
     def __new__(cls, value: str, label: str, headline: str, audience: Audience) -> AlertKind:
@@ -67,6 +67,24 @@ class AlertKind(StrEnum):
         return tuple(k for k in cls if k.audience is Audience.OPERATOR)
 
     @classmethod
+    def values(cls) -> list[str]:
+        """Every kind as stored, in declaration order (the CLI's `--kind` choices, the docs' list)."""
+        return [k.value for k in cls]
+
+    @classmethod
+    def known(cls, value: str) -> AlertKind | None:
+        """The kind stored as `value`, or None for one this version does not know (a newer writer's)."""
+        member = cls._value2member_map_.get(value)
+        return member if isinstance(member, AlertKind) else None
+
+    @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a stored kind (the raw value for a kind this version does not know)."""
-        return next((k.label for k in cls if k.value == value), value)
+        kind = cls.known(value)
+        return kind.label if kind else value
+
+    @classmethod
+    def headline_of(cls, value: str) -> str:
+        """The notification headline of a stored kind (the raw value for a kind unknown here)."""
+        kind = cls.known(value)
+        return kind.headline if kind else value

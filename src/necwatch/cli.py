@@ -6,13 +6,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from necwatch import __version__
+from necwatch.alerts import AlertKind
 from necwatch.config import Config, load_config
 from necwatch.errors import ConfigError, LockHeld, StoreError
 
@@ -224,12 +225,9 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
     counts = store.counts()
     click.echo(f"\ndatabase: {Path(db).resolve()}")
     click.echo("holds: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    nec = store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0]
-    click.echo(f"NEC reports: {nec}")
-    for r in store.db.query(
-        "select meeting_date, meeting_kind, author, title from reports where is_nec_report = 1 "
-        "order by meeting_date desc"
-    ):
+    nec = store.nec_reports()
+    click.echo(f"NEC reports: {len(nec)}")
+    for r in nec:
         click.echo(
             f"  {r['meeting_date'] or '?':10}  {r['meeting_kind'] or '':14} {r['author']:14} {r['title']}"
         )
@@ -245,13 +243,21 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
 @cli.command()
 @config_options
 @click.option("--since", help="Only alerts created at or after this ISO date/time.")
-@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(AlertKind.values()),
+    help="Only these kinds (repeatable).",
+)
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def alerts(
     config_path: str, db: str | None, since: str | None, kinds: tuple[str, ...], limit: int, as_json: bool
 ) -> None:
     """List alerts: new, edited, removed and restored reports, comments, source health.
+
+    Mirrors Store.alerts_since(since, kinds, limit).
 
     \b
     Example:
@@ -260,40 +266,30 @@ def alerts(
     """
     from necwatch.store import Store
 
-    path = _database(config_path, db)
-    store = Store.open(path, readonly=True)
-    where, params = ["1 = 1"], []
-    if since:
-        try:
-            when = datetime.fromisoformat(since)
-        except ValueError as e:
-            raise UsageExit(f"--since: not an ISO date/time: {since!r}") from e
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        where.append("created_at >= ?")
-        params.append(when.astimezone(UTC).isoformat(timespec="seconds"))
-    if kinds:
-        where.append(f"kind in ({','.join('?' * len(kinds))})")
-        params.extend(kinds)
-    rows = store.db.query(
-        f"select * from alerts where {' and '.join(where)} "
-        f"order by created_at desc, rowid desc limit {int(limit)}",
-        params,
-    )
-    for r in rows:
+    store = Store.open(_database(config_path, db), readonly=True)
+    when = _iso_time("--since", since)
+    for r in store.alerts_since(when, kinds or None, limit):
         if as_json:
             click.echo(json.dumps(r, ensure_ascii=False))
-        else:
-            flag = " (backfill)" if r["backfill"] else ""
-            click.echo(f"{r['created_at']}  {r['kind']:18} {r['title'] or ''}{flag}")
-            if r["summary"]:
-                click.echo(f"    {r['summary'][:200]}")
-            if r["url"]:
-                click.echo(f"    {r['url']}")
-            if r["delivery_error"] and not r["delivered_at"]:
-                click.echo(
-                    f"    not delivered after {r['delivery_attempts']} attempts: {r['delivery_error']}"
-                )
+            continue
+        flag = " (backfill)" if r["backfill"] else ""
+        click.echo(f"{r['created_at']}  {r['kind']:18} {r['title'] or ''}{flag}")
+        if r["summary"]:
+            click.echo(f"    {r['summary'][:200]}")
+        if r["url"]:
+            click.echo(f"    {r['url']}")
+        if r["delivery_error"] and not r["delivered_at"]:
+            click.echo(f"    not delivered after {r['delivery_attempts']} attempts: {r['delivery_error']}")
+
+
+def _iso_time(option: str, value: str | None) -> datetime | None:
+    """An ISO date/time option (naive means UTC, as Store.alerts_since reads it); bad input: exit 2."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as e:
+        raise UsageExit(f"{option}: not an ISO date/time: {value!r}") from e
 
 
 @cli.command()
@@ -301,6 +297,8 @@ def alerts(
 @click.option("--json", "as_json", is_flag=True)
 def status(config_path: str, db: str | None, as_json: bool) -> None:
     """Each source's health: last ok, last error, next poll, consecutive failures.
+
+    Mirrors Store.source_status(the configured sources).
 
     \b
     Example:
@@ -310,23 +308,7 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
 
     config = _load(config_path, db)
     store = Store.open(_database(config_path, db), readonly=True)
-    rows = {r["name"]: r for r in store.db.query("select * from sources")}
-    out = []
-    for s in config.sources:
-        r = rows.get(s.name, {})
-        out.append(
-            {
-                "name": s.name,
-                "type": s.type,
-                "health": r.get("health", "never polled"),
-                "last_ok_at": r.get("last_ok_at"),
-                "last_polled_at": r.get("last_polled_at"),
-                "next_check_at": r.get("next_check_at"),
-                "consecutive_failures": r.get("consecutive_failures", 0),
-                "posts": r.get("posts", 0),
-                "last_error": r.get("last_error"),
-            }
-        )
+    out = store.source_status((s.name, s.type) for s in config.sources)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return

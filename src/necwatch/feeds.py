@@ -2,9 +2,10 @@
 
 * `reports.atom`: the newest NEC reports, full sanitized HTML, author, meeting date, links to the
   original and (when publish.base_url is set) to the report's Datasette row.
-* `changes.atom`: every non-backfill alert about reports and comments (edits as a readable diff).
+* `changes.atom`: every non-backfill alert of a public kind (`AlertKind.public()`, an allow-list:
+  reports and comments; edits as a readable diff).
 * `source-<name>.atom`: one per configured source, that source's alerts (backfill included, so a
-  subscriber to one blog sees its reports), health alerts too.
+  subscriber to one blog sees its reports), operator (source health) alerts too.
 
 The XML is written with ElementTree rather than feedgen: feedgen 1.0 drops `rel`/`type` from entry
 links (two rel-less links read as two "alternate" links, invalid per RFC 4287 4.1.1). Entry ids are
@@ -22,12 +23,13 @@ import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from necwatch import diffs
+from necwatch.alerts import AlertKind
 from necwatch.config import Config
 from necwatch.extract.sanitize import clean_html
 from necwatch.store import Store
@@ -39,21 +41,6 @@ TAG = "tag:necwatch,2024:"
 DATASETTE_DB = "necwatch"  # the database name the published Datasette serves
 MAX_ENTRIES = 50
 EPOCH = "1970-01-01T00:00:00+00:00"  # `updated` of a feed with no entries: deterministic, valid
-
-KIND_LABELS: Mapping[str, str] = {
-    "new_report": "New report",
-    "report_edited": "Report edited",
-    "report_removed": "Report removed",
-    "report_restored": "Report restored",
-    "report_republished": "Report republished",
-    "new_comment": "New comment",
-    "comment_edited": "Comment edited",
-    "comment_removed": "Comment removed",
-    "source_unhealthy": "Source unhealthy",
-    "source_recovered": "Source recovered",
-    "source_moved": "Source moved",
-}
-SOURCE_HEALTH = ("source_unhealthy", "source_recovered", "source_moved")  # operator alerts
 
 
 def write_feeds(store: Store, config: Config) -> int:
@@ -67,12 +54,9 @@ def write_feeds(store: Store, config: Config) -> int:
         "reports.atom": reports_feed(
             store, title=f"{title}: new reports", base_url=base_url, self_url=_join(self_base, "reports.atom")
         ),
+        # An allow-list: an operator kind, or one a newer version adds, never reaches the public.
         "changes.atom": alerts_feed(
-            _alerts(
-                store,
-                f"backfill = 0 and kind not in ({', '.join('?' * len(SOURCE_HEALTH))})",
-                list(SOURCE_HEALTH),
-            ),
+            store.feed_alerts(limit=MAX_ENTRIES, kinds=AlertKind.public(), include_backfill=False),
             store,
             feed_id=TAG + "feed:changes",
             title=f"{title}: changes",
@@ -83,7 +67,7 @@ def write_feeds(store: Store, config: Config) -> int:
     for source in config.sources:
         name = f"source-{_slug(source.name)}.atom"
         feeds[name] = alerts_feed(
-            _alerts(store, "source = ?", [source.name]),
+            store.feed_alerts(limit=MAX_ENTRIES, source=source.name),
             store,
             feed_id=TAG + f"feed:source:{source.name}",
             title=f"{title}: {source.name}",
@@ -102,13 +86,7 @@ def write_feeds(store: Store, config: Config) -> int:
 # -- building --------------------------------------------------------------------------------------
 def reports_feed(store: Store, *, title: str, base_url: str | None, self_url: str | None) -> bytes:
     """The newest NEC reports (not near-duplicates), newest first."""
-    rows = list(
-        store.db.query(
-            "select * from reports where is_nec_report = 1 and duplicate_of is null "
-            "order by coalesce(published_at, first_seen_at) desc, id limit ?",
-            [MAX_ENTRIES],
-        )
-    )
+    rows = store.feed_reports(MAX_ENTRIES)
     updated = [r["updated_at"] or r["first_seen_at"] for r in rows]
     feed = _feed(TAG + "feed:reports", title, self_url, base_url, max(updated, key=_ts, default=EPOCH))
     for r, up in zip(rows, updated, strict=True):
@@ -142,7 +120,7 @@ def alerts_feed(
     updated = max((r["created_at"] for r in rows), key=_ts, default=EPOCH)
     feed = _feed(feed_id, title, self_url, base_url or home, updated)
     for r in rows:
-        label = f"{KIND_LABELS.get(r['kind'], r['kind'])}: {r['title'] or ''}".rstrip(": ")
+        label = f"{AlertKind.label_of(r['kind'])}: {r['title'] or ''}".rstrip(": ")
         entry = _entry(feed, TAG + f"alert:{r['id']}", label, r["created_at"], r["created_at"])
         _category(entry, r["kind"])
         if r["url"]:
@@ -157,19 +135,17 @@ def alerts_feed(
 def alert_html(alert: Mapping[str, Any], store: Store) -> str:
     """An alert as HTML (sanitized again by the caller): summary, then the diff or the content."""
     parts = [f"<p>{html.escape(alert['summary'] or '')}</p>"]
-    kind = alert["kind"]
-    if kind == "report_edited" and alert["diff"]:
+    kind = AlertKind.known(alert["kind"])
+    if kind is AlertKind.REPORT_EDITED and alert["diff"]:
         parts.append(diffs.html(alert["diff"]))
-    elif kind in ("new_comment", "comment_edited") and alert["comment_id"]:
-        row = store.db.execute(
-            "select body_html from comments where id = ?", [alert["comment_id"]]
-        ).fetchone()
-        if row and row[0]:
-            parts.append(f"<blockquote>{row[0]}</blockquote>")
-    elif kind in ("new_report", "report_republished") and alert["report_id"]:
-        row = store.db.execute("select body_html from reports where id = ?", [alert["report_id"]]).fetchone()
-        if row and row[0]:
-            parts.append(row[0])
+    elif kind in (AlertKind.NEW_COMMENT, AlertKind.COMMENT_EDITED) and alert["comment_id"]:
+        body = store.comment_body(alert["comment_id"])
+        if body:
+            parts.append(f"<blockquote>{body}</blockquote>")
+    elif kind in (AlertKind.NEW_REPORT, AlertKind.REPORT_REPUBLISHED) and alert["report_id"]:
+        body = store.report_body(alert["report_id"])
+        if body:
+            parts.append(body)
     if alert["url"]:
         url = html.escape(alert["url"], quote=True)
         parts.append(f'<p><a href="{url}">{url}</a></p>')
@@ -206,15 +182,6 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _alerts(store: Store, where: str, params: Iterable[Any]) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            f"select * from alerts where {where} order by created_at desc, id limit {MAX_ENTRIES}",
-            list(params),
-        )
-    )
-
-
 def _feed(feed_id: str, title: str, self_url: str | None, home: str | None, updated: str) -> ET.Element:
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "en"})
     ET.SubElement(feed, "id").text = feed_id

@@ -21,11 +21,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import apprise
 
+from necwatch.alerts import AlertKind
 from necwatch.config import Config
 from necwatch.store import Store
 
@@ -33,19 +33,6 @@ log = logging.getLogger("necwatch.notify")
 
 MAX_PER_RUN = 50  # a backlog drains over several runs instead of flooding a channel at once
 DEADLINE = 60.0  # seconds for all deliveries of one run; the rest wait for the next run
-TITLES: Mapping[str, str] = {
-    "new_report": "New NEC report",
-    "report_edited": "NEC report edited",
-    "report_removed": "NEC report removed",
-    "report_restored": "NEC report restored",
-    "report_republished": "NEC report republished",
-    "new_comment": "New comment",
-    "comment_edited": "Comment edited",
-    "comment_removed": "Comment removed",
-    "source_unhealthy": "necwatch source unhealthy",
-    "source_recovered": "necwatch source recovered",
-    "source_moved": "necwatch source moved",
-}
 
 
 def notification_urls(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
@@ -84,44 +71,32 @@ def deliver(
             log.error("notify: an Apprise URL is not valid (check %s / secrets_file)", config.notify.urls_env)
     if len(targets) == 0:
         return 0
-    pending = _pending(store, config)
+    pending = store.pending_alerts(
+        max_attempts=config.notify.max_attempts,
+        include_backfill=config.notify.include_backfill,
+        limit=MAX_PER_RUN,
+    )
     started, delivered = clock(), 0
     for alert in pending:
         if clock() - started > DEADLINE:
             log.warning("notify: deadline reached, %d alerts wait for the next run", len(pending) - delivered)
             break
         ok, error = _send(targets, alert, config)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        attempts = (alert["delivery_attempts"] or 0) + 1
-        row: dict[str, Any] = {"delivery_attempts": attempts}
         if ok:
-            row.update(delivered_at=now, delivery_error=None)
+            store.mark_delivered(alert["id"])
             delivered += 1
         else:
-            row["delivery_error"] = (error or "delivery failed")[:1000]
+            reason = (error or "delivery failed")[:1000]
+            attempts = store.mark_failed(alert["id"], reason)
             level = logging.ERROR if attempts >= config.notify.max_attempts else logging.WARNING
             log.log(level, "notify: alert %s not delivered (attempt %d of %d): %s", alert["id"], attempts,
-                    config.notify.max_attempts, row["delivery_error"])  # fmt: skip
-        with store.transaction():
-            store.db.table("alerts").update(alert["id"], row)
+                    config.notify.max_attempts, reason)  # fmt: skip
     return delivered
-
-
-def _pending(store: Store, config: Config) -> list[dict[str, Any]]:
-    where = "delivered_at is null and coalesce(delivery_attempts, 0) < ?"
-    if not config.notify.include_backfill:
-        where += " and backfill = 0"
-    return list(
-        store.db.query(
-            f"select * from alerts where {where} order by created_at, rowid limit {MAX_PER_RUN}",
-            [config.notify.max_attempts],
-        )
-    )
 
 
 def message(alert: Mapping[str, Any], config: Config) -> tuple[str, str]:
     """Title and plain-text body of one alert's notification."""
-    title = f"{TITLES.get(alert['kind'], alert['kind'])}: {alert['title'] or ''}".rstrip(": ")
+    title = f"{AlertKind.headline_of(alert['kind'])}: {alert['title'] or ''}".rstrip(": ")
     lines = [alert["summary"] or ""]
     if alert["url"]:
         lines.append(alert["url"])
