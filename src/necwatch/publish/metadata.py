@@ -12,6 +12,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from necwatch.alerts import AlertKind
+
+# The kinds the Datasette changes feed shows: an allow-list (public kinds but new reports, which have
+# their own feed), so an operator kind never leaks into it.
+_PUBLIC_KINDS = ", ".join(f"'{k.value}'" for k in AlertKind.public() if k is not AlertKind.NEW_REPORT)
+
 DEFAULT_TITLE = "necwatch: Labour NEC reports"
 DESCRIPTION_HTML = (
     "<p>Reports that members of Labour's National Executive Committee publish after its meetings, "
@@ -222,20 +228,23 @@ limit 50""",
         },
         "feed_changes": {
             "title": "necwatch: changes to reports and comments",
-            "description": "Atom feed of edits, removals, restorations and new comments (add .atom).",
+            "description": "Atom feed of edits, removals, restorations, republications and comments "
+            "(add .atom); operator alerts about sources never appear here.",
             "sql": _feed(
                 """select 'tag:necwatch,2024:alert:' || a.id as atom_id,
   replace(a.kind, '_', ' ') || ': ' || coalesce(a.title, '') as atom_title,
   a.created_at as atom_updated,
   '<p>' || necwatch_escape(coalesce(a.summary, '')) || '</p>'
-    || coalesce('<pre>' || necwatch_escape(a.diff) || '</pre>', '') as atom_content_html,
+    || coalesce('<pre>' || necwatch_escape(nullif(a.diff, '')) || '</pre>', '') as atom_content_html,
   case when a.url like 'http%' then a.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
   null as atom_author_name
 from alerts a
 left join reports r on r.id = a.report_id
-where a.kind != 'new_report'
+where a.kind in ("""
+                + _PUBLIC_KINDS
+                + """)
 order by a.created_at desc, a.rowid desc
 limit 100""",
                 "'No changes yet'",
