@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from necwatch import errors
-from necwatch.config import FetchSettings
 from necwatch.errors import FetchError, RateLimited, RobotsDisallowed
 from necwatch.fetch.body import ACCEPT_ENCODING, read_body
 from necwatch.fetch.cache import Cached, NoCache, ResponseCache
@@ -43,6 +42,7 @@ from necwatch.fetch.retry import (
 )
 from necwatch.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules, robots_token
 from necwatch.models import FetchRecord, Response
+from necwatch.settings import FetchSettings
 
 log = logging.getLogger("necwatch.fetch")
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import ClassVar, TypeVar
 
-from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
+from necwatch.settings import SOURCE_TYPES, SourceConfig
 
 
 @dataclass(frozen=True)
@@ -168,12 +168,13 @@ S = TypeVar("S", bound=Source)
 def register(type_name: str, *, options: type[SourceConfig]) -> Callable[[type[S]], type[S]]:
     """Class decorator: make an adapter available as `type: <type_name>` in config.yaml, with
     `options` (a SourceConfig subclass whose `type` is `Literal["<type_name>"]`) as its config model.
-    config.py builds the sources union from this registry; there is no other list of types."""
+    necwatch.settings builds the sources union from this registry; there is no other list of types."""
 
     def deco(cls: type[S]) -> type[S]:
         cls.type_name = type_name
         cls.options = options
         REGISTRY[type_name] = cls
+        SOURCE_TYPES[type_name] = options
         return cls
 
     return deco

@@ -46,13 +46,13 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborNode
 
-from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local
 from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
 from necwatch.extract.text import collapse_ws, html_to_text, node_text
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
+from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 
 log = logging.getLogger(__name__)

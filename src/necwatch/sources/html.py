@@ -24,12 +24,12 @@ from dateutil import parser as dateutil_parser
 from pydantic import Field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.config import SourceConfig, Strict
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
 from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
 from necwatch.extract.text import collapse_ws, node_text
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
+from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
-from necwatch.config import SourceConfig
 from necwatch.models import Comment, Post
+from necwatch.settings import SourceConfig
 from necwatch.sources.base import register
 from necwatch.sources.html import HtmlSelectors, ListingPage, SelectorSource, parse_article, parse_listing
 

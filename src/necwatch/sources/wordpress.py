@@ -60,13 +60,13 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.config import SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_rfc2822
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.select import css_many, css_one, parse_html, text_of
 from necwatch.extract.text import html_to_text
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
+from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 
 __all__ = [
