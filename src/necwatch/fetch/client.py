@@ -11,20 +11,18 @@ import asyncio
 import logging
 import random
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from necwatch import errors
 from necwatch.config import FetchSettings
 from necwatch.errors import FetchError, RateLimited, RobotsDisallowed
-from necwatch.fetch.body import ACCEPT_ENCODING, read_body
-from necwatch.fetch.cache import Cached, NoCache, ResponseCache
+from necwatch.fetch.body import ACCEPT_ENCODING
+from necwatch.fetch.cache import NoCache, ResponseCache
 from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status
-from necwatch.fetch.encoding import decode
+from necwatch.fetch.conditional import lookup, request_headers, without_validators
+from necwatch.fetch.exchange import Exchange, Exchanger, Hop, Tally
 from necwatch.fetch.guard import (
     AddressGuard,
     Resolver,
@@ -34,6 +32,7 @@ from necwatch.fetch.guard import (
     normalize_allowed,
 )
 from necwatch.fetch.limits import HostLimiter
+from necwatch.fetch.outcome import answer, failure_record, log_failure, log_success, public_error, rebase
 from necwatch.fetch.retry import (
     RETRY_EXCEPTIONS,
     RETRY_STATUSES,
@@ -66,8 +65,6 @@ def _cache_missing_sniffio() -> None:
 _cache_missing_sniffio()
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-ERROR_BODY_CAP = 64 * 1024  # enough to recognise a challenge page; error pages are never content
-_CONDITIONAL = ("if-none-match", "if-modified-since")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -123,6 +120,8 @@ class HttpClient:
         self.rate_limits = RateLimitBook()
         self.sleep: Sleep = sleep or asyncio.sleep
         self.rng = rng or random.Random()
+        # holds no reference back to this client, so dropping the client frees it at once
+        self._exchanger = Exchanger(self._client, settings, self.limiter, self.rate_limits)
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         # One FetchRecord per robots.txt request made by this client (200 with body and validators, 304,
@@ -157,7 +156,7 @@ class HttpClient:
             try:
                 await self.guard.resolve(host, port, url=original)
             except FetchError as e:
-                raise _rebase(e, url=original, final_url=str(url)) from e
+                raise rebase(e, url=original, final_url=str(url)) from e
 
     async def _robots_for(self, url: httpx.URL, host: str, fetcher: Fetcher) -> RobotsRules:
         origin = f"{url.scheme}://{host}"
@@ -201,23 +200,6 @@ class HttpClient:
         return RobotsRules.from_text(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"))
 
 
-@dataclass
-class _Tally:
-    """Per-get() counters shared by hops and retries."""
-
-    attempts: int = 0
-    in_body: bool = False
-    started: float = field(default_factory=time.monotonic)
-
-
-@dataclass(frozen=True)
-class _Exchange:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    url: str
-
-
 class Fetcher:
     """A source's view of the HttpClient: its allowed hosts and its request log."""
 
@@ -238,51 +220,24 @@ class Fetcher:
 
     async def get(self, url: str, *, conditional: bool = True, accept: str | None = None) -> Response:
         """Fetch `url`: a 2xx Response, a 304 answered from the cache, or a raised FetchError."""
-        tally = _Tally()
+        tally = Tally()
         try:
             response = await self._get(url, conditional=conditional, accept=accept, tally=tally)
         except FetchError as e:
-            public = type(e).__module__ == errors.__name__ and e.url == url
-            error = e if public else _rebase(e, url=url, final_url=e.final_url)
-            error.attempts = tally.attempts
-            self._fail(error, tally.started)
-            log.log(
-                # 404/410 are answers (a platform path that does not exist, a deleted post), not faults
-                logging.DEBUG
-                if self._robots_fetch
-                else logging.INFO
-                if error.kind in ("not_found", "gone")
-                else logging.WARNING,
-                "fetch failed: %s",
-                error,
-                extra={
-                    "source": self.source,
-                    "url": url,
-                    "status": error.status,
-                    "attempts": error.attempts,
-                    "kind": error.kind,
-                },
-            )
+            error = public_error(e, url=url, attempts=tally.attempts)
+            self.records.append(failure_record(self.source, error, tally.started))
+            log_failure(error, source=self.source, url=url, robots=self._robots_fetch)
             if error is e:
                 raise
             raise error from e
-        log.debug(
-            "fetched",
-            extra={
-                "source": self.source,
-                "url": url,
-                "status": response.status,
-                "attempts": response.attempts,
-                "bytes": 0 if response.not_modified else len(response.content),
-            },
-        )
+        log_success(response, source=self.source, url=url)
         return response
 
-    async def _get(self, url: str, *, conditional: bool, accept: str | None, tally: _Tally) -> Response:
+    async def _get(self, url: str, *, conditional: bool, accept: str | None, tally: Tally) -> Response:
         settings = self.client.settings
         robots = self._robots_fetch
-        cached = self.client.cache.lookup(url) if conditional else None
-        headers = _request_headers(accept, cached)
+        cached = lookup(self.client.cache, url, conditional=conditional)
+        headers = request_headers(accept, cached)
         try:
             current = httpx.URL(url)
         except httpx.InvalidURL as e:
@@ -296,7 +251,7 @@ class Fetcher:
                 if first_host is None:
                     first_host = host
                 elif host != first_host:
-                    headers = {k: v for k, v in headers.items() if k not in _CONDITIONAL}
+                    headers = without_validators(headers)
                 await self.client._check_address(current, url)
             except FetchError as e:
                 if redirect_status is not None:  # a refused redirect target: say how we got there
@@ -305,7 +260,8 @@ class Fetcher:
                 raise
             if not robots and settings.respect_robots:
                 await self._robots_check(current, host, url)
-            ex = await self._with_retries(current, host, headers, url, tally, robots=robots)
+            hop = Hop(url, current, host, headers)
+            ex = await self._with_retries(hop, tally, robots=robots)
             if ex.status not in REDIRECT_STATUSES:
                 break
             location = ex.headers.get("location")
@@ -337,53 +293,15 @@ class Fetcher:
             chain.append(str(target))
             current = target
             redirect_status = ex.status
-        final = str(current)
-        if ex.status == 304:
-            if cached is None:
-                raise FetchError(
-                    "304 Not Modified to an unconditional request",
-                    url=url,
-                    kind="protocol",
-                    status=304,
-                    final_url=final,
-                )
-            text, encoding = ("", "utf-8") if robots else decode(cached.body, cached.content_type)
-            elapsed = self._record(url, final, 304, tally, ex.headers, None, 0)
-            return Response(
-                url,
-                final,
-                304,
-                ex.headers,
-                cached.body,
-                text,
-                encoding,
-                not_modified=True,
-                elapsed_ms=elapsed,
-                attempts=tally.attempts,
-            )
-        if not 200 <= ex.status < 300:
-            kind = "protocol" if ex.status < 400 else kind_for_status(ex.status)
-            raise FetchError(f"HTTP {ex.status}", url=url, kind=kind, status=ex.status, final_url=final)
-        text, encoding = ("", "utf-8") if robots else decode(ex.body, ex.headers.get("content-type"))
-        body = ex.body if ex.status == 200 else None
-        elapsed = self._record(url, final, ex.status, tally, ex.headers, body, len(ex.body))
-        return Response(
-            url,
-            final,
-            ex.status,
-            ex.headers,
-            ex.body,
-            text,
-            encoding,
-            elapsed_ms=elapsed,
-            attempts=tally.attempts,
-        )
+        response, record = answer(self.source, url, str(current), ex, cached, tally, robots=robots)
+        self.records.append(record)
+        return response
 
     async def _robots_check(self, current: httpx.URL, host: str, url: str) -> None:
         try:
             rules = await self.client._robots_for(current, host, self)
         except FetchError as e:
-            raise _rebase(e, url=url, final_url=str(current)) from e
+            raise rebase(e, url=url, final_url=str(current)) from e
         if not rules.reachable:
             raise FetchError(
                 f"robots.txt unreachable this run ({rules.detail})",
@@ -397,17 +315,15 @@ class Fetcher:
                 "robots.txt disallows this path", url=url, final_url=str(current), attempts=0
             )
 
-    async def _with_retries(
-        self, current: httpx.URL, host: str, headers: dict[str, str], url: str, tally: _Tally, *, robots: bool
-    ) -> _Exchange:
+    async def _with_retries(self, hop: Hop, tally: Tally, *, robots: bool) -> Exchange:
         """One hop: the exchange, retried on transient failures with backoff or Retry-After."""
         settings = self.client.settings
-        final = str(current)
+        url, host, final = hop.url, hop.host, str(hop.current)
         retries = 0
         while True:
             tally.in_body = False
             try:
-                ex = await self._exchange(current, host, headers, url, tally, robots=robots)
+                ex = await self.client._exchanger.send(hop, tally, robots=robots, defer=self._defer)
             except TimeoutError as e:  # the total deadline: a drip would only drip again, so no retry
                 raise FetchError(
                     f"no complete response within the {settings.deadline:g}s deadline",
@@ -466,45 +382,6 @@ class Fetcher:
                 delay = backoff_delay(settings.backoff, retries, self.client.rng)
             await self._wait(delay, url, f"http {ex.status}")
 
-    async def _exchange(
-        self, current: httpx.URL, host: str, headers: dict[str, str], url: str, tally: _Tally, *, robots: bool
-    ) -> _Exchange:
-        """One HTTP request and its (capped) body, inside the host's slot and the total deadline."""
-        settings = self.client.settings
-        async with self.client.limiter.slot(host):
-            limited = self.client.rate_limits.take(host)
-            if limited is not None:
-                self._defer(limited.until)
-                retry_after = (
-                    max(0.0, (limited.until - datetime.now(UTC)).total_seconds()) if limited.until else None
-                )
-                raise RateLimited(
-                    "host rate-limited earlier in this run: not asked again",
-                    url=url,
-                    final_url=str(current),
-                    retry_after=retry_after,
-                )
-            tally.attempts += 1
-            async with asyncio.timeout(settings.deadline):
-                request = self.client._client.build_request("GET", current, headers=headers)
-                try:
-                    response = await self.client._client.send(request, stream=True)
-                except FetchError as e:  # the connect-time address guard, which knows neither URL
-                    raise _rebase(e, url=url, final_url=str(current)) from e
-                try:
-                    tally.in_body = True
-                    lower = {k.lower(): v for k, v in response.headers.items()}
-                    if 200 <= response.status_code < 300:
-                        cap = MAX_ROBOTS_BYTES if robots else settings.max_bytes
-                        body = await read_body(
-                            response, url=url, max_bytes=cap, warn_bytes=settings.warn_bytes, truncate=robots
-                        )
-                    else:
-                        body = await read_body(response, url=url, max_bytes=ERROR_BODY_CAP, truncate=True)
-                finally:
-                    await response.aclose()
-        return _Exchange(response.status_code, lower, body, str(response.url))
-
     async def _wait(self, seconds: float, url: str, why: str) -> None:
         log.info("retrying in %.2fs (%s)", seconds, why, extra={"source": self.source, "url": url})
         await self.client.sleep(seconds)
@@ -512,76 +389,3 @@ class Fetcher:
     def _defer(self, until: datetime | None) -> None:
         if until is not None and (self.deferred_until is None or until > self.deferred_until):
             self.deferred_until = until
-
-    def _record(
-        self,
-        url: str,
-        final_url: str,
-        status: int,
-        tally: _Tally,
-        headers: dict[str, str],
-        body: bytes | None,
-        size: int,
-    ) -> int:
-        elapsed = int((time.monotonic() - tally.started) * 1000)
-        self.records.append(
-            FetchRecord(
-                source=self.source,
-                url=url,
-                final_url=final_url,
-                status=status,
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                elapsed_ms=elapsed,
-                bytes=size,
-                attempts=tally.attempts,
-                etag=headers.get("etag"),
-                last_modified=headers.get("last-modified"),
-                content_type=headers.get("content-type"),
-                body=body,
-                headers=headers,
-            )
-        )
-        return elapsed
-
-    def _fail(self, error: FetchError, started: float) -> None:
-        self.records.append(
-            FetchRecord(
-                source=self.source,
-                url=error.url,
-                final_url=error.final_url,
-                status=error.status,
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                elapsed_ms=int((time.monotonic() - started) * 1000),
-                bytes=error.bytes_read,
-                attempts=error.attempts,
-                error_kind=error.kind,
-                error=error.message,
-            )
-        )
-
-
-def _request_headers(accept: str | None, cached: Cached | None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if accept:
-        headers["accept"] = accept
-    if cached is not None:
-        if cached.etag:
-            headers["if-none-match"] = cached.etag
-        if cached.last_modified:
-            headers["if-modified-since"] = cached.last_modified
-    return headers
-
-
-def _rebase(error: FetchError, *, url: str, final_url: str | None) -> FetchError:
-    """The same failure as a public error type, naming the caller's URL (guard errors name neither)."""
-    cls = type(error) if type(error).__module__ == errors.__name__ else FetchError
-    return cls(
-        error.message,
-        url=url,
-        kind=error.kind,
-        status=error.status,
-        final_url=final_url,
-        attempts=error.attempts,
-        retry_after=error.retry_after,
-        bytes_read=error.bytes_read,
-    )
