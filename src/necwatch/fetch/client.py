@@ -12,17 +12,16 @@ import logging
 import random
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import httpx
 
 from necwatch.config import FetchSettings
-from necwatch.errors import FetchError, RateLimited, RobotsDisallowed
+from necwatch.errors import FetchError, RobotsDisallowed
 from necwatch.fetch.body import ACCEPT_ENCODING
 from necwatch.fetch.cache import NoCache, ResponseCache
-from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status
 from necwatch.fetch.conditional import lookup, request_headers, without_validators
-from necwatch.fetch.exchange import Exchange, Exchanger, Hop, Tally
+from necwatch.fetch.exchange import Exchanger, Hop, Tally
 from necwatch.fetch.guard import (
     AddressGuard,
     Resolver,
@@ -33,13 +32,8 @@ from necwatch.fetch.guard import (
 )
 from necwatch.fetch.limits import HostLimiter
 from necwatch.fetch.outcome import answer, failure_record, log_failure, log_success, public_error, rebase
-from necwatch.fetch.retry import (
-    RETRY_EXCEPTIONS,
-    RETRY_STATUSES,
-    RateLimitBook,
-    backoff_delay,
-    parse_retry_after,
-)
+from necwatch.fetch.retry import RateLimitBook
+from necwatch.fetch.retry_loop import RetryLoop
 from necwatch.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules, robots_token
 from necwatch.models import FetchRecord, Response
 
@@ -211,6 +205,7 @@ class Fetcher:
         self.allowed_hosts = allowed_hosts
         self._allowed = normalize_allowed(allowed_hosts)
         self._robots_fetch = _robots_fetch  # the internal robots.txt fetcher: no robots check, 500 KiB cut
+        self._retries = RetryLoop(client, client._exchanger, source)
         self.records: list[FetchRecord] = []
         self.deferred_until: datetime | None = None  # set by a Retry-After beyond the in-run cap
 
@@ -261,7 +256,7 @@ class Fetcher:
             if not robots and settings.respect_robots:
                 await self._robots_check(current, host, url)
             hop = Hop(url, current, host, headers)
-            ex = await self._with_retries(hop, tally, robots=robots)
+            ex = await self._retries.run(hop, tally, robots=robots, defer=self._defer)
             if ex.status not in REDIRECT_STATUSES:
                 break
             location = ex.headers.get("location")
@@ -314,77 +309,6 @@ class Fetcher:
             raise RobotsDisallowed(
                 "robots.txt disallows this path", url=url, final_url=str(current), attempts=0
             )
-
-    async def _with_retries(self, hop: Hop, tally: Tally, *, robots: bool) -> Exchange:
-        """One hop: the exchange, retried on transient failures with backoff or Retry-After."""
-        settings = self.client.settings
-        url, host, final = hop.url, hop.host, str(hop.current)
-        retries = 0
-        while True:
-            tally.in_body = False
-            try:
-                ex = await self.client._exchanger.send(hop, tally, robots=robots, defer=self._defer)
-            except TimeoutError as e:  # the total deadline: a drip would only drip again, so no retry
-                raise FetchError(
-                    f"no complete response within the {settings.deadline:g}s deadline",
-                    url=url,
-                    kind="deadline",
-                    final_url=final,
-                ) from e
-            except httpx.TransportError as e:
-                kind = kind_for_exception(e, in_body=tally.in_body)
-                if kind != "tls" and isinstance(e, RETRY_EXCEPTIONS) and retries < settings.retries:
-                    retries += 1
-                    await self._wait(backoff_delay(settings.backoff, retries, self.client.rng), url, kind)
-                    continue
-                raise FetchError(
-                    f"{type(e).__name__}: {e}".rstrip(": "), url=url, kind=kind, final_url=final
-                ) from e
-            if is_challenge(ex.status, ex.headers, ex.body):
-                raise FetchError(
-                    "bot challenge page instead of content",
-                    url=url,
-                    kind="challenge",
-                    status=ex.status,
-                    final_url=final,
-                )
-            if ex.status not in RETRY_STATUSES:
-                return ex
-            retry_after = parse_retry_after(ex.headers.get("retry-after"))
-            until = datetime.now(UTC) + timedelta(seconds=retry_after) if retry_after is not None else None
-            if ex.status == 429:
-                self.client.rate_limits.note_429(host, until)
-            if retry_after is not None and retry_after > settings.max_retry_after and ex.status in (429, 503):
-                self.client.rate_limits.block(host, until)
-                self._defer(until)
-                raise RateLimited(
-                    f"HTTP {ex.status} with Retry-After {retry_after:g}s: deferred to a later run",
-                    url=url,
-                    status=ex.status,
-                    final_url=final,
-                    retry_after=retry_after,
-                )
-            if retries >= settings.retries:
-                kind = kind_for_status(ex.status)
-                raise FetchError(
-                    f"HTTP {ex.status} after {retries + 1} attempts",
-                    url=url,
-                    kind=kind,
-                    status=ex.status,
-                    final_url=final,
-                    retry_after=retry_after,
-                )
-            retries += 1
-            if retry_after is not None and retry_after <= settings.max_retry_after:
-                self.client.limiter.not_before(host, retry_after)
-                delay = retry_after
-            else:
-                delay = backoff_delay(settings.backoff, retries, self.client.rng)
-            await self._wait(delay, url, f"http {ex.status}")
-
-    async def _wait(self, seconds: float, url: str, why: str) -> None:
-        log.info("retrying in %.2fs (%s)", seconds, why, extra={"source": self.source, "url": url})
-        await self.client.sleep(seconds)
 
     def _defer(self, until: datetime | None) -> None:
         if until is not None and (self.deferred_until is None or until > self.deferred_until):
