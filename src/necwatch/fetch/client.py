@@ -17,24 +17,24 @@ from datetime import datetime
 import httpx
 
 from necwatch.config import FetchSettings
-from necwatch.errors import FetchError, RobotsDisallowed
+from necwatch.errors import FetchError
 from necwatch.fetch.body import ACCEPT_ENCODING
 from necwatch.fetch.cache import NoCache, ResponseCache
 from necwatch.fetch.conditional import lookup, request_headers, without_validators
 from necwatch.fetch.exchange import Exchanger, Hop, Tally
 from necwatch.fetch.guard import (
     AddressGuard,
+    AddressPrecheck,
     Resolver,
     check_allowed,
     guarded_transport,
-    is_ip_literal,
     normalize_allowed,
 )
 from necwatch.fetch.limits import HostLimiter
-from necwatch.fetch.outcome import answer, failure_record, log_failure, log_success, public_error, rebase
+from necwatch.fetch.outcome import answer, failure_record, log_failure, log_success, public_error
 from necwatch.fetch.retry import RateLimitBook
 from necwatch.fetch.retry_loop import RetryLoop
-from necwatch.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules, robots_token
+from necwatch.fetch.robots_gate import RobotsGate
 from necwatch.models import FetchRecord, Response
 
 log = logging.getLogger("necwatch.fetch")
@@ -93,8 +93,9 @@ class HttpClient:
         self.guard = AddressGuard(
             allow_private=allow_private, resolver=resolver, allow_addresses=allow_addresses
         )
-        self._precheck = transport is not None and not allow_private
-        self._precheck_names = resolver is not None
+        self._precheck = AddressPrecheck(
+            self.guard, enabled=transport is not None and not allow_private, names=resolver is not None
+        )
         timeout = httpx.Timeout(
             connect=settings.connect_timeout,
             read=settings.read_timeout,
@@ -114,10 +115,9 @@ class HttpClient:
         self.rate_limits = RateLimitBook()
         self.sleep: Sleep = sleep or asyncio.sleep
         self.rng = rng or random.Random()
-        # holds no reference back to this client, so dropping the client frees it at once
+        # the collaborators hold no reference back to this client, so dropping it frees it at once
         self._exchanger = Exchanger(self._client, settings, self.limiter, self.rate_limits)
-        self._robots: dict[str, RobotsRules] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots = RobotsGate(_robots_fetcher)
         # One FetchRecord per robots.txt request made by this client (200 with body and validators, 304,
         # or a failure), kept apart from the sources' records so `get()` still adds exactly one record.
         # The pipeline stores them (`take_robots_records()`) so the next run's robots.txt is conditional.
@@ -139,59 +139,6 @@ class HttpClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    async def _check_address(self, url: httpx.URL, original: str) -> None:
-        """Before-the-hop address check, used only when a custom transport does the connecting."""
-        if not self._precheck:
-            return
-        host = url.host
-        if is_ip_literal(host) or self._precheck_names:
-            port = url.port or (443 if url.scheme == "https" else 80)
-            try:
-                await self.guard.resolve(host, port, url=original)
-            except FetchError as e:
-                raise rebase(e, url=original, final_url=str(url)) from e
-
-    async def _robots_for(self, url: httpx.URL, host: str, fetcher: Fetcher) -> RobotsRules:
-        origin = f"{url.scheme}://{host}"
-        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
-        async with lock:
-            rules = self._robots.get(origin)
-            if rules is not None and (not rules.reachable or rules.fresh(self.settings.robots_cache)):
-                return rules
-            rules = await self._fetch_robots(origin, fetcher)
-            self._robots[origin] = rules  # an unreachable verdict lives only as long as this client (run)
-            delay = rules.crawl_delay(robots_token(self.user_agent))
-            if delay:
-                self.limiter.set_min_delay(host, delay)
-            return rules
-
-    async def _fetch_robots(self, origin: str, fetcher: Fetcher) -> RobotsRules:
-        """Fetch and judge robots.txt through the same limits; not recorded as the caller's fetch.
-
-        The request is conditional on the cache's validators (a 304 reuses the stored body, so an
-        unchanged robots.txt costs no body bytes); its FetchRecord goes to `robots_records`.
-        """
-        helper = Fetcher(self, fetcher.source, fetcher.allowed_hosts, _robots_fetch=True)
-        url = f"{origin}/robots.txt"
-        try:
-            response = await helper.get(url, conditional=True, accept="text/plain")
-        except FetchError as e:
-            if e.kind in ("address_not_allowed", "dns"):
-                raise  # the host itself is refused or unknown: say so, not "robots unavailable"
-            if e.kind in ("not_found", "gone", "http_4xx", "too_many_redirects", "redirect_loop"):
-                verdict = RobotsRules.allow_all(f"{e.kind}: {e.message}")
-            else:
-                verdict = RobotsRules.unreachable(f"{e.kind}: {e.message}")
-            log.info(
-                "robots.txt %s",
-                "allows all" if verdict.reachable else "unreachable",
-                extra={"source": fetcher.source, "url": url, "status": e.status, "kind": e.kind},
-            )
-            return verdict
-        finally:
-            self.robots_records.extend(helper.records)
-        return RobotsRules.from_text(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"))
 
 
 class Fetcher:
@@ -247,14 +194,14 @@ class Fetcher:
                     first_host = host
                 elif host != first_host:
                     headers = without_validators(headers)
-                await self.client._check_address(current, url)
+                await self.client._precheck.check(current, url)
             except FetchError as e:
                 if redirect_status is not None:  # a refused redirect target: say how we got there
                     e.status = redirect_status
                     e.message = f"{e.message}; redirected by HTTP {redirect_status}: " + " -> ".join(chain)
                 raise
             if not robots and settings.respect_robots:
-                await self._robots_check(current, host, url)
+                await self.client._robots.check(self, current, host, url)
             hop = Hop(url, current, host, headers)
             ex = await self._retries.run(hop, tally, robots=robots, defer=self._defer)
             if ex.status not in REDIRECT_STATUSES:
@@ -292,24 +239,11 @@ class Fetcher:
         self.records.append(record)
         return response
 
-    async def _robots_check(self, current: httpx.URL, host: str, url: str) -> None:
-        try:
-            rules = await self.client._robots_for(current, host, self)
-        except FetchError as e:
-            raise rebase(e, url=url, final_url=str(current)) from e
-        if not rules.reachable:
-            raise FetchError(
-                f"robots.txt unreachable this run ({rules.detail})",
-                url=url,
-                kind="robots_unavailable",
-                final_url=str(current),
-                attempts=0,
-            )
-        if not rules.allows(str(current), robots_token(self.client.user_agent)):
-            raise RobotsDisallowed(
-                "robots.txt disallows this path", url=url, final_url=str(current), attempts=0
-            )
-
     def _defer(self, until: datetime | None) -> None:
         if until is not None and (self.deferred_until is None or until > self.deferred_until):
             self.deferred_until = until
+
+
+def _robots_fetcher(fetcher: Fetcher) -> Fetcher:
+    """The internal fetcher robots.txt is fetched with: no robots check, 500 KiB cut, its own records."""
+    return Fetcher(fetcher.client, fetcher.source, fetcher.allowed_hosts, _robots_fetch=True)
