@@ -3,12 +3,15 @@
 One `get()` is: allow-list → address guard → robots.txt → [politeness slot → one HTTP exchange under the
 total deadline] × retries → redirect hop checks → Response or one classified FetchError. Whatever happens,
 exactly one FetchRecord is appended to the fetcher's log.
+
+The steps live in their own modules: redirects.py (the hops and their checks), robots_gate.py (robots.txt
+per origin), retry_loop.py (retries and their waits), exchange.py (one attempt), conditional.py (validators
+and the 304 step) and outcome.py (the Response, FetchRecord, public FetchError and log line).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,24 +23,16 @@ from necwatch.config import FetchSettings
 from necwatch.errors import FetchError
 from necwatch.fetch.body import ACCEPT_ENCODING
 from necwatch.fetch.cache import NoCache, ResponseCache
-from necwatch.fetch.conditional import lookup, request_headers, without_validators
-from necwatch.fetch.exchange import Exchanger, Hop, Tally
-from necwatch.fetch.guard import (
-    AddressGuard,
-    AddressPrecheck,
-    Resolver,
-    check_allowed,
-    guarded_transport,
-    normalize_allowed,
-)
+from necwatch.fetch.conditional import lookup, request_headers
+from necwatch.fetch.exchange import Exchange, Exchanger, Tally
+from necwatch.fetch.guard import AddressGuard, AddressPrecheck, Resolver, guarded_transport, normalize_allowed
 from necwatch.fetch.limits import HostLimiter
 from necwatch.fetch.outcome import answer, failure_record, log_failure, log_success, public_error
+from necwatch.fetch.redirects import REDIRECT_STATUSES, RedirectChain
 from necwatch.fetch.retry import RateLimitBook
 from necwatch.fetch.retry_loop import RetryLoop
 from necwatch.fetch.robots_gate import RobotsGate
 from necwatch.models import FetchRecord, Response
-
-log = logging.getLogger("necwatch.fetch")
 
 
 def _cache_missing_sniffio() -> None:
@@ -57,8 +52,6 @@ def _cache_missing_sniffio() -> None:
 
 
 _cache_missing_sniffio()
-
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -176,68 +169,26 @@ class Fetcher:
         return response
 
     async def _get(self, url: str, *, conditional: bool, accept: str | None, tally: Tally) -> Response:
-        settings = self.client.settings
-        robots = self._robots_fetch
         cached = lookup(self.client.cache, url, conditional=conditional)
-        headers = request_headers(accept, cached)
-        try:
-            current = httpx.URL(url)
-        except httpx.InvalidURL as e:
-            raise FetchError(f"invalid URL: {e}", url=url, kind="protocol", attempts=0) from e
-        first_host = None
-        chain = [str(current)]
-        redirect_status: int | None = None  # the status of the redirect that led here, if any
-        while True:
-            try:
-                host = check_allowed(current, self._allowed, original=url)
-                if first_host is None:
-                    first_host = host
-                elif host != first_host:
-                    headers = without_validators(headers)
-                await self.client._precheck.check(current, url)
-            except FetchError as e:
-                if redirect_status is not None:  # a refused redirect target: say how we got there
-                    e.status = redirect_status
-                    e.message = f"{e.message}; redirected by HTTP {redirect_status}: " + " -> ".join(chain)
-                raise
-            if not robots and settings.respect_robots:
-                await self.client._robots.check(self, current, host, url)
-            hop = Hop(url, current, host, headers)
-            ex = await self._retries.run(hop, tally, robots=robots, defer=self._defer)
-            if ex.status not in REDIRECT_STATUSES:
-                break
-            location = ex.headers.get("location")
-            if not location:
-                raise FetchError(
-                    "redirect without a Location",
-                    url=url,
-                    kind="protocol",
-                    status=ex.status,
-                    final_url=str(current),
-                )
-            target = current.join(location.strip()).copy_with(fragment=None)
-            if str(target) in chain:
-                raise FetchError(
-                    "redirect loop: " + " -> ".join([*chain, str(target)]),
-                    url=url,
-                    kind="redirect_loop",
-                    status=ex.status,
-                    final_url=str(target),
-                )
-            if len(chain) > settings.max_redirects:
-                raise FetchError(
-                    f"more than {settings.max_redirects} redirects: " + " -> ".join([*chain, str(target)]),
-                    url=url,
-                    kind="too_many_redirects",
-                    status=ex.status,
-                    final_url=str(target),
-                )
-            chain.append(str(target))
-            current = target
-            redirect_status = ex.status
-        response, record = answer(self.source, url, str(current), ex, cached, tally, robots=robots)
+        chain = RedirectChain(url, request_headers(accept, cached))
+        ex = await self._follow(chain, tally)
+        response, record = answer(
+            self.source, url, str(chain.current), ex, cached, tally, robots=self._robots_fetch
+        )
         self.records.append(record)
         return response
+
+    async def _follow(self, chain: RedirectChain, tally: Tally) -> Exchange:
+        """Each hop checked (allow-list, address, robots.txt), then requested; redirects followed."""
+        settings = self.client.settings
+        while True:
+            hop = await chain.admit(self._allowed, self.client._precheck.check)
+            if not self._robots_fetch and settings.respect_robots:
+                await self.client._robots.check(self, hop.current, hop.host, chain.url)
+            ex = await self._retries.run(hop, tally, robots=self._robots_fetch, defer=self._defer)
+            if ex.status not in REDIRECT_STATUSES:
+                return ex
+            chain.follow(ex, settings.max_redirects)
 
     def _defer(self, until: datetime | None) -> None:
         if until is not None and (self.deferred_until is None or until > self.deferred_until):
