@@ -133,3 +133,18 @@ class StoreError(NecwatchError):
 
 class LockHeld(NecwatchError):
     """Another necwatch process is running against the same database."""
+
+
+def rebase(error: FetchError, *, url: str, final_url: str | None) -> FetchError:
+    """The same failure as a public error type, naming the caller's URL (guard errors name neither)."""
+    cls = type(error) if type(error).__module__ == __name__ else FetchError
+    return cls(
+        error.message,
+        url=url,
+        kind=error.kind,
+        status=error.status,
+        final_url=final_url,
+        attempts=error.attempts,
+        retry_after=error.retry_after,
+        bytes_read=error.bytes_read,
+    )

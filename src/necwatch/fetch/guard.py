@@ -25,6 +25,7 @@ import httpcore
 import httpx
 
 from necwatch.errors import AddressNotAllowed, FetchError, HostNotAllowed
+from necwatch.fetch.outcome import rebase
 
 _BLOCKED_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -166,6 +167,30 @@ class AddressGuard:
                 f"{host} resolves to non-public address {', '.join(refused)}", url=url, attempts=0
             )
         return addresses
+
+
+class AddressPrecheck:
+    """The address check before each hop, for when a custom transport (not `GuardedBackend`) connects.
+
+    It runs only with a custom transport and allow_private off: on IP literals, and on names when a
+    resolver was given.
+    """
+
+    def __init__(self, guard: AddressGuard, *, enabled: bool, names: bool) -> None:
+        self.guard = guard
+        self.enabled = enabled
+        self.names = names
+
+    async def check(self, url: httpx.URL, original: str) -> None:
+        if not self.enabled:
+            return
+        host = url.host
+        if is_ip_literal(host) or self.names:
+            port = url.port or (443 if url.scheme == "https" else 80)
+            try:
+                await self.guard.resolve(host, port, url=original)
+            except FetchError as e:
+                raise rebase(e, url=original, final_url=str(url)) from e
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

@@ -1,6 +1,6 @@
 """When to try again, and how long to wait (RELIABILITY.md F1, F2, G5).
 
-The retry loop itself is a short explicit loop in client.py rather than tenacity: the decision depends on
+The retry loop itself is a short explicit loop in retry_loop.py rather than tenacity: the decision depends on
 the response (Retry-After, the per-host 429 budget, the deadline not being retried), and the wait may
 move the whole host's next start, which a generic decorator would hide.
 """
