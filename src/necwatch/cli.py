@@ -318,6 +318,10 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
             f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  "
             f"next {o['next_check_at'] or 'now'}"
         )
+        if o["detected_type"]:
+            click.echo(f"    detected: {o['detected_type']} at {o['detected_url']}")
+        if o["excerpts"]:
+            click.echo(f"    {o['excerpts']} posts stored as excerpts only (their pages could not be read)")
         if o["last_error"]:
             click.echo(f"    last error: {o['last_error']}")
 
