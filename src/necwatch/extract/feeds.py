@@ -88,9 +88,9 @@ def entry_fields(url: str, entry: Any) -> FeedFields:
             labels.append(term)
     count = entry.get("slash_comments") or entry.get("thr_total")
     comments_feed = entry.get("wfw_commentrss")
-    for link in entry.get("links", []):
-        if not comments_feed and link.get("rel") == "replies" and "html" not in (link.get("type") or ""):
-            comments_feed = link.get("href")
+    for other in entry.get("links", []):
+        if not comments_feed and other.get("rel") == "replies" and "html" not in (other.get("type") or ""):
+            comments_feed = other.get("href")
     return FeedFields(
         link=urljoin(url, link) if link else None,
         title=entry.get("title", ""),
@@ -102,7 +102,7 @@ def entry_fields(url: str, entry: Any) -> FeedFields:
         comment_count=int(count) if count is not None and str(count).strip().isdigit() else None,
         comments_feed=urljoin(url, comments_feed) if comments_feed else None,
         full_content=bool(entry.get("content")),
-        updated=entry.get("updated") or None,
+        updated=dict.get(entry, "updated") or None,  # entry.get would fall back to `published`
     )
 
 

@@ -54,7 +54,8 @@ class ReaderQueries(StoreBase):
         rows = {r["name"]: r for r in self.db.query("select * from sources")}
         excerpts = dict(
             self.db.execute(
-                "select source, count(*) from posts where is_excerpt = 1 and removed_at is null group by source"
+                "select source, count(*) from posts "
+                "where is_excerpt = 1 and removed_at is null group by source"
             ).fetchall()
         )
         out: list[SourceStatus] = []
