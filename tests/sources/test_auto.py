@@ -83,7 +83,8 @@ def _response(url: str, body: str, ctype: str = HTML, headers: dict[str, str] | 
          "wordpress", "https://w.example/", {"tag": "nec-report"}),
         ("<html><head><meta name='generator' content='WordPress 6.5'></head><body>x</body></html>", {},
          "wordpress", "https://w.example/", {"tag": "nec-report"}),
-        ("<html><head><link rel='alternate' type='application/rss+xml' href='/rss'></head><body></body></html>",
+        ("<html><head><link rel='alternate' type='application/rss+xml' href='/rss'></head>"
+         "<body></body></html>",
          {},
          "feed", "https://w.example/rss", {}),
         ("<html><head><title>plain</title></head><body><p>x</p></body></html>", {}, None, None, None),
