@@ -415,3 +415,39 @@ def test_meeting_date_uses_post_publication_date() -> None:
 )  # fmt: skip
 def test_meeting_kind(title: str, body: str, want: str) -> None:
     assert meeting_kind(title, body) == want
+
+
+# --------------------------------------------------------------------------- titles real reporters use
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "published", "date_", "kind"),
+    [
+        # Ann Black
+        ("NEC Meeting, 25 July 2023", CHAT, "2023-07-27T10:00:00+01:00", "2023-07-25", "full"),
+        ("NEC Committee Report, 21 January 2021", CHAT, "2021-01-25T10:00:00+00:00", "2021-01-21", "sub_committees"),
+        ("NEC Update, November 2021", CHAT, "2021-11-30T10:00:00+00:00", "2021-11", "full"),
+        # Peter Willsman: the month from the title, the year from the post date
+        ("Peter Willsman reports from Labour's May executive", CHAT, "2019-05-28T10:00:00+01:00", "2019-05", "full"),
+        ("Peter Willsman reports from Labour’s December executive", CHAT, "2020-01-03T10:00:00+00:00", "2019-12", "full"),
+        # LabourList: no date in the title, the body's meeting date (else the publication month)
+        ("Everything we learnt from the NEC", "The NEC met on 13 June and agreed the timetable.", "2023-06-14T10:00:00+01:00", "2023-06-13", "full"),
+        ("Everything we learnt from the NEC", CHAT, "2023-06-14T10:00:00+01:00", "2023-06", "full"),
+    ],
+)  # fmt: skip
+def test_classify_real_reporters_titles(title: str, body: str, published: str, date_: str, kind: str) -> None:
+    c = classify(_post(title, body, published=published))
+    assert (c.is_nec_report, c.reason, c.meeting_date, c.meeting_kind) == (True, "title", date_, kind)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Company reports on executive pay",  # "executive" alone is not Labour's
+        "What we learned from today's NEC?",  # a question stays a non-report
+        "Explainer: what happens at an NEC meeting",
+        "NEC members' reports: a round-up",
+    ],
+)
+def test_new_title_rules_keep_non_reports_out(title: str) -> None:
+    assert classify(_post(title, CHAT)).is_nec_report is False

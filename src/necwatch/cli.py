@@ -183,12 +183,17 @@ def _print_summary(result: Any) -> None:
 
 @cli.command()
 @config_options
-def check(config_path: str, db: str | None) -> None:
+@click.option("--online", is_flag=True, help="Also read each source's listing and say what it would read.")
+def check(config_path: str, db: str | None, online: bool) -> None:
     """Validate the config file and say what is wrong, by file, field and value.
+
+    With --online, each source is probed politely (detection for `type: auto`, its listing, a few
+    post pages) and what it would read is printed; exit 1 when a source cannot be read.
 
     \b
     Example:
       necwatch check --config config.yaml
+      necwatch check --online
     """
     try:
         config = load_config(config_path)
@@ -198,6 +203,73 @@ def check(config_path: str, db: str | None) -> None:
     click.echo(f"{config_path}: ok, {len(config.sources)} sources")
     for s in config.sources:
         click.echo(f"  {s.name:20} {s.type:11} {s.url}  every {s.interval / 3600:g}h")
+    if online:
+        import asyncio
+
+        from necwatch.probe import probe_source
+
+        failed = 0
+        for s in config.sources:
+            result = asyncio.run(probe_source(config, s))
+            failed += result.detection is None or result.posts == 0
+            click.echo(f"\n{s.name}:")
+            click.echo("\n".join("  " + line for line in result.lines()))
+        sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--name", help="Source name (default: from the host, e.g. annblack-co-uk).")
+@click.option("--match", help="Label or title regex that also marks NEC reports.")
+@click.option("--author", help="Default author when a page does not say.")
+@click.option(
+    "--config", "-c", "config_path", default="config.yaml", show_default=True, type=click.Path(dir_okay=False)
+)
+@click.option("--dry-run", is_flag=True, help="Only print the YAML entry; write nothing.")
+def add(
+    url: str, name: str | None, match: str | None, author: str | None, config_path: str, dry_run: bool
+) -> None:
+    """Probe a blog and add it to the config: platform, feed, posts, NEC labels, comments.
+
+    The probe is polite (robots.txt, guards, a handful of requests through the same client as a run).
+    The entry is appended to `sources:` keeping the file's comments and order, then the whole file
+    is checked; a file that would not validate is left as it was.
+
+    \b
+    Example:
+      necwatch add https://annblack.co.uk/ --author "Ann Black"
+      necwatch add https://labourlist.org/tag/nec/ --name labourlist --dry-run
+    """
+    from pydantic import ValidationError
+
+    from necwatch.config import Config
+    from necwatch.probe import add_source, entry_for, probe, slug_for
+
+    path = Path(config_path)
+    try:
+        config = load_config(path) if path.exists() else Config()
+        name = name or slug_for(url)
+        result = probe(config, url, name=name, match=match)
+    except (ConfigError, ValidationError) as e:
+        raise UsageExit(str(e)) from e
+    click.echo("\n".join(result.lines()))
+    if result.detection is None or result.posts == 0:
+        raise click.ClickException(f"nothing to add: {url} could not be read (see what was tried above)")
+    try:
+        entry = entry_for(name, result.detection, match=match, author=author)
+    except ValidationError as e:
+        raise UsageExit(f"{url}: the detected entry does not validate: {e}") from e
+    import yaml
+
+    click.echo("\n" + yaml.safe_dump({"sources": [entry]}, sort_keys=False, allow_unicode=True).rstrip())
+    if dry_run:
+        return
+    evidence = "; ".join(result.detection.evidence) or "probed"
+    try:
+        add_source(path, entry, comment=f"added by `necwatch add`: {evidence}")
+    except ConfigError as e:
+        raise UsageExit(str(e)) from e
+    click.echo(f"\n{path}: added {entry['name']}; `necwatch check` passes")
 
 
 @cli.command()
@@ -318,6 +390,10 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
             f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  "
             f"next {o['next_check_at'] or 'now'}"
         )
+        if o["detected_type"]:
+            click.echo(f"    detected: {o['detected_type']} at {o['detected_url']}")
+        if o["excerpts"]:
+            click.echo(f"    {o['excerpts']} posts stored as excerpts only (their pages could not be read)")
         if o["last_error"]:
             click.echo(f"    last error: {o['last_error']}")
 

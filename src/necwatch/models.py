@@ -48,6 +48,8 @@ class Post:
     labels: tuple[str, ...] = ()
     title_raw: str | None = None  # when the served title differs (e.g. U+00A0)
     via: str = ""  # which path produced it: feed, json, rss, rest, html
+    # The body is a feed's excerpt (the page could not be read): never stored as a report's body.
+    is_excerpt: bool = False
 
 
 class Outcome(StrEnum):
@@ -113,6 +115,8 @@ class SourceObservation:
     posts: tuple[PostObservation, ...]
     listing_complete: bool
     failures: tuple[Failure, ...] = ()
+    # `type: auto`: (platform, URL) detected and read this poll, stored on the sources row.
+    detected: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,10 @@ _DATE_PATTERNS = [
 ]
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH})\.?,?\s+(?P<y>{_YEAR})\b", re.IGNORECASE)
 _TITLE_MONTH_ONLY = re.compile(rf"(?:^|[-:|]\s*)(?P<m>{_MONTH})\s*$", re.IGNORECASE)
+# "Labour's May executive", "the March NEC": a month naming the meeting (year from publication)
+_TITLE_MONTH_MEETING = re.compile(
+    rf"\b(?P<m>{_MONTH})(?:'s)?\s+(?:NEC|national\s+executive|executive|meeting)\b", re.IGNORECASE
+)
 _BODY_MONTH_ONLY = re.compile(
     rf"\b(?:the|this|last)\s+(?P<m>{_MONTH})(?:'s)?\s+(?:NEC|national executive|full NEC|meeting)\b",
     re.IGNORECASE,
@@ -292,9 +296,10 @@ def _title_date(title: str, published: date | None) -> str | None:
     m = _MONTH_YEAR.search(title)
     if m and (found := _match_to_found(m)):
         return _iso(found, published)
-    m = _TITLE_MONTH_ONLY.search(title)
-    if m and (found := _match_to_found(m)):
-        return _iso(found, published)
+    for pattern in (_TITLE_MONTH_ONLY, _TITLE_MONTH_MEETING):
+        m = pattern.search(title)
+        if m and (found := _match_to_found(m)):
+            return _iso(found, published)
     return None
 
 
@@ -363,6 +368,8 @@ _KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("clause_v", re.compile(r"\bclause\s*(?:v|5|five)\b", re.IGNORECASE)),
     ("away_day", re.compile(r"\baway[\s-]?day\b", re.IGNORECASE)),
     ("sub_committees", re.compile(r"\bsub[\s-]?committees?\b", re.IGNORECASE)),
+    # Ann Black's "NEC Committee Report": the NEC's committees (organisation, equalities, ...)
+    ("sub_committees", re.compile(r"\bNEC\s+committees?\s+report\b", re.IGNORECASE)),
     ("special", re.compile(r"\b(?:special|emergency|extraordinary)\s+(?:\w+\s+)?meeting\b", re.IGNORECASE)),
 )
 KIND_OPENING_CHARS = 300
@@ -424,7 +431,16 @@ _TITLE_REPORT = re.compile(
     r"\bNEC\b(?:[\s-]+[\w-]+){0,2}?[\s-]+report\b"
     r"|\breport(?:\s+back)?\s+(?:from|on|of)\s+(?:the\s+|this\s+week's\s+|last\s+week's\s+|today's\s+)?"
     r"(?:Labour(?:'s)?\s+)?(?:NEC|national\s+executive)\b"
-    r"|\bnational\s+executive(?:\s+committee)?\s+report\b",
+    r"|\bnational\s+executive(?:\s+committee)?\s+report\b"
+    # Ann Black: "NEC Meeting, 25 July 2023", "NEC Update, November 2021"
+    r"|^\W*(?:Labour(?:'s)?\s+)?NEC\s+(?:meeting|update|briefing)s?\b"
+    # Peter Willsman: "Peter Willsman reports from Labour's May executive"
+    # ("executive" alone only after "Labour's" or a month: "reports on executive pay" is not one)
+    rf"|\breports?\s+(?:back\s+)?(?:from|on)\s+(?:the\s+)?(?:(?:Labour(?:'s)?\s+)?(?:{_MONTH}\s+)?"
+    rf"(?:NEC|national\s+executive)|Labour(?:'s)?\s+(?:{_MONTH}\s+)?executive|{_MONTH}\s+executive)\b"
+    # LabourList: "Everything we learnt from the NEC"
+    r"|\b(?:learn(?:t|ed)|takeaways?)\s+(?:from|at)\s+(?:the\s+|this\s+week's\s+|today's\s+|"
+    r"Labour's\s+)?(?:latest\s+)?NEC\b",
     re.IGNORECASE,
 )
 _TITLE_NEC = re.compile(r"\bNEC\b|\bnational\s+executive\b", re.IGNORECASE)

@@ -107,6 +107,7 @@ def normalize_post(
         via=post.via,
         extractor_version=EXTRACTOR_VERSION,
         comments=None if comments is None else tuple(normalize_comment(c, config) for c in comments),
+        is_excerpt=post.is_excerpt,
     )
 
 
@@ -177,7 +178,13 @@ async def poll_source(source: SourceConfig, fetcher: Fetcher, store: Store) -> S
     known = {}
     for url, published in store.known_posts(source.name).items():
         known[url] = datetime.fromisoformat(published) if published else None
-    ctx = SourceContext(config=source, fetcher=fetcher, wants_comments=wants_comments(source), known=known)
+    ctx = SourceContext(
+        config=source,
+        fetcher=fetcher,
+        wants_comments=wants_comments(source),
+        known=known,
+        state=store.source_row(source.name) or {},
+    )
     adapter = source_class(source.type)(ctx)
     return await adapter.poll()
 
@@ -249,7 +256,10 @@ def write_observation(
         store.record_fetches(fetcher.records, run_id)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
-        store.upsert_source({**verdict.row, "posts": store.live_post_count(source.name)})
+        detected = {}
+        if obs.detected is not None:  # `type: auto`: the platform and path read
+            detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
+        store.upsert_source({**verdict.row, **detected, "posts": store.live_post_count(source.name)})
 
 
 def _track_posts(

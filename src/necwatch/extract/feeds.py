@@ -7,6 +7,8 @@ a ParseError (kind feed_unparseable), so a broken feed is a failure and never an
 
 from __future__ import annotations
 
+import html
+import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +27,11 @@ __all__ = [
     "atom_link",
     "atom_root",
     "entry_fields",
+    "feed_links",
+    "is_feed_document",
+    "parse_any_feed",
     "parse_feed",
+    "parse_json_feed",
 ]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -66,8 +72,10 @@ class FeedFields:
     labels: tuple[str, ...]  # category/tag terms, first spelling kept, in order
     guid: str
     author: str | None
-    comment_count: int | None  # slash:comments
-    comments_feed: str | None  # wfw:commentRss
+    comment_count: int | None  # slash:comments (Atom: thr:total)
+    comments_feed: str | None  # wfw:commentRss (Atom: link rel="replies")
+    full_content: bool = False  # `content` is the entry's full content, not a summary/description
+    updated: str | None = None
 
 
 def entry_fields(url: str, entry: Any) -> FeedFields:
@@ -78,8 +86,11 @@ def entry_fields(url: str, entry: Any) -> FeedFields:
         term = (tag.get("term") or "").strip()
         if term and term not in labels:
             labels.append(term)
-    count = entry.get("slash_comments")
+    count = entry.get("slash_comments") or entry.get("thr_total")
     comments_feed = entry.get("wfw_commentrss")
+    for other in entry.get("links", []):
+        if not comments_feed and other.get("rel") == "replies" and "html" not in (other.get("type") or ""):
+            comments_feed = other.get("href")
     return FeedFields(
         link=urljoin(url, link) if link else None,
         title=entry.get("title", ""),
@@ -90,7 +101,91 @@ def entry_fields(url: str, entry: Any) -> FeedFields:
         author=(entry.get("author") or "").strip() or None,
         comment_count=int(count) if count is not None and str(count).strip().isdigit() else None,
         comments_feed=urljoin(url, comments_feed) if comments_feed else None,
+        full_content=bool(entry.get("content")),
+        updated=dict.get(entry, "updated") or None,  # entry.get would fall back to `published`
     )
+
+
+# -- JSON Feed (https://jsonfeed.org, versions 1 and 1.1), which feedparser does not read ------------
+
+
+def parse_json_feed(url: str, data: str | bytes) -> list[FeedFields]:
+    """A JSON Feed document → its items as FeedFields. ParseError when it is not a JSON Feed."""
+    try:
+        doc = json.loads(data)
+    except ValueError as e:
+        raise ParseError(f"not JSON: {e}", url=url, kind="feed_unparseable") from e
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise ParseError("not a JSON Feed (no jsonfeed.org version)", url=url, kind="feed_unparseable")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise ParseError("JSON Feed without an items list", url=url, kind="feed_unparseable")
+    return [_json_item(url, item) for item in items if isinstance(item, dict)]
+
+
+def _json_item(url: str, item: dict[str, Any]) -> FeedFields:
+    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    author = next((a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None)
+    content = item.get("content_html") or html.escape(item.get("content_text") or "")
+    link = item.get("url") or item.get("external_url")
+    return FeedFields(
+        link=urljoin(url, link) if link else None,
+        title=str(item.get("title") or ""),
+        content=content or str(item.get("summary") or ""),
+        published=item.get("date_published") or None,
+        labels=tuple(dict.fromkeys(str(t).strip() for t in item.get("tags") or [] if str(t).strip())),
+        guid=str(item.get("id") or link or ""),
+        author=author,
+        comment_count=None,
+        comments_feed=None,
+        full_content=bool(content),
+        updated=item.get("date_modified") or None,
+    )
+
+
+def is_feed_document(content_type: str, text: str) -> bool:
+    """Whether a response is a feed (RSS, RDF, Atom or JSON Feed) rather than a page."""
+    if any(t in content_type for t in ("rss", "atom", "rdf", "feed+json")):
+        return True
+    head = text[:1024].lstrip("\ufeff \t\r\n").lower()
+    if head.startswith("{"):
+        return "jsonfeed.org/version" in text[:4096]
+    roots = ("<rss", "<feed", "<rdf:rdf")
+    return head.startswith(roots) or (head.startswith("<?xml") and any(t in head for t in roots))
+
+
+def parse_any_feed(url: str, text: str) -> list[FeedFields]:
+    """RSS 2.0, RSS 1.0 (RDF), Atom (feedparser) or JSON Feed → FeedFields, in document order."""
+    if text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return parse_json_feed(url, text)
+    parsed = parse_feed(url, text, kind="RSS/Atom")
+    return [entry_fields(url, e) for e in parsed.entries]
+
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+def feed_links(url: str, html_text: str) -> list[str]:
+    """Feeds a page advertises with <link rel="alternate" type="…">, resolved; comment feeds last."""
+    from necwatch.extract.select import parse_html  # selectolax only where pages are read
+
+    tree = parse_html(html_text, url)
+    posts: list[str] = []
+    comments: list[str] = []
+    for link in tree.css('link[rel~="alternate"][href]'):
+        kind = (link.attributes.get("type") or "").lower().split(";")[0].strip()
+        if kind not in _FEED_TYPES and not (
+            kind == "application/json" and "feed" in (link.attributes.get("title") or "").lower()
+        ):
+            continue
+        href = urljoin(url, (link.attributes.get("href") or "").strip())
+        title = (link.attributes.get("title") or "").lower()
+        target = comments if "comment" in title or "/comments/" in href else posts
+        if href not in target:
+            target.append(href)
+    return posts + comments
 
 
 # -- Atom with ElementTree (strict: exactly what the feed says, no DTDs) -------------------------

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
@@ -57,6 +57,8 @@ class SourceContext:
     wants_comments: Callable[[Post], bool] = lambda post: True
     # Post URLs stored for this source → published_at, to re-check posts missing from the listing.
     known: Mapping[str, datetime | None] = field(default_factory=dict)
+    # The source's stored `sources` row (health, `auto`'s detected platform), empty before its first poll.
+    state: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Source(ABC):

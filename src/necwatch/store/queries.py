@@ -27,6 +27,9 @@ class SourceStatus(TypedDict):
     consecutive_failures: int
     posts: int
     last_error: str | None
+    detected_type: str | None  # `type: auto`: the platform detected, and the path (URL) it reads
+    detected_url: str | None
+    excerpts: int  # live posts stored from a feed excerpt only (their pages could not be read)
 
 
 class ReaderQueries(StoreBase):
@@ -49,6 +52,12 @@ class ReaderQueries(StoreBase):
         """Health of each configured (name, type) source, in config order; one never polled has no
         row yet and says so, rather than being left out."""
         rows = {r["name"]: r for r in self.db.query("select * from sources")}
+        excerpts = dict(
+            self.db.execute(
+                "select source, count(*) from posts "
+                "where is_excerpt = 1 and removed_at is null group by source"
+            ).fetchall()
+        )
         out: list[SourceStatus] = []
         for name, type_ in configured:
             r = rows.get(name, {})
@@ -63,6 +72,9 @@ class ReaderQueries(StoreBase):
                     consecutive_failures=r.get("consecutive_failures", 0),
                     posts=r.get("posts", 0),
                     last_error=r.get("last_error"),
+                    detected_type=r.get("detected_type"),
+                    detected_url=r.get("detected_url"),
+                    excerpts=excerpts.get(name, 0),
                 )
             )
         return out

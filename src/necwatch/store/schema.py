@@ -323,8 +323,17 @@ def _m3_url_not_unique(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["url"], index_name="idx_posts_url")
 
 
+def _m4_excerpts_and_detection(db: sqlite_utils.Database) -> None:
+    """Feeds that carry only excerpts, and `type: auto`: `posts.is_excerpt` marks a post stored from
+    a feed's excerpt because its page could not be read (it has no report until the full body is);
+    `sources.detected_type` / `detected_url` keep the platform and the path `auto` detected."""
+    db.table("posts").add_column("is_excerpt", int, not_null_default=0)
+    db.table("sources").add_column("detected_type", str)
+    db.table("sources").add_column("detected_url", str)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique, _m4_excerpts_and_detection]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

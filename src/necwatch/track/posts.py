@@ -85,8 +85,12 @@ class Tracker:
                 )
             return
         assert norm is not None, "a fetched post is normalized before tracking"
-        if stored is None:
+        if norm.is_excerpt:
+            self._excerpt(norm, stored)
+        elif stored is None:
             self._new_post(norm)
+        elif stored.is_excerpt:
+            self._full_body_read(norm, stored, stored_comments)
         else:
             self._known_post(norm, stored, stored_comments)
 
@@ -109,6 +113,7 @@ class Tracker:
             "content_hash": norm.content_hash,
             "via": norm.via,
             "extractor_version": norm.extractor_version,
+            "is_excerpt": int(norm.is_excerpt),
         }
 
     # -- a post seen for the first time --------------------------------------------------------
@@ -133,6 +138,46 @@ class Tracker:
         self.emit.add(NewPost(row))
         if norm.comments is not None:
             self.comments.observe(pid, report_id, norm.comments, {}, norm.is_nec_report)
+
+    # -- a feed excerpt whose page could not be read ---------------------------------------------
+    def _excerpt(self, norm: Normalized, stored: StoredPost | None) -> None:
+        """An excerpt is never a report's body: a new post is stored flagged `is_excerpt`, with no
+        report and no alert (new_report waits for the full body); a post whose full body is stored
+        keeps it (its page failing this poll is not an edit)."""
+        if stored is not None and not stored.is_excerpt:
+            self._seen(stored)
+            return
+        row = {**self.post_row(norm), "content_hash": None}
+        if stored is None:
+            ts = self.ts
+            pid = post_key(self.source, norm.url)
+            new = {"id": pid, "source": self.source, "report_id": None, **row}
+            self.emit.add(NewPost({**new, "first_seen_at": ts, "last_seen_at": ts, "missing_polls": 0}))
+            return
+        changes = {k: v for k, v in row.items() if stored.meta.get(k) != v}
+        if stored.missing_polls:
+            changes["missing_polls"] = 0
+        if changes or stale(stored.last_seen_at, self.now):
+            changes["last_seen_at"] = self.ts
+            self.emit.add(PostChange(stored.id, changes))
+
+    def _full_body_read(
+        self, norm: Normalized, stored: StoredPost, stored_comments: Mapping[str, StoredComment]
+    ) -> None:
+        """A post stored as an excerpt is read in full at last: its report is created now (with the
+        new_report alert an NEC report raises), and the post row stops being an excerpt."""
+        existing = self.reports.by_hash(norm.content_hash)
+        if existing is not None:
+            report_id = existing.id
+            self.reports.republished(norm, existing, stored.id)
+        else:
+            report_id = self.reports.create(norm, stored.id)
+        changes = {**self.post_row(norm), "report_id": report_id, "missing_polls": 0, "last_seen_at": self.ts}
+        if stored.removed_at is not None:
+            changes.update(removed_at=None, removed_reason=None)
+        self.emit.add(PostChange(stored.id, changes))
+        if norm.comments is not None:
+            self.comments.observe(stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report)
 
     # -- a post already stored -----------------------------------------------------------------
     def _known_post(

@@ -30,6 +30,11 @@ class StoredPost:
     published_at: str | None
     meta: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def is_excerpt(self) -> bool:
+        """Stored from a feed excerpt only (no report yet)."""
+        return bool(self.meta.get("is_excerpt"))
+
     @classmethod
     def from_row(cls, r: Mapping[str, Any]) -> StoredPost:
         return cls(
@@ -114,6 +119,7 @@ class Normalized:
     via: str
     extractor_version: str
     comments: tuple[NormalizedComment, ...] | None = None
+    is_excerpt: bool = False  # the body is a feed excerpt: a post row only, no report, no alert
 
     @classmethod
     def comments_only(cls, url: str, comments: tuple[NormalizedComment, ...], extractor_version: str

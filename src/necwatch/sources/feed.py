@@ -1,0 +1,208 @@
+"""`type: feed`: any blog with an RSS 2.0, RSS 1.0, Atom or JSON Feed, whatever its platform.
+
+`url` is the feed, or a page that advertises it with `<link rel="alternate" type="…">` (the blog's
+home page): the feed is found there on every poll, so a blog that moves its feed is followed.
+
+Full content (`content:encoded`, Atom `content`, JSON Feed `content_html`) is stored as served. An
+entry that is only an excerpt (no full content, or text ending in "[…]", "…", "Read more",
+"Continue reading", with the "The post … appeared first on …" footer ignored) is read from its own
+page with the generic page extractor (`necwatch.extract.page.extract_post`), and the page wins only
+when its text is longer than the excerpt. When the page cannot be read the excerpt is kept flagged
+`is_excerpt`: tracking stores the post without a report and raises no new_report until the full
+body is read. Comments come from the entry's comment feed (`wfw:commentRss`, Atom `replies`, a
+WordPress post's `/feed/`), and `slash:comments`/`thr:total` of 0 means none; otherwise unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.dates import parse_any
+from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
+from necwatch.extract.page import extract_post
+from necwatch.extract.text import collapse_ws, html_to_text
+from necwatch.models import Comment, Outcome, Post, PostObservation
+from necwatch.settings import SourceConfig
+from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+
+__all__ = ["FeedSource", "FeedSourceConfig", "entry_post", "find_feed", "looks_like_excerpt"]
+
+
+class FeedSourceConfig(SourceConfig):
+    """`type: feed`: `url` is a feed (RSS/Atom/JSON Feed) or a page advertising one; no other options."""
+
+    type: Literal["feed"]
+
+
+_FOOTER = re.compile(r"\s*The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.IGNORECASE | re.DOTALL)
+_CUT = re.compile(
+    r"(?:\[\s*(?:…|\.\.\.|&hellip;)\s*\]|…|\.\.\.|read\s+more|continue\s+reading)[^.!?\n]{0,80}[»›→.]*\s*$",
+    re.IGNORECASE,
+)
+_POST_ID = re.compile(r"[?&]p=(\d+)|post-(\d+)$")
+_TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
+LONGER = 1.2  # a page must have this much more text than the feed's entry to replace it
+
+
+def looks_like_excerpt(fields: FeedFields) -> bool:
+    """The entry may be cut: no full content, or its text ends in an ellipsis / "Read more" link."""
+    if not fields.full_content:
+        return True
+    return bool(_CUT.search(_FOOTER.sub("", html_to_text(fields.content))))
+
+
+def _when(value: str | None, tz: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_any(value, default_tz=tz)
+    except ValueError:
+        pass
+    try:
+        parsed = dateutil_parser.parse(value)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def entry_post(fields: FeedFields, tz: ZoneInfo, default_author: str | None = None) -> Post:
+    """A feed entry → Post (via="feed"); the body is the entry's content as served."""
+    assert fields.link is not None
+    m = _POST_ID.search(fields.guid)
+    title = collapse_ws(fields.title)
+    return Post(
+        url=fields.link,
+        title=title,
+        title_raw=fields.title.strip() if fields.title.strip() != title else None,
+        body_html=fields.content,
+        body_text=html_to_text(_FOOTER.sub("", fields.content)),
+        platform_id=next((g for g in m.groups() if g), None) if m else None,
+        author=fields.author or default_author,
+        published_at=_when(fields.published, tz),
+        updated_at=_when(fields.updated, tz),
+        labels=fields.labels,
+        via="feed",
+    )
+
+
+async def find_feed(source: Source, url: str) -> tuple[str, str]:
+    """(feed URL, feed text): `url` itself when it is a feed, else the first feed its page advertises."""
+    response = await source.fetcher.get(url)
+    if is_feed_document(response.content_type, response.text):
+        return response.final_url, response.text
+    links = feed_links(response.final_url, response.text)
+    if not links:
+        raise ParseError(
+            'neither a feed nor a page advertising one (no <link rel="alternate" type="application/rss+xml|'
+            'atom+xml|feed+json">)',
+            url=url,
+            selector='link[rel="alternate"]',
+        )
+    feed = await source.fetcher.get(links[0])
+    return feed.final_url, feed.text
+
+
+@register("feed", options=FeedSourceConfig)
+class FeedSource(Source):
+    """Reads a feed; excerpt entries are completed from their pages."""
+
+    config: FeedSourceConfig
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.timezone)
+
+    def __init__(self, ctx: SourceContext) -> None:
+        super().__init__(ctx)
+        self.excerpts: dict[str, Post] = {}  # permalink → the feed's excerpt, kept if the page fails
+        self.comment_feeds: dict[str, str] = {}
+        self.feed_url: str | None = None
+
+    async def discover(self) -> Listing:
+        self.feed_url, text = await find_feed(self, self.config.url)
+        listing = Listing()
+        for fields in parse_any_feed(self.feed_url, text):
+            if not fields.link:
+                continue
+            post = entry_post(fields, self.tz, self.config.author)
+            if fields.comments_feed:
+                self.comment_feeds[post.url] = fields.comments_feed
+            excerpt = looks_like_excerpt(fields)
+            if excerpt:
+                self.excerpts[post.url] = replace(post, is_excerpt=True)
+            listing.posts.append(
+                ListedPost(
+                    url=post.url,
+                    post=None if excerpt else post,
+                    comments_url=fields.comments_feed,
+                    comment_count=fields.comment_count,
+                    platform_id=post.platform_id,
+                )
+            )
+        return listing
+
+    async def fetch_post(self, url: str) -> PostObservation:
+        """The post's page (an excerpt entry, or a post the feed no longer lists)."""
+        excerpt = self.excerpts.get(url)
+        try:
+            response = await self.fetcher.get(url)
+            page = extract_post(response.text, url, tz=self.tz, default_author=self.config.author)
+        except (FetchError, ParseError) as e:
+            if excerpt is None or (isinstance(e, FetchError) and e.status in (404, 410)):
+                return self.observe_error(url, e)
+            self.record(e)  # the page failed: keep the excerpt, flagged (never a report's body)
+            return PostObservation(url, Outcome.FETCHED, post=excerpt, comments=None)
+        post = self._merge(excerpt, page)
+        comments = await self._comments(url, post) if self.ctx.wants_comments(post) else None
+        outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED
+        return PostObservation(url, outcome, post=post, comments=comments, http_status=response.status)
+
+    def _merge(self, excerpt: Post | None, page: Post) -> Post:
+        """The page's body with the feed's metadata; the feed's text when the page adds nothing to it."""
+        if excerpt is None:
+            return page
+        if len(page.body_text) <= len(excerpt.body_text) * LONGER:
+            return replace(excerpt, is_excerpt=False)  # the "excerpt" was the whole post
+        return replace(
+            excerpt,
+            body_html=page.body_html,
+            body_text=page.body_text,
+            is_excerpt=False,
+            updated_at=excerpt.updated_at or page.updated_at,
+            platform_id=excerpt.platform_id,
+            via="feed+page",
+        )
+
+    async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
+        return await self._comments(listed.url, post)
+
+    async def _comments(self, url: str, post: Post) -> tuple[Comment, ...] | None:
+        feed = self.comment_feeds.get(url)
+        if feed is None:
+            return None  # the feed links no comments: unknown, not none
+        try:
+            response = await self.fetcher.get(feed)
+            items = parse_any_feed(feed, response.text)
+        except (FetchError, ParseError) as e:
+            self.record(e)
+            return None
+        return tuple(self._comment(i, n) for n, i in enumerate(items, start=1))
+
+    def _comment(self, item: FeedFields, index: int) -> Comment:
+        m = _TRAILING_NUMBER.search(item.link or item.guid or "")
+        author = item.author or re.sub(r"^(?:comment\s+on\s+.*?\s+)?by\s+", "", item.title, flags=re.I)
+        return Comment(
+            platform_id=m.group(1) if m else str(index),
+            author=collapse_ws(author) or "Anonymous",
+            body_text=html_to_text(item.content),
+            published_at=_when(item.published, self.tz),
+            body_html=item.content,
+            url=item.link,
+        )
