@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from necwatch.config import FetchSettings
@@ -57,3 +59,23 @@ async def fetch_one(
         except FetchError as e:
             result = e
         return result, fetcher.records
+
+
+class Stamped(httpx.AsyncBaseTransport):
+    """A plain transport that notes (time.monotonic(), path) as each request leaves the client.
+
+    Spacing is enforced by the client, so it is measured there: a timestamp taken by the server
+    thread after accept and recv carries that thread's scheduling delay, which on a loaded machine
+    can eat tens of milliseconds out of a gap. Pass as `transport=` to client_for().
+    """
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent: list[tuple[float, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((time.monotonic(), request.url.path))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
