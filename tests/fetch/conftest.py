@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -61,21 +62,70 @@ async def fetch_one(
         return result, fetcher.records
 
 
-class Stamped(httpx.AsyncBaseTransport):
-    """A plain transport that notes (time.monotonic(), path) as each request leaves the client.
+@dataclass
+class Exchange:
+    path: str
+    start: float  # time.monotonic() when the request left the client
+    end: float | None = None  # when the client closed the response (its body read or abandoned)
 
-    Spacing is enforced by the client, so it is measured there: a timestamp taken by the server
-    thread after accept and recv carries that thread's scheduling delay, which on a loaded machine
-    can eat tens of milliseconds out of a gap. Pass as `transport=` to client_for().
+
+class Stamped(httpx.AsyncBaseTransport):
+    """A plain transport that times each exchange at the client: request sent → response closed.
+
+    Spacing and concurrency are enforced by the client, so they are measured there: a timestamp
+    taken by a server thread after accept and recv (or after its handler returns) carries that
+    thread's scheduling delay, which on a loaded machine can move an edge by tens of milliseconds.
+    Every exchange lies inside the client's slot for it. Pass as `transport=` to client_for().
     """
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
-        self.sent: list[tuple[float, str]] = []
+        self.exchanges: list[Exchange] = []
+
+    @property
+    def sent(self) -> list[tuple[float, str]]:
+        """(start, path) of every request, in the order they were sent."""
+        return [(e.start, e.path) for e in self.exchanges]
+
+    def max_overlap(self, path: str) -> int:
+        """The most exchanges for `path` open at one instant."""
+        spans = [e for e in self.exchanges if e.path == path]
+        assert all(e.end is not None for e in spans), "an exchange was never closed"
+        events = sorted([(e.start, 1) for e in spans] + [(e.end, -1) for e in spans])  # ends first on ties
+        peak = current = 0
+        for _, delta in events:
+            current += delta
+            peak = max(peak, current)
+        return peak
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append((time.monotonic(), request.url.path))
-        return await self.inner.handle_async_request(request)
+        exchange = Exchange(request.url.path, time.monotonic())
+        self.exchanges.append(exchange)
+        response = await self.inner.handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Timed(response.stream, exchange),
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class _Timed(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, exchange: Exchange) -> None:
+        self.inner = inner
+        self.exchange = exchange
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self.inner.aclose()
+        finally:
+            if self.exchange.end is None:
+                self.exchange.end = time.monotonic()
