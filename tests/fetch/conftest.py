@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
+import types
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,42 @@ async def fetch_one(
         return result, fetcher.records
 
 
+class FakeClock:
+    """Virtual time for the per-host limiter: its clock reads `now`, and its waits move `now` on.
+
+    A wait's target is fixed when the wait starts (now + seconds, the start the limiter reserved);
+    `now` reaches it when the waiting task resumes, in the order the waits began, before that task
+    sends. So a request's start read from this clock is exactly the start the limiter gave it,
+    whatever the machine's load, and no test time is spent waiting.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + max(0.0, seconds)
+        await asyncio.sleep(0)
+        self.now = max(self.now, target)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A FakeClock driving necwatch.fetch.limits (request spacing: per-host delay, Crawl-delay).
+
+    The limiter reads time.monotonic() and waits with asyncio.sleep() itself (HttpClient's `sleep`
+    hook covers only backoff and Retry-After), so both are replaced in that module's namespace.
+    """
+    from necwatch.fetch import limits
+
+    clock = FakeClock()
+    monkeypatch.setattr(limits, "time", types.SimpleNamespace(monotonic=clock.monotonic))
+    monkeypatch.setattr(limits, "asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": clock.sleep}))
+    return clock
+
+
 @dataclass
 class Exchange:
     path: str
@@ -78,8 +115,9 @@ class Stamped(httpx.AsyncBaseTransport):
     Every exchange lies inside the client's slot for it. Pass as `transport=` to client_for().
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.clock = clock
         self.exchanges: list[Exchange] = []
 
     @property
@@ -99,14 +137,14 @@ class Stamped(httpx.AsyncBaseTransport):
         return peak
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = Exchange(request.url.path, time.monotonic())
+        exchange = Exchange(request.url.path, self.clock())
         self.exchanges.append(exchange)
         response = await self.inner.handle_async_request(request)
         assert isinstance(response.stream, httpx.AsyncByteStream)
         return httpx.Response(
             response.status_code,
             headers=response.headers,
-            stream=_Timed(response.stream, exchange),
+            stream=_Timed(response.stream, exchange, self.clock),
             extensions=response.extensions,
         )
 
@@ -115,9 +153,10 @@ class Stamped(httpx.AsyncBaseTransport):
 
 
 class _Timed(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, exchange: Exchange) -> None:
+    def __init__(self, inner: httpx.AsyncByteStream, exchange: Exchange, clock: Callable[[], float]) -> None:
         self.inner = inner
         self.exchange = exchange
+        self.clock = clock
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self.inner:
@@ -128,4 +167,4 @@ class _Timed(httpx.AsyncByteStream):
             await self.inner.aclose()
         finally:
             if self.exchange.end is None:
-                self.exchange.end = time.monotonic()
+                self.exchange.end = self.clock()

@@ -11,7 +11,7 @@ import pytest
 from necwatch.errors import FetchError, RobotsDisallowed
 from necwatch.fetch import Cached, DictCache, Fetcher
 from tests.faultserver import Conn, FaultServer, ok, sequence, status
-from tests.fetch.conftest import UA, Stamped, client_for, fast, run
+from tests.fetch.conftest import UA, FakeClock, Stamped, client_for, fast, run
 
 
 async def _many(server: FaultServer, paths: list[str], **kwargs: object) -> tuple[list[object], Fetcher]:
@@ -44,17 +44,17 @@ def test_robots_disallow_means_zero_requests(server: FaultServer) -> None:
     assert fetcher.records[0].attempts == 0
 
 
-def test_crawl_delay_spaces_requests(server: FaultServer) -> None:
+def test_crawl_delay_spaces_requests(server: FaultServer, fake_clock: FakeClock) -> None:
     server.routes["/robots.txt"] = ok(ROBOTS, content_type="text/plain")
     server.routes["/a"] = ok()
-    sent = Stamped()
+    sent = Stamped(fake_clock.monotonic)
     run(_many(server, ["/a", "/a", "/a"], transport=sent))
     order = ["/robots.txt", "/a", "/a", "/a"]  # robots.txt counts: it is a request to the host
     assert [path for _, path in sent.sent] == order and [h.path for h in server.hits] == order
-    # Crawl-delay 0.3 between request starts, measured where it is enforced (the client); the upper
-    # bound only says the gap is the crawl delay, not something ten times longer.
+    # Crawl-delay 0.3 between request starts, on the limiter's (fake) clock: the starts it enforces,
+    # free of scheduling delays. The upper bound says the gap is the crawl delay, not a multiple.
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(sent.sent)]
-    assert all(0.28 <= gap < 3.0 for gap in gaps), gaps
+    assert all(0.3 - 1e-9 <= gap < 0.6 for gap in gaps), gaps
 
 
 def test_robots_5xx_disallows_the_host_for_the_run_without_caching(server: FaultServer) -> None:
@@ -163,10 +163,9 @@ def test_global_concurrency(server: FaultServer) -> None:
         assert peaks[-1] == 2, peaks
 
 
-def test_per_host_delay_between_starts(server: FaultServer) -> None:
+def test_per_host_delay_between_starts(server: FaultServer, fake_clock: FakeClock) -> None:
     server.routes["/a"] = ok()
-
-    sent = Stamped()
+    sent = Stamped(fake_clock.monotonic)
 
     async def scenario() -> None:
         settings = fast(per_host_delay=0.2, per_host_concurrency=2)
@@ -175,10 +174,10 @@ def test_per_host_delay_between_starts(server: FaultServer) -> None:
             await asyncio.gather(*(fetcher.get(server.url("/a")) for _ in range(4)))
 
     run(scenario())
-    # robots.txt counts: it is a request to the host. Measured at the client (see Stamped).
+    # robots.txt counts: it is a request to the host. Starts on the limiter's (fake) clock, as above.
     assert [path for _, path in sent.sent] == ["/robots.txt"] + ["/a"] * 4 and server.count() == 5
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(sorted(sent.sent))]
-    assert all(0.18 <= gap < 2.0 for gap in gaps), gaps
+    assert all(0.2 - 1e-9 <= gap < 0.4 for gap in gaps), gaps
 
 
 def test_user_agent_and_accept_encoding_always_sent(server: FaultServer) -> None:
