@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,6 +19,16 @@ def web() -> Iterator[ReplayWeb]:
     """A fresh copy of the reference web on loopback (tests may change it with set()/delete())."""
     with ReplayWeb() as w:
         yield w
+
+
+@contextmanager
+def one_host_web(host: str) -> Iterator[ReplayWeb]:
+    """The reference web serving one site only: one server to stop instead of four (fast teardown),
+    and a request for any other site has nowhere to go."""
+    only = ReplayWeb()
+    only.entries = {u: e for u, e in only.entries.items() if urlsplit(u).netloc == host}
+    with only:
+        yield only
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ def _reset(conn: Conn) -> None:
 
 def _hang(conn: Conn) -> None:
     conn.head(200, {"content-length": "10"})
-    conn.wait(3)
+    conn.wait(30)  # ends when the server stops
 
 
 def _drip(conn: Conn) -> None:
@@ -55,7 +55,9 @@ def test_one_record_per_get_with_a_closed_kind(server: FaultServer) -> None:
         server.routes[path] = handler
 
     async def scenario() -> list[tuple[str, str | None]]:
-        settings = fast(max_bytes=4096, deadline=0.5)
+        # /hang must meet the read timeout before the deadline, and /drip (a byte every 0.1 s) the
+        # deadline before the read timeout: each with a margin of 0.5 s or more for a loaded machine.
+        settings = fast(max_bytes=4096, read_timeout=0.6, deadline=1.2)
         async with client_for(server, settings) as client:
             fetcher = client.for_source("s", frozenset([server.netloc, "10.0.0.1"]))
             outcomes = []

@@ -11,7 +11,7 @@ import pytest
 from necwatch.errors import FetchError, RobotsDisallowed
 from necwatch.fetch import Cached, DictCache, Fetcher
 from tests.faultserver import Conn, FaultServer, ok, sequence, status
-from tests.fetch.conftest import UA, client_for, fast, run
+from tests.fetch.conftest import UA, FakeClock, Stamped, client_for, fast, run
 
 
 async def _many(server: FaultServer, paths: list[str], **kwargs: object) -> tuple[list[object], Fetcher]:
@@ -44,12 +44,17 @@ def test_robots_disallow_means_zero_requests(server: FaultServer) -> None:
     assert fetcher.records[0].attempts == 0
 
 
-def test_crawl_delay_spaces_requests(server: FaultServer) -> None:
+def test_crawl_delay_spaces_requests(server: FaultServer, fake_clock: FakeClock) -> None:
     server.routes["/robots.txt"] = ok(ROBOTS, content_type="text/plain")
     server.routes["/a"] = ok()
-    run(_many(server, ["/a", "/a", "/a"]))
-    starts = [h.start for h in server.hits]
-    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))
+    sent = Stamped(fake_clock.monotonic)
+    run(_many(server, ["/a", "/a", "/a"], transport=sent))
+    order = ["/robots.txt", "/a", "/a", "/a"]  # robots.txt counts: it is a request to the host
+    assert [path for _, path in sent.sent] == order and [h.path for h in server.hits] == order
+    # Crawl-delay 0.3 between request starts, on the limiter's (fake) clock: the starts it enforces,
+    # free of scheduling delays. The upper bound says the gap is the crawl delay, not a multiple.
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(sent.sent)]
+    assert all(0.3 - 1e-9 <= gap < 0.6 for gap in gaps), gaps
 
 
 def test_robots_5xx_disallows_the_host_for_the_run_without_caching(server: FaultServer) -> None:
@@ -109,23 +114,15 @@ def _slow(conn: Conn) -> None:
     conn.respond(200, b"slow")
 
 
-def _max_overlap(server: FaultServer, path: str) -> int:
-    hits = server.hits_for(path)
-    events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
-    peak = current = 0
-    for _, delta in events:
-        current += delta
-        peak = max(peak, current)
-    return peak
-
-
+# Overlap is measured at the client (Stamped: request sent → response closed, inside the slot), not on
+# server threads, whose late `end` stamp on a loaded machine could overlap the next request's start.
 @pytest.mark.parametrize("per_host", [1, 3])
 def test_per_host_concurrency(server: FaultServer, per_host: int) -> None:
     server.routes["/s"] = _slow
 
-    async def scenario() -> None:
+    async def scenario(stamped: Stamped) -> None:
         settings = fast(per_host_concurrency=per_host, read_timeout=2.0, deadline=5.0)
-        async with client_for(server, settings) as client:
+        async with client_for(server, settings, transport=stamped) as client:
             fetcher = client.for_source("s", frozenset([server.netloc]))
             await asyncio.gather(*(fetcher.get(server.url("/s")) for _ in range(6)))
 
@@ -134,8 +131,8 @@ def test_per_host_concurrency(server: FaultServer, per_host: int) -> None:
     peaks = []
     for _ in range(3):
         server.hits.clear()
-        run(scenario())
-        peaks.append(_max_overlap(server, "/s"))
+        run(scenario(stamped := Stamped()))
+        peaks.append(stamped.max_overlap("/s"))
         assert peaks[-1] <= per_host
         if peaks[-1] == per_host:
             break
@@ -146,9 +143,10 @@ def test_global_concurrency(server: FaultServer) -> None:
     with FaultServer(routes={"/s": _slow}) as other:
         server.routes["/s"] = _slow
 
-        async def scenario() -> None:
+        async def scenario(stamped: Stamped) -> None:
             settings = fast(per_host_concurrency=4, concurrency=2, read_timeout=2.0, deadline=5.0)
-            async with client_for(server, settings, allow_addresses=[server.netloc, other.netloc]) as client:
+            allow = [server.netloc, other.netloc]
+            async with client_for(server, settings, allow_addresses=allow, transport=stamped) as client:
                 fetcher = client.for_source("s", frozenset([server.netloc, other.netloc]))
                 urls = [s.url("/s") for s in (server, other) for _ in range(3)]
                 await asyncio.gather(*(fetcher.get(u) for u in urls))
@@ -157,32 +155,29 @@ def test_global_concurrency(server: FaultServer) -> None:
         for _ in range(3):  # never above the limit; reaching it gets 3 tries (see above)
             server.hits.clear()
             other.hits.clear()
-            run(scenario())
-            hits = server.hits_for("/s") + other.hits_for("/s")
-            events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
-            peak = current = 0
-            for _, delta in events:
-                current += delta
-                peak = max(peak, current)
-            peaks.append(peak)
-            assert peak <= 2
-            if peak == 2:
+            run(scenario(stamped := Stamped()))
+            peaks.append(stamped.max_overlap("/s"))  # both hosts: their paths are the same
+            assert peaks[-1] <= 2
+            if peaks[-1] == 2:
                 break
         assert peaks[-1] == 2, peaks
 
 
-def test_per_host_delay_between_starts(server: FaultServer) -> None:
+def test_per_host_delay_between_starts(server: FaultServer, fake_clock: FakeClock) -> None:
     server.routes["/a"] = ok()
+    sent = Stamped(fake_clock.monotonic)
 
     async def scenario() -> None:
-        async with client_for(server, fast(per_host_delay=0.2, per_host_concurrency=2)) as client:
+        settings = fast(per_host_delay=0.2, per_host_concurrency=2)
+        async with client_for(server, settings, transport=sent) as client:
             fetcher = client.for_source("s", frozenset([server.netloc]))
             await asyncio.gather(*(fetcher.get(server.url("/a")) for _ in range(4)))
 
     run(scenario())
-    starts = sorted(h.start for h in server.hits)  # robots.txt counts: it is a request to the host
-    assert len(starts) == 5
-    assert all(b - a >= 0.18 for a, b in itertools.pairwise(starts))
+    # robots.txt counts: it is a request to the host. Starts on the limiter's (fake) clock, as above.
+    assert [path for _, path in sent.sent] == ["/robots.txt"] + ["/a"] * 4 and server.count() == 5
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(sorted(sent.sent))]
+    assert all(0.2 - 1e-9 <= gap < 0.4 for gap in gaps), gaps
 
 
 def test_user_agent_and_accept_encoding_always_sent(server: FaultServer) -> None:

@@ -48,15 +48,17 @@ def server(db_copy: Path, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": ""}  # the plugin comes from --plugins-dir
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # generous: Datasette starts in seconds, slower on a loaded machine
+    while True:
         try:
-            if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+            if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
+        time.sleep(0.1)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
@@ -100,7 +102,7 @@ def test_browse_search_report_feed(server: str) -> None:
         page.goto(server + "/")
         href = page.get_attribute("a[href$='feed_new_reports.atom']", "href")
         assert href
-        feed = feedparser.parse(httpx.get(server + href).content)
+        feed = feedparser.parse(httpx.get(server + href, timeout=30).content)
         assert not feed.bozo and len(feed.entries) == 13
         browser.close()
     csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]

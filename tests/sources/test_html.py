@@ -24,6 +24,7 @@ from necwatch.models import Outcome, SourceObservation
 from necwatch.replay import ReplayWeb
 from necwatch.sources import SourceContext, source_class
 from necwatch.sources.html import parse_article, parse_comments, parse_date, parse_listing
+from tests.conftest import one_host_web
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 PROGRESS = "www.progressonline.org.uk"
@@ -65,22 +66,16 @@ def poll(web: ReplayWeb, source_config: SourceConfig) -> SourceObservation:
     return asyncio.run(run())
 
 
-def serve(host: str) -> Iterator[ReplayWeb]:
-    """The reference web for one host only: quick to stop, and other sites are unreachable."""
-    only = ReplayWeb()
-    only.entries = {u: e for u, e in only.entries.items() if urlsplit(u).netloc == host}
-    with only:
-        yield only
-
-
 @pytest.fixture
 def progress_web() -> Iterator[ReplayWeb]:
-    yield from serve(PROGRESS)
+    with one_host_web(PROGRESS) as w:
+        yield w
 
 
 @pytest.fixture
 def alice_web() -> Iterator[ReplayWeb]:
-    yield from serve(ALICE)
+    with one_host_web(ALICE) as w:
+        yield w
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,6 +22,7 @@ from necwatch.models import Outcome, SourceObservation
 from necwatch.replay import ReplayWeb
 from necwatch.sources import SourceContext, source_class
 from necwatch.sources.labourlist import parse_labourlist_article, parse_tag_page, tag_url
+from tests.conftest import one_host_web
 
 HOST = "labourlist.org"
 TAG_1 = f"https://{HOST}/tag/nec/"
@@ -63,10 +63,8 @@ def labourlist_expected(expected_posts: dict[str, dict[str, Any]]) -> dict[str, 
 def web() -> Iterator[ReplayWeb]:
     """conftest's `web`, serving only LabourList: one server to stop instead of four (faster teardown),
     and any request for another site has nowhere to go."""
-    only = ReplayWeb()
-    only.entries = {u: e for u, e in only.entries.items() if urlsplit(u).netloc == HOST}
-    with only:
-        yield only
+    with one_host_web(HOST) as w:
+        yield w
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from necwatch.sources.wordpress import (
     rest_datetime,
     split_title,
 )
+from tests.conftest import one_host_web
 
 ALICE = "aliceperry.wordpress.com"
 PROGRESS = "www.progressonline.org.uk"
@@ -52,23 +53,17 @@ PROGRESS_POST = f"https://{PROGRESS}/2011/11/03/nec-report-november-2011/"
 ALICE_CATEGORIES = {"Labour NEC"}
 
 
-def serving(host: str) -> Iterator[ReplayWeb]:
-    """The reference web serving one site only: one server to stop instead of four (fast teardown)."""
-    only = ReplayWeb()
-    only.entries = {u: e for u, e in only.entries.items() if urlsplit(u).netloc == host}
-    with only:
-        yield only
-
-
 @pytest.fixture
 def web() -> Iterator[ReplayWeb]:
     """conftest's `web`, serving only Alice Perry's blog."""
-    yield from serving(ALICE)
+    with one_host_web(ALICE) as w:
+        yield w
 
 
 @pytest.fixture
 def progress_web() -> Iterator[ReplayWeb]:
-    yield from serving(PROGRESS)
+    with one_host_web(PROGRESS) as w:
+        yield w
 
 
 def site_requests(web: ReplayWeb, host: str | None = None) -> list[tuple[str, int]]:
