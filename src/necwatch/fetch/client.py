@@ -236,8 +236,11 @@ class Fetcher:
     def requests(self) -> int:
         return sum(r.attempts for r in self.records)
 
-    async def get(self, url: str, *, conditional: bool = True, accept: str | None = None) -> Response:
-        """Fetch `url`: a 2xx Response, a 304 answered from the cache, or a raised FetchError."""
+    async def get(
+        self, url: str, *, conditional: bool = True, accept: str | None = None, probe: bool = False
+    ) -> Response:
+        """Fetch `url`: a 2xx Response, a 304 answered from the cache, or a raised FetchError.
+        `probe`: the caller asks on purpose whether a path exists, so a 404/410 is logged at debug."""
         tally = _Tally()
         try:
             response = await self._get(url, conditional=conditional, accept=accept, tally=tally)
@@ -249,7 +252,7 @@ class Fetcher:
             log.log(
                 # 404/410 are answers (a platform path that does not exist, a deleted post), not faults
                 logging.DEBUG
-                if self._robots_fetch
+                if self._robots_fetch or (probe and error.kind in ("not_found", "gone"))
                 else logging.INFO
                 if error.kind in ("not_found", "gone")
                 else logging.WARNING,
