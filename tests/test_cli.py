@@ -171,3 +171,61 @@ def test_each_mirrored_store_method_exists() -> None:
 def test_only_the_store_runs_sql(module: str) -> None:
     text = (SRC / module).read_text(encoding="utf-8")
     assert not SQL_CALL.findall(text), f"{module} runs SQL: move it into a Store method"
+
+
+def test_feeds_follow_the_database_given_with_db(tmp_path: Path, db: Path) -> None:
+    """`--db OTHER.db` never rewrites the config's feeds_dir with another database's feeds."""
+    cfg = tmp_path / "own.yaml"
+    own_feeds = tmp_path / "own-feeds"
+    cfg.write_text(yaml.safe_dump({"database": str(tmp_path / "own.db"), "feeds_dir": str(own_feeds)}))
+    result = invoke("feeds", "-c", str(cfg), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert not own_feeds.exists()
+    assert (tmp_path / "n-feeds" / "changes.atom").exists()  # db is tmp_path/n.db
+    explicit = tmp_path / "chosen"
+    assert invoke("feeds", "-c", str(cfg), "--db", str(db), "--feeds-dir", str(explicit)).exit_code == 0
+    assert (explicit / "changes.atom").exists() and not own_feeds.exists()
+
+
+def test_run_with_db_writes_feeds_beside_that_database(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    own_feeds = tmp_path / "data" / "feeds"
+    source = {"name": "down", "type": "blogger", "url": "http://127.0.0.1:9/"}  # refused at once
+    cfg.write_text(yaml.safe_dump({
+        "database": str(tmp_path / "data" / "main.db"), "feeds_dir": str(own_feeds),
+        "allow_private_addresses": True, "fetch": {"retries": 0}, "sources": [source],
+    }))  # fmt: skip
+    result = invoke("run", "-c", str(cfg), "--db", str(tmp_path / "other.db"))
+    assert result.exit_code == 1, result.output  # the source failed …
+    assert (tmp_path / "other-feeds" / "changes.atom").exists()  # … and the feeds follow other.db
+    assert not own_feeds.exists()
+
+
+def test_schedule_prints_each_sources_next_poll(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import necwatch.schedule
+
+    def fake(cfg: Any, *, on_start: Any = None, **kw: Any) -> None:
+        first = {s.name: datetime(2024, 3, 20, 10, i, tzinfo=UTC) for i, s in enumerate(cfg.sources)}
+        on_start(first)
+
+    monkeypatch.setattr(necwatch.schedule, "run_scheduler", fake)
+    result = invoke("schedule", "-c", str(config))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("scheduler started: 3 sources")
+    assert lines[1].split() == ["alice-perry", "next", "poll", "2024-03-20T10:00:00+00:00"]
+    assert lines[3].split()[0] == "fresh"
+
+
+def test_run_scheduler_reports_the_first_polls(tmp_path: Path) -> None:
+    from necwatch.config import config_from_dict
+    from necwatch.schedule import run_scheduler
+
+    source = {"name": "later", "type": "blogger", "url": "http://127.0.0.1:9/", "interval": "6h"}
+    config = config_from_dict({"database": str(tmp_path / "s.db"), "allow_private_addresses": True,
+                               "schedule": {"jitter": "1h"}, "sources": [source]})  # fmt: skip
+    seen: list[dict[str, datetime]] = []
+    before = datetime.now(UTC)
+    run_scheduler(config, stop_after=0.2, on_start=seen.append)
+    assert len(seen) == 1 and set(seen[0]) == {"later"}
+    assert before <= seen[0]["later"] <= before + timedelta(hours=1, seconds=5)

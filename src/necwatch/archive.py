@@ -22,7 +22,13 @@ class ArchiveFetcher:
         self.deferred_until: datetime | None = None
         self.requests = 0
 
-    async def get(self, url: str, *, conditional: bool = True, accept: str | None = None) -> Response:
+    async def get(
+        self, url: str, *, conditional: bool = True, accept: str | None = None, probe: bool = False
+    ) -> Response:
+        status = self.store.last_status(url)
+        if status in (404, 410):  # the archive's answer: a probed path that does not exist, a removal
+            kind = "gone" if status == 410 else "not_found"
+            raise FetchError(f"HTTP {status} (archived)", url=url, kind=kind, status=status)
         found = self.store.latest_body(url)
         if found is None:
             raise FetchError("not in the archive of stored responses", url=url, kind="not_found")

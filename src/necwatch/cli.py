@@ -18,14 +18,36 @@ from necwatch.config import Config, load_config
 from necwatch.errors import ConfigError, LockHeld, StoreError
 
 
-def _load(config_path: str, db: str | None) -> Config:
+def _load(config_path: str, db: str | None, feeds_dir: str | None = None) -> Config:
+    """The config, with --db and --feeds-dir applied. Feeds follow the database they come from: with
+    --db and no --feeds-dir they go to `<db name>-feeds/` beside that database, never to the
+    config's feeds_dir (which holds the config database's feeds)."""
     try:
         config = load_config(config_path)
     except ConfigError as e:
         raise UsageExit(str(e)) from e
-    if db:
-        config = config.model_copy(update={"database": str(Path(db).resolve())})
-    return config
+    update: dict[str, str] = {}
+    if db and Path(db).resolve() != config.database_path.resolve():
+        update["database"] = str(Path(db).resolve())
+        update["feeds_dir"] = str(feeds_dir_for(Path(db)).resolve())
+    if feeds_dir:
+        update["feeds_dir"] = str(Path(feeds_dir).resolve())
+    return config.model_copy(update=update) if update else config
+
+
+def feeds_dir_for(db: Path) -> Path:
+    """Where the feeds of a database given with --db go by default: data/x.db → data/x-feeds/."""
+    return db.with_name(db.stem + "-feeds")
+
+
+def feeds_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--feeds-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Where to write the Atom feeds (default: the config's feeds_dir; with --db, <db name>-feeds "
+        "beside that database).",
+    )(f)
 
 
 def _database(config_path: str, db: str | None) -> Path:
@@ -91,11 +113,13 @@ def cli() -> None:
 @config_options
 @click.option("--source", "-s", "names", multiple=True, help="Poll only this source (repeatable).")
 @click.option("--due", is_flag=True, help="Only sources whose next poll time has passed (for cron).")
-@click.option("--trigger", default="cli", hidden=True)
+@click.option("--trigger", default="cli", hidden=True, help="Recorded as the run's trigger.")
+@feeds_option
 @log_options
 def run(
     config_path: str,
     db: str | None,
+    feeds_dir: str | None,
     names: tuple[str, ...],
     due: bool,
     trigger: str,
@@ -113,12 +137,8 @@ def run(
     are stored; 2 bad config or usage; another running necwatch makes it exit 0 without writing.
     """
     _setup_logs(log_format, verbose)
-    config = _load(config_path, db)
-    for n in names:
-        try:
-            config.source(n)
-        except ConfigError as e:
-            raise UsageExit(str(e)) from e
+    config = _load(config_path, db, feeds_dir)
+    _check_names(config, names)
     from necwatch.job import run_job
 
     try:
@@ -273,16 +293,31 @@ def add(
 
 
 @cli.command()
-@click.option("--db", "db", default="data/demo.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--feeds-dir", default="data/feeds", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--db",
+    "db",
+    default="data/demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The database to build (replaced if it exists).",
+)
+@click.option(
+    "--feeds-dir",
+    default="data/feeds",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to write the Atom feeds.",
+)
 @click.option("--serve", is_flag=True, help="Then serve the database with Datasette until interrupted.")
-@click.option("--port", default=8001, show_default=True)
+@click.option("--port", default=8001, show_default=True, help="Port for --serve.")
 @log_options
 def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None, verbose: bool) -> None:
     """Run the main job on the bundled snapshot of the four sites (no internet needed).
 
-    Serves the snapshot from local HTTP servers, polls it into a fresh database, writes the feeds
-    and prints what the database holds.
+    Answers the sites' real https URLs from the snapshot (nothing leaves the machine), polls three
+    states of it into a fresh database (the snapshot before its newest report, then a later state
+    with a new report, an edit, a comment, a republication and a removal, then a restoration and
+    comment changes), writes the feeds and prints what the database holds.
 
     \b
     Example:
@@ -292,10 +327,22 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
     _setup_logs(log_format, verbose)
     from necwatch.demo import run_demo
 
-    result, store = run_demo(Path(db), Path(feeds_dir))
-    _print_summary(result)
+    results, store = run_demo(Path(db), Path(feeds_dir))
+    for state, result in zip(("before", "later", "latest"), results, strict=True):
+        click.echo(f"\nstate: {state}")
+        _print_summary(result)
+    _print_demo_contents(store, Path(db), Path(feeds_dir))
+    store.close()
+    if serve:
+        from necwatch.publish import serve as serve_db
+
+        serve_db(Path(db), port=port)
+    sys.exit(max(r.exit_code for r in results))
+
+
+def _print_demo_contents(store: Any, db: Path, feeds_dir: Path) -> None:
     counts = store.counts()
-    click.echo(f"\ndatabase: {Path(db).resolve()}")
+    click.echo(f"\ndatabase: {db.resolve()}")
     click.echo("holds: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     nec = store.nec_reports()
     click.echo(f"NEC reports: {len(nec)}")
@@ -303,13 +350,7 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
         click.echo(
             f"  {r['meeting_date'] or '?':10}  {r['meeting_kind'] or '':14} {r['author']:14} {r['title']}"
         )
-    click.echo(f"feeds: {Path(feeds_dir).resolve()}")
-    store.close()
-    if serve:
-        from necwatch.publish import serve as serve_db
-
-        serve_db(Path(db), port=port)
-    sys.exit(result.exit_code)
+    click.echo(f"feeds: {feeds_dir.resolve()}")
 
 
 @cli.command()
@@ -322,7 +363,7 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
     type=click.Choice(AlertKind.values()),
     help="Only these kinds (repeatable).",
 )
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, help="At most this many alerts, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def alerts(
     config_path: str, db: str | None, since: str | None, kinds: tuple[str, ...], limit: int, as_json: bool
@@ -366,7 +407,7 @@ def _iso_time(option: str, value: str | None) -> datetime | None:
 
 @cli.command()
 @config_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per source.")
 def status(config_path: str, db: str | None, as_json: bool) -> None:
     """Each source's health: last ok, last error, next poll, consecutive failures.
 
@@ -415,6 +456,10 @@ def reextract(
     """
     _setup_logs(log_format, verbose)
     config = _load(config_path, db)
+    _check_names(config, names)
+    path = _database(config_path, db)
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise UsageExit(f"{path}: the database (or its folder) is read-only; reextract writes to it")
     from necwatch.job import reextract as do_reextract
 
     try:
@@ -422,7 +467,19 @@ def reextract(
     except LockHeld as e:
         click.echo(f"skipped: {e}", err=True)
         sys.exit(0)
+    except StoreError as e:
+        raise click.ClickException(f"{e.kind}: {e}") from e
     _print_summary(result)
+    sys.exit(result.exit_code)
+
+
+def _check_names(config: Config, names: tuple[str, ...]) -> None:
+    """Every --source must name a configured source (exit 2 listing them otherwise)."""
+    for n in names:
+        try:
+            config.source(n)
+        except ConfigError as e:
+            raise UsageExit(str(e)) from e
 
 
 @cli.command()
@@ -441,16 +498,21 @@ def schedule(config_path: str, db: str | None, log_format: str | None, verbose: 
     config = _load(config_path, db)
     from necwatch.schedule import run_scheduler
 
+    def announce(first: dict[str, datetime]) -> None:
+        click.echo(f"scheduler started: {len(first)} sources (SIGTERM or Ctrl-C stops it)")
+        for name, at in sorted(first.items(), key=lambda x: x[1]):
+            click.echo(f"  {name:20} next poll {at.isoformat(timespec='seconds')}")
+
     try:
-        run_scheduler(config)
+        run_scheduler(config, on_start=announce)
     except LockHeld as e:
         raise click.ClickException(str(e)) from e
 
 
 @cli.command()
 @config_options
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", "-p", default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", default=8001, show_default=True, help="Port to listen on.")
 @click.option("--immutable", is_flag=True, help="Serve a published snapshot that nothing writes to (-i).")
 def serve(config_path: str, db: str | None, host: str, port: int, immutable: bool) -> None:
     """Browse the database in Datasette: reports, meetings, versions, comments, search and feeds.
@@ -500,14 +562,15 @@ def publish(config_path: str, db: str | None, target: str | None, out_dir: str, 
 
 @cli.command()
 @config_options
-def feeds(config_path: str, db: str | None) -> None:
+@feeds_option
+def feeds(config_path: str, db: str | None, feeds_dir: str | None) -> None:
     """Rewrite the Atom feeds in feeds_dir from the database (the run does this too).
 
     \b
     Example:
       necwatch feeds --db data/necwatch.db
     """
-    config = _load(config_path, db)
+    config = _load(config_path, db, feeds_dir)
     from necwatch.feeds import write_feeds
     from necwatch.store import Store
 

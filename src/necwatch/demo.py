@@ -1,4 +1,12 @@
-"""`necwatch demo`: the main job on an embedded snapshot of the reference web, no internet needed."""
+"""`necwatch demo`: the main job on an embedded snapshot of the reference web, no internet needed.
+
+The snapshot is served under the sites' real https URLs through an httpx transport (`ReplayTransport`),
+so the demo database is what a live run would store: links go to the real pages, and two demo runs
+give the same report ids and rows (run timestamps aside). The demo polls three states of the web
+(`demo_history`): the snapshot before its newest report, the snapshot plus a later state (the new
+report, an edit, a comment, a republication, a removal), then a restoration and comment changes, so
+versions, diffs, `changes.atom` and every public alert kind are there to see.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from necwatch.config import Config, config_from_dict
-from necwatch.replay import ReplayWeb
+from necwatch.demo_history import DemoHistory
+from necwatch.replay import ReplayTransport, ReplayWeb
 
 # The sources of the shipped config.yaml, keyed by the real host they read.
 DEMO_SOURCES: dict[str, dict[str, object]] = {
@@ -28,14 +37,15 @@ DEMO_SOURCES: dict[str, dict[str, object]] = {
 
 
 def demo_config(
-    web: ReplayWeb,
+    web: ReplayWeb | None,
     *,
     database: str | Path = "data/demo.db",
     feeds_dir: str | Path | None = None,
     hosts: list[str] | None = None,
     **overrides: object,
 ) -> Config:
-    """A config whose sources read `web` (local servers), with politeness delays off.
+    """A config whose sources read the four sites with politeness delays off: through `web`'s local
+    servers, or (web None) at their real https URLs, for the demo's ReplayTransport.
     Feeds go next to the database unless `feeds_dir` says otherwise."""
     if feeds_dir is None:
         feeds_dir = Path(database).parent / "feeds"
@@ -43,11 +53,11 @@ def demo_config(
     for host, spec in DEMO_SOURCES.items():
         if hosts is not None and host not in hosts:
             continue
-        sources.append({**spec, "url": web.base(host)})
+        sources.append({**spec, "url": web.base(host) if web is not None else f"https://{host}/"})
     data: dict[str, object] = {
         "database": str(database),
         "feeds_dir": str(feeds_dir),
-        "allow_private_addresses": True,
+        "allow_private_addresses": web is not None,
         "fetch": {"per_host_delay": 0, "backoff": 0.01, "connect_timeout": 2, "read_timeout": 5},
         "sources": sources,
     }
@@ -55,14 +65,18 @@ def demo_config(
     return config_from_dict(data, file="<demo>")
 
 
-def run_demo(database: Path, feeds_dir: Path) -> tuple[Any, Any]:
-    """Serve the bundled snapshot locally, poll it into a fresh `database`, write feeds."""
+def run_demo(database: Path, feeds_dir: Path) -> tuple[list[Any], Any]:
+    """Poll each state of the bundled snapshot's history into a fresh `database`, writing the feeds
+    after each poll. Returns the RunResult of every state and the open Store."""
     from necwatch.job import run_job
     from necwatch.store import Store
 
     for suffix in ("", "-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
-    with ReplayWeb() as web:
-        config = demo_config(web, database=database.resolve(), feeds_dir=feeds_dir.resolve())
-        result = run_job(config, trigger="demo")
-    return result, Store.open(database)
+    web = ReplayWeb()  # no servers: the transport answers from the corpus in memory
+    config = demo_config(None, database=database.resolve(), feeds_dir=feeds_dir.resolve())
+    results = []
+    for state in DemoHistory(web).states():
+        state()
+        results.append(run_job(config, trigger="demo", transport=ReplayTransport(web)))
+    return results, Store.open(database)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from necwatch.config import Config
 from necwatch.lock import run_lock
 from necwatch.pipeline import RunResult, SourceSummary, run_async
@@ -27,12 +29,15 @@ def run_job(
     due_only: bool = False,
     trigger: str = "cli",
     progress: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """One poll of the chosen sources, holding the run lock (raises LockHeld if it is taken)."""
+    """One poll of the chosen sources, holding the run lock (raises LockHeld if it is taken).
+    `transport` stands in for the network (the demo's replay); every fetch guard still runs."""
     with run_lock(config.database_path):
         store = Store.open(config.database_path)
         try:
-            result = asyncio.run(_with_progress(config, store, names, due_only, trigger, progress))
+            polling = _with_progress(config, store, names, due_only, trigger, progress, transport)
+            result = asyncio.run(polling)
             after_run(config, store, result)
             return result
         finally:
@@ -40,10 +45,17 @@ def run_job(
 
 
 async def _with_progress(
-    config: Config, store: Store, names: Sequence[str] | None, due_only: bool, trigger: str, progress: bool
+    config: Config,
+    store: Store,
+    names: Sequence[str] | None,
+    due_only: bool,
+    trigger: str,
+    progress: bool,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
+    kw: dict[str, Any] = {"names": names, "due_only": due_only, "trigger": trigger, "transport": transport}
     if not progress:
-        return await run_async(config, store, names=names, due_only=due_only, trigger=trigger)
+        return await run_async(config, store, **kw)
     from rich.progress import Progress
 
     total = len(names) if names else len([s for s in config.sources if s.enabled])
@@ -53,7 +65,7 @@ async def _with_progress(
         def tick(summary: SourceSummary) -> None:
             bar.update(task, advance=1, description=f"polled {summary.name}")
 
-        return await run_async(config, store, names=names, due_only=due_only, trigger=trigger, progress=tick)
+        return await run_async(config, store, progress=tick, **kw)
 
 
 def after_run(config: Config, store: Store, result: RunResult) -> None:

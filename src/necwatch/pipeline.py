@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+import httpx
+
 from necwatch import decide, dedupe, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
@@ -254,6 +256,9 @@ def write_observation(
     ts = now.isoformat(timespec="seconds")
     with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
         store.record_fetches(fetcher.records, run_id)
+        if technical:  # a re-extraction fetched nothing: the source's health and schedule stay as they are
+            summary.writes = store.apply(tracker.ops)
+            return
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
         detected = {}
@@ -339,8 +344,10 @@ async def run_async(
     cache: ResponseCache | None = None,
     client: HttpClient | None = None,
     progress: Callable[[SourceSummary], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """Poll the chosen sources concurrently and write each as it completes."""
+    """Poll the chosen sources concurrently and write each as it completes. `transport` (the demo's
+    replay of the snapshot) replaces only the sockets of the HttpClient built here."""
     now = utcnow()
     sources = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
     if due_only:
@@ -359,6 +366,7 @@ async def run_async(
         user_agent=config.user_agent,
         allow_private=config.allow_private_addresses,
         cache=cache if cache is not None else store,
+        transport=transport,
     )
     run = _Run(config, store, http, sources, RunResult(run_id, "ok"), technical, progress)
     try:

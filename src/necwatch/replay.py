@@ -1,7 +1,8 @@
-"""Serve a recorded web (manifest.json + files) from real local HTTP servers, one port per host.
+"""Serve a recorded web (manifest.json + files) from real local HTTP servers, one port per host, or
+through an httpx transport under the sites' real URLs (`ReplayTransport`, what `necwatch demo` uses).
 
-Used by `necwatch demo` and by the tests, so the real network code (timeouts, conditional requests,
-retries) is exercised. Bodies keep the sites' real absolute URLs; they are rewritten to the local bases,
+The tests use the servers, so the real network code (timeouts, conditional requests, retries) is
+exercised. Bodies keep the sites' real absolute URLs; they are rewritten to the local bases,
 including the JSON-escaped form (`https:\\/\\/host`) that Blogger JSON and WordPress REST emit.
 
 Tests change the web over time with `set()` / `delete()` (new posts, edits, 404s, 503s) and read
@@ -21,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import httpx
 
 
 def bundled_corpus() -> Path:
@@ -169,6 +172,30 @@ class ReplayWeb:
             1 for r in self.requests if (host is None or r.host == host) and (path is None or r.path == path)
         )
 
+    def answer(
+        self, host: str, method: str, path: str, headers: dict[str, str], *, rewrite: bool = False
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The response to one request for https://host/path (recorded in `requests`): 404 when the
+        corpus has no such URL, 304 when the conditional headers match. With `rewrite`, real URLs
+        in text bodies and in Location/Link headers point at the local servers."""
+        record = Request(host, method, path, headers)
+        with self._lock:
+            self.requests.append(record)
+            entry = self.entries.get(f"https://{host}{path}")
+        if entry is None:
+            entry = Entry(404, {"content-type": "text/html; charset=UTF-8"}, b"<h1>Not Found</h1>")
+        status, out_headers, body = entry.status, dict(entry.headers), entry.body
+        if status == 200 and _not_modified(entry, headers):
+            status, body = 304, b""
+        if rewrite:
+            if out_headers.get("content-type", "").split(";")[0].strip() in _TEXT_TYPES:
+                body = self.rewrite(body)
+            for name in ("location", "link"):
+                if name in out_headers:
+                    out_headers[name] = self.rewrite(out_headers[name].encode()).decode()
+        record.status = status
+        return status, out_headers, body
+
     @contextmanager
     def recording(self) -> Iterator[list[Request]]:
         """Collect only the requests made inside the block."""
@@ -209,21 +236,7 @@ def _handler_for(web: ReplayWeb, host: str) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, head: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            record = Request(host, self.command, self.path, headers)
-            with web._lock:
-                web.requests.append(record)
-                entry = web.entries.get(f"https://{host}{self.path}")
-            if entry is None:
-                entry = Entry(404, {"content-type": "text/html; charset=UTF-8"}, b"<h1>Not Found</h1>")
-            status, out_headers, body = entry.status, dict(entry.headers), entry.body
-            if status == 200 and _not_modified(entry, headers):
-                status, body = 304, b""
-            if out_headers.get("content-type", "").split(";")[0].strip() in _TEXT_TYPES:
-                body = web.rewrite(body)
-            for name in ("location", "link"):
-                if name in out_headers:
-                    out_headers[name] = web.rewrite(out_headers[name].encode()).decode()
-            record.status = status
+            status, out_headers, body = web.answer(host, self.command, self.path, headers, rewrite=True)
             self.send_response(status)
             for k, v in out_headers.items():
                 if k not in ("content-length", "transfer-encoding", "content-encoding"):
@@ -237,6 +250,7 @@ def _handler_for(web: ReplayWeb, host: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+_FRAMING = ("content-length", "transfer-encoding", "content-encoding")  # httpx sets its own
 _TEXT_TYPES = {
     "text/html",
     "text/plain",
@@ -246,3 +260,28 @@ _TEXT_TYPES = {
     "application/atom+xml",
     "application/rss+xml",
 }
+
+
+class ReplayTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that answers https://host/… from a ReplayWeb's corpus, under the real URLs.
+
+    `necwatch demo` polls through it, so the database holds the sites' real links and the same ids
+    on every run, while everything above the transport (allow-list, robots.txt, per-host limits,
+    conditional requests, redirects, body caps) runs exactly as on the live sites. No socket is opened.
+    """
+
+    def __init__(self, web: ReplayWeb) -> None:
+        self.web = web
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers.raw}
+        path = request.url.raw_path.decode("ascii")
+        status, out, body = self.web.answer(request.url.host, request.method, path, headers)
+        out = {
+            k: v
+            for k, v in out.items()
+            if k not in ("content-length", "transfer-encoding", "content-encoding")
+        }
+        if request.method == "HEAD" or status == 304:
+            body = b""
+        return httpx.Response(status, headers=out, content=body, request=request)

@@ -259,6 +259,11 @@ class SourceScheduler:
         self.add_jobs()
         self.scheduler.start()
 
+    def next_polls(self) -> dict[str, datetime]:
+        """When each source is next polled (what `necwatch schedule` prints as it starts)."""
+        with self._state_lock:
+            return dict(self._expected)
+
     def shutdown(self) -> None:
         """Stop firing; let the poll in progress finish for up to stop_grace seconds, then cancel it
         (its source's transaction either committed or never began; its run row becomes 'aborted')."""
@@ -273,10 +278,17 @@ class SourceScheduler:
         self._write_lock.release()
 
 
-def run_scheduler(config: Config, *, stop_after: float | None = None) -> SchedulerStats:
+def run_scheduler(
+    config: Config,
+    *,
+    stop_after: float | None = None,
+    on_start: Callable[[dict[str, datetime]], None] | None = None,
+) -> SchedulerStats:
     """Poll every enabled source on its own schedule until SIGTERM/SIGINT (or `stop_after` seconds).
 
     Holds the run lock for its whole life (raises LockHeld if another necwatch holds it).
+    `on_start` gets each source's first poll time once the jobs are scheduled (the first poll may be
+    minutes away: jitter, or a next_check_at still ahead), so the daemon is not silent meanwhile.
     """
     from necwatch.lock import run_lock
 
@@ -295,6 +307,8 @@ def run_scheduler(config: Config, *, stop_after: float | None = None) -> Schedul
             sched = SourceScheduler(config)
             sched.start()
             log.info("scheduler started", extra={"sources": len(sched.sources)})
+            if on_start is not None:
+                on_start(sched.next_polls())
             deadline = None if stop_after is None else _utcnow() + timedelta(seconds=stop_after)
             while not stop.is_set():
                 left = 1.0 if deadline is None else min(1.0, (deadline - _utcnow()).total_seconds())

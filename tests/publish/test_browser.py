@@ -108,3 +108,49 @@ def test_browse_search_report_feed(server: str) -> None:
     csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
     assert csp == [], csp
     assert problems == [], problems
+
+
+def test_journalists_question_in_three_clicks(server: str) -> None:
+    """ "What happened at the NEC meeting of 23 January 2024, who reported it, and what changed
+    since?": home → the meeting → the report → its versions with the diff, three clicks; and a phrase
+    search → the report it is in."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+
+        page.goto(server + "/")
+        page.click("a:text-is('2024-01-23')")  # click 1: the meeting
+        page.wait_for_load_state()
+        assert "meeting=2024-01-23" in page.url
+        assert page.locator("td.col-author").first.inner_text().strip() == "Luke Akehurst"  # who reported it
+        page.screenshot(path=str(SHOTS / "q1-meeting.png"), full_page=True)
+
+        page.click("td.col-title a")  # click 2: the report
+        page.wait_for_load_state()
+        assert page.locator("h1").first.inner_text().strip() == "NEC Report – 23 January 2024"
+        page.screenshot(path=str(SHOTS / "q2-report.png"))
+
+        page.click("a[href*='report_history']")  # click 3: its versions with the diff
+        page.wait_for_load_state()
+        assert page.locator("pre.nw-diff .add").count() >= 1
+        assert "[Edited in the necwatch demo" in page.locator("pre.nw-diff").first.inner_text()
+        page.screenshot(path=str(SHOTS / "q3-versions.png"), full_page=True)
+
+        page.goto(server + "/")
+        page.fill("input[name=q]", '"trigger ballots"')
+        page.click("form.nw-search button")
+        page.wait_for_load_state()
+        page.click("td.col-title a >> nth=0")
+        page.wait_for_load_state()
+        assert "trigger ballots" in page.locator("#report-body").inner_text().lower()
+        page.screenshot(path=str(SHOTS / "q4-search-report.png"))
+        browser.close()
+    csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
+    assert csp == [], csp
+    assert problems == [], problems

@@ -31,10 +31,19 @@ def test_new_reports_feed(client: Any) -> None:
     assert all(e.link.startswith("http") for e in feed.entries)
 
 
-def test_changes_feed_has_comments_and_no_new_reports(client: Any) -> None:
+def test_changes_feed_lists_the_same_alerts_as_changes_atom(client: Any, demo_db: Any) -> None:
+    import feedparser
+
     feed = _feed(client, "/demo/feed_changes.atom")
-    assert len(feed.entries) == 9
-    assert all(e.title.startswith("new comment") for e in feed.entries)
+    static = feedparser.parse((demo_db.parent / "feeds" / "changes.atom").read_bytes())
+    ids = [e.id.rsplit(":", 1)[1] for e in feed.entries]
+    assert ids == [e.id.rsplit(":", 1)[1] for e in static.entries]
+    kinds = {e.title.split(":", 1)[0] for e in feed.entries}
+    assert kinds == {"new report", "report edited", "report removed", "report restored",
+                     "report republished", "new comment", "comment edited", "comment removed"}  # fmt: skip
+    for entries in (feed.entries, static.entries):
+        assert all("<pre></pre>" not in e.summary for e in entries)
+        assert any("[Edited in the necwatch demo" in e.summary for e in entries)  # the edit's change
 
 
 def test_saved_search_feed(client: Any) -> None:
@@ -108,7 +117,7 @@ def test_no_executable_payload_in_any_page_or_feed(client_for: Any, hostile_db: 
         "/demo/reports?_search=hostile", "/demo/comments", "/demo/comments/evilc", "/demo/posts",
         "/demo/posts/evilpost", "/demo/report_versions", "/demo/report_versions/evil,2", "/demo/alerts",
         "/demo/latest_reports", "/demo/meeting_reports?meeting=2030-01-01",
-        "/demo/report_versions?report_id=evil", "/demo/report_comments?report_id=evil",
+        "/demo/report_history?report_id=evil", "/demo/report_comments?report_id=evil",
         "/demo/recent_alerts", "/demo/search_reports?q=hostile", "/demo/search_comments?q=hostile",
         "/demo/coverage", "/demo/feed_new_reports", "/demo/feed_changes",
     ]  # fmt: skip

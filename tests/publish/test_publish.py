@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import shlex
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from necwatch.config import config_from_dict
-from necwatch.publish import publish, snapshot
+from necwatch.publish import datasette_executable, publish, snapshot
 
 
 def _config(db: Path, feeds: Path) -> object:
@@ -26,7 +27,9 @@ def test_dry_run_prints_the_exact_command(
     out = capsys.readouterr().out.strip().splitlines()
     assert out[0].startswith("# snapshot: VACUUM INTO")
     cmd = shlex.split(out[-1])
-    assert cmd[:3] == ["datasette", "publish", target]
+    assert Path(cmd[0]).name == "datasette" and cmd[1:3] == ["publish", target]
+    beside = Path(sys.executable).parent / "datasette"  # the venv's, found even when not on PATH
+    assert cmd[0] == (str(beside) if beside.exists() else "datasette")
     assert cmd[3].endswith("snapshot/necwatch.db")
     for opt in ("--metadata", "--plugins-dir", "--template-dir", "--static", "--install", "--extra-options"):
         assert opt in cmd, opt
@@ -70,3 +73,4 @@ def test_cli_serve_and_publish_wired(db_copy: Path, tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["publish", "-c", str(cfg), "--dry-run"])
     assert r.exit_code == 0, r.output
     assert "datasette publish cloudrun" in r.output
+    assert shlex.split(r.output.strip().splitlines()[-1])[0] == datasette_executable()

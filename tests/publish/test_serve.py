@@ -91,14 +91,14 @@ CANNED = [
     ("latest_reports", {}, 13),
     ("meeting_reports", {"meeting": "2019-09-17"}, 1),
     ("coverage", {}, 10),
-    ("report_versions", {"report_id": REPORT}, 1),
+    ("report_history", {"report_id": REPORT}, 2),
     ("report_comments", {"report_id": REPORT}, 3),
     ("source_health", {}, 4),
     ("recent_alerts", {}, 22),
     ("search_reports", {"q": "conference"}, 1),
     ("search_comments", {"q": "report"}, 1),
     ("feed_new_reports", {}, 13),
-    ("feed_changes", {}, 9),
+    ("feed_changes", {}, 8),
     ("feed_search", {"q": "forde"}, 1),
 ]
 
@@ -125,9 +125,61 @@ def test_coverage_grid_has_a_column_per_member(client: Any) -> None:
     assert row["Alice Perry"] is None
 
 
-def test_meeting_reports_side_by_side_renders_bodies(client: Any) -> None:
+def test_meeting_page_puts_the_reports_side_by_side_with_links(client: Any) -> None:
+    data = client.get("/demo/meeting_reports.json?meeting=2024-01-23&_shape=objects").json()
+    (row,) = data["rows"]
+    assert (row["author"], row["source"], row["report_id"]) == ("Luke Akehurst", "luke-akehurst", REPORT)
+    assert row["days_after_meeting"] == 1 and row["length_words"] > 500 and row["versions"] == 2
     r = client.get("/demo/meeting_reports?meeting=2024-01-23")
-    assert 'class="nw-body"' in r.text and "query-meeting_reports" in r.text
+    assert f'<a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a>' in r.text
+    assert f'<a href="/demo/report_history?report_id={REPORT}">2 versions</a>' in r.text
+    assert f'<a href="/demo/report_comments?report_id={REPORT}">3 comments</a>' in r.text
+    assert "days_after_meeting" in r.text and "length_words" in r.text  # labelled columns
+
+
+def test_meetings_are_linked_from_the_meetings_view_coverage_and_reports(client: Any) -> None:
+    meeting = 'href="/demo/meeting_reports?meeting=2024-01-23"'
+    for path in ("/demo/meetings", "/demo/coverage", "/demo/reports", f"/demo/reports/{REPORT}", "/"):
+        assert meeting in client.get(path).text, path
+
+
+def test_titles_link_to_report_pages_and_alerts_to_their_diff(client: Any) -> None:
+    assert (
+        f'<a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a>'
+        in client.get("/demo/latest_reports").text
+    )
+    found = client.get("/demo/search_reports.json?q=trigger+ballots&_shape=objects").json()["rows"][0]
+    link = f'<a href="/demo/reports/{found["report_id"]}">{found["title"]}</a>'
+    assert link in client.get("/demo/search_reports?q=trigger+ballots").text
+    alerts = client.get("/demo/recent_alerts").text
+    assert f'<a href="/demo/report_history?report_id={REPORT}">diff</a>' in alerts
+    table = client.get("/demo/alerts?kind=report_edited").text
+    assert f'href="/demo/reports/{REPORT}"' in table  # alerts.report_id is a foreign key
+
+
+def test_edited_reports_link_shows_the_edits(client: Any) -> None:
+    home = client.get("/").text
+    assert 'href="/demo/report_versions?kind=edit"' in home
+    data = client.get("/demo/report_versions.json?kind=edit&_shape=objects").json()
+    assert [r["report_id"] for r in data["rows"]] == [REPORT]
+
+
+def test_diff_page_gives_the_diff_the_width(client: Any) -> None:
+    r = client.get(f"/demo/report_history?report_id={REPORT}")
+    assert 'class="nw-diff"' in r.text and "[Edited in the necwatch demo" in r.text
+    assert "content_hash" not in r.text
+
+
+def test_canned_query_pages_are_titled_not_their_sql(client: Any) -> None:
+    r = client.get("/demo/search_reports?q=forde")
+    title = r.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Search reports") and "select" not in title
+
+
+def test_empty_paragraphs_are_dropped() -> None:
+    from necwatch.publish.plugin import sanitize
+
+    assert sanitize("<p>One</p><p><br></p><p>&nbsp;</p>\n<p> <br/> </p><p>Two</p>") == "<p>One</p><p>Two</p>"
 
 
 def test_report_page_body_and_links(client: Any) -> None:
@@ -136,7 +188,7 @@ def test_report_page_body_and_links(client: Any) -> None:
     assert 'id="report-body"' in r.text and "<p>The NEC meeting on 23 January" in r.text
     post_url = client.get(f"/demo/posts.json?report_id={REPORT}&_shape=objects").json()["rows"][0]["url"]
     assert f'href="{post_url}"' in r.text
-    assert f'href="/demo/report_versions?report_id={REPORT}"' in r.text
+    assert f'href="/demo/report_history?report_id={REPORT}"' in r.text
     assert f'href="/demo/report_comments?report_id={REPORT}"' in r.text
     assert 'href="/demo/meeting_reports?meeting=2024-01-23"' in r.text
     assert r.text.count('class="nw-comment"') == 3

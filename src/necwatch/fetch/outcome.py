@@ -109,10 +109,12 @@ def answer(
     return response, record
 
 
-def log_failure(error: FetchError, *, source: str, url: str, robots: bool) -> None:
+def log_failure(error: FetchError, *, source: str, url: str, robots: bool, probe: bool = False) -> None:
+    """404/410 are answers (a platform path that does not exist, a deleted post), not faults: info, or
+    debug for robots.txt and for probes (paths asked on purpose)."""
+    answer = error.kind in ("not_found", "gone")
     log.log(
-        # 404/410 are answers (a platform path that does not exist, a deleted post), not faults
-        logging.DEBUG if robots else logging.INFO if error.kind in ("not_found", "gone") else logging.WARNING,
+        logging.DEBUG if robots or (probe and answer) else logging.INFO if answer else logging.WARNING,
         "fetch failed: %s",
         error,
         extra={

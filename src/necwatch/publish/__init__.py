@@ -16,6 +16,7 @@ import shlex
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,7 +190,7 @@ def publish_command(target: str, snapshot_path: Path, bundle: dict[str, Path], s
     """The exact `datasette publish` command. Every target serves the files it is given with -i."""
     settings = _settings_only(datasette_options(bundle, public=True, immutable=True))
     extra = " ".join(shlex.quote(x) for x in settings)
-    cmd = ["datasette", "publish", target, str(snapshot_path)]
+    cmd = [datasette_executable(), "publish", target, str(snapshot_path)]
     if target == "cloudrun":
         cmd += ["--service", service, "--memory", "1Gi"]
     elif target == "vercel":
@@ -246,9 +247,16 @@ def publish(
         click.echo(shlex.join(cmd))
         return
     snapshot(src, snap)
-    if shutil.which("datasette") is None:
-        raise click.ClickException("datasette is not on PATH")
+    if shutil.which(cmd[0]) is None:
+        raise click.ClickException("datasette is neither next to necwatch's Python nor on PATH")
     subprocess.run(cmd, check=True)
+
+
+def datasette_executable() -> str:
+    """The `datasette` installed with necwatch (beside sys.executable, e.g. .venv/bin), so an
+    unactivated virtualenv works; else whatever `datasette` is on PATH."""
+    beside = Path(sys.executable).parent / ("datasette.exe" if os.name == "nt" else "datasette")
+    return str(beside) if beside.exists() else "datasette"
 
 
 def write_static_site(config: Config, out: Path, *, dry_run: bool = False) -> Path:

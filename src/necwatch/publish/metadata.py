@@ -14,9 +14,9 @@ from typing import Any
 
 from necwatch.alerts import AlertKind
 
-# The kinds the Datasette changes feed shows: an allow-list (public kinds but new reports, which have
-# their own feed), so an operator kind never leaks into it.
-_PUBLIC_KINDS = ", ".join(f"'{k.value}'" for k in AlertKind.public() if k is not AlertKind.NEW_REPORT)
+# The kinds the Datasette changes feed shows: the public allow-list, as in changes.atom (feeds.py), so
+# both list the same alerts and an operator kind never leaks into either.
+_PUBLIC_KINDS = ", ".join(f"'{k.value}'" for k in AlertKind.public())
 
 DEFAULT_TITLE = "necwatch: Labour NEC reports"
 DESCRIPTION_HTML = (
@@ -74,13 +74,18 @@ order by r.published_at desc
 limit 50""",
         },
         "meeting_reports": {
-            "title": "Reports of one meeting, side by side",
-            "description": "Every member's report of the NEC meeting on :meeting (YYYY-MM-DD or YYYY-MM).",
-            "sql": """select r.author, r.title, r.published_at,
+            "title": "An NEC meeting: every report of it, side by side",
+            "description": (
+                "Every member's report of the NEC meeting on :meeting (YYYY-MM-DD or YYYY-MM): who wrote "
+                "it, where, when, how long after the meeting and how long it is, with links to the "
+                "report, its versions and its comments."
+            ),
+            "sql": """select r.author as author, r.title as title, r.source as source,
+  r.published_at as published,
   case when length(r.meeting_date) = 10
     then cast(julianday(substr(r.published_at, 1, 10)) - julianday(r.meeting_date) as integer)
   end as days_after_meeting,
-  r.words, r.id as report_id, r.body_html
+  r.words as length_words, r.version as versions, r.comment_count as comments, r.id as report_id
 from reports r
 where r.meeting_date = :meeting and r.is_nec_report = 1 and r.duplicate_of is null
 order by r.published_at""",
@@ -93,11 +98,10 @@ order by r.published_at""",
             ),
             "sql": _coverage_sql(authors),
         },
-        "report_versions": {
+        "report_history": {
             "title": "A report's versions, with diffs",
             "description": "Every version of report :report_id, newest first, with word and line diffs.",
-            "sql": """select v.version, v.seen_at, v.kind, v.title, v.word_diff, v.diff, v.content_hash,
-  v.post_id
+            "sql": """select v.version, v.seen_at, v.kind, v.title, v.report_id, v.word_diff, v.diff
 from report_versions v
 where v.report_id = :report_id
 order by v.version desc""",
@@ -125,7 +129,7 @@ order by s.health != 'ok' desc, s.name""",
             "title": "Recent alerts",
             "description": "New, edited, removed and restored reports and comments, newest first.",
             "sql": """select a.created_at, a.kind, a.source, a.title, a.summary, a.url, a.report_id,
-  a.backfill
+  case when a.kind = 'report_edited' then a.report_id end as diff_of, a.backfill
 from alerts a
 order by a.created_at desc, a.rowid desc
 limit 100""",
@@ -163,6 +167,8 @@ limit 50""",
         },
     }
     queries.update(_feeds())
+    for query in queries.values():
+        query["hide_sql"] = True  # a reader sees the title and description; "Show SQL" reveals it
     return queries
 
 
@@ -228,14 +234,16 @@ limit 50""",
         },
         "feed_changes": {
             "title": "necwatch: changes to reports and comments",
-            "description": "Atom feed of edits, removals, restorations, republications and comments "
-            "(add .atom); operator alerts about sources never appear here.",
+            "description": "Atom feed of new, edited, removed, restored and republished reports and of "
+            "comments, the same alerts as changes.atom (add .atom); backfill (a source's first poll) "
+            "and operator alerts about sources never appear here.",
             "sql": _feed(
                 """select 'tag:necwatch,2024:alert:' || a.id as atom_id,
   replace(a.kind, '_', ' ') || ': ' || coalesce(a.title, '') as atom_title,
   a.created_at as atom_updated,
   '<p>' || necwatch_escape(coalesce(a.summary, '')) || '</p>'
-    || coalesce('<pre>' || necwatch_escape(nullif(a.diff, '')) || '</pre>', '') as atom_content_html,
+    || case when trim(coalesce(a.diff, '')) != '' then '<pre>' || necwatch_escape(a.diff) || '</pre>'
+      else '' end as atom_content_html,
   case when a.url like 'http%' then a.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
@@ -244,8 +252,8 @@ from alerts a
 left join reports r on r.id = a.report_id
 where a.kind in ("""
                 + _PUBLIC_KINDS
-                + """)
-order by a.created_at desc, a.rowid desc
+                + """) and a.backfill = 0
+order by a.created_at desc, a.id
 limit 100""",
                 "'No changes yet'",
             ),

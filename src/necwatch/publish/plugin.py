@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nh3
 from datasette import hookimpl
@@ -44,14 +45,25 @@ NECWATCH_TABLES = {"reports", "posts", "report_versions", "comments", "alerts", 
 HTML_COLUMNS = {"body_html"}
 TRUNCATE_IN_TABLES = {"body_text": 240, "diff": 400, "word_diff": 400}
 REPORT_ID_COLUMNS = {"report_id", "duplicate_of", "pointer_report_id"}
+# Count columns of canned queries that link to the rows they count (for the row's report_id).
+COUNT_LINKS = {"versions": ("report_history", "version"), "comments": ("report_comments", "comment")}
 DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 # render_cell is not told which page it renders for; the ASGI wrapper records the request path.
 _request_path: contextvars.ContextVar[str] = contextvars.ContextVar("necwatch_request_path", default="")
 
 
+_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\xa0|<br\s*/?>)*</p>\s*", re.I)
+
+
 def sanitize(html: str) -> str:
-    """Untrusted HTML → safe HTML (the write-time policy, applied again at render time)."""
+    """Untrusted HTML → safe HTML (the write-time policy, applied again at render time), without the
+    empty `<p><br></p>` paragraphs word processors leave (dropped here, not at write time, so the
+    stored bodies and their content hashes do not change)."""
+    return _EMPTY_PARAGRAPH.sub("", _clean(html)).strip()
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -134,6 +146,13 @@ def _render_word_diff(value: str) -> Markup:
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     """Bodies as sanitized HTML, diffs coloured, snippets highlighted, report ids linked."""
+    counted = table is None and column in COUNT_LINKS and isinstance(value, int)
+    if counted and is_necwatch(datasette, database):
+        keys = row.keys() if hasattr(row, "keys") else ()
+        if "report_id" in keys and row["report_id"]:
+            query, noun = COUNT_LINKS[column]
+            href = datasette.urls.query(database, query) + "?report_id=" + quote(row["report_id"])
+            return _a(href, f"{value} {noun}{'' if value == 1 else 's'}")
     if not isinstance(value, str) or not is_necwatch(datasette, database):
         return None
     row_page = table is not None and _is_row_page(datasette)
@@ -156,10 +175,30 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if column == "snippet":
         html = escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
         return Markup(html)
-    if table is None and column in REPORT_ID_COLUMNS | {"id"} and column != "id" and value:
-        url = datasette.urls.row(database, "reports", value)
-        return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return _link_cell(row, value, column, table, database, datasette)
+
+
+def _link_cell(row: Any, value: str, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """Links in listings and canned queries: a meeting date to its meeting page; in canned queries, a
+    report id and a title (next to a report_id) to the report page, versions and comments to theirs."""
+    urls = datasette.urls
+    if column == "meeting_date" and value:
+        return _a(urls.query(database, "meeting_reports") + "?meeting=" + quote(value), value)
+    if table is not None or not value:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else ()
+    report_id = row["report_id"] if "report_id" in keys else None
+    if column in REPORT_ID_COLUMNS:
+        return _a(urls.row(database, "reports", value), value)
+    if column == "title" and report_id:
+        return _a(urls.row(database, "reports", report_id), value)
+    if column == "diff_of":
+        return _a(urls.query(database, "report_history") + "?report_id=" + quote(value), "diff")
     return None
+
+
+def _a(href: str, text: str) -> Markup:
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
 
 
 def _is_row_page(datasette: Any) -> bool:
@@ -190,11 +229,27 @@ def extra_template_vars(
     async def inner() -> dict[str, Any]:
         names = [n for n in datasette.databases if n != "_internal" and is_necwatch(datasette, n)]
         extra: dict[str, Any] = {"necwatch_databases": names}
+        if view_name in ("index", "database"):
+            extra["necwatch_meetings"] = {n: await _recent_meetings(datasette, n) for n in names}
         if view_name == "row" and table == "reports" and database and request is not None:
             extra["necwatch_report"] = await _report_context(datasette, database, request)
         return extra
 
     return inner
+
+
+async def _recent_meetings(datasette: Any, database: str, limit: int = 6) -> list[dict[str, Any]]:
+    """The latest meetings with their authors, for the home page: one click to a meeting page."""
+    db = datasette.get_database(database)
+    try:
+        rows = await db.execute(
+            "select meeting_date, authors from meetings order by meeting_date desc limit ?", [limit]
+        )
+    except Exception:  # a database without the view (an older schema): no list
+        return []
+    urls = datasette.urls
+    href = urls.query(database, "meeting_reports") + "?meeting="
+    return [{**dict(r), "href": href + quote(r["meeting_date"])} for r in rows.rows]
 
 
 async def _report_context(datasette: Any, database: str, request: Any) -> dict[str, Any] | None:
@@ -245,7 +300,7 @@ async def _report_context(datasette: Any, database: str, request: Any) -> dict[s
             {**dict(c), "href": safe_href(c["url"]), "body": Markup(sanitize(c["body_html"] or ""))}
             for c in comments
         ],
-        "versions_url": urls.query(database, "report_versions") + "?report_id=" + report_id,
+        "versions_url": urls.query(database, "report_history") + "?report_id=" + quote(report_id),
         "comments_url": urls.query(database, "report_comments") + "?report_id=" + report_id,
         "meeting_url": (
             urls.query(database, "meeting_reports") + "?meeting=" + report["meeting_date"]

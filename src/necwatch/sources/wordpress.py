@@ -638,7 +638,7 @@ class WordPressSource(Source):
 
     async def _first(self, url: str, absent: frozenset[int], fallback: bool) -> Response:
         try:
-            return await self.fetcher.get(url)
+            return await self.fetcher.get(url, probe=fallback)
         except FetchError as e:
             if fallback and e.status in absent:
                 raise PathAbsent(url) from e

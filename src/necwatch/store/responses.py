@@ -33,6 +33,12 @@ class ResponseArchive(StoreBase):
         ).fetchone()
         return (zlib.decompress(row[0]), row[1]) if row else None
 
+    def last_status(self, url: str) -> int | None:
+        """The HTTP status of the last fetch of `url` (None if never fetched or it failed before an
+        answer), so a re-extraction can replay a 404/410 as the adapters first saw it."""
+        row = self.db.execute("select status from fetches where url = ?", [url]).fetchone()
+        return row[0] if row else None
+
     def record_fetches(self, records: Iterable[FetchRecord], run_id: str) -> None:
         """Keep validators and raw bodies (compressed, deduplicated by hash) for every fetch."""
         from necwatch.extract import EXTRACTOR_VERSION

@@ -332,8 +332,22 @@ def _m4_excerpts_and_detection(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("detected_url", str)
 
 
+def _m5_alert_links(db: sqlite_utils.Database) -> None:
+    """alerts.report_id and alerts.post_id become foreign keys, so Datasette links an alert to its
+    report and post. SQLite adds a foreign key only by rebuilding the table (sqlite-utils transform:
+    copy, drop, rename), inside this migration's transaction; its indexes are recreated."""
+    links = [("report_id", "reports", "id"), ("post_id", "posts", "id")]
+    db.table("alerts").transform(add_foreign_keys=links)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique, _m4_excerpts_and_detection]
+MIGRATIONS: list[Migration] = [
+    _m1_initial,
+    _m2_publish,
+    _m3_url_not_unique,
+    _m4_excerpts_and_detection,
+    _m5_alert_links,
+]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
