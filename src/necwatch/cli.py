@@ -243,7 +243,13 @@ def check(config_path: str, db: str | None, online: bool) -> None:
 @click.option("--match", help="Label or title regex that also marks NEC reports.")
 @click.option("--author", help="Default author when a page does not say.")
 @click.option(
-    "--config", "-c", "config_path", default="config.yaml", show_default=True, type=click.Path(dir_okay=False)
+    "--config",
+    "-c",
+    "config_path",
+    default="config.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The config file to append the source to (validated afterwards).",
 )
 @click.option("--dry-run", is_flag=True, help="Only print the YAML entry; write nothing.")
 def add(
@@ -448,7 +454,9 @@ def reextract(
 ) -> None:
     """Re-run extraction over the stored raw responses, without fetching anything.
 
-    Changes a newer extractor makes are stored as technical versions and never alerted.
+    Changes a newer extractor makes are stored as technical versions and never alerted. Every
+    source the database holds is replayed with the config that polled it (the config file's entry
+    when it still reads the same type and URL); source health and schedules are left as they are.
 
     \b
     Example:
@@ -456,7 +464,6 @@ def reextract(
     """
     _setup_logs(log_format, verbose)
     config = _load(config_path, db)
-    _check_names(config, names)
     path = _database(config_path, db)
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise UsageExit(f"{path}: the database (or its folder) is read-only; reextract writes to it")
@@ -464,6 +471,8 @@ def reextract(
 
     try:
         result = do_reextract(config, names=list(names) or None)
+    except ConfigError as e:  # a --source this database does not hold
+        raise UsageExit(str(e)) from e
     except LockHeld as e:
         click.echo(f"skipped: {e}", err=True)
         sys.exit(0)

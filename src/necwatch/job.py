@@ -6,6 +6,7 @@ Alert delivery and feed writing never fail the poll: their errors are logged and
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from necwatch.config import Config
+from necwatch.config import Config, SourceConfig
 from necwatch.lock import run_lock
 from necwatch.pipeline import RunResult, SourceSummary, run_async
 from necwatch.store import Store
@@ -145,13 +146,45 @@ def poll_once(
     return result
 
 
+# What re-extraction takes from the config file rather than from the stored config: how posts are
+# read and classified, not where they were fetched from.
+READING_KEYS = ("author", "match", "timezone")
+
+
+def reextract_config(config: Config, store: Store) -> Config:
+    """The sources to re-extract: every source the database holds, with the config that fetched its
+    stored responses (what the adapter asks the archive for depends on it), and the config file's
+    reading keys (author, match, timezone) where the file still has the source. Rows written before
+    necwatch kept the config use the file's entry. Configured sources never polled into this
+    database have nothing to replay and are left out."""
+    configured = {s.name: s for s in config.sources}
+    chosen: list[SourceConfig] = []
+    for name, row in store.polled_sources().items():
+        current = configured.get(name)
+        if row["config"]:
+            stored = json.loads(row["config"])
+            if current is not None:
+                stored.update({k: getattr(current, k) for k in READING_KEYS})
+            chosen.append(SourceConfig.model_validate(stored))
+        elif current is not None:
+            chosen.append(current)
+        else:
+            log.warning("source %s: in the database but neither stored nor configured; skipped", name)
+    return config.model_copy(update={"sources": chosen})
+
+
 def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResult:
-    """Re-run the adapters over stored raw responses; differences become technical versions."""
+    """Re-run the adapters over stored raw responses; differences become technical versions.
+
+    Raises ConfigError when a name is not a source of this database."""
     from necwatch.archive import ArchiveClient
 
     with run_lock(config.database_path):
         store = Store.open(config.database_path)
         try:
+            config = reextract_config(config, store)
+            for name in names or ():
+                config.source(name)
             return asyncio.run(
                 run_async(
                     config,

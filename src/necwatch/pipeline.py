@@ -264,7 +264,10 @@ def write_observation(
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
-        store.upsert_source({**verdict.row, **detected, "posts": store.live_post_count(source.name)})
+        polled_with = source.model_dump_json(exclude_defaults=True)
+        store.upsert_source(
+            {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
+        )
 
 
 def _track_posts(

@@ -170,3 +170,33 @@ def test_generic_html_then_redetected_when_it_stops_working(tmp_path: Path) -> N
         assert web.real(row["detected_url"]) == "https://plain.example/atom.xml"
     finally:
         web.stop()
+
+
+def test_a_failing_source_is_redetected_once_per_failure_streak(tmp_path: Path) -> None:
+    web = _generic_site(tmp_path)
+    try:
+        data = {
+            "database": str(tmp_path / "g.db"),
+            "allow_private_addresses": True,
+            "fetch": {"per_host_delay": 0, "retries": 0, "backoff": 0.01},
+            "sources": [{"name": "jo", "type": "auto", "url": web.local("https://plain.example/")}],
+        }
+        config = config_from_dict(data)
+        assert run_job(config).exit_code == 0
+        web.set("https://plain.example/", "<h1>Service Unavailable</h1>", status=503)
+
+        def home_requests_in_a_failed_poll() -> int:
+            before = len(web.requests)
+            assert run_job(config).exit_code == 1
+            return sum(1 for r in web.requests[before:] if r.path == "/")
+
+        # First failed poll: the listing, then one detection of the home page (it answers the same).
+        assert home_requests_in_a_failed_poll() == 2
+        # The streak goes on: the stored detection is not probed again on every poll.
+        assert home_requests_in_a_failed_poll() == 1
+        store = Store.open(config.database_path)
+        row = store.source_row("jo") or {}
+        assert (row["detected_type"], row["consecutive_failures"]) == ("html", 2)
+        store.close()
+    finally:
+        web.stop()

@@ -13,10 +13,11 @@ Detection reads `url` once and looks, in this order, for:
   post read with `necwatch.extract.page.extract_post`).
 
 The platform and the URL read are returned with the observation and stored on the `sources` row
-(`detected_type`, `detected_url`); later polls use them without detecting again. A poll whose
-listing fails with a stored detection detects once more in the same poll and, if the site now looks
-different (it moved platform), polls through the new detection, so a re-platformed blog never counts
-as failing; if detection says the same, the failure stands.
+(`detected_type`, `detected_url`); later polls use them without detecting again. The first failed
+poll of a streak (listing failed with a stored detection) detects once more in the same poll and, if
+the site now looks different (it moved platform), polls through the new detection, so a re-platformed
+blog never counts as failing; if detection says the same, the failure stands, and the following
+failed polls of the streak do not detect again.
 """
 
 from __future__ import annotations
@@ -218,9 +219,9 @@ class AutoSource(Source):
         if stored in (*REGISTRY, "html") and urlsplit(url).netloc.lower() in self.config.allowed_hosts:
             before = Detection(stored, url, url_options(stored, self.config.url))
             obs = await self._poll_with(before)
-            if not _failed(obs):
-                return obs
-            again = await self._detect()  # re-detect once before the failure counts
+            if not _failed(obs) or self.ctx.state.get("consecutive_failures"):
+                return obs  # re-detected at the first failure of this streak already
+            again = await self._detect()  # re-detect once, at the first failure, before it counts
             if isinstance(again, SourceObservation) or (again.platform, again.url) == (stored, url):
                 return obs
             return await self._poll_with(again)

@@ -340,6 +340,13 @@ def _m5_alert_links(db: sqlite_utils.Database) -> None:
     db.table("alerts").transform(add_foreign_keys=links)
 
 
+def _m6_source_config(db: sqlite_utils.Database) -> None:
+    """`sources.config`: the source's config as it was last polled (JSON), so `necwatch reextract`
+    replays each source's stored responses with the adapter and options that fetched them, even
+    when the config file has moved on (or is another database's, as with the demo)."""
+    db.table("sources").add_column("config", str)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -347,6 +354,7 @@ MIGRATIONS: list[Migration] = [
     _m3_url_not_unique,
     _m4_excerpts_and_detection,
     _m5_alert_links,
+    _m6_source_config,
 ]
 
 

@@ -92,3 +92,11 @@ class StateReads(StoreBase):
             "select count(*) from posts where source = ? and removed_at is null", [source]
         ).fetchone()
         return int(row[0])
+
+    def polled_sources(self) -> dict[str, dict[str, Any]]:
+        """Every source this database holds: name → type, url and the config it was last polled with
+        (JSON, None for rows written before necwatch kept it)."""
+        return {
+            r["name"]: {"type": r["type"], "url": r["url"], "config": r.get("config")}
+            for r in self.db.query("select * from sources order by name")
+        }
