@@ -48,6 +48,9 @@ class Post:
     labels: tuple[str, ...] = ()
     title_raw: str | None = None  # when the served title differs (e.g. U+00A0)
     via: str = ""  # which path produced it: feed, json, rss, rest, html
+    # Which extraction layer gave each field (field, method), from page extraction (extract.page);
+    # () on feed/API paths. Not part of a post's identity: two paths giving equal fields are equal.
+    extraction: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 class Outcome(StrEnum):

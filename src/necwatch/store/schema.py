@@ -323,8 +323,15 @@ def _m3_url_not_unique(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["url"], index_name="idx_posts_url")
 
 
+def _m4_post_extraction(db: sqlite_utils.Database) -> None:
+    """Which extraction layer gave each field of a post read from its page (JSON {field: method}:
+    "blogger", "wordpress", "json-ld", "microformats", …, "generic:trafilatura"), so `status` can say
+    when a source relies on fallbacks. NULL for posts read from feeds and APIs."""
+    db.execute("alter table posts add column extraction text")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique, _m4_post_extraction]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -109,6 +109,7 @@ class Tracker:
             "content_hash": norm.content_hash,
             "via": norm.via,
             "extractor_version": norm.extractor_version,
+            "extraction": norm.extraction,
         }
 
     # -- a post seen for the first time --------------------------------------------------------

@@ -114,6 +114,7 @@ class Normalized:
     via: str
     extractor_version: str
     comments: tuple[NormalizedComment, ...] | None = None
+    extraction: str | None = None  # JSON {field: method} from page extraction; None on feed/API paths
 
     @classmethod
     def comments_only(cls, url: str, comments: tuple[NormalizedComment, ...], extractor_version: str

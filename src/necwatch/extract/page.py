@@ -1,0 +1,240 @@
+"""One post page → its fields, each from the first layer that has it, with the layer recorded.
+
+    1. the platform's own markup: readers the adapters register (`register_markup("blogger", …)`),
+       which know every template family of their platform;
+    2. structured metadata the page carries (extract/metadata.py);
+    3. a generic main-content extractor for the body, and the page's heading for the title
+       (extract/generic.py).
+
+`extract_post(html, url, platform_hint)` is the one entry point: the adapters' single-page paths and
+`necwatch inspect` call it. It never invents a value: a field no layer finds stays None and
+`ExtractedPost.to_post` fails loudly, naming the stage and field ("post body: no element matched …;
+metadata: none; generic: none"). Dates are parsed here, machine-readable ones first; a date printed in
+words is read in the source's time zone, and a day without a time stays a `date`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.errors import ParseError
+from necwatch.extract.dates import localize, parse_words
+from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_title
+from necwatch.extract.limits import check_complexity
+from necwatch.extract.metadata import Found, read_metadata
+from necwatch.extract.select import parse_html
+from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
+from necwatch.models import Comment, Post
+
+__all__ = [
+    "FIELDS",
+    "ExtractedPost",
+    "MarkupRead",
+    "detect_platform",
+    "extract_post",
+    "register_markup",
+]
+
+FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
+# Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
+_BODY_CHROME = (
+    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons"
+)
+
+
+@dataclass
+class MarkupRead:
+    """What a platform's markup reader found: fields as Found (value, method), the selectors it tried
+    for the fields it did not find (for the error message), comments (None: no comment list)."""
+
+    fields: dict[str, Found] = field(default_factory=dict)
+    tried: dict[str, str] = field(default_factory=dict)
+    comments: tuple[Comment, ...] | None = None
+    platform_id: str | None = None
+    url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+MarkupReader = Callable[[LexborHTMLParser, str, ZoneInfo], MarkupRead]
+MARKUP: dict[str, MarkupReader] = {}
+
+
+def register_markup(platform: str, reader: MarkupReader) -> None:
+    """Adapters register their platform's page reader here (imports point from sources to extract)."""
+    MARKUP[platform] = reader
+
+
+@dataclass(frozen=True)
+class ExtractedPost:
+    """Everything read from one post page. `extraction` maps each field to the method that gave it
+    ("blogger", "wordpress", "json-ld", "microformats", "itemprop", "meta", "time", "rel-author",
+    "generic:trafilatura", "generic:heading")."""
+
+    url: str
+    platform: str
+    title: str | None
+    author: str | None
+    published_at: datetime | date | None
+    updated_at: datetime | date | None
+    labels: tuple[str, ...]
+    body_html: str | None
+    body_text: str | None
+    comments: tuple[Comment, ...] | None
+    extraction: dict[str, str]
+    warnings: tuple[str, ...] = ()
+    platform_id: str | None = None
+    title_raw: str | None = None
+    tried: dict[str, str] = field(default_factory=dict)
+
+    def failure(self, name: str) -> str:
+        """Why `name` is missing, stage by stage: what the platform tried, then the other layers."""
+        what = {"body": "post body", "title": "post title", "published": "post date"}.get(name, name)
+        tried = self.tried.get(name)
+        platform = f"no element matched {tried}" if tried else f"no {self.platform} markup"
+        return f"{what}: {platform}; metadata: none" + (
+            "; generic: none" if name in ("body", "title") else ""
+        )
+
+    def to_post(self, *, tz: ZoneInfo, default_author: str | None, need_published: bool = False) -> Post:
+        """The Post the pipeline stores. ParseError (kind parse_empty) when title or body (or, for
+        platforms that always print it, the date) was found by no layer."""
+        for name, value in (("body", self.body_text), ("title", self.title)):
+            if not value:
+                raise ParseError(self.failure(name), url=self.url)
+        if need_published and self.published_at is None:
+            raise ParseError(self.failure("published"), url=self.url)
+        return Post(
+            url=self.url,
+            title=self.title or "",
+            title_raw=self.title_raw,
+            body_html=self.body_html or "",
+            body_text=self.body_text or "",
+            platform_id=self.platform_id,
+            author=self.author or default_author,
+            published_at=_as_datetime(self.published_at, tz),
+            updated_at=_as_datetime(self.updated_at, tz),
+            labels=self.labels,
+            via="html",
+            extraction=tuple(self.extraction.items()),
+        )
+
+
+def _as_datetime(value: datetime | date | None, tz: ZoneInfo) -> datetime | None:
+    """A day without a time is stored as local midnight (the docs' rule for printed dates)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return localize(datetime(value.year, value.month, value.day), tz)
+
+
+def detect_platform(tree: LexborHTMLParser, html: str, url: str) -> str:
+    """blogger | wordpress | other, from the generator meta, platform asset URLs and the host."""
+    gen = tree.css_first('meta[name="generator"]')
+    generator = (gen.attributes.get("content") or "").lower() if gen is not None else ""
+    host = urlsplit(url).hostname or ""
+    if generator.startswith("blogger") or host.endswith(".blogspot.com") or "www.blogger.com/static" in html:
+        return "blogger"
+    if generator.startswith("wordpress") or host.endswith(".wordpress.com") or "/wp-content/" in html:
+        return "wordpress"
+    if "blogger.com/feeds/" in html or "'blogger'" in html:
+        return "blogger"
+    return "other"
+
+
+def extract_post(
+    html: str,
+    url: str,
+    platform_hint: str | None = None,
+    *,
+    tz: ZoneInfo | str = "Europe/London",
+    tree: LexborHTMLParser | None = None,
+) -> ExtractedPost:
+    """A post page → ExtractedPost (see the module docstring). `platform_hint` (blogger, wordpress,
+    or None/"auto" to detect) picks the markup reader. ParseError `too_complex` for pathological pages."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    if tree is None:
+        check_complexity(html, url)
+        tree = parse_html(html, url)
+    platform = platform_hint if platform_hint in MARKUP else detect_platform(tree, html, url)
+    read = MARKUP[platform](tree, url, zone) if platform in MARKUP else MarkupRead()
+    fields = dict(read.fields)
+    warnings = list(read.warnings)
+    for name, found in read_metadata(tree).items():
+        fields.setdefault(name, found)
+    if "title" not in fields and (title := generic_title(tree)):
+        fields["title"] = Found(title, "generic:heading")
+    body_html, body_text = _body(fields, html, url)
+    published = _date_field(fields, "published", zone, warnings)
+    updated = _date_field(fields, "updated", zone, warnings)
+    extraction = {name: fields[name].method for name in FIELDS if name in fields}
+    if read.comments is not None:
+        extraction["comments"] = platform
+    title_served = str(fields["title"].value).strip() if "title" in fields else None
+    title = collapse_ws(strip_bidi(title_served)) if title_served else None
+    author = fields["author"].value if "author" in fields else None
+    canonical = tree.css_first("link[rel='canonical'][href]")
+    return ExtractedPost(
+        url=read.url
+        or (urljoin(url, canonical.attributes.get("href") or url) if canonical is not None else url),
+        platform=platform,
+        title=title,
+        title_raw=title_served if title_served and title_served != title else None,
+        author=clean_name(author) if isinstance(author, str) else None,
+        published_at=published,
+        updated_at=updated,
+        labels=tuple(fields["labels"].value) if "labels" in fields else (),
+        body_html=body_html,
+        body_text=body_text,
+        comments=read.comments,
+        extraction=extraction,
+        warnings=tuple(warnings),
+        platform_id=read.platform_id,
+        tried=read.tried,
+    )
+
+
+def _body(fields: dict[str, Found], html: str, url: str) -> tuple[str | None, str | None]:
+    """Body from the platform or metadata node (chrome removed), else the generic extractor."""
+    found = fields.get("body")
+    if found is not None and isinstance(found.value, LexborNode):
+        node = found.value
+        if found.method != "blogger" and found.method != "wordpress":
+            for junk in node.css(_BODY_CHROME):
+                junk.decompose()
+        text = node_text(node)
+        if text:
+            return (node.inner_html or "").strip(), text
+        del fields["body"]  # an empty marked-up body: let the next layer answer
+    elif found is not None and isinstance(found.value, tuple):  # (html, text) read by a platform
+        return found.value[0], found.value[1]
+    elif found is not None and isinstance(found.value, str) and found.value.strip():
+        return found.value, html_to_text(found.value)
+    body = generic_body(html, url)
+    if body and (text := html_to_text(body)):
+        fields["body"] = Found(body, GENERIC_BODY)
+        return body, text
+    fields.pop("body", None)
+    return None, None
+
+
+def _date_field(
+    fields: dict[str, Found], name: str, tz: ZoneInfo, warnings: list[str]
+) -> datetime | date | None:
+    found = fields.get(name)
+    if found is None:
+        return None
+    value: Any = found.value
+    if isinstance(value, datetime | date):
+        return value
+    try:
+        return parse_words(str(value), tz)
+    except ValueError:
+        warnings.append(f"{name} date {value!r} from {found.method} is unreadable")
+        del fields[name]
+        return None
