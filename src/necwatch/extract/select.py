@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
 
-__all__ = ["attr", "css_first_or_none", "css_many", "css_one", "parse_html", "text_of"]
+__all__ = ["attr", "css_first_or_none", "css_many", "css_one", "first_of", "parse_html", "text_of"]
 
 Tree = LexborHTMLParser | LexborNode
 
@@ -41,6 +41,16 @@ def css_many(tree: Tree, selector: str, url: str, *, min_items: int = 1) -> list
             f"expected at least {min_items} element(s), found {len(nodes)}", url=url, selector=selector
         )
     return nodes
+
+
+def first_of(tree: Tree, selectors: str) -> LexborNode | None:
+    """The first match of the first comma-separated selector that matches anything: selectors in
+    order of trust, where `css_first("a, b")` would return whichever comes first in the document."""
+    for selector in selectors.split(", "):
+        node = tree.css_first(selector)
+        if node is not None:
+            return node
+    return None
 
 
 def css_first_or_none(tree: Tree, selector: str) -> LexborNode | None:

@@ -132,7 +132,8 @@ _BYLINE_PREFIX = re.compile(
     r"^(?:(?:view|see)\s+all\s+(?:posts|articles)\s+by|(?:posted|written|published|authored)\s+by|"
     r"author:|posté\s+par|publié\s+par|écrit\s+par|veröffentlicht\s+von|geschrieben\s+von|"
     r"verfasst\s+von|autor(?:in)?:|publicado\s+por|escrito\s+por|pubblicato\s+da|scritto\s+da|"
-    r"geplaatst\s+door|opublikowano\s+przez|postat\s+av|skrevet\s+af)\s*",
+    r"geplaatst\s+door|opublikowano\s+przez|postat\s+av|skrevet\s+af|eingestellt\s+von|gepostet\s+von|"
+    r"postado\s+por|publicat\s+de|dodane\s+przez|upplagd\s+av|lähettänyt|napsal|objavio)\s*",
     re.IGNORECASE,
 )
 # One-word prefixes are also name particles ("von der Leyen", "Da Silva"): stripped only as the

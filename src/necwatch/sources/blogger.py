@@ -52,7 +52,7 @@ from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_
 from necwatch.extract.limits import check_complexity
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import FIELDS, MarkupRead, extract_post, register_markup
-from necwatch.extract.select import css_many, css_one, parse_html, text_of
+from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
@@ -454,7 +454,7 @@ def parse_post_page(
         post = _posts_in_main(tree, url, zone, default_author, min_items=1)[0][0]
     except ParseError:
         extracted = extract_post(text, url, "blogger", tz=zone, tree=tree)
-        post = extracted.to_post(tz=zone, default_author=default_author, need_published=True)
+        post = extracted.to_post(tz=zone, default_author=default_author, need_published=False)
         return replace(post, author=_blogger_author(post.author, default_author)), extracted.comments
     classic = tuple((name, "blogger") for name in FIELDS if name != "updated")
     return replace(post, extraction=classic), parse_comments_html(url, tree, zone)
@@ -496,7 +496,7 @@ def _scope_of(body: LexborNode) -> LexborNode:
 
 def _blogger_stamp(scope: LexborNode, tree: Any) -> Found | None:
     """The post time: a machine-readable stamp, else the date header (any language) + printed time."""
-    node = scope.css_first(_STAMP) or tree.css_first(_STAMP)
+    node = first_of(scope, _STAMP) or first_of(tree, _STAMP)
     if node is not None:
         value = (
             node.attributes.get("title") or node.attributes.get("datetime") or node.attributes.get("content")
@@ -504,13 +504,13 @@ def _blogger_stamp(scope: LexborNode, tree: Any) -> Found | None:
         if value and value[:4].isdigit():
             return Found(value, "blogger")
     header = tree.css_first("h2.date-header, .date-header, .date-outer h2")
-    stamp = scope.css_first("a.timestamp-link, .post-timestamp a, .timestamp-link")
+    stamp = first_of(scope, "a.timestamp-link, .post-timestamp a, .timestamp-link, .post-timestamp")
     words = " ".join(t for t in (text_of(header) if header else "", text_of(stamp) if stamp else "") if t)
     return Found(words, "blogger") if words else None
 
 
 def _blogger_author_found(scope: LexborNode) -> Found | None:
-    node = scope.css_first(_AUTHOR)
+    node = first_of(scope, _AUTHOR)
     if node is not None and (name := clean_name(node.text(deep=True))):
         return Found(name, "blogger")
     footer = scope.css_first(".post-footer, .post-header, .post-meta, .byline")
@@ -524,13 +524,17 @@ def read_blogger_markup(tree: Any, url: str, tz: ZoneInfo) -> MarkupRead:
     `timestamp-link`), author (`post-author`, `fn`) and labels (`post-labels`), around them the
     containers differ (`#main` or not, `div.post` or `article`, `p` or `div.post-footer`)."""
     read = MarkupRead(tried={"body": _BODY, "title": _TITLE, "published": _STAMP})
-    body = tree.css_first(_BODY)
+    body = first_of(tree, _BODY)
     scope = _scope_of(body) if body is not None else (tree.css_first("article, .post, .hentry") or tree.body)
     if scope is None:
         return read
-    if body is not None:
+    template = body.css_first("script[type='text/template']") if body is not None else None
+    if template is not None:  # custom templates that render the body client-side (googleblog.com)
+        html = template.text(deep=True) or ""
+        read.fields["body"] = Found((html.strip(), html_to_text(html)), "blogger")
+    elif body is not None:
         read.fields["body"] = Found(body, "blogger")
-    title = scope.css_first(_TITLE) or tree.css_first(_TITLE)
+    title = first_of(scope, _TITLE) or first_of(tree, _TITLE)
     if title is not None and (raw := title.text(deep=True, separator="").strip()):
         read.fields["title"] = Found(raw, "blogger")
     if (stamp := _blogger_stamp(scope, tree)) is not None:

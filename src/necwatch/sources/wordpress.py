@@ -61,12 +61,12 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import parse_iso, parse_rfc2822, parse_words
+from necwatch.extract.dates import localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.limits import check_complexity
-from necwatch.extract.metadata import Found
+from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
-from necwatch.extract.select import css_many, css_one, parse_html, text_of
+from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, html_to_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
@@ -444,15 +444,46 @@ def parse_single_page(
     check_complexity(text, url)
     tree = parse_html(text, url)
     _require_single(tree, url)
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     try:
-        return _parse_current_theme(tree, url, default_author)
+        return _fill_from_metadata(_parse_current_theme(tree, url), tree, zone, default_author)
     except ParseError:
-        zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         extracted = extract_post(text, url, "wordpress", tz=zone, tree=tree)
         return extracted.to_post(tz=zone, default_author=default_author)
 
 
-def _parse_current_theme(tree: LexborHTMLParser, url: str, default_author: str | None) -> Post:
+def _fill_from_metadata(post: Post, tree: LexborHTMLParser, tz: ZoneInfo, default_author: str | None) -> Post:
+    """A current theme without a byline or a date in its markup: the page's metadata (JSON-LD,
+    meta, rel=author) answers those, recorded per field; else the configured author."""
+    methods = dict(post.extraction)
+    changes: dict[str, object] = {}
+    if post.author is None or post.published_at is None:
+        meta = read_metadata(tree)
+        if post.author is None and "author" in meta:
+            changes["author"], methods["author"] = clean_name(meta["author"].value), meta["author"].method
+        if post.published_at is None and "published" in meta:
+            try:
+                value = parse_words(str(meta["published"].value), tz)
+                changes["published_at"] = (
+                    value
+                    if isinstance(value, datetime)
+                    else localize(datetime(value.year, value.month, value.day), tz)
+                )
+                methods["published"] = meta["published"].method
+            except ValueError:
+                pass
+    if changes.get("author") is None and post.author is None:
+        changes["author"] = default_author
+        methods.pop("author", None)
+    for name, stamp in (("published", post.published_at), ("updated", post.updated_at)):
+        if stamp is None and f"{name}_at" not in changes:
+            methods.pop(name, None)
+    if not post.labels:
+        methods.pop("labels", None)
+    return replace(post, **changes, extraction=tuple(methods.items()))  # type: ignore[arg-type]  # fields vary
+
+
+def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
     """`article` + `.entry-title` + `.entry-content`: the themes of the last decade (and the
     reference web), read exactly as before the layered extractor existed."""
     article = css_one(tree, "article[id^='post-'], article.post, article.hentry, article", url)
@@ -497,7 +528,7 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str, default_author: str |
         body_html=body_html,
         body_text=html_to_text(body_html),
         platform_id=platform_id,
-        author=author or default_author,
+        author=author,
         published_at=published_at,
         updated_at=updated_at,
         labels=tuple(labels),
@@ -536,23 +567,23 @@ def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> Mar
     Kubrick-era and older WordPress.com themes (`div.post`, `.posttitle`, `.contenttext`,
     `.storycontent`, `.postmetadata`) and custom themes that keep some WordPress class names."""
     read = MarkupRead(tried={"body": _WP_BODY, "title": _WP_TITLE, "published": _WP_DATE})
-    scope = tree.css_first(_WP_SCOPE) or tree.css_first("#content, main, #main") or tree.body
+    scope = first_of(tree, _WP_SCOPE) or first_of(tree, "#content, main, #main") or tree.body
     if scope is None:
         return read
-    body = scope.css_first(_WP_BODY)
+    body = first_of(scope, _WP_BODY)
     if body is not None:
         _strip_chrome(body)
         read.fields["body"] = Found(body, "wordpress")
-    title = scope.css_first(_WP_TITLE)
+    title = first_of(scope, _WP_TITLE)
     if title is not None and (raw := title.text(deep=True, separator="").strip()):
         read.fields["title"] = Found(raw, "wordpress")
-    date = scope.css_first(_WP_DATE)
+    date = first_of(scope, _WP_DATE)
     if date is not None:
         attrs = date.attributes
         value = attrs.get("datetime") or attrs.get("title") or text_of(date)
         if value:
             read.fields["published"] = Found(value, "wordpress")
-    author = scope.css_first(_WP_AUTHOR)
+    author = first_of(scope, _WP_AUTHOR)
     if author is not None and (name := clean_name(author.text(deep=True, separator=" "))):
         read.fields["author"] = Found(name, "wordpress")
     labels = [
@@ -562,7 +593,10 @@ def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> Mar
         read.fields["labels"] = Found(tuple(dict.fromkeys(t for t in labels if t)), "wordpress")
     read.platform_id = _article_post_id(scope)
     if tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list") is not None:
-        read.comments = tuple(parse_html_comments(url, tree, tz))
+        try:
+            read.comments = tuple(parse_html_comments(url, tree, tz))
+        except ParseError as e:  # the post is still read; its comments are unknown
+            read.warnings.append(f"comments: {e}")
     elif tree.css_first("#comments, #respond") is not None:
         read.comments = ()
     return read
@@ -602,16 +636,15 @@ def parse_html_comments(
         if not m:
             continue
         cid = m.group(1)
-        if {"pingback", "trackback"} & set((li.attributes.get("class") or "").split()):
-            continue  # a link notice from another site, not a reader's comment
         body = li.css_first(f"#div-comment-{cid}, article#comment-{cid}, div#comment-{cid}") or li
-        content = body.css_first(".comment-content") or css_one(body, _OLD_COMMENT_BODY, url)
-        author_node = body.css_first(".fn")
+        author_node = body.css_first(".fn") or first_of(body, "cite.comment-author, .comment-author, cite")
         author = strip_bidi(text_of(author_node)) if author_node is not None else ""
+        if _is_pingback(li, author):
+            continue  # a link notice from another site, not a reader's comment
+        body_html = _comment_body_html(body, url)
         author_link = author_node.css_first("a[href]") if author_node is not None else None
         if author_link is None and author_node is not None and author_node.tag == "a":
             author_link = author_node
-        body_html = (content.inner_html or "").strip()
         comments.append(
             Comment(
                 platform_id=cid,
@@ -625,6 +658,27 @@ def parse_html_comments(
             )
         )
     return comments
+
+
+_PINGBACK = re.compile(r"^(?:pingback|trackback)\b", re.IGNORECASE)
+
+
+def _is_pingback(li: LexborNode, author: str) -> bool:
+    """`li.pingback`/`li.trackback`, or older themes' unmarked "Pingback von …" / "Trackback: …"."""
+    classes = set((li.attributes.get("class") or "").split())
+    return bool({"pingback", "trackback"} & classes) or bool(_PINGBACK.match(author))
+
+
+def _comment_body_html(body: LexborNode, url: str) -> str:
+    """`.comment-content`, else older themes' body classes, else (Kubrick) the comment's own
+    paragraphs. ParseError when none: a comment without text means the template changed."""
+    content = body.css_first(".comment-content") or first_of(body, _OLD_COMMENT_BODY)
+    if content is not None:
+        return (content.inner_html or "").strip()
+    paragraphs = [p.html or "" for p in body.iter() if p.tag == "p"]
+    if not paragraphs:
+        raise ParseError("comment without text", url=url, selector=".comment-content")
+    return "\n".join(paragraphs).strip()
 
 
 def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> datetime | None:
@@ -644,7 +698,7 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
     return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day, tzinfo=zone)
 
 
-_OLD_COMMENT_BODY = ".comment-content, .comment-text, .comment-body > p, .commentbody, .comment-entry"
+_OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
 
 
 def comment_page_urls(url: str, data: bytes | str) -> list[str]:
