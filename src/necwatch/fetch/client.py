@@ -22,7 +22,7 @@ from necwatch import errors
 from necwatch.errors import FetchError, RateLimited, RobotsDisallowed
 from necwatch.fetch.body import ACCEPT_ENCODING, read_body
 from necwatch.fetch.cache import Cached, NoCache, ResponseCache
-from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status
+from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status, not_the_post
 from necwatch.fetch.encoding import decode
 from necwatch.fetch.guard import (
     AddressGuard,
@@ -432,6 +432,13 @@ class Fetcher:
                     status=ex.status,
                     final_url=final,
                 )
+            bad = (
+                not_the_post(ex.body)
+                if ex.status == 200 and "html" in ex.headers.get("content-type", "")
+                else None
+            )
+            if bad is not None:  # a 200 that is not the page: classified, never read as content
+                raise FetchError(bad[1], url=url, kind=bad[0], status=ex.status, final_url=final)
             if ex.status not in RETRY_STATUSES:
                 return ex
             retry_after = parse_retry_after(ex.headers.get("retry-after"))

@@ -307,10 +307,7 @@ def _parse_post_div(
     if date_header is None:
         raise ParseError("post without a preceding date header", url=url, selector="h2.date-header")
     time_text = text_of(link)
-    try:
-        published = parse_local(f"{time_text}, {date_header}", tz)
-    except ValueError as e:
-        raise ParseError(f"unreadable post time {time_text!r} / {date_header!r}", url=url) from e
+    published = _classic_time(time_text, date_header, tz, url)
     footer = css_one(div, "p.post-footer", url)
     m = _POSTED_BY.search(footer.text(deep=True))
     author = collapse_ws(m.group(1)) if m and m.group(1).strip() else default_author
@@ -330,6 +327,22 @@ def _parse_post_div(
         via="html",
     )
     return post, int(count_match.group(1)) if count_match else None
+
+
+def _classic_time(time_text: str, date_header: str, tz: ZoneInfo, url: str) -> datetime:
+    """Permalink time + date header, in English by the fast regexes, else in any language
+    ("Dienstag, 28. April 2020" + "21:11"). ParseError when unreadable or without a time."""
+    try:
+        return parse_local(f"{time_text}, {date_header}", tz)
+    except ValueError:
+        pass
+    try:
+        value = parse_words(f"{date_header} {time_text}", tz)
+    except ValueError:
+        value = None
+    if not isinstance(value, datetime):
+        raise ParseError(f"unreadable post time {time_text!r} / {date_header!r}", url=url)
+    return value
 
 
 def _posts_in_main(

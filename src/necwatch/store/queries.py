@@ -8,6 +8,7 @@ callers stay thin: `necwatch alerts` is `alerts_since`, `necwatch status` is `so
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -27,6 +28,7 @@ class SourceStatus(TypedDict):
     consecutive_failures: int
     posts: int
     last_error: str | None
+    fallbacks: dict[str, int]  # "field: method" → live posts whose field came from a fallback layer
 
 
 class ReaderQueries(StoreBase):
@@ -49,6 +51,7 @@ class ReaderQueries(StoreBase):
         """Health of each configured (name, type) source, in config order; one never polled has no
         row yet and says so, rather than being left out."""
         rows = {r["name"]: r for r in self.db.query("select * from sources")}
+        fallbacks = self.fallback_counts()
         out: list[SourceStatus] = []
         for name, type_ in configured:
             r = rows.get(name, {})
@@ -63,8 +66,27 @@ class ReaderQueries(StoreBase):
                     consecutive_failures=r.get("consecutive_failures", 0),
                     posts=r.get("posts", 0),
                     last_error=r.get("last_error"),
+                    fallbacks=fallbacks.get(name, {}),
                 )
             )
+        return out
+
+    def fallback_counts(self) -> dict[str, dict[str, int]]:
+        """Per source, how many live posts had their title, body or date from a layer other than
+        the platform's own markup (`posts.extraction`): a template change shows here first."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.query(
+            "select source, extraction from posts where extraction is not null and removed_at is null"
+        ):
+            try:
+                methods = json.loads(r["extraction"])
+            except ValueError:
+                continue
+            for name in ("title", "body", "published"):
+                method = methods.get(name)
+                if method and method not in ("blogger", "wordpress"):
+                    key = f"{name}: {method}"
+                    out.setdefault(r["source"], {})[key] = out.get(r["source"], {}).get(key, 0) + 1
         return out
 
     def nec_reports(self) -> list[dict[str, Any]]:
