@@ -27,7 +27,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from necwatch.errors import ParseError
 from necwatch.extract.dates import localize, parse_words
 from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_title
-from necwatch.extract.limits import check_complexity
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
@@ -42,6 +41,8 @@ __all__ = [
     "register_markup",
 ]
 
+# A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
+MIN_GENERIC_WORDS = 5
 FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
 # Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
 _BODY_CHROME = (
@@ -97,7 +98,7 @@ class ExtractedPost:
         """Why `name` is missing, stage by stage: what the platform tried, then the other layers."""
         what = {"body": "post body", "title": "post title", "published": "post date"}.get(name, name)
         tried = self.tried.get(name)
-        platform = f"no element matched {tried}" if tried else f"no {self.platform} markup"
+        platform = f"no element matched {tried}" if tried else f"no platform markup ({self.platform})"
         return f"{what}: {platform}; metadata: none" + (
             "; generic: none" if name in ("body", "title") else ""
         )
@@ -138,13 +139,16 @@ def detect_platform(tree: LexborHTMLParser, html: str, url: str) -> str:
     gen = tree.css_first('meta[name="generator"]')
     generator = (gen.attributes.get("content") or "").lower() if gen is not None else ""
     host = urlsplit(url).hostname or ""
-    if generator.startswith("blogger") or host.endswith(".blogspot.com") or "www.blogger.com/static" in html:
+    for platform in ("blogger", "wordpress"):
+        if generator.startswith(platform):
+            return platform
+    if "www.blogger.com/static" in html or "blogger.com/feeds/" in html:
         return "blogger"
-    if generator.startswith("wordpress") or host.endswith(".wordpress.com") or "/wp-content/" in html:
+    if "/wp-content/" in html or "/wp-includes/" in html:
         return "wordpress"
-    if "blogger.com/feeds/" in html or "'blogger'" in html:
+    if host.endswith((".blogspot.com", ".blogger.com")):
         return "blogger"
-    return "other"
+    return "wordpress" if host.endswith(".wordpress.com") else "other"
 
 
 def extract_post(
@@ -159,8 +163,7 @@ def extract_post(
     or None/"auto" to detect) picks the markup reader. ParseError `too_complex` for pathological pages."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if tree is None:
-        check_complexity(html, url)
-        tree = parse_html(html, url)
+        tree = parse_html(html, url)  # refuses too_complex pages before parsing
     platform = platform_hint if platform_hint in MARKUP else detect_platform(tree, html, url)
     read = MARKUP[platform](tree, url, zone) if platform in MARKUP else MarkupRead()
     fields = dict(read.fields)
@@ -216,7 +219,7 @@ def _body(fields: dict[str, Found], html: str, url: str) -> tuple[str | None, st
     elif found is not None and isinstance(found.value, str) and found.value.strip():
         return found.value, html_to_text(found.value)
     body = generic_body(html, url)
-    if body and (text := html_to_text(body)):
+    if body and len((text := html_to_text(body)).split()) >= MIN_GENERIC_WORDS:
         fields["body"] = Found(body, GENERIC_BODY)
         return body, text
     fields.pop("body", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
+from necwatch.extract.limits import check_complexity
 
 __all__ = ["attr", "css_first_or_none", "css_many", "css_one", "first_of", "parse_html", "text_of"]
 
@@ -22,6 +23,7 @@ def parse_html(html: str | bytes, url: str) -> LexborHTMLParser:
         html = html.decode("utf-8", errors="replace")
     if not html.strip():
         raise ParseError("empty document", url=url)
+    check_complexity(html, url)  # before the parse: lexbor is O(depth) per element
     return LexborHTMLParser(html)
 
 

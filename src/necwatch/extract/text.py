@@ -12,6 +12,9 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from necwatch.errors import ParseError
+from necwatch.extract.limits import is_too_complex
+
 BLOCK_TAGS = frozenset(
     [
         "address",
@@ -111,6 +114,8 @@ def _walk(root: LexborNode, out: list[str]) -> None:
 
 def html_to_text(html: str) -> str:
     """An HTML fragment → text (see node_text)."""
+    if (reason := is_too_complex(html)) is not None:  # feed/API content never went through parse_html
+        raise ParseError(f"content too complex to extract: {reason}", url="(content)", kind="too_complex")
     tree = LexborHTMLParser(f"<div id='necwatch-root'>{html}</div>")
     root = tree.css_first("#necwatch-root")
     return node_text(root) if root is not None else ""

@@ -49,7 +49,6 @@ from selectolax.lexbor import LexborNode
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import localize, parse_iso, parse_local, parse_words
 from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
-from necwatch.extract.limits import check_complexity
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import FIELDS, MarkupRead, extract_post, register_markup
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
@@ -461,7 +460,6 @@ def parse_post_page(
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
-    check_complexity(text, url)
     tree = parse_html(text, url)
     try:
         post = _posts_in_main(tree, url, zone, default_author, min_items=1)[0][0]

@@ -63,7 +63,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
-from necwatch.extract.limits import check_complexity
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
@@ -441,7 +440,6 @@ def parse_single_page(
     `read_wordpress_markup` first. A field no layer finds fails the post (ParseError).
     """
     text = _text(data)
-    check_complexity(text, url)
     tree = parse_html(text, url)
     _require_single(tree, url)
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
@@ -562,6 +560,12 @@ _WP_AUTHOR = (
 )
 
 
+def _date_part(text: str) -> str:
+    """ "Thursday, 20 June 2019 — View all posts by Ed" → the part with the date (digits in it)."""
+    parts = [p.strip() for p in re.split(r"\s[—–|·]\s|\bby\b|\bvon\b|\bpar\b", text) if p.strip()]
+    return next((p for p in parts if any(c.isdigit() for c in p)), text)
+
+
 def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     """WordPress's own markup on themes without `article` + `.entry-title` + `.entry-content`:
     Kubrick-era and older WordPress.com themes (`div.post`, `.posttitle`, `.contenttext`,
@@ -580,7 +584,7 @@ def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> Mar
     date = first_of(scope, _WP_DATE)
     if date is not None:
         attrs = date.attributes
-        value = attrs.get("datetime") or attrs.get("title") or text_of(date)
+        value = attrs.get("datetime") or attrs.get("title") or _date_part(text_of(date))
         if value:
             read.fields["published"] = Found(value, "wordpress")
     author = first_of(scope, _WP_AUTHOR)
