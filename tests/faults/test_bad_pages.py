@@ -33,8 +33,12 @@ def test_too_complex_page_fails_alone_and_the_source_goes_on(web: ReplayWeb, tmp
 CHALLENGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>
 <div class="entry-content">Checking your browser before accessing the site.</div>
 <script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script></body></html>"""
-SUSPENDED = b"<html><head><title>Account Suspended</title></head><body><h1>This Account has been suspended.</h1></body></html>"
-PARKED = b"<html><head><title>example.org</title></head><body><p>This domain is for sale! Buy this domain.</p></body></html>"
+SUSPENDED = (
+    b"<html><head><title>Account Suspended</title></head><body><h1>This Account has been suspended.</h1>"
+)
+PARKED = (
+    b"<html><head><title>example.org</title></head><body><p>This domain is for sale! Buy this domain.</p>"
+)
 
 
 @pytest.mark.parametrize(

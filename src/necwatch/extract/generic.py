@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from necwatch.extract.text import collapse_ws, strip_bidi
 
-__all__ = ["GENERIC_BODY", "generic_body", "generic_title"]
+__all__ = ["GENERIC_BODY", "generic_body", "generic_date", "generic_title"]
 
 GENERIC_BODY = "generic:trafilatura"
 _SEPARATORS = re.compile(r"\s+(?:[|–—:·»«]|-{1,2}|::)\s+")
@@ -46,6 +46,18 @@ def generic_body(html: str, url: str) -> str | None:
         return None
     body = re.sub(r"^\s*<html><body>|</body></html>\s*$", "", out)
     return body.strip() or None
+
+
+def generic_date(html: str, url: str) -> str | None:
+    """The publication day htmldate (trafilatura's date finder) reads from markup, URL and printed
+    dates, without its extensive search (which guesses from any date on the page)."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(html, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):  # htmldate raises on documents it cannot parse
+        return None
+    return found or None
 
 
 def generic_title(tree: LexborHTMLParser) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from necwatch.extract.select import in_comments
 from necwatch.extract.text import clean_name, collapse_ws, strip_bidi
 
 __all__ = ["ARTICLE_TYPES", "Found", "MetaFields", "read_metadata"]
@@ -100,8 +101,14 @@ def _json_ld(tree: LexborHTMLParser) -> MetaFields:
             continue  # a broken block says nothing; the other layers still answer
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     article = next((o for o in objects if _types(o) & ARTICLE_TYPES), None)
-    if article is None:
-        return {}
+    if article is None:  # a WebPage still dates itself (Yoast's graph on posts without Article)
+        page = next((o for o in objects if _types(o) & {"WebPage", "ItemPage"}), None)
+        if page is None:
+            return {}
+        return {
+            "published": Found(page.get("datePublished"), "json-ld"),
+            "updated": Found(page.get("dateModified"), "json-ld"),
+        }
     keywords = article.get("keywords")
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]
@@ -208,19 +215,8 @@ def _time_and_rel(tree: LexborHTMLParser) -> MetaFields:
     scope = tree.css_first("article") or tree.css_first("main") or tree
     stamp = None
     for node in scope.css("time[datetime]"):
-        if not _in_comments(node):
+        if not in_comments(node):
             stamp = node.attributes.get("datetime")
             break
-    author = next((a for a in scope.css('a[rel~="author"]') if not _in_comments(a)), None)
+    author = next((a for a in scope.css('a[rel~="author"]') if not in_comments(a)), None)
     return {"published": Found(stamp, "time"), "author": Found(clean_name(_text(author)), "rel-author")}
-
-
-def _in_comments(node: LexborNode) -> bool:
-    """Inside a comment list: its times and author links are the commenters', not the post's."""
-    parent = node.parent
-    while parent is not None and parent.tag != "body":
-        ident = f"{parent.attributes.get('id') or ''} {parent.attributes.get('class') or ''}".lower()
-        if "comment" in ident:
-            return True
-        parent = parent.parent
-    return False

@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
 from necwatch.extract.dates import localize, parse_words
-from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_title
+from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_date, generic_title
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
@@ -173,6 +173,8 @@ def extract_post(
     if "title" not in fields and (title := generic_title(tree)):
         fields["title"] = Found(title, "generic:heading")
     body_html, body_text = _body(fields, html, url)
+    if "published" not in fields and (day := generic_date(html, url)):
+        fields["published"] = Found(day, "generic:htmldate")
     published = _date_field(fields, "published", zone, warnings)
     updated = _date_field(fields, "updated", zone, warnings)
     extraction = {name: fields[name].method for name in FIELDS if name in fields}

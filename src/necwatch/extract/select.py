@@ -12,7 +12,16 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from necwatch.errors import ParseError
 from necwatch.extract.limits import check_complexity
 
-__all__ = ["attr", "css_first_or_none", "css_many", "css_one", "first_of", "parse_html", "text_of"]
+__all__ = [
+    "attr",
+    "css_first_or_none",
+    "css_many",
+    "css_one",
+    "first_of",
+    "in_comments",
+    "parse_html",
+    "text_of",
+]
 
 Tree = LexborHTMLParser | LexborNode
 
@@ -45,14 +54,26 @@ def css_many(tree: Tree, selector: str, url: str, *, min_items: int = 1) -> list
     return nodes
 
 
-def first_of(tree: Tree, selectors: str) -> LexborNode | None:
+def first_of(tree: Tree, selectors: str, *, skip_comments: bool = True) -> LexborNode | None:
     """The first match of the first comma-separated selector that matches anything: selectors in
-    order of trust, where `css_first("a, b")` would return whichever comes first in the document."""
+    order of trust, where `css_first("a, b")` would return whichever comes first in the document.
+    Matches inside a comment list are skipped: a commenter's name, date or text is not the post's."""
     for selector in selectors.split(", "):
-        node = tree.css_first(selector)
-        if node is not None:
-            return node
+        for node in tree.css(selector):
+            if not (skip_comments and in_comments(node)):
+                return node
     return None
+
+
+def in_comments(node: LexborNode) -> bool:
+    """Inside a comment list (an ancestor whose id or class names comments)."""
+    parent = node.parent
+    while parent is not None and parent.tag not in ("body", "html"):
+        ident = f"{parent.attributes.get('id') or ''} {parent.attributes.get('class') or ''}".lower()
+        if "comment" in ident and "no-comment" not in ident:
+            return True
+        parent = parent.parent
+    return False
 
 
 def css_first_or_none(tree: Tree, selector: str) -> LexborNode | None:

@@ -50,7 +50,7 @@ from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import localize, parse_iso, parse_local, parse_words
 from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
 from necwatch.extract.metadata import Found
-from necwatch.extract.page import FIELDS, MarkupRead, extract_post, register_markup
+from necwatch.extract.page import MarkupRead, extract_post, register_markup
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
@@ -324,8 +324,14 @@ def _parse_post_div(
         published_at=published,
         labels=labels,
         via="html",
+        extraction=_CLASSIC,
     )
     return post, int(count_match.group(1)) if count_match else None
+
+
+# What the classic template gives (no updated time on the page).
+_CLASSIC = (("title", "blogger"), ("author", "blogger"), ("published", "blogger"), ("labels", "blogger"),
+            ("body", "blogger"), ("comments", "blogger"))  # fmt: skip
 
 
 def _classic_time(time_text: str, date_header: str, tz: ZoneInfo, url: str) -> datetime:
@@ -467,8 +473,7 @@ def parse_post_page(
         extracted = extract_post(text, url, "blogger", tz=zone, tree=tree)
         post = extracted.to_post(tz=zone, default_author=default_author, need_published=False)
         return replace(post, author=_blogger_author(post.author, default_author)), extracted.comments
-    classic = tuple((name, "blogger") for name in FIELDS if name != "updated")
-    return replace(post, extraction=classic), parse_comments_html(url, tree, zone)
+    return post, parse_comments_html(url, tree, zone)
 
 
 def _blogger_author(author: str | None, default_author: str | None) -> str | None:

@@ -66,7 +66,7 @@ from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
-from necwatch.extract.text import clean_name, html_to_text, strip_bidi
+from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
@@ -478,7 +478,10 @@ def _fill_from_metadata(post: Post, tree: LexborHTMLParser, tz: ZoneInfo, defaul
             methods.pop(name, None)
     if not post.labels:
         methods.pop("labels", None)
-    return replace(post, **changes, extraction=tuple(methods.items()))  # type: ignore[arg-type]  # fields vary
+    extraction = tuple(methods.items())
+    if not changes and extraction == post.extraction:
+        return post  # dataclasses.replace costs as much as the text walk
+    return replace(post, **changes, extraction=extraction)  # type: ignore[arg-type]  # fields vary
 
 
 def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
@@ -524,7 +527,7 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
         title=title,
         title_raw=title_raw,
         body_html=body_html,
-        body_text=html_to_text(body_html),
+        body_text=node_text(content),  # the parsed node: no second parse of the body
         platform_id=platform_id,
         author=author,
         published_at=published_at,
@@ -641,7 +644,9 @@ def parse_html_comments(
             continue
         cid = m.group(1)
         body = li.css_first(f"#div-comment-{cid}, article#comment-{cid}, div#comment-{cid}") or li
-        author_node = body.css_first(".fn") or first_of(body, "cite.comment-author, .comment-author, cite")
+        author_node = body.css_first(".fn") or first_of(
+            body, "cite.comment-author, .comment-author, cite", skip_comments=False
+        )
         author = strip_bidi(text_of(author_node)) if author_node is not None else ""
         if _is_pingback(li, author):
             continue  # a link notice from another site, not a reader's comment
@@ -676,7 +681,7 @@ def _is_pingback(li: LexborNode, author: str) -> bool:
 def _comment_body_html(body: LexborNode, url: str) -> str:
     """`.comment-content`, else older themes' body classes, else (Kubrick) the comment's own
     paragraphs. ParseError when none: a comment without text means the template changed."""
-    content = body.css_first(".comment-content") or first_of(body, _OLD_COMMENT_BODY)
+    content = body.css_first(".comment-content") or first_of(body, _OLD_COMMENT_BODY, skip_comments=False)
     if content is not None:
         return (content.inner_html or "").strip()
     paragraphs = [p.html or "" for p in body.iter() if p.tag == "p"]
