@@ -112,6 +112,18 @@ def test_a_page_without_a_body_fails_loudly_naming_stage_and_field() -> None:
         )
 
 
+def test_a_redesigned_platform_page_is_not_read_as_a_post() -> None:
+    """No post markup, no post metadata: the generic layer is not asked (it would invent a post
+    from "We have a new look!" and raise a false edit alert)."""
+    redesigned = (
+        "<html><head><meta name='generator' content='WordPress 6.4'><title>Welcome</title></head><body>"
+        "<div class='new-theme'><section class='hero'><p>We have a new look, come and see it!</p></section>"
+        "</div></body></html>"
+    )
+    with pytest.raises(ParseError, match="post body"):
+        parse_single_page("https://blog.example/2019/03/report/", redesigned)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -43,6 +43,8 @@ __all__ = [
 
 # A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
 MIN_GENERIC_WORDS = 5
+# On a page nothing marks as a post (no platform markup, no metadata), only a long text is an article.
+MIN_UNMARKED_WORDS = 80
 FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
 # Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
 _BODY_CHROME = (
@@ -170,11 +172,19 @@ def extract_post(
     warnings = list(read.warnings)
     for name, found in read_metadata(tree).items():
         fields.setdefault(name, found)
-    if "title" not in fields and (title := generic_title(tree)):
-        fields["title"] = Found(title, "generic:heading")
-    body_html, body_text = _body(fields, html, url)
-    if "published" not in fields and (day := generic_date(html, url)):
-        fields["published"] = Found(day, "generic:htmldate")
+    evidence = _is_a_post(fields, tree)
+    if evidence or platform == "other":
+        # Blogger/WordPress pages without any post evidence are a redesign: they fail loudly. A page
+        # of another platform may still be an article: the generic body must then be a long one.
+        min_words = MIN_GENERIC_WORDS if evidence else MIN_UNMARKED_WORDS
+        body_html, body_text = _body(fields, html, url, min_words=min_words)
+        if "title" not in fields and body_text and (title := generic_title(tree)):
+            fields["title"] = Found(title, "generic:heading")
+        if "published" not in fields and (day := generic_date(html, url)):
+            fields["published"] = Found(day, "generic:htmldate")
+    else:
+        body_html, body_text = _body(fields, html, url, min_words=None)
+        warnings.append("generic layer not used: no post markup, no post metadata and no og:type article")
     published = _date_field(fields, "published", zone, warnings)
     updated = _date_field(fields, "updated", zone, warnings)
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
@@ -204,7 +214,24 @@ def extract_post(
     )
 
 
-def _body(fields: dict[str, Found], html: str, url: str) -> tuple[str | None, str | None]:
+_POST_EVIDENCE = {"blogger", "wordpress", "json-ld", "microformats", "itemprop"}
+
+
+def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
+    """Whether layers 1-2 say this page is a post, so the generic layer may fill what they lack.
+    Without that, a redesigned or unrelated page ("We have a new look!") would become a post with
+    an invented title and body, and a false edit: it must fail loudly instead."""
+    if "published" in fields or "body" in fields:
+        return True
+    if "title" in fields and fields["title"].method in _POST_EVIDENCE:
+        return True
+    og_type = tree.css_first('meta[property="og:type"]')
+    return og_type is not None and (og_type.attributes.get("content") or "").lower() == "article"
+
+
+def _body(
+    fields: dict[str, Found], html: str, url: str, *, min_words: int | None
+) -> tuple[str | None, str | None]:
     """Body from the platform or metadata node (chrome removed), else the generic extractor."""
     found = fields.get("body")
     if found is not None and isinstance(found.value, LexborNode):
@@ -220,8 +247,8 @@ def _body(fields: dict[str, Found], html: str, url: str) -> tuple[str | None, st
         return found.value[0], found.value[1]
     elif found is not None and isinstance(found.value, str) and found.value.strip():
         return found.value, html_to_text(found.value)
-    body = generic_body(html, url)
-    if body and len((text := html_to_text(body)).split()) >= MIN_GENERIC_WORDS:
+    body = generic_body(html, url) if min_words is not None else None
+    if body and min_words is not None and len((text := html_to_text(body)).split()) >= min_words:
         fields["body"] = Found(body, GENERIC_BODY)
         return body, text
     fields.pop("body", None)
