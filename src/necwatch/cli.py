@@ -15,7 +15,7 @@ import click
 from necwatch import __version__
 from necwatch.alerts import AlertKind
 from necwatch.config import Config, load_config
-from necwatch.errors import ConfigError, LockHeld, StoreError
+from necwatch.errors import ConfigError, FetchError, LockHeld, StoreError
 
 
 def _load(config_path: str, db: str | None, feeds_dir: str | None = None) -> Config:
@@ -412,6 +412,46 @@ def _iso_time(option: str, value: str | None) -> datetime | None:
 
 
 @cli.command()
+@click.argument("target")
+@click.option("--url", help="The saved file's original address (for links and platform hints).")
+@click.option(
+    "--type", "type_", type=click.Choice(["auto", "blogger", "wordpress", "labourlist", "feed", "html"]),
+    default="auto", show_default=True, help="Read it as this source type would.",
+)  # fmt: skip
+@click.option(
+    "--config", "-c", "config_path", type=click.Path(dir_okay=False), help="Fetch settings, html selectors."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object: target, platform, kind, posts, warnings."
+)
+def inspect(target: str, url: str | None, type_: str, config_path: str | None, as_json: bool) -> None:
+    """What would necwatch extract from TARGET (a URL or a saved page), and by which method?
+
+    Nothing is written to a database. Exit 0 extracted, 1 extraction failed (the message names the
+    stage and field), 2 usage.
+
+    \b
+    Example:
+      necwatch inspect https://lukeakehurst.blogspot.com/2024/01/nec-report-23-january-2024.html
+      necwatch inspect saved.html --url https://example.org/2020/04/post/ --json
+    """
+    from necwatch.inspection import inspect_target, load_target, render
+
+    config = _load(config_path, None) if config_path else None
+    if not target.startswith(("http://", "https://")) and not Path(target).is_file():
+        raise UsageExit(f"{target}: neither an http(s) URL nor a file")
+    try:
+        text, address = load_target(target, url, config)
+    except FetchError as e:
+        raise click.ClickException(f"fetch: {e}") from e
+    result = inspect_target(text, address, type_, target=target, config=config)
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else render(result))
+    if result.error or not result.posts:
+        click.echo(f"extraction failed: {result.error or 'no post'}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @config_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per source.")
 def status(config_path: str, db: str | None, as_json: bool) -> None:
@@ -443,6 +483,9 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
             click.echo(f"    {o['excerpts']} posts stored as excerpts only (their pages could not be read)")
         if o["last_error"]:
             click.echo(f"    last error: {o['last_error']}")
+        if o["fallbacks"]:
+            uses = ", ".join(f"{k} ×{n}" for k, n in sorted(o["fallbacks"].items()))
+            click.echo(f"    relies on fallback extraction: {uses} (see `necwatch inspect URL`)")
 
 
 @cli.command()

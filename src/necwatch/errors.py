@@ -38,7 +38,9 @@ FETCH_ERROR_KINDS = frozenset(
         "address_not_allowed",
         "robots_disallowed",
         "robots_unavailable",
-        "challenge",
+        "challenge",  # a bot check (Cloudflare "Just a moment…") instead of the page
+        "unavailable",  # a 200 page that is not the post: account suspended, parked domain
+        "too_complex",  # a page too deeply nested to extract in bounded time
         "unexpected_page",
         "parse_empty",
         "feed_unparseable",

@@ -50,6 +50,9 @@ class Post:
     via: str = ""  # which path produced it: feed, json, rss, rest, html
     # The body is a feed's excerpt (the page could not be read): never stored as a report's body.
     is_excerpt: bool = False
+    # Which extraction layer gave each field (field, method), from page extraction (extract.page);
+    # () on feed/API paths. Not part of a post's identity: two paths giving equal fields are equal.
+    extraction: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 class Outcome(StrEnum):

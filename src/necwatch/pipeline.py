@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+import json
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
 from necwatch.extract import EXTRACTOR_VERSION
 from necwatch.extract.sanitize import clean_html
+from necwatch.extract.text import strip_bidi
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
 from necwatch.intents import Intent, NewComment, NewPost, NewReportVersion, PostChange
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
@@ -92,9 +94,9 @@ def normalize_post(
     return Normalized(
         url=post.url,
         platform_id=post.platform_id,
-        title=post.title,
-        title_key=normalized_text(post.title),
-        author=canonical_author(post.author, config.authors, source.author),
+        title=strip_bidi(post.title),
+        title_key=normalized_text(strip_bidi(post.title)),
+        author=canonical_author(strip_bidi(post.author or "") or None, config.authors, source.author),
         published_at=to_utc_iso(post.published_at),
         updated_at=to_utc_iso(post.updated_at),
         labels=post.labels,
@@ -110,6 +112,7 @@ def normalize_post(
         extractor_version=EXTRACTOR_VERSION,
         comments=None if comments is None else tuple(normalize_comment(c, config) for c in comments),
         is_excerpt=post.is_excerpt,
+        extraction=json.dumps(dict(post.extraction), sort_keys=True) if post.extraction else None,
     )
 
 
@@ -119,7 +122,7 @@ def normalize_comment(comment: Comment, config: Config) -> NormalizedComment:
         comment=comment,
         content_hash=content_hash(comment.body_text),
         published_at=to_utc_iso(comment.published_at),
-        author=canonical_author(comment.author, config.authors, None) or "Anonymous",
+        author=canonical_author(strip_bidi(comment.author), config.authors, None) or "Anonymous",
         clean_html=clean_html(body_html, comment.url),
     )
 

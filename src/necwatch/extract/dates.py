@@ -22,6 +22,7 @@ __all__ = [
     "parse_local",
     "parse_local_date",
     "parse_rfc2822",
+    "parse_words",
     "to_minute",
 ]
 
@@ -160,3 +161,40 @@ def parse_local_date(text: str) -> date:
 def to_minute(value: datetime) -> datetime:
     """Drop seconds and microseconds: to compare a feed's time with a page's minute-precision time."""
     return value.replace(second=0, microsecond=0)
+
+
+_HAS_TIME = re.compile(
+    r"(?<![\d.])\d{1,2}\s*[:h]\s*\d{2}(?!\d)|(?<![\d.])\d{1,2}\.\d{2}(?![\d.])|\d\s*[ap]\.?m\b", re.IGNORECASE
+)
+_ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
+def parse_words(text: str, tz: ZoneInfo | str, *, languages: list[str] | None = None) -> datetime | date:
+    """A date written out in words, in any language dateparser knows ("Dienstag, 28. April 2020",
+    "mardi 5 juin 2018 à 10:05", "28 de abril de 2020") → an aware datetime in `tz` when a time is
+    printed, else a `date` (the day is all the page says: no invented midnight). English forms the
+    regexes above read skip dateparser (it is slow to load). ValueError when unreadable."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    clean = " ".join(text.split()).strip(" ,|·-–—")
+    m = _ISO_DAY.match(clean)
+    if m:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if "T" in clean or clean[:4].isdigit():
+        try:
+            return parse_iso(clean, default_tz=zone)
+        except ValueError:
+            pass
+    has_time = bool(_HAS_TIME.search(clean))
+    try:
+        return parse_local(clean, zone) if has_time else parse_local_date(clean)
+    except ValueError:
+        pass
+    import dateparser  # deferred: ~0.5 s to import, and only pages without timestamps need it
+
+    settings = {"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
+    parsed = dateparser.parse(clean, languages=languages, settings=settings)
+    if parsed is None:
+        raise ValueError(f"not a date: {text!r}")
+    if not has_time:
+        return parsed.date()
+    return localize(parsed.replace(tzinfo=None, microsecond=0), zone)

@@ -1,186 +1,282 @@
-"""One post page of an unknown platform → Post: the single seam page extraction goes through.
+"""One post page → its fields, each from the first layer that has it, with the layer recorded.
 
-`extract_post(html, url)` is what the `feed` type (excerpt feeds) and `auto`'s generic `html` path call
-when they only have a page and no platform rules. Today it reads the generic article selectors
-(`.entry-content`, `.post-body`, `[itemprop=articleBody]`, `<article>`, ...) plus JSON-LD and Open
-Graph metadata; the layered extractor of the real-pages work replaces its inside, not its signature.
-A page with no recognisable article body is a ParseError (kind parse_empty), never an empty post.
+    1. the platform's own markup: readers the adapters register (`register_markup("blogger", …)`),
+       which know every template family of their platform;
+    2. structured metadata the page carries (extract/metadata.py);
+    3. a generic main-content extractor for the body, and the page's heading for the title
+       (extract/generic.py).
+
+`extract_post(html, url, platform_hint)` is the one entry point: the adapters' single-page paths and
+`necwatch inspect` call it. It never invents a value: a field no layer finds stays None and
+`ExtractedPost.to_post` fails loudly, naming the stage and field ("post body: no element matched …;
+metadata: none; generic: none"). Dates are parsed here, machine-readable ones first; a date printed in
+words is read in the source's time zone, and a day without a time stays a `date`.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as dateutil_parser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.dates import parse_iso
-from necwatch.extract.select import parse_html, text_of
-from necwatch.extract.text import collapse_ws, node_text
-from necwatch.models import Post
+from necwatch.extract.dates import localize, parse_words
+from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_date, generic_title
+from necwatch.extract.metadata import Found, read_metadata
+from necwatch.extract.select import parse_html
+from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
+from necwatch.models import Comment, Post
 
-__all__ = ["BODY_SELECTORS", "extract_post", "json_ld_article"]
+__all__ = [
+    "FIELDS",
+    "ExtractedPost",
+    "MarkupRead",
+    "detect_platform",
+    "extract_post",
+    "register_markup",
+]
 
-# The article body of common platforms and themes, most specific first (the first with text wins).
-BODY_SELECTORS = (
-    "article .entry-content",
-    ".entry-content",
-    ".post-body",  # Blogger
-    "[itemprop=articleBody]",
-    ".gh-content",  # Ghost
-    ".post-content",
-    ".article-content",
-    ".article-body",
-    "article .content",
-    "main article",
-    "article",
+# A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
+MIN_GENERIC_WORDS = 5
+# On a page nothing marks as a post (no platform markup, no metadata), only a long text is an article.
+MIN_UNMARKED_WORDS = 80
+FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
+# Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
+_BODY_CHROME = (
+    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons"
 )
-TITLE_SELECTORS = (
-    "article .entry-title",
-    "h1.entry-title",
-    "h1.post-title",
-    ".post-title",
-    "article h1",
-    "h1",
-)
-# Removed from the body before reading it: sharing, likes, related posts, author boxes, comments.
-NOISE = (
-    "#jp-post-flair",
-    ".sharedaddy",
-    ".share",
-    ".sharing",
-    ".related",
-    ".author-box",
-    ".comments",
-    "#comments",
-    "script",
-    "style",
-    "form",
-)
-_ARTICLE_TYPES = {"Article", "BlogPosting", "NewsArticle", "Report", "WebPage"}
+
+
+@dataclass
+class MarkupRead:
+    """What a platform's markup reader found: fields as Found (value, method), the selectors it tried
+    for the fields it did not find (for the error message), comments (None: no comment list)."""
+
+    fields: dict[str, Found] = field(default_factory=dict)
+    tried: dict[str, str] = field(default_factory=dict)
+    comments: tuple[Comment, ...] | None = None
+    platform_id: str | None = None
+    url: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+MarkupReader = Callable[[LexborHTMLParser, str, ZoneInfo], MarkupRead]
+MARKUP: dict[str, MarkupReader] = {}
+
+
+def register_markup(platform: str, reader: MarkupReader) -> None:
+    """Adapters register their platform's page reader here (imports point from sources to extract)."""
+    MARKUP[platform] = reader
+
+
+@dataclass(frozen=True)
+class ExtractedPost:
+    """Everything read from one post page. `extraction` maps each field to the method that gave it
+    ("blogger", "wordpress", "json-ld", "microformats", "itemprop", "meta", "time", "rel-author",
+    "generic:trafilatura", "generic:heading")."""
+
+    url: str
+    platform: str
+    title: str | None
+    author: str | None
+    published_at: datetime | date | None
+    updated_at: datetime | date | None
+    labels: tuple[str, ...]
+    body_html: str | None
+    body_text: str | None
+    comments: tuple[Comment, ...] | None
+    extraction: dict[str, str]
+    warnings: tuple[str, ...] = ()
+    platform_id: str | None = None
+    title_raw: str | None = None
+    tried: dict[str, str] = field(default_factory=dict)
+
+    def failure(self, name: str) -> str:
+        """Why `name` is missing, stage by stage: what the platform tried, then the other layers."""
+        what = {"body": "post body", "title": "post title", "published": "post date"}.get(name, name)
+        tried = self.tried.get(name)
+        platform = f"no element matched {tried}" if tried else f"no platform markup ({self.platform})"
+        return f"{what}: {platform}; metadata: none" + (
+            "; generic: none" if name in ("body", "title") else ""
+        )
+
+    def to_post(self, *, tz: ZoneInfo, default_author: str | None, need_published: bool = False) -> Post:
+        """The Post the pipeline stores. ParseError (kind parse_empty) when title or body (or, for
+        platforms that always print it, the date) was found by no layer."""
+        for name, value in (("body", self.body_text), ("title", self.title)):
+            if not value:
+                raise ParseError(self.failure(name), url=self.url)
+        if need_published and self.published_at is None:
+            raise ParseError(self.failure("published"), url=self.url)
+        return Post(
+            url=self.url,
+            title=self.title or "",
+            title_raw=self.title_raw,
+            body_html=self.body_html or "",
+            body_text=self.body_text or "",
+            platform_id=self.platform_id,
+            author=self.author or default_author,
+            published_at=_as_datetime(self.published_at, tz),
+            updated_at=_as_datetime(self.updated_at, tz),
+            labels=self.labels,
+            via="html",
+            extraction=tuple(self.extraction.items()),
+        )
+
+
+def _as_datetime(value: datetime | date | None, tz: ZoneInfo) -> datetime | None:
+    """A day without a time is stored as local midnight (the docs' rule for printed dates)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return localize(datetime(value.year, value.month, value.day), tz)
+
+
+def detect_platform(tree: LexborHTMLParser, html: str, url: str) -> str:
+    """blogger | wordpress | other, from the generator meta, platform asset URLs and the host."""
+    gen = tree.css_first('meta[name="generator"]')
+    generator = (gen.attributes.get("content") or "").lower() if gen is not None else ""
+    host = urlsplit(url).hostname or ""
+    for platform in ("blogger", "wordpress"):
+        if generator.startswith(platform):
+            return platform
+    if "www.blogger.com/static" in html or "blogger.com/feeds/" in html:
+        return "blogger"
+    if "/wp-content/" in html or "/wp-includes/" in html:
+        return "wordpress"
+    if host.endswith((".blogspot.com", ".blogger.com")):
+        return "blogger"
+    return "wordpress" if host.endswith(".wordpress.com") else "other"
 
 
 def extract_post(
+    html: str,
+    url: str,
+    platform_hint: str | None = None,
+    *,
+    tz: ZoneInfo | str = "Europe/London",
+    tree: LexborHTMLParser | None = None,
+) -> ExtractedPost:
+    """A post page → ExtractedPost (see the module docstring). `platform_hint` (blogger, wordpress,
+    or None/"auto" to detect) picks the markup reader. ParseError `too_complex` for pathological pages."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    if tree is None:
+        tree = parse_html(html, url)  # refuses too_complex pages before parsing
+    platform = platform_hint if platform_hint in MARKUP else detect_platform(tree, html, url)
+    read = MARKUP[platform](tree, url, zone) if platform in MARKUP else MarkupRead()
+    fields = dict(read.fields)
+    warnings = list(read.warnings)
+    for name, found in read_metadata(tree).items():
+        fields.setdefault(name, found)
+    evidence = _is_a_post(fields, tree)
+    if evidence or platform == "other":
+        # Blogger/WordPress pages without any post evidence are a redesign: they fail loudly. A page
+        # of another platform may still be an article: the generic body must then be a long one.
+        min_words = MIN_GENERIC_WORDS if evidence else MIN_UNMARKED_WORDS
+        body_html, body_text = _body(fields, html, url, min_words=min_words)
+        if "title" not in fields and body_text and (title := generic_title(tree)):
+            fields["title"] = Found(title, "generic:heading")
+        if "published" not in fields and (day := generic_date(html, url)):
+            fields["published"] = Found(day, "generic:htmldate")
+    else:
+        body_html, body_text = _body(fields, html, url, min_words=None)
+        warnings.append("generic layer not used: no post markup, no post metadata and no og:type article")
+    published = _date_field(fields, "published", zone, warnings)
+    updated = _date_field(fields, "updated", zone, warnings)
+    extraction = {name: fields[name].method for name in FIELDS if name in fields}
+    if read.comments is not None:
+        extraction["comments"] = platform
+    title_served = str(fields["title"].value).strip() if "title" in fields else None
+    title = collapse_ws(strip_bidi(title_served)) if title_served else None
+    author = fields["author"].value if "author" in fields else None
+    canonical = tree.css_first("link[rel='canonical'][href]")
+    return ExtractedPost(
+        url=read.url
+        or (urljoin(url, canonical.attributes.get("href") or url) if canonical is not None else url),
+        platform=platform,
+        title=title,
+        title_raw=title_served if title_served and title_served != title else None,
+        author=clean_name(author) if isinstance(author, str) else None,
+        published_at=published,
+        updated_at=updated,
+        labels=tuple(fields["labels"].value) if "labels" in fields else (),
+        body_html=body_html,
+        body_text=body_text,
+        comments=read.comments,
+        extraction=extraction,
+        warnings=tuple(warnings),
+        platform_id=read.platform_id,
+        tried=read.tried,
+    )
+
+
+_POST_EVIDENCE = {"blogger", "wordpress", "json-ld", "microformats", "itemprop"}
+
+
+def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
+    """Whether layers 1-2 say this page is a post, so the generic layer may fill what they lack.
+    Without that, a redesigned or unrelated page ("We have a new look!") would become a post with
+    an invented title and body, and a false edit: it must fail loudly instead."""
+    if "published" in fields or "body" in fields:
+        return True
+    if "title" in fields and fields["title"].method in _POST_EVIDENCE:
+        return True
+    og_type = tree.css_first('meta[property="og:type"]')
+    return og_type is not None and (og_type.attributes.get("content") or "").lower() == "article"
+
+
+def _body(
+    fields: dict[str, Found], html: str, url: str, *, min_words: int | None
+) -> tuple[str | None, str | None]:
+    """Body from the platform or metadata node (chrome removed), else the generic extractor."""
+    found = fields.get("body")
+    if found is not None and isinstance(found.value, LexborNode):
+        node = found.value
+        if found.method != "blogger" and found.method != "wordpress":
+            for junk in node.css(_BODY_CHROME):
+                junk.decompose()
+        text = node_text(node)
+        if text:
+            return (node.inner_html or "").strip(), text
+        del fields["body"]  # an empty marked-up body: let the next layer answer
+    elif found is not None and isinstance(found.value, tuple):  # (html, text) read by a platform
+        return found.value[0], found.value[1]
+    elif found is not None and isinstance(found.value, str) and found.value.strip():
+        return found.value, html_to_text(found.value)
+    body = generic_body(html, url) if min_words is not None else None
+    if body and min_words is not None and len((text := html_to_text(body)).split()) >= min_words:
+        fields["body"] = Found(body, GENERIC_BODY)
+        return body, text
+    fields.pop("body", None)
+    return None, None
+
+
+def _date_field(
+    fields: dict[str, Found], name: str, tz: ZoneInfo, warnings: list[str]
+) -> datetime | date | None:
+    found = fields.get(name)
+    if found is None:
+        return None
+    value: Any = found.value
+    if isinstance(value, datetime | date):
+        return value
+    try:
+        return parse_words(str(value), tz)
+    except ValueError:
+        warnings.append(f"{name} date {value!r} from {found.method} is unreadable")
+        del fields[name]
+        return None
+
+
+def read_post(
     html: str | bytes, url: str, *, tz: ZoneInfo | str = "Europe/London", default_author: str | None = None
 ) -> Post:
-    """A post page → Post (via="page"). ParseError when no title or no article body is found."""
-    tree = parse_html(html, url)
-    meta = json_ld_article(tree)
-    body = _body(tree, url)
-    title = _title(tree, meta)
-    if not title:
-        raise ParseError("no post title (JSON-LD headline, og:title or h1)", url=url, kind="parse_empty")
+    """A page of any platform → the Post to store (layered extraction, platform detected).
+    ParseError when no layer finds the title or the body: never an invented value."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return Post(
-        url=url,
-        title=title,
-        body_html=body.inner_html or "",
-        body_text=node_text(body),
-        author=_author(tree, meta) or default_author,
-        published_at=_date(meta.get("datePublished") or _meta(tree, "article:published_time"), zone)
-        or _time_attr(
-            tree, "time.published[datetime], time.entry-date[datetime], article time[datetime]", zone
-        ),
-        updated_at=_date(meta.get("dateModified") or _meta(tree, "article:modified_time"), zone),
-        labels=_labels(tree),
-        via="page",
-    )
-
-
-def _body(tree: LexborHTMLParser, url: str) -> LexborNode:
-    for selector in BODY_SELECTORS:
-        for node in tree.css(selector):
-            for noise in NOISE:
-                for n in node.css(noise):
-                    n.decompose()
-            if node_text(node):
-                return node
-    raise ParseError(
-        "no article body (tried " + ", ".join(BODY_SELECTORS) + ")", url=url, selector=BODY_SELECTORS[0]
-    )
-
-
-def json_ld_article(tree: LexborHTMLParser) -> dict[str, Any]:
-    """The page's JSON-LD Article/BlogPosting object (first one), or {}; malformed JSON-LD is ignored."""
-    for script in tree.css('script[type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text(deep=True) or "null")
-        except ValueError:
-            continue
-        items = (
-            data.get("@graph", [data]) if isinstance(data, dict) else data if isinstance(data, list) else []
-        )
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            kinds = item.get("@type")
-            kinds = kinds if isinstance(kinds, list) else [kinds]
-            if any(k in _ARTICLE_TYPES for k in kinds) and (
-                item.get("headline") or item.get("datePublished")
-            ):
-                return item
-    return {}
-
-
-def _meta(tree: LexborHTMLParser, prop: str) -> str | None:
-    node = tree.css_first(f'meta[property="{prop}"]') or tree.css_first(f'meta[name="{prop}"]')
-    value = node.attributes.get("content") if node is not None else None
-    return value.strip() if value and value.strip() else None
-
-
-def _title(tree: LexborHTMLParser, meta: dict[str, Any]) -> str:
-    for selector in TITLE_SELECTORS:
-        node = tree.css_first(selector)
-        if node is not None and text_of(node):
-            return text_of(node)
-    headline = meta.get("headline")
-    if isinstance(headline, str) and headline.strip():
-        return collapse_ws(headline)
-    return collapse_ws(_meta(tree, "og:title") or "")
-
-
-def _author(tree: LexborHTMLParser, meta: dict[str, Any]) -> str | None:
-    author = meta.get("author")
-    if isinstance(author, list) and author:
-        author = author[0]
-    if isinstance(author, dict):
-        author = author.get("name")
-    if isinstance(author, str) and author.strip():
-        return collapse_ws(author)
-    node = tree.css_first('a[rel~="author"]') or tree.css_first(".byline .author, .author .fn")
-    if node is not None and text_of(node):
-        return text_of(node)
-    return _meta(tree, "author")
-
-
-def _date(value: object, tz: ZoneInfo) -> datetime | None:
-    """An ISO 8601 date (JSON-LD, meta, datetime attributes), else a printed one read in `tz`."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_iso(value.strip(), default_tz=tz)
-    except ValueError:
-        pass
-    try:
-        parsed = dateutil_parser.parse(value, dayfirst=True)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
-
-
-def _time_attr(tree: LexborHTMLParser, selector: str, tz: ZoneInfo) -> datetime | None:
-    node = tree.css_first(selector)
-    return _date(node.attributes.get("datetime"), tz) if node is not None else None
-
-
-def _labels(tree: LexborHTMLParser) -> tuple[str, ...]:
-    labels: list[str] = []
-    for a in tree.css('a[rel~="tag"]'):
-        name = text_of(a)
-        if name and name not in labels:
-            labels.append(name)
-    return tuple(labels)
+    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    return extract_post(text, url, None, tz=zone).to_post(tz=zone, default_author=default_author)

@@ -6,9 +6,15 @@ links get rel="noopener noreferrer nofollow" and relative URLs are resolved agai
 
 from __future__ import annotations
 
+import re
+from html import escape
 from urllib.parse import urljoin
 
 import nh3
+
+from necwatch.extract.limits import is_too_complex
+
+_TAGS = re.compile(r"<[^>]*>")
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt",
@@ -35,6 +41,8 @@ def clean_html(html: str, base_url: str | None = None) -> str:
             return urljoin(base_url, value)
         return value
 
+    if is_too_complex(html) is not None:  # html5ever is O(depth) per element: keep the text only
+        return "<p>" + escape(_TAGS.sub(" ", html)) + "</p>"
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

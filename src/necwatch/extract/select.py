@@ -10,8 +10,18 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
+from necwatch.extract.limits import check_complexity
 
-__all__ = ["attr", "css_first_or_none", "css_many", "css_one", "parse_html", "text_of"]
+__all__ = [
+    "attr",
+    "css_first_or_none",
+    "css_many",
+    "css_one",
+    "first_of",
+    "in_comments",
+    "parse_html",
+    "text_of",
+]
 
 Tree = LexborHTMLParser | LexborNode
 
@@ -22,6 +32,7 @@ def parse_html(html: str | bytes, url: str) -> LexborHTMLParser:
         html = html.decode("utf-8", errors="replace")
     if not html.strip():
         raise ParseError("empty document", url=url)
+    check_complexity(html, url)  # before the parse: lexbor is O(depth) per element
     return LexborHTMLParser(html)
 
 
@@ -41,6 +52,28 @@ def css_many(tree: Tree, selector: str, url: str, *, min_items: int = 1) -> list
             f"expected at least {min_items} element(s), found {len(nodes)}", url=url, selector=selector
         )
     return nodes
+
+
+def first_of(tree: Tree, selectors: str, *, skip_comments: bool = True) -> LexborNode | None:
+    """The first match of the first comma-separated selector that matches anything: selectors in
+    order of trust, where `css_first("a, b")` would return whichever comes first in the document.
+    Matches inside a comment list are skipped: a commenter's name, date or text is not the post's."""
+    for selector in selectors.split(", "):
+        for node in tree.css(selector):
+            if not (skip_comments and in_comments(node)):
+                return node
+    return None
+
+
+def in_comments(node: LexborNode) -> bool:
+    """Inside a comment list (an ancestor whose id or class names comments)."""
+    parent = node.parent
+    while parent is not None and parent.tag not in ("body", "html"):
+        ident = f"{parent.attributes.get('id') or ''} {parent.attributes.get('class') or ''}".lower()
+        if "comment" in ident and "no-comment" not in ident:
+            return True
+        parent = parent.parent
+    return False
 
 
 def css_first_or_none(tree: Tree, selector: str) -> LexborNode | None:

@@ -12,6 +12,9 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from necwatch.errors import ParseError
+from necwatch.extract.limits import is_too_complex
+
 BLOCK_TAGS = frozenset(
     [
         "address",
@@ -111,6 +114,48 @@ def _walk(root: LexborNode, out: list[str]) -> None:
 
 def html_to_text(html: str) -> str:
     """An HTML fragment → text (see node_text)."""
+    if (reason := is_too_complex(html)) is not None:  # feed/API content never went through parse_html
+        raise ParseError(f"content too complex to extract: {reason}", url="(content)", kind="too_complex")
     tree = LexborHTMLParser(f"<div id='necwatch-root'>{html}</div>")
     root = tree.css_first("#necwatch-root")
     return node_text(root) if root is not None else ""
+
+
+# Bidi embedding/override/isolate controls: invisible, and able to reorder what a reader sees of a
+# title or a name ("Trojan Source"); never part of a name a person typed.
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi(text: str) -> str:
+    """Remove bidi control characters (U+202A–U+202E, U+2066–U+2069)."""
+    return text.translate(_BIDI)
+
+
+# Byline wording around a name, in the languages blogs are written in ("Posted by", "View all posts
+# by", "Publié par", "Veröffentlicht von", "Publicado por", "Pubblicato da", "Geplaatst door", …).
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:view|see)\s+all\s+(?:posts|articles)\s+by|(?:posted|written|published|authored)\s+by|"
+    r"author:|posté\s+par|publié\s+par|écrit\s+par|veröffentlicht\s+von|geschrieben\s+von|"
+    r"verfasst\s+von|autor(?:in)?:|publicado\s+por|escrito\s+por|pubblicato\s+da|scritto\s+da|"
+    r"geplaatst\s+door|opublikowano\s+przez|postat\s+av|skrevet\s+af|eingestellt\s+von|gepostet\s+von|"
+    r"postado\s+por|publicat\s+de|dodane\s+przez|upplagd\s+av|lähettänyt|napsal|objavio)\s*",
+    re.IGNORECASE,
+)
+# One-word prefixes are also name particles ("von der Leyen", "Da Silva"): stripped only as the
+# lower-case preposition (or "By") followed by a capitalised name.
+_BYLINE_WORD = re.compile(r"^(?:[Bb]y|BY|par|von|por|door|przez)\s+(?=[^\W\d_])(?=\w*[A-ZÀ-Þ])")
+_BYLINE_SUFFIX = re.compile(r"\s*(?:@|\bat\b|\bon\b|\||·|—|–|,).*$", re.IGNORECASE)
+
+
+def clean_name(text: str | None) -> str | None:
+    """A byline's text → the name alone: no "By"/"Posted by"/"View all posts by" (any language), no
+    trailing "at 10:00"/"on 5 May", no bidi controls; None when nothing is left. "Unknown" (Blogger's
+    name for a deleted profile) is kept: it is what the page says."""
+    if not text:
+        return None
+    name = collapse_ws(strip_bidi(text))
+    for _ in range(2):  # "Posted by: By Jane" happens
+        name = _BYLINE_PREFIX.sub("", name).strip(" :")
+        name = _BYLINE_WORD.sub("", name) if name[:1].islower() or name[:3].lower() == "by " else name
+    name = _BYLINE_SUFFIX.sub("", name).strip(" :")
+    return name or None

@@ -15,7 +15,7 @@ from typing import Protocol
 import httpx
 
 from necwatch.errors import FetchError, RateLimited
-from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status
+from necwatch.fetch.classify import is_challenge, kind_for_exception, kind_for_status, not_the_post
 from necwatch.fetch.exchange import Defer, Exchange, Exchanger, Hop, Tally
 from necwatch.fetch.limits import HostLimiter
 from necwatch.fetch.retry import (
@@ -95,6 +95,14 @@ class RetryLoop:
                 status=ex.status,
                 final_url=str(hop.current),
             )
+        bad = (
+            not_the_post(ex.body)
+            if ex.status == 200 and "html" in ex.headers.get("content-type", "")
+            else None
+        )
+        if bad is not None:  # a 200 that is not the page: classified, never read as content
+            kind, reason = bad
+            raise FetchError(reason, url=hop.url, kind=kind, status=ex.status, final_url=str(hop.current))
         return ex.status in RETRY_STATUSES
 
     def _retry_after_or_give_up(self, hop: Hop, ex: Exchange, retries: int, defer: Defer) -> float | None:

@@ -10,7 +10,7 @@ Detection reads `url` once and looks, in this order, for:
 * **feed**: `url` is a feed, or its page advertises one with `<link rel="alternate">`;
 * else, with one request each, `/feeds/posts/default` (Blogger) and `/wp-json/` (WordPress);
 * else **html**: generic extraction (post links from the page's `<article>`s and headings, each
-  post read with `necwatch.extract.page.extract_post`).
+  post read with `necwatch.extract.page.read_post`).
 
 The platform and the URL read are returned with the observation and stored on the `sources` row
 (`detected_type`, `detected_url`); later polls use them without detecting again. The first failed
@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.feeds import feed_links, is_feed_document
-from necwatch.extract.page import extract_post
+from necwatch.extract.page import read_post
 from necwatch.extract.select import parse_html
 from necwatch.fetch import Fetcher
 from necwatch.models import Failure, Outcome, PostObservation, Response, SourceObservation
@@ -143,7 +143,7 @@ async def detect(fetcher: Fetcher, url: str) -> Detection:
 
 
 class GenericHtmlSource(Source):
-    """`auto`'s last resort: post links from the page's articles/headings, posts via extract_post."""
+    """`auto`'s last resort: post links from the page's articles/headings, posts via read_post."""
 
     options = SourceConfig  # not a registered type: it reads the `auto` source's own config
     LINKS = ("article h1 a[href]", "article h2 a[href]", "article h3 a[href]", ".entry-title a[href]",
@@ -168,9 +168,7 @@ class GenericHtmlSource(Source):
     async def fetch_post(self, url: str) -> PostObservation:
         try:
             response = await self.fetcher.get(url)
-            post = extract_post(
-                response.text, url, tz=self.config.timezone, default_author=self.config.author
-            )
+            post = read_post(response.text, url, tz=self.config.timezone, default_author=self.config.author)
         except (FetchError, ParseError) as e:
             return self.observe_error(url, e)
         outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED

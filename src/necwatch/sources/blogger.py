@@ -38,7 +38,7 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
@@ -47,10 +47,12 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborNode
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import parse_iso, parse_local
+from necwatch.extract.dates import localize, parse_iso, parse_local, parse_words
 from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
-from necwatch.extract.select import css_many, css_one, parse_html, text_of
-from necwatch.extract.text import collapse_ws, html_to_text, node_text
+from necwatch.extract.metadata import Found
+from necwatch.extract.page import MarkupRead, extract_post, register_markup
+from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
+from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
@@ -106,7 +108,7 @@ class HtmlListingPage:
 
 def clean_title(raw: str) -> tuple[str, str | None]:
     """(title with U+00A0 → space and whitespace collapsed, the served title when that differs)."""
-    served = raw.strip()
+    served = strip_bidi(raw).strip()
     title = collapse_ws(served)
     return title, (served if served != title else None)
 
@@ -304,10 +306,7 @@ def _parse_post_div(
     if date_header is None:
         raise ParseError("post without a preceding date header", url=url, selector="h2.date-header")
     time_text = text_of(link)
-    try:
-        published = parse_local(f"{time_text}, {date_header}", tz)
-    except ValueError as e:
-        raise ParseError(f"unreadable post time {time_text!r} / {date_header!r}", url=url) from e
+    published = _classic_time(time_text, date_header, tz, url)
     footer = css_one(div, "p.post-footer", url)
     m = _POSTED_BY.search(footer.text(deep=True))
     author = collapse_ws(m.group(1)) if m and m.group(1).strip() else default_author
@@ -325,8 +324,30 @@ def _parse_post_div(
         published_at=published,
         labels=labels,
         via="html",
+        extraction=_CLASSIC,
     )
     return post, int(count_match.group(1)) if count_match else None
+
+
+# What the classic template gives (no updated time on the page).
+_CLASSIC = (("title", "blogger"), ("author", "blogger"), ("published", "blogger"), ("labels", "blogger"),
+            ("body", "blogger"), ("comments", "blogger"))  # fmt: skip
+
+
+def _classic_time(time_text: str, date_header: str, tz: ZoneInfo, url: str) -> datetime:
+    """Permalink time + date header, in English by the fast regexes, else in any language
+    ("Dienstag, 28. April 2020" + "21:11"). ParseError when unreadable or without a time."""
+    try:
+        return parse_local(f"{time_text}, {date_header}", tz)
+    except ValueError:
+        pass
+    try:
+        value = parse_words(f"{date_header} {time_text}", tz)
+    except ValueError:
+        value = None
+    if not isinstance(value, datetime):
+        raise ParseError(f"unreadable post time {time_text!r} / {date_header!r}", url=url)
+    return value
 
 
 def _posts_in_main(
@@ -437,11 +458,178 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
 def parse_post_page(
     url: str, data: str | bytes, tz: ZoneInfo | str = "Europe/London", *, default_author: str | None = None
 ) -> tuple[Post, tuple[Comment, ...] | None]:
-    """A post's own page → (Post, its comments or None when the page has no comment block)."""
+    """A post's own page → (Post, its comments or None when the page has no comment block).
+
+    The classic template (`#main div.post`, date header + permalink time) is read as before; any
+    other template family goes through the layered extractor (extract.page) with this module's
+    markup reader first. A field no layer finds fails the post (ParseError naming stage and field).
+    """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    tree = parse_html(data, url)
-    posts = _posts_in_main(tree, url, zone, default_author, min_items=1)
-    return posts[0][0], parse_comments_html(url, tree, zone)
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    tree = parse_html(text, url)
+    try:
+        post = _posts_in_main(tree, url, zone, default_author, min_items=1)[0][0]
+    except ParseError:
+        extracted = extract_post(text, url, "blogger", tz=zone, tree=tree)
+        post = extracted.to_post(tz=zone, default_author=default_author, need_published=False)
+        return replace(post, author=_blogger_author(post.author, default_author)), extracted.comments
+    return post, parse_comments_html(url, tree, zone)
+
+
+def _blogger_author(author: str | None, default_author: str | None) -> str | None:
+    return author if author else default_author
+
+
+# -- every other Blogger template (Layout-era, Contempo, Soho, Emporio, Notable, Essential, custom) --
+
+_BODY = "div.post-body, .post-body, .entry-content.post-body, [id^='post-body-']"
+_TITLE = "h3.post-title, h2.post-title, h1.post-title, .post-title, .entry-title, [itemprop='headline']"
+_STAMP = (
+    "abbr.published[title], time.published[datetime], .published[datetime], a.timestamp-link abbr[title], "
+    ".post-timestamp time[datetime], [itemprop='datePublished'], time[datetime]"
+)
+_AUTHOR = (
+    ".post-author .fn, .post-author-name, .byline.post-author .fn, .post-author .g-profile, "
+    ".post-author a, .post-author, span.fn, .author .fn"
+)
+_LABELS = (
+    ".post-labels a, .post-footer a[rel~='tag'], .labels a[rel~='tag'], .post-labels-list a, a[rel~='tag']"
+)
+_POSTED_BY_ANY = re.compile(r"(?:posted by|publié par|veröffentlicht von|publicado por|pubblicato da)\s+"
+                            r"(.+?)\s+(?:at|um|à|a las|alle|@|on)\b", re.IGNORECASE)  # fmt: skip
+
+
+def _scope_of(body: LexborNode) -> LexborNode:
+    """The post's container: the nearest ancestor that is an article or has the class post/hentry."""
+    node = body.parent
+    while node is not None and node.tag not in ("body", "html"):
+        classes = (node.attributes.get("class") or "").split()
+        if node.tag == "article" or {"post", "hentry", "post-outer", "blog-post"} & set(classes):
+            return node
+        node = node.parent
+    return body.parent or body
+
+
+def _blogger_stamp(scope: LexborNode, tree: Any) -> Found | None:
+    """The post time: a machine-readable stamp, else the date header (any language) + printed time."""
+    node = first_of(scope, _STAMP) or first_of(tree, _STAMP)
+    if node is not None:
+        value = (
+            node.attributes.get("title") or node.attributes.get("datetime") or node.attributes.get("content")
+        )
+        if value and value[:4].isdigit():
+            return Found(value, "blogger")
+    header = tree.css_first("h2.date-header, .date-header, .date-outer h2")
+    stamp = first_of(scope, "a.timestamp-link, .post-timestamp a, .timestamp-link, .post-timestamp")
+    words = " ".join(t for t in (text_of(header) if header else "", text_of(stamp) if stamp else "") if t)
+    return Found(words, "blogger") if words else None
+
+
+def _blogger_author_found(scope: LexborNode) -> Found | None:
+    node = first_of(scope, _AUTHOR)
+    if node is not None and (name := clean_name(node.text(deep=True))):
+        return Found(name, "blogger")
+    footer = scope.css_first(".post-footer, .post-header, .post-meta, .byline")
+    m = _POSTED_BY_ANY.search(footer.text(deep=True)) if footer is not None else None
+    return Found(clean_name(m.group(1)), "blogger") if m and clean_name(m.group(1)) else None
+
+
+def read_blogger_markup(tree: Any, url: str, tz: ZoneInfo) -> MarkupRead:
+    """Blogger's own markup on any template family: every template keeps Blogger's class names for
+    the body (`post-body`), title (`post-title`), time (`abbr.published`, `time.published`,
+    `timestamp-link`), author (`post-author`, `fn`) and labels (`post-labels`), around them the
+    containers differ (`#main` or not, `div.post` or `article`, `p` or `div.post-footer`)."""
+    read = MarkupRead(tried={"body": _BODY, "title": _TITLE, "published": _STAMP})
+    body = first_of(tree, _BODY)
+    scope = _scope_of(body) if body is not None else (tree.css_first("article, .post, .hentry") or tree.body)
+    if scope is None:
+        return read
+    template = body.css_first("script[type='text/template']") if body is not None else None
+    if template is not None:  # custom templates that render the body client-side (googleblog.com)
+        html = template.text(deep=True) or ""
+        read.fields["body"] = Found((html.strip(), html_to_text(html)), "blogger")
+    elif body is not None:
+        read.fields["body"] = Found(body, "blogger")
+    title = first_of(scope, _TITLE) or first_of(tree, _TITLE)
+    if title is not None and (raw := title.text(deep=True, separator="").strip()):
+        read.fields["title"] = Found(raw, "blogger")
+    if (stamp := _blogger_stamp(scope, tree)) is not None:
+        read.fields["published"] = stamp
+    if (author := _blogger_author_found(scope)) is not None:
+        read.fields["author"] = author
+    labels = tuple(dict.fromkeys(t for a in scope.css(_LABELS) if (t := text_of(a))))
+    if labels:
+        read.fields["labels"] = Found(labels, "blogger")
+    read.platform_id = _blogger_post_id(scope, tree)
+    read.comments = _blogger_comments(tree, url, tz)
+    return read
+
+
+def _blogger_post_id(scope: LexborNode, tree: Any) -> str | None:
+    meta = tree.css_first("meta[itemprop='postId'][content]")
+    if meta is not None and (meta.attributes.get("content") or "").isdigit():
+        return meta.attributes.get("content")
+    for node in (scope.css_first("a[name]"), scope.css_first("[id^='post-body-']")):
+        value = (node.attributes.get("name") or node.attributes.get("id") or "") if node is not None else ""
+        value = value.removeprefix("post-body-")
+        if value.isdigit():
+            return value
+    return None
+
+
+def _blogger_comments(tree: Any, url: str, tz: ZoneInfo) -> tuple[Comment, ...] | None:
+    """Classic `dl#comments-block`, else the threaded list of later templates (`li.comment#cID`)."""
+    if tree.css_first("#comments-block, dt.comment-poster") is not None:
+        return parse_comments_html(url, tree, tz)
+    block = tree.css_first("#comments, .comments")
+    if block is None:
+        return None
+    comments = []
+    for li in block.css("li.comment[id], div.comment[id]"):
+        cid = (li.attributes.get("id") or "").removeprefix("c")
+        content = li.css_first(".comment-content")
+        if not cid.isdigit() or content is None:
+            continue  # a placeholder or a deleted comment: nothing a reader sees
+        user = li.css_first(".comment-header .user, .user, cite.user")
+        link = user.css_first("a[href]") if user is not None else None
+        stamp = li.css_first(".comment-header .datetime a, .datetime a, .datetime")
+        published = _comment_time(text_of(stamp) if stamp is not None else "", tz)
+        html = (content.inner_html or "").strip()
+        parent = li.parent
+        while parent is not None and not (
+            parent.tag == "li" and "comment" in (parent.attributes.get("class") or "")
+        ):
+            parent = parent.parent
+        comments.append(
+            Comment(
+                platform_id=cid,
+                author=clean_name(text_of(user) if user is not None else "") or "Anonymous",
+                author_url=link.attributes.get("href") if link is not None else None,
+                published_at=published,
+                body_text=comment_text(html),
+                body_html=html,
+                parent_id=(parent.attributes.get("id") or "").removeprefix("c") or None if parent else None,
+                url=urljoin(url, stamp.attributes.get("href") or "")
+                if stamp is not None and stamp.tag == "a"
+                else None,
+            )
+        )
+    return tuple(comments)
+
+
+def _comment_time(text: str, tz: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = parse_words(text, tz)
+    except ValueError:
+        return None
+    return (
+        value if isinstance(value, datetime) else localize(datetime(value.year, value.month, value.day), tz)
+    )
+
+
+register_markup("blogger", read_blogger_markup)
 
 
 # -- the adapter ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ home page): the feed is found there on every poll, so a blog that moves its feed
 Full content (`content:encoded`, Atom `content`, JSON Feed `content_html`) is stored as served. An
 entry that is only an excerpt (no full content, or text ending in "[…]", "…", "Read more",
 "Continue reading", with the "The post … appeared first on …" footer ignored) is read from its own
-page with the generic page extractor (`necwatch.extract.page.extract_post`), and the page wins only
+page with the generic page extractor (`necwatch.extract.page.read_post`), and the page wins only
 when its text is longer than the excerpt. When the page cannot be read the excerpt is kept flagged
 `is_excerpt`: tracking stores the post without a report and raises no new_report until the full
 body is read. Comments come from the entry's comment feed (`wfw:commentRss`, Atom `replies`, a
@@ -26,7 +26,7 @@ from dateutil import parser as dateutil_parser
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_any
 from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
-from necwatch.extract.page import extract_post
+from necwatch.extract.page import read_post
 from necwatch.extract.text import collapse_ws, html_to_text
 from necwatch.models import Comment, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
@@ -153,7 +153,7 @@ class FeedSource(Source):
         excerpt = self.excerpts.get(url)
         try:
             response = await self.fetcher.get(url)
-            page = extract_post(response.text, url, tz=self.tz, default_author=self.config.author)
+            page = read_post(response.text, url, tz=self.tz, default_author=self.config.author)
         except (FetchError, ParseError) as e:
             if excerpt is None or (isinstance(e, FetchError) and e.status in (404, 410)):
                 return self.observe_error(url, e)

@@ -27,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
 from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
-from necwatch.extract.text import collapse_ws, node_text
+from necwatch.extract.text import collapse_ws, node_text, strip_bidi
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
@@ -98,7 +98,7 @@ def resolve(base: str, href: str) -> str:
 
 def split_title(node: LexborNode) -> tuple[str, str | None]:
     """(title, title_raw): the title with U+00A0 → space, and the served text when that differs."""
-    raw = _SPACES.sub(" ", node.text(deep=True, separator="")).strip()
+    raw = _SPACES.sub(" ", strip_bidi(node.text(deep=True, separator=""))).strip()
     title = collapse_ws(raw)
     return title, (raw if raw != title else None)
 

@@ -61,10 +61,12 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import parse_iso, parse_rfc2822
+from necwatch.extract.dates import localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
-from necwatch.extract.select import css_many, css_one, parse_html, text_of
-from necwatch.extract.text import html_to_text
+from necwatch.extract.metadata import Found, read_metadata
+from necwatch.extract.page import MarkupRead, extract_post, register_markup
+from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
+from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
@@ -124,7 +126,7 @@ _COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
 
 def split_title(raw: str) -> tuple[str, str | None]:
     """A served title → (title with U+00A0 as spaces, the raw title when it differs)."""
-    raw = raw.strip()
+    raw = strip_bidi(raw).strip()
     title = re.sub(r"[ \t\r\n\f\u00a0]+", " ", raw).strip()
     return title, (raw if raw != title else None)
 
@@ -426,14 +428,65 @@ def _meta(tree: LexborHTMLParser, prop: str) -> str | None:
     return (node.attributes.get("content") or None) if node is not None else None
 
 
-def parse_single_page(url: str, data: bytes | str, *, default_author: str | None = None) -> Post:
+def parse_single_page(
+    url: str, data: bytes | str, *, default_author: str | None = None, tz: ZoneInfo | str = "Europe/London"
+) -> Post:
     """A single post page → Post (the article's entry content only, chrome removed).
 
     `url` is the URL the page was served from (after redirects): the post URL is the page's canonical
     link when it has one, else `url`. Dates come from `datetime` attributes / `article:*_time` meta.
+    Current themes (`article` + `.entry-title` + `.entry-content`) are read directly; older
+    WordPress.com themes and custom themes go through the layered extractor (extract.page) with
+    `read_wordpress_markup` first. A field no layer finds fails the post (ParseError).
     """
-    tree = parse_html(_text(data), url)
+    text = _text(data)
+    tree = parse_html(text, url)
     _require_single(tree, url)
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    try:
+        return _fill_from_metadata(_parse_current_theme(tree, url), tree, zone, default_author)
+    except ParseError:
+        extracted = extract_post(text, url, "wordpress", tz=zone, tree=tree)
+        return extracted.to_post(tz=zone, default_author=default_author)
+
+
+def _fill_from_metadata(post: Post, tree: LexborHTMLParser, tz: ZoneInfo, default_author: str | None) -> Post:
+    """A current theme without a byline or a date in its markup: the page's metadata (JSON-LD,
+    meta, rel=author) answers those, recorded per field; else the configured author."""
+    methods = dict(post.extraction)
+    changes: dict[str, object] = {}
+    if post.author is None or post.published_at is None:
+        meta = read_metadata(tree)
+        if post.author is None and "author" in meta:
+            changes["author"], methods["author"] = clean_name(meta["author"].value), meta["author"].method
+        if post.published_at is None and "published" in meta:
+            try:
+                value = parse_words(str(meta["published"].value), tz)
+                changes["published_at"] = (
+                    value
+                    if isinstance(value, datetime)
+                    else localize(datetime(value.year, value.month, value.day), tz)
+                )
+                methods["published"] = meta["published"].method
+            except ValueError:
+                pass
+    if changes.get("author") is None and post.author is None:
+        changes["author"] = default_author
+        methods.pop("author", None)
+    for name, stamp in (("published", post.published_at), ("updated", post.updated_at)):
+        if stamp is None and f"{name}_at" not in changes:
+            methods.pop(name, None)
+    if not post.labels:
+        methods.pop("labels", None)
+    extraction = tuple(methods.items())
+    if not changes and extraction == post.extraction:
+        return post  # dataclasses.replace costs as much as the text walk
+    return replace(post, **changes, extraction=extraction)  # type: ignore[arg-type]  # fields vary
+
+
+def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
+    """`article` + `.entry-title` + `.entry-content`: the themes of the last decade (and the
+    reference web), read exactly as before the layered extractor existed."""
     article = css_one(tree, "article[id^='post-'], article.post, article.hentry, article", url)
     title_node = css_one(article, ".entry-title", url)
     title, title_raw = split_title(title_node.text(deep=True, separator=""))
@@ -453,7 +506,7 @@ def parse_single_page(url: str, data: bytes | str, *, default_author: str | None
         updated_at = _time_attr(article, "time.updated", url)
 
     author_node = article.css_first(".author.vcard .fn, .author.vcard a, a[rel~='author']")
-    author = text_of(author_node) if author_node is not None else None
+    author = clean_name(author_node.text(deep=True, separator=" ")) if author_node is not None else None
 
     labels: list[str] = []
     for a in article.css("a[rel~='tag']"):
@@ -474,14 +527,89 @@ def parse_single_page(url: str, data: bytes | str, *, default_author: str | None
         title=title,
         title_raw=title_raw,
         body_html=body_html,
-        body_text=html_to_text(body_html),
+        body_text=node_text(content),  # the parsed node: no second parse of the body
         platform_id=platform_id,
-        author=author or default_author,
+        author=author,
         published_at=published_at,
         updated_at=updated_at,
         labels=tuple(labels),
         via="html",
+        extraction=_CURRENT_THEME,
     )
+
+
+_CURRENT_THEME = tuple(
+    (name, "wordpress") for name in ("title", "author", "published", "updated", "labels", "body")
+)
+
+
+# -- older WordPress.com themes and custom themes ----------------------------------------------------
+
+_WP_SCOPE = (
+    "article[id^='post-'], div[id^='post-'].post, div.post[id^='post-'], article.post, article.hentry, "
+    "div.hentry, div.type-post, div.post, article"
+)
+_WP_TITLE = ".entry-title, .posttitle, .post-title, .storytitle, .pagetitle, h1.title, h2.title, h1"
+_WP_BODY = (
+    ".entry-content, .contenttext, .post-content, .storycontent, .entry-body, .post-entry, .postentry, "
+    ".entrytext, .article-content, .post-body, .entry"
+)
+_WP_DATE = (
+    "time.entry-date[datetime], time.published[datetime], abbr.published[title], time[datetime], "
+    ".entry-date, .post-date, .postdate, .date, .posted-on, .postmetadata"
+)
+_WP_AUTHOR = (
+    ".author.vcard .fn, .author.vcard a, a[rel~='author'], .byline .author, .post-author, .entry-author"
+)
+
+
+def _date_part(text: str) -> str:
+    """ "Thursday, 20 June 2019 — View all posts by Ed" → the part with the date (digits in it)."""
+    parts = [p.strip() for p in re.split(r"\s[—–|·]\s|\bby\b|\bvon\b|\bpar\b", text) if p.strip()]
+    return next((p for p in parts if any(c.isdigit() for c in p)), text)
+
+
+def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
+    """WordPress's own markup on themes without `article` + `.entry-title` + `.entry-content`:
+    Kubrick-era and older WordPress.com themes (`div.post`, `.posttitle`, `.contenttext`,
+    `.storycontent`, `.postmetadata`) and custom themes that keep some WordPress class names."""
+    read = MarkupRead(tried={"body": _WP_BODY, "title": _WP_TITLE, "published": _WP_DATE})
+    scope = first_of(tree, _WP_SCOPE) or first_of(tree, "#content, main, #main") or tree.body
+    if scope is None:
+        return read
+    body = first_of(scope, _WP_BODY)
+    if body is not None:
+        _strip_chrome(body)
+        read.fields["body"] = Found(body, "wordpress")
+    title = first_of(scope, _WP_TITLE)
+    if title is not None and (raw := title.text(deep=True, separator="").strip()):
+        read.fields["title"] = Found(raw, "wordpress")
+    date = first_of(scope, _WP_DATE)
+    if date is not None:
+        attrs = date.attributes
+        value = attrs.get("datetime") or attrs.get("title") or _date_part(text_of(date))
+        if value:
+            read.fields["published"] = Found(value, "wordpress")
+    author = first_of(scope, _WP_AUTHOR)
+    if author is not None and (name := clean_name(author.text(deep=True, separator=" "))):
+        read.fields["author"] = Found(name, "wordpress")
+    labels = [
+        text_of(a) for a in scope.css("a[rel~='tag']") if "category" not in (a.attributes.get("rel") or "")
+    ]
+    if labels:
+        read.fields["labels"] = Found(tuple(dict.fromkeys(t for t in labels if t)), "wordpress")
+    read.platform_id = _article_post_id(scope)
+    if tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list") is not None:
+        try:
+            read.comments = tuple(parse_html_comments(url, tree, tz))
+        except ParseError as e:  # the post is still read; its comments are unknown
+            read.warnings.append(f"comments: {e}")
+    elif tree.css_first("#comments, #respond") is not None:
+        read.comments = ()
+    return read
+
+
+register_markup("wordpress", read_wordpress_markup)
 
 
 def _require_single(tree: LexborHTMLParser, url: str) -> None:
@@ -496,14 +624,16 @@ def _require_single(tree: LexborHTMLParser, url: str) -> None:
         raise ParseError("not a single post page", url=url, selector="body.single", kind="unexpected_page")
 
 
-def parse_html_comments(url: str, data: bytes | str) -> list[Comment]:
+def parse_html_comments(
+    url: str, data: bytes | str | LexborHTMLParser, tz: ZoneInfo | str = "Europe/London"
+) -> list[Comment]:
     """The comment list of a single page → comments in page order, replies with `parent_id`.
 
     Comment ids come from `li#comment-ID` / `li#li-comment-ID`; the parent is the nearest enclosing
     comment `li`. A page without a comment list has no comments (`[]`); a comment without
     `.comment-content` is a ParseError (the template changed).
     """
-    tree = parse_html(_text(data), url)
+    tree = parse_html(_text(data), url) if isinstance(data, bytes | str) else data
     comment_list = tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list")
     if comment_list is None:
         return []
@@ -514,28 +644,70 @@ def parse_html_comments(url: str, data: bytes | str) -> list[Comment]:
             continue
         cid = m.group(1)
         body = li.css_first(f"#div-comment-{cid}, article#comment-{cid}, div#comment-{cid}") or li
-        content = css_one(body, ".comment-content", url)
-        author_node = body.css_first(".fn")
-        author = text_of(author_node) if author_node is not None else ""
+        author_node = body.css_first(".fn") or first_of(
+            body, "cite.comment-author, .comment-author, cite", skip_comments=False
+        )
+        author = strip_bidi(text_of(author_node)) if author_node is not None else ""
+        if _is_pingback(li, author):
+            continue  # a link notice from another site, not a reader's comment
+        body_html = _comment_body_html(body, url)
         author_link = author_node.css_first("a[href]") if author_node is not None else None
         if author_link is None and author_node is not None and author_node.tag == "a":
             author_link = author_node
-        time_node = body.css_first("time[datetime]")
-        published = time_node.attributes.get("datetime") if time_node is not None else None
-        body_html = (content.inner_html or "").strip()
         comments.append(
             Comment(
                 platform_id=cid,
                 author=author or "Anonymous",
                 body_text=html_to_text(body_html),
                 body_html=body_html,
-                published_at=_iso(url, published, "comment time") if published else None,
+                published_at=_comment_published(body, url, tz),
                 parent_id=_parent_comment_id(li),
                 author_url=(author_link.attributes.get("href") or None) if author_link is not None else None,
                 url=f"{urldefrag(url)[0]}#comment-{cid}",
             )
         )
     return comments
+
+
+_PINGBACK = re.compile(r"^(?:pingback|trackback)\b", re.IGNORECASE)
+
+
+def _is_pingback(li: LexborNode, author: str) -> bool:
+    """`li.pingback`/`li.trackback`, or older themes' unmarked "Pingback von …" / "Trackback: …"."""
+    classes = set((li.attributes.get("class") or "").split())
+    return bool({"pingback", "trackback"} & classes) or bool(_PINGBACK.match(author))
+
+
+def _comment_body_html(body: LexborNode, url: str) -> str:
+    """`.comment-content`, else older themes' body classes, else (Kubrick) the comment's own
+    paragraphs. ParseError when none: a comment without text means the template changed."""
+    content = body.css_first(".comment-content") or first_of(body, _OLD_COMMENT_BODY, skip_comments=False)
+    if content is not None:
+        return (content.inner_html or "").strip()
+    paragraphs = [p.html or "" for p in body.iter() if p.tag == "p"]
+    if not paragraphs:
+        raise ParseError("comment without text", url=url, selector=".comment-content")
+    return "\n".join(paragraphs).strip()
+
+
+def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> datetime | None:
+    """`time[datetime]`, else the printed date of older themes (`.comment-meta a`), any language."""
+    time_node = body.css_first("time[datetime]")
+    stamp = time_node.attributes.get("datetime") if time_node is not None else None
+    if stamp:
+        return _iso(url, stamp, "comment time")
+    printed = body.css_first(".comment-meta a, .commentmetadata a, .comment-date, .comment-time")
+    if printed is None or not text_of(printed):
+        return None
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    try:
+        value = parse_words(text_of(printed), zone)
+    except ValueError:
+        return None  # an unreadable comment date leaves the date unknown, not the comment
+    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day, tzinfo=zone)
+
+
+_OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
 
 
 def comment_page_urls(url: str, data: bytes | str) -> list[str]:

@@ -8,6 +8,7 @@ callers stay thin: `necwatch alerts` is `alerts_since`, `necwatch status` is `so
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -30,6 +31,7 @@ class SourceStatus(TypedDict):
     detected_type: str | None  # `type: auto`: the platform detected, and the path (URL) it reads
     detected_url: str | None
     excerpts: int  # live posts stored from a feed excerpt only (their pages could not be read)
+    fallbacks: dict[str, int]  # "field: method" → live posts whose field came from a fallback layer
 
 
 class ReaderQueries(StoreBase):
@@ -58,6 +60,7 @@ class ReaderQueries(StoreBase):
                 "where is_excerpt = 1 and removed_at is null group by source"
             ).fetchall()
         )
+        fallbacks = self.fallback_counts()
         out: list[SourceStatus] = []
         for name, type_ in configured:
             r = rows.get(name, {})
@@ -75,8 +78,27 @@ class ReaderQueries(StoreBase):
                     detected_type=r.get("detected_type"),
                     detected_url=r.get("detected_url"),
                     excerpts=excerpts.get(name, 0),
+                    fallbacks=fallbacks.get(name, {}),
                 )
             )
+        return out
+
+    def fallback_counts(self) -> dict[str, dict[str, int]]:
+        """Per source, how many live posts had their title, body or date from a layer other than
+        the platform's own markup (`posts.extraction`): a template change shows here first."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.query(
+            "select source, extraction from posts where extraction is not null and removed_at is null"
+        ):
+            try:
+                methods = json.loads(r["extraction"])
+            except ValueError:
+                continue
+            for name in ("title", "body", "published"):
+                method = methods.get(name)
+                if method and method not in ("blogger", "wordpress"):
+                    key = f"{name}: {method}"
+                    out.setdefault(r["source"], {})[key] = out.get(r["source"], {}).get(key, 0) + 1
         return out
 
     def nec_reports(self) -> list[dict[str, Any]]:

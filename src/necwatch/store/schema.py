@@ -347,6 +347,13 @@ def _m6_source_config(db: sqlite_utils.Database) -> None:
     db.table("sources").add_column("config", str)
 
 
+def _m7_post_extraction(db: sqlite_utils.Database) -> None:
+    """Which extraction layer gave each field of a post read from its page (JSON {field: method}:
+    "blogger", "wordpress", "json-ld", "microformats", …, "generic:trafilatura"), so `status` can say
+    when a source relies on fallbacks. NULL for posts read from feeds and APIs."""
+    db.execute("alter table posts add column extraction text")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -355,6 +362,7 @@ MIGRATIONS: list[Migration] = [
     _m4_excerpts_and_detection,
     _m5_alert_links,
     _m6_source_config,
+    _m7_post_extraction,
 ]
 
 

@@ -114,6 +114,7 @@ class Tracker:
             "via": norm.via,
             "extractor_version": norm.extractor_version,
             "is_excerpt": int(norm.is_excerpt),
+            "extraction": norm.extraction,
         }
 
     # -- a post seen for the first time --------------------------------------------------------

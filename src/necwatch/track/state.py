@@ -120,6 +120,7 @@ class Normalized:
     extractor_version: str
     comments: tuple[NormalizedComment, ...] | None = None
     is_excerpt: bool = False  # the body is a feed excerpt: a post row only, no report, no alert
+    extraction: str | None = None  # JSON {field: method} from page extraction; None on feed/API paths
 
     @classmethod
     def comments_only(cls, url: str, comments: tuple[NormalizedComment, ...], extractor_version: str

@@ -1,0 +1,222 @@
+"""Layer 2 of page extraction: the structured metadata a page carries about its post.
+
+Platforms change templates, but most pages also describe the post for search engines and readers:
+JSON-LD (`BlogPosting`/`Article`/`NewsArticle`, also inside `@graph`), microformats (`hentry` /
+`h-entry`), schema.org `itemprop`, Open Graph / `article:*` meta, `time[datetime]`, `rel=author`. Each
+reader returns only what it found, as `Found` (value, method), so the page extractor can fill the fields
+the platform's own markup did not give and record which source answered.
+
+Values are raw strings here (dates are parsed by the caller, with the source's time zone).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.extract.select import in_comments
+from necwatch.extract.text import clean_name, collapse_ws, strip_bidi
+
+__all__ = ["ARTICLE_TYPES", "Found", "MetaFields", "read_metadata"]
+
+ARTICLE_TYPES = frozenset(
+    {"BlogPosting", "Article", "NewsArticle", "Posting", "SocialMediaPosting", "Report", "LiveBlogPosting"}
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value one layer found, and the name of the method that found it."""
+
+    value: Any
+    method: str
+
+
+MetaFields = dict[str, Found]  # field → Found; fields: title, author, published, updated, labels, body
+
+
+def read_metadata(tree: LexborHTMLParser) -> MetaFields:
+    """Every structured-metadata reader in order of trust; the first to give a field wins it."""
+    out: MetaFields = {}
+    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel):
+        for name, found in reader(tree).items():
+            if name not in out and found.value not in (None, "", ()):
+                out[name] = found
+    return out
+
+
+def _text(node: LexborNode | None) -> str | None:
+    if node is None:
+        return None
+    return collapse_ws(strip_bidi(node.text(deep=True, separator=" "))) or None
+
+
+# -- JSON-LD ----------------------------------------------------------------------------------------
+
+
+def _ld_objects(doc: Any) -> Iterator[dict[str, Any]]:
+    """Every object of a JSON-LD document: top-level lists and `@graph`s flattened."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            if isinstance(item.get("@graph"), list):
+                stack.extend(reversed(item["@graph"]))
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type")
+    names = value if isinstance(value, list) else [value]
+    return {str(n).rsplit("/", 1)[-1] for n in names if n}
+
+
+def _ld_name(value: Any, by_id: dict[str, dict[str, Any]]) -> str | None:
+    """An author value (string, Person, list, or an `@id` reference into the graph) → one name."""
+    if isinstance(value, list):
+        names = [n for v in value if (n := _ld_name(v, by_id))]
+        return ", ".join(names) or None
+    if isinstance(value, dict):
+        if "name" not in value and isinstance(value.get("@id"), str):
+            value = by_id.get(value["@id"], value)
+        name = value.get("name")
+        return clean_name(str(name)) if isinstance(name, str) else None
+    if isinstance(value, str) and not value.startswith(("http://", "https://")):
+        return clean_name(value)
+    return None
+
+
+def _json_ld(tree: LexborHTMLParser) -> MetaFields:
+    objects: list[dict[str, Any]] = []
+    for script in tree.css('script[type="application/ld+json"]'):
+        try:
+            objects.extend(_ld_objects(json.loads(script.text(deep=True) or "null")))
+        except ValueError:
+            continue  # a broken block says nothing; the other layers still answer
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+    article = next((o for o in objects if _types(o) & ARTICLE_TYPES), None)
+    if article is None:  # a WebPage still dates itself (Yoast's graph on posts without Article)
+        page = next((o for o in objects if _types(o) & {"WebPage", "ItemPage"}), None)
+        if page is None:
+            return {}
+        return {
+            "published": Found(page.get("datePublished"), "json-ld"),
+            "updated": Found(page.get("dateModified"), "json-ld"),
+        }
+    keywords = article.get("keywords")
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    labels = (
+        tuple(str(k).strip() for k in keywords or () if str(k).strip()) if isinstance(keywords, list) else ()
+    )
+    headline = article.get("headline") or article.get("name")
+    return {
+        "title": Found(collapse_ws(strip_bidi(str(headline))) if headline else None, "json-ld"),
+        "author": Found(_ld_name(article.get("author"), by_id), "json-ld"),
+        "published": Found(article.get("datePublished") or article.get("dateCreated"), "json-ld"),
+        "updated": Found(article.get("dateModified"), "json-ld"),
+        "labels": Found(labels, "json-ld"),
+    }
+
+
+# -- microformats (hentry / h-entry) -----------------------------------------------------------------
+
+
+def _stamp(node: LexborNode | None) -> str | None:
+    """A date element's machine value: `datetime`, `title` (abbr.published), `content`, else text."""
+    if node is None:
+        return None
+    attrs = node.attributes
+    return attrs.get("datetime") or attrs.get("title") or attrs.get("content") or _text(node)
+
+
+def _microformats(tree: LexborHTMLParser) -> MetaFields:
+    entry = tree.css_first(".h-entry, .hentry")
+    if entry is None:
+        return {}
+    body = entry.css_first(".e-content, .entry-content")
+    author = entry.css_first(".p-author .p-name, .author.vcard .fn, .p-author, .author .fn, .vcard .fn")
+    return {
+        "title": Found(_text(entry.css_first(".p-name.entry-title, .entry-title, .p-name")), "microformats"),
+        "body": Found(body, "microformats"),
+        "published": Found(_stamp(entry.css_first(".dt-published, .published")), "microformats"),
+        "updated": Found(_stamp(entry.css_first(".dt-updated, .updated")), "microformats"),
+        "author": Found(clean_name(_text(author)), "microformats"),
+    }
+
+
+# -- schema.org itemprop ------------------------------------------------------------------------------
+
+
+def _itemprop(tree: LexborHTMLParser) -> MetaFields:
+    author = tree.css_first('[itemprop~="author"] [itemprop~="name"]') or tree.css_first(
+        '[itemprop~="author"]'
+    )
+    author_name = author.attributes.get("content") if author is not None and author.tag == "meta" else None
+    return {
+        "title": Found(
+            _text(tree.css_first('[itemprop~="headline"]:not(meta)'))
+            or _attr(tree, 'meta[itemprop~="headline"]', "content"),
+            "itemprop",
+        ),
+        "body": Found(tree.css_first('[itemprop~="articleBody"]'), "itemprop"),
+        "published": Found(_stamp(tree.css_first('[itemprop~="datePublished"]')), "itemprop"),
+        "updated": Found(_stamp(tree.css_first('[itemprop~="dateModified"]')), "itemprop"),
+        "author": Found(clean_name(author_name or _text(author)), "itemprop"),
+    }
+
+
+def _attr(tree: LexborHTMLParser, selector: str, name: str) -> str | None:
+    node = tree.css_first(selector)
+    return (node.attributes.get(name) or None) if node is not None else None
+
+
+# -- Open Graph / article:* meta ------------------------------------------------------------------------
+
+
+def _meta(tree: LexborHTMLParser) -> MetaFields:
+    author = _attr(tree, 'meta[name="author"]', "content") or _attr(
+        tree, 'meta[property="article:author"]', "content"
+    )
+    if author and author.startswith(("http://", "https://")):
+        author = None  # Facebook profile URLs, not names
+    tags = tuple(
+        t
+        for n in tree.css('meta[property="article:tag"]')
+        if (t := (n.attributes.get("content") or "").strip())
+    )
+    title = _attr(tree, 'meta[property="og:title"]', "content") or _attr(
+        tree, 'meta[name="twitter:title"]', "content"
+    )
+    return {
+        "title": Found(collapse_ws(strip_bidi(title)) if title else None, "meta"),
+        "published": Found(
+            _attr(tree, 'meta[property="article:published_time"]', "content")
+            or _attr(tree, 'meta[name="date"]', "content")
+            or _attr(tree, 'meta[name="dc.date"]', "content"),
+            "meta",
+        ),
+        "updated": Found(_attr(tree, 'meta[property="article:modified_time"]', "content"), "meta"),
+        "author": Found(clean_name(author), "meta"),
+        "labels": Found(tags, "meta"),
+    }
+
+
+# -- time[datetime] and rel=author ----------------------------------------------------------------------
+
+
+def _time_and_rel(tree: LexborHTMLParser) -> MetaFields:
+    scope = tree.css_first("article") or tree.css_first("main") or tree
+    stamp = None
+    for node in scope.css("time[datetime]"):
+        if not in_comments(node):
+            stamp = node.attributes.get("datetime")
+            break
+    author = next((a for a in scope.css('a[rel~="author"]') if not in_comments(a)), None)
+    return {"published": Found(stamp, "time"), "author": Found(clean_name(_text(author)), "rel-author")}

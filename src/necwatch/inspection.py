@@ -1,0 +1,220 @@
+"""`necwatch inspect`: what would necwatch extract from this page, and how?
+
+The first thing to run when adding a blog or when a source starts failing: one URL (fetched with the
+same client, guards, robots rules and limits as a run) or a saved file is read by the same code a run
+uses (the adapters' single-page parsers, the layered extractor, the feed parsers), and the result is
+shown field by field with the layer that produced it. Nothing is written to a database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from necwatch.config import Config
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.limits import check_complexity
+from necwatch.extract.page import ExtractedPost, detect_platform, extract_post
+from necwatch.extract.select import parse_html
+from necwatch.fetch.classify import not_the_post
+from necwatch.models import Comment, Post
+
+__all__ = ["Inspection", "inspect_target", "load_target"]
+
+TYPES = ("auto", "blogger", "wordpress", "labourlist", "feed", "html")
+
+
+@dataclass
+class Inspection:
+    """The `--json` object: target, platform, kind, posts, warnings (and `error` when it failed)."""
+
+    target: str
+    platform: str = "unknown"
+    kind: str = "post"
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "target": self.target,
+            "platform": self.platform,
+            "kind": self.kind,
+            "posts": self.posts,
+            "warnings": self.warnings,
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _stamp(value: datetime | date | None, day_only: bool = False) -> str | None:
+    """ISO 8601 with the page's offset, or YYYY-MM-DD when the page gives only a day."""
+    if value is None:
+        return None
+    if isinstance(value, datetime) and not day_only:
+        return value.isoformat()
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def _comment(c: Comment) -> dict[str, Any]:
+    return {
+        "author": c.author,
+        "published_at": _stamp(c.published_at),
+        "body_text": c.body_text,
+        "parent_id": c.parent_id,
+    }
+
+
+def post_json(
+    post: Post, comments: tuple[Comment, ...] | None, extracted: ExtractedPost | None = None
+) -> dict[str, Any]:
+    """One post as `inspect --json` prints it. `extracted` tells a day-only date from a time."""
+    day_only = extracted is not None and type(extracted.published_at) is date
+    updated_day = extracted is not None and type(extracted.updated_at) is date
+    extraction = dict(post.extraction)
+    if comments is not None:
+        extraction.setdefault("comments", extraction.get("body", post.via))
+    return {
+        "url": post.url,
+        "title": post.title,
+        "author": post.author,
+        "published_at": _stamp(post.published_at, day_only),
+        "updated_at": _stamp(post.updated_at, updated_day),
+        "labels": list(post.labels),
+        "body_text": post.body_text,
+        "body_html": post.body_html,
+        "comment_count": None if comments is None else len(comments),
+        "comments": [_comment(c) for c in comments or ()],
+        "extraction": extraction or {"*": post.via},
+    }
+
+
+def load_target(target: str, url: str | None, config: Config | None) -> tuple[str, str]:
+    """(page text, its address): a saved file is read as UTF-8; a URL is fetched like a run would."""
+    if target.startswith(("http://", "https://")):
+        return asyncio.run(_fetch(target, config or Config())), target
+    path = Path(target)
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return text, url or path.resolve().as_uri()
+
+
+async def _fetch(url: str, config: Config) -> str:
+    from necwatch.fetch import HttpClient
+
+    client = HttpClient(
+        config.fetch, user_agent=config.user_agent, allow_private=config.allow_private_addresses
+    )
+    try:
+        host = urlsplit(url).hostname or ""
+        response = await client.for_source("inspect", frozenset({host})).get(url, conditional=False)
+        return response.text
+    finally:
+        await client.aclose()
+
+
+def inspect_target(
+    text: str, url: str, type_: str = "auto", *, target: str | None = None, config: Config | None = None
+) -> Inspection:
+    """Read `text` (served at `url`) the way a run of a source of `type_` would."""
+    result = Inspection(target=target or url)
+    tz = ZoneInfo("Europe/London")
+    try:
+        check_complexity(text, url)
+        kind = not_the_post(text)
+        if kind is not None:
+            raise ParseError(f"not the post: {kind[1]}", url=url, kind=kind[0])
+        head = text.lstrip()[:512].lower()
+        if type_ == "feed" or (
+            type_ == "auto" and (head.startswith("<?xml") or "<rss" in head or "<feed" in head)
+        ):
+            _inspect_feed(result, text, url)
+        elif type_ in ("labourlist", "html"):
+            _inspect_selectors(result, text, url, type_, config)
+        else:
+            _inspect_page(result, text, url, None if type_ == "auto" else type_, tz)
+    except (ParseError, FetchError) as e:
+        result.error = f"{getattr(e, 'kind', 'error')}: {e}"
+    return result
+
+
+def _inspect_page(result: Inspection, text: str, url: str, hint: str | None, tz: ZoneInfo) -> None:
+    """A post page through the adapter a run would use, plus the layered extractor for precision."""
+    from necwatch.sources.blogger import parse_listing_page, parse_post_page
+    from necwatch.sources.wordpress import parse_single_page
+
+    tree = parse_html(text, url)
+    platform = hint or detect_platform(tree, text, url)
+    result.platform = platform
+    if platform == "blogger" and len(tree.css(".post-body")) > 1:
+        result.kind = "listing"
+        page = parse_listing_page(url, text, tz)
+        result.posts = [post_json(lp.post, None) for lp in page.posts if lp.post is not None]
+        return
+    extracted = extract_post(text, url, platform, tz=tz)
+    result.warnings.extend(extracted.warnings)
+    comments: tuple[Comment, ...] | None
+    if platform == "blogger":
+        post, comments = parse_post_page(url, text, tz)
+    elif platform == "wordpress":
+        post = parse_single_page(url, text, tz=tz)
+        comments = extracted.comments
+    else:
+        post, comments = extracted.to_post(tz=tz, default_author=None), extracted.comments
+    for name in ("author", "published"):
+        if name not in dict(post.extraction):
+            result.warnings.append(f"no {name} found by any layer")
+    if any(m.startswith("generic") for _, m in post.extraction):
+        result.warnings.append("relies on the generic fallback: check the fields below")
+    result.posts = [post_json(post, comments, extracted)]
+
+
+def _inspect_feed(result: Inspection, text: str, url: str) -> None:
+    from necwatch.sources.wordpress import parse_rss
+
+    result.kind, result.platform = "feed", "feed"
+    result.posts = [post_json(item.post, None) for item in parse_rss(url, text)]
+
+
+def _inspect_selectors(result: Inspection, text: str, url: str, type_: str, config: Config | None) -> None:
+    """labourlist (fixed selectors) or html (the selectors of the first html source in --config)."""
+    from necwatch.sources.html import parse_article
+    from necwatch.sources.labourlist import SELECTORS
+
+    selectors: Any = SELECTORS
+    if type_ == "html":
+        sources = [s for s in (config.sources if config else []) if s.type == "html"]
+        if not sources:
+            raise ParseError("--type html needs --config with an html source's selectors", url=url)
+        selectors = sources[0].selectors  # type: ignore[attr-defined]
+    result.platform = type_
+    post = parse_article(url, text, selectors, tz=ZoneInfo("Europe/London"))
+    result.posts = [post_json(post, None)]
+
+
+def render(result: Inspection) -> str:
+    """Human output: platform, each field with the method that produced it, warnings."""
+    lines = [f"target:    {result.target}", f"platform:  {result.platform}   kind: {result.kind}"]
+    for post in result.posts:
+        methods = post["extraction"]
+        words = post["body_text"].split()
+        preview = " ".join(words[:8]) + (" … " + " ".join(words[-6:]) if len(words) > 14 else "")
+        lines += [
+            f"url:       {post['url']}",
+            f"title:     {post['title']}   [{methods.get('title', '-')}]",
+            f"author:    {post['author']}   [{methods.get('author', 'config/none')}]",
+            f"published: {post['published_at']}   [{methods.get('published', '-')}]",
+            f"updated:   {post['updated_at']}   [{methods.get('updated', '-')}]",
+            f"labels:    {', '.join(post['labels']) or '-'}   [{methods.get('labels', '-')}]",
+            f"body:      {len(words)} words: {preview}   [{methods.get('body', '-')}]",
+            f"comments:  {post['comment_count']}   [{methods.get('comments', '-')}]",
+        ]
+    lines += [f"warning:   {w}" for w in result.warnings]
+    if result.error:
+        lines.append(f"FAILED:    {result.error}")
+    return "\n".join(lines)
