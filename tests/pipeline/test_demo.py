@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -105,9 +107,11 @@ def test_reextract_on_the_demo_database(two_demos: tuple[Path, Path], tmp_path: 
     path.write_bytes(two_demos[0].read_bytes())
     query = "select name, health, next_check_at, consecutive_failures, last_error from sources order by name"
     before = sqlite3.connect(path).execute(query).fetchall()
-    ok = CliRunner().invoke(cli, ["reextract", "--db", str(path)])
+    ok = CliRunner().invoke(cli, ["reextract", "--db", str(path), "--log-format", "json"])
     assert ok.exit_code == 0, ok.output
-    assert "failed" not in ok.output.split("\n", 1)[0]
+    polled = [json.loads(line) for line in ok.output.splitlines() if line.startswith('{"')]
+    polled = [e for e in polled if e.get("msg") == "polled" or e.get("message") == "polled"]
+    assert polled and {e["status"] for e in polled} == {"ok"}, ok.output
     # a source whose stored listing is gone fails: exit 1, and still no health or schedule change
     db = sqlite3.connect(path)
     db.execute("delete from fetches where url = 'https://labourlist.org/tag/nec/'")
