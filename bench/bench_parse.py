@@ -2,6 +2,8 @@
 and an end-to-end run of the whole reference web (wall time, requests, peak memory).
 
     python bench/bench_parse.py            # prints a Markdown table; copy it into docs/benchmarks.md
+    python bench/bench_parse.py --ratios 7 # only the ratio to raw selectolax: 7 interleaved rounds,
+                                           # medians with min-max (a shared machine is noisy)
 
 The BeautifulSoup baseline does the equivalent minimum work on the same pages: parse, select the
 article body, get its text. necwatch's numbers include everything the adapters do (title, dates,
@@ -10,9 +12,12 @@ author, labels, chrome removal, text extraction, comments).
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import re
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -68,9 +73,11 @@ def post_pages() -> dict[str, tuple[list[tuple[str, bytes]], Callable[[str, byte
     }
 
 
-def rate(items: list[tuple[str, bytes]], fn: Callable[[str, bytes], object]) -> float:
+def rate(
+    items: list[tuple[str, bytes]], fn: Callable[[str, bytes], object], seconds: float = MIN_SECONDS
+) -> float:
     n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < MIN_SECONDS:
+    while time.perf_counter() - start < seconds:
         for url, body in items:
             fn(url, body)
             n += 1
@@ -154,13 +161,62 @@ def fallback_layers() -> None:
         print(f"\n2 MB page of 200,000 nested elements: {e.kind} in {time.perf_counter() - start:.2f} s")
 
 
+def check_answers(name: str, items: list[tuple[str, bytes]], fn: Callable[[str, bytes], object]) -> None:
+    """Only correct answers count: every page the reference web's expected.json describes must give
+    its title and body (sha256 of the collapsed text) before the path is timed."""
+    from necwatch.extract.text import collapse_ws
+
+    expected = {p["url"]: p for p in json.loads((CORPUS / "expected.json").read_text())["posts"]}
+    for url, body in items:
+        out = fn(url, body)
+        post = out[0] if isinstance(out, tuple) else out
+        exp = expected.get(url)
+        if exp is None:
+            continue
+        digest = hashlib.sha256(collapse_ws(post.body_text).encode()).hexdigest()  # type: ignore[attr-defined]
+        if (post.title, digest) != (exp["title"], exp["body_sha256"]):  # type: ignore[attr-defined]
+            raise SystemExit(f"{name}: wrong answer for {url}")
+
+
+def ratio_rounds(rounds: int, seconds: float = 0.5) -> None:
+    """necwatch and raw selectolax timed in alternation, `rounds` times each: medians and min-max,
+    so both sides of each ratio see the same load."""
+    print(
+        "| platform | pages | necwatch pages/s, median (min-max) | raw pages/s, median "
+        "| ratio, median (min-max) |"
+    )
+    print("|---|---|---|---|---|")
+    for name, (items, fn, selector) in post_pages().items():
+        check_answers(name, items, fn)
+        raw = raw_fn(selector)
+        ours_r, raw_r, ratios = [], [], []
+        for _ in range(rounds):
+            ours_r.append(rate(items, fn, seconds))
+            raw_r.append(rate(items, raw, seconds))
+            ratios.append(ours_r[-1] / raw_r[-1])
+        spread = f"({min(ours_r):,.0f}-{max(ours_r):,.0f})"
+        print(
+            f"| {name} | {len(items)} | {statistics.median(ours_r):,.0f} {spread} "
+            f"| {statistics.median(raw_r):,.0f} | {statistics.median(ratios):.2f} "
+            f"({min(ratios):.2f}-{max(ratios):.2f}) |"
+        )
+        sys.stdout.flush()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--ratios", type=int, metavar="ROUNDS", help="only the ratio table, ROUNDS rounds")
+    args = parser.parse_args()
+    if args.ratios:
+        ratio_rounds(args.ratios)
+        return
     print(
         "| platform | pages | necwatch parse + extract (pages/s) | raw selectolax parse + select + text "
         "(pages/s) | ratio | BeautifulSoup + lxml (pages/s) | speed-up |"
     )
     print("|---|---|---|---|---|---|---|")
     for name, (items, fn, selector) in post_pages().items():
+        check_answers(name, items, fn)
         ours = rate(items, fn)
         raw = rate(items, raw_fn(selector))
         theirs = rate(items, soup_fn(selector))

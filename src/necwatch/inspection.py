@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +62,15 @@ def _stamp(value: datetime | date | None, day_only: bool = False) -> str | None:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _day_only(found: datetime | date | None, stored: datetime | None) -> bool:
+    """Whether the stored value is only the day the layered extractor found (local midnight). An
+    adapter that read a time the extractor did not (Blogger classic: date header + permalink time)
+    keeps its time."""
+    if type(found) is not date or stored is None:
+        return False
+    return stored.date() == found and stored.time() == time(0)
+
+
 def _comment(c: Comment) -> dict[str, Any]:
     return {
         "author": c.author,
@@ -75,8 +84,8 @@ def post_json(
     post: Post, comments: tuple[Comment, ...] | None, extracted: ExtractedPost | None = None
 ) -> dict[str, Any]:
     """One post as `inspect --json` prints it. `extracted` tells a day-only date from a time."""
-    day_only = extracted is not None and type(extracted.published_at) is date
-    updated_day = extracted is not None and type(extracted.updated_at) is date
+    day_only = extracted is not None and _day_only(extracted.published_at, post.published_at)
+    updated_day = extracted is not None and _day_only(extracted.updated_at, post.updated_at)
     extraction = dict(post.extraction)
     if comments is not None:
         extraction.setdefault("comments", extraction.get("body", post.via))
@@ -106,13 +115,15 @@ def load_target(target: str, url: str | None, config: Config | None) -> tuple[st
 
 async def _fetch(url: str, config: Config) -> str:
     from necwatch.fetch import HttpClient
+    from necwatch.fetch.guard import normalize_allowed
 
     client = HttpClient(
         config.fetch, user_agent=config.user_agent, allow_private=config.allow_private_addresses
     )
     try:
-        host = urlsplit(url).hostname or ""
-        response = await client.for_source("inspect", frozenset({host})).get(url, conditional=False)
+        # the allow-list key keeps a non-default port (`127.0.0.1:8000`), as a source's hosts do
+        allowed = normalize_allowed([urlsplit(url).netloc])
+        response = await client.for_source("inspect", allowed).get(url, conditional=False)
         return response.text
     finally:
         await client.aclose()

@@ -4,6 +4,7 @@ with explicit types), generic extraction, and re-detection when a stored detecti
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from necwatch.models import Response
 from necwatch.replay import ReplayWeb
 from necwatch.sources.auto import detect_page
 from necwatch.store import Store
+from tests.conftest import one_host_web
 from tests.pipeline.test_end_to_end import MEETING_DATE_NOT_IN_TEXT
 from tests.sources.blogsites import HTML, OTHER_TEXT, REPORT_HTML, REPORT_TEXT, serve, wp_page
 
@@ -200,3 +202,43 @@ def test_a_failing_source_is_redetected_once_per_failure_streak(tmp_path: Path) 
         store.close()
     finally:
         web.stop()
+
+
+def test_wordpress_detected_only_through_the_wp_json_probe(
+    tmp_path: Path, expected_posts: dict[str, dict[str, Any]]
+) -> None:
+    """A WordPress site whose page carries no marker at all (no generator meta, no `Link` header, no
+    api.w.org link, no feed link) is still detected by the `/wp-json/` probe, and then read by REST."""
+    tag_page = "https://aliceperry.wordpress.com/tag/general-election/"
+    with one_host_web("aliceperry.wordpress.com") as web:
+        web.entries.pop(tag_page)  # drop its headers too: set() keeps an old entry's headers
+        web.set(
+            tag_page, "<html><head><title>Alice</title></head><body><h1>Alice</h1><p>Posts</p></body></html>"
+        )
+        web.set(
+            "https://aliceperry.wordpress.com/wp-json/",
+            json.dumps({"name": "Alice Perry", "namespaces": ["oembed/1.0", "wp/v2"], "routes": {}}),
+            content_type="application/json; charset=UTF-8",
+        )
+        config = demo_config(
+            web,
+            database=tmp_path / "probe.db",
+            hosts=["aliceperry.wordpress.com"],
+            sources=[{"name": "alice", "type": "auto", "url": web.local(tag_page), "author": "Alice Perry"}],
+        )
+        result = run_job(config)
+        assert result.exit_code == 0, [(s.name, s.status, s.error) for s in result.sources]
+        asked = [r.path for r in web.requests]
+        assert asked.index("/feeds/posts/default") < asked.index("/wp-json/")  # Blogger probed first
+        store = Store.open(config.database_path)
+        row = store.source_row("alice") or {}
+        assert (row["detected_type"], web.real(row["detected_url"])) == (
+            "wordpress",
+            "https://aliceperry.wordpress.com/",
+        )
+        posts = {web.real(r["url"]): r for r in store.db.query("select url, via, title from posts")}
+        store.close()
+    alice = {u: p for u, p in expected_posts.items() if p["source_host"] == "aliceperry.wordpress.com"}
+    assert set(posts) == set(alice)  # the tag option came from the URL: only that tag's posts
+    assert {r["via"] for r in posts.values()} == {"rest"}
+    assert all(posts[u]["title"] == p["title"] for u, p in alice.items())

@@ -476,3 +476,25 @@ def test_select_helpers_raise_naming_url_and_selector() -> None:
         css_one(tree, "span.x", "http://h/x")
     with pytest.raises(ParseError):
         css_many(tree, "p", "http://h/x", min_items=2)
+
+
+def test_comment_text_read_from_the_parsed_node_equals_a_fresh_parse(corpus: Path) -> None:
+    """Comments are read from the page's own tree (no second parse) unless they hold a `<br><br>`
+    paragraph break: on every comment body of the reference web and the extraction fixtures, and on
+    made-up shapes, both ways give the same text."""
+    from necwatch.sources.blogger import comment_text
+
+    pages = [p for p in corpus.rglob("*.html") if p.read_bytes().strip()]
+    pages += list((Path(__file__).resolve().parents[1] / "extract" / "fixtures").glob("blogger_*.html"))
+    made_up = (
+        "<div><dd class='comment-body'><p>One&nbsp;&nbsp;para <b>bold\nline</b></p>tail<br>next"
+        "<!-- hidden --><img alt='x'><script>no()</script><ul><li>a</li><li>b</li></ul></dd></div>"
+    )
+    bodies = []
+    for html in [made_up, *(p.read_text(encoding="utf-8", errors="replace") for p in pages)]:
+        tree = parse_html(html, "https://x.example/")
+        bodies += tree.css("dd.comment-body, .comment-content")
+    assert len(bodies) > 10
+    for node in bodies:
+        html = (node.inner_html or "").strip()
+        assert comment_text(html, node) == comment_text(html), html[:200]

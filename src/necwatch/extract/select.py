@@ -30,7 +30,7 @@ def parse_html(html: str | bytes, url: str) -> LexborHTMLParser:
     """Parse a page; bytes are decoded as UTF-8 with replacement (the fetcher has already decoded text)."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    if not html.strip():
+    if not html or html.isspace():  # not `html.strip()`: that copies the whole page to test it
         raise ParseError("empty document", url=url)
     check_complexity(html, url)  # before the parse: lexbor is O(depth) per element
     return LexborHTMLParser(html)

@@ -113,8 +113,12 @@ def clean_title(raw: str) -> tuple[str, str | None]:
     return title, (served if served != title else None)
 
 
-def comment_text(html: str) -> str:
-    """Comment HTML → text; a run of two or more <br> is a paragraph break (a blank line)."""
+def comment_text(html: str, node: LexborNode | None = None) -> str:
+    """Comment HTML → text; a run of two or more <br> is a paragraph break (a blank line).
+    `node`, the parsed element `html` came from, is read directly when there is no such run: the
+    same text without parsing the comment a second time (most comments have none)."""
+    if node is not None and _PARAGRAPH_BREAK.search(html) is None:
+        return node_text(node)
     parts = (html_to_text(chunk) for chunk in _PARAGRAPH_BREAK.split(html))
     return "\n\n".join(p for p in parts if p)
 
@@ -447,7 +451,7 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
                 author=author,
                 author_url=profile.attributes.get("href") if profile is not None else None,
                 published_at=published,
-                body_text=comment_text(html),
+                body_text=comment_text(html, body),
                 body_html=html,
                 url=urljoin(url, stamp_link.attributes.get("href") or "") if stamp_link is not None else None,
             )
@@ -606,7 +610,7 @@ def _blogger_comments(tree: Any, url: str, tz: ZoneInfo) -> tuple[Comment, ...] 
                 author=clean_name(text_of(user) if user is not None else "") or "Anonymous",
                 author_url=link.attributes.get("href") if link is not None else None,
                 published_at=published,
-                body_text=comment_text(html),
+                body_text=comment_text(html, content),
                 body_html=html,
                 parent_id=(parent.attributes.get("id") or "").removeprefix("c") or None if parent else None,
                 url=urljoin(url, stamp.attributes.get("href") or "")
