@@ -29,6 +29,7 @@ from necwatch.intents import Intent, NewComment, NewPost, NewReportVersion, Post
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
 from necwatch.sources import SourceContext, source_class
+from necwatch.sources.incremental import ephemeral
 from necwatch.store import Store
 from necwatch.track import Normalized, NormalizedComment, ReportRef, StoredPost, Tracker, post_key, stable_id
 
@@ -54,6 +55,7 @@ class SourceSummary:
     writes: int = 0
     seconds: float = 0.0
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -172,12 +174,26 @@ def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | 
 
 
 # -- one source ------------------------------------------------------------------------------------
-async def poll_source(source: SourceConfig, fetcher: Fetcher, store: Store) -> SourceObservation:
+async def poll_source(
+    source: SourceConfig, fetcher: Fetcher, store: Store, now: datetime | None = None
+) -> SourceObservation:
     """Run the adapter; an unexpected adapter bug is logged and becomes a failed listing."""
     known = {}
     for url, published in store.known_posts(source.name).items():
         known[url] = datetime.fromisoformat(published) if published else None
-    ctx = SourceContext(config=source, fetcher=fetcher, wants_comments=wants_comments(source), known=known)
+    state = store.known_state(source.name)
+    ctx = SourceContext(
+        config=source,
+        fetcher=fetcher,
+        wants_comments=wants_comments(source),
+        known=known,
+        cursor=store.cursor(source.name),
+        by_platform_id=state.by_platform_id,
+        report_ids=state.report_ids,
+        suspects=state.suspects,
+        live=state.live,
+        now=now or utcnow(),
+    )
     adapter = source_class(source.type)(ctx)
     return await adapter.poll()
 
@@ -245,8 +261,13 @@ def write_observation(
     summary.bytes = sum(r.bytes for r in fetcher.records)
     summary.alerts = tracker.alerts + len(verdict.alerts)
     ts = now.isoformat(timespec="seconds")
+    summary.warnings = list(obs.warnings)
+    for warning in obs.warnings:
+        log.warning(warning, extra={"source": source.name})
     with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
-        store.record_fetches(fetcher.records, run_id)
+        store.record_fetches([r for r in fetcher.records if not ephemeral(r.url)], run_id)
+        if obs.cursor is not None and verdict.status != "failed":
+            store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
         store.upsert_source({**verdict.row, "posts": store.live_post_count(source.name)})

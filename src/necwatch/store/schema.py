@@ -323,8 +323,16 @@ def _m3_url_not_unique(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["url"], index_name="idx_posts_url")
 
 
+def _m4_incremental(db: sqlite_utils.Database) -> None:
+    """Incremental polling: each source's cursor (watermarks, backfill and sweep progress) survives
+    between runs, so a poll asks the platform only for what changed since the last one."""
+    db.table("source_cursors").create(
+        {"source": str, "cursor": str, "updated_at": str}, pk="source", if_not_exists=True
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_publish, _m3_url_not_unique, _m4_incremental]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -81,14 +81,19 @@ class Tracker:
             self._seen(stored)
             if norm is not None and norm.comments is not None and stored.report_id:
                 self.comments.observe(
-                    stored.id, stored.report_id, norm.comments, stored_comments, stored.is_nec_report
+                    stored.id,
+                    stored.report_id,
+                    norm.comments,
+                    stored_comments,
+                    stored.is_nec_report,
+                    partial=obs.comments_partial,
                 )
             return
         assert norm is not None, "a fetched post is normalized before tracking"
         if stored is None:
-            self._new_post(norm)
+            self._new_post(norm, partial=obs.comments_partial)
         else:
-            self._known_post(norm, stored, stored_comments)
+            self._known_post(norm, stored, stored_comments, partial=obs.comments_partial)
 
     # -- helpers -----------------------------------------------------------------------------
     def post_row(self, norm: Normalized) -> dict[str, Any]:
@@ -112,7 +117,7 @@ class Tracker:
         }
 
     # -- a post seen for the first time --------------------------------------------------------
-    def _new_post(self, norm: Normalized) -> None:
+    def _new_post(self, norm: Normalized, *, partial: bool = False) -> None:
         pid = post_key(self.source, norm.url)
         existing = self.reports.by_hash(norm.content_hash)
         if existing is not None:
@@ -132,11 +137,16 @@ class Tracker:
         }
         self.emit.add(NewPost(row))
         if norm.comments is not None:
-            self.comments.observe(pid, report_id, norm.comments, {}, norm.is_nec_report)
+            self.comments.observe(pid, report_id, norm.comments, {}, norm.is_nec_report, partial=partial)
 
     # -- a post already stored -----------------------------------------------------------------
     def _known_post(
-        self, norm: Normalized, stored: StoredPost, stored_comments: Mapping[str, StoredComment]
+        self,
+        norm: Normalized,
+        stored: StoredPost,
+        stored_comments: Mapping[str, StoredComment],
+        *,
+        partial: bool = False,
     ) -> None:
         changes: dict[str, Any] = {}
         report_id = stored.report_id or stable_id("report", norm.content_hash)
@@ -158,7 +168,9 @@ class Tracker:
             changes["last_seen_at"] = self.ts
             self.emit.add(PostChange(stored.id, changes))
         if norm.comments is not None:
-            self.comments.observe(stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report)
+            self.comments.observe(
+                stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report, partial=partial
+            )
 
     def _edited(self, norm: Normalized, stored: StoredPost, report_id: str) -> bool:
         """A change of the normalized body or title (a hash of an older definition is recomputed)."""
