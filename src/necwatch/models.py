@@ -116,6 +116,8 @@ class SourceObservation:
     posts: tuple[PostObservation, ...]
     listing_complete: bool
     failures: tuple[Failure, ...] = ()
+    # True: the listing held only what changed (incremental): read fine, but no evidence of absence.
+    partial: bool = False
     # The adapter's incremental state to store for the next poll (None: keep the stored one).
     cursor: Mapping[str, Any] | None = None
     warnings: tuple[str, ...] = ()  # e.g. a backfill stopped by max_pages (continued next poll)

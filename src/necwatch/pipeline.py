@@ -175,7 +175,12 @@ def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | 
 
 # -- one source ------------------------------------------------------------------------------------
 async def poll_source(
-    source: SourceConfig, fetcher: Fetcher, store: Store, now: datetime | None = None
+    source: SourceConfig,
+    fetcher: Fetcher,
+    store: Store,
+    now: datetime | None = None,
+    *,
+    incremental: bool = True,
 ) -> SourceObservation:
     """Run the adapter; an unexpected adapter bug is logged and becomes a failed listing."""
     known = {}
@@ -187,7 +192,8 @@ async def poll_source(
         fetcher=fetcher,
         wants_comments=wants_comments(source),
         known=known,
-        cursor=store.cursor(source.name),
+        # re-extraction reads the archive, which holds no change queries: always the full listing
+        cursor=store.cursor(source.name) if incremental else {},
         by_platform_id=state.by_platform_id,
         report_ids=state.report_ids,
         suspects=state.suspects,
@@ -266,7 +272,7 @@ def write_observation(
         log.warning(warning, extra={"source": source.name})
     with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
         store.record_fetches([r for r in fetcher.records if not ephemeral(r.url)], run_id)
-        if obs.cursor is not None and verdict.status != "failed":
+        if obs.cursor is not None and verdict.status != "failed" and not technical:
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
@@ -303,9 +309,9 @@ def _track_posts(
             norm = Normalized.comments_only(o.url, comments, EXTRACTOR_VERSION)
         observed.append(o)
         before = len(tracker.ops)
-        tracker.observe(
-            o, norm, stored, stored_comments.get(pid, {}), listing_complete=screening.listing_complete
-        )
+        # an incremental listing reads fine but is no evidence that an unlisted post is gone
+        evidence = screening.listing_complete and not obs.partial
+        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=evidence)
         _count(summary, o, tracker.ops[before:])
     return observed, failures
 
@@ -404,7 +410,7 @@ class _Run:
     async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
         try:
-            obs = await poll_source(s, self.fetchers[s.name], self.store)
+            obs = await poll_source(s, self.fetchers[s.name], self.store, incremental=not self.technical)
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(

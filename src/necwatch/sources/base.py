@@ -138,7 +138,8 @@ class Source(ABC):
         return SourceObservation(
             source=self.config.name,
             posts=tuple(observations),
-            listing_complete=listing.complete and not listing.partial,
+            listing_complete=listing.complete,
+            partial=listing.partial,
             failures=tuple(self.failures),
             cursor=self.next_cursor if listing.complete else None,
             warnings=tuple(self.warnings),

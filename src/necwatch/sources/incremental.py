@@ -11,7 +11,7 @@ A cursor is a small JSON object stored per source (`source_cursors`), written on
   sweep          {"started": ISO, "done": steps, "before": ISO|None}: rolling revalidation progress
 
 Rolling revalidation: the whole listing (oldest included) is re-read in pages spread over the sweep
-period: after a fraction f of the period, ceil(f × pages) pages of this sweep must be done. Content
+period: after a fraction f of the period, floor(f × pages) pages of this sweep must be done. Content
 comes with the listing pages, so tracking compares hashes: an edit that did not move the modified
 time is found within one period, and an unchanged post writes nothing.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Query parameters that make a URL a moving window (change queries, counts, sweeps): their answers
@@ -67,15 +67,23 @@ def sweep_steps(
 ) -> tuple[dict[str, Any], int]:
     """(the sweep state to continue from, how many listing pages to re-read in this poll).
 
-    A finished sweep (every page read) starts again; pages are owed in proportion to the time since
-    the sweep started, so a sweep of P pages ends within one period whatever the poll interval."""
+    Sweeps run back to back, each one period long: pages are owed in proportion to the time since
+    the sweep started, so page k of P is re-read about k/P of a period into every sweep and no post
+    goes longer than about one period (plus a poll interval) without being read."""
     state = dict(sweep or {})
     started = parse_time(state.get("started"))
-    if started is None or state.get("finished"):
-        if started is not None and (now - started).total_seconds() < period:
+    if started is None:
+        state, started = fresh_sweep(now), now
+    elif state.get("finished"):
+        if (now - started).total_seconds() < period:
             return state, 0  # this period's sweep is done: wait for the next one
-        state = {"started": iso(now), "done": 0, "before": None}
-        started = now
+        started = started + timedelta(seconds=period)
+        state = {"started": iso(started), "done": 0, "before": None}
     elapsed = max(0.0, (now - started).total_seconds())
-    owed = math.ceil(max(1, pages) * min(1.0, elapsed / period)) if period > 0 else pages
+    owed = math.floor(max(1, pages) * min(1.0, elapsed / period)) if period > 0 else pages
     return state, max(0, owed - int(state.get("done", 0)))
+
+
+def fresh_sweep(now: datetime) -> dict[str, Any]:
+    """A sweep starting now (after a backfill: the first one re-reads its first pages soonest)."""
+    return {"started": iso(now), "done": 0, "before": None}

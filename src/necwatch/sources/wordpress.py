@@ -68,7 +68,7 @@ from necwatch.extract.text import html_to_text
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
-from necwatch.sources.incremental import iso, later, legacy_due
+from necwatch.sources.incremental import fresh_sweep, iso, later, legacy_due
 from necwatch.sources.wp_incremental import Unsupported, WordPressPoll, backfill_warning
 
 __all__ = [
@@ -677,6 +677,7 @@ class WordPressSource(Source):
             cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
             cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
         cursor.update(query=query, authors={str(k): v for k, v in sorted(self._authors.items())})
+        cursor.setdefault("sweep", fresh_sweep(self.ctx.now or datetime.now(UTC)))
         oldest = min((p.published_at for p in posts if p.published_at), default=None)
         if cut and oldest is not None:
             cursor["backfill_before"] = iso(oldest)
