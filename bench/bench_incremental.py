@@ -7,9 +7,10 @@ Per N (each in its own process, for its peak RSS): the backfill (requests, secon
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
 report per site, one edit of an old report, one new comment on an old report, one deletion) and its
 confirming poll, the simulated hours until an edit that kept its modified time is found (polls every
-2 h), database bytes per report, and with --days the git growth of a data branch over D simulated days
-(one new report a week, a comment a day, one poll a day, a commit whenever the data changed). Runs on any necwatch
-version: without `necwatch export` the data branch commits the SQLite file, as the Action did.
+2 h, for at most --hidden-days), database bytes per report, and with --days the git growth of a data
+branch over D simulated days (one new report a week, a comment a day, one poll a day, a commit
+whenever the data changed). Runs on any necwatch version: without `necwatch export` the data branch
+commits the SQLite file, as the Action did.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _advance(sites: list[EmuSite], clock: Clock, hours: float) -> None:
         s.now += timedelta(hours=hours)
 
 
-def measure(n: int, days: int, tmp: Path) -> dict[str, Any]:
+def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, Any]:
     clock = Clock()
     pipeline.utcnow = clock  # type: ignore[assignment]
     sites = [EmuSite("blogger", posts_n=n, seed=1), EmuSite("wordpress", posts_n=n, seed=2)]
@@ -121,7 +122,7 @@ def measure(n: int, days: int, tmp: Path) -> dict[str, Any]:
         _advance(sites, clock, 2)
         out["confirm"] = _poll(web, config, store)
         out["alerts"] = _alerts(store)
-        out["edit_found_after_h"] = _hidden_edit(web, config, store, sites, clock)
+        out["edit_found_after_h"] = _hidden_edit(web, config, store, sites, clock, hidden_days)
         out["db"] = _db_size(store, config.database_path)
         if days:
             out["branch"] = _branch(web, config, store, sites, clock, days, tmp)
@@ -131,13 +132,13 @@ def measure(n: int, days: int, tmp: Path) -> dict[str, Any]:
 
 
 def _hidden_edit(
-    web: PlatformWeb, config: Any, store: Store, sites: list[EmuSite], clock: Clock
+    web: PlatformWeb, config: Any, store: Store, sites: list[EmuSite], clock: Clock, days: int
 ) -> float | None:
     """Hours (polls every 2 h) until an edit that did not move the modified time is alerted."""
     target = sites[1].posts[len(sites[1].posts) // 3 // 10 * 10]
     sites[1].edit(target, move_modified=False)
     edits = _alerts(store).get("report_edited", 0)
-    for step in range(1, 12 * 15):
+    for step in range(1, 12 * days + 1):
         _advance(sites, clock, 2)
         _poll(web, config, store)
         if _alerts(store).get("report_edited", 0) > edits:
@@ -217,14 +218,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--posts", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--days", type=int, default=0, help="simulate a data branch over this many days")
+    ap.add_argument("--hidden-days", type=int, default=15, help="give up on the hidden edit after this")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process measures one N
     args = ap.parse_args()
     if args.one:
         with tempfile.TemporaryDirectory() as d:
-            print(json.dumps(measure(args.one, args.days, Path(d))))
+            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days)))
         return
     for n in args.posts:
         cmd = [sys.executable, __file__, "--one", str(n), "--days", str(args.days)]
+        cmd += ["--hidden-days", str(args.hidden_days)]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode:
             print(f"N={n}: failed\n{res.stderr[-3000:]}")

@@ -233,7 +233,8 @@ def write_observation(
         now=now,
         index=_Index(store),
         near=near_matcher,
-        backfill=not previous.get("last_ok_at"),
+        # a backfill cut by max_pages and still going on (cursor) stays quiet too: its posts are old
+        backfill=not previous.get("last_ok_at") or bool(store.cursor(source.name).get("backfill_before")),
         technical=technical,
         hash_of=content_hash,
     )

@@ -15,7 +15,9 @@ import pytest
 
 from necwatch import pipeline
 from necwatch.config import Config, config_from_dict
+from necwatch.demo import demo_config
 from necwatch.pipeline import SourceSummary, run_async
+from necwatch.replay import ReplayWeb
 from necwatch.store import Store
 from necwatch.store.checksum import digest
 
@@ -117,4 +119,23 @@ def test_backfill_continues_past_max_pages_with_a_warning(kind: str, tmp_path: P
         second = emu.poll()
         assert emu.store.db["posts"].count == 120 and not second.warnings
         assert "backfill_before" not in emu.store.cursor("emu")
-        assert emu.alerts("new_report") == 0 or second.new > 0
+        assert second.new == 120 - stored
+        assert emu.alerts("new_report") == 0  # the continued backfill is as quiet as the first read
+
+
+def test_a_site_that_does_not_answer_change_queries_is_polled_the_full_way(
+    web: ReplayWeb, tmp_path: Path
+) -> None:
+    """The recorded reference web answers 404 to any URL it did not record: after one probe the
+    cursor says `legacy` and every poll reads the whole listing, finding nothing changed."""
+    hosts = ["aliceperry.wordpress.com", "lukeakehurst.blogspot.com"]
+    config = demo_config(web, database=tmp_path / "d.db", feeds_dir=tmp_path / "f", hosts=hosts)
+    store = Store.open(config.database_path)
+    asyncio.run(run_async(config, store))
+    second = asyncio.run(run_async(config, store))
+    assert {s.status for s in second.sources} == {"ok"}
+    assert sum(s.new + s.changed + s.removed for s in second.sources) == 0
+    assert {store.cursor(n)["mode"] for n in ("alice-perry", "luke-akehurst")} == {"legacy"}
+    with web.recording() as requests:
+        asyncio.run(run_async(config, store))
+    assert not [r for r in requests if "orderby=" in r.path]  # not probed again within the period
