@@ -97,13 +97,19 @@ def test_commits_only_changed_rows_never_wal_or_shm_and_retries_pushes_without_r
     wf = _workflow()
     text = WORKFLOW.read_text()
     commit = next(s for s in wf["jobs"]["scrape"]["steps"] if s.get("id") == "commit")["run"]
-    assert "wal_checkpoint(truncate)" in commit.lower() and "journal_mode = delete" in commit
     assert "python -m necwatch.datahash" in commit and '[ "$old" = "$new" ]' in commit
     assert "for attempt in 1 2 3" in commit and "reset -q --hard" in commit
     assert "rebase" not in text.replace("rebased", "")
-    assert "git -C data-branch add --all -- necwatch.db feeds .gitignore" in commit  # explicit paths only
-    assert "-(wal|shm)$" in commit  # and a guard that refuses them
-    assert "*-wal" in text and "*-shm" in text  # .gitignore on the data branch
+    # the data branch holds text only: the export, the feeds and .gitignore, never the SQLite file
+    assert 'necwatch export --db "$DB" data-branch/dataset' in commit
+    assert "git -C data-branch add --all -- dataset feeds .gitignore" in commit  # explicit paths only
+    assert "necwatch.db" not in commit.split("git -C data-branch add")[1].split("\n")[0]
+    assert "(\\.db|-wal|-shm)$" in commit and "-size +50M" in commit  # guards
+    assert "*.db" in text and "*-wal" in text and "*-shm" in text  # .gitignore on the data branch
+    steps = {s.get("name"): s for s in wf["jobs"]["scrape"]["steps"]}
+    restore = steps["Restore the database from the data branch"]["run"]
+    assert 'necwatch import --db "$DB" data-branch/dataset' in restore  # rebuilt at the start
+    assert "necwatch import" in commit  # and after taking someone else's push
 
 
 def test_publish_steps_skip_without_secrets_and_keepalive_is_weekly() -> None:

@@ -631,6 +631,39 @@ def feeds(config_path: str, db: str | None, feeds_dir: str | None) -> None:
     click.echo(f"wrote {n} feeds to {config.feeds_path}")
 
 
+@cli.command("export")
+@config_options
+@click.argument("directory", type=click.Path(file_okay=False))
+def export_cmd(config_path: str, db: str | None, directory: str) -> None:
+    """Write the dataset as sorted NDJSON text files (one per report) under DIRECTORY.
+
+    \b
+    Example:
+      necwatch export --db data/necwatch.db data/dataset
+    """
+    from necwatch.store.export import export_dataset
+
+    n = export_dataset(_database(config_path, db), directory)
+    click.echo(f"exported {n} files to {directory}")
+
+
+@cli.command("import")
+@config_options
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+def import_cmd(config_path: str, db: str | None, directory: str) -> None:
+    """Rebuild the database from an export (the database file is replaced).
+
+    \b
+    Example:
+      necwatch import --db data/necwatch.db data/dataset
+    """
+    from necwatch.store.export import import_dataset
+
+    path = Path(db) if db else _load(config_path, None).database_path
+    n = import_dataset(directory, path)
+    click.echo(f"imported {n} rows into {path}")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

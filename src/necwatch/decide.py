@@ -50,7 +50,9 @@ def screen(
     cutting the stream) with a matching Content-Length looks like a good 200: it is a failure too."""
     failures = list(obs.failures)
     listing_complete = obs.listing_complete
-    empty_listing = listing_complete and live_stored > 0 and not any(o.listed for o in obs.posts)
+    empty_listing = (
+        listing_complete and not obs.partial and live_stored > 0 and not any(o.listed for o in obs.posts)
+    )
     if empty_listing:
         failures.append(Failure(listing_url, "parse_empty", f"listing empty, {live_stored} posts stored"))
         listing_complete = False

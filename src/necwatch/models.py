@@ -75,6 +75,9 @@ class PostObservation:
     comments: tuple[Comment, ...] | None = None
     http_status: int | None = None
     listed: bool = True  # False: not in this poll's listing, re-checked by its own URL
+    # True: `comments` are only the comments new since the last poll (a site-wide comment feed), so a
+    # stored comment missing from them is not evidence of a removal.
+    comments_partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,11 @@ class SourceObservation:
     failures: tuple[Failure, ...] = ()
     # `type: auto`: (platform, URL) detected and read this poll, stored on the sources row.
     detected: tuple[str, str] | None = None
+    # True: the listing held only what changed (incremental): read fine, but no evidence of absence.
+    partial: bool = False
+    # The adapter's incremental state to store for the next poll (None: keep the stored one).
+    cursor: Mapping[str, Any] | None = None
+    warnings: tuple[str, ...] = ()  # e.g. a backfill stopped by max_pages (continued next poll)
 
 
 @dataclass(frozen=True)

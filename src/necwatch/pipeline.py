@@ -33,6 +33,7 @@ from necwatch.intents import Intent, NewComment, NewPost, NewReportVersion, Post
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
 from necwatch.sources import SourceContext, source_class
+from necwatch.sources.incremental import ephemeral
 from necwatch.store import Store
 from necwatch.track import Normalized, NormalizedComment, ReportRef, StoredPost, Tracker, post_key, stable_id
 
@@ -58,6 +59,7 @@ class SourceSummary:
     writes: int = 0
     seconds: float = 0.0
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -178,17 +180,32 @@ def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | 
 
 
 # -- one source ------------------------------------------------------------------------------------
-async def poll_source(source: SourceConfig, fetcher: Fetcher, store: Store) -> SourceObservation:
+async def poll_source(
+    source: SourceConfig,
+    fetcher: Fetcher,
+    store: Store,
+    now: datetime | None = None,
+    *,
+    incremental: bool = True,
+) -> SourceObservation:
     """Run the adapter; an unexpected adapter bug is logged and becomes a failed listing."""
     known = {}
     for url, published in store.known_posts(source.name).items():
         known[url] = datetime.fromisoformat(published) if published else None
+    state = store.known_state(source.name)
     ctx = SourceContext(
         config=source,
         fetcher=fetcher,
         wants_comments=wants_comments(source),
         known=known,
         state=store.source_row(source.name) or {},
+        # re-extraction reads the archive, which holds no change queries: always the full listing
+        cursor=store.cursor(source.name) if incremental else {},
+        by_platform_id=state.by_platform_id,
+        report_ids=state.report_ids,
+        suspects=state.suspects,
+        live=state.live,
+        now=now or utcnow(),
     )
     adapter = source_class(source.type)(ctx)
     return await adapter.poll()
@@ -223,7 +240,8 @@ def write_observation(
         now=now,
         index=_Index(store),
         near=near_matcher,
-        backfill=not previous.get("last_ok_at"),
+        # a backfill cut by max_pages and still going on (cursor) stays quiet too: its posts are old
+        backfill=not previous.get("last_ok_at") or bool(store.cursor(source.name).get("backfill_before")),
         technical=technical,
         hash_of=content_hash,
     )
@@ -250,18 +268,17 @@ def write_observation(
         run_id=run_id,
         technical=technical,
     )
-    summary.status = verdict.status
-    summary.failed = len({f.url for f in failures})
-    summary.requests = fetcher.requests
-    summary.not_modified = sum(1 for r in fetcher.records if r.status == 304)
-    summary.bytes = sum(r.bytes for r in fetcher.records)
-    summary.alerts = tracker.alerts + len(verdict.alerts)
+    _summarize(summary, verdict, failures, fetcher, tracker.alerts, obs.warnings)
+    for warning in obs.warnings:
+        log.warning(warning, extra={"source": source.name})
     ts = now.isoformat(timespec="seconds")
     with store.transaction():  # any SQLite failure rolls the source back whole and raises StoreError
-        store.record_fetches(fetcher.records, run_id)
+        store.record_fetches([r for r in fetcher.records if not ephemeral(r.url)], run_id)
         if technical:  # a re-extraction fetched nothing: the source's health and schedule stay as they are
             summary.writes = store.apply(tracker.ops)
             return
+        if obs.cursor is not None and verdict.status != "failed":
+            store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
         detected = {}
@@ -271,6 +288,23 @@ def write_observation(
         store.upsert_source(
             {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
         )
+
+
+def _summarize(
+    summary: SourceSummary,
+    verdict: decide.SourceVerdict,
+    failures: Sequence[Failure],
+    fetcher: Fetcher,
+    post_alerts: int,
+    warnings: Sequence[str],
+) -> None:
+    summary.status = verdict.status
+    summary.failed = len({f.url for f in failures})
+    summary.requests = fetcher.requests
+    summary.not_modified = sum(1 for r in fetcher.records if r.status == 304)
+    summary.bytes = sum(r.bytes for r in fetcher.records)
+    summary.alerts = post_alerts + len(verdict.alerts)
+    summary.warnings = list(warnings)
 
 
 def _track_posts(
@@ -303,9 +337,9 @@ def _track_posts(
             norm = Normalized.comments_only(o.url, comments, EXTRACTOR_VERSION)
         observed.append(o)
         before = len(tracker.ops)
-        tracker.observe(
-            o, norm, stored, stored_comments.get(pid, {}), listing_complete=screening.listing_complete
-        )
+        # an incremental listing reads fine but is no evidence that an unlisted post is gone
+        evidence = screening.listing_complete and not obs.partial
+        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=evidence)
         _count(summary, o, tracker.ops[before:])
     return observed, failures
 
@@ -407,7 +441,7 @@ class _Run:
     async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
         try:
-            obs = await poll_source(s, self.fetchers[s.name], self.store)
+            obs = await poll_source(s, self.fetchers[s.name], self.store, incremental=not self.technical)
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(

@@ -99,6 +99,12 @@ class SourceConfig(Strict):
     allow_hosts: list[str] = Field(default_factory=list)  # extra hosts this source may fetch
     max_pages: int = Field(50, ge=1)  # listing pages per poll
     enabled: bool = True
+    # Poll only what changed when the platform can say so (WordPress REST, Blogger feeds); off: the
+    # whole listing every poll, as before.
+    incremental: bool = True
+    # Every stored post is revalidated at least once per this period (rolling, spread across polls),
+    # so an edit that does not move the platform's modified time is still found.
+    sweep_period: Duration = 7 * 86400.0
 
     def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
         """`SourceConfig(type="blogger", ...)` builds the registered model of that type."""

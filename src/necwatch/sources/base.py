@@ -34,6 +34,9 @@ class ListedPost:
     comments_url: str | None = None
     comment_count: int | None = None  # as the listing says, when it says
     platform_id: str | None = None
+    # Incremental: comments already read from a site-wide feed (only the new ones), not per post.
+    comments_partial: bool = False
+    new_comments: tuple[Comment, ...] | None = None
 
 
 @dataclass
@@ -45,6 +48,11 @@ class Listing:
     complete: bool = True
     exhausted: bool = True
     failures: list[Failure] = field(default_factory=list)
+    # Incremental: the listing holds only what changed, so a known post's absence says nothing; only
+    # `recheck` (posts a count or id sweep says are missing) are re-read by their own URL.
+    partial: bool = False
+    recheck: list[str] = field(default_factory=list)
+    extra: list[PostObservation] = field(default_factory=list)  # e.g. new comments of unlisted posts
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,14 @@ class SourceContext:
     known: Mapping[str, datetime | None] = field(default_factory=dict)
     # The source's stored `sources` row (health, `auto`'s detected platform), empty before its first poll.
     state: Mapping[str, Any] = field(default_factory=dict)
+    # Incremental polling: the source's stored cursor, the stored posts' platform ids (live ones),
+    # the platform ids of NEC reports, posts awaiting a removal confirmation, and the poll's clock.
+    cursor: Mapping[str, Any] = field(default_factory=dict)
+    by_platform_id: Mapping[str, str] = field(default_factory=dict)
+    report_ids: frozenset[str] = frozenset()
+    suspects: frozenset[str] = frozenset()
+    live: int = 0
+    now: datetime | None = None
 
 
 class Source(ABC):
@@ -78,6 +94,8 @@ class Source(ABC):
         self.config = ctx.config
         self.fetcher = ctx.fetcher
         self.failures: list[Failure] = []
+        self.warnings: list[str] = []
+        self.next_cursor: dict[str, Any] | None = None  # set by adapters that poll incrementally
 
     # -- what each platform implements ------------------------------------------------------
     @abstractmethod
@@ -107,23 +125,39 @@ class Source(ABC):
             (lp.post.published_at for lp in listing.posts if lp.post and lp.post.published_at),
             default=None,
         )
-        recheck = [
-            url
-            for url, published in self.ctx.known.items()
-            if url not in seen and _should_have_been_listed(published, oldest, listing.exhausted)
-        ]
+        if listing.partial:
+            wanted = [*listing.recheck, *sorted(self.ctx.suspects)]
+            recheck = [u for u in dict.fromkeys(wanted) if u not in seen]
+        else:
+            recheck = [
+                url
+                for url, published in self.ctx.known.items()
+                if url not in seen and _should_have_been_listed(published, oldest, listing.exhausted)
+            ]
         rechecked = await asyncio.gather(*(self._safe_fetch_post(u) for u in recheck))
         observations += [replace(o, listed=False) for o in rechecked]
+        observations += [o for o in listing.extra if o.url not in seen and o.url not in recheck]
         return SourceObservation(
             source=self.config.name,
             posts=tuple(observations),
             listing_complete=listing.complete,
+            partial=listing.partial,
             failures=tuple(self.failures),
+            cursor=self.next_cursor if listing.complete else None,
+            warnings=tuple(self.warnings),
         )
 
     async def _complete(self, listed: ListedPost) -> PostObservation:
         if listed.post is None:
             return await self._safe_fetch_post(listed.url)
+        if listed.comments_partial:
+            return PostObservation(
+                listed.url,
+                Outcome.FETCHED,
+                post=listed.post,
+                comments=listed.new_comments,
+                comments_partial=True,
+            )
         # None = not read (not wanted, or the fetch failed): tracking infers nothing from it.
         comments: tuple[Comment, ...] | None = None
         if self.ctx.wants_comments(listed.post):

@@ -39,7 +39,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -56,6 +56,9 @@ from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_te
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+from necwatch.sources.blogger_incremental import BloggerPoll
+from necwatch.sources.incremental import fresh_sweep, iso, later, legacy_due
+from necwatch.sources.wp_incremental import Unsupported, backfill_warning
 
 log = logging.getLogger(__name__)
 
@@ -682,6 +685,9 @@ class BloggerSource(Source):
         mode = self.mode
         if mode == "html":
             return await self._discover_html()
+        changes = await self._discover_changes() if mode in ("auto", "feed") else None
+        if changes is not None:
+            return changes
         listing = await self._discover_feed("json" if mode == "json" else "feed")
         if mode != "auto" or listing.complete:
             return listing
@@ -692,6 +698,42 @@ class BloggerSource(Source):
         html = await self._discover_html()
         html.failures[:0] = listing.failures
         return html
+
+    async def _discover_changes(self) -> Listing | None:
+        """An incremental poll when the cursor says the blog answers change queries, else None."""
+        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
+        if not self.config.incremental or "mode" not in cursor:
+            return None
+        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
+            return None
+        try:
+            return await BloggerPoll(self).run()
+        except Unsupported:
+            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
+            return None
+
+    def parse_posts_feed(self, url: str, text: str) -> list[FeedEntry]:
+        return parse_feed_atom(url, text, default_author=self.config.author).entries
+
+    def parse_comment_entry(self, element: ET.Element, url: str) -> Comment:
+        return _comment_from_raw(atom_entry(element), url)
+
+    def _legacy_cursor(self, listing: Listing, cut: bool) -> None:
+        """After a full feed read: where an incremental poll starts, and where a cut backfill goes on."""
+        cursor = dict(self.next_cursor or self.ctx.cursor)
+        cursor.setdefault("mode", "incremental")
+        posts = [lp.post for lp in listing.posts if lp.post is not None]
+        for post in posts:
+            cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
+            cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
+        cursor.setdefault("sweep", fresh_sweep(self.ctx.now or datetime.now(UTC)))
+        oldest = min((p.published_at for p in posts if p.published_at), default=None)
+        if cut and oldest is not None:
+            cursor["backfill_before"] = iso(oldest)
+            self.warnings.append(backfill_warning(self.config.max_pages, iso(oldest)))
+        else:
+            cursor.pop("backfill_before", None)
+        self.next_cursor = cursor
 
     async def _discover_feed(self, fmt: str) -> Listing:
         listing = Listing()
@@ -720,6 +762,7 @@ class BloggerSource(Source):
                     )
                 )
             if not _more(page, start):
+                self._legacy_cursor(listing, cut=False)
                 return listing
             if not fresh:  # the server ignored start-index: what follows cannot be read
                 listing.exhausted = False
@@ -727,6 +770,7 @@ class BloggerSource(Source):
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))
         listing.exhausted = False
+        self._legacy_cursor(listing, cut=True)
         return listing
 
     async def _discover_html(self) -> Listing:

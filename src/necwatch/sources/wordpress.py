@@ -70,6 +70,8 @@ from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bid
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+from necwatch.sources.incremental import fresh_sweep, iso, later, legacy_due
+from necwatch.sources.wp_incremental import Unsupported, WordPressPoll, backfill_warning
 
 __all__ = [
     "CHROME_SELECTORS",
@@ -816,7 +818,50 @@ class WordPressSource(Source):
                 raise PathAbsent(url) from e
             raise
 
+    async def _discover_changes(self) -> Listing | None:
+        """An incremental poll when the cursor says the site answers change queries, else None."""
+        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
+        if not self.config.incremental or "query" not in cursor:
+            return None
+        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
+            return None
+        self._authors.update({int(k): v for k, v in (cursor.get("authors") or {}).items()})
+        try:
+            return await WordPressPoll(self, str(cursor["query"])).run()
+        except Unsupported:
+            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
+            return None
+
+    def parse_posts(self, response: Response) -> list[tuple[Post, int | None]]:
+        return parse_rest_posts(response.final_url, response.text)
+
+    def parse_comments(self, response: Response) -> list[Comment]:
+        return parse_rest_comments(response.final_url, response.text)
+
+    def _legacy_cursor(self, query: str, listing: Listing, cut: bool, counted: bool) -> None:
+        """After a full REST read: the watermarks an incremental poll starts from, and where a
+        backfill cut by max_pages continues."""
+        cursor = dict(self.next_cursor or self.ctx.cursor)
+        if counted and cursor.get("mode") != "legacy":
+            cursor["mode"] = "incremental"
+        posts = [lp.post for lp in listing.posts if lp.post is not None]
+        for post in posts:
+            cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
+            cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
+        cursor.update(query=query, authors={str(k): v for k, v in sorted(self._authors.items())})
+        cursor.setdefault("sweep", fresh_sweep(self.ctx.now or datetime.now(UTC)))
+        oldest = min((p.published_at for p in posts if p.published_at), default=None)
+        if cut and oldest is not None:
+            cursor["backfill_before"] = iso(oldest)
+            self.warnings.append(backfill_warning(self.config.max_pages, iso(oldest)))
+        else:
+            cursor.pop("backfill_before", None)
+        self.next_cursor = cursor
+
     async def _discover_rest(self, fallback: bool) -> Listing:
+        changes = await self._discover_changes()
+        if changes is not None:
+            return changes
         scope = self._scope()
         query = ""
         if scope is not None:
@@ -829,10 +874,10 @@ class WordPressSource(Source):
             query = f"{param}={parse_rest_term_id(response.final_url, response.text)}"
             fallback = False  # REST answered: from here on a 404 is a failure, not an absence
         listing = Listing()
-        page, total = 1, 1
+        page, total, cut, counted = 1, 1, False, False
         while page <= total:
             if page > self.config.max_pages:
-                listing.exhausted = False
+                listing.exhausted, cut = False, True
                 break
             url = self._rest_posts_url(query, page)
             try:
@@ -848,9 +893,11 @@ class WordPressSource(Source):
                 self.record(e)
                 break
             total = _total_pages(response)
+            counted = counted or "x-wp-total" in response.headers
             for post, author_id in rows:
                 listing.posts.append(await self._rest_listed(post, author_id))
             page += 1
+        self._legacy_cursor(query, listing, cut, counted)
         return listing
 
     def _rest_posts_url(self, query: str, page: int) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from necwatch.store.base import StoreBase
+from necwatch.store.cursors import CursorStore
 from necwatch.store.queries import ReaderQueries
 from necwatch.store.responses import ResponseArchive
 from necwatch.store.schema import migrate, refuse_newer
@@ -21,7 +22,7 @@ from necwatch.store.state import StateReads
 from necwatch.store.writes import PollWrites
 
 
-class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, StoreBase):
+class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, CursorStore, StoreBase):
     """A necwatch database. Open with Store.open(path)."""
 
     @classmethod

@@ -11,6 +11,9 @@ from necwatch.fetch.cache import Cached
 from necwatch.models import FetchRecord
 from necwatch.store.base import StoreBase
 
+# Per-run bookkeeping of a fetch: a change only in these does not rewrite the row.
+TIMING_COLUMNS = frozenset({"fetched_at", "last_ok_at", "elapsed_ms", "attempts", "status", "bytes"})
+
 
 class ResponseArchive(StoreBase):
     """Fetch records in, cached validators and raw bodies out."""
@@ -98,9 +101,15 @@ class ResponseArchive(StoreBase):
             self._upsert_fetch(row)
 
     def _upsert_fetch(self, row: dict[str, Any]) -> None:
-        existing = self.db.execute("select 1 from fetches where url = ?", [row["url"]]).fetchone()
-        if existing:
-            key = row.pop("url")
-            self.db.table("fetches").update(key, row)
-        else:
+        """Insert, or update only when something beyond per-run timings changed: an unchanged poll
+        (304s, the same bodies) rewrites no fetch row, so the dataset's history does not churn."""
+        cur = self.db.execute("select * from fetches where url = ?", [row["url"]])
+        existing = cur.fetchone()
+        if existing is None:
             self.db.table("fetches").insert(row, pk="url")
+            return
+        stored = dict(zip([d[0] for d in cur.description], existing, strict=True))
+        if all(stored.get(k) == v for k, v in row.items() if k not in TIMING_COLUMNS):
+            return
+        key = row.pop("url")
+        self.db.table("fetches").update(key, row)

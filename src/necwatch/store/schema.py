@@ -354,6 +354,14 @@ def _m7_post_extraction(db: sqlite_utils.Database) -> None:
     db.execute("alter table posts add column extraction text")
 
 
+def _m8_incremental(db: sqlite_utils.Database) -> None:
+    """Incremental polling: each source's cursor (watermarks, backfill and sweep progress) survives
+    between runs, so a poll asks the platform only for what changed since the last one."""
+    db.table("source_cursors").create(
+        {"source": str, "cursor": str, "updated_at": str}, pk="source", if_not_exists=True
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -363,6 +371,7 @@ MIGRATIONS: list[Migration] = [
     _m5_alert_links,
     _m6_source_config,
     _m7_post_extraction,
+    _m8_incremental,
 ]
 
 

@@ -24,7 +24,10 @@ class CommentTracker:
         observed: tuple[NormalizedComment, ...],
         stored: Mapping[str, StoredComment],
         alert: bool,
+        *,
+        partial: bool = False,
     ) -> None:
+        """`partial`: `observed` holds only new comments (a site-wide feed), so none is removed."""
         live = [c for c in stored.values() if c.removed_at is None]
         if not observed and len(live) >= 2:
             return  # every comment vanished at once: more likely a broken page than deletions
@@ -33,7 +36,7 @@ class CommentTracker:
             changed |= self._one(post_id, report_id, nc, stored.get(nc.comment.platform_id), alert)
         seen = {nc.comment.platform_id for nc in observed}
         for platform_id, old in stored.items():
-            if platform_id in seen or old.removed_at is not None:
+            if partial or platform_id in seen or old.removed_at is not None:
                 continue
             changed = True
             self._removed(post_id, report_id, old, alert)

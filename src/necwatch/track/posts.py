@@ -81,18 +81,23 @@ class Tracker:
             self._seen(stored)
             if norm is not None and norm.comments is not None and stored.report_id:
                 self.comments.observe(
-                    stored.id, stored.report_id, norm.comments, stored_comments, stored.is_nec_report
+                    stored.id,
+                    stored.report_id,
+                    norm.comments,
+                    stored_comments,
+                    stored.is_nec_report,
+                    partial=obs.comments_partial,
                 )
             return
         assert norm is not None, "a fetched post is normalized before tracking"
         if norm.is_excerpt:
             self._excerpt(norm, stored)
         elif stored is None:
-            self._new_post(norm)
+            self._new_post(norm, partial=obs.comments_partial)
         elif stored.is_excerpt:
-            self._full_body_read(norm, stored, stored_comments)
+            self._full_body_read(norm, stored, stored_comments, partial=obs.comments_partial)
         else:
-            self._known_post(norm, stored, stored_comments)
+            self._known_post(norm, stored, stored_comments, partial=obs.comments_partial)
 
     # -- helpers -----------------------------------------------------------------------------
     def post_row(self, norm: Normalized) -> dict[str, Any]:
@@ -118,7 +123,7 @@ class Tracker:
         }
 
     # -- a post seen for the first time --------------------------------------------------------
-    def _new_post(self, norm: Normalized) -> None:
+    def _new_post(self, norm: Normalized, *, partial: bool = False) -> None:
         pid = post_key(self.source, norm.url)
         existing = self.reports.by_hash(norm.content_hash)
         if existing is not None:
@@ -138,7 +143,7 @@ class Tracker:
         }
         self.emit.add(NewPost(row))
         if norm.comments is not None:
-            self.comments.observe(pid, report_id, norm.comments, {}, norm.is_nec_report)
+            self.comments.observe(pid, report_id, norm.comments, {}, norm.is_nec_report, partial=partial)
 
     # -- a feed excerpt whose page could not be read ---------------------------------------------
     def _excerpt(self, norm: Normalized, stored: StoredPost | None) -> None:
@@ -163,7 +168,12 @@ class Tracker:
             self.emit.add(PostChange(stored.id, changes))
 
     def _full_body_read(
-        self, norm: Normalized, stored: StoredPost, stored_comments: Mapping[str, StoredComment]
+        self,
+        norm: Normalized,
+        stored: StoredPost,
+        stored_comments: Mapping[str, StoredComment],
+        *,
+        partial: bool = False,
     ) -> None:
         """A post stored as an excerpt is read in full at last: its report is created now (with the
         new_report alert an NEC report raises), and the post row stops being an excerpt."""
@@ -178,11 +188,18 @@ class Tracker:
             changes.update(removed_at=None, removed_reason=None)
         self.emit.add(PostChange(stored.id, changes))
         if norm.comments is not None:
-            self.comments.observe(stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report)
+            self.comments.observe(
+                stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report, partial=partial
+            )
 
     # -- a post already stored -----------------------------------------------------------------
     def _known_post(
-        self, norm: Normalized, stored: StoredPost, stored_comments: Mapping[str, StoredComment]
+        self,
+        norm: Normalized,
+        stored: StoredPost,
+        stored_comments: Mapping[str, StoredComment],
+        *,
+        partial: bool = False,
     ) -> None:
         changes: dict[str, Any] = {}
         report_id = stored.report_id or stable_id("report", norm.content_hash)
@@ -204,7 +221,9 @@ class Tracker:
             changes["last_seen_at"] = self.ts
             self.emit.add(PostChange(stored.id, changes))
         if norm.comments is not None:
-            self.comments.observe(stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report)
+            self.comments.observe(
+                stored.id, report_id, norm.comments, stored_comments, norm.is_nec_report, partial=partial
+            )
 
     def _edited(self, norm: Normalized, stored: StoredPost, report_id: str) -> bool:
         """A change of the normalized body or title (a hash of an older definition is recomputed)."""

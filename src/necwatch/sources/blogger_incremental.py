@@ -1,0 +1,216 @@
+"""Blogger feed polls that cost what changed (see sources/incremental.py for the cursor).
+
+1. `feeds/posts/summary?orderby=updated&max-results=100`: the most recently updated posts (ids and
+   times, no bodies) and, in `openSearch:totalResults`, how many posts there are.
+2. Only when one is newer than the cursor: `feeds/posts/default?orderby=updated&updated-min=SINCE&
+   max-results=500` (full content of what changed; `updated-min` is inclusive, so the newest known
+   post comes back too and tracking finds it unchanged).
+3. `feeds/comments/default?orderby=updated&updated-min=SINCE&max-results=500`: new comments of the
+   whole blog, each tied to its post by `thr:in-reply-to`.
+4. Only when the total dropped: the summary feed by `start-index` (a removal sweep); stored posts it
+   no longer shows are re-read by their own URL.
+5. Rolling revalidation by `published-max` pages of 100 with content; a backfill cut by `max_pages`
+   continues with `published-max` until the archive is read.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import quote, urljoin
+
+from necwatch.errors import FetchError
+from necwatch.extract.dates import parse_iso
+from necwatch.extract.feeds import ATOM, atom_root
+from necwatch.fetch import Fetcher
+from necwatch.models import Comment, Outcome, PostObservation
+from necwatch.sources.base import ListedPost, Listing, SourceContext
+from necwatch.sources.incremental import iso, later, parse_time, sweep_steps
+from necwatch.sources.wp_incremental import UNSUPPORTED, Unsupported, backfill_warning
+
+
+class BloggerSource(Protocol):
+    """What the incremental poll uses of the Blogger adapter (sources.blogger.BloggerSource)."""
+
+    ctx: SourceContext
+    config: Any  # BloggerSourceConfig
+    fetcher: Fetcher
+    base: str
+    warnings: list[str]
+    next_cursor: dict[str, Any] | None
+
+    def parse_posts_feed(self, url: str, text: str) -> list[Any]: ...
+    def parse_comment_entry(self, element: ET.Element, url: str) -> Comment: ...
+    def comments_url(
+        self, post_id: str, fmt: str, start: int | None = None, max_results: int | None = None
+    ) -> str: ...
+
+
+PROBE, PAGE, BIG = 100, 100, 500
+_POST_ID = re.compile(r"\.post-(\d+)$")
+_OS = "{http://a9.com/-/spec/opensearchrss/1.0/}"
+_THR = "{http://purl.org/syndication/thread/1.0}"
+
+
+class BloggerPoll:
+    """One incremental poll of one Blogger source; `run()` gives the listing and sets the cursor."""
+
+    def __init__(self, src: BloggerSource) -> None:
+        self.src, self.ctx = src, src.ctx
+        self.cursor: dict[str, Any] = dict(src.ctx.cursor)
+        self.now = src.ctx.now or datetime.now(UTC)
+        self.listing = Listing(partial=True, exhausted=False)
+        self.listed: dict[str, ListedPost] = {}
+
+    def feed(self, kind: str, params: str) -> str:
+        path = f"feeds/posts/{kind}"
+        if self.src.config.label:
+            path += "/-/" + quote(self.src.config.label, safe="")
+        return urljoin(self.src.base, path) + "?" + params
+
+    async def run(self) -> Listing:
+        try:
+            response = await self.src.fetcher.get(
+                self.feed("summary", f"orderby=updated&max-results={PROBE}")
+            )
+        except FetchError as e:
+            if e.status in UNSUPPORTED:
+                raise Unsupported(str(e)) from e
+            raise
+        entries, total = _summary(response.final_url, response.text)
+        times = [t for _, _, t in entries]
+        if total is None or any(a < b for a, b in itertools.pairwise(times)):
+            raise Unsupported("the blog ignores orderby=updated or gives no openSearch:totalResults")
+        since = self.cursor.get("since")
+        watermark = parse_time(since)
+        changed = [e for e in entries if watermark is None or e[2] > watermark]
+        if changed:
+            await self._posts(
+                f"orderby=updated&updated-min={since}&max-results={BIG}" if since else f"max-results={BIG}"
+            )
+        await self._comments()
+        new = sum(1 for pid, _, _ in changed if pid not in self.ctx.by_platform_id)
+        if total < self.ctx.live - len(self.ctx.suspects) + new:
+            await self._removals(total)
+        await self._sweep(total)
+        await self._backfill()
+        self.cursor["since"] = later(since, max(times, default=None))
+        self.cursor["mode"] = "incremental"
+        self.cursor.pop("probed_at", None)
+        self.listing.posts = list(self.listed.values())
+        self.src.next_cursor = self.cursor
+        return self.listing
+
+    async def _posts(self, params: str, *, partial: bool = True) -> list[ListedPost]:
+        """Full posts of one feed page, as listed posts (comments site-wide unless `partial` is off)."""
+        response = await self.src.fetcher.get(self.feed("default", params))
+        out = []
+        for entry in self.src.parse_posts_feed(response.final_url, response.text):
+            lp = ListedPost(
+                url=entry.url,
+                post=entry.post,
+                comments_url=self.src.comments_url(entry.platform_id, "feed"),
+                comment_count=entry.comment_count,
+                platform_id=entry.platform_id,
+                comments_partial=partial,
+            )
+            out.append(lp)
+            self.listed.setdefault(lp.url, lp)
+        return out
+
+    async def _comments(self) -> None:
+        since = self.cursor.get("comments_since")
+        params = f"orderby=updated&max-results={BIG}" + (f"&updated-min={since}" if since else "")
+        response = await self.src.fetcher.get(urljoin(self.src.base, "feeds/comments/default?" + params))
+        root = atom_root(response.final_url, response.text)
+        by_post: dict[str, list[Comment]] = defaultdict(list)
+        newest = None
+        for element in root.findall(f"{ATOM}entry"):
+            reply = element.find(f"{_THR}in-reply-to")
+            m = _POST_ID.search(reply.get("ref", "")) if reply is not None else None
+            if m is None:
+                continue
+            comment = self.src.parse_comment_entry(element, response.final_url)
+            by_post[m.group(1)].append(comment)
+            if comment.published_at is not None:
+                newest = comment.published_at if newest is None else max(newest, comment.published_at)
+        self.cursor["comments_since"] = later(since, newest)
+        listed = {lp.platform_id: lp for lp in self.listed.values() if lp.platform_id}
+        for post_id, comments in by_post.items():
+            lp = listed.get(post_id)
+            ordered = tuple(sorted(comments, key=lambda c: (c.published_at is None, c.published_at)))
+            if lp is not None and lp.post is not None and self.ctx.wants_comments(lp.post):
+                self.listed[lp.url] = ListedPost(
+                    lp.url, lp.post, lp.comments_url, None, lp.platform_id, True, ordered
+                )
+            elif lp is None and post_id in self.ctx.report_ids:
+                url = self.ctx.by_platform_id[post_id]
+                self.listing.extra.append(
+                    PostObservation(url, Outcome.NOT_MODIFIED, comments=ordered, comments_partial=True)
+                )
+
+    async def _removals(self, total: int) -> None:
+        pages = math.ceil(total / BIG)
+        if pages > self.src.config.max_pages:
+            self.src.warnings.append("removal sweep longer than max_pages: removals wait for 404 twice")
+            return
+        ids: set[str] = set()
+        for page in range(pages):
+            response = await self.src.fetcher.get(
+                self.feed("summary", f"start-index={page * BIG + 1}&max-results={BIG}")
+            )
+            ids |= {pid for pid, _, _ in _summary(response.final_url, response.text)[0]}
+        self.listing.recheck += [url for pid, url in self.ctx.by_platform_id.items() if pid not in ids]
+
+    async def _sweep(self, total: int) -> None:
+        pages = max(1, math.ceil(total / PAGE))
+        state, steps = sweep_steps(self.cursor.get("sweep"), pages, self.now, self.src.config.sweep_period)
+        for _ in range(min(steps, self.src.config.max_pages)):
+            before = state.get("before")
+            posts = await self._posts(f"max-results={PAGE}" + (f"&published-max={before}" if before else ""))
+            state["done"] = int(state.get("done", 0)) + 1
+            oldest = _oldest(posts)
+            if len(posts) < PAGE or oldest is None:
+                state.update(finished=True, before=None)
+                break
+            state["before"] = iso(oldest)
+        self.cursor["sweep"] = state
+
+    async def _backfill(self) -> None:
+        before = self.cursor.get("backfill_before")
+        if not before:
+            return
+        for _ in range(self.src.config.max_pages):
+            posts = await self._posts(f"max-results={BIG}&published-max={before}", partial=False)
+            oldest = _oldest(posts)
+            if len(posts) < BIG or oldest is None:
+                self.cursor.pop("backfill_before", None)
+                return
+            before = iso(oldest)
+        self.cursor["backfill_before"] = before
+        self.src.warnings.append(backfill_warning(self.src.config.max_pages, before))
+
+
+def _oldest(posts: list[ListedPost]) -> datetime | None:
+    return min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
+
+
+def _summary(url: str, data: str) -> tuple[list[tuple[str, str, datetime]], int | None]:
+    """A summary feed page → [(post id, permalink, updated)], openSearch:totalResults."""
+    root = atom_root(url, data)
+    out = []
+    for entry in root.findall(f"{ATOM}entry"):
+        m = _POST_ID.search(entry.findtext(f"{ATOM}id", ""))
+        updated = entry.findtext(f"{ATOM}updated")
+        link = next(
+            (a.get("href", "") for a in entry.findall(f"{ATOM}link") if a.get("rel") == "alternate"), ""
+        )
+        if m and updated:
+            out.append((m.group(1), urljoin(url, link), parse_iso(updated).astimezone(UTC)))
+    total = root.findtext(f"{_OS}totalResults")
+    return out, int(total) if total and total.strip().isdigit() else None

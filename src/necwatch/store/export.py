@@ -1,0 +1,145 @@
+"""The dataset as text: `necwatch export` writes it, `necwatch import` rebuilds the SQLite file.
+
+Why: the GitHub Action's data branch must not commit a growing binary. Text in small files lets git
+store a day's change as a small delta and lets GitHub show it. Layout (every file sorted NDJSON,
+one JSON object per line, keys sorted, so the same data gives the same bytes):
+
+  reports/<id[:2]>/<id>.ndjson   a report with its versions, posts, comments, comment versions
+                                 and alerts: {"t": table, "r": row}
+  tables/<table>.ndjson          every other row of every other table (sources, cursors, fetches …)
+  raw/<hash[:2]>.ndjson          raw response bodies, decompressed (text when UTF-8, else base64)
+
+The `runs` table (one row per run, whatever it found) is not exported: like the logical checksum
+(`store/checksum.py`), the dataset leaves it out. Import recreates the schema with the migrations and
+inserts the rows; the raw bodies are recompressed the way the archive compresses them, so the
+logical checksum of the imported file equals the exported one's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from necwatch.store.checksum import _tables
+
+# Tables whose rows belong to one report, and the column that says which.
+PER_REPORT = {
+    "reports": "id",
+    "report_versions": "report_id",
+    "posts": "report_id",
+    "comments": "report_id",
+    "alerts": "report_id",
+}
+RAW = "raw_bodies"
+
+
+def _encode(value: Any) -> Any:
+    return {"$b64": base64.b64encode(value).decode()} if isinstance(value, bytes) else value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "$b64" in value:
+        return base64.b64decode(value["$b64"])
+    return value
+
+
+def _line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
+    cur = conn.execute(f'select * from "{table}"')
+    cols = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(cols, row, strict=True))
+
+
+def export_dataset(db: str | Path, out: str | Path) -> int:
+    """Write the database at `db` as text under `out` (files no longer in the data are deleted).
+    Returns the number of files written."""
+    out = Path(out)
+    conn = sqlite3.connect(f"file:{Path(db)}?mode=ro", uri=True)
+    files: dict[str, list[str]] = defaultdict(list)
+    try:
+        comment_report = dict(conn.execute("select id, report_id from comments").fetchall())
+        for table in _tables(conn):
+            for row in _rows(conn, table):
+                files[_file_of(table, row, comment_report)].append(_line(_record(table, row)))
+    finally:
+        conn.close()
+    wanted = {out / name for name in files}
+    for old in out.glob("*/**/*.ndjson"):
+        if old not in wanted:
+            old.unlink()
+    for name, lines in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "\n".join(sorted(lines)) + "\n"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return len(files)
+
+
+def _file_of(table: str, row: dict[str, Any], comment_report: dict[str, str]) -> str:
+    if table == RAW:
+        return f"raw/{row['hash'][:2]}.ndjson"
+    report = row.get(PER_REPORT[table]) if table in PER_REPORT else None
+    if table == "comment_versions":
+        report = comment_report.get(row["comment_id"])
+    if report:
+        return f"reports/{report[:2]}/{report}.ndjson"
+    return f"tables/{table}.ndjson"
+
+
+def _record(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    if table == RAW:  # decompressed, so git deltas it and a reader can grep it
+        body = zlib.decompress(row.pop("content"))
+        try:
+            row["text"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            row["bytes"] = base64.b64encode(body).decode()
+    return {"t": table, "r": {k: _encode(v) for k, v in row.items()}}
+
+
+def import_dataset(src: str | Path, db: str | Path) -> int:
+    """Build a fresh database at `db` from an export under `src`. Returns the number of rows."""
+    from necwatch.store import Store
+
+    db = Path(db)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    store = Store.open(db)
+    conn = store.db.conn
+    n = 0
+    try:
+        tables = set(_tables(conn))
+        with store.transaction():
+            for path in sorted(Path(src).glob("*/**/*.ndjson")):
+                for text in path.read_text(encoding="utf-8").splitlines():
+                    if text:
+                        _insert(conn, json.loads(text), tables)
+                        n += 1
+        conn.execute("pragma wal_checkpoint(truncate)")
+    finally:
+        store.close()
+    return n
+
+
+def _insert(conn: sqlite3.Connection, record: dict[str, Any], tables: set[str]) -> None:
+    table, row = record["t"], {k: _decode(v) for k, v in record["r"].items()}
+    if table not in tables:
+        raise ValueError(f"unknown table {table!r} in the export")
+    if table == RAW:
+        body = row.pop("text").encode("utf-8") if "text" in row else base64.b64decode(row.pop("bytes"))
+        row["content"] = zlib.compress(body, 6)  # as ResponseArchive.record_fetches stores it
+    cols = list(row)
+    conn.execute(
+        f'insert into "{table}" ({", ".join(f"[{c}]" for c in cols)}) values ({", ".join("?" * len(cols))})',
+        [row[c] for c in cols],
+    )
