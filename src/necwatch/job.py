@@ -156,17 +156,15 @@ def reextract_config(config: Config, store: Store) -> Config:
     stored responses (what the adapter asks the archive for depends on it), and the config file's
     reading keys (author, match, timezone) where the file still has the source. Rows written before
     necwatch kept the config use the file's entry. Configured sources never polled into this
-    database have nothing to replay and are left out, and so are sources polled incrementally (their
-    change queries are not archived, so the archive holds older text than the dataset)."""
+    database have nothing to replay and are left out, and so are sources that read content through
+    incremental change queries (not archived: the archive holds older text than the dataset)."""
     configured = {s.name: s for s in config.sources}
     chosen: list[SourceConfig] = []
     for name, row in store.polled_sources().items():
-        if store.cursor(name).get("mode") == "incremental":
-            # its changes came through change queries, which are not archived: replaying the archive
-            # would read older text than what is stored and record it as a (technical) version
-            log.warning(
-                "source %s: polled incrementally, its archive is not complete; not re-extracted", name
-            )
+        if store.cursor(name).get("unarchived"):
+            # some of its content came through change queries, which are not archived: replaying
+            # the archive would read older text than the dataset holds and record it as a version
+            log.warning("source %s: part of its content is not in the archive; not re-extracted", name)
             continue
         current = configured.get(name)
         if row["config"]:

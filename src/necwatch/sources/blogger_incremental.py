@@ -30,7 +30,7 @@ from necwatch.extract.feeds import ATOM, atom_root
 from necwatch.fetch import Fetcher
 from necwatch.models import Comment, Outcome, PostObservation
 from necwatch.sources.base import ListedPost, Listing, SourceContext
-from necwatch.sources.incremental import iso, later, parse_time, sweep_steps
+from necwatch.sources.incremental import ephemeral, iso, later, parse_time, sweep_steps
 from necwatch.sources.wp_incremental import UNSUPPORTED, Unsupported, backfill_warning
 
 
@@ -108,9 +108,13 @@ class BloggerPoll:
 
     async def _posts(self, params: str, *, partial: bool = True) -> list[ListedPost]:
         """Full posts of one feed page, as listed posts (comments site-wide unless `partial` is off)."""
-        response = await self.src.fetcher.get(self.feed("default", params))
+        url = self.feed("default", params)
+        response = await self.src.fetcher.get(url)
+        entries = self.src.parse_posts_feed(response.final_url, response.text)
+        if entries and ephemeral(url):  # content the raw archive will not hold (see job.reextract_config)
+            self.cursor["unarchived"] = True
         out = []
-        for entry in self.src.parse_posts_feed(response.final_url, response.text):
+        for entry in entries:
             lp = ListedPost(
                 url=entry.url,
                 post=entry.post,

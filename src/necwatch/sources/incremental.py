@@ -9,6 +9,8 @@ A cursor is a small JSON object stored per source (`source_cursors`), written on
   comments_since  the newest comment time seen: the next site-wide comment query starts there
   backfill_before a backfill cut by `max_pages`: the next poll reads the posts published before this
   sweep          {"started": ISO, "done": steps, "before": ISO|None}: rolling revalidation progress
+  unarchived      true once content came through a change query (not archived): `reextract` skips
+                  the source, whose archive no longer holds the text the dataset has
 
 Rolling revalidation: the whole listing (oldest included) is re-read in pages spread over the sweep
 period: after a fraction f of the period, floor(f × pages) pages of this sweep must be done. Content

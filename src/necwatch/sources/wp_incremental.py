@@ -26,7 +26,7 @@ from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.sources.base import ListedPost, Listing, SourceContext
-from necwatch.sources.incremental import iso, later, parse_time, sweep_steps
+from necwatch.sources.incremental import ephemeral, iso, later, parse_time, sweep_steps
 
 
 class WordPressSource(Protocol):
@@ -128,6 +128,8 @@ class WordPressPoll:
         """A page of full posts → listed posts (comments come site-wide), and the page count."""
         response = await self.src.fetcher.get(url)
         rows = self.src.parse_posts(response)
+        if rows and ephemeral(url):  # content the raw archive will not hold (see job.reextract_config)
+            self.cursor["unarchived"] = True
         listed = [await self.src._rest_listed(post, author) for post, author in rows]
         pages = int(response.headers.get("x-wp-totalpages") or 1)
         return [_partial(lp) for lp in listed], pages
