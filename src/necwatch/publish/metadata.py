@@ -196,14 +196,18 @@ def _coverage_sql(authors: list[str]) -> str:
 
 
 def _feed(select: str, empty_title: str) -> str:
-    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result."""
+    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result.
+
+    `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's feed renderer
+    turns them into each entry's `rel=related` links to the report page and to its diffs.
+    """
     return f"""with entries as (
 {select}
 )
 select * from entries
 union all
 select 'tag:necwatch,2024:empty', {empty_title}, '2000-01-01T00:00:00+00:00',
-  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null
+  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null, null, null
 where not exists (select 1 from entries)"""
 
 
@@ -214,7 +218,9 @@ _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
     || '</p>' || necwatch_clean_html(r.body_html) as atom_content_html,
   case when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
-  r.author as atom_author_name"""
+  r.author as atom_author_name,
+  r.id as necwatch_report_id,
+  null as necwatch_diff_of"""
 
 
 def _feeds() -> dict[str, dict[str, Any]]:
@@ -247,7 +253,9 @@ limit 50""",
   case when a.url like 'http%' then a.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
-  null as atom_author_name
+  case when a.comment_id is null then r.author end as atom_author_name,
+  a.report_id as necwatch_report_id,
+  case when a.kind = 'report_edited' then a.report_id end as necwatch_diff_of
 from alerts a
 left join reports r on r.id = a.report_id
 where a.kind in ("""

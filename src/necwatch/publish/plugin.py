@@ -310,6 +310,78 @@ async def _report_context(datasette: Any, database: str, request: Any) -> dict[s
     }
 
 
+# -- Atom feeds ------------------------------------------------------------------------------------
+ATOM_NS = "http://www.w3.org/2005/Atom"
+REPORT_PAGE, DIFF_PAGE = "the report on necwatch", "its versions and diffs on necwatch"
+
+
+@hookimpl(trylast=True)
+def register_output_renderer(datasette: Any) -> dict[str, Any] | None:
+    """`.atom` is datasette-atom's renderer plus the links it cannot write: the feed's link to the
+    site, and each entry's rel=related links to necwatch's pages (its rel=alternate stays the
+    original post). Registered last, so this registration of the extension is the one kept."""
+    try:
+        import datasette_atom
+    except ImportError:  # pragma: no cover - deployed without datasette-atom: no feeds at all
+        return None
+    return {"extension": "atom", "render": _render_atom, "can_render": datasette_atom.can_render_atom}
+
+
+def _render_atom(
+    datasette: Any,
+    request: Any,
+    sql: str,
+    columns: list[str],
+    rows: list[Any],
+    database: str,
+    table: str | None,
+    query_name: str | None,
+    view_name: str,
+    data: dict[str, Any],
+) -> Any:
+    import datasette_atom
+    from datasette.utils.asgi import Response
+
+    response = datasette_atom.render_atom(
+        datasette, request, sql, columns, rows, database, table, query_name, view_name, data
+    )
+    if response.status != 200 or "necwatch_report_id" not in columns or not is_necwatch(datasette, database):
+        return response
+    site = datasette.absolute_url(request, datasette.urls.instance())
+    pages = {str(r["atom_id"]): _entry_pages(datasette, request, database, r) for r in rows}
+    body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+    return Response(add_atom_links(body, site, pages), content_type=response.content_type, status=200)
+
+
+def _entry_pages(datasette: Any, request: Any, database: str, row: Any) -> list[tuple[str, str]]:
+    """An entry's necwatch pages, absolute: its diffs (for an edit), then its report."""
+    pages = []
+    if row["necwatch_diff_of"]:
+        path = datasette.urls.query(database, "report_history")
+        path += "?report_id=" + quote(row["necwatch_diff_of"])
+        pages.append((datasette.absolute_url(request, path), DIFF_PAGE))
+    if row["necwatch_report_id"]:
+        path = datasette.urls.row(database, "reports", row["necwatch_report_id"])
+        pages.append((datasette.absolute_url(request, path), REPORT_PAGE))
+    return pages
+
+
+def add_atom_links(xml: bytes, site: str, pages: dict[str, list[tuple[str, str]]]) -> bytes:
+    """The feed with a rel=alternate link to `site` and, per entry id, rel=related `pages`."""
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", ATOM_NS)
+    link = f"{{{ATOM_NS}}}link"
+    root = ET.fromstring(xml)
+    entries = root.findall(f"{{{ATOM_NS}}}entry")
+    at = list(root).index(entries[0]) if entries else len(root)
+    root.insert(at, ET.Element(link, {"href": site, "rel": "alternate", "type": "text/html"}))
+    for entry in entries:
+        for href, title in pages.get(entry.findtext(f"{{{ATOM_NS}}}id") or "", []):
+            ET.SubElement(entry, link, {"href": href, "rel": "related", "type": "text/html", "title": title})
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 @hookimpl
 def extra_css_urls(datasette: Any) -> list[str]:
     return [datasette.urls.path("/necwatch-static/necwatch.css")] if _static_mounted(datasette) else []
