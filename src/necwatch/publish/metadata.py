@@ -60,6 +60,38 @@ REPORT_COLUMNS = {
 }
 
 
+# What the columns of the canned queries mean (each page lists only the columns it shows).
+QUERY_COLUMNS = {
+    **{k: v for k, v in REPORT_COLUMNS.items() if k not in BODY_COLUMNS},
+    "report_id": "The report's id: opens the report page.",
+    "published": "When the author published it (UTC).",
+    "length_words": "Length of the report in words.",
+    "versions": "How many versions necwatch has kept: opens them, with diffs.",
+    "comments": "Comments collected: opens them.",
+    "snippet": "Where the search words occur, highlighted.",
+    "seen_at": "When necwatch saw this version.",
+    "kind": "initial, edit (the author changed the text) or technical (necwatch's extractor changed).",
+    "diff": "Paragraph-level changes from the previous version.",
+    "word_diff": "Word-level changes from the previous version.",
+    "created_at": "When the alert was raised (UTC).",
+    "summary": "What happened.",
+    "url": "The original page.",
+    "diff_of": "For an edit: its versions with the diff.",
+    "backfill": "1: recorded on a source's first poll, not pushed to subscribers.",
+    "health": "ok, failing or unhealthy.",
+    "errors_7d": "Failed fetches in the last 7 days.",
+    "reports": "Reports of the meeting.",
+    "comment_id": "The comment's id.",
+}
+
+# The meeting page shows one column per report and one labelled row per field.
+MEETING_LABELS = {
+    "author": "Author", "title": "Report", "source": "Published on", "published": "Published",
+    "days_after_meeting": "Days after the meeting", "length_words": "Length (words)",
+    "versions": "Versions", "comments": "Comments", "report_id": "Report id",
+}  # fmt: skip
+
+
 def _canned_queries(authors: list[str]) -> dict[str, dict[str, Any]]:
     """The queries linked from the home page; `authors` make the coverage grid's columns."""
     queries: dict[str, dict[str, Any]] = {
@@ -166,6 +198,9 @@ order by rank
 limit 50""",
         },
     }
+    for query in queries.values():
+        query["columns"] = QUERY_COLUMNS  # the page lists only the columns it shows
+    queries["meeting_reports"]["labels"] = MEETING_LABELS
     queries.update(_feeds())
     for query in queries.values():
         query["hide_sql"] = True  # a reader sees the title and description; "Show SQL" reveals it

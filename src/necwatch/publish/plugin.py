@@ -382,6 +382,35 @@ def add_atom_links(xml: bytes, site: str, pages: dict[str, list[tuple[str, str]]
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+# -- page layout -----------------------------------------------------------------------------------
+# Datasette 0.65 puts the column glossary and a query's table inside one big `content` block, with
+# no block of their own; the templates render that block and move or replace these parts.
+_GLOSSARY = re.compile(r'<dl class="column-descriptions">.*?</dl>\s*', re.S)
+_ROWS_TABLE = re.compile(
+    r'<div class="table-wrapper"><table class="rows-and-columns">.*?</table></div>', re.S
+)
+_AFTER_DATA = re.compile(r'(?=<div id="export")')
+
+
+def move_glossary(page: str, glossary: str) -> Markup:
+    """The page without Datasette's glossary (~900 px above the data), `glossary` after the data."""
+    page = _GLOSSARY.sub("", str(page), count=1)
+    if _AFTER_DATA.search(page):
+        return Markup(_AFTER_DATA.sub(lambda _: str(glossary), page, count=1))
+    return Markup(page + str(glossary))
+
+
+def replace_rows_table(page: str, table: str) -> Markup:
+    """The page with its rows-and-columns table replaced by `table` (already rendered, escaped)."""
+    return Markup(_ROWS_TABLE.sub(lambda _: str(table), str(page), count=1))
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["necwatch_move_glossary"] = move_glossary
+    env.filters["necwatch_replace_rows_table"] = replace_rows_table
+
+
 @hookimpl
 def extra_css_urls(datasette: Any) -> list[str]:
     return [datasette.urls.path("/necwatch-static/necwatch.css")] if _static_mounted(datasette) else []
