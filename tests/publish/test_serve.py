@@ -341,3 +341,26 @@ def test_every_canned_query_page_shows_its_title_not_its_sql(client: Any, name: 
     title = unescape(html.split("<title>", 1)[1].split("</title>", 1)[0])
     assert title.startswith(query["title"]) and "select" not in title.lower()
     assert 'id="sql-query"' not in html and "<textarea" not in html  # the SQL only behind "show"
+
+
+def test_search_counts_every_match_says_so_and_pages(client_for: Any, db_copy: Path) -> None:
+    """The search page counts every match (as the table search does) and, past 50, says which it
+    shows and links the next page; page 2 holds the rest, nothing lost, nothing repeated."""
+    conn = sqlite3.connect(db_copy)
+    conn.executemany(
+        "insert into reports (id, title, author, body_text, is_nec_report) values (?, ?, 'X', ?, 1)",
+        [(f"w{i:03d}", f"Wombat report {i}", "the wombat motion was carried") for i in range(70)],
+    )
+    conn.commit()
+    conn.close()
+    c = client_for(db_copy)
+    assert c.get("/demo/reports.json?_search=wombat").json()["filtered_table_rows_count"] == 70
+    one = c.get("/demo/search_reports.json?q=wombat&_shape=objects").json()["rows"]
+    two = c.get("/demo/search_reports.json?q=wombat&page=2&_shape=objects").json()["rows"]
+    assert len(one) == 50 and len(two) == 20 and one[0]["matches"] == 70
+    assert {r["report_id"] for r in one} | {r["report_id"] for r in two} == {f"w{i:03d}" for i in range(70)}
+    html = c.get("/demo/search_reports?q=wombat").text
+    assert "70 reports match, the most recently stored first: showing 1–50." in html
+    assert '<a rel="next" href="?q=wombat&amp;page=2">Next page</a>' in html
+    last = c.get("/demo/search_reports?q=wombat&page=2").text
+    assert "showing 51–70." in last and 'rel="next"' not in last and 'rel="prev"' in last

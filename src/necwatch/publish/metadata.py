@@ -82,6 +82,7 @@ QUERY_COLUMNS = {
     "errors_7d": "Failed fetches in the last 7 days.",
     "reports": "Reports of the meeting.",
     "comment_id": "The comment's id.",
+    "matches": "How many reports match the search, in all pages.",
 }
 
 # The meeting page shows one column per report and one labelled row per field.
@@ -169,22 +170,26 @@ limit 100""",
         "search_reports": {
             "title": "Search reports",
             "description": (
-                "Full-text search of titles, bodies and authors: the 50 best matches (bm25) among "
-                "the 2,000 most recently stored matching reports."
+                "Full-text search of titles, bodies and authors over every report: how many match, "
+                "then 50 a page, the most recently stored first, with the matching passage highlighted."
             ),
-            "sql": """with recent as (
-  select rowid, rank from reports_fts where reports_fts match necwatch_fts_query(:q)
-  order by rowid desc limit 2000
-), best as (
-  select rowid, rank from recent order by rank limit 50
+            # Every match is counted (the same count as Datasette's table search) and listed in pages
+            # by rowid, which FTS5 walks in order and stops after a page: no cap, no scoring of 100k
+            # matches of a common word. `page` is 1 when not given.
+            "sql": """with page as (
+  select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
+  order by rowid desc
+  limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
 )
 select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
-from best
-join reports_fts on reports_fts.rowid = best.rowid
-join reports r on r.rowid = best.rowid
+  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet,
+  (select count(*) from reports_fts where reports_fts match necwatch_fts_query(:q)) as matches
+from page
+join reports_fts on reports_fts.rowid = page.rowid
+join reports r on r.rowid = page.rowid
 where reports_fts match necwatch_fts_query(:q)
-order by best.rank""",
+order by page.rowid desc""",
+            "page_size": 50,
         },
         "search_comments": {
             "title": "Search comments",

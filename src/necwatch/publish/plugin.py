@@ -400,6 +400,11 @@ def move_glossary(page: str, glossary: str) -> Markup:
     return Markup(page + str(glossary))
 
 
+def before_rows_table(page: str, html: str) -> Markup:
+    """The page with `html` (already rendered, escaped) just before its rows-and-columns table."""
+    return Markup(_ROWS_TABLE.sub(lambda m: str(html) + m.group(0), str(page), count=1))
+
+
 def replace_rows_table(page: str, table: str) -> Markup:
     """The page with its rows-and-columns table replaced by `table` (already rendered, escaped)."""
     return Markup(_ROWS_TABLE.sub(lambda _: str(table), str(page), count=1))
@@ -409,6 +414,7 @@ def replace_rows_table(page: str, table: str) -> Markup:
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["necwatch_move_glossary"] = move_glossary
     env.filters["necwatch_replace_rows_table"] = replace_rows_table
+    env.filters["necwatch_before_rows_table"] = before_rows_table
 
 
 @hookimpl
