@@ -369,7 +369,9 @@ def build_metadata(
                     "reports": {
                         "description": "One row per report, however many places it was published in.",
                         "sort_desc": "published_at",
-                        "facets": ["author", "source", "meeting_kind", "is_nec_report"],
+                        # No facets here: a table search of a common word matches ~every report, and
+                        # counting them by author etc. means a row read per match (seconds at 100k, so
+                        # they timed out); reports_list is the faceted listing, served by indexes.
                         "fts_table": "reports_fts",
                         "fts_pk": "rowid",
                         "searchmode": "escaped",
