@@ -225,3 +225,104 @@ def test_changes_feed_is_an_allow_list_of_public_kinds(tl: Timeline) -> None:
     assert set(hidden) <= set(shown)  # the operator still sees them, labelled
     assert shown["source_moved"] == "Source moved: source_moved title"
     assert shown["source_quarantined"] == "source_quarantined: source_quarantined title"
+
+
+# -- links and authors --------------------------------------------------------------------------------
+PAGES = "https://necwatch.example.org/site"
+
+
+def _links(node: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for link in node.get("links", []):
+        out.setdefault(link["rel"], []).append(link["href"])
+    return out
+
+
+@pytest.mark.parametrize("feeds_url", [PAGES, PAGES + "/feeds/"])
+def test_feeds_link_themselves_the_site_and_the_dataset_pages(
+    web: ReplayWeb, tmp_path: Path, feeds_url: str
+) -> None:
+    t = Timeline.open(
+        web, tmp_path, ["aliceperry.wordpress.com", "labourlist.org"],
+        publish={"base_url": BASE + "/", "feeds_url": feeds_url},
+    )  # fmt: skip
+    t.poll()
+    t.edit_wp(4076, lambda p: p["content"].update(rendered=p["content"]["rendered"] + "<p>Added.</p>"))
+    t.poll()
+    feeds.write_feeds(t.store, t.config)
+    out = t.config.feeds_path
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["changes.atom", "reports.atom", "source-alice-perry.atom", "source-labourlist.atom"]
+    for name in names:
+        d = parse(out / name)
+        links = _links(d.feed)
+        assert links["self"] == [f"{PAGES}/feeds/{name}"], name  # both spellings of feeds_url
+        assert links["alternate"] == [BASE + "/"], name  # the Datasette instance is the site
+        for e in d.entries:
+            assert all(h.startswith(("https://", "http://")) for hs in _links(e).values() for h in hs)
+    report = parse(out / "reports.atom").entries[0]
+    rid = report.id.rsplit(":", 1)[1]
+    assert _links(report)["related"] == [f"{BASE}/necwatch/reports/{rid}"]
+    assert _links(report)["alternate"][0].startswith("http")
+    (edit,) = parse(out / "changes.atom").entries
+    edited = t.one("select report_id, url from alerts where kind = 'report_edited'")
+    assert _links(edit)["alternate"] == [edited["url"]]  # the original post
+    assert _links(edit)["related"] == [
+        f"{BASE}/necwatch/report_history?report_id={edited['report_id']}",  # the diff
+        f"{BASE}/necwatch/reports/{edited['report_id']}",
+    ]
+    blog = parse(out / "source-alice-perry.atom")
+    assert _links(blog.feed)["related"] == [next(s.url for s in t.config.sources if s.name == "alice-perry")]
+
+
+def test_source_feeds_carry_the_configured_author_else_the_posts(tl_two: Timeline) -> None:
+    feeds.write_feeds(tl_two.store, tl_two.config)
+    out = tl_two.config.feeds_path
+    alice = parse(out / "source-alice-perry.atom")
+    assert alice.feed.author == "Alice Perry"  # the source's `author` config
+    assert alice.entries and {e.author for e in alice.entries} == {"Alice Perry"}
+    # LabourList has many authors and no configured one: each entry is by its report's author.
+    ll = parse(out / "source-labourlist.atom")
+    expected = {
+        r["title"]: r["author"]
+        for r in tl_two.store.db.query(
+            "select a.title, r.author from alerts a join reports r on r.id = a.report_id "
+            "where a.source = 'labourlist' and r.author is not null and a.comment_id is null"
+        )
+    }
+    assert expected
+    shown = {e.title.split(": ", 1)[1]: e.get("author") for e in ll.entries if ": " in e.title}
+    for title, author in expected.items():
+        assert shown[title] == author, title
+    assert ll.feed.author == "necwatch"  # no configured author for the feed as a whole
+
+
+@pytest.fixture
+def tl_two(web: ReplayWeb, tmp_path: Path) -> Timeline:
+    t = Timeline.open(web, tmp_path, ["aliceperry.wordpress.com", "labourlist.org"])
+    t.poll()
+    return t
+
+
+def test_without_publish_urls_only_known_links_are_written(tl_two: Timeline) -> None:
+    """No base_url and no feeds_url: no self link, no site link and no dataset links, but a source
+    feed still links to its blog, and every link there is is absolute."""
+    feeds.write_feeds(tl_two.store, tl_two.config)
+    out = tl_two.config.feeds_path
+    for name in ("reports.atom", "changes.atom"):
+        assert _links(parse(out / name).feed) == {}, name
+    blog = next(s.url for s in tl_two.config.sources if s.name == "labourlist")
+    assert _links(parse(out / "source-labourlist.atom").feed) == {"alternate": [blog]}
+    for path in out.glob("*.atom"):
+        for e in parse(path).entries:
+            assert set(_links(e)) <= {"alternate"}, path.name
+            assert all(h.startswith("http") for h in _links(e).get("alternate", []))
+
+
+def test_a_scraped_non_http_url_is_never_a_link(tl: Timeline) -> None:
+    _add_alert(tl, "report_removed", "gone")
+    tl.store.db.execute("update alerts set url = 'javascript:alert(1)' where id = 'x-report_removed-0'")
+    feeds.write_feeds(tl.store, tl.config)
+    (entry,) = parse(tl.config.feeds_path / "changes.atom").entries
+    assert "alternate" not in _links(entry)
+    assert "javascript:" not in (tl.config.feeds_path / "changes.atom").read_text().split("<content")[0]

@@ -154,3 +154,41 @@ def test_journalists_question_in_three_clicks(server: str) -> None:
     csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
     assert csp == [], csp
     assert problems == [], problems
+
+
+def test_readable_meeting_page_and_glossary(server: str) -> None:
+    """The meeting page labels every value (one report is still a labelled column, not a bare
+    card); a table's glossary is collapsed below the data, so the data is the first thing seen."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+
+        page.goto(server + "/demo/meeting_reports?meeting=2024-01-23")
+        labels = page.locator(".nw-side-by-side th[scope=row]")
+        assert labels.first.is_visible() and labels.count() == 9
+        author = page.locator(".nw-side-by-side tr.col-author")
+        assert author.inner_text().split("\t") == ["Author", "Luke Akehurst"]
+        page.screenshot(path=str(SHOTS / "b1-meeting-one-report.png"), full_page=True)
+        page.goto(server + "/demo/meeting_reports?meeting=2017-07")
+        assert page.locator(".nw-side-by-side tr.col-title td").count() == 2
+        page.screenshot(path=str(SHOTS / "b2-meeting-two-reports.png"), full_page=True)
+
+        page.goto(server + "/demo/reports_list?is_nec_report=1")
+        glossary = page.locator("details.nw-glossary")
+        table_box = page.locator("table.rows-and-columns").bounding_box()
+        glossary_box = glossary.bounding_box()
+        assert table_box and glossary_box and glossary_box["y"] > table_box["y"] + table_box["height"]
+        assert not glossary.evaluate("d => d.open") and glossary_box["height"] < 60  # collapsed
+        assert table_box["y"] < 900  # the data starts within the first screen
+        page.screenshot(path=str(SHOTS / "b3-reports-list.png"), full_page=True)
+        glossary.locator("summary").click()
+        assert glossary.locator("dt").count() >= 10
+        page.screenshot(path=str(SHOTS / "b4-glossary-open.png"), full_page=True)
+        browser.close()
+    assert problems == [], problems

@@ -148,3 +148,55 @@ def test_scanner_catches_payloads() -> None:
     text = " ".join(found)
     for needle in ("script", "onerror", "javascript", "<iframe>", "onload", "meta refresh", "<object>"):
         assert needle in text, needle
+
+
+def _rels(node: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for link in node.get("links", []):
+        out.setdefault(link["rel"], []).append(link["href"])
+    return out
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/demo/feed_new_reports.atom", {}), ("/demo/feed_changes.atom", {}),
+    ("/demo/feed_search.atom", {"q": "forde"}),
+])  # fmt: skip
+def test_datasette_feeds_link_themselves_the_site_and_each_entrys_pages(
+    client: Any, path: str, params: dict[str, str]
+) -> None:
+    feed = _feed(client, path, **params)
+    links = _rels(feed.feed)
+    assert links["self"][0].startswith(f"http://localhost{path}")
+    assert links["alternate"] == ["http://localhost/"]
+    assert feed.entries
+    for e in feed.entries:
+        rels = _rels(e)
+        assert len(rels["alternate"]) == 1 and rels["alternate"][0].startswith("https://")  # the original
+        assert rels["related"], e.id
+        for href in rels["related"]:
+            assert href.startswith("http://localhost/demo/")
+            r = client.get(href.removeprefix("http://localhost"))
+            assert r.status_code == 200, href
+
+
+def test_datasette_changes_feed_links_an_edit_to_its_diff(client: Any) -> None:
+    feed = _feed(client, "/demo/feed_changes.atom")
+    edit = next(e for e in feed.entries if e.title.startswith("report edited"))
+    rid = client.get("/demo/alerts.json?kind=report_edited&_shape=objects").json()["rows"][0]["report_id"]
+    assert _rels(edit)["related"] == [
+        f"http://localhost/demo/report_history?report_id={rid}",
+        f"http://localhost/demo/reports/{rid}",
+    ]
+    assert "[Edited in the necwatch demo" in client.get(f"/demo/report_history?report_id={rid}").text
+    reports = _feed(client, "/demo/feed_new_reports.atom")
+    assert all(e.get("author") for e in reports.entries)
+
+
+def test_atom_links_are_added_to_the_right_entries() -> None:
+    from necwatch.publish.plugin import add_atom_links
+
+    xml = (b"<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'><id>f</id>"
+           b"<entry><id>a</id></entry><entry><id>b</id></entry></feed>")  # fmt: skip
+    out = feedparser.parse(add_atom_links(xml, "https://s/", {"b": [("https://s/r/b", "report")]}))
+    assert not out.bozo and _rels(out.feed) == {"alternate": ["https://s/"]}
+    assert [_rels(e) for e in out.entries] == [{}, {"related": ["https://s/r/b"]}]

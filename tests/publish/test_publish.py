@@ -6,8 +6,10 @@ import json
 import shlex
 import sqlite3
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 from click.testing import CliRunner
 
@@ -74,3 +76,45 @@ def test_cli_serve_and_publish_wired(db_copy: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "datasette publish cloudrun" in r.output
     assert shlex.split(r.output.strip().splitlines()[-1])[0] == datasette_executable()
+
+
+class _Alternates(HTMLParser):
+    """The <link rel="alternate"> elements of a page's <head>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") == "alternate":
+            self.links.append(a)
+
+
+def test_static_site_advertises_its_feeds(db_copy: Path, demo_db: Path, tmp_path: Path) -> None:
+    """The demo's real feeds: each is advertised in index.html's head, at a file the site has."""
+    site = tmp_path / "site"
+    publish(_config(db_copy, demo_db.parent / "feeds"), target="static", out_dir=site)  # type: ignore[arg-type]
+    parser = _Alternates()
+    parser.feed((site / "index.html").read_text())
+    feeds = sorted(p.name for p in (site / "feeds").iterdir())
+    assert "changes.atom" in feeds and "reports.atom" in feeds and len(feeds) >= 4
+    assert sorted(str(link["href"]) for link in parser.links) == [f"feeds/{f}" for f in feeds]
+    for link in parser.links:
+        assert link["type"] == "application/atom+xml"
+        target = site / str(link["href"])
+        assert target.is_file(), link
+        parsed = feedparser.parse(target.read_bytes())
+        assert not parsed.bozo and link["title"] == parsed.feed.title
+
+
+@pytest.mark.parametrize("feeds_url", ["https://x.example/necwatch", "https://x.example/necwatch/feeds/"])
+def test_static_index_links_the_snapshot_under_either_spelling_of_feeds_url(feeds_url: str) -> None:
+    from necwatch.publish import static_index
+
+    page = static_index("t", [("reports.atom", "New reports")], feeds_url)
+    assert "url=https://x.example/necwatch/necwatch.db" in page
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="New reports" href="feeds/reports.atom">'
+        in page
+    )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from necwatch.publish.metadata import build_metadata
+from necwatch.publish.metadata import MEETING_LABELS, build_metadata
 from necwatch.publish.plugin import fts_query
 
 REPORT = "5d2fed3db43821ad"  # NEC Report – 23 January 2024, Luke Akehurst, 3 comments
@@ -33,16 +35,20 @@ def test_database_page_has_the_same_intro(client: Any) -> None:
     assert 'action="/demo/search_reports"' in r.text
 
 
-def test_reports_table_json_sorted_with_facets(client: Any) -> None:
+def test_reports_table_json_sorted_and_facets_where_they_are_cheap(client: Any) -> None:
     data = client.get("/demo/reports.json?_shape=objects").json()
     assert data["filtered_table_rows_count"] == 24
     dates = [row["published_at"] for row in data["rows"]]
     assert dates == sorted(dates, reverse=True)
-    facets = data["facet_results"]
-    assert {"author", "source", "meeting_kind", "is_nec_report"} <= set(facets)
+    # No configured facets on the table a search filters (a common word matches every report and a
+    # facet would read every match), nor suggested ones; the listing view has them.
+    assert data["facet_results"] == {} and data["suggested_facets"] == []
+    searched = client.get("/demo/reports.json?_search=labour&_shape=objects").json()
+    assert searched["facet_results"] == {} and searched["filtered_table_rows_count"] > 10
+    facets = client.get("/demo/reports_list.json?_shape=objects").json()["facet_results"]
+    assert {"author", "source", "meeting_kind", "meeting_year"} <= set(facets)
     authors = {f["value"]: f["count"] for f in facets["author"]["results"]}
     assert authors["Alice Perry"] == 10 and authors["Luke Akehurst"] == 9
-    assert data["suggested_facets"] == []  # suggest_facets is off
 
 
 def test_reports_list_view_facets_by_meeting_year(client: Any) -> None:
@@ -269,3 +275,96 @@ def test_fts_stays_in_sync_with_writes(db_copy: Path) -> None:
     db.execute("insert into reports_fts (reports_fts) values ('integrity-check')")
     db.execute("insert into comments_fts (comments_fts) values ('integrity-check')")
     store.close()
+
+
+def _rows_of(html: str) -> list[tuple[str, list[str]]]:
+    """(row header, cells) of each <tr> with a <th scope="row">."""
+    out = []
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+        th = re.search(r'<th scope="row">(.*?)</th>', tr, re.S)
+        if th:
+            out.append(
+                (th.group(1).strip(), [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)])
+            )
+    return out
+
+
+def test_meeting_page_labels_every_value_even_with_one_report(client: Any) -> None:
+    html = client.get("/demo/meeting_reports?meeting=2024-01-23").text
+    rows = dict(_rows_of(html))
+    assert list(rows) == list(MEETING_LABELS.values())  # every field labelled, in the query's order
+    assert all(len(cells) == 1 for cells in rows.values())  # one report: one column of values
+    assert rows["Author"] == ["Luke Akehurst"] and rows["Days after the meeting"] == ["1"]
+    assert rows["Report"] == [f'<a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a>']
+    assert "<thead>" not in html.split('class="table-wrapper', 1)[1].split("</table>", 1)[0]
+
+
+def test_meeting_page_puts_several_reports_side_by_side(client: Any) -> None:
+    data = client.get("/demo/meeting_reports.json?meeting=2017-07&_shape=objects").json()
+    rows = dict(_rows_of(client.get("/demo/meeting_reports?meeting=2017-07").text))
+    assert len(data["rows"]) == 2 and all(len(cells) == 2 for cells in rows.values())
+    assert [re.sub("<[^>]+>", "", c) for c in rows["Report"]] == [r["title"] for r in data["rows"]]
+
+
+def _glossary(html: str) -> list[str]:
+    """The column names the page's glossary lists; asserts it is collapsed and after the data."""
+    assert html.count("<dl") == 1 and 'class="column-descriptions"' not in html
+    details = html.index('<details class="nw-glossary">')
+    assert details > html.index('<table class="rows-and-columns">')
+    assert '<details class="nw-glossary" open' not in html
+    return re.findall(r"<dt>(.*?)</dt>", html[details:])
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/demo/reports_list?is_nec_report=1", "/demo/reports", "/demo/reports?_col=title&_col=author"],
+)
+def test_table_glossary_is_collapsed_after_the_data_and_lists_only_its_columns(
+    client: Any, path: str
+) -> None:
+    shown = client.get(path.replace("?", ".json?", 1) if "?" in path else path + ".json").json()["columns"]
+    described = set(build_metadata("demo")["databases"]["demo"]["tables"]["reports"]["columns"])
+    listed = _glossary(client.get(path).text)
+    assert listed and set(listed) == set(shown) & described, set(listed) ^ (set(shown) & described)
+
+
+def test_canned_query_glossary_lists_only_the_querys_columns(client: Any) -> None:
+    shown = client.get("/demo/report_history.json", params={"report_id": REPORT}).json()["columns"]
+    listed = _glossary(client.get(f"/demo/report_history?report_id={REPORT}").text)
+    assert set(listed) == set(shown)  # every column of report_history is described …
+    assert "meeting_kind" not in listed and "author" not in listed  # … and none it does not show
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in CANNED if not n.startswith("feed_")])
+def test_every_canned_query_page_shows_its_title_not_its_sql(client: Any, name: str) -> None:
+    params = next(p for n, p, _ in CANNED if n == name)
+    query = build_metadata("demo", authors=["A"])["databases"]["demo"]["queries"][name]
+    html = client.get(f"/demo/{name}", params=params).text
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert h1 and unescape(h1.group(1).strip()) == query["title"]
+    title = unescape(html.split("<title>", 1)[1].split("</title>", 1)[0])
+    assert title.startswith(query["title"]) and "select" not in title.lower()
+    assert 'id="sql-query"' not in html and "<textarea" not in html  # the SQL only behind "show"
+
+
+def test_search_counts_every_match_says_so_and_pages(client_for: Any, db_copy: Path) -> None:
+    """The search page counts every match (as the table search does) and, past 50, says which it
+    shows and links the next page; page 2 holds the rest, nothing lost, nothing repeated."""
+    conn = sqlite3.connect(db_copy)
+    conn.executemany(
+        "insert into reports (id, title, author, body_text, is_nec_report) values (?, ?, 'X', ?, 1)",
+        [(f"w{i:03d}", f"Wombat report {i}", "the wombat motion was carried") for i in range(70)],
+    )
+    conn.commit()
+    conn.close()
+    c = client_for(db_copy)
+    assert c.get("/demo/reports.json?_search=wombat").json()["filtered_table_rows_count"] == 70
+    one = c.get("/demo/search_reports.json?q=wombat&_shape=objects").json()["rows"]
+    two = c.get("/demo/search_reports.json?q=wombat&page=2&_shape=objects").json()["rows"]
+    assert len(one) == 50 and len(two) == 20 and one[0]["matches"] == 70
+    assert {r["report_id"] for r in one} | {r["report_id"] for r in two} == {f"w{i:03d}" for i in range(70)}
+    html = c.get("/demo/search_reports?q=wombat").text
+    assert "70 reports match, the most recently stored first: showing 1–50." in html
+    assert '<a rel="next" href="?q=wombat&amp;page=2">Next page</a>' in html
+    last = c.get("/demo/search_reports?q=wombat&page=2").text
+    assert "showing 51–70." in last and 'rel="next"' not in last and 'rel="prev"' in last

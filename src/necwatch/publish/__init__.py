@@ -276,7 +276,7 @@ def write_static_site(config: Config, out: Path, *, dry_run: bool = False) -> Pa
                 n += 1
     meta = build_metadata("necwatch", authors=nec_authors(out / SNAPSHOT_NAME), title=config.publish.title)
     (out / "metadata.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    feeds = sorted(p.name for p in feeds_out.iterdir())
+    feeds = [(p.name, feed_title(p)) for p in sorted(feeds_out.iterdir())]
     (out / "index.html").write_text(
         static_index(config.publish.title, feeds, config.publish.feeds_url), encoding="utf-8"
     )
@@ -284,13 +284,27 @@ def write_static_site(config: Config, out: Path, *, dry_run: bool = False) -> Pa
     return out
 
 
-def static_index(title: str, feeds: list[str], site_url: str | None) -> str:
-    """index.html: a link to Datasette Lite loading the snapshot, and the feeds."""
+def feed_title(path: Path) -> str:
+    """An Atom file's title, for the link that advertises it (its file name if it has none)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        title = ET.parse(path).getroot().findtext("{http://www.w3.org/2005/Atom}title")
+    except (ET.ParseError, OSError):
+        title = None
+    return title or path.name
+
+
+def static_index(title: str, feeds: list[tuple[str, str]], site_url: str | None) -> str:
+    """index.html: a link to Datasette Lite loading the snapshot, and the feeds (listed, and
+    advertised with <link rel="alternate"> so browsers and feed readers find them from the page).
+
+    `feeds` are (file name in feeds/, title)."""
     from html import escape
 
-    base = (site_url or "").rstrip("/")
-    if base.endswith("/feeds"):
-        base = base[: -len("/feeds")]
+    from necwatch.feeds import static_locations
+
+    base, _ = static_locations(site_url)
     if base:
         db_url = f"{base}/{SNAPSHOT_NAME}"
         lite = f"{DATASETTE_LITE}?url={db_url}&metadata={base}/metadata.json"
@@ -308,13 +322,19 @@ def static_index(title: str, feeds: list[str], site_url: str | None) -> str:
             + DATASETTE_LITE
             + "?url='+encodeURIComponent(u)+'&metadata='+encodeURIComponent(m);</script>"
         )
-    items = "\n".join(f'    <li><a href="feeds/{escape(f)}">{escape(f)}</a></li>' for f in feeds)
+    items = "\n".join(
+        f'    <li><a href="feeds/{escape(f)}">{escape(t)}</a> ({escape(f)})</li>' for f, t in feeds
+    )
+    alternates = "".join(
+        f'\n  <link rel="alternate" type="application/atom+xml" title="{escape(t)}" href="feeds/{escape(f)}">'
+        for f, t in feeds
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{escape(title)}</title>
+  <title>{escape(title)}</title>{alternates}
   <style>
     body{{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem}}
   </style>

@@ -60,6 +60,39 @@ REPORT_COLUMNS = {
 }
 
 
+# What the columns of the canned queries mean (each page lists only the columns it shows).
+QUERY_COLUMNS = {
+    **{k: v for k, v in REPORT_COLUMNS.items() if k not in BODY_COLUMNS},
+    "report_id": "The report's id: opens the report page.",
+    "published": "When the author published it (UTC).",
+    "length_words": "Length of the report in words.",
+    "versions": "How many versions necwatch has kept: opens them, with diffs.",
+    "comments": "Comments collected: opens them.",
+    "snippet": "Where the search words occur, highlighted.",
+    "seen_at": "When necwatch saw this version.",
+    "kind": "initial, edit (the author changed the text) or technical (necwatch's extractor changed).",
+    "diff": "Paragraph-level changes from the previous version.",
+    "word_diff": "Word-level changes from the previous version.",
+    "created_at": "When the alert was raised (UTC).",
+    "summary": "What happened.",
+    "url": "The original page.",
+    "diff_of": "For an edit: its versions with the diff.",
+    "backfill": "1: recorded on a source's first poll, not pushed to subscribers.",
+    "health": "ok, failing or unhealthy.",
+    "errors_7d": "Failed fetches in the last 7 days.",
+    "reports": "Reports of the meeting.",
+    "comment_id": "The comment's id.",
+    "matches": "How many reports match the search, in all pages.",
+}
+
+# The meeting page shows one column per report and one labelled row per field.
+MEETING_LABELS = {
+    "author": "Author", "title": "Report", "source": "Published on", "published": "Published",
+    "days_after_meeting": "Days after the meeting", "length_words": "Length (words)",
+    "versions": "Versions", "comments": "Comments", "report_id": "Report id",
+}  # fmt: skip
+
+
 def _canned_queries(authors: list[str]) -> dict[str, dict[str, Any]]:
     """The queries linked from the home page; `authors` make the coverage grid's columns."""
     queries: dict[str, dict[str, Any]] = {
@@ -137,22 +170,26 @@ limit 100""",
         "search_reports": {
             "title": "Search reports",
             "description": (
-                "Full-text search of titles, bodies and authors: the 50 best matches (bm25) among "
-                "the 2,000 most recently stored matching reports."
+                "Full-text search of titles, bodies and authors over every report: how many match, "
+                "then 50 a page, the most recently stored first, with the matching passage highlighted."
             ),
-            "sql": """with recent as (
-  select rowid, rank from reports_fts where reports_fts match necwatch_fts_query(:q)
-  order by rowid desc limit 2000
-), best as (
-  select rowid, rank from recent order by rank limit 50
+            # Every match is counted (the same count as Datasette's table search) and listed in pages
+            # by rowid, which FTS5 walks in order and stops after a page: no cap, no scoring of 100k
+            # matches of a common word. `page` is 1 when not given.
+            "sql": """with page as (
+  select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
+  order by rowid desc
+  limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
 )
 select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
-from best
-join reports_fts on reports_fts.rowid = best.rowid
-join reports r on r.rowid = best.rowid
+  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet,
+  (select count(*) from reports_fts where reports_fts match necwatch_fts_query(:q)) as matches
+from page
+join reports_fts on reports_fts.rowid = page.rowid
+join reports r on r.rowid = page.rowid
 where reports_fts match necwatch_fts_query(:q)
-order by best.rank""",
+order by page.rowid desc""",
+            "page_size": 50,
         },
         "search_comments": {
             "title": "Search comments",
@@ -166,6 +203,9 @@ order by rank
 limit 50""",
         },
     }
+    for query in queries.values():
+        query["columns"] = QUERY_COLUMNS  # the page lists only the columns it shows
+    queries["meeting_reports"]["labels"] = MEETING_LABELS
     queries.update(_feeds())
     for query in queries.values():
         query["hide_sql"] = True  # a reader sees the title and description; "Show SQL" reveals it
@@ -196,14 +236,18 @@ def _coverage_sql(authors: list[str]) -> str:
 
 
 def _feed(select: str, empty_title: str) -> str:
-    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result."""
+    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result.
+
+    `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's feed renderer
+    turns them into each entry's `rel=related` links to the report page and to its diffs.
+    """
     return f"""with entries as (
 {select}
 )
 select * from entries
 union all
 select 'tag:necwatch,2024:empty', {empty_title}, '2000-01-01T00:00:00+00:00',
-  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null
+  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null, null, null
 where not exists (select 1 from entries)"""
 
 
@@ -214,7 +258,9 @@ _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
     || '</p>' || necwatch_clean_html(r.body_html) as atom_content_html,
   case when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
-  r.author as atom_author_name"""
+  r.author as atom_author_name,
+  r.id as necwatch_report_id,
+  null as necwatch_diff_of"""
 
 
 def _feeds() -> dict[str, dict[str, Any]]:
@@ -247,7 +293,9 @@ limit 50""",
   case when a.url like 'http%' then a.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
-  null as atom_author_name
+  case when a.comment_id is null then r.author end as atom_author_name,
+  a.report_id as necwatch_report_id,
+  case when a.kind = 'report_edited' then a.report_id end as necwatch_diff_of
 from alerts a
 left join reports r on r.id = a.report_id
 where a.kind in ("""
@@ -321,7 +369,9 @@ def build_metadata(
                     "reports": {
                         "description": "One row per report, however many places it was published in.",
                         "sort_desc": "published_at",
-                        "facets": ["author", "source", "meeting_kind", "is_nec_report"],
+                        # No facets here: a table search of a common word matches ~every report, and
+                        # counting them by author etc. means a row read per match (seconds at 100k, so
+                        # they timed out); reports_list is the faceted listing, served by indexes.
                         "fts_table": "reports_fts",
                         "fts_pk": "rowid",
                         "searchmode": "escaped",

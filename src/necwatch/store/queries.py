@@ -149,6 +149,16 @@ class ReaderQueries(StoreBase):
         row = self.db.execute("select body_html from reports where id = ?", [report_id]).fetchone()
         return row[0] if row else None
 
+    def report_authors(self, report_ids: Collection[str]) -> dict[str, str]:
+        """Report id → author, for the authors of alert entries in the feeds."""
+        ids = sorted({i for i in report_ids if i})
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        sql = f"select id, author from reports where author is not null and id in ({marks})"
+        rows = self.db.execute(sql, ids)
+        return {r[0]: r[1] for r in rows}
+
     # -- the notification outbox -------------------------------------------------------------------
     def pending_alerts(
         self, *, max_attempts: int, include_backfill: bool, limit: int
