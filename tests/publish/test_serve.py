@@ -368,3 +368,27 @@ def test_search_counts_every_match_says_so_and_pages(client_for: Any, db_copy: P
     assert '<a rel="next" href="?q=wombat&amp;page=2">Next page</a>' in html
     last = c.get("/demo/search_reports?q=wombat&page=2").text
     assert "showing 51–70." in last and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_search_past_the_count_cap_says_more_than_and_still_pages(client_for: Any, db_copy: Path) -> None:
+    """Matches are counted only up to the cap (an exact count of a common word's 100,000 matches
+    timed out under load): past it the page says "more than", and the next pages still list the
+    rest in order, nothing lost, nothing repeated, until a page is not full."""
+    conn = sqlite3.connect(db_copy)
+    conn.executemany(
+        "insert into reports (id, title, author, body_text, is_nec_report) values (?, ?, 'X', ?, 1)",
+        [(f"w{i:03d}", f"Wombat report {i}", "the wombat motion was carried") for i in range(120)],
+    )
+    conn.commit()
+    conn.close()
+    c = client_for(db_copy, metadata=build_metadata("demo", authors=["A"], search_count_cap=60))
+    pages = [
+        c.get(f"/demo/search_reports.json?q=wombat&page={p}&_shape=objects").json()["rows"] for p in (1, 2, 3)
+    ]
+    assert [len(p) for p in pages] == [50, 50, 20] and pages[0][0]["matches"] == 61  # counted to cap + 1
+    assert {r["report_id"] for p in pages for r in p} == {f"w{i:03d}" for i in range(120)}
+    html = c.get("/demo/search_reports?q=wombat&page=2").text
+    assert "More than 60 reports match, the most recently stored first: showing 51–100." in html
+    assert '<a rel="next" href="?q=wombat&amp;page=3">Next page</a>' in html
+    last = c.get("/demo/search_reports?q=wombat&page=3").text
+    assert "showing 101–120." in last and 'rel="next"' not in last and 'rel="prev"' in last

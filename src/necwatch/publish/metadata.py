@@ -82,8 +82,12 @@ QUERY_COLUMNS = {
     "errors_7d": "Failed fetches in the last 7 days.",
     "reports": "Reports of the meeting.",
     "comment_id": "The comment's id.",
-    "matches": "How many reports match the search, in all pages.",
+    "matches": "How many reports match the search, in all pages, counted up to 10,001 (more than 10,000).",
 }
+
+# The search page counts matches up to this many, then says "more than": an exact count of a common
+# word's 100,000 matches is a full doclist walk (seconds under load), and no reader pages that far.
+SEARCH_COUNT_CAP = 10_000
 
 # The meeting page shows one column per report and one labelled row per field.
 MEETING_LABELS = {
@@ -93,8 +97,9 @@ MEETING_LABELS = {
 }  # fmt: skip
 
 
-def _canned_queries(authors: list[str]) -> dict[str, dict[str, Any]]:
-    """The queries linked from the home page; `authors` make the coverage grid's columns."""
+def _canned_queries(authors: list[str], count_cap: int) -> dict[str, dict[str, Any]]:
+    """The queries linked from the home page; `authors` make the coverage grid's columns, and the
+    search page counts matches up to `count_cap` (then says "more than")."""
     queries: dict[str, dict[str, Any]] = {
         "latest_reports": {
             "title": "Latest NEC reports",
@@ -173,22 +178,24 @@ limit 100""",
                 "Full-text search of titles, bodies and authors over every report: how many match, "
                 "then 50 a page, the most recently stored first, with the matching passage highlighted."
             ),
-            # Every match is counted (the same count as Datasette's table search) and listed in pages
-            # by rowid, which FTS5 walks in order and stops after a page: no cap, no scoring of 100k
-            # matches of a common word. `page` is 1 when not given.
-            "sql": """with page as (
-  select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
+            # One FTS5 cursor lists a page by rowid (FTS5 walks its doclist in that order and stops
+            # after the page; snippet() runs only for the 50 rows kept, not for skipped ones) and a
+            # second counts the matches up to SEARCH_COUNT_CAP + 1: counting all 100,000 matches of a
+            # common word took seconds under load (and hit the time limit), so past the cap the page
+            # says "more than 10,000" and still links the next page. `page` is 1 when not given.
+            "sql": f"""with page as (
+  select rowid, snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
+  from reports_fts where reports_fts match necwatch_fts_query(:q)
   order by rowid desc
   limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
 )
-select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet,
-  (select count(*) from reports_fts where reports_fts match necwatch_fts_query(:q)) as matches
+select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date, page.snippet,
+  (select count(*) from (select 1 from reports_fts where reports_fts match necwatch_fts_query(:q)
+    limit {count_cap + 1})) as matches
 from page
-join reports_fts on reports_fts.rowid = page.rowid
 join reports r on r.rowid = page.rowid
-where reports_fts match necwatch_fts_query(:q)
 order by page.rowid desc""",
+            "count_cap": count_cap,
             "page_size": 50,
         },
         "search_comments": {
@@ -350,6 +357,7 @@ def build_metadata(
     authors: list[str] | None = None,
     title: str = DEFAULT_TITLE,
     source_url: str | None = None,
+    search_count_cap: int = SEARCH_COUNT_CAP,
 ) -> dict[str, Any]:
     """Metadata for one necwatch database served under the name `database`."""
     hidden = {"hidden": True}
@@ -471,7 +479,7 @@ def build_metadata(
                     "raw_bodies": hidden,
                     "responses": hidden,
                 },
-                "queries": _canned_queries(authors or []),
+                "queries": _canned_queries(authors or [], search_count_cap),
             }
         },
     }
