@@ -392,3 +392,19 @@ def test_search_past_the_count_cap_says_more_than_and_still_pages(client_for: An
     assert '<a rel="next" href="?q=wombat&amp;page=3">Next page</a>' in html
     last = c.get("/demo/search_reports?q=wombat&page=3").text
     assert "showing 101–120." in last and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_search_snippet_is_the_passage_around_the_first_match() -> None:
+    """The search page's snippet: words around the first match (any case, any ending the stemmer
+    would match), every match in it marked, ellipses where the body goes on; never a mark taken
+    from the stored text, and the start of the body when the match is in the title only."""
+    from necwatch.publish.plugin import MARK_CLOSE, MARK_OPEN, snippet
+
+    body = " ".join(f"w{i}" for i in range(100)) + " The Motion on LABOUR rules " + " ".join("x" * 50)
+    out = snippet(body, "labour motions", words=10)
+    assert out.startswith("…") and out.endswith("…")
+    assert f"{MARK_OPEN}Motion{MARK_CLOSE} on {MARK_OPEN}LABOUR{MARK_CLOSE} rules" in out
+    assert len(out.strip("…").split()) == 10
+    assert snippet("relabour and labourers", "labour") == f"relabour and {MARK_OPEN}labourers{MARK_CLOSE}"
+    assert snippet(f"a {MARK_OPEN}b{MARK_CLOSE} c", "zzz") == "a b c"
+    assert snippet(None, "x") == "" and snippet("one two three", "") == "one two three"

@@ -179,17 +179,18 @@ limit 100""",
                 "then 50 a page, the most recently stored first, with the matching passage highlighted."
             ),
             # One FTS5 cursor lists a page by rowid (FTS5 walks its doclist in that order and stops
-            # after the page; snippet() runs only for the 50 rows kept, not for skipped ones) and a
-            # second counts the matches up to SEARCH_COUNT_CAP + 1: counting all 100,000 matches of a
+            # after the page), necwatch_snippet() cuts each of its 50 bodies around the first match
+            # (FTS5's snippet() re-tokenized every whole body: most of the page's time), and a
+            # second cursor counts the matches up to SEARCH_COUNT_CAP + 1: counting all 100,000 matches of a
             # common word took seconds under load (and hit the time limit), so past the cap the page
             # says "more than 10,000" and still links the next page. `page` is 1 when not given.
             "sql": f"""with page as (
-  select rowid, snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet
-  from reports_fts where reports_fts match necwatch_fts_query(:q)
+  select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
   order by rowid desc
   limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
 )
-select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date, page.snippet,
+select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
+  necwatch_snippet(r.body_text, :q) as snippet,
   (select count(*) from (select 1 from reports_fts where reports_fts match necwatch_fts_query(:q)
     limit {count_cap + 1})) as matches
 from page
