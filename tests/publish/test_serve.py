@@ -368,3 +368,65 @@ def test_search_counts_every_match_says_so_and_pages(client_for: Any, db_copy: P
     assert '<a rel="next" href="?q=wombat&amp;page=2">Next page</a>' in html
     last = c.get("/demo/search_reports?q=wombat&page=2").text
     assert "showing 51–70." in last and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_search_past_the_count_cap_says_more_than_and_still_pages(client_for: Any, db_copy: Path) -> None:
+    """Matches are counted only up to the cap (an exact count of a common word's 100,000 matches
+    timed out under load): past it the page says "more than", and the next pages still list the
+    rest in order, nothing lost, nothing repeated, until a page is not full."""
+    conn = sqlite3.connect(db_copy)
+    conn.executemany(
+        "insert into reports (id, title, author, body_text, is_nec_report) values (?, ?, 'X', ?, 1)",
+        [(f"w{i:03d}", f"Wombat report {i}", "the wombat motion was carried") for i in range(120)],
+    )
+    conn.commit()
+    conn.close()
+    c = client_for(db_copy, metadata=build_metadata("demo", authors=["A"], search_count_cap=60))
+    pages = [
+        c.get(f"/demo/search_reports.json?q=wombat&page={p}&_shape=objects").json()["rows"] for p in (1, 2, 3)
+    ]
+    assert [len(p) for p in pages] == [50, 50, 20] and pages[0][0]["matches"] == 61  # counted to cap + 1
+    assert {r["report_id"] for p in pages for r in p} == {f"w{i:03d}" for i in range(120)}
+    html = c.get("/demo/search_reports?q=wombat&page=2").text
+    assert "More than 60 reports match, the most recently stored first: showing 51–100." in html
+    assert '<a rel="next" href="?q=wombat&amp;page=3">Next page</a>' in html
+    last = c.get("/demo/search_reports?q=wombat&page=3").text
+    assert "showing 101–120." in last and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_search_snippet_is_the_passage_around_the_first_match() -> None:
+    """The search page's snippet: words around the first match (any case, any ending the stemmer
+    would match), every match in it marked, ellipses where the body goes on; never a mark taken
+    from the stored text, and the start of the body when the match is in the title only."""
+    from necwatch.publish.plugin import MARK_CLOSE, MARK_OPEN, snippet
+
+    body = " ".join(f"w{i}" for i in range(100)) + " The Motion on LABOUR rules " + " ".join("x" * 50)
+    out = snippet(body, "labour motions", words=10)
+    assert out.startswith("…") and out.endswith("…")
+    assert f"{MARK_OPEN}Motion{MARK_CLOSE} on {MARK_OPEN}LABOUR{MARK_CLOSE} rules" in out
+    assert len(out.strip("…").split()) == 10
+    assert snippet("relabour and labourers", "labour") == f"relabour and {MARK_OPEN}labourers{MARK_CLOSE}"
+    assert snippet(f"a {MARK_OPEN}b{MARK_CLOSE} c", "zzz") == "a b c"
+    assert snippet(None, "x") == "" and snippet("one two three", "") == "one two three"
+
+
+def test_table_search_lists_matches_newest_stored_first_unless_sorted(client_for: Any, db_copy: Path) -> None:
+    """A table search with no chosen order lists matches in FTS order (newest stored first, like the
+    search page; sorting every match by published_at timed out at 100k); a chosen order is kept."""
+    conn = sqlite3.connect(db_copy)
+    conn.executemany(
+        "insert into reports (id, title, author, body_text, published_at, is_nec_report) "
+        "values (?, ?, 'X', ?, ?, 1)",
+        [(f"w{i:03d}", f"Wombat {i}", "wombat", f"2020-01-{30 - i:02d}") for i in range(5)],
+    )
+    conn.commit()
+    conn.close()
+    c = client_for(db_copy)
+    ids = [r["id"] for r in c.get("/demo/reports.json?_search=wombat&_shape=objects").json()["rows"]]
+    assert ids == ["w004", "w003", "w002", "w001", "w000"]  # stored last first, not by published_at
+    page = c.get("/demo/reports?_search=wombat")
+    assert page.status_code == 200 and page.text.index("w004") < page.text.index("w000")
+    by_title = c.get("/demo/reports.json?_search=wombat&_sort=title&_shape=objects").json()["rows"]
+    ids = [r["id"] for r in by_title]
+    assert ids == ["w000", "w001", "w002", "w003", "w004"]
+    assert c.get("/demo/reports.json?_sort_desc=published_at").status_code == 200

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from necwatch.publish.metadata import FEED_QUERIES, build_metadata, nec_authors
+from necwatch.publish.metadata import DEFAULT_TITLE, FEED_QUERIES, build_metadata, nec_authors
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -83,9 +83,7 @@ def build_datasette(
 
     _register_plugin()
     path = Path(path)
-    meta = metadata or build_metadata(
-        path.stem, authors=nec_authors(path), **({"title": title} if title else {})
-    )
+    meta = metadata or build_metadata(path.stem, authors=nec_authors(path), title=title or DEFAULT_TITLE)
     return Datasette(
         files=[] if immutable else [str(path)],
         immutables=[str(path)] if immutable else [],
@@ -163,7 +161,7 @@ def write_bundle(
         database or db_path.stem,
         authors=nec_authors(db_path),
         source_url=source_url,
-        **({"title": title} if title else {}),
+        title=title or DEFAULT_TITLE,
     )
     metadata_path = out / "metadata.json"
     metadata_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")

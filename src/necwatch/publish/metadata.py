@@ -59,6 +59,8 @@ REPORT_COLUMNS = {
     "days_after_meeting": "Days between the meeting and the report's publication.",
 }
 
+# The reports table's own columns (REPORT_COLUMNS also describes reports_list's computed ones).
+REPORT_SORTABLE = [c for c in REPORT_COLUMNS if c not in ("meeting_year", "days_after_meeting")]
 
 # What the columns of the canned queries mean (each page lists only the columns it shows).
 QUERY_COLUMNS = {
@@ -82,8 +84,12 @@ QUERY_COLUMNS = {
     "errors_7d": "Failed fetches in the last 7 days.",
     "reports": "Reports of the meeting.",
     "comment_id": "The comment's id.",
-    "matches": "How many reports match the search, in all pages.",
+    "matches": "How many reports match the search, in all pages, counted up to 10,001 (more than 10,000).",
 }
+
+# The search page counts matches up to this many, then says "more than": an exact count of a common
+# word's 100,000 matches is a full doclist walk (seconds under load), and no reader pages that far.
+SEARCH_COUNT_CAP = 10_000
 
 # The meeting page shows one column per report and one labelled row per field.
 MEETING_LABELS = {
@@ -93,8 +99,9 @@ MEETING_LABELS = {
 }  # fmt: skip
 
 
-def _canned_queries(authors: list[str]) -> dict[str, dict[str, Any]]:
-    """The queries linked from the home page; `authors` make the coverage grid's columns."""
+def _canned_queries(authors: list[str], count_cap: int) -> dict[str, dict[str, Any]]:
+    """The queries linked from the home page; `authors` make the coverage grid's columns, and the
+    search page counts matches up to `count_cap` (then says "more than")."""
     queries: dict[str, dict[str, Any]] = {
         "latest_reports": {
             "title": "Latest NEC reports",
@@ -173,22 +180,25 @@ limit 100""",
                 "Full-text search of titles, bodies and authors over every report: how many match, "
                 "then 50 a page, the most recently stored first, with the matching passage highlighted."
             ),
-            # Every match is counted (the same count as Datasette's table search) and listed in pages
-            # by rowid, which FTS5 walks in order and stops after a page: no cap, no scoring of 100k
-            # matches of a common word. `page` is 1 when not given.
-            "sql": """with page as (
+            # One FTS5 cursor lists a page by rowid (FTS5 walks its doclist in that order and stops
+            # after the page), necwatch_snippet() cuts each of its 50 bodies around the first match
+            # (FTS5's snippet() re-tokenized every whole body: most of the page's time), and a
+            # second cursor counts the matches up to SEARCH_COUNT_CAP + 1: counting all 100,000 matches of a
+            # common word took seconds under load (and hit the time limit), so past the cap the page
+            # says "more than 10,000" and still links the next page. `page` is 1 when not given.
+            "sql": f"""with page as (
   select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
   order by rowid desc
   limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
 )
 select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  snippet(reports_fts, 1, char(2), char(3), '…', 24) as snippet,
-  (select count(*) from reports_fts where reports_fts match necwatch_fts_query(:q)) as matches
+  necwatch_snippet(r.body_text, :q) as snippet,
+  (select count(*) from (select 1 from reports_fts where reports_fts match necwatch_fts_query(:q)
+    limit {count_cap + 1})) as matches
 from page
-join reports_fts on reports_fts.rowid = page.rowid
 join reports r on r.rowid = page.rowid
-where reports_fts match necwatch_fts_query(:q)
 order by page.rowid desc""",
+            "count_cap": count_cap,
             "page_size": 50,
         },
         "search_comments": {
@@ -254,8 +264,9 @@ where not exists (select 1 from entries)"""
 _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
   r.title as atom_title,
   coalesce(r.published_at, r.first_seen_at) as atom_updated,
-  '<p>' || necwatch_escape(r.author) || coalesce(', on the NEC meeting of ' || r.meeting_date, '')
-    || '</p>' || necwatch_clean_html(r.body_html) as atom_content_html,
+  necwatch_clean_html('<p>' || necwatch_escape(r.author)
+    || coalesce(', on the NEC meeting of ' || necwatch_escape(r.meeting_date), '')
+    || '</p>' || coalesce(r.body_html, '')) as atom_content_html,
   case when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
   r.author as atom_author_name,
@@ -350,6 +361,7 @@ def build_metadata(
     authors: list[str] | None = None,
     title: str = DEFAULT_TITLE,
     source_url: str | None = None,
+    search_count_cap: int = SEARCH_COUNT_CAP,
 ) -> dict[str, Any]:
     """Metadata for one necwatch database served under the name `database`."""
     hidden = {"hidden": True}
@@ -361,7 +373,10 @@ def build_metadata(
         "license": LICENSE,
         "about": "necwatch",
         "about_url": "https://github.com/necwatch/necwatch",
-        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
+        # The feeds' HTML is sanitized once, in their SQL (necwatch_clean_html: nh3 with the site's
+        # allow-list), so datasette-atom's own Bleach pass, which cost more than the rest of a feed,
+        # is skipped for exactly these queries; any other .atom (a ?sql= query) is still bleached.
+        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": {database: [*FEED_QUERIES]}}},
         "databases": {
             database: {
                 "description": "Reports, the places they were published, their versions and comments.",
@@ -375,6 +390,10 @@ def build_metadata(
                         "fts_table": "reports_fts",
                         "fts_pk": "rowid",
                         "searchmode": "escaped",
+                        # rowid too: a search without a chosen order is listed in FTS (rowid) order
+                        # (the plugin adds _sort_desc=rowid), as sorting a common word's 100,000
+                        # matches by published_at hit the 2 s limit under load.
+                        "sortable_columns": [*REPORT_SORTABLE, "rowid"],
                         "label_column": "title",
                         "columns": REPORT_COLUMNS,
                     },
@@ -471,7 +490,7 @@ def build_metadata(
                     "raw_bodies": hidden,
                     "responses": hidden,
                 },
-                "queries": _canned_queries(authors or []),
+                "queries": _canned_queries(authors or [], search_count_cap),
             }
         },
     }
