@@ -281,6 +281,8 @@ def write_observation(
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
+        if config.storage.non_report_raw == "latest":
+            store.prune_superseded(r.url for r in fetcher.records if r.body is not None)
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}

@@ -362,6 +362,33 @@ def _m8_incremental(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m9_lean_storage(db: sqlite_utils.Database) -> None:
+    """Storage that lasts: a blog's other posts (not NEC reports, nine in ten) keep metadata and
+    their content hash but no body text or HTML, in `reports` and `report_versions` (an edit is
+    noticed by the hash; the text is stored once a post is a report). Only rows whose every post is
+    a non-report are thinned, and superseded raw bodies of their pages dropped. VACUUM (outside
+    any transaction) or export/import returns the space."""
+    never_reports = (
+        "select r.id from reports r where r.is_nec_report = 0 and not exists "
+        "(select 1 from posts p where p.report_id = r.id and p.is_nec_report = 1)"
+    )
+    db.execute(f"update reports set body_text = null, body_html = null where id in ({never_reports})")
+    db.execute(
+        "update report_versions set body_text = null, diff = null, word_diff = null "
+        f"where report_id in ({never_reports})"
+    )
+    # superseded raw bodies of non-report post pages (the latest, in fetches, is kept)
+    db.execute(
+        "delete from responses where id in (select r.id from responses r join fetches f on f.url = r.url "
+        "where r.body_hash is not f.body_hash and r.url in "
+        "(select url from posts group by url having max(is_nec_report) = 0))"
+    )
+    db.execute(
+        "delete from raw_bodies where not exists (select 1 from responses where body_hash = raw_bodies.hash) "
+        "and not exists (select 1 from fetches where body_hash = raw_bodies.hash)"
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -372,6 +399,7 @@ MIGRATIONS: list[Migration] = [
     _m6_source_config,
     _m7_post_extraction,
     _m8_incremental,
+    _m9_lean_storage,
 ]
 
 
