@@ -81,7 +81,7 @@ class ReportTracker:
         report_id = stable_id("report", norm.content_hash)
         duplicate_of, score = None, None
         if self.near is not None and norm.is_nec_report and not norm.is_pointer:
-            match = self.near(norm.body_text, self.index.near_candidates(norm.published_at))
+            match = self.near(norm.body_text, self.index.near_candidates(norm.body_text))
             if match is not None:
                 duplicate_of, score = match
         ts = self.ts
