@@ -213,11 +213,11 @@ def test_bands_find_pairs_at_the_threshold_almost_always() -> None:
     assert found >= len(pairs) - 1
 
 
-def test_band_keys_are_stable_signed_64_bit_values() -> None:
-    """Stored in SQLite (a signed 64-bit integer): the same text gives the same keys in any process."""
+def test_band_keys_are_stable_31_bit_values() -> None:
+    """Stored in SQLite (4 bytes each): the same text gives the same keys in any process."""
     text = TEXTS[LUKE_2024]
     keys = band_keys(text)
-    assert len(keys) == BANDS and all(0 <= k < 2**63 for k in keys)
+    assert len(keys) == BANDS and all(0 <= k < 2**31 for k in keys)
     path = str(FIXTURES / "reports" / LUKE_2024)
     code = f"from necwatch.dedupe import band_keys; print(band_keys(open({path!r}).read()))"
     out = subprocess.run(

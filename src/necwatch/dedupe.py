@@ -198,8 +198,9 @@ def _signature(sh: Shingles) -> list[int]:
 
 
 def band_keys(text: str | Shingles) -> list[int]:
-    """One 63-bit key per band of the text's min-hash signature (stable across processes, so they
-    can be stored): two texts sharing a key are near-duplicate candidates. Empty text: no keys."""
+    """One 31-bit key per band of the text's min-hash signature (stable across processes, so they
+    can be stored; 4 bytes in SQLite): two texts sharing a key are near-duplicate candidates (a
+    chance collision only adds a candidate, which the exact Jaccard then rejects). Empty: no keys."""
     sh = _as_shingles(text)
     if not sh.hashes:
         return []
@@ -208,5 +209,5 @@ def band_keys(text: str | Shingles) -> list[int]:
     for band in range(BANDS):
         part = sig[band * BAND_ROWS : (band + 1) * BAND_ROWS]
         raw = band.to_bytes(2, "big") + b"".join(v.to_bytes(8, "big") for v in part)
-        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") >> 1)
+        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=4).digest(), "big") >> 1)
     return keys

@@ -198,12 +198,13 @@ def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | 
 def index_reports(store: Store, ops: Sequence[Intent]) -> None:
     """Keep report_minhash in step with what a poll wrote: the band keys of every report created or
     whose text changed, NEC reports with text only (call after store.apply, same transaction)."""
-    touched = [op.row["id"] for op in ops if isinstance(op, NewReport)]
-    touched += [op.key for op in ops if isinstance(op, ReportChange) and "body_text" in op.row]
-    for report_id in dict.fromkeys(touched):
+    created = {op.row["id"] for op in ops if isinstance(op, NewReport)}
+    changed = [op.key for op in ops if isinstance(op, ReportChange) and "body_text" in op.row]
+    for report_id in dict.fromkeys([*created, *changed]):
         report = store.report(report_id)
         text = report.body_text if report is not None and report.is_nec_report else ""
-        store.index_report(report_id, dedupe.band_keys(_probe_shingles(text)) if text else [])
+        keys = dedupe.band_keys(_probe_shingles(text)) if text else []
+        store.index_report(report_id, keys, replace=report_id in changed)
 
 
 # -- one source ------------------------------------------------------------------------------------

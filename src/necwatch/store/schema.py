@@ -401,7 +401,6 @@ def _minhash_index(db: sqlite_utils.Database) -> None:
         "create table report_minhash (band_key integer not null, report_id text not null "
         "references reports(id), primary key (band_key, report_id)) without rowid"
     )
-    db.execute("create index idx_report_minhash_report_id on report_minhash (report_id)")
     rows = db.execute(
         "select id, body_text from reports where is_nec_report = 1 and body_text is not null"
     ).fetchall()

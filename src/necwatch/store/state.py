@@ -61,10 +61,12 @@ class StateReads(StoreBase):
         )
         return [ReportRef.from_row(r) for r in rows]
 
-    def index_report(self, report_id: str, band_keys: Sequence[int]) -> None:
+    def index_report(self, report_id: str, band_keys: Sequence[int], *, replace: bool = True) -> None:
         """Replace a report's min-hash bands (empty: take it out of the index). Call inside
-        transaction(), when a report is created or its text changes."""
-        self.db.execute("delete from report_minhash where report_id = ?", [report_id])
+        transaction(), when a report is created (replace=False) or its text changes. Replacing scans
+        the table (no index on report_id: it would double the table's size), so only edits pay it."""
+        if replace:
+            self.db.execute("delete from report_minhash where report_id = ?", [report_id])
         self.db.conn.executemany(
             "insert or ignore into report_minhash (band_key, report_id) values (?, ?)",
             [(k, report_id) for k in band_keys],
