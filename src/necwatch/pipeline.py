@@ -310,9 +310,7 @@ def write_observation(
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
-        index_reports(store, tracker.ops)
-        if config.storage.non_report_raw == "latest":
-            store.prune_superseded(r.url for r in fetcher.records if r.body is not None)
+        _upkeep(store, config, tracker.ops, fetcher)
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
@@ -320,6 +318,14 @@ def write_observation(
         store.upsert_source(
             {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
         )
+
+
+def _upkeep(store: Store, config: Config, ops: Sequence[Intent], fetcher: Fetcher) -> None:
+    """After a poll's writes, in its transaction: the min-hash index follows the reports written,
+    and superseded raw bodies of the pages now classified as non-reports go (unless kept)."""
+    index_reports(store, ops)
+    if config.storage.non_report_raw == "latest":
+        store.prune_superseded(r.url for r in fetcher.records if r.body is not None)
 
 
 def _summarize(
