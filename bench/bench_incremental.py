@@ -169,8 +169,12 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
     reports, body = store.db.execute(
         "select count(*), sum(length(body_html)) from reports where is_nec_report = 1"
     ).fetchone()
+    tables = store.db.execute(
+        "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"
+    ).fetchall()
     return {
         "bytes": size,
+        "by_table": {name: pages for name, pages in tables},
         "nec_reports": reports,
         "bytes_per_report": round(size / max(1, reports)),
         "x_body_html": round(size / max(1, body or 1), 2),
@@ -237,8 +241,13 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=0, help="simulate a data branch over this many days")
     ap.add_argument("--hidden-days", type=int, default=15, help="give up on the hidden edit after this")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process measures one N
+    ap.add_argument("--keep", help="with --one: keep the database in this directory")
     args = ap.parse_args()
     if args.one:
+        if args.keep:  # leave the database there, to look into (dbstat, sqlite3)
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            print(json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days)))
+            return
         with tempfile.TemporaryDirectory() as d:
             print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days)))
         return

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from necwatch.dedupe import (
+    BANDS,
     THRESHOLD,
     ShingleIndex,
     Shingles,
+    band_keys,
     exact_key,
     find_near_duplicate,
     shingles,
@@ -173,3 +178,54 @@ def test_shingle_index_replace_and_remove() -> None:
     index.remove(1)  # no error
     assert len(index) == 0 and index.query(TEXTS[PERRY_MAR_2019]) is None
     assert index.query("") is None
+
+
+# --------------------------------------------------------------------------- min-hash bands (LSH)
+
+
+@pytest.mark.parametrize("edit", [republished, typo_fixed, paragraph_added, standfirst])
+def test_every_measured_same_report_pair_shares_a_band(edit: Callable[[str, str], str]) -> None:
+    for name in REPORTS:
+        text = TEXTS[name]
+        assert set(band_keys(text)) & set(band_keys(edit(text, AUTHOR[name]))), name
+
+
+def test_different_real_reports_share_no_band() -> None:
+    keys = {name: set(band_keys(text)) for name, text in TEXTS.items()}
+    shared = [(a, b) for a, b in itertools.combinations(keys, 2) if keys[a] & keys[b]]
+    assert shared == []
+
+
+def test_bands_find_pairs_at_the_threshold_almost_always() -> None:
+    """Pairs cut to Jaccard 0.30-0.45 from the real texts (a prefix of one, a suffix of the other):
+    the bands must put nearly all of them in a shared bucket (1 - (1 - s²)⁴⁸ ≥ 0.989 per pair)."""
+    pairs = []
+    for text in TEXTS.values():
+        words = text.split()
+        n = len(words)
+        for overlap in (0.31, 0.35, 0.39, 0.43):
+            cut = int(n * (1 - overlap) / 2)
+            a, b = " ".join(words[: n - cut]), " ".join(words[cut:])
+            if THRESHOLD <= similarity(a, b) <= 0.45:
+                pairs.append((a, b))
+    assert len(pairs) >= 20
+    found = sum(1 for a, b in pairs if set(band_keys(a)) & set(band_keys(b)))
+    assert found >= len(pairs) - 1
+
+
+def test_band_keys_are_stable_31_bit_values() -> None:
+    """Stored in SQLite (4 bytes each): the same text gives the same keys in any process."""
+    text = TEXTS[LUKE_2024]
+    keys = band_keys(text)
+    assert len(keys) == BANDS and all(0 <= k < 2**31 for k in keys)
+    path = str(FIXTURES / "reports" / LUKE_2024)
+    code = f"from necwatch.dedupe import band_keys; print(band_keys(open({path!r}).read()))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    )
+    assert out.stdout.strip() == str(keys)
+    assert band_keys("") == [] and band_keys("x") == band_keys("X")

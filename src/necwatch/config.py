@@ -24,6 +24,7 @@ from necwatch.settings import (
     ScheduleSettings,
     SourceConfig,
     SourceConfigBase,
+    StorageSettings,
     Strict,
     parse_duration,
     source_config_adapter,
@@ -43,6 +44,7 @@ __all__ = [
     "ScheduleSettings",
     "SourceConfig",
     "SourceConfigBase",
+    "StorageSettings",
     "Strict",
     "config_from_dict",
     "load_config",
@@ -65,6 +67,7 @@ class Config(Strict):
     schedule: ScheduleSettings = Field(default_factory=lambda: ScheduleSettings())
     notify: NotifySettings = Field(default_factory=lambda: NotifySettings())
     publish: PublishSettings = Field(default_factory=lambda: PublishSettings())
+    storage: StorageSettings = Field(default_factory=lambda: StorageSettings())
     authors: dict[str, list[str]] = Field(default_factory=dict)  # canonical name → other spellings
     sources: list[AnySource] = Field(default_factory=list)
     base_dir: str = Field(".", exclude=True)  # the config file's directory; relative paths resolve here

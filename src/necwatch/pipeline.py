@@ -29,7 +29,15 @@ from necwatch.extract import EXTRACTOR_VERSION
 from necwatch.extract.sanitize import clean_html
 from necwatch.extract.text import strip_bidi
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
-from necwatch.intents import Intent, NewComment, NewPost, NewReportVersion, PostChange
+from necwatch.intents import (
+    Intent,
+    NewComment,
+    NewPost,
+    NewReport,
+    NewReportVersion,
+    PostChange,
+    ReportChange,
+)
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
 from necwatch.sources import SourceContext, source_class
@@ -157,8 +165,10 @@ class _Index:
     def report_by_hash(self, content_hash: str) -> ReportRef | None:
         return self.store.report_by_hash(content_hash)
 
-    def near_candidates(self, published_at: str | None) -> list[ReportRef]:
-        return [r for r in self.store.near_candidates(published_at) if r.is_nec_report]
+    def near_candidates(self, text: str) -> list[ReportRef]:
+        """Only the NEC reports sharing a min-hash band with the text (report_minhash), whenever
+        they were published: the exact shingle Jaccard then decides (near_matcher)."""
+        return self.store.near_candidates(dedupe.band_keys(_probe_shingles(text)))
 
     def report_for_url(self, url: str) -> str | None:
         return self.store.report_for_url(url)
@@ -173,10 +183,28 @@ def _shingles_of(content_hash: str, text: str) -> dedupe.Shingles:
     return dedupe.shingles(text)
 
 
+@functools.lru_cache(maxsize=16)
+def _probe_shingles(text: str) -> dedupe.Shingles:
+    """Shingles of the text being matched: computed once for its band keys and its comparisons."""
+    return dedupe.shingles(text)
+
+
 def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
     return dedupe.find_near_duplicate(
-        text, [(c.id, _shingles_of(c.content_hash, c.body_text)) for c in candidates]
+        _probe_shingles(text), [(c.id, _shingles_of(c.content_hash, c.body_text)) for c in candidates]
     )
+
+
+def index_reports(store: Store, ops: Sequence[Intent]) -> None:
+    """Keep report_minhash in step with what a poll wrote: the band keys of every report created or
+    whose text changed, NEC reports with text only (call after store.apply, same transaction)."""
+    created = {op.row["id"] for op in ops if isinstance(op, NewReport)}
+    changed = [op.key for op in ops if isinstance(op, ReportChange) and "body_text" in op.row]
+    for report_id in dict.fromkeys([*created, *changed]):
+        report = store.report(report_id)
+        text = report.body_text if report is not None and report.is_nec_report else ""
+        keys = dedupe.band_keys(_probe_shingles(text)) if text else []
+        store.index_report(report_id, keys, replace=report_id in changed)
 
 
 # -- one source ------------------------------------------------------------------------------------
@@ -276,11 +304,13 @@ def write_observation(
         store.record_fetches([r for r in fetcher.records if not ephemeral(r.url)], run_id)
         if technical:  # a re-extraction fetched nothing: the source's health and schedule stay as they are
             summary.writes = store.apply(tracker.ops)
+            index_reports(store, tracker.ops)
             return
         if obs.cursor is not None and verdict.status != "failed":
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
+        _upkeep(store, config, tracker.ops, fetcher)
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
@@ -288,6 +318,14 @@ def write_observation(
         store.upsert_source(
             {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
         )
+
+
+def _upkeep(store: Store, config: Config, ops: Sequence[Intent], fetcher: Fetcher) -> None:
+    """After a poll's writes, in its transaction: the min-hash index follows the reports written,
+    and superseded raw bodies of the pages now classified as non-reports go (unless kept)."""
+    index_reports(store, ops)
+    if config.storage.non_report_raw == "latest":
+        store.prune_superseded(r.url for r in fetcher.records if r.body is not None)
 
 
 def _summarize(

@@ -255,6 +255,15 @@ class NotifySettings(Strict):
     max_attempts: int = Field(10, ge=1)
 
 
+class StorageSettings(Strict):
+    """What the database keeps beyond the dataset (docs/configuration.md, docs/schema.md)."""
+
+    # Raw responses of post pages that are not NEC reports: "latest" keeps only the body last seen
+    # (what a conditional request's 304 and `necwatch reextract` re-classification read); "all" keeps
+    # every superseded body too, as reports' pages always do.
+    non_report_raw: Literal["latest", "all"] = "latest"
+
+
 class PublishSettings(Strict):
     title: str = "necwatch: Labour NEC reports"
     base_url: str | None = None  # public Datasette URL, for links in feeds

@@ -53,3 +53,21 @@ def test_reextract_records_technical_versions_without_alerts_or_requests(
     # and running it again is idempotent
     reextract(config)
     assert store.db["report_versions"].count == versions_before + 1
+
+
+def test_post_without_an_archived_body_is_not_reextracted(web: ReplayWeb, tmp_path: Path) -> None:
+    """A post page whose raw body is not in the archive (never kept, or pruned) is left as it is:
+    no version, no removal, no missed-poll count, whatever the archive lacks."""
+    config = demo_config(web, database=tmp_path / "n.db", hosts=["labourlist.org"])
+    assert run_job(config).exit_code == 0
+    store = Store.open(config.database_path)
+    [(url,)] = store.db.execute("select url from posts where url like '%nec-report-november-4th-2014%'")
+    with store.transaction():
+        store.db.execute("delete from responses where url = ?", [url])
+        store.db.execute("delete from fetches where url = ?", [url])
+    before = store.db.execute("select * from posts where url = ?", [url]).fetchall()
+    versions = store.db["report_versions"].count
+    result = reextract(config)
+    assert result.status == "partial"  # the unreadable post is a failure of the replay, not a 404
+    assert store.db.execute("select * from posts where url = ?", [url]).fetchall() == before
+    assert store.db["report_versions"].count == versions

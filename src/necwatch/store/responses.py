@@ -113,3 +113,31 @@ class ResponseArchive(StoreBase):
             return
         key = row.pop("url")
         self.db.table("fetches").update(key, row)
+
+    def prune_superseded(self, urls: Iterable[str]) -> int:
+        """Drop the superseded raw bodies of post pages that are not NEC reports: only the latest
+        body (fetches.body_hash) is read again, by a 304 and by `reextract`; older ones of a
+        non-report would be kept for nothing. Call inside transaction(), after the poll's posts are
+        written (the classification decides). Returns the number of responses rows removed."""
+        removed = 0
+        for url in dict.fromkeys(urls):
+            row = self.db.execute(
+                "select count(*), sum(is_nec_report) from posts where url = ?", [url]
+            ).fetchone()
+            if not row[0] or row[1]:  # not a post page, or a report's page: keep its history
+                continue
+            old = self.db.execute(
+                "select r.id, r.body_hash from responses r join fetches f on f.url = r.url "
+                "where r.url = ? and r.body_hash is not f.body_hash",
+                [url],
+            ).fetchall()
+            for rid, digest in old:
+                self.db.execute("delete from responses where id = ?", [rid])
+                self.db.execute(
+                    "delete from raw_bodies where hash = ? and not exists "
+                    "(select 1 from responses where body_hash = ?) and not exists "
+                    "(select 1 from fetches where body_hash = ?)",
+                    [digest, digest, digest],
+                )
+                removed += 1
+        return removed

@@ -362,6 +362,55 @@ def _m8_incremental(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m9_lean_storage(db: sqlite_utils.Database) -> None:
+    """Storage that lasts: a blog's other posts (not NEC reports, nine in ten) keep metadata and
+    their content hash but no body text or HTML, in `reports` and `report_versions` (an edit is
+    noticed by the hash; the text is stored once a post is a report). Only rows whose every post is
+    a non-report are thinned, and superseded raw bodies of their pages dropped. VACUUM (outside
+    any transaction) or export/import returns the space. And the min-hash index of NEC reports
+    (`report_minhash`) replaces the date window of near-duplicate lookup."""
+    never_reports = (
+        "select r.id from reports r where r.is_nec_report = 0 and not exists "
+        "(select 1 from posts p where p.report_id = r.id and p.is_nec_report = 1)"
+    )
+    db.execute(f"update reports set body_text = null, body_html = null where id in ({never_reports})")
+    db.execute(
+        "update report_versions set body_text = null, diff = null, word_diff = null "
+        f"where report_id in ({never_reports})"
+    )
+    # superseded raw bodies of non-report post pages (the latest, in fetches, is kept)
+    db.execute(
+        "delete from responses where id in (select r.id from responses r join fetches f on f.url = r.url "
+        "where r.body_hash is not f.body_hash and r.url in "
+        "(select url from posts group by url having max(is_nec_report) = 0))"
+    )
+    db.execute(
+        "delete from raw_bodies where not exists (select 1 from responses where body_hash = raw_bodies.hash) "
+        "and not exists (select 1 from fetches where body_hash = raw_bodies.hash)"
+    )
+    _minhash_index(db)
+
+
+def _minhash_index(db: sqlite_utils.Database) -> None:
+    """Near-duplicate lookup that stays flat: each NEC report's min-hash band keys (dedupe.band_keys)
+    → report id, so a new report is compared only with reports sharing a band, not with every report
+    of a date window. Filled here for the reports already stored."""
+    from necwatch.dedupe import band_keys
+
+    db.execute(
+        "create table report_minhash (band_key integer not null, report_id text not null "
+        "references reports(id), primary key (band_key, report_id)) without rowid"
+    )
+    rows = db.execute(
+        "select id, body_text from reports where is_nec_report = 1 and body_text is not null"
+    ).fetchall()
+    for report_id, text in rows:
+        db.conn.executemany(
+            "insert or ignore into report_minhash (band_key, report_id) values (?, ?)",
+            [(k, report_id) for k in band_keys(text)],
+        )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -372,6 +421,7 @@ MIGRATIONS: list[Migration] = [
     _m6_source_config,
     _m7_post_extraction,
     _m8_incremental,
+    _m9_lean_storage,
 ]
 
 

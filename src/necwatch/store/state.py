@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from necwatch.store.base import StoreBase
@@ -48,16 +48,29 @@ class StateReads(StoreBase):
         rows = list(self.db.query("select * from reports where content_hash = ? limit 1", [content_hash]))
         return ReportRef.from_row(rows[0]) if rows else None
 
-    def near_candidates(self, published_at: str | None, window_days: int = 120) -> list[ReportRef]:
-        """Reports published near a date: the candidates a new text is compared against."""
-        if not published_at:
+    def near_candidates(self, band_keys: Sequence[int]) -> list[ReportRef]:
+        """NEC reports (not themselves near-copies) sharing a min-hash band with a text: the only
+        ones worth an exact comparison, however large or old the archive (report_minhash)."""
+        if not band_keys:
             return []
+        marks = ",".join("?" * len(band_keys))
         rows = self.db.query(
-            "select * from reports where duplicate_of is null and published_at between "
-            "datetime(?, ?) and datetime(?, ?)",
-            [published_at, f"-{window_days} days", published_at, f"+{window_days} days"],
+            "select * from reports where id in (select report_id from report_minhash "
+            f"where band_key in ({marks})) and duplicate_of is null and is_nec_report = 1",
+            list(band_keys),
         )
         return [ReportRef.from_row(r) for r in rows]
+
+    def index_report(self, report_id: str, band_keys: Sequence[int], *, replace: bool = True) -> None:
+        """Replace a report's min-hash bands (empty: take it out of the index). Call inside
+        transaction(), when a report is created (replace=False) or its text changes. Replacing scans
+        the table (no index on report_id: it would double the table's size), so only edits pay it."""
+        if replace:
+            self.db.execute("delete from report_minhash where report_id = ?", [report_id])
+        self.db.conn.executemany(
+            "insert or ignore into report_minhash (band_key, report_id) values (?, ?)",
+            [(k, report_id) for k in band_keys],
+        )
 
     def live_posts(self, report_id: str) -> int:
         row = self.db.execute(

@@ -230,6 +230,9 @@ class Tracker:
         stored_hash = stored.content_hash or ""
         if self.hash_of is not None and stored_hash.split(":")[0] != norm.content_hash.split(":")[0]:
             report = self.reports.get(report_id)
+            if report is not None and not report.body_text and not report.is_nec_report:
+                # a non-report keeps no text to re-hash: it counts as edited only once it is a report
+                return norm.is_nec_report or title_key(stored.title or "") != norm.title_key
             stored_hash = self.hash_of(report.body_text) if report else stored_hash
         return stored_hash != norm.content_hash or title_key(stored.title or "") != norm.title_key
 

@@ -81,7 +81,7 @@ class ReportTracker:
         report_id = stable_id("report", norm.content_hash)
         duplicate_of, score = None, None
         if self.near is not None and norm.is_nec_report and not norm.is_pointer:
-            match = self.near(norm.body_text, self.index.near_candidates(norm.published_at))
+            match = self.near(norm.body_text, self.index.near_candidates(norm.body_text))
             if match is not None:
                 duplicate_of, score = match
         ts = self.ts
@@ -111,7 +111,7 @@ class ReportTracker:
                     "seen_at": ts,
                     "kind": "initial",
                     "title": norm.title,
-                    "body_text": norm.body_text,
+                    "body_text": kept_text(norm),
                     "content_hash": norm.content_hash,
                     "post_id": pid,
                     "run_id": self.run_id,
@@ -124,7 +124,7 @@ class ReportTracker:
                 report_id,
                 norm.content_hash,
                 norm.title,
-                norm.body_text,
+                kept_text(norm) or "",
                 1,
                 norm.published_at,
                 norm.is_nec_report,
@@ -150,8 +150,12 @@ class ReportTracker:
         if report is None:
             return
         version = report.version + 1
-        unified = diffs.unified(f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}")
-        word_diff = diffs.words(f"{report.title} {report.body_text}", f"{norm.title} {norm.body_text}")
+        unified: str | None = None
+        word_diff: str | None = None
+        if norm.is_nec_report or report.is_nec_report:  # a non-report's text is not kept: no diff
+            old, new = f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}"
+            unified = diffs.unified(old, new)
+            word_diff = diffs.words(old.replace("\n\n", " ", 1), new.replace("\n\n", " ", 1))
         self.emit.add(
             NewReportVersion(
                 {
@@ -160,7 +164,7 @@ class ReportTracker:
                     "seen_at": self.ts,
                     "kind": "technical" if self.technical else "edit",
                     "title": norm.title,
-                    "body_text": norm.body_text,
+                    "body_text": kept_text(norm),
                     "content_hash": norm.content_hash,
                     "diff": unified,
                     "word_diff": word_diff,
@@ -179,7 +183,8 @@ class ReportTracker:
                 version=version,
                 content_hash=norm.content_hash,
                 title=norm.title,
-                body_text=norm.body_text,
+                body_text=kept_text(norm) or "",
+                is_nec_report=norm.is_nec_report,
             )
         )
         if norm.is_nec_report or stored.is_nec_report:
@@ -204,10 +209,16 @@ def _report_fields(norm: Normalized) -> dict[str, Any]:
         "meeting_kind": norm.meeting_kind,
         "is_nec_report": int(norm.is_nec_report),
         "content_hash": norm.content_hash,
-        "body_text": norm.body_text,
-        "body_html": norm.clean_html,
+        "body_text": kept_text(norm),
+        "body_html": norm.clean_html if norm.is_nec_report else None,
         "words": len(norm.body_text.split()),
     }
+
+
+def kept_text(norm: Normalized) -> str | None:
+    """The body text the dataset keeps: an NEC report's, not a blog's other posts' (those keep
+    metadata and the content hash, which is all an edit check needs; nine posts in ten on a blog)."""
+    return norm.body_text if norm.is_nec_report else None
 
 
 def _summary_line(norm: Normalized) -> str:
