@@ -411,6 +411,12 @@ def _minhash_index(db: sqlite_utils.Database) -> None:
         )
 
 
+def _m10_pointer_index(db: sqlite_utils.Database) -> None:
+    """A report's page lists the posts that point to it (`posts.pointer_report_id`): an index, so that
+    lookup is not a scan of every post."""
+    db.execute("create index if not exists idx_posts_pointer_report_id on posts (pointer_report_id)")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -422,6 +428,7 @@ MIGRATIONS: list[Migration] = [
     _m7_post_extraction,
     _m8_incremental,
     _m9_lean_storage,
+    _m10_pointer_index,
 ]
 
 
