@@ -309,15 +309,17 @@ def add(
 )
 @click.option(
     "--feeds-dir",
-    default="data/feeds",
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False),
-    help="Where to write the Atom feeds.",
+    help="Where to write the Atom feeds (default: <db name>-feeds beside the database, e.g. "
+    "data/demo-feeds, so the demo never overwrites a real instance's data/feeds).",
 )
 @click.option("--serve", is_flag=True, help="Then serve the database with Datasette until interrupted.")
 @click.option("--port", default=8001, show_default=True, help="Port for --serve.")
 @log_options
-def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None, verbose: bool) -> None:
+def demo(
+    db: str, feeds_dir: str | None, serve: bool, port: int, log_format: str | None, verbose: bool
+) -> None:
     """Run the main job on the bundled snapshot of the four sites (no internet needed).
 
     Answers the sites' real https URLs from the snapshot (nothing leaves the machine), polls three
@@ -333,11 +335,12 @@ def demo(db: str, feeds_dir: str, serve: bool, port: int, log_format: str | None
     _setup_logs(log_format, verbose)
     from necwatch.demo import run_demo
 
-    results, store = run_demo(Path(db), Path(feeds_dir))
+    feeds = Path(feeds_dir) if feeds_dir else feeds_dir_for(Path(db))
+    results, store = run_demo(Path(db), feeds)
     for state, result in zip(("before", "later", "latest"), results, strict=True):
         click.echo(f"\nstate: {state}")
         _print_summary(result)
-    _print_demo_contents(store, Path(db), Path(feeds_dir))
+    _print_demo_contents(store, Path(db), feeds)
     store.close()
     if serve:
         from necwatch.publish import serve as serve_db

@@ -57,8 +57,13 @@ def test_reference_web_through_auto_gives_the_expected_facts(
         assert datetime.fromisoformat(row["published_at"]) == datetime.fromisoformat(exp["published"]), url
         assert report["meeting_date"] == MEETING_DATE_NOT_IN_TEXT.get(url, exp["meeting_date"]), url
         assert report["meeting_kind"] == exp["meeting_kind"], url
-        body = hashlib.sha256(collapse_ws(web.unrewrite(report["body_text"])).encode()).hexdigest()
-        assert body == exp["body_sha256"], url
+        if exp["is_nec_report"]:
+            body = hashlib.sha256(collapse_ws(web.unrewrite(report["body_text"])).encode()).hexdigest()
+            assert body == exp["body_sha256"], url
+        else:  # a post that is not a report keeps its content hash, not its text
+            assert (
+                report["body_text"] is None and report["content_hash"] == row["content_hash"] is not None
+            ), url
     comments = store.db.execute("select count(*) from comments").fetchone()[0]
     assert comments == sum(p["comment_count"] for p in expected_posts.values())
     # the second poll uses the stored detection: no detection requests, nothing new

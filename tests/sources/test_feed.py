@@ -12,6 +12,7 @@ import pytest
 from necwatch.config import Config, config_from_dict
 from necwatch.extract.feeds import FeedFields
 from necwatch.job import run_job
+from necwatch.normalize import content_hash
 from necwatch.replay import ReplayWeb
 from necwatch.sources.feed import looks_like_excerpt
 from necwatch.store import Store
@@ -147,9 +148,12 @@ def test_excerpt_feed_reads_the_pages(tmp_path: Path) -> None:
         )
         assert run_job(config).exit_code == 0
         store = Store.open(config.database_path)
-        bodies = {r["title"]: r["body_text"] for r in _rows(store, "select * from reports")}
-        assert bodies == {REPORT_TITLE: REPORT_TEXT, "Canvassing": OTHER_TEXT}  # sharing block removed
-        assert not any("[…]" in b or "appeared first" in b for b in bodies.values())
+        rows = {r["title"]: r for r in _rows(store, "select * from reports")}
+        assert rows[REPORT_TITLE]["body_text"] == REPORT_TEXT  # sharing block removed
+        assert not any(m in REPORT_TEXT for m in ("[…]", "appeared first"))
+        # a post that is not a report keeps its hash, not its text: the hash is the page's full text's
+        assert rows["Canvassing"]["body_text"] is None
+        assert rows["Canvassing"]["content_hash"] == content_hash(OTHER_TEXT)
         assert {r["via"] for r in _rows(store, "select via from posts")} == {"feed+page"}
     finally:
         web.stop()
@@ -166,7 +170,8 @@ def test_excerpt_is_never_a_body_and_alerts_wait_for_the_page(tmp_path: Path) ->
         store = Store.open(config.database_path)
         (post,) = _rows(store, "select * from posts where title = ?", REPORT_TITLE)
         assert (post["is_excerpt"], post["report_id"], post["content_hash"]) == (1, None, None)
-        assert not any("tributes" in r["body_text"] for r in _rows(store, "select body_text from reports"))
+        texts = [r["body_text"] or "" for r in _rows(store, "select body_text from reports")]
+        assert not any("tributes" in t for t in texts)
         assert _rows(store, "select * from alerts where kind = 'new_report'") == []
         (status,) = [s for s in store.source_status([("jo", "feed")])]
         assert status["excerpts"] == 1
