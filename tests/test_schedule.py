@@ -198,7 +198,7 @@ def test_sources_fire_on_their_own_intervals(clock: FakeClock) -> None:
 
 def test_restart_resumes_from_next_check_at(tmp_path: Path) -> None:
     config = _config(3, interval=6 * H, jitter=300).model_copy(update={"database": str(tmp_path / "n.db")})
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     store = Store.open(config.database_path)
     store.upsert_source(
         {"name": "s0", "next_check_at": (now + timedelta(hours=2)).isoformat(timespec="seconds")}
@@ -207,15 +207,13 @@ def test_restart_resumes_from_next_check_at(tmp_path: Path) -> None:
         {"name": "s1", "next_check_at": (now - timedelta(hours=1)).isoformat(timespec="seconds")}
     )
     store.close()  # s2 was never polled
-    sched = SourceScheduler(config, scheduler=ManualScheduler(timezone=UTC))
+    sched = SourceScheduler(config, scheduler=ManualScheduler(timezone=UTC), clock=lambda: now)
     sched.add_jobs()
     sched.scheduler.start(paused=True)
     at = {j.id: j.next_run_time for j in sched.scheduler.get_jobs()}
-    assert (
-        now + timedelta(hours=2) - timedelta(seconds=1) <= at["s0"] <= now + timedelta(hours=2, seconds=301)
-    )
-    for name in ("s1", "s2"):  # overdue: soon, spread within the jitter
-        assert now - timedelta(seconds=1) <= at[name] <= now + timedelta(seconds=301)
+    assert now + timedelta(hours=2) <= at["s0"] <= now + timedelta(hours=2, seconds=300)
+    for name in ("s1", "s2"):  # overdue: now, each spread within the jitter
+        assert now <= at[name] <= now + timedelta(seconds=300)
     assert at["s1"] != at["s2"]
     sched.scheduler.shutdown(wait=False)
 

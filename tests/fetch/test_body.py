@@ -70,19 +70,20 @@ def test_headers_then_hang_is_a_timeout_after_three_attempts(server: FaultServer
 
 
 def test_slow_drip_is_cut_by_the_total_deadline(server: FaultServer) -> None:
+    sent = [0]
+
     def drip(conn: Conn) -> None:
         conn.head(200, {"content-length": "1000"})
         for _ in range(1000):
             conn.send(b".")
+            sent[0] += 1
             conn.wait(0.1)  # far under the 2 s read timeout (even late), so only the deadline can stop it
 
     server.routes["/p"] = drip
-    t0 = time.monotonic()
     result, records = run(_get(server, "/p", deadline=0.5, read_timeout=2.0))
-    elapsed = time.monotonic() - t0
     assert isinstance(result, FetchError) and result.kind == "deadline"
     assert server.count("/p") == 1  # a drip would only drip again: not retried
-    assert 0.45 <= elapsed < 30  # not before the deadline; and well before the 100 s drip ends
+    assert 0 < sent[0] < 1000  # the body had begun and was cut by the deadline, not read to its end
     assert records[0].error_kind == "deadline"
 
 
