@@ -96,10 +96,9 @@ def test_a_sigkilled_holder_releases_the_lock(tmp_path: Path) -> None:
         pass
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
-    t = time.monotonic()
-    with run_lock(db):  # the kernel released it: no stale lock (run_lock never waits, it raises)
+    # The kernel released it: taking it succeeds at once (run_lock never waits; a held lock raises).
+    with run_lock(db):
         pass
-    assert time.monotonic() - t < 5  # generous: only says nothing waited for a stale lock to expire
 
 
 class _Gated(dict):  # type: ignore[type-arg]
