@@ -30,8 +30,17 @@ from necwatch.extract.feeds import ATOM, atom_root
 from necwatch.fetch import Fetcher
 from necwatch.models import Comment, Outcome, PostObservation
 from necwatch.sources.base import ListedPost, Listing, SourceContext
-from necwatch.sources.incremental import ephemeral, iso, later, parse_time, sweep_steps
-from necwatch.sources.wp_incremental import UNSUPPORTED, Unsupported, backfill_warning
+from necwatch.sources.incremental import (
+    UNSUPPORTED,
+    Unsupported,
+    backfill_warning,
+    ephemeral,
+    iso,
+    later,
+    oldest_published,
+    parse_time,
+    sweep_steps,
+)
 
 
 class BloggerSource(Protocol):
@@ -178,7 +187,7 @@ class BloggerPoll:
             before = state.get("before")
             posts = await self._posts(f"max-results={PAGE}" + (f"&published-max={before}" if before else ""))
             state["done"] = int(state.get("done", 0)) + 1
-            oldest = _oldest(posts)
+            oldest = oldest_published(posts)
             if len(posts) < PAGE or oldest is None:
                 state.update(finished=True, before=None)
                 break
@@ -191,17 +200,13 @@ class BloggerPoll:
             return
         for _ in range(self.src.config.max_pages):
             posts = await self._posts(f"max-results={BIG}&published-max={before}", partial=False)
-            oldest = _oldest(posts)
+            oldest = oldest_published(posts)
             if len(posts) < BIG or oldest is None:
                 self.cursor.pop("backfill_before", None)
                 return
             before = iso(oldest)
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(self.src.config.max_pages, before))
-
-
-def _oldest(posts: list[ListedPost]) -> datetime | None:
-    return min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
 
 
 def _summary(url: str, data: str) -> tuple[list[tuple[str, str, datetime]], int | None]:

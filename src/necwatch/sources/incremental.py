@@ -22,15 +22,52 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from necwatch.models import Post
+from necwatch.sources.base import ListedPost
 
 # Query parameters that make a URL a moving window (change queries, counts, sweeps): their answers
 # are not archived and their fetch rows are not kept (a new URL every poll would grow both forever).
 _EPHEMERAL = re.compile(
     r"[?&](?:modified_after|after|before|updated-min|published-max|orderby|_fields)=", re.IGNORECASE
 )
+
+
+UNSUPPORTED = frozenset({400, 401, 403, 404, 410})
+
+
+class Unsupported(Exception):
+    """The site does not answer the change queries: poll it the legacy way."""
+
+
+def backfill_warning(max_pages: int, before: str) -> str:
+    return f"backfill stopped by max_pages ({max_pages}) at posts before {before}: the next poll continues"
+
+
+def oldest_published(posts: Sequence[ListedPost]) -> datetime | None:
+    """The earliest publication time among listed posts: where the next page back starts."""
+    return min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
+
+
+def after_full_read(
+    cursor: dict[str, Any], posts: Sequence[Post], *, now: datetime, cut: bool, max_pages: int
+) -> str | None:
+    """Update `cursor` after a full (legacy) read of the listing: the watermarks an incremental poll
+    starts from, a fresh sweep, and where a backfill cut by max_pages goes on. Returns the warning
+    for a cut backfill, else None."""
+    for post in posts:
+        cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
+        cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
+    cursor.setdefault("sweep", fresh_sweep(now))
+    oldest = min((p.published_at for p in posts if p.published_at), default=None)
+    if cut and oldest is not None:
+        cursor["backfill_before"] = iso(oldest)
+        return backfill_warning(max_pages, iso(oldest))
+    cursor.pop("backfill_before", None)
+    return None
 
 
 def ephemeral(url: str) -> bool:

@@ -70,8 +70,8 @@ from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bid
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
-from necwatch.sources.incremental import fresh_sweep, iso, later, legacy_due
-from necwatch.sources.wp_incremental import Unsupported, WordPressPoll, backfill_warning
+from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.wp_incremental import WordPressPoll
 
 __all__ = [
     "CHROME_SELECTORS",
@@ -845,17 +845,11 @@ class WordPressSource(Source):
         if counted and cursor.get("mode") != "legacy":
             cursor["mode"] = "incremental"
         posts = [lp.post for lp in listing.posts if lp.post is not None]
-        for post in posts:
-            cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
-            cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
         cursor.update(query=query, authors={str(k): v for k, v in sorted(self._authors.items())})
-        cursor.setdefault("sweep", fresh_sweep(self.ctx.now or datetime.now(UTC)))
-        oldest = min((p.published_at for p in posts if p.published_at), default=None)
-        if cut and oldest is not None:
-            cursor["backfill_before"] = iso(oldest)
-            self.warnings.append(backfill_warning(self.config.max_pages, iso(oldest)))
-        else:
-            cursor.pop("backfill_before", None)
+        now = self.ctx.now or datetime.now(UTC)
+        warning = after_full_read(cursor, posts, now=now, cut=cut, max_pages=self.config.max_pages)
+        if warning:
+            self.warnings.append(warning)
         self.next_cursor = cursor
 
     async def _discover_rest(self, fallback: bool) -> Listing:

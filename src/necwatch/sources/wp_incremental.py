@@ -26,7 +26,17 @@ from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.sources.base import ListedPost, Listing, SourceContext
-from necwatch.sources.incremental import ephemeral, iso, later, parse_time, sweep_steps
+from necwatch.sources.incremental import (
+    UNSUPPORTED,
+    Unsupported,
+    backfill_warning,
+    ephemeral,
+    iso,
+    later,
+    oldest_published,
+    parse_time,
+    sweep_steps,
+)
 
 
 class WordPressSource(Protocol):
@@ -47,11 +57,6 @@ class WordPressSource(Protocol):
 
 PAGE = 100
 FIELDS = "id,link,modified_gmt,date_gmt"
-UNSUPPORTED = frozenset({400, 401, 403, 404, 410})
-
-
-class Unsupported(Exception):
-    """The site does not answer the change queries: poll it the legacy way."""
 
 
 def _gmt(text: Any) -> datetime | None:
@@ -205,7 +210,7 @@ class WordPressPoll:
             )
             self._add(posts)
             state["done"] = int(state.get("done", 0)) + 1
-            oldest = min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
+            oldest = oldest_published(posts)
             if len(posts) < PAGE or oldest is None:
                 state.update(finished=True, before=None)
                 break
@@ -221,17 +226,13 @@ class WordPressPoll:
                 self.url(f"orderby=date&order=desc&per_page={PAGE}&before={before}")
             )
             self._add([_full(lp) for lp in posts])
-            oldest = min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
+            oldest = oldest_published(posts)
             if len(posts) < PAGE or oldest is None:
                 self.cursor.pop("backfill_before", None)
                 return
             before = iso(oldest)
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(self.src.config.max_pages, before))
-
-
-def backfill_warning(max_pages: int, before: str) -> str:
-    return f"backfill stopped by max_pages ({max_pages}) at posts before {before}: the next poll continues"
 
 
 def _partial(lp: ListedPost, comments: tuple[Comment, ...] | None = None) -> ListedPost:
