@@ -125,12 +125,7 @@ class Tracker:
     # -- a post seen for the first time --------------------------------------------------------
     def _new_post(self, norm: Normalized, *, partial: bool = False) -> None:
         pid = post_key(self.source, norm.url)
-        existing = self.reports.by_hash(norm.content_hash)
-        if existing is not None:
-            report_id = existing.id
-            self.reports.republished(norm, existing, pid)
-        else:
-            report_id = self.reports.create(norm, pid)
+        report_id = self.reports.report_for(norm, pid)
         ts = self.ts
         row = {
             "id": pid,
@@ -177,12 +172,7 @@ class Tracker:
     ) -> None:
         """A post stored as an excerpt is read in full at last: its report is created now (with the
         new_report alert an NEC report raises), and the post row stops being an excerpt."""
-        existing = self.reports.by_hash(norm.content_hash)
-        if existing is not None:
-            report_id = existing.id
-            self.reports.republished(norm, existing, stored.id)
-        else:
-            report_id = self.reports.create(norm, stored.id)
+        report_id = self.reports.report_for(norm, stored.id)
         changes = {**self.post_row(norm), "report_id": report_id, "missing_polls": 0, "last_seen_at": self.ts}
         if stored.removed_at is not None:
             changes.update(removed_at=None, removed_reason=None)

@@ -52,6 +52,15 @@ class ReportTracker:
         self._reports[report.id] = report
         self._by_hash[report.content_hash] = report.id
 
+    def report_for(self, norm: Normalized, post_id: str) -> str:
+        """The report a newly read post belongs to: the stored one with the same text (republished),
+        else a new one."""
+        existing = self.by_hash(norm.content_hash)
+        if existing is None:
+            return self.create(norm, post_id)
+        self.republished(norm, existing, post_id)
+        return existing.id
+
     def republished(self, norm: Normalized, existing: ReportRef, pid: str) -> None:
         """The same text at another URL: one report, one more post."""
         dates = [p for p in (existing.published_at, norm.published_at) if p]
