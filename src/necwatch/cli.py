@@ -62,20 +62,23 @@ class UsageExit(click.ClickException):
     exit_code = 2
 
 
-def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--db", "db", type=click.Path(dir_okay=False), help="Database file (default: from config)."
-    )(f)
-    f = click.option(
+def config_option(help: str = "The config file.") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
         "--config",
         "-c",
         "config_path",
         default="config.yaml",
         show_default=True,
         type=click.Path(dir_okay=False),
-        help="The config file.",
+        help=help,
+    )
+
+
+def config_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--db", "db", type=click.Path(dir_okay=False), help="Database file (default: from config)."
     )(f)
-    return f
+    return config_option()(f)
 
 
 def log_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -242,15 +245,7 @@ def check(config_path: str, db: str | None, online: bool) -> None:
 @click.option("--name", help="Source name (default: from the host, e.g. annblack-co-uk).")
 @click.option("--match", help="Label or title regex that also marks NEC reports.")
 @click.option("--author", help="Default author when a page does not say.")
-@click.option(
-    "--config",
-    "-c",
-    "config_path",
-    default="config.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The config file to append the source to (validated afterwards).",
-)
+@config_option("The config file to append the source to (validated afterwards).")
 @click.option("--dry-run", is_flag=True, help="Only print the YAML entry; write nothing.")
 def add(
     url: str, name: str | None, match: str | None, author: str | None, config_path: str, dry_run: bool
