@@ -41,8 +41,6 @@ class GateFetcher(Protocol):
     async def get(self, url: str, *, conditional: bool = True, accept: str | None = None) -> Response: ...
 
 
-Fetcher = GateFetcher
-
 log = logging.getLogger("necwatch.fetch")
 
 # Makes the internal robots.txt fetcher (no robots check, own records) for a source's fetcher.
@@ -61,7 +59,7 @@ class RobotsGate:
         self._rules: dict[str, RobotsRules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def check(self, fetcher: Fetcher, current: httpx.URL, host: str, url: str) -> None:
+    async def check(self, fetcher: GateFetcher, current: httpx.URL, host: str, url: str) -> None:
         """Raise unless robots.txt lets `fetcher`'s source fetch `current` (a hop of the get() of `url`)."""
         try:
             rules = await self.rules_for(current, host, fetcher)
@@ -80,7 +78,7 @@ class RobotsGate:
                 "robots.txt disallows this path", url=url, final_url=str(current), attempts=0
             )
 
-    async def rules_for(self, url: httpx.URL, host: str, fetcher: Fetcher) -> RobotsRules:
+    async def rules_for(self, url: httpx.URL, host: str, fetcher: GateFetcher) -> RobotsRules:
         """The origin's verdict, fetched once per origin (concurrent callers wait for the one fetch)."""
         client = fetcher.client
         origin = f"{url.scheme}://{host}"
@@ -96,7 +94,7 @@ class RobotsGate:
                 client.limiter.set_min_delay(host, delay)
             return rules
 
-    async def _fetch(self, origin: str, fetcher: Fetcher) -> RobotsRules:
+    async def _fetch(self, origin: str, fetcher: GateFetcher) -> RobotsRules:
         """Fetch and judge robots.txt through the same limits; not recorded as the caller's fetch.
 
         The request is conditional on the cache's validators (a 304 reuses the stored body, so an
