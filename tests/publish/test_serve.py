@@ -430,3 +430,13 @@ def test_table_search_lists_matches_newest_stored_first_unless_sorted(client_for
     ids = [r["id"] for r in by_title]
     assert ids == ["w000", "w001", "w002", "w003", "w004"]
     assert c.get("/demo/reports.json?_sort_desc=published_at").status_code == 200
+
+
+def test_posts_show_which_are_excerpts_only(client: Any) -> None:
+    """A post stored from a feed's excerpt is findable in Datasette: a facet and a described column."""
+    page = client.get("/demo/posts")
+    assert page.status_code == 200 and "is_excerpt" in page.text
+    facets = client.get("/demo/posts.json", params={"_facet": "is_excerpt"}).json()["facet_results"]
+    assert "is_excerpt" in facets
+    columns = build_metadata("demo")["databases"]["demo"]["tables"]["posts"]["columns"]
+    assert "excerpt" in columns["is_excerpt"]

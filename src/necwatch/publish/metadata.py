@@ -408,7 +408,7 @@ def build_metadata(
                             "Every place a report was published (a blog post, a LabourList article …)."
                         ),
                         "sort_desc": "published_at",
-                        "facets": ["source", "is_nec_report", "removed_reason"],
+                        "facets": ["source", "is_nec_report", "is_excerpt", "removed_reason"],
                         "label_column": "url",
                         "columns": {
                             "url": "The post's address.",
@@ -417,6 +417,11 @@ def build_metadata(
                             "via": "How it was found: feed, rest, html …",
                             "removed_reason": "http_410, http_404_twice, http_404_unlisted.",
                             "missing_polls": "Consecutive polls that answered 404.",
+                            "is_excerpt": (
+                                "1: only the feed's excerpt could be read (its page failed); no report "
+                                "and no alert until the full text is read."
+                            ),
+                            "extraction": "Which layer gave each field (platform markup, metadata, generic).",
                         },
                     },
                     "report_versions": {
