@@ -81,10 +81,13 @@ def build_datasette(
     """The configured Datasette for one necwatch database (call `await ds.invoke_startup()` before use)."""
     from datasette.app import Datasette
 
+    from necwatch.publish import plugin
+
     _register_plugin()
     path = Path(path)
     meta = metadata or build_metadata(path.stem, authors=nec_authors(path), title=title or DEFAULT_TITLE)
-    return Datasette(
+    meta, queries = split_queries(meta)
+    ds = Datasette(
         files=[] if immutable else [str(path)],
         immutables=[str(path)] if immutable else [],
         metadata=meta,
@@ -92,6 +95,23 @@ def build_datasette(
         static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
         settings=settings_for(public=public, immutable=immutable),
     )
+    plugin.serve_queries(ds, queries)
+    return ds
+
+
+def split_queries(meta: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Metadata without its canned queries, and the queries by database, for the plugin's hook
+    (Datasette copies its whole metadata on every permission check: see plugin.serve_queries).
+    The feeds stay: datasette-atom reads a feed's title from the metadata (they are small)."""
+    databases: dict[str, Any] = {}
+    queries: dict[str, dict[str, Any]] = {}
+    for name, db in (meta.get("databases") or {}).items():
+        every = db.get("queries") or {}
+        feeds = {k: q for k, q in every.items() if k in FEED_QUERIES}
+        queries[name] = {k: q for k, q in every.items() if k not in FEED_QUERIES}
+        rest = {k: v for k, v in db.items() if k != "queries"}
+        databases[name] = {**rest, "queries": feeds} if feeds else rest
+    return {**meta, "databases": databases}, queries
 
 
 def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False) -> None:
@@ -152,7 +172,8 @@ def write_bundle(
     title: str | None = None,
     source_url: str | None = None,
 ) -> dict[str, Path]:
-    """metadata.json and a plugins dir (a copy of plugin.py) for `datasette` on another machine.
+    """metadata.json and a plugins dir (a copy of plugin.py and the canned queries it serves) for
+    `datasette` on another machine.
 
     `database` is the name Datasette will serve it under (the served file's stem).
     """
@@ -163,11 +184,15 @@ def write_bundle(
         source_url=source_url,
         title=title or DEFAULT_TITLE,
     )
+    from necwatch.publish.plugin import QUERIES_FILE
+
+    meta, queries = split_queries(meta)
     metadata_path = out / "metadata.json"
     metadata_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     plugins = out / "plugins"
     plugins.mkdir(exist_ok=True)
     shutil.copyfile(PLUGIN_FILE, plugins / "necwatch_plugin.py")
+    (plugins / QUERIES_FILE).write_text(json.dumps(queries, indent=2, ensure_ascii=False), encoding="utf-8")
     return {"metadata": metadata_path, "plugins": plugins}
 
 

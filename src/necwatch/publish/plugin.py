@@ -163,6 +163,31 @@ def is_necwatch(datasette: Any, database: str | None) -> bool:
     return known[database]
 
 
+# Canned queries are served by the `canned_queries` hook, not kept in Datasette's metadata:
+# Datasette 0.65 deep-copies the whole metadata on every table permission check (several a page)
+# and the queries were 70% of it, ~1.5 ms of every page. `necwatch serve` hands them over in
+# process; a deployment reads them from QUERIES_FILE, written next to this file in --plugins-dir.
+QUERIES_FILE = "necwatch_queries.json"
+_served_queries: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def serve_queries(datasette: Any, queries: dict[str, dict[str, Any]]) -> None:
+    """The canned queries of each database (by name) this Datasette instance serves."""
+    _served_queries[datasette] = queries
+
+
+@functools.cache
+def _bundled_queries() -> dict[str, dict[str, Any]]:
+    path = Path(__file__).with_name(QUERIES_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+@hookimpl
+def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] | None:
+    queries = _served_queries.get(datasette)
+    return (queries if queries is not None else _bundled_queries()).get(database)
+
+
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     """SQL helpers for the canned queries and feeds: re-sanitize, escape, safe FTS queries."""
@@ -303,8 +328,6 @@ def extra_template_vars(
         extra: dict[str, Any] = {"necwatch_databases": names}
         if view_name in ("index", "database"):
             extra["necwatch_meetings"] = {n: await _recent_meetings(datasette, n) for n in names}
-        if view_name == "row" and table == "reports" and database and request is not None:
-            extra["necwatch_report"] = await _report_context(datasette, database, request)
         return extra
 
     return inner
@@ -324,58 +347,109 @@ async def _recent_meetings(datasette: Any, database: str, limit: int = 6) -> lis
     return [{**dict(r), "href": href + quote(r["meeting_date"])} for r in rows.rows]
 
 
-# The report page's extra sections in one query (each query is a round trip to Datasette's SQL
-# thread; four of them made the page slower than stock's), without the 15 KB body_text.
-_REPORT_PAGE_SQL = """select r.title, r.author, r.published_at, r.meeting_date, r.meeting_kind, r.body_html,
-  case when r.body_html is null then r.body_text end as body_text,
+# -- the report page -------------------------------------------------------------------------------
+# /<db>/reports/<id> (HTML) is necwatch's own page: a report to read (its body, every place it was
+# published, versions, comments) with its fields after it, from one query. Datasette's generic row
+# view did the same work and more (a foreign-key count query, a render_cell call per column, the
+# report's sections in a second query) and was slower than stock's plain row page. `.json` and
+# other formats, and tables of other databases, stay Datasette's.
+_REPORT_ROUTE = r"^/(?P<database>[^/.]+)/(?P<table>reports)/(?P<pks>[^/.]+)$"
+_REPORT_PAGE_SQL = """select r.*,
   (select json_group_array(json_object('id', id, 'url', url, 'source', source, 'published_at', published_at,
      'is_pointer', is_pointer, 'removed_at', removed_at)) from (select * from posts
-     where report_id = r.id or pointer_report_id = r.id order by published_at)) as posts,
+     where report_id = r.id or pointer_report_id = r.id order by published_at)) as necwatch_posts,
   (select json_group_array(json_object('version', version, 'seen_at', seen_at, 'kind', kind))
      from (select version, seen_at, kind from report_versions where report_id = r.id
-     order by version desc)) as versions,
+     order by version desc)) as necwatch_versions,
   (select json_group_array(json_object('id', id, 'author', author, 'published_at', published_at, 'url', url,
      'body_html', body_html, 'removed_at', removed_at)) from (select * from comments
-     where report_id = r.id order by published_at)) as comments
+     where report_id = r.id order by published_at)) as necwatch_comments
 from reports r where r.id = ?"""
+_SECTIONS = ("necwatch_posts", "necwatch_versions", "necwatch_comments")
+_HEADLINE = ("title", "author", "published_at", "meeting_date", "meeting_kind", "is_nec_report")
 
 
-async def _report_context(datasette: Any, database: str, request: Any) -> dict[str, Any] | None:
-    """The report page's extra sections: its body, every place it was published, versions, comments."""
-    pk = request.url_vars.get("pks")
-    if not pk:
-        return None
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    return [(_REPORT_ROUTE, report_page)]
+
+
+async def report_page(datasette: Any, request: Any, send: Any) -> Any:
+    """A report's page, with the permission checks of Datasette's row page."""
     from datasette.utils import tilde_decode
+    from datasette.utils.asgi import Forbidden, NotFound, Response
+    from datasette.views.row import RowView
 
-    report_id = tilde_decode(pk)
-    report = (await datasette.get_database(database).execute(_REPORT_PAGE_SQL, [report_id])).first()
+    database = tilde_decode(request.url_vars["database"])
+    if database not in datasette.databases or not is_necwatch(datasette, database):
+        return await RowView.as_view(datasette)(request, send)
+    visible, private = await datasette.check_visibility(
+        request.actor,
+        permissions=[("view-table", (database, "reports")), ("view-database", database), "view-instance"],
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this table")
+    report = await _report_context(datasette, database, tilde_decode(request.url_vars["pks"]))
     if report is None:
+        raise NotFound("Report not found")
+    context = {"database": database, "table": "reports", "private": private, "r": report}
+    return Response.html(
+        await datasette.render_template("necwatch_report.html", context, request=request, view_name="report")
+    )
+
+
+async def _report_context(datasette: Any, database: str, report_id: str) -> dict[str, Any] | None:
+    """The report page: its body, every place it was published, versions, comments, all fields."""
+    row = (await datasette.get_database(database).execute(_REPORT_PAGE_SQL, [report_id])).first()
+    if row is None:
         return None
-    posts, versions, comments = (json.loads(report[k] or "[]") for k in ("posts", "versions", "comments"))
+    posts, versions, comments = (json.loads(row[k] or "[]") for k in _SECTIONS)
     urls = datasette.urls
+    by_report = "?report_id=" + quote(report_id)
     return {
         "id": report_id,
-        "title": report["title"],
-        "author": report["author"],
-        "published_at": report["published_at"],
-        "meeting_date": report["meeting_date"],
-        "meeting_kind": report["meeting_kind"],
-        "body": Markup(sanitize(report["body_html"] or "")) if report["body_html"] else None,
-        "body_text": report["body_text"],
+        **{k: row[k] for k in _HEADLINE},
+        "body": Markup(sanitize(row["body_html"])) if row["body_html"] else None,
+        "body_text": row["body_text"],
         "posts": [{**p, "href": safe_href(p["url"])} for p in posts],
         "versions": versions,
         "comments": [
             {**c, "href": safe_href(c["url"]), "body": Markup(sanitize(c["body_html"] or ""))}
             for c in comments
         ],
-        "versions_url": urls.query(database, "report_history") + "?report_id=" + quote(report_id),
-        "comments_url": urls.query(database, "report_comments") + "?report_id=" + quote(report_id),
+        "versions_url": urls.query(database, "report_history") + by_report,
+        "comments_url": urls.query(database, "report_comments") + by_report,
+        "alerts_url": urls.table(database, "alerts") + by_report,
+        "json_url": urls.row(database, "reports", _row_path(report_id), format="json"),
         "meeting_url": (
-            urls.query(database, "meeting_reports") + "?meeting=" + quote(report["meeting_date"])
-            if report["meeting_date"]
+            urls.query(database, "meeting_reports") + "?meeting=" + quote(row["meeting_date"])
+            if row["meeting_date"]
             else None
         ),
+        # sqlite3.Row iterates over values, not names: keys() is needed
+        "fields": [(k, _field(datasette, database, k, row[k])) for k in row.keys() if k not in _SECTIONS],  # noqa: SIM118
     }
+
+
+def _row_path(report_id: str) -> str:
+    """A report id as Datasette writes it in a row URL (tilde-encoded)."""
+    from datasette.utils import tilde_encode
+
+    return str(tilde_encode(report_id))
+
+
+def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
+    """One value of the page's field list: bodies are shown above, links where a value is one."""
+    if value is None:
+        return ""
+    if column == "body_html":
+        return Markup('<a href="#report-body">shown above</a>')
+    if column == "body_text":
+        return _truncate(str(value), 240)
+    if column in REPORT_ID_COLUMNS:
+        return _a(datasette.urls.row(database, "reports", _row_path(str(value))), str(value))
+    href = safe_href(value) if column == "canonical_url" and isinstance(value, str) else None
+    return _a(href, value) if href else value
 
 
 # -- Atom feeds ------------------------------------------------------------------------------------
