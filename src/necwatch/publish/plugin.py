@@ -371,7 +371,7 @@ _HEADLINE = ("title", "author", "published_at", "meeting_date", "meeting_kind", 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    return [(_REPORT_ROUTE, report_page)]
+    return [(_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page)]
 
 
 async def report_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -382,7 +382,7 @@ async def report_page(datasette: Any, request: Any, send: Any) -> Any:
 
     database = tilde_decode(request.url_vars["database"])
     if database not in datasette.databases or not is_necwatch(datasette, database):
-        return await RowView.as_view(datasette)(request, send)
+        return await _datasettes_view(RowView, datasette, request, send)
     visible, private = await datasette.check_visibility(
         request.actor,
         permissions=[("view-table", (database, "reports")), ("view-database", database), "view-instance"],
@@ -396,6 +396,12 @@ async def report_page(datasette: Any, request: Any, send: Any) -> Any:
     return Response.html(
         await datasette.render_template("necwatch_report.html", context, request=request, view_name="report")
     )
+
+
+async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -> Any:
+    """Hand a request the plugin's routes matched back to Datasette's own view (another database)."""
+    request.url_vars.setdefault("format", None)  # Datasette's own routes always capture it
+    return await view.as_view(datasette)(request, send)
 
 
 async def _report_context(datasette: Any, database: str, report_id: str) -> dict[str, Any] | None:
@@ -450,6 +456,88 @@ def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
         return _a(datasette.urls.row(database, "reports", _row_path(str(value))), str(value))
     href = safe_href(value) if column == "canonical_url" and isinstance(value, str) else None
     return _a(href, value) if href else value
+
+
+# -- the meeting page and the coverage grid ---------------------------------------------------------
+# /<db>/meeting_reports and /<db>/coverage (HTML) are necwatch's own pages over their canned queries,
+# rendered once from the query's rows: as Datasette query pages they went through a render_cell
+# hook call per cell (13,000 for the grid) and the meeting page rendered Datasette's table before
+# replacing it, and both were slower than stock's ?sql= page of the same SQL. Their `.json` and
+# `.csv` stay Datasette's, as does any database that is not necwatch's.
+MEETING_QUERY, COVERAGE_QUERY = "meeting_reports", "coverage"
+_QUERY_ROUTE = r"^/(?P<database>[^/.]+)/(?P<table>meeting_reports|coverage)$"
+
+
+async def query_page(datasette: Any, request: Any, send: Any) -> Any:
+    """A reader's page over a canned query, with the permission checks of a query page."""
+    from datasette.utils import tilde_decode
+    from datasette.utils.asgi import Forbidden, Response
+    from datasette.views.table import TableView
+
+    database, name = tilde_decode(request.url_vars["database"]), request.url_vars["table"]
+    known = database in datasette.databases and is_necwatch(datasette, database)
+    query = await datasette.get_canned_query(database, name, request.actor) if known else None
+    if not query:
+        return await _datasettes_view(TableView, datasette, request, send)
+    visible, private = await datasette.check_visibility(
+        request.actor,
+        permissions=[("view-query", (database, name)), ("view-database", database), "view-instance"],
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this query")
+    meeting = request.args.get("meeting", "").strip()
+    params = {"meeting": meeting} if name == MEETING_QUERY else {}
+    # at most max_returned_rows, as a query page (the page says so when there are more)
+    results = await datasette.get_database(database).execute(query["sql"], params, truncate=True)
+    columns = list(results.columns)
+    rows = [[_cell(datasette, database, row, c) for c in columns] for row in results.rows]
+    urls = datasette.urls
+    suffix = "?meeting=" + quote(meeting) if name == MEETING_QUERY else ""
+    context = {
+        "database": database,
+        "private": private,
+        "query": query,
+        "columns": columns,
+        "rows": rows,
+        "truncated": results.truncated,
+        "json_url": urls.query(database, name, format="json") + suffix,
+        "csv_url": urls.query(database, name, format="csv") + suffix,
+        "meetings_url": urls.table(database, "meetings"),
+        "coverage_url": urls.query(database, COVERAGE_QUERY),
+        "names": columns,
+        "descriptions": query.get("columns") or {},
+    }
+    if name == MEETING_QUERY:
+        labels = query.get("labels") or {}
+        context["meeting"] = meeting
+        context["description"] = query.get("description", "").replace(":meeting", meeting or "…")
+        context["fields"] = [(c, labels.get(c, c), [r[i] for r in rows]) for i, c in enumerate(columns)]
+    else:
+        context["table_rows"] = _table_rows(columns, rows)
+    template = "necwatch_meeting.html" if name == MEETING_QUERY else "necwatch_coverage.html"
+    return Response.html(await datasette.render_template(template, context, request=request, view_name=name))
+
+
+def _table_rows(columns: list[str], rows: list[list[Any]]) -> Markup:
+    """The <tr>s of a large grid, built here: a Jinja loop over 13,000 cells took seconds."""
+    from datasette.utils import to_css_class
+
+    classes = [escape(to_css_class(c)) for c in columns]
+    out = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="col-{cls}">{value if isinstance(value, Markup) else escape(str(value))}</td>'
+            for cls, value in zip(classes, row, strict=True)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    return Markup("\n".join(out))
+
+
+def _cell(datasette: Any, database: str, row: Any, column: str) -> Any:
+    """A value as a query page shows it: the plugin's links where it has one, else the value."""
+    value = row[column]
+    rendered = render_cell(row, value, column, None, database, datasette)
+    return rendered if rendered is not None else ("" if value is None else value)
 
 
 # -- Atom feeds ------------------------------------------------------------------------------------
@@ -568,20 +656,12 @@ def before_rows_table(page: str, html: str) -> Markup:
     return Markup(page[:start] + str(html) + page[start:] if start >= 0 else page)
 
 
-def replace_rows_table(page: str, table: str) -> Markup:
-    """The page with its rows-and-columns table replaced by `table` (already rendered, escaped)."""
-    page = str(page)
-    start, end = _rows_table(page)
-    return Markup(page[:start] + str(table) + page[end:] if start >= 0 else page)
-
-
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     # Templates are read once: re-checking each on every render (auto_reload) was ~14 file stats a
     # page, as many as Datasette's own template lookups (an edited template needs a restart).
     env.auto_reload = False
     env.filters["necwatch_move_glossary"] = move_glossary
-    env.filters["necwatch_replace_rows_table"] = replace_rows_table
     env.filters["necwatch_before_rows_table"] = before_rows_table
 
 
