@@ -2,7 +2,8 @@
 
 Generates (once, cached) a database of 100,000 synthetic reports with ~15 KB bodies sampled from
 the demo's real report paragraphs, then serves it with stock Datasette and with `necwatch serve`
-in turn and loads each action from a separate process (httpx, `--concurrency` connections).
+(both up, loaded one at a time) and loads each action from a separate process (httpx,
+`--concurrency` connections), on stock and necwatch back to back, in alternating order.
 
 Like for like: every action is the same reader question on both servers (`actions`): the same
 URL where stock has the page, else stock's own way to answer it (the canned query's SQL through
@@ -11,7 +12,9 @@ a check is asked once of both and must give the same answer (rows, or the number
 search page counts up to 10,001 and then says "more than 10,000", so stock's exact count is compared
 capped the same way), and
 any answer that is not a 200 fails the run (a 400 is an error, not a fast answer). `--rounds`
-repeats the whole comparison; the table gives the median and range over rounds.
+repeats the whole comparison; the table gives the median and range over rounds of each server's
+p50, and the speed-up as the median over rounds of each round's ratio (two runs seconds apart:
+on a shared machine the load drifts over minutes).
 
     python bench/bench_serve.py --db /tmp/bench/bench.db --seconds 4 --rounds 3 --concurrency 4
 
@@ -22,6 +25,7 @@ the database; exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -32,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,24 +272,27 @@ def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def run_server(
-    cmd: list[str], port: int, paths: dict[str, str], seconds: float, conc: int
-) -> dict[str, dict[str, Any]]:
-    """Start one server, load each path in turn from a separate process, stop it."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+@contextlib.contextmanager
+def serving(cmds: dict[str, list[str]], ports: dict[str, int]) -> Iterator[dict[str, str]]:
+    """Both servers up at once (each idle while the other is loaded): base URL by server."""
+    procs = {server: subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for server, cmd in cmds.items()}  # fmt: skip
     try:
-        _wait(base + "/-/versions.json", proc)
-        results = {}
-        for label, path in paths.items():
-            out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, base, path, str(seconds), str(conc)],
-                                 capture_output=True, text=True, check=True)  # fmt: skip
-            results[label] = json.loads(out.stdout)
-            print(f"  {label:24} {results[label]}", file=sys.stderr)
-        return results
+        bases = {server: f"http://127.0.0.1:{ports[server]}" for server in cmds}
+        for server, proc in procs.items():
+            _wait(bases[server] + "/-/versions.json", proc)
+        yield bases
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def load(base: str, path: str, seconds: float, conc: int) -> dict[str, Any]:
+    """Load one path from a separate process (the client's work is not the server's CPU)."""
+    out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, base, path, str(seconds), str(conc)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return dict(json.loads(out.stdout))
 
 
 def check_meaning(cmds: dict[str, list[str]], ports: dict[str, int], acts: dict[str, Action]) -> list[str]:
@@ -323,7 +330,7 @@ def summarize(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> tuple[list[
     failures = []
     lines = [
         "| action | stock p50 ms (range) | stock p95 ms | necwatch p50 ms (range) | necwatch p95 ms "
-        "| speed-up (p50) |",
+        "| speed-up (median of each round's p50 ratio, range) |",
         "|---|---|---|---|---|---|",
     ]
     labels = list(rounds[0]["necwatch"])
@@ -343,7 +350,9 @@ def summarize(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> tuple[list[
                 f"{statistics.median(p50):.0f} ({p50[0]:.0f}–{p50[-1]:.0f})",
                 f"{statistics.median(p95):.0f}",
             ]
-        lines.append(f"| {label} | {' | '.join(cells)} | {p50s['stock'] / p50s['necwatch']:.1f}× |")
+        ratios = sorted(r["stock"][label]["p50"] / r["necwatch"][label]["p50"] for r in rounds)
+        spread = f" ({ratios[0]:.1f}–{ratios[-1]:.1f})" if len(ratios) > 1 else ""
+        lines.append(f"| {label} | {' | '.join(cells)} | {statistics.median(ratios):.1f}×{spread} |")
     return lines, failures
 
 
@@ -372,14 +381,20 @@ def main() -> None:
     }  # fmt: skip
     acts = actions(name, args.reports, args.db)
     problems = check_meaning(cmds, ports, acts)
+    # Each action on stock and necwatch back to back, in alternating order from round to round
+    # (ABBA): on a shared machine the load drifts over minutes, and a ratio of two runs seconds apart
+    # is what survives it.
     rounds: list[dict[str, dict[str, dict[str, Any]]]] = []
-    for i in range(args.rounds):
-        this: dict[str, dict[str, dict[str, Any]]] = {}
-        for server in ("stock", "necwatch"):
-            print(f"round {i + 1}: {server}", file=sys.stderr)
-            paths = {label: getattr(act, server) for label, act in acts.items()}
-            this[server] = run_server(cmds[server], ports[server], paths, args.seconds, args.concurrency)
-        rounds.append(this)
+    with serving(cmds, ports) as bases:
+        for i in range(args.rounds):
+            this: dict[str, dict[str, dict[str, Any]]] = {"stock": {}, "necwatch": {}}
+            for j, (label, act) in enumerate(acts.items()):
+                order = ("stock", "necwatch") if (i + j) % 2 == 0 else ("necwatch", "stock")
+                for server in order:
+                    path = getattr(act, server)
+                    this[server][label] = load(bases[server], path, args.seconds, args.concurrency)
+                    print(f"round {i + 1} {server:8} {label:24} {this[server][label]}", file=sys.stderr)
+            rounds.append(this)
     out = args.db.with_suffix(".results.json")
     out.write_text(json.dumps({"reports": args.reports, "cores": os.cpu_count(), "rounds": rounds}, indent=2))
     lines, failures = summarize(rounds)
