@@ -16,7 +16,11 @@ import pytest
 
 from necwatch import pipeline
 from necwatch.config import Config, config_from_dict
+from necwatch.models import Outcome, PostObservation
 from necwatch.pipeline import SourceSummary, run_async
+from necwatch.replay import ReplayWeb
+from necwatch.sources.labourlist import parse_tag_page
+from necwatch.sources.listing_poll import forget_failed, url_key
 from necwatch.sources.revisit import due_posts
 from necwatch.store import Store
 from necwatch.store.checksum import digest
@@ -90,6 +94,26 @@ def _emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **source: Any) -> Iter
         store = Store.open(config.database_path)
         yield Emu(web, site, config, store, clock)
         store.close()
+
+
+def test_a_card_keeps_its_signature_when_it_moves_and_loses_it_when_it_changes(web: ReplayWeb) -> None:
+    tag = "https://labourlist.org/tag/nec/"
+    html = web.body(tag).decode()
+    sigs = {lp.url: lp.listing_sig for lp in parse_tag_page(tag, html).posts}
+    moved = {lp.url: lp.listing_sig for lp in parse_tag_page(tag + "page/2/", html).posts}
+    assert moved == sigs and len(set(sigs.values())) == 4  # same cards on another page: unchanged
+    edited = html.replace("These reports are personal", "These reports are private")
+    changed = {
+        u for u, lp in ((p.url, p) for p in parse_tag_page(tag, edited).posts) if lp.listing_sig != sigs[u]
+    }
+    assert changed == {"https://labourlist.org/2023/06/explainer-where-to-find-nec-members-reports/"}
+
+
+def test_a_failed_read_forgets_the_post_s_signature() -> None:
+    cursor = {"mode": "listing", "items": {url_key("https://x/a"): "1", url_key("https://x/b"): "2"}}
+    posts = [PostObservation("https://x/a", Outcome.FAILED), PostObservation("https://x/b", Outcome.FETCHED)]
+    assert forget_failed(cursor, posts) == {"mode": "listing", "items": {url_key("https://x/b"): "2"}}
+    assert forget_failed(None, posts) is None
 
 
 def test_first_poll_reads_all_then_an_unchanged_poll_reads_page_one_and_due_posts(emu: Emu) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 FRESH = 86400.0  # seconds: posts younger than this are re-read on every poll
@@ -64,10 +64,6 @@ def due_posts(
     since: datetime | None,
     now: datetime,
     period: float,
-    *,
-    skip: Iterable[str] = (),
 ) -> list[str]:
-    """The known posts (URL → published) due for a revisit in this poll, in the mapping's order,
-    leaving out `skip` (posts read anyway this poll)."""
-    skipped = set(skip)
-    return [u for u, p in known.items() if u not in skipped and is_due(u, p, since, now, period)]
+    """The known posts (URL → published) due for a revisit in this poll, in the mapping's order."""
+    return [u for u, p in known.items() if is_due(u, p, since, now, period)]
