@@ -12,7 +12,6 @@ fetches. `HtmlSource` reads its selectors from the config; the LabourList adapte
 
 from __future__ import annotations
 
-import hashlib
 import re
 from abc import abstractmethod
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from necwatch.extract.text import collapse_ws, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObservation
 from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
-from necwatch.sources.listing_poll import ListingPoll, forget_failed
+from necwatch.sources.listing_poll import ListingPoll, forget_failed, listing_sig
 
 __all__ = [
     "HtmlSelectors",
@@ -97,12 +96,6 @@ class ListingPage:
 def resolve(base: str, href: str) -> str:
     """An href as found on a page → absolute URL without fragment (no host is ever assumed)."""
     return urldefrag(urljoin(base, href.strip())).url
-
-
-def listing_sig(url: str, shown: str) -> str:
-    """A short hash of what a listing shows of a post (its text: title, date, excerpt, byline): an
-    edit that changes the card changes it, a listing that only moves the card does not."""
-    return hashlib.sha256(f"{url}\n{shown}".encode()).hexdigest()[:16]
 
 
 def split_title(node: LexborNode) -> tuple[str, str | None]:

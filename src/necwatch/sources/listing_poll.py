@@ -25,7 +25,7 @@ One poll, after the first:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +40,12 @@ from necwatch.sources.revisit import due_posts
 PageReader = Callable[[str], Awaitable[tuple[list[ListedPost], str | None]]]
 
 
+def listing_sig(url: str, shown: str) -> str:
+    """A short hash of what a listing shows of a post (its text: title, date, excerpt, byline): an
+    edit that changes the card changes it, a listing that only moves the card does not."""
+    return hashlib.sha256(f"{url}\n{shown}".encode()).hexdigest()[:16]
+
+
 def url_key(url: str) -> str:
     """The cursor's short key for a post URL (keeps the cursor small at thousands of posts)."""
     return hashlib.sha256(url.encode()).hexdigest()[:12]
@@ -50,15 +56,46 @@ def cut_warning(max_pages: int, resume: str) -> str:
 
 
 def forget_failed(
-    cursor: Mapping[str, Any] | None, posts: Sequence[PostObservation]
+    cursor: Mapping[str, Any] | None, posts: Sequence[PostObservation], also: Iterable[str] = ()
 ) -> dict[str, Any] | None:
-    """The cursor without the signatures of posts whose read failed: shown as changed next poll,
-    so they are read again then instead of waiting for their revisit."""
+    """The cursor without the signatures of posts whose read failed (and of `also`, e.g. a feed's
+    excerpts kept because their page failed): shown as changed next poll, so they are read again
+    then instead of waiting for their revisit."""
     if cursor is None:
         return None
-    failed = {url_key(o.url) for o in posts if o.outcome is Outcome.FAILED}
+    failed = {url_key(o.url) for o in posts if o.outcome is Outcome.FAILED} | {url_key(u) for u in also}
     items = {k: v for k, v in dict(cursor.get("items") or {}).items() if k not in failed}
     return {**cursor, "items": items}
+
+
+def stored_items(ctx: SourceContext, config: SourceConfig) -> dict[str, str] | None:
+    """The signatures a listing cursor holds, or None when this poll is a first (full) read."""
+    if not config.incremental or ctx.cursor.get("mode") != "listing":
+        return None
+    return dict(ctx.cursor.get("items") or {})
+
+
+def listed_changed(ctx: SourceContext, items: Mapping[str, str], url: str, sig: str | None) -> bool:
+    """New, listed again after a removal, or shown differently than at the last read."""
+    if url not in ctx.known or url in ctx.removed:
+        return True
+    return items.get(url_key(url)) != sig
+
+
+def due_now(ctx: SourceContext, config: SourceConfig) -> set[str]:
+    """Known posts whose revisit falls between the last successful poll and now."""
+    now = ctx.now or datetime.now(UTC)
+    return set(due_posts(ctx.known, parse_time(ctx.state.get("last_ok_at")), now, config.sweep_period))
+
+
+def listing_cursor(
+    items: Mapping[str, str], shown: Mapping[str, str | None], known: Iterable[str]
+) -> dict[str, Any]:
+    """The next cursor: the signatures just seen over the stored ones, only for posts still known
+    or shown (sorted, so an unchanged listing writes an equal cursor)."""
+    merged = {**items, **{url_key(u): sig or "" for u, sig in shown.items()}}
+    live = {url_key(u) for u in [*known, *shown]}
+    return {"mode": "listing", "items": {k: merged[k] for k in sorted(merged) if k in live}}
 
 
 class ListingPoll:
@@ -67,8 +104,9 @@ class ListingPoll:
     def __init__(self, ctx: SourceContext, config: SourceConfig, start: str, read_page: PageReader) -> None:
         self.ctx, self.config, self.start, self.read_page = ctx, config, start, read_page
         stored = dict(ctx.cursor)
-        self.incremental = config.incremental and stored.get("mode") == "listing"
-        self.stored_items: dict[str, str] = dict(stored.get("items") or {}) if self.incremental else {}
+        items = stored_items(ctx, config)
+        self.incremental = items is not None
+        self.stored_items: dict[str, str] = items or {}
         self.backfill = stored.get("backfill_before") if self.incremental else None
         self.page_size: int | None = stored.get("page_size") if self.incremental else None
         self.listing = Listing()
@@ -124,19 +162,14 @@ class ListingPoll:
         return None
 
     def _changed(self, lp: ListedPost) -> bool:
-        """New, listed again after a removal, or shown differently than last time."""
-        if lp.url not in self.ctx.known or lp.url in self.ctx.removed:
-            return True
-        return self.stored_items.get(url_key(lp.url)) != lp.listing_sig
+        return listed_changed(self.ctx, self.stored_items, lp.url, lp.listing_sig)
 
     def _choose(self, *, complete_read: bool) -> None:
         """Which posts this poll reads: all on a first read; else new/changed, first page, due."""
         if not self.incremental:
             self.listing.posts = list(self.shown.values())
             return
-        now = self.ctx.now or datetime.now(UTC)
-        since = parse_time(self.ctx.state.get("last_ok_at"))
-        due = set(due_posts(self.ctx.known, since, now, self.config.sweep_period))
+        due = due_now(self.ctx, self.config)
         for url, lp in self.shown.items():
             if url in due or url in self.first_page or self._changed(lp):
                 self.listing.posts.append(lp)
@@ -146,9 +179,8 @@ class ListingPoll:
             self.listing.recheck = [u for u in self.ctx.known if u in due and u not in self.shown]
 
     def _next_cursor(self, resume: str | None) -> None:
-        items = {**self.stored_items, **{url_key(u): lp.listing_sig or "" for u, lp in self.shown.items()}}
-        live = {url_key(u) for u in [*self.ctx.known, *self.shown]}
-        self.cursor = {"mode": "listing", "items": {k: items[k] for k in sorted(items) if k in live}}
+        shown = {u: lp.listing_sig for u, lp in self.shown.items()}
+        self.cursor = listing_cursor(self.stored_items, shown, self.ctx.known)
         if self.page_size is not None:
             self.cursor["page_size"] = self.page_size
         if resume is not None and self.listing.complete:
