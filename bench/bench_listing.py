@@ -112,6 +112,8 @@ def measure(n: int, incremental: bool, hidden_days: int, tmp: Path) -> dict[str,
         out["alerts"] = {k: _alerts(store, k) for k in ("new_report", "report_edited", "report_removed")}
         out["hidden_edit"] = _hidden(web, config, store, advance, hidden_days)
         out["alerts_end"] = {k: _alerts(store, k) for k in ("new_report", "report_edited", "report_removed")}
+        removed = store.db.execute("select removed_reason from posts where removed_at is not null").fetchall()
+        out["posts_removed_end"] = [r[0] for r in removed]  # the deleted post, once revisited and confirmed
         store.close()
     return out
 
