@@ -71,6 +71,15 @@ def _path(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
+def _source(base: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A LabourList source on the emulated site, or another type with `url` given as "{base}…"."""
+    source = {"name": "ll", "type": "labourlist", "url": base, "tag": "nec", **options}
+    if source["type"] != "labourlist":
+        source.pop("tag")
+        source["url"] = str(source["url"]).format(base=base)
+    return source
+
+
 @pytest.fixture
 def emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu]:
     yield from _emu(tmp_path, monkeypatch)
@@ -87,7 +96,7 @@ def _emu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **source: Any) -> Iter
                 "feeds_dir": str(tmp_path / "feeds"),
                 "allow_private_addresses": True,
                 "fetch": {"per_host_delay": 0, "backoff": 0.01},
-                "sources": [{"name": "ll", "type": "labourlist", "url": web.base, "tag": "nec", **source}],
+                "sources": [_source(web.base, source)],
             },
             file="<test>",
         )
@@ -133,6 +142,32 @@ def test_first_poll_reads_all_then_an_unchanged_poll_reads_page_one_and_due_post
     rows = emu.store.db.execute("select count(*) from posts where removed_at is not null").fetchone()[0]
     assert rows == 0
     assert digest(emu.config.database_path) == before  # nothing but the run's own record changed
+
+
+HTML_SOURCE = {
+    "type": "html",
+    "url": "{base}tag/nec/",
+    "selectors": {
+        "item": ".post-grid article.card",
+        "link": ".card__title a",
+        "next_page": "nav.pagination a.next",
+        "title": "article .entry-title",
+        "body": "article .entry-content",
+        "date": "article time.entry-date.published",
+        "date_attr": "datetime",
+    },
+}
+
+
+def test_a_generic_html_source_polls_the_same_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for emu in _emu(tmp_path, monkeypatch, **HTML_SOURCE):
+        assert emu.poll().new == 60 and emu.listing_paths() == LISTING
+        emu.advance(2)
+        due = emu.due_now()
+        emu.site.add_post(report=False)
+        summary = emu.poll()
+        assert summary.new == 1 and emu.listing_paths() == LISTING[:2]
+        assert emu.post_paths() == {p.path for p in emu.site.listed()[:10]} | due
 
 
 def test_a_new_post_is_found_reading_the_first_pages_only(emu: Emu) -> None:
