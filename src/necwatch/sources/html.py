@@ -39,7 +39,6 @@ __all__ = [
     "HtmlSourceConfig",
     "ListingPage",
     "SelectorSource",
-    "listing_sig",
     "parse_article",
     "parse_comments",
     "parse_date",
