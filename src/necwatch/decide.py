@@ -51,7 +51,11 @@ def screen(
     failures = list(obs.failures)
     listing_complete = obs.listing_complete
     empty_listing = (
-        listing_complete and not obs.partial and live_stored > 0 and not any(o.listed for o in obs.posts)
+        listing_complete
+        and not obs.partial
+        and live_stored > 0
+        and not obs.unread
+        and not any(o.listed for o in obs.posts)
     )
     if empty_listing:
         failures.append(Failure(listing_url, "parse_empty", f"listing empty, {live_stored} posts stored"))

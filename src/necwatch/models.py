@@ -128,6 +128,7 @@ class SourceObservation:
     # The adapter's incremental state to store for the next poll (None: keep the stored one).
     cursor: Mapping[str, Any] | None = None
     warnings: tuple[str, ...] = ()  # e.g. a backfill stopped by max_pages (continued next poll)
+    unread: int = 0  # posts the listing showed but this poll did not read (known, unchanged, not due)
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,7 @@ async def poll_source(
         suspects=state.suspects,
         live=state.live,
         now=now or utcnow(),
+        removed=state.removed,
     )
     adapter = source_class(source.type)(ctx)
     return await adapter.poll()

@@ -4,17 +4,21 @@ WordPress-like pages, Atom, JSON Feed, and a feed found through <link rel="alter
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from necwatch import pipeline
 from necwatch.config import Config, config_from_dict
 from necwatch.extract.feeds import FeedFields
 from necwatch.job import run_job
 from necwatch.normalize import content_hash
 from necwatch.replay import ReplayWeb
 from necwatch.sources.feed import looks_like_excerpt
+from necwatch.sources.revisit import is_due
 from necwatch.store import Store
 from tests.sources.blogsites import (
     ATOM,
@@ -264,3 +268,45 @@ def test_looks_like_excerpt(content: str, full: bool, excerpt: bool) -> None:
         "https://a.example/p", "t", content, None, (), "g", None, None, None, full_content=full
     )
     assert looks_like_excerpt(fields) is excerpt
+
+
+def test_an_unchanged_excerpt_entry_waits_for_its_revisit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first poll, an excerpt entry the feed shows as before is read from its page only
+    when its revisit is due (sources/revisit.py); a changed entry at once; a known post the feed no
+    longer shows is neither re-read every poll nor taken as removed."""
+    web, report = _excerpt_site(tmp_path)
+    clock = [datetime(2024, 6, 1, 12, tzinfo=UTC)]
+    monkeypatch.setattr(pipeline, "utcnow", lambda: clock[0])
+    feed_url = "https://excerpts.example/feed/"
+    try:
+        config = _config(web, tmp_path, {"name": "jo", "type": "feed", "url": web.local(feed_url)})
+        assert run_job(config).exit_code == 0
+        pages = {report, "https://excerpts.example/2024/01/20/canvassing/"}
+        period = config.sources[0].sweep_period
+
+        def poll() -> set[str]:
+            since = clock[0]
+            clock[0] += timedelta(minutes=30)
+            with web.recording() as requests:
+                assert run_job(config).exit_code == 0
+            due = {
+                u
+                for u in pages
+                if is_due(web.local(u), datetime(2024, 1, 20, tzinfo=UTC), since, clock[0], period)
+            }
+            return {f"https://{r.host}{r.path}" for r in requests if r.path != "/robots.txt"} - due
+
+        assert poll() == {feed_url}  # the feed only (and any page whose revisit fell due)
+        body = web.body(feed_url).decode().replace("Continue reading", "Read on")
+        web.set(feed_url, body, content_type=RSS)  # the canvassing entry is shown differently
+        assert poll() == {feed_url, "https://excerpts.example/2024/01/20/canvassing/"}
+        web.set(
+            feed_url, re.sub(r"<item><title>Canvassing.*?</item>", "", body, flags=re.S), content_type=RSS
+        )
+        assert poll() == {feed_url}  # no longer in the feed: revisited when due, not every poll
+        store = Store.open(config.database_path)
+        assert _rows(store, "select url from posts where removed_at is not null") == []
+    finally:
+        web.stop()

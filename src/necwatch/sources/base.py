@@ -37,6 +37,9 @@ class ListedPost:
     # Incremental: comments already read from a site-wide feed (only the new ones), not per post.
     comments_partial: bool = False
     new_comments: tuple[Comment, ...] | None = None
+    # HTML listings: a hash of what the listing shows of the post (title, date, excerpt), so an
+    # incremental poll knows a known post's card is unchanged (sources/listing_poll.py).
+    listing_sig: str | None = None
 
 
 @dataclass
@@ -53,6 +56,13 @@ class Listing:
     partial: bool = False
     recheck: list[str] = field(default_factory=list)
     extra: list[PostObservation] = field(default_factory=list)  # e.g. new comments of unlisted posts
+    # Listed posts deliberately not read this poll (known, unchanged, not due for a revisit): they
+    # count as listed, so a complete listing does not re-check them as missing.
+    unread: list[str] = field(default_factory=list)
+    # A complete listing whose adapter schedules revisits: only these known posts missing from it
+    # are re-read this poll (None: every one, as a full read does; posts awaiting a 404's
+    # confirmation always are).
+    due: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class SourceContext:
     suspects: frozenset[str] = frozenset()
     live: int = 0
     now: datetime | None = None
+    removed: frozenset[str] = frozenset()  # urls of posts marked removed (read at once when listed again)
 
 
 class Source(ABC):
@@ -120,7 +131,7 @@ class Source(ABC):
         self.failures.extend(listing.failures)
         listed_urls = {lp.url for lp in listing.posts}
         observations = list(await asyncio.gather(*(self._complete(lp) for lp in listing.posts)))
-        seen = {o.url for o in observations} | listed_urls
+        seen = {o.url for o in observations} | listed_urls | set(listing.unread)
         oldest = min(
             (lp.post.published_at for lp in listing.posts if lp.post and lp.post.published_at),
             default=None,
@@ -134,6 +145,8 @@ class Source(ABC):
                 for url, published in self.ctx.known.items()
                 if url not in seen and _should_have_been_listed(published, oldest, listing.exhausted)
             ]
+            if listing.due is not None:
+                recheck = [u for u in recheck if u in listing.due or u in self.ctx.suspects]
         rechecked = await asyncio.gather(*(self._safe_fetch_post(u) for u in recheck))
         observations += [replace(o, listed=False) for o in rechecked]
         observations += [o for o in listing.extra if o.url not in seen and o.url not in recheck]
@@ -142,6 +155,7 @@ class Source(ABC):
             posts=tuple(observations),
             listing_complete=listing.complete,
             partial=listing.partial,
+            unread=len(listing.unread),
             failures=tuple(self.failures),
             cursor=self.next_cursor if listing.complete else None,
             warnings=tuple(self.warnings),

@@ -701,7 +701,8 @@ class BloggerSource(Source):
     async def _discover_changes(self) -> Listing | None:
         """An incremental poll when the cursor says the blog answers change queries, else None."""
         cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
-        if not self.config.incremental or "mode" not in cursor:
+        # another adapter's cursor (`auto` found a different platform) is not this one's: full read
+        if not self.config.incremental or cursor.get("mode") not in ("incremental", "legacy"):
             return None
         if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
             return None
@@ -719,7 +720,8 @@ class BloggerSource(Source):
 
     def _legacy_cursor(self, listing: Listing, cut: bool) -> None:
         """After a full feed read: where an incremental poll starts, and where a cut backfill goes on."""
-        cursor = dict(self.next_cursor or self.ctx.cursor)
+        stored = self.next_cursor or self.ctx.cursor
+        cursor = dict(stored) if stored.get("mode") in ("incremental", "legacy") else {}
         cursor.setdefault("mode", "incremental")
         posts = [lp.post for lp in listing.posts if lp.post is not None]
         now = self.ctx.now or datetime.now(UTC)

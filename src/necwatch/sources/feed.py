@@ -28,9 +28,17 @@ from necwatch.extract.dates import parse_any
 from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
 from necwatch.extract.page import read_post
 from necwatch.extract.text import collapse_ws, html_to_text
-from necwatch.models import Comment, Outcome, Post, PostObservation
+from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+from necwatch.sources.listing_poll import (
+    due_now,
+    forget_failed,
+    listed_changed,
+    listing_cursor,
+    listing_sig,
+    stored_items,
+)
 
 __all__ = ["FeedSource", "FeedSourceConfig", "entry_post", "find_feed", "looks_like_excerpt"]
 
@@ -70,6 +78,12 @@ def _when(value: str | None, tz: ZoneInfo) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def _shown(fields: FeedFields) -> str:
+    """What the feed shows of an entry, for its listing signature: title, dates, text, comments."""
+    parts = [fields.title, fields.published or "", fields.updated or "", fields.content]
+    return "\n".join([*parts, str(fields.comment_count)])
 
 
 def entry_post(fields: FeedFields, tz: ZoneInfo, default_author: str | None = None) -> Post:
@@ -124,17 +138,30 @@ class FeedSource(Source):
         self.excerpts: dict[str, Post] = {}  # permalink → the feed's excerpt, kept if the page fails
         self.comment_feeds: dict[str, str] = {}
         self.feed_url: str | None = None
+        self.kept_excerpts: set[str] = set()
 
     async def discover(self) -> Listing:
+        """The feed's entries. After the first poll an excerpt entry shown as before (same title,
+        dates, text) is read from its page only when its revisit is due, and so is a known post the
+        feed no longer shows (sources/revisit.py); the feed itself is still complete evidence."""
         self.feed_url, text = await find_feed(self, self.config.url)
-        listing = Listing()
+        items = stored_items(self.ctx, self.config)
+        due = due_now(self.ctx, self.config) if items is not None else None
+        listing = Listing(due=frozenset(due) if due is not None else None)
+        shown: dict[str, str | None] = {}
         for fields in parse_any_feed(self.feed_url, text):
             if not fields.link:
                 continue
             post = entry_post(fields, self.tz, self.config.author)
+            sig = listing_sig(post.url, _shown(fields))
+            shown[post.url] = sig
+            excerpt = looks_like_excerpt(fields)
+            unchanged = items is not None and not listed_changed(self.ctx, items, post.url, sig)
+            if excerpt and unchanged and due is not None and post.url not in due:
+                listing.unread.append(post.url)  # shown as before: its page is read when due
+                continue
             if fields.comments_feed:
                 self.comment_feeds[post.url] = fields.comments_feed
-            excerpt = looks_like_excerpt(fields)
             if excerpt:
                 self.excerpts[post.url] = replace(post, is_excerpt=True)
             listing.posts.append(
@@ -146,7 +173,14 @@ class FeedSource(Source):
                     platform_id=post.platform_id,
                 )
             )
+        if self.config.incremental:
+            self.next_cursor = listing_cursor(items or {}, shown, self.ctx.known)
         return listing
+
+    async def poll(self) -> SourceObservation:
+        """The shared poll; a post whose read failed keeps no listing signature in the cursor."""
+        obs = await super().poll()
+        return replace(obs, cursor=forget_failed(obs.cursor, obs.posts, also=self.kept_excerpts))
 
     async def fetch_post(self, url: str) -> PostObservation:
         """The post's page (an excerpt entry, or a post the feed no longer lists)."""
@@ -158,6 +192,7 @@ class FeedSource(Source):
             if excerpt is None or (isinstance(e, FetchError) and e.status in (404, 410)):
                 return self.observe_error(url, e)
             self.record(e)  # the page failed: keep the excerpt, flagged (never a report's body)
+            self.kept_excerpts.add(url)  # and read the page again next poll
             return PostObservation(url, Outcome.FETCHED, post=excerpt, comments=None)
         post = self._merge(excerpt, page)
         comments = await self._comments(url, post) if self.ctx.wants_comments(post) else None

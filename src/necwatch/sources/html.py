@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Literal
 from urllib.parse import urldefrag, urljoin
@@ -28,9 +28,10 @@ from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
 from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
 from necwatch.extract.text import collapse_ws, node_text, strip_bidi
-from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
+from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObservation
 from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
+from necwatch.sources.listing_poll import ListingPoll, forget_failed, listing_sig
 
 __all__ = [
     "HtmlSelectors",
@@ -195,7 +196,8 @@ def parse_listing(url: str, html: str | bytes, selectors: HtmlSelectors) -> List
             continue
         seen.add(permalink)
         m = re.search(r"(?:^|\s)post-(\d+)(?:\s|$)", item.attributes.get("class") or "")
-        posts.append(ListedPost(url=permalink, platform_id=m.group(1) if m else None))
+        sig = listing_sig(permalink, text_of(item))
+        posts.append(ListedPost(url=permalink, platform_id=m.group(1) if m else None, listing_sig=sig))
     next_url = None
     if selectors.next_page:
         nxt = css_first_or_none(tree, selectors.next_page)
@@ -342,33 +344,24 @@ class SelectorSource(Source):
         return parse_comments(url, html, self.selectors, tz=self.tz)
 
     async def discover(self) -> Listing:
-        """Follow the listing's pages. A failed page ends discovery with what was read so far,
-        marked incomplete (so no post's absence is taken as evidence)."""
-        listing = Listing()
-        url: str | None = self.listing_url()
-        visited: set[str] = set()
-        seen: set[str] = set()
-        while url is not None:
-            if len(visited) >= self.config.max_pages:
-                listing.exhausted = False
-                break
-            if url in visited:  # a pagination loop: stop, the pages read are complete
-                break
-            visited.add(url)
-            try:
-                response = await self.fetcher.get(url)
-                page = self.parse_listing_page(response.final_url, response.text)
-            except (FetchError, ParseError) as e:
-                listing.failures.append(Failure.from_error(e))
-                listing.complete = False
-                listing.exhausted = False
-                break
-            for listed in page.posts:
-                if listed.url not in seen:
-                    seen.add(listed.url)
-                    listing.posts.append(listed)
-            url = page.next_url
+        """Follow the listing's pages (all of them on a first read, the changed newest ones after:
+        sources/listing_poll.py). A failed page ends discovery with what was read so far, marked
+        incomplete (so no post's absence is taken as evidence)."""
+        run = ListingPoll(self.ctx, self.config, self.listing_url(), self._read_listing_page)
+        listing = await run.run()
+        self.next_cursor = run.cursor
+        self.warnings.extend(run.warnings)
         return listing
+
+    async def _read_listing_page(self, url: str) -> tuple[list[ListedPost], str | None]:
+        response = await self.fetcher.get(url)
+        page = self.parse_listing_page(response.final_url, response.text)
+        return page.posts, page.next_url
+
+    async def poll(self) -> SourceObservation:
+        """The shared poll; a post whose read failed keeps no listing signature in the cursor."""
+        obs = await super().poll()
+        return replace(obs, cursor=forget_failed(obs.cursor, obs.posts))
 
     async def fetch_post(self, url: str) -> PostObservation:
         """Fetch and parse one post page; a 304 re-parses the stored body (content as stored)."""

@@ -8,6 +8,7 @@ A cursor is a small JSON object stored per source (`source_cursors`), written on
   since           the newest modified/updated time seen (UTC ISO): the next change query starts there
   comments_since  the newest comment time seen: the next site-wide comment query starts there
   backfill_before a backfill cut by `max_pages`: the next poll reads the posts published before this
+                  (listing sources, sources/listing_poll.py: the listing page it goes on from)
   sweep          {"started": ISO, "done": steps, "before": ISO|None}: rolling revalidation progress
   unarchived      true once content came through a change query (not archived): `reextract` skips
                   the source, whose archive no longer holds the text the dataset has

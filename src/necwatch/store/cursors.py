@@ -18,6 +18,7 @@ class KnownState:
     report_ids: frozenset[str] = frozenset()  # platform ids of live NEC reports (comments wanted)
     suspects: frozenset[str] = frozenset()  # urls answering 404 once: re-checked until confirmed
     live: int = 0  # live posts stored
+    removed: frozenset[str] = frozenset()  # urls of posts marked removed
 
 
 class CursorStore(StoreBase):
@@ -44,13 +45,16 @@ class CursorStore(StoreBase):
         by_id: dict[str, str] = {}
         reports: set[str] = set()
         suspects: set[str] = set()
+        removed: set[str] = set()
         live = 0
         rows = self.db.execute(
-            "select url, platform_id, is_nec_report, missing_polls from posts "
-            "where source = ? and removed_at is null",
+            "select url, platform_id, is_nec_report, missing_polls, removed_at from posts where source = ?",
             [source],
         )
-        for url, platform_id, is_report, missing in rows:
+        for url, platform_id, is_report, missing, removed_at in rows:
+            if removed_at is not None:
+                removed.add(url)
+                continue
             live += 1
             if missing:
                 suspects.add(url)
@@ -58,4 +62,4 @@ class CursorStore(StoreBase):
                 by_id[str(platform_id)] = url
                 if is_report:
                     reports.add(str(platform_id))
-        return KnownState(by_id, frozenset(reports), frozenset(suspects), live)
+        return KnownState(by_id, frozenset(reports), frozenset(suspects), live, frozenset(removed))
