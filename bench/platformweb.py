@@ -9,12 +9,18 @@ WordPress (`/wp-json/wp/v2/…`): `posts` with `per_page` (default 10, max 100),
 Post pages answer 404 once a post is deleted. The clock is simulated (`site.now`), everything is
 seeded, and `requests` counts what a poll asked for. Used by bench/bench_incremental.py and, at
 small N, by tests/sources/test_incremental.py.
+
+`RemoteWeb` runs the sites in a child process (`python platformweb.py`, commands as JSON lines on
+stdin/stdout), so a benchmark measures necwatch's own peak RSS apart from the emulator's.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import resource
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -358,3 +364,88 @@ def _handler(web: PlatformWeb, site: EmuSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
     return Handler
+
+
+# -- the sites in a child process ---------------------------------------------------------------
+
+
+def _command(web: PlatformWeb, cmd: dict[str, Any]) -> Any:
+    """One command of the stdio protocol (see RemoteWeb); its answer is JSON."""
+    op = cmd["op"]
+    if op == "advance":
+        for s in web.sites:
+            s.now += timedelta(hours=cmd["hours"])
+        return None
+    if op == "requests":
+        return web.requests()
+    if op == "bytes":
+        return sum(s.bytes_sent for s in web.sites)
+    if op == "reset":
+        return web.reset()
+    if op == "rss_mb":
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    site = web.sites[cmd["site"]]
+    if op == "count":
+        return len(site.posts)
+    if op == "add_post":
+        return site.add_post(report=cmd["report"]).id
+    if op == "live_reports":
+        return [i for i, p in enumerate(site.posts) if p.report and not p.deleted]
+    post = site.posts[cmd["post"]]
+    if op == "add_comment":
+        return site.add_comment(post).id
+    if op == "edit":
+        return site.edit(post, move_modified=cmd.get("move_modified", True))
+    if op == "delete":
+        post.deleted = True
+        return None
+    raise ValueError(f"unknown command {op!r}")
+
+
+def serve_stdio(specs: list[dict[str, Any]]) -> None:
+    """The child's side: serve the sites, print their bases, then answer one command per line."""
+    sites = [EmuSite(s["kind"], posts_n=s["posts"], seed=s["seed"]) for s in specs]
+    with PlatformWeb(*sites) as web:
+        print(json.dumps([web.base(s) for s in sites]), flush=True)
+        for line in sys.stdin:
+            print(json.dumps(_command(web, json.loads(line))), flush=True)
+
+
+class RemoteWeb:
+    """EmuSites served by a child process, driven by index (site, post). Use as a context manager."""
+
+    def __init__(self, *specs: tuple[str, int, int]) -> None:
+        self.specs = [{"kind": k, "posts": n, "seed": seed} for k, n, seed in specs]
+        self.bases: list[str] = []
+
+    def __enter__(self) -> RemoteWeb:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, json.dumps(self.specs)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.bases = json.loads(self._line())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+    def _line(self) -> str:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the emulator process ended")
+        return line
+
+    def call(self, op: str, site: int | None = None, **kw: Any) -> Any:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, "site": site, **kw}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self._line())
+
+
+if __name__ == "__main__":
+    serve_stdio(json.loads(sys.argv[1]))
