@@ -1,11 +1,14 @@
 """Emulated WordPress and Blogger sites that answer the platforms' query parameters (not a replay).
 
 WordPress (`/wp-json/wp/v2/…`): `posts` with `per_page` (default 10, max 100), `page`, `orderby`
-(date|modified), `order`, `modified_after`, `before`, `_fields`, `X-WP-Total`/`X-WP-TotalPages`;
+(date|modified), `order`, `modified_after`, `after`/`before` (publication date, both exclusive),
+`_fields`, `X-WP-Total`/`X-WP-TotalPages`;
 `comments` per post (`post=`) or site-wide with `after`, `per_page`, `page`, `orderby=date`, `order`;
 `users/ID`. Blogger (`/feeds/…`): `posts/default` and `posts/summary` with `start-index`,
-`max-results` (default 25, max 500), `orderby` (published|updated), `updated-min`, `published-max`,
-`openSearch:totalResults`; `comments/default` site-wide and `POSTID/comments/default` per post.
+`max-results` (default 25, max 500), `orderby` (published|updated), `published-min` (inclusive) /
+`published-max` (exclusive), `updated-min` / `updated-max` (likewise, and ignored unless
+`orderby=updated`, as Blogger documents), `openSearch:totalResults` (the count of the whole filtered
+result); `comments/default` site-wide and `POSTID/comments/default` per post.
 Post pages answer 404 once a post is deleted. The clock is simulated (`site.now`), everything is
 seeded, and `requests` counts what a poll asked for. Used by bench/bench_incremental.py and, at
 small N, by tests/sources/test_incremental.py.
@@ -187,6 +190,8 @@ def wp_api(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tuple[int,
         posts = site.live()
         if "modified_after" in q:
             posts = [p for p in posts if p.modified > _utc(q["modified_after"])]
+        if "after" in q:
+            posts = [p for p in posts if p.published > _utc(q["after"])]
         if "before" in q:
             posts = [p for p in posts if p.published < _utc(q["before"])]
         key = (
@@ -251,11 +256,9 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
     start = int(q.get("start-index") or 1)
     per = min(500, int(q.get("max-results") or 25))
     if path in ("posts/default", "posts/summary"):
-        posts = site.live()
-        if "updated-min" in q:
-            posts = [p for p in posts if p.modified >= _utc(q["updated-min"])]
-        if "published-max" in q:
-            posts = [p for p in posts if p.published < _utc(q["published-max"])]
+        posts = [p for p in site.live() if _within(q, "published", p.published)]
+        if q.get("orderby") == "updated":
+            posts = [p for p in posts if _within(q, "updated", p.modified)]
         key = (
             (lambda p: (p.modified, p.id))
             if q.get("orderby") == "updated"
@@ -277,8 +280,8 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
         comments = [c for c in site.comments if c.post_id == int(path.split("/")[0])]
     else:
         return 404, {"content-type": "text/html"}, b"<html>Not found</html>"
-    if "updated-min" in q:
-        comments = [c for c in comments if c.at >= _utc(q["updated-min"])]
+    if q.get("orderby") == "updated":
+        comments = [c for c in comments if _within(q, "updated", c.at)]
     comments.sort(key=lambda c: (c.at, c.id), reverse=True)
     body = [
         f"<entry><id>tag:blogger.com,1999:blog-1.post-{c.id}</id><published>{_atom_time(c.at)}</published>"
@@ -292,6 +295,12 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
         for c in comments[start - 1 : start - 1 + per]
     ]
     return 200, atom, _feed(body, len(comments), start, per)
+
+
+def _within(q: dict[str, str], name: str, at: datetime) -> bool:
+    """GData bounds: `NAME-min` inclusive, `NAME-max` exclusive."""
+    low, high = q.get(f"{name}-min"), q.get(f"{name}-max")
+    return (low is None or at >= _utc(low)) and (high is None or at < _utc(high))
 
 
 def _blogger_entry(site: EmuSite, base: str, p: EPost, summary: bool, comments: int) -> str:
