@@ -63,17 +63,18 @@ def _poll(web: RemoteWeb, config: Any, store: Store) -> dict[str, Any]:
     }
 
 
-def _snapshot(store: Store) -> dict[str, set[tuple[Any, ...]]]:
-    """Every row of every table but `runs` and the full-text index's own tables."""
+def _snapshot(store: Store) -> dict[str, set[int]]:
+    """A hash of every row of every table but `runs` and the full-text index's own tables (hashes,
+    not rows: holding 20,000 posts' rows twice would dominate the bench process's peak RSS)."""
     names = [
         r[0]
         for r in store.db.execute("select name from sqlite_master where type = 'table'").fetchall()
         if r[0] != "runs" and "_fts" not in r[0] and not r[0].startswith("sqlite_")
     ]
-    return {t: set(store.db.execute(f'select * from "{t}"').fetchall()) for t in names}
+    return {t: {hash(row) for row in store.db.execute(f'select * from "{t}"')} for t in names}
 
 
-def _diff(a: dict[str, set[tuple[Any, ...]]], b: dict[str, set[tuple[Any, ...]]]) -> dict[str, int]:
+def _diff(a: dict[str, set[int]], b: dict[str, set[int]]) -> dict[str, int]:
     """Rows written per table (a changed row counts once)."""
     out = {t: len(b.get(t, set()) - a.get(t, set())) for t in b}
     return {t: n for t, n in out.items() if n}
@@ -82,6 +83,11 @@ def _diff(a: dict[str, set[tuple[Any, ...]]], b: dict[str, set[tuple[Any, ...]]]
 def _alerts(store: Store) -> dict[str, int]:
     rows = store.db.execute("select kind, count(*) from alerts where backfill = 0 group by kind").fetchall()
     return dict(rows)
+
+
+def _rss_mb() -> int:
+    """This process's peak RSS so far: necwatch's, the emulator runs in its own process."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _advance(web: RemoteWeb, clock: Clock, hours: float) -> None:
@@ -117,6 +123,7 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
             if store.db["posts"].count in (before, 2 * n):
                 break
         seconds = time.monotonic() - started
+        out["backfill_rss_mb"] = _rss_mb()
         stored = store.db["posts"].count
         out["backfill"] = {
             "polls": len(backfill),
@@ -148,7 +155,7 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
             out["branch"] = _branch(web, config, store, clock, days, tmp)
         store.close()
         out["emulator_rss_mb"] = web.call("rss_mb")
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = _rss_mb()
     return out
 
 

@@ -85,6 +85,7 @@ class EmuSite:
     comments: list[EComment] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     bytes_sent: int = 0
+    errors: list[str] = field(default_factory=list)  # a request whose path contains one answers 503
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -109,8 +110,9 @@ class EmuSite:
         self.posts.append(post)
         return post
 
-    def add_post(self, *, report: bool = True) -> EPost:
-        return self._new(self.now, report=report)
+    def add_post(self, *, report: bool = True, published: datetime | None = None) -> EPost:
+        """A new post, published now or (back-dated) at `published`."""
+        return self._new(published or self.now, report=report)
 
     def edit(self, post: EPost, *, move_modified: bool = True) -> None:
         post.html += f"<p>Update: {self._para()}</p>"
@@ -363,7 +365,10 @@ def _handler(web: PlatformWeb, site: EmuSite) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             with web.lock:
                 site.requests.append(self.path)
-                status, headers, body = site.serve(web.base(site), parts.path, query)
+                if any(e in self.path for e in site.errors):
+                    status, headers, body = 503, {"content-type": "text/plain"}, b"unavailable"
+                else:
+                    status, headers, body = site.serve(web.base(site), parts.path, query)
                 site.bytes_sent += len(body)
             self.send_response(status)
             for k, v in headers.items():
