@@ -186,6 +186,7 @@ def _candidates(emu: Emu) -> list[str]:
     return [str(r[0]) for r in emu.store.db.execute(sql)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gone", [[150], [40, 200, 333]], ids=["one", "three"])
 def test_deletions_are_found_by_counts_not_by_listing_every_id(archive: Emu, gone: list[int]) -> None:
     ids = sorted(str(archive.site.posts[i].id) for i in gone)
@@ -203,6 +204,7 @@ def test_deletions_are_found_by_counts_not_by_listing_every_id(archive: Emu, gon
     assert archive.alerts("report_removed") == sum(1 for i in gone if archive.site.posts[i].report)
 
 
+@pytest.mark.slow
 def test_a_drop_the_counts_cannot_place_falls_back_to_the_full_listing(archive: Emu) -> None:
     """A deletion and a back-dated new post in the same range: every range counts as stored, yet the
     platform's total is one short of the stored posts plus the new one."""
@@ -218,6 +220,7 @@ def test_a_drop_the_counts_cannot_place_falls_back_to_the_full_listing(archive: 
     assert _removed(archive) == [(str(site.posts[150].id), "http_404_twice")]
 
 
+@pytest.mark.slow
 def test_a_server_error_during_the_sweep_names_no_candidate(archive: Emu) -> None:
     site = archive.site
     site.errors.append("published-min=" if site.kind == "blogger" else "/posts?after=")
