@@ -6,7 +6,8 @@ servers that answer the platforms' query parameters) with N posts each, about on
 Per N (each in its own process, for its peak RSS): the backfill (requests, seconds per post, posts
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
 report per site, one edit of an old report, one new comment on an old report, one deletion) and its
-confirming poll, the simulated hours until an edit that kept its modified time is found (polls every
+confirming poll, an old WordPress report deleted alone (the removal sweep's cost) and its confirming
+poll, the simulated hours until an edit that kept its modified time is found (polls every
 2 h, for at most --hidden-days), database bytes per report, and with --days the git growth of a data
 branch over D simulated days (one new report a week, a comment a day, one poll a day, a commit
 whenever the data changed). Runs on any necwatch version: without `necwatch export` the data branch
@@ -149,6 +150,7 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
         _advance(web, clock, 2)
         out["confirm"] = _poll(web, config, store)
         out["alerts"] = _alerts(store)
+        out["wp_deletion"] = _wp_deletion(web, config, store, clock, n)
         out["edit_found_after_h"] = _hidden_edit(web, config, store, clock, hidden_days)
         out["db"] = _db_size(store, config.database_path)
         if days:
@@ -157,6 +159,22 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
         out["emulator_rss_mb"] = web.call("rss_mb")
     out["peak_rss_mb"] = _rss_mb()
     return out
+
+
+def _wp_deletion(web: RemoteWeb, config: Any, store: Store, clock: Clock, n: int) -> dict[str, Any]:
+    """An old WordPress report deleted (nothing else changed): the poll that sweeps for it, and the
+    confirming poll (the change poll's deletion is Blogger's)."""
+    web.call("delete", 1, post=n // 4 // 10 * 10)
+    polls = []
+    for _ in range(2):
+        _advance(web, clock, 2)
+        polls.append(_poll(web, config, store))
+    return {
+        "requests": polls[0]["requests"],
+        "bytes": polls[0]["bytes"],
+        "confirm_requests": polls[1]["requests"],
+        "removed": sum(p["removed"] for p in polls),
+    }
 
 
 def _hidden_edit(web: RemoteWeb, config: Any, store: Store, clock: Clock, days: int) -> float | None:
