@@ -6,11 +6,15 @@ servers that answer the platforms' query parameters) with N posts each, about on
 Per N (each in its own process, for its peak RSS): the backfill (requests, seconds per post, posts
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
 report per site, one edit of an old report, one new comment on an old report, one deletion) and its
-confirming poll, the simulated hours until an edit that kept its modified time is found (polls every
+confirming poll, an old WordPress report deleted alone (the removal sweep's cost) and its confirming
+poll, the simulated hours until an edit that kept its modified time is found (polls every
 2 h, for at most --hidden-days), database bytes per report, and with --days the git growth of a data
 branch over D simulated days (one new report a week, a comment a day, one poll a day, a commit
 whenever the data changed). Runs on any necwatch version: without `necwatch export` the data branch
 commits the SQLite file, as the Action did.
+
+The emulated sites run in a child process (platformweb.RemoteWeb): `peak_rss_mb` is necwatch's own
+(the bench process), `emulator_rss_mb` the emulator's, serving both sites' 2N posts.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from platformweb import EmuSite, PlatformWeb
+from platformweb import RemoteWeb
 
 from necwatch import pipeline
 from necwatch.config import config_from_dict
@@ -46,12 +50,12 @@ class Clock:
         return self.now
 
 
-def _poll(web: PlatformWeb, config: Any, store: Store) -> dict[str, Any]:
-    web.reset()
+def _poll(web: RemoteWeb, config: Any, store: Store) -> dict[str, Any]:
+    web.call("reset")
     result = asyncio.run(pipeline.run_async(config, store))
     return {
-        "requests": web.requests(),
-        "bytes": sum(s.bytes_sent for s in web.sites),
+        "requests": web.call("requests"),
+        "bytes": web.call("bytes"),
         "new": sum(x.new for x in result.sources),
         "changed": sum(x.changed for x in result.sources),
         "removed": sum(x.removed for x in result.sources),
@@ -60,17 +64,18 @@ def _poll(web: PlatformWeb, config: Any, store: Store) -> dict[str, Any]:
     }
 
 
-def _snapshot(store: Store) -> dict[str, set[tuple[Any, ...]]]:
-    """Every row of every table but `runs` and the full-text index's own tables."""
+def _snapshot(store: Store) -> dict[str, set[int]]:
+    """A hash of every row of every table but `runs` and the full-text index's own tables (hashes,
+    not rows: holding 20,000 posts' rows twice would dominate the bench process's peak RSS)."""
     names = [
         r[0]
         for r in store.db.execute("select name from sqlite_master where type = 'table'").fetchall()
         if r[0] != "runs" and "_fts" not in r[0] and not r[0].startswith("sqlite_")
     ]
-    return {t: set(store.db.execute(f'select * from "{t}"').fetchall()) for t in names}
+    return {t: {hash(row) for row in store.db.execute(f'select * from "{t}"')} for t in names}
 
 
-def _diff(a: dict[str, set[tuple[Any, ...]]], b: dict[str, set[tuple[Any, ...]]]) -> dict[str, int]:
+def _diff(a: dict[str, set[int]], b: dict[str, set[int]]) -> dict[str, int]:
     """Rows written per table (a changed row counts once)."""
     out = {t: len(b.get(t, set()) - a.get(t, set())) for t in b}
     return {t: n for t, n in out.items() if n}
@@ -81,18 +86,22 @@ def _alerts(store: Store) -> dict[str, int]:
     return dict(rows)
 
 
-def _advance(sites: list[EmuSite], clock: Clock, hours: float) -> None:
+def _rss_mb() -> int:
+    """This process's peak RSS so far: necwatch's, the emulator runs in its own process."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _advance(web: RemoteWeb, clock: Clock, hours: float) -> None:
     clock.now += timedelta(hours=hours)
-    for s in sites:
-        s.now += timedelta(hours=hours)
+    web.call("advance", hours=hours)
 
 
 def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, Any]:
     clock = Clock()
     pipeline.utcnow = clock  # type: ignore[assignment]
-    sites = [EmuSite("blogger", posts_n=n, seed=1), EmuSite("wordpress", posts_n=n, seed=2)]
+    kinds = ["blogger", "wordpress"]  # site 0 and site 1 of the emulator
     out: dict[str, Any] = {"posts": n}
-    with PlatformWeb(*sites) as web:
+    with RemoteWeb(("blogger", n, 1), ("wordpress", n, 2)) as web:
         config = config_from_dict(
             {
                 "database": str(tmp / "b.db"),
@@ -100,7 +109,8 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
                 "allow_private_addresses": True,
                 "fetch": {"per_host_delay": 0, "backoff": 0.01},
                 "sources": [
-                    {"name": s.kind, "type": s.kind, "url": web.base(s), "author": "Emu"} for s in sites
+                    {"name": k, "type": k, "url": base, "author": "Emu"}
+                    for k, base in zip(kinds, web.bases, strict=True)
                 ],
             },
             file="<bench>",
@@ -110,10 +120,11 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
         for _ in range(5):  # until the archive is read (or the version stops short of it)
             before = store.db["posts"].count
             backfill.append(_poll(web, config, store))
-            _advance(sites, clock, 2)
+            _advance(web, clock, 2)
             if store.db["posts"].count in (before, 2 * n):
                 break
         seconds = time.monotonic() - started
+        out["backfill_rss_mb"] = _rss_mb()
         stored = store.db["posts"].count
         out["backfill"] = {
             "polls": len(backfill),
@@ -122,41 +133,56 @@ def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, An
             "ms_per_post": round(1000 * seconds / max(1, stored), 2),
         }
         _poll(web, config, store)  # the first poll after the backfill (probes, cursors)
-        _advance(sites, clock, 2)
+        _advance(web, clock, 2)
         before, rows = digest(config.database_path), _snapshot(store)
         out["unchanged"] = {
             **_poll(web, config, store),
             "checksum_moved": digest(config.database_path) != before,
             "rows_changed": _diff(rows, _snapshot(store)),
         }
-        _advance(sites, clock, 2)
-        for s in sites:
-            s.add_post(report=True)
-            s.add_comment(s.posts[n // 2 - n // 2 % 10])
-        sites[1].edit(sites[1].posts[10])
-        sites[0].posts[30].deleted = True  # an old NEC report
+        _advance(web, clock, 2)
+        for site in (0, 1):
+            web.call("add_post", site, report=True)
+            web.call("add_comment", site, post=n // 2 - n // 2 % 10)
+        web.call("edit", 1, post=10)
+        web.call("delete", 0, post=30)  # an old NEC report
         out["change"] = _poll(web, config, store)
-        _advance(sites, clock, 2)
+        _advance(web, clock, 2)
         out["confirm"] = _poll(web, config, store)
         out["alerts"] = _alerts(store)
-        out["edit_found_after_h"] = _hidden_edit(web, config, store, sites, clock, hidden_days)
+        out["wp_deletion"] = _wp_deletion(web, config, store, clock, n)
+        out["edit_found_after_h"] = _hidden_edit(web, config, store, clock, hidden_days)
         out["db"] = _db_size(store, config.database_path)
         if days:
-            out["branch"] = _branch(web, config, store, sites, clock, days, tmp)
+            out["branch"] = _branch(web, config, store, clock, days, tmp)
         store.close()
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        out["emulator_rss_mb"] = web.call("rss_mb")
+    out["peak_rss_mb"] = _rss_mb()
     return out
 
 
-def _hidden_edit(
-    web: PlatformWeb, config: Any, store: Store, sites: list[EmuSite], clock: Clock, days: int
-) -> float | None:
+def _wp_deletion(web: RemoteWeb, config: Any, store: Store, clock: Clock, n: int) -> dict[str, Any]:
+    """An old WordPress report deleted (nothing else changed): the poll that sweeps for it, and the
+    confirming poll (the change poll's deletion is Blogger's)."""
+    web.call("delete", 1, post=n // 4 // 10 * 10)
+    polls = []
+    for _ in range(2):
+        _advance(web, clock, 2)
+        polls.append(_poll(web, config, store))
+    return {
+        "requests": polls[0]["requests"],
+        "bytes": polls[0]["bytes"],
+        "confirm_requests": polls[1]["requests"],
+        "removed": sum(p["removed"] for p in polls),
+    }
+
+
+def _hidden_edit(web: RemoteWeb, config: Any, store: Store, clock: Clock, days: int) -> float | None:
     """Hours (polls every 2 h) until an edit that did not move the modified time is alerted."""
-    target = sites[1].posts[len(sites[1].posts) // 3 // 10 * 10]
-    sites[1].edit(target, move_modified=False)
+    web.call("edit", 1, post=web.call("count", 1) // 3 // 10 * 10, move_modified=False)
     edits = _alerts(store).get("report_edited", 0)
     for step in range(1, 12 * days + 1):
-        _advance(sites, clock, 2)
+        _advance(web, clock, 2)
         _poll(web, config, store)
         if _alerts(store).get("report_edited", 0) > edits:
             return 2.0 * step
@@ -185,9 +211,7 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
-def _branch(
-    web: PlatformWeb, config: Any, store: Store, sites: list[EmuSite], clock: Clock, days: int, tmp: Path
-) -> dict[str, Any]:
+def _branch(web: RemoteWeb, config: Any, store: Store, clock: Clock, days: int, tmp: Path) -> dict[str, Any]:
     """Git growth of a data branch over `days` simulated days (one poll and at most one commit a day)."""
     try:
         from necwatch.store.export import export_dataset
@@ -217,10 +241,10 @@ def _branch(
     start, sizes = size(), []
     for day in range(days):
         if day % 7 == 0:
-            sites[1].add_post(report=True)
-        reports = [p for p in sites[0].live() if p.report]
-        sites[0].add_comment(reports[(day * 7) % len(reports)])
-        _advance(sites, clock, 24)  # one poll a day: the branch holds one commit per changed day
+            web.call("add_post", 1, report=True)
+        reports = web.call("live_reports", 0)
+        web.call("add_comment", 0, post=reports[(day * 7) % len(reports)])
+        _advance(web, clock, 24)  # one poll a day: the branch holds one commit per changed day
         _poll(web, config, store)
         commit(f"day {day}")
         if day in (0, days - 1):

@@ -1,20 +1,29 @@
 """Emulated WordPress and Blogger sites that answer the platforms' query parameters (not a replay).
 
 WordPress (`/wp-json/wp/v2/…`): `posts` with `per_page` (default 10, max 100), `page`, `orderby`
-(date|modified), `order`, `modified_after`, `before`, `_fields`, `X-WP-Total`/`X-WP-TotalPages`;
+(date|modified), `order`, `modified_after`, `after`/`before` (publication date, both exclusive),
+`_fields`, `X-WP-Total`/`X-WP-TotalPages`;
 `comments` per post (`post=`) or site-wide with `after`, `per_page`, `page`, `orderby=date`, `order`;
 `users/ID`. Blogger (`/feeds/…`): `posts/default` and `posts/summary` with `start-index`,
-`max-results` (default 25, max 500), `orderby` (published|updated), `updated-min`, `published-max`,
-`openSearch:totalResults`; `comments/default` site-wide and `POSTID/comments/default` per post.
+`max-results` (default 25, max 500), `orderby` (published|updated), `published-min` (inclusive) /
+`published-max` (exclusive), `updated-min` / `updated-max` (likewise, and ignored unless
+`orderby=updated`, as Blogger documents), `openSearch:totalResults` (the count of the whole filtered
+result); `comments/default` site-wide and `POSTID/comments/default` per post.
 Post pages answer 404 once a post is deleted. The clock is simulated (`site.now`), everything is
 seeded, and `requests` counts what a poll asked for. Used by bench/bench_incremental.py and, at
 small N, by tests/sources/test_incremental.py.
+
+`RemoteWeb` runs the sites in a child process (`python platformweb.py`, commands as JSON lines on
+stdin/stdout), so a benchmark measures necwatch's own peak RSS apart from the emulator's.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import resource
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -76,6 +85,7 @@ class EmuSite:
     comments: list[EComment] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     bytes_sent: int = 0
+    errors: list[str] = field(default_factory=list)  # a request whose path contains one answers 503
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -100,8 +110,9 @@ class EmuSite:
         self.posts.append(post)
         return post
 
-    def add_post(self, *, report: bool = True) -> EPost:
-        return self._new(self.now, report=report)
+    def add_post(self, *, report: bool = True, published: datetime | None = None) -> EPost:
+        """A new post, published now or (back-dated) at `published`."""
+        return self._new(published or self.now, report=report)
 
     def edit(self, post: EPost, *, move_modified: bool = True) -> None:
         post.html += f"<p>Update: {self._para()}</p>"
@@ -181,6 +192,8 @@ def wp_api(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tuple[int,
         posts = site.live()
         if "modified_after" in q:
             posts = [p for p in posts if p.modified > _utc(q["modified_after"])]
+        if "after" in q:
+            posts = [p for p in posts if p.published > _utc(q["after"])]
         if "before" in q:
             posts = [p for p in posts if p.published < _utc(q["before"])]
         key = (
@@ -245,11 +258,9 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
     start = int(q.get("start-index") or 1)
     per = min(500, int(q.get("max-results") or 25))
     if path in ("posts/default", "posts/summary"):
-        posts = site.live()
-        if "updated-min" in q:
-            posts = [p for p in posts if p.modified >= _utc(q["updated-min"])]
-        if "published-max" in q:
-            posts = [p for p in posts if p.published < _utc(q["published-max"])]
+        posts = [p for p in site.live() if _within(q, "published", p.published)]
+        if q.get("orderby") == "updated":
+            posts = [p for p in posts if _within(q, "updated", p.modified)]
         key = (
             (lambda p: (p.modified, p.id))
             if q.get("orderby") == "updated"
@@ -271,8 +282,8 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
         comments = [c for c in site.comments if c.post_id == int(path.split("/")[0])]
     else:
         return 404, {"content-type": "text/html"}, b"<html>Not found</html>"
-    if "updated-min" in q:
-        comments = [c for c in comments if c.at >= _utc(q["updated-min"])]
+    if q.get("orderby") == "updated":
+        comments = [c for c in comments if _within(q, "updated", c.at)]
     comments.sort(key=lambda c: (c.at, c.id), reverse=True)
     body = [
         f"<entry><id>tag:blogger.com,1999:blog-1.post-{c.id}</id><published>{_atom_time(c.at)}</published>"
@@ -286,6 +297,12 @@ def blogger_feed(site: EmuSite, base: str, path: str, q: dict[str, str]) -> tupl
         for c in comments[start - 1 : start - 1 + per]
     ]
     return 200, atom, _feed(body, len(comments), start, per)
+
+
+def _within(q: dict[str, str], name: str, at: datetime) -> bool:
+    """GData bounds: `NAME-min` inclusive, `NAME-max` exclusive."""
+    low, high = q.get(f"{name}-min"), q.get(f"{name}-max")
+    return (low is None or at >= _utc(low)) and (high is None or at < _utc(high))
 
 
 def _blogger_entry(site: EmuSite, base: str, p: EPost, summary: bool, comments: int) -> str:
@@ -348,7 +365,10 @@ def _handler(web: PlatformWeb, site: EmuSite) -> type[BaseHTTPRequestHandler]:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             with web.lock:
                 site.requests.append(self.path)
-                status, headers, body = site.serve(web.base(site), parts.path, query)
+                if any(e in self.path for e in site.errors):
+                    status, headers, body = 503, {"content-type": "text/plain"}, b"unavailable"
+                else:
+                    status, headers, body = site.serve(web.base(site), parts.path, query)
                 site.bytes_sent += len(body)
             self.send_response(status)
             for k, v in headers.items():
@@ -358,3 +378,88 @@ def _handler(web: PlatformWeb, site: EmuSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
     return Handler
+
+
+# -- the sites in a child process ---------------------------------------------------------------
+
+
+def _command(web: PlatformWeb, cmd: dict[str, Any]) -> Any:
+    """One command of the stdio protocol (see RemoteWeb); its answer is JSON."""
+    op = cmd["op"]
+    if op == "advance":
+        for s in web.sites:
+            s.now += timedelta(hours=cmd["hours"])
+        return None
+    if op == "requests":
+        return web.requests()
+    if op == "bytes":
+        return sum(s.bytes_sent for s in web.sites)
+    if op == "reset":
+        return web.reset()
+    if op == "rss_mb":
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    site = web.sites[cmd["site"]]
+    if op == "count":
+        return len(site.posts)
+    if op == "add_post":
+        return site.add_post(report=cmd["report"]).id
+    if op == "live_reports":
+        return [i for i, p in enumerate(site.posts) if p.report and not p.deleted]
+    post = site.posts[cmd["post"]]
+    if op == "add_comment":
+        return site.add_comment(post).id
+    if op == "edit":
+        return site.edit(post, move_modified=cmd.get("move_modified", True))
+    if op == "delete":
+        post.deleted = True
+        return None
+    raise ValueError(f"unknown command {op!r}")
+
+
+def serve_stdio(specs: list[dict[str, Any]]) -> None:
+    """The child's side: serve the sites, print their bases, then answer one command per line."""
+    sites = [EmuSite(s["kind"], posts_n=s["posts"], seed=s["seed"]) for s in specs]
+    with PlatformWeb(*sites) as web:
+        print(json.dumps([web.base(s) for s in sites]), flush=True)
+        for line in sys.stdin:
+            print(json.dumps(_command(web, json.loads(line))), flush=True)
+
+
+class RemoteWeb:
+    """EmuSites served by a child process, driven by index (site, post). Use as a context manager."""
+
+    def __init__(self, *specs: tuple[str, int, int]) -> None:
+        self.specs = [{"kind": k, "posts": n, "seed": seed} for k, n, seed in specs]
+        self.bases: list[str] = []
+
+    def __enter__(self) -> RemoteWeb:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, json.dumps(self.specs)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.bases = json.loads(self._line())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+    def _line(self) -> str:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the emulator process ended")
+        return line
+
+    def call(self, op: str, site: int | None = None, **kw: Any) -> Any:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, "site": site, **kw}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self._line())
+
+
+if __name__ == "__main__":
+    serve_stdio(json.loads(sys.argv[1]))

@@ -4,6 +4,7 @@ parameters (bench/platformweb.py, on loopback): cost follows what changed, every
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from necwatch.config import Config, config_from_dict
 from necwatch.demo import demo_config
 from necwatch.pipeline import SourceSummary, run_async
 from necwatch.replay import ReplayWeb
+from necwatch.sources import blogger_incremental, wp_incremental
 from necwatch.store import Store
 from necwatch.store.checksum import digest
 
@@ -139,3 +141,95 @@ def test_a_site_that_does_not_answer_change_queries_is_polled_the_full_way(
     with web.recording() as requests:
         asyncio.run(run_async(config, store))
     assert not [r for r in requests if "orderby=" in r.path]  # not probed again within the period
+
+
+# -- the removal sweep by counts (sources/removals.py) ----------------------------------------------
+# Page sizes shrink to 10 so that 400 posts have the proportions of a 10,000-post blog at the real
+# sizes (500 per Blogger feed page): the full id listing is 40 pages.
+FULL_LISTING = 40
+
+
+@pytest.fixture(params=["wordpress", "blogger"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emu]:
+    for emu in _emu(request.param, tmp_path, posts=400):
+        emu.poll()  # the backfill
+        emu.poll()  # the first incremental poll
+        monkeypatch.setattr(blogger_incremental, "BIG", 10)
+        monkeypatch.setattr(wp_incremental, "PAGE", 10)
+        emu.site.now += timedelta(hours=2)
+        yield emu
+
+
+def _full_listing(emu: Emu) -> list[str]:
+    """Requests of the full id listing (every id, page by page), as the server logged them."""
+    if emu.site.kind == "blogger":
+        return [r for r in emu.site.requests if "start-index=" in r and "published-min=" not in r]
+    return [
+        r for r in emu.site.requests if "orderby=modified" in r and re.search(r"[?&]page=([2-9]|\d\d)", r)
+    ]
+
+
+def _sweep_listings(emu: Emu) -> list[str]:
+    """Id listings of one date range (the leaves of the bisection)."""
+    if emu.site.kind == "blogger":
+        return [r for r in emu.site.requests if "published-min=" in r and "start-index=" in r]
+    return [r for r in emu.site.requests if "/posts?after=" in r and "per_page=1&" not in r]
+
+
+def _removed(emu: Emu) -> list[tuple[str, str]]:
+    sql = "select platform_id, removed_reason from posts where removed_at is not null order by 1"
+    return [(str(r[0]), r[1]) for r in emu.store.db.execute(sql)]
+
+
+def _candidates(emu: Emu) -> list[str]:
+    sql = "select platform_id from posts where missing_polls > 0 order by 1"
+    return [str(r[0]) for r in emu.store.db.execute(sql)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gone", [[150], [40, 200, 333]], ids=["one", "three"])
+def test_deletions_are_found_by_counts_not_by_listing_every_id(archive: Emu, gone: list[int]) -> None:
+    ids = sorted(str(archive.site.posts[i].id) for i in gone)
+    for i in gone:
+        archive.site.posts[i].deleted = True
+    summary = archive.poll()
+    assert summary.status == "ok" and summary.removed == 0
+    assert not _full_listing(archive)
+    assert len(_sweep_listings(archive)) == len(gone)  # one page of ids per removal, not 40
+    # the probe and the comments, then per removal ~log2(400 / 10) counts, one listing, one re-read
+    assert archive.web.requests() <= 4 + 7 * len(gone) < FULL_LISTING
+    assert _candidates(archive) == ids  # re-read by URL: one 404 each, not yet evidence
+    archive.poll()  # the confirming poll
+    assert _removed(archive) == [(i, "http_404_twice") for i in ids]
+    assert archive.alerts("report_removed") == sum(1 for i in gone if archive.site.posts[i].report)
+
+
+@pytest.mark.slow
+def test_a_drop_the_counts_cannot_place_falls_back_to_the_full_listing(archive: Emu) -> None:
+    """A deletion and a back-dated new post in the same range: every range counts as stored, yet the
+    platform's total is one short of the stored posts plus the new one."""
+    site = archive.site
+    site.posts[150].deleted = True
+    back = site.add_post(report=False, published=site.posts[151].published - timedelta(minutes=1))
+    back.modified = site.now
+    summary = archive.poll()
+    assert summary.new == 1
+    assert _full_listing(archive)
+    assert _candidates(archive) == [str(site.posts[150].id)]
+    archive.poll()
+    assert _removed(archive) == [(str(site.posts[150].id), "http_404_twice")]
+
+
+@pytest.mark.slow
+def test_a_server_error_during_the_sweep_names_no_candidate(archive: Emu) -> None:
+    site = archive.site
+    site.errors.append("published-min=" if site.kind == "blogger" else "/posts?after=")
+    site.posts[150].deleted = True
+    summary = archive.poll()
+    assert summary.status == "partial"  # the sweep's failure is recorded, the rest of the poll stands
+    assert not _candidates(archive) and not _full_listing(archive)
+    site.errors.clear()
+    archive.poll()  # the count is still short: the sweep runs again
+    assert _candidates(archive) == [str(site.posts[150].id)]
+    archive.poll()
+    assert _removed(archive) == [(str(site.posts[150].id), "http_404_twice")]

@@ -7,8 +7,10 @@
    post comes back too and tracking finds it unchanged).
 3. `feeds/comments/default?orderby=updated&updated-min=SINCE&max-results=500`: new comments of the
    whole blog, each tied to its post by `thr:in-reply-to`.
-4. Only when the total dropped: the summary feed by `start-index` (a removal sweep); stored posts it
-   no longer shows are re-read by their own URL.
+4. Only when the total dropped: a removal sweep (sources/removals.py) bisecting by publication date
+   with `published-min`/`published-max` counts (`max-results=1`), listing ids only where the counts
+   differ; when the counts cannot say where, the summary feed by `start-index`. Stored posts it no
+   longer shows are re-read by their own URL.
 5. Rolling revalidation by `published-max` pages of 100 with content; a backfill cut by `max_pages`
    continues with `published-max` until the archive is read.
 """
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urljoin
 
-from necwatch.errors import FetchError
+from necwatch.errors import FetchError, ParseError
 from necwatch.extract.dates import parse_iso
 from necwatch.extract.feeds import ATOM, atom_root
 from necwatch.fetch import Fetcher
@@ -41,6 +43,7 @@ from necwatch.sources.incremental import (
     parse_time,
     sweep_steps,
 )
+from necwatch.sources.removals import removal_candidates
 
 
 class BloggerSource(Protocol):
@@ -55,6 +58,7 @@ class BloggerSource(Protocol):
 
     def parse_posts_feed(self, url: str, text: str) -> list[Any]: ...
     def parse_comment_entry(self, element: ET.Element, url: str) -> Comment: ...
+    def record(self, error: FetchError | ParseError) -> None: ...
     def comments_url(
         self, post_id: str, fmt: str, start: int | None = None, max_results: int | None = None
     ) -> str: ...
@@ -104,8 +108,9 @@ class BloggerPoll:
             )
         await self._comments()
         new = sum(1 for pid, _, _ in changed if pid not in self.ctx.by_platform_id)
-        if total < self.ctx.live - len(self.ctx.suspects) + new:
-            await self._removals(total)
+        deficit = self.ctx.live - len(self.ctx.suspects) + new - total
+        if deficit > 0:
+            await self._removals(total, deficit)
         await self._sweep(total)
         await self._backfill()
         self.cursor["since"] = later(since, max(times, default=None))
@@ -167,18 +172,70 @@ class BloggerPoll:
                     PostObservation(url, Outcome.NOT_MODIFIED, comments=ordered, comments_partial=True)
                 )
 
-    async def _removals(self, total: int) -> None:
+    async def _removals(self, total: int, deficit: int) -> None:
+        """The count dropped: find the stored posts no longer listed (re-read by their URL). A failed
+        or inconsistent sweep is recorded and names no candidate: the drop is looked for again."""
+        ctx = self.ctx
+        try:
+            missing = await removal_candidates(
+                ctx,
+                deficit,
+                page=BIG,
+                full_requests=math.ceil(total / BIG),
+                count=self._count,
+                list_ids=self._ids,
+                list_all=lambda: self._all_missing(total),
+            )
+        except (FetchError, ParseError) as e:
+            self.src.record(e)
+            return
+        self.listing.recheck += [ctx.by_platform_id[pid] for pid in sorted(missing)]
+
+    def _range(self, lo: datetime, hi: datetime) -> str:
+        return f"published-min={iso(lo)}&published-max={iso(hi)}"
+
+    async def _count(self, lo: datetime, hi: datetime) -> int:
+        """How many posts were published in [lo, hi) (`published-max` is exclusive)."""
+        response = await self.src.fetcher.get(self.feed("summary", f"{self._range(lo, hi)}&max-results=1"))
+        total = _summary(response.final_url, response.text)[1]
+        if total is None:
+            raise ParseError("no openSearch:totalResults", url=response.final_url, kind="unexpected_page")
+        return total
+
+    async def _ids(self, lo: datetime, hi: datetime) -> set[str]:
+        """The ids of the posts published in [lo, hi): every page of them, or an error (a short read
+        must not make a post look missing)."""
+        ids: set[str] = set()
+        start = 1
+        for _ in range(self.src.config.max_pages):
+            params = f"{self._range(lo, hi)}&start-index={start}&max-results={BIG}"
+            response = await self.src.fetcher.get(self.feed("summary", params))
+            entries, total = _summary(response.final_url, response.text)
+            ids |= {pid for pid, _, _ in entries}
+            start += len(entries)
+            if total is not None and start > total:
+                return ids
+            if not entries or total is None:
+                raise ParseError(
+                    "id listing short of its count", url=response.final_url, kind="unexpected_page"
+                )
+        raise ParseError(
+            "id listing longer than max_pages", url=self.feed("summary", params), kind="unexpected_page"
+        )
+
+    async def _all_missing(self, total: int) -> set[str]:
+        """Every id by `start-index` pages of 500: the stored ids not among them."""
         pages = math.ceil(total / BIG)
         if pages > self.src.config.max_pages:
             self.src.warnings.append("removal sweep longer than max_pages: removals wait for 404 twice")
-            return
+            return set()
         ids: set[str] = set()
         for page in range(pages):
             response = await self.src.fetcher.get(
                 self.feed("summary", f"start-index={page * BIG + 1}&max-results={BIG}")
             )
             ids |= {pid for pid, _, _ in _summary(response.final_url, response.text)[0]}
-        self.listing.recheck += [url for pid, url in self.ctx.by_platform_id.items() if pid not in ids]
+        return {pid for pid in self.ctx.by_platform_id if pid not in ids}
 
     async def _sweep(self, total: int) -> None:
         pages = max(1, math.ceil(total / PAGE))

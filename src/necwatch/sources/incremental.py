@@ -33,7 +33,8 @@ from necwatch.sources.base import ListedPost
 # Query parameters that make a URL a moving window (change queries, counts, sweeps): their answers
 # are not archived and their fetch rows are not kept (a new URL every poll would grow both forever).
 _EPHEMERAL = re.compile(
-    r"[?&](?:modified_after|after|before|updated-min|published-max|orderby|_fields)=", re.IGNORECASE
+    r"[?&](?:modified_after|after|before|updated-min|published-min|published-max|orderby|_fields)=",
+    re.IGNORECASE,
 )
 
 

@@ -7,8 +7,10 @@ One poll of a source whose site answers the change queries:
 2. Only when one is newer than the cursor: `posts?Q&orderby=modified&order=asc&per_page=100&
    modified_after=SINCE` (full content of exactly what changed).
 3. `comments?after=SINCE&per_page=100&orderby=date&order=asc`: new comments, site-wide, not per post.
-4. Only when the total dropped below what is stored: the id listing of step 1 page by page (a
-   targeted sweep for removals); stored posts it no longer shows are re-read by their own URL.
+4. Only when the total dropped below what is stored: a removal sweep (sources/removals.py)
+   bisecting by publication date with `after`/`before` counts (`per_page=1`, `X-WP-Total`) and
+   listing ids only where the counts differ; when the counts cannot say where, the id listing of
+   step 1 page by page. Stored posts it no longer shows are re-read by their own URL.
 5. Rolling revalidation: the listing by date in pages of 100 with content, spread over the sweep
    period; and a backfill cut by `max_pages` continues (`before=`) until the archive is read.
 """
@@ -37,6 +39,7 @@ from necwatch.sources.incremental import (
     parse_time,
     sweep_steps,
 )
+from necwatch.sources.removals import SECOND, removal_candidates
 
 
 class WordPressSource(Protocol):
@@ -53,6 +56,7 @@ class WordPressSource(Protocol):
     def parse_posts(self, response: Response) -> list[tuple[Post, int | None]]: ...
     def parse_comments(self, response: Response) -> list[Comment]: ...
     async def _rest_listed(self, post: Post, author_id: int | None) -> ListedPost: ...
+    def record(self, error: FetchError | ParseError) -> None: ...
 
 
 PAGE = 100
@@ -108,8 +112,9 @@ class WordPressPoll:
             await self._changed(since)
         await self._comments()
         new = sum(1 for i in changed if str(i.get("id")) not in self.ctx.by_platform_id)
-        if total < self.ctx.live - len(self.ctx.suspects) + new:
-            await self._removals(items, total)
+        deficit = self.ctx.live - len(self.ctx.suspects) + new - total
+        if deficit > 0:
+            await self._removals(items, total, deficit)
         await self._sweep(total)
         await self._backfill()
         newest = max((m for i in items if (m := _gmt(i.get("modified_gmt"))) is not None), default=None)
@@ -186,19 +191,66 @@ class WordPressPoll:
                 )
                 self.listing.extra.append(obs)
 
-    async def _removals(self, first: list[dict[str, Any]], total: int) -> None:
-        """The count dropped: list every id; stored posts not listed are re-read by their URL."""
+    async def _removals(self, first: list[dict[str, Any]], total: int, deficit: int) -> None:
+        """The count dropped: find the stored posts no longer listed (re-read by their URL). A failed
+        or inconsistent sweep is recorded and names no candidate: the drop is looked for again."""
+        ctx = self.ctx
+        try:
+            missing = await removal_candidates(
+                ctx,
+                deficit,
+                page=PAGE,
+                full_requests=math.ceil(total / PAGE) - 1,
+                count=self._count,
+                list_ids=self._ids,
+                list_all=lambda: self._all_missing(first, total),
+            )
+        except (FetchError, ParseError) as e:
+            self.src.record(e)
+            return
+        self.listing.recheck += [ctx.by_platform_id[pid] for pid in sorted(missing)]
+
+    def _range(self, lo: datetime, hi: datetime) -> str:
+        """Posts published in [lo, hi): `after` and `before` are both exclusive, to the second."""
+        return f"after={iso(lo - SECOND)}&before={iso(hi)}"
+
+    async def _count(self, lo: datetime, hi: datetime) -> int:
+        response = await self.src.fetcher.get(self.url(f"{self._range(lo, hi)}&per_page=1&_fields=id"))
+        total = _total(response)
+        if total is None:
+            raise ParseError("no X-WP-Total", url=response.final_url, kind="unexpected_page")
+        return total
+
+    async def _ids(self, lo: datetime, hi: datetime) -> set[str]:
+        """The ids of the posts published in [lo, hi): every page of them, or an error (a short read
+        must not make a post look missing)."""
+        ids: set[str] = set()
+        for page in range(1, self.src.config.max_pages + 1):
+            url = self.url(f"{self._range(lo, hi)}&per_page={PAGE}&page={page}&_fields=id")
+            response = await self.src.fetcher.get(url)
+            ids |= {str(i.get("id")) for i in self._items(response)}
+            total, pages = _total(response), int(response.headers.get("x-wp-totalpages") or 0)
+            if total is None:
+                raise ParseError("no X-WP-Total", url=response.final_url, kind="unexpected_page")
+            if page >= pages:
+                if len(ids) < total:
+                    raise ParseError("id listing short of its count", url=url, kind="unexpected_page")
+                return ids
+        raise ParseError("id listing longer than max_pages", url=url, kind="unexpected_page")
+
+    async def _all_missing(self, first: list[dict[str, Any]], total: int) -> set[str]:
+        """Every id, pages of 100 (the first is the probe's): the stored ids not among them."""
         ids = {str(i.get("id")) for i in first}
         pages = math.ceil(total / PAGE)
         if pages > self.src.config.max_pages:
             self.src.warnings.append("removal sweep longer than max_pages: removals wait for 404 twice")
-            return
+            return set()
         for page in range(2, pages + 1):
             response = await self.src.fetcher.get(
                 self.url(f"orderby=modified&order=desc&per_page={PAGE}&page={page}&_fields={FIELDS}")
             )
             ids |= {str(i.get("id")) for i in self._items(response)}
-        self.listing.recheck += [url for pid, url in self.ctx.by_platform_id.items() if pid not in ids]
+        return {pid for pid in self.ctx.by_platform_id if pid not in ids}
 
     async def _sweep(self, total: int) -> None:
         pages = max(1, math.ceil(total / PAGE))
