@@ -132,3 +132,23 @@ def test_reader_pages_respect_a_deny_rule(demo_db: Path, path: str) -> None:
         assert c.get(f"/demo/reports/{REPORT}").status_code == 403
     finally:
         c.close()
+
+
+def test_search_page_without_words_is_the_form_and_without_matches_says_so(client: Any) -> None:
+    empty = client.get("/demo/search_reports").text
+    assert 'action="/demo/search_reports"' in empty and 'name="q"' in empty
+    assert "match" not in empty.split("</form>", 1)[1].split('<details class="nw-glossary"', 1)[0]
+    none = client.get("/demo/search_reports", params={"q": "zyzzyva <b>"}).text
+    assert "No report matches zyzzyva &lt;b&gt;." in none and 'value="zyzzyva &lt;b&gt;"' in none
+
+
+def test_search_page_lists_linked_titles_and_highlighted_passages(client: Any) -> None:
+    found = client.get("/demo/search_reports.json?q=trigger+ballots&_shape=objects").json()["rows"]
+    html = client.get("/demo/search_reports?q=trigger+ballots").text
+    table = html.split('<table class="rows-and-columns">', 1)[1].split("</table>", 1)[0]
+    heads = re.findall(r'<th class="col-([^"]*)" scope="col">', table)
+    assert heads == ["report_id", "title", "author", "published_at", "meeting_date", "snippet"]  # no count
+    assert len(re.findall(r"<tr>", table.split("<tbody>", 1)[1])) == len(found)
+    assert f'<a href="/demo/reports/{found[0]["report_id"]}">{found[0]["title"]}</a>' in table
+    assert "<mark>trigger</mark>" in table.lower() or "<mark>ballots</mark>" in table.lower()
+    assert 'href="/demo/search_reports.json?q=trigger+ballots"' in html

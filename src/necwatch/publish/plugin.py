@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 import nh3
 from datasette import hookimpl
@@ -464,8 +464,14 @@ def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
 # hook call per cell (13,000 for the grid) and the meeting page rendered Datasette's table before
 # replacing it, and both were slower than stock's ?sql= page of the same SQL. Their `.json` and
 # `.csv` stay Datasette's, as does any database that is not necwatch's.
-MEETING_QUERY, COVERAGE_QUERY = "meeting_reports", "coverage"
-_QUERY_ROUTE = r"^/(?P<database>[^/.]+)/(?P<table>meeting_reports|coverage)$"
+MEETING_QUERY, COVERAGE_QUERY, SEARCH_QUERY = "meeting_reports", "coverage", "search_reports"
+_QUERY_ROUTE = r"^/(?P<database>[^/.]+)/(?P<table>meeting_reports|coverage|search_reports)$"
+# Each page: its template and the request parameters its query takes.
+_QUERY_PAGES = {
+    MEETING_QUERY: ("necwatch_meeting.html", ("meeting",)),
+    COVERAGE_QUERY: ("necwatch_coverage.html", ()),
+    SEARCH_QUERY: ("necwatch_search.html", ("q", "page")),
+}
 
 
 async def query_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -485,37 +491,68 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
     )
     if not visible:
         raise Forbidden("You do not have permission to view this query")
-    meeting = request.args.get("meeting", "").strip()
-    params = {"meeting": meeting} if name == MEETING_QUERY else {}
-    # at most max_returned_rows, as a query page (the page says so when there are more)
-    results = await datasette.get_database(database).execute(query["sql"], params, truncate=True)
-    columns = list(results.columns)
-    rows = [[_cell(datasette, database, row, c) for c in columns] for row in results.rows]
+    template, names = _QUERY_PAGES[name]
+    params = {p: request.args.get(p, "").strip() for p in names}
+    rows: list[Any] = []
+    truncated, columns = False, []
+    if name != SEARCH_QUERY or params["q"]:  # an empty search box is a form, not a query
+        # at most max_returned_rows, as a query page (the page says so when there are more)
+        results = await datasette.get_database(database).execute(query["sql"], params, truncate=True)
+        rows, truncated, columns = list(results.rows), results.truncated, list(results.columns)
+    cells = [[_cell(datasette, database, row, c) for c in columns] for row in rows]
     urls = datasette.urls
-    suffix = "?meeting=" + quote(meeting) if name == MEETING_QUERY else ""
+    suffix = ("?" + urlencode({k: v for k, v in params.items() if v})) if any(params.values()) else ""
     context = {
         "database": database,
         "private": private,
         "query": query,
         "columns": columns,
-        "rows": rows,
-        "truncated": results.truncated,
+        "rows": cells,
+        "truncated": truncated,
         "json_url": urls.query(database, name, format="json") + suffix,
         "csv_url": urls.query(database, name, format="csv") + suffix,
         "meetings_url": urls.table(database, "meetings"),
         "coverage_url": urls.query(database, COVERAGE_QUERY),
-        "names": columns,
+        "names": [c for c in columns if c != "matches"],
         "descriptions": query.get("columns") or {},
+        **params,
     }
     if name == MEETING_QUERY:
         labels = query.get("labels") or {}
-        context["meeting"] = meeting
-        context["description"] = query.get("description", "").replace(":meeting", meeting or "…")
-        context["fields"] = [(c, labels.get(c, c), [r[i] for r in rows]) for i, c in enumerate(columns)]
+        context["description"] = query.get("description", "").replace(":meeting", params["meeting"] or "…")
+        context["fields"] = [(c, labels.get(c, c), [r[i] for r in cells]) for i, c in enumerate(columns)]
+    elif name == COVERAGE_QUERY:
+        context["table_rows"] = _table_rows(columns, cells)
     else:
-        context["table_rows"] = _table_rows(columns, rows)
-    template = "necwatch_meeting.html" if name == MEETING_QUERY else "necwatch_coverage.html"
+        shown = [i for i, c in enumerate(columns) if c != "matches"]
+        context["table_rows"] = _table_rows(
+            [columns[i] for i in shown], [[r[i] for i in shown] for r in cells]
+        )
+        context["pager"] = search_pager(query, params, rows)
     return Response.html(await datasette.render_template(template, context, request=request, view_name=name))
+
+
+def search_pager(query: dict[str, Any], params: dict[str, str], rows: list[Any]) -> dict[str, Any] | None:
+    """Which matches a search page shows, of how many (counted up to count_cap + 1: past the cap
+    the page says "more than" and still offers the next page), and its neighbours' links."""
+    if not rows:
+        return None
+    size, cap = int(query.get("page_size") or len(rows)), int(query.get("count_cap") or 0)
+    total = int(rows[0]["matches"])
+    current = max(int(params["page"]) if params["page"].isdigit() else 1, 1)
+    first = (current - 1) * size + 1
+    last = first + len(rows) - 1
+    capped = cap > 0 and total > cap
+    link = "?q=" + quote_plus(params["q"]) + "&page="
+    return {
+        "total": total,
+        "capped": capped,
+        "cap": cap,
+        "first": first,
+        "last": last,
+        "prev": link + str(current - 1) if current > 1 else None,
+        "next": link + str(current + 1) if last < total or (capped and len(rows) == size) else None,
+    }
 
 
 def _table_rows(columns: list[str], rows: list[list[Any]]) -> Markup:
@@ -622,10 +659,9 @@ def add_atom_links(xml: bytes, site: str, pages: dict[str, list[tuple[str, str]]
 
 
 # -- page layout -----------------------------------------------------------------------------------
-# Datasette 0.65 puts the column glossary and a query's table inside one big `content` block, with
-# no block of their own; the templates render that block and move or replace these parts.
+# Datasette 0.65 puts the column glossary inside one big `content` block, with no block of its
+# own; the templates render that block and move it.
 _GLOSSARY_START, _GLOSSARY_END = '<dl class="column-descriptions">', "</dl>"
-_TABLE_START, _TABLE_END = '<div class="table-wrapper"><table class="rows-and-columns">', "</table></div>"
 _AFTER_DATA = '<div id="export"'
 # Plain string search, not regular expressions: a 1,000-row page is ~0.5 MB and these run on
 # every request (a lookahead regex tried at every position cost more than the SQL of small pages).
@@ -642,27 +678,12 @@ def move_glossary(page: str, glossary: str) -> Markup:
     return Markup(page[:at] + str(glossary) + page[at:] if at >= 0 else page + str(glossary))
 
 
-def _rows_table(page: str) -> tuple[int, int]:
-    """Where the page's rows-and-columns table starts and ends (-1, -1 when it has none)."""
-    start = page.find(_TABLE_START)
-    end = page.find(_TABLE_END, start) if start >= 0 else -1
-    return (start, end + len(_TABLE_END)) if end >= 0 else (-1, -1)
-
-
-def before_rows_table(page: str, html: str) -> Markup:
-    """The page with `html` (already rendered, escaped) just before its rows-and-columns table."""
-    page = str(page)
-    start, _ = _rows_table(page)
-    return Markup(page[:start] + str(html) + page[start:] if start >= 0 else page)
-
-
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     # Templates are read once: re-checking each on every render (auto_reload) was ~14 file stats a
     # page, as many as Datasette's own template lookups (an edited template needs a restart).
     env.auto_reload = False
     env.filters["necwatch_move_glossary"] = move_glossary
-    env.filters["necwatch_before_rows_table"] = before_rows_table
 
 
 @hookimpl
