@@ -417,6 +417,31 @@ def _m10_pointer_index(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_posts_pointer_report_id on posts (pointer_report_id)")
 
 
+# Every version with its text: a superseded version keeps its own, the current one's is the report's.
+REPORT_VERSIONS_FULL_VIEW = """
+select
+  v.report_id, v.version, v.seen_at, v.kind, v.title,
+  coalesce(v.body_text, case when v.version = r.version then r.body_text end) as body_text,
+  v.content_hash, v.diff, v.word_diff, v.post_id, v.run_id, v.extractor_version
+from report_versions v
+join reports r on r.id = v.report_id
+"""
+
+
+def _m11_text_once(db: sqlite_utils.Database) -> None:
+    """Each report's current text is stored once, in `reports.body_text`: the current version's
+    `report_versions.body_text` is NULL (it was the same text again: a third of an NEC report's bytes),
+    a superseded version keeps its own (the store copies it there when the next version comes,
+    `KeepVersionText`). The view `report_versions_full` shows every version with its text. Only a
+    current version whose text equals its report's is thinned, so no version's text is lost."""
+    db.execute(
+        "update report_versions set body_text = null where body_text is not null and exists "
+        "(select 1 from reports r where r.id = report_versions.report_id "
+        "and r.version = report_versions.version and r.body_text = report_versions.body_text)"
+    )
+    db.create_view("report_versions_full", REPORT_VERSIONS_FULL_VIEW, replace=True)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -429,6 +454,7 @@ MIGRATIONS: list[Migration] = [
     _m8_incremental,
     _m9_lean_storage,
     _m10_pointer_index,
+    _m11_text_once,
 ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from necwatch import diffs
 from necwatch.alerts import AlertKind
-from necwatch.intents import NewReport, NewReportVersion, ReportChange, stable_id
+from necwatch.intents import KeepVersionText, NewReport, NewReportVersion, ReportChange, stable_id
 from necwatch.track.emit import Emitter
 from necwatch.track.state import NearMatcher, Normalized, ReportIndex, ReportRef, StoredPost, clip
 
@@ -120,7 +120,7 @@ class ReportTracker:
                     "seen_at": ts,
                     "kind": "initial",
                     "title": norm.title,
-                    "body_text": kept_text(norm),
+                    "body_text": None,  # the current version's text is the report's (stored once)
                     "content_hash": norm.content_hash,
                     "post_id": pid,
                     "run_id": self.run_id,
@@ -165,6 +165,7 @@ class ReportTracker:
             old, new = f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}"
             unified = diffs.unified(old, new)
             word_diff = diffs.words(old.replace("\n\n", " ", 1), new.replace("\n\n", " ", 1))
+        self.emit.add(KeepVersionText(report_id, report.version))
         self.emit.add(
             NewReportVersion(
                 {
@@ -173,7 +174,7 @@ class ReportTracker:
                     "seen_at": self.ts,
                     "kind": "technical" if self.technical else "edit",
                     "title": norm.title,
-                    "body_text": kept_text(norm),
+                    "body_text": None,  # the report row holds it until a later version supersedes this
                     "content_hash": norm.content_hash,
                     "diff": unified,
                     "word_diff": word_diff,
