@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -172,13 +173,49 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
     tables = store.db.execute(
         "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"
     ).fetchall()
+    own = _own_rows(store, path)
     return {
         "bytes": size,
         "by_table": {name: pages for name, pages in tables},
         "nec_reports": reports,
+        "mean_body_html": round((body or 0) / max(1, reports)),
         "bytes_per_report": round(size / max(1, reports)),
-        "x_body_html": round(size / max(1, body or 1), 2),
+        "x_body_html": round(size / max(1, body or 1), 2),  # whole file ÷ the NEC reports' HTML
+        "own_rows_per_report": round(own / max(1, reports)),
+        "own_x_body_html": round(own / max(1, body or 1), 2),  # a report's own rows ÷ its HTML
     }
+
+
+OWN_TABLES = ("reports", "report_versions", "report_minhash")
+
+
+def _own_rows(store: Store, path: Path) -> int:
+    """Bytes of the NEC reports' own rows (reports, versions, min-hash bands, full-text index and
+    their indexes): measured in a vacuumed copy holding nothing else."""
+    copy = path.with_name("own-rows.db")
+    copy.unlink(missing_ok=True)
+    store.db.execute(f"vacuum into '{copy}'")
+    conn = sqlite3.connect(copy)
+    names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    nec = "select id from reports where is_nec_report = 1"
+    for table in OWN_TABLES[1:]:
+        if table in names:
+            conn.execute(f"delete from {table} where report_id not in ({nec})")
+    conn.execute("delete from reports where is_nec_report = 0")  # the triggers update the FTS index
+    for table in names - set(OWN_TABLES):
+        if not table.startswith(("reports_fts", "comments_fts", "sqlite_")):
+            conn.execute(f'delete from "{table}"')
+    conn.execute("delete from comments_fts")  # comments are not a report's own rows
+    conn.execute("insert into reports_fts (reports_fts) values ('optimize')")
+    conn.commit()
+    conn.execute("vacuum")
+    (own,) = conn.execute(
+        "select sum(d.pgsize) from dbstat d join sqlite_master m on m.name = d.name "
+        f"where m.tbl_name in {OWN_TABLES} or m.tbl_name like 'reports_fts%'"
+    ).fetchone()
+    conn.close()
+    copy.unlink()
+    return int(own)
 
 
 def _git(repo: Path, *args: str) -> str:
