@@ -101,3 +101,27 @@ def test_export_import_round_trip_keeps_every_version(
         assert stored.fetchone() == (None,)
     finally:
         back.close()
+
+
+def test_a_non_report_stays_lean_until_an_edit_makes_it_a_report(web: ReplayWeb, tmp_path: Path) -> None:
+    tl = Timeline.open(web, tmp_path, HOSTS)
+    tl.step(repeat=False)
+    tl.add_wp_post(title="Thoughts after a weekend of campaigning", body="<p>We knocked on doors.</p>")
+    assert tl.step() == []  # not a report: no alert
+    rid = tl.post("labour-nec-report-march-2024")["report_id"]
+    lean = tl.one("select is_nec_report, body_text, body_html, content_hash from reports where id = ?", [rid])
+    assert lean["is_nec_report"] == 0 and lean["body_text"] is None and lean["body_html"] is None
+    assert lean["content_hash"] == content_hash("We knocked on doors.")  # what notices its edits
+    assert tl.one("select count(*) as n from reports_fts where reports_fts match 'knocked'")["n"] == 0
+    # an edit that makes it an NEC report: its text is stored (once), with a diff from nothing
+    tl.edit_wp(NEW_POST_ID, lambda p: p.update(title={"rendered": "Labour NEC Report – 21 March 2024"}))
+    tl.edit_wp(NEW_POST_ID, lambda p: p["content"].update(rendered=f"<p>The NEC met. {ADDED}</p>"))
+    alerts = tl.step()
+    assert [a["kind"] for a in alerts] == ["report_edited"]
+    report = tl.one("select is_nec_report, body_text, body_html from reports where id = ?", [rid])
+    assert report["is_nec_report"] == 1 and report["body_text"] == f"The NEC met. {ADDED}"
+    assert ADDED in report["body_html"]
+    versions = tl.store.report_versions(rid)
+    assert [(v["version"], v["body_text"]) for v in versions] == [(1, None), (2, report["body_text"])]
+    assert f"+The NEC met. {ADDED}" in versions[1]["diff"]
+    assert tl.one("select count(*) as n from reports_fts where reports_fts match 'disputes'")["n"] == 1
