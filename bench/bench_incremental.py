@@ -7,10 +7,13 @@ Per N (each in its own process, for its peak RSS): the backfill (requests, secon
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
 report per site, one edit of an old report, one new comment on an old report, one deletion) and its
 confirming poll, the simulated hours until an edit that kept its modified time is found (polls every
-2 h, for at most --hidden-days), database bytes per report, and with --days the git growth of a data
+2 h, for at most --hidden-days), database bytes per NEC report (the whole file ÷ the NEC reports, and
+a report's own rows alone; each also ÷ its body HTML), and with --days the git growth of a data
 branch over D simulated days (one new report a week, a comment a day, one poll a day, a commit
 whenever the data changed). Runs on any necwatch version: without `necwatch export` the data branch
-commits the SQLite file, as the Action did.
+commits the SQLite file, as the Action did. NEC reports are ~15 kB of HTML drawn from real report
+paragraphs, other posts ~4 kB (bench/platformweb.py); `--short-bodies`: the 2.5 kB reports of the
+first runs.
 """
 
 from __future__ import annotations
@@ -88,10 +91,16 @@ def _advance(sites: list[EmuSite], clock: Clock, hours: float) -> None:
         s.now += timedelta(hours=hours)
 
 
-def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, Any]:
+def measure(
+    n: int, days: int, tmp: Path, hidden_days: int = 15, short_bodies: bool = False
+) -> dict[str, Any]:
     clock = Clock()
     pipeline.utcnow = clock  # type: ignore[assignment]
-    sites = [EmuSite("blogger", posts_n=n, seed=1), EmuSite("wordpress", posts_n=n, seed=2)]
+    realistic = not short_bodies
+    sites = [
+        EmuSite("blogger", posts_n=n, seed=1, realistic=realistic),
+        EmuSite("wordpress", posts_n=n, seed=2, realistic=realistic),
+    ]
     out: dict[str, Any] = {"posts": n}
     with PlatformWeb(*sites) as web:
         config = config_from_dict(
@@ -277,20 +286,23 @@ def main() -> None:
     ap.add_argument("--posts", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--days", type=int, default=0, help="simulate a data branch over this many days")
     ap.add_argument("--hidden-days", type=int, default=15, help="give up on the hidden edit after this")
+    ap.add_argument("--short-bodies", action="store_true", help="the first benches' 2.5 kB NEC reports")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process measures one N
     ap.add_argument("--keep", help="with --one: keep the database in this directory")
     args = ap.parse_args()
     if args.one:
         if args.keep:  # leave the database there, to look into (dbstat, sqlite3)
             Path(args.keep).mkdir(parents=True, exist_ok=True)
-            print(json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days)))
+            print(
+                json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days, args.short_bodies))
+            )
             return
         with tempfile.TemporaryDirectory() as d:
-            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days)))
+            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days, args.short_bodies)))
         return
     for n in args.posts:
         cmd = [sys.executable, __file__, "--one", str(n), "--days", str(args.days)]
-        cmd += ["--hidden-days", str(args.hidden_days)]
+        cmd += ["--hidden-days", str(args.hidden_days)] + (["--short-bodies"] if args.short_bodies else [])
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode:
             print(f"N={n}: failed\n{res.stderr[-3000:]}")
