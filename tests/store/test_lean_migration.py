@@ -84,3 +84,30 @@ def test_migration_11_stores_the_current_text_once_and_loses_no_version(
     finally:
         store.close()
     assert digest(path) == before
+
+
+def test_migration_12_drops_only_the_version_rows_that_repeat_a_non_reports_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v11.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:11])
+        store = Store.open(path)
+        with store.transaction():
+            for rid, is_report, version in (("plain", 0, 1), ("edited", 0, 2), ("nec", 1, 1)):
+                store.db["reports"].insert({"id": rid, "title": rid, "is_nec_report": is_report,
+                                            "version": version, "content_hash": f"v1:{rid}"})  # fmt: skip
+                for v in range(1, version + 1):
+                    title, digest = (rid, f"v1:{rid}") if v == version else ("old title", "v1:old")
+                    store.db["report_versions"].insert({"report_id": rid, "version": v, "title": title,
+                                                        "content_hash": digest})  # fmt: skip
+        store.close()
+    store = Store.open(path)
+    try:
+        kept = store.db.execute("select report_id, version from report_versions order by 1, 2").fetchall()
+        # the never-edited non-report's version 1 said nothing its reports row does not; the edited
+        # one's history (an older title and hash) and the NEC report's versions stay
+        assert kept == [("edited", 1), ("edited", 2), ("nec", 1)]
+        assert store.db["reports"].count == 3
+    finally:
+        store.close()

@@ -32,11 +32,10 @@ def test_non_report_keeps_metadata_and_hash_but_no_text() -> None:
     t = tracker()
     t.observe(fetched(n), n, None, {}, listing_complete=True)
     [report] = _rows(t.ops, "reports")
-    [version] = _rows(t.ops, "report_versions")
     assert report["body_text"] is None and report["body_html"] is None
     assert report["content_hash"] == content_hash(OTHER) and report["title"] == "Street stall"
     assert report["words"] == len(OTHER.split())
-    assert version["body_text"] is None and version["content_hash"] == content_hash(OTHER)
+    assert _rows(t.ops, "report_versions") == []  # its version 1 would repeat the reports row
     # an NEC report keeps both (its text once: the current version's is the report's)
     r = norm()
     t = tracker()
@@ -55,13 +54,15 @@ def _stored_non_report() -> tuple:  # type: ignore[type-arg]
 
 def test_edit_of_non_report_is_noticed_by_hash_and_text_stored_once_it_is_a_report() -> None:
     sp, index = _stored_non_report()
-    # still not a report: a version with the new hash, no text, no diff, no alert
+    # still not a report: the reports row takes the new hash and counts the version; no version
+    # row, no text, no alert
     changed = norm(body=OTHER + "\n\nPhotos below.", title="Street stall", is_nec_report=False)
     t = tracker(index)
     t.observe(fetched(changed), changed, sp, {}, listing_complete=True)
-    [version] = _rows(t.ops, "report_versions")
-    assert version["content_hash"] == changed.content_hash and version["body_text"] is None
-    assert version["diff"] is None and alerts(t.ops) == []
+    assert _rows(t.ops, "report_versions") == [] and alerts(t.ops) == []
+    [change] = _rows(t.ops, "reports")
+    assert change["content_hash"] == changed.content_hash and change["version"] == 2
+    assert change["body_text"] is None
     # edited into an NEC report: its text is stored, and alerted
     became = norm(body=BODY, title="Street stall")
     t = tracker(index)

@@ -113,6 +113,7 @@ def test_a_non_report_stays_lean_until_an_edit_makes_it_a_report(web: ReplayWeb,
     assert lean["is_nec_report"] == 0 and lean["body_text"] is None and lean["body_html"] is None
     assert lean["content_hash"] == content_hash("We knocked on doors.")  # what notices its edits
     assert tl.one("select count(*) as n from reports_fts where reports_fts match 'knocked'")["n"] == 0
+    assert tl.count("report_versions", "report_id = ?", [rid]) == 0
     # an edit that makes it an NEC report: its text is stored (once), with a diff from nothing
     tl.edit_wp(NEW_POST_ID, lambda p: p.update(title={"rendered": "Labour NEC Report – 21 March 2024"}))
     tl.edit_wp(NEW_POST_ID, lambda p: p["content"].update(rendered=f"<p>The NEC met. {ADDED}</p>"))
@@ -122,6 +123,7 @@ def test_a_non_report_stays_lean_until_an_edit_makes_it_a_report(web: ReplayWeb,
     assert report["is_nec_report"] == 1 and report["body_text"] == f"The NEC met. {ADDED}"
     assert ADDED in report["body_html"]
     versions = tl.store.report_versions(rid)
-    assert [(v["version"], v["body_text"]) for v in versions] == [(1, None), (2, report["body_text"])]
-    assert f"+The NEC met. {ADDED}" in versions[1]["diff"]
+    # its first stored version: version 1 (a non-report's) was only ever its reports row
+    assert [(v["version"], v["body_text"]) for v in versions] == [(2, report["body_text"])]
+    assert f"+The NEC met. {ADDED}" in versions[0]["diff"]
     assert tl.one("select count(*) as n from reports_fts where reports_fts match 'disputes'")["n"] == 1

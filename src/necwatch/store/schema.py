@@ -454,14 +454,22 @@ PARTIAL_INDEXES = {
 }
 
 
-def _m12_partial_indexes(db: sqlite_utils.Database) -> None:
-    """Posts that are not NEC reports cost little: the indexes on meeting date, meeting kind and
-    pointer target leave out the rows where those are NULL (non-reports, posts that point nowhere).
-    The rows themselves stay: a non-report's `reports` row is what notices its edits (content_hash),
-    links its republications and stores its text once an edit makes it a report."""
+def _m12_lean_non_reports(db: sqlite_utils.Database) -> None:
+    """Posts that are not NEC reports cost little. Their `reports` row stays (it notices their edits
+    by content_hash, links republications, and takes the text once an edit makes the post a report),
+    but: the indexes on meeting date, meeting kind and pointer target leave out the rows where those
+    are NULL; and a non-report has no `report_versions` rows (necwatch now writes a version only when
+    the text is a report's before or after), so the version 1 rows older necwatch wrote for
+    never-edited non-reports go: each repeated its reports row's title, hash and first-seen time."""
     for name, target in PARTIAL_INDEXES.items():
         db.execute(f"drop index if exists {name}")
         db.execute(f"create index {name} on {target}")
+    db.execute(
+        "delete from report_versions where version = 1 and body_text is null and diff is null and exists "
+        "(select 1 from reports r where r.id = report_versions.report_id and r.is_nec_report = 0 "
+        "and r.version = 1 and r.content_hash is report_versions.content_hash "
+        "and r.title is report_versions.title)"
+    )
 
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -477,7 +485,7 @@ MIGRATIONS: list[Migration] = [
     _m9_lean_storage,
     _m10_pointer_index,
     _m11_text_once,
-    _m12_partial_indexes,
+    _m12_lean_non_reports,
 ]
 
 
