@@ -8,10 +8,13 @@ stored), an unchanged poll (requests, bytes, whether the logical checksum moved)
 report per site, one edit of an old report, one new comment on an old report, one deletion) and its
 confirming poll, an old WordPress report deleted alone (the removal sweep's cost) and its confirming
 poll, the simulated hours until an edit that kept its modified time is found (polls every
-2 h, for at most --hidden-days), database bytes per report, and with --days the git growth of a data
+2 h, for at most --hidden-days), database bytes per NEC report (the whole file ÷ the NEC reports, and
+a report's own rows alone; each also ÷ its body HTML), and with --days the git growth of a data
 branch over D simulated days (one new report a week, a comment a day, one poll a day, a commit
 whenever the data changed). Runs on any necwatch version: without `necwatch export` the data branch
-commits the SQLite file, as the Action did.
+commits the SQLite file, as the Action did. NEC reports are ~15 kB of HTML drawn from real report
+paragraphs, other posts ~4 kB (bench/platformweb.py); `--short-bodies`: the 2.5 kB reports of the
+first runs.
 
 The emulated sites run in a child process (platformweb.RemoteWeb): `peak_rss_mb` is necwatch's own
 (the bench process), `emulator_rss_mb` the emulator's, serving both sites' 2N posts.
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import json
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -96,12 +100,14 @@ def _advance(web: RemoteWeb, clock: Clock, hours: float) -> None:
     web.call("advance", hours=hours)
 
 
-def measure(n: int, days: int, tmp: Path, hidden_days: int = 15) -> dict[str, Any]:
+def measure(
+    n: int, days: int, tmp: Path, hidden_days: int = 15, short_bodies: bool = False
+) -> dict[str, Any]:
     clock = Clock()
     pipeline.utcnow = clock  # type: ignore[assignment]
     kinds = ["blogger", "wordpress"]  # site 0 and site 1 of the emulator
     out: dict[str, Any] = {"posts": n}
-    with RemoteWeb(("blogger", n, 1), ("wordpress", n, 2)) as web:
+    with RemoteWeb(("blogger", n, 1), ("wordpress", n, 2), realistic=not short_bodies) as web:
         config = config_from_dict(
             {
                 "database": str(tmp / "b.db"),
@@ -198,13 +204,49 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
     tables = store.db.execute(
         "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"
     ).fetchall()
+    own = _own_rows(store, path)
     return {
         "bytes": size,
         "by_table": {name: pages for name, pages in tables},
         "nec_reports": reports,
+        "mean_body_html": round((body or 0) / max(1, reports)),
         "bytes_per_report": round(size / max(1, reports)),
-        "x_body_html": round(size / max(1, body or 1), 2),
+        "x_body_html": round(size / max(1, body or 1), 2),  # whole file ÷ the NEC reports' HTML
+        "own_rows_per_report": round(own / max(1, reports)),
+        "own_x_body_html": round(own / max(1, body or 1), 2),  # a report's own rows ÷ its HTML
     }
+
+
+OWN_TABLES = ("reports", "report_versions", "report_minhash")
+
+
+def _own_rows(store: Store, path: Path) -> int:
+    """Bytes of the NEC reports' own rows (reports, versions, min-hash bands, full-text index and
+    their indexes): measured in a vacuumed copy holding nothing else."""
+    copy = path.with_name("own-rows.db")
+    copy.unlink(missing_ok=True)
+    store.db.execute(f"vacuum into '{copy}'")
+    conn = sqlite3.connect(copy)
+    names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    nec = "select id from reports where is_nec_report = 1"
+    for table in OWN_TABLES[1:]:
+        if table in names:
+            conn.execute(f"delete from {table} where report_id not in ({nec})")
+    conn.execute("delete from reports where is_nec_report = 0")  # the triggers update the FTS index
+    for table in names - set(OWN_TABLES):
+        if not table.startswith(("reports_fts", "comments_fts", "sqlite_")):
+            conn.execute(f'delete from "{table}"')
+    conn.execute("delete from comments_fts")  # comments are not a report's own rows
+    conn.execute("insert into reports_fts (reports_fts) values ('optimize')")
+    conn.commit()
+    conn.execute("vacuum")
+    (own,) = conn.execute(
+        "select sum(d.pgsize) from dbstat d join sqlite_master m on m.name = d.name "
+        f"where m.tbl_name in {OWN_TABLES} or m.tbl_name like 'reports_fts%'"
+    ).fetchone()
+    conn.close()
+    copy.unlink()
+    return int(own)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -264,20 +306,23 @@ def main() -> None:
     ap.add_argument("--posts", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--days", type=int, default=0, help="simulate a data branch over this many days")
     ap.add_argument("--hidden-days", type=int, default=15, help="give up on the hidden edit after this")
+    ap.add_argument("--short-bodies", action="store_true", help="the first benches' 2.5 kB NEC reports")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process measures one N
     ap.add_argument("--keep", help="with --one: keep the database in this directory")
     args = ap.parse_args()
     if args.one:
         if args.keep:  # leave the database there, to look into (dbstat, sqlite3)
             Path(args.keep).mkdir(parents=True, exist_ok=True)
-            print(json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days)))
+            print(
+                json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days, args.short_bodies))
+            )
             return
         with tempfile.TemporaryDirectory() as d:
-            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days)))
+            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days, args.short_bodies)))
         return
     for n in args.posts:
         cmd = [sys.executable, __file__, "--one", str(n), "--days", str(args.days)]
-        cmd += ["--hidden-days", str(args.hidden_days)]
+        cmd += ["--hidden-days", str(args.hidden_days)] + (["--short-bodies"] if args.short_bodies else [])
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode:
             print(f"N={n}: failed\n{res.stderr[-3000:]}")

@@ -60,7 +60,8 @@ select 'orphan_post', p.id from posts p
  where p.report_id is not null and not exists (select 1 from reports r where r.id = p.report_id)
 union all
 select 'version_gap', r.id from reports r
- where r.version != (select count(*) from report_versions v where v.report_id = r.id)
+ where r.is_nec_report = 1
+   and r.version != (select max(v.version) from report_versions v where v.report_id = r.id)
 union all
 select 'comment_count', r.id from reports r
  where r.comment_count != (select count(*) from comments c where c.report_id = r.id and c.removed_at is null)

@@ -20,6 +20,7 @@ stdin/stdout), so a benchmark measures necwatch's own peak RSS apart from the em
 from __future__ import annotations
 
 import json
+import math
 import random
 import resource
 import subprocess
@@ -27,7 +28,9 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
@@ -46,6 +49,28 @@ _WORDS = [
     "rules",
     "budget",
 ]
+
+
+# Body sizes (HTML bytes), log-normal: (median, sigma, min, max). NEC reports as real ones run
+# (~15 kB on average: the complete reports of the bundled reference web are 13-16 kB; its shorter
+# texts are cut by the fixture), the blog's other posts as ordinary blog posts (~4 kB).
+REPORT_SIZE = (13_000, 0.5, 3_000, 45_000)
+OTHER_SIZE = (3_500, 0.6, 800, 20_000)
+_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "normalize" / "reports"
+
+
+@cache
+def real_paragraphs() -> tuple[str, ...]:
+    """Paragraphs of the real NEC reports of the reference web: realistic words, lengths, entropy."""
+    paras = []
+    for path in sorted(_CORPUS.glob("*.txt")):
+        paras += [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 40]
+    return tuple(paras)
+
+
+def _size(rng: random.Random, spec: tuple[int, float, int, int]) -> int:
+    median, sigma, low, high = spec
+    return int(min(high, max(low, median * math.exp(rng.gauss(0, sigma)))))
 
 
 @dataclass
@@ -86,6 +111,7 @@ class EmuSite:
     requests: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     errors: list[str] = field(default_factory=list)  # a request whose path contains one answers 503
+    realistic: bool = True  # bodies of realistic sizes; False: the short bodies of the first benches
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -100,13 +126,26 @@ class EmuSite:
     def _para(self) -> str:
         return " ".join(self.rng.choice(_WORDS) for _ in range(60)).capitalize() + "."
 
+    def _body(self, at: datetime, report: bool) -> str:
+        """A report of real NEC paragraphs, or an ordinary post of filler words, at a size drawn
+        from REPORT_SIZE / OTHER_SIZE (not realistic: six or two filler paragraphs)."""
+        opening = f"The NEC met on {at:%d %B %Y}." if report else "Some other news this week."
+        if not self.realistic:
+            return "".join(
+                f"<p>{p}</p>" for p in [opening, *(self._para() for _ in range(6 if report else 2))]
+            )
+        target = _size(self.rng, REPORT_SIZE if report else OTHER_SIZE)
+        html = f"<p>{opening}</p>"
+        while len(html) < target:
+            para = escape(self.rng.choice(real_paragraphs())) if report else self._para()
+            html += f"<p>{para}</p>"
+        return html
+
     def _new(self, at: datetime, *, report: bool) -> EPost:
         pid = 1000 + len(self.posts)
         kind = "NEC Report" if report else "Thoughts"
         title = f"{kind} – {at:%d %B %Y} (no. {pid})"
-        body = [f"The NEC met on {at:%d %B %Y}." if report else "Some other news this week."]
-        body += [self._para() for _ in range(6 if report else 2)]
-        post = EPost(pid, title, "".join(f"<p>{p}</p>" for p in body), at, at, report)
+        post = EPost(pid, title, self._body(at, report), at, at, report)
         self.posts.append(post)
         return post
 
@@ -418,7 +457,7 @@ def _command(web: PlatformWeb, cmd: dict[str, Any]) -> Any:
 
 def serve_stdio(specs: list[dict[str, Any]]) -> None:
     """The child's side: serve the sites, print their bases, then answer one command per line."""
-    sites = [EmuSite(s["kind"], posts_n=s["posts"], seed=s["seed"]) for s in specs]
+    sites = [EmuSite(s["kind"], s["posts"], s["seed"], realistic=s.get("realistic", True)) for s in specs]
     with PlatformWeb(*sites) as web:
         print(json.dumps([web.base(s) for s in sites]), flush=True)
         for line in sys.stdin:
@@ -428,8 +467,8 @@ def serve_stdio(specs: list[dict[str, Any]]) -> None:
 class RemoteWeb:
     """EmuSites served by a child process, driven by index (site, post). Use as a context manager."""
 
-    def __init__(self, *specs: tuple[str, int, int]) -> None:
-        self.specs = [{"kind": k, "posts": n, "seed": seed} for k, n, seed in specs]
+    def __init__(self, *specs: tuple[str, int, int], realistic: bool = True) -> None:
+        self.specs = [{"kind": k, "posts": n, "seed": seed, "realistic": realistic} for k, n, seed in specs]
         self.bases: list[str] = []
 
     def __enter__(self) -> RemoteWeb:

@@ -71,6 +71,21 @@ class NewCommentVersion(Insert):
 
 
 @dataclass(frozen=True)
+class KeepVersionText:
+    """Version `version` of a report is being superseded: it keeps its own copy of the text.
+
+    The current version's `body_text` is NULL in `report_versions` (the text is `reports.body_text`,
+    stored once), so before the report row takes a new text the store copies the old one into the
+    version that is no longer current. Emit it before the report's new version and ReportChange.
+    """
+
+    table: ClassVar[str] = "report_versions"
+    action: ClassVar[Literal["keep_text"]] = "keep_text"
+    report_id: str
+    version: int
+
+
+@dataclass(frozen=True)
 class RecountComments:
     """Recompute a report's comment_count from its live comments (after comments changed)."""
 
@@ -135,4 +150,4 @@ class Alert:
         return {**asdict(self), "kind": str(self.kind)}
 
 
-Intent = Insert | Update | RecountComments | Alert
+Intent = Insert | Update | RecountComments | KeepVersionText | Alert

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from necwatch.intents import Intent
+from necwatch.intents import Intent, KeepVersionText, NewReportVersion
 from necwatch.models import Comment, Outcome, PostObservation
 from necwatch.normalize import content_hash
 from necwatch.track import (
@@ -168,8 +168,10 @@ def test_edits_noise_and_technical_versions() -> None:
     edited = norm(body=BODY + "\n\nWe also heard appeals.")
     t = tracker(index)
     t.observe(fetched(edited), edited, sp, {}, listing_complete=True)
-    [version] = [op.row for op in t.ops if op.table == "report_versions"]
+    [version] = [op.row for op in t.ops if isinstance(op, NewReportVersion)]
     assert version["version"] == 2 and version["kind"] == "edit"
+    assert version["body_text"] is None  # the current text is the report's; version 1 keeps its own:
+    assert [op for op in t.ops if isinstance(op, KeepVersionText)] == [KeepVersionText(sp.report_id, 1)]
     assert "+We also heard appeals." in version["diff"]
     assert version["word_diff"].endswith("{+We also heard appeals.+}")
     assert alerts(t.ops) == ["report_edited"]
@@ -181,7 +183,7 @@ def test_edits_noise_and_technical_versions() -> None:
     # The same difference from a re-extraction: a technical version, no alert.
     t = tracker(index, technical=True)
     t.observe(fetched(edited), edited, sp, {}, listing_complete=True)
-    assert [op.row["kind"] for op in t.ops if op.table == "report_versions"] == ["technical"]
+    assert [op.row["kind"] for op in t.ops if isinstance(op, NewReportVersion)] == ["technical"]
     assert alerts(t.ops) == []
 
 

@@ -437,7 +437,17 @@ def build_metadata(
                             ),
                             "diff": "Unified diff by paragraph from the previous version.",
                             "word_diff": "Word-level changes: [-removed-] {+added+}.",
+                            "body_text": (
+                                "The text of a superseded version. Empty on the current version: its "
+                                "text is the report's (stored once); report_versions_full shows every "
+                                "version with its text."
+                            ),
                         },
+                    },
+                    "report_versions_full": {
+                        "description": "Every version of every report with its text (a view).",
+                        "sort_desc": "seen_at",
+                        "facets": ["kind"],
                     },
                     "comments": {
                         "description": "Comments on reports, from every place the report was published.",

@@ -7,6 +7,9 @@ covers the rows, in a stable order, minus the bookkeeping every run touches:
 * per-run timestamps and timings in `sources` and `fetches`;
 * the HTTP status of a fetch (a 304 and a 200 with the same body mean the same thing);
 * SQLite's own and the full-text index's derived tables.
+
+It is logical: a version's text counts as the version's wherever it is stored (the current version's
+is in `reports` since migration 11), so thinning a database does not move its checksum.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ SKIP_TABLES = {"runs"}
 VOLATILE_COLUMNS: dict[str, set[str]] = {
     "sources": {"last_polled_at", "last_ok_at", "next_check_at", "last_run_id"},
     "fetches": {"fetched_at", "last_ok_at", "elapsed_ms", "attempts", "status", "bytes"},
+}
+# Columns hashed as what they mean rather than as stored (`t` is the table's row).
+LOGICAL_COLUMNS: dict[str, dict[str, str]] = {
+    "report_versions": {
+        "body_text": "coalesce(t.body_text, (select r.body_text from reports r "
+        "where r.id = t.report_id and r.version = t.version))"
+    },
 }
 HASH_VERSION = "datahash-v1"
 
@@ -47,10 +57,12 @@ def table_digest(conn: sqlite3.Connection, table: str) -> str:
     """SHA-256 over the table's kept columns, row by row in a stable order."""
     cols = [r[1] for r in conn.execute(f'pragma table_info("{table}")')]
     keep = [c for c in cols if c not in VOLATILE_COLUMNS.get(table, set())]
-    quoted = ", ".join(f'"{c}"' for c in keep)
+    logical = LOGICAL_COLUMNS.get(table, {})
+    exprs = ", ".join(logical.get(c, f't."{c}"') for c in keep)
+    positions = ", ".join(str(i) for i in range(1, len(keep) + 1))
     h = hashlib.sha256(json.dumps(keep).encode())
     # Order by every kept column: stable whatever the primary key, and blind to rowid churn.
-    for row in conn.execute(f'select {quoted} from "{table}" order by {quoted}'):
+    for row in conn.execute(f'select {exprs} from "{table}" t order by {positions}'):
         h.update(json.dumps([_value(v) for v in row], default=str, ensure_ascii=False).encode())
         h.update(b"\n")
     return h.hexdigest()

@@ -149,6 +149,15 @@ class ReaderQueries(StoreBase):
         row = self.db.execute("select body_html from reports where id = ?", [report_id]).fetchone()
         return row[0] if row else None
 
+    def report_versions(self, report_id: str) -> list[dict[str, Any]]:
+        """Every version of a report, oldest first, each with its text (the current version's is
+        stored once, in the report row: read through the `report_versions_full` view)."""
+        return list(
+            self.db.query(
+                "select * from report_versions_full where report_id = ? order by version", [report_id]
+            )
+        )
+
     def report_authors(self, report_ids: Collection[str]) -> dict[str, str]:
         """Report id → author, for the authors of alert entries in the feeds."""
         ids = sorted({i for i in report_ids if i})

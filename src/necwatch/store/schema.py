@@ -417,6 +417,61 @@ def _m10_pointer_index(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_posts_pointer_report_id on posts (pointer_report_id)")
 
 
+# Every version with its text: a superseded version keeps its own, the current one's is the report's.
+REPORT_VERSIONS_FULL_VIEW = """
+select
+  v.report_id, v.version, v.seen_at, v.kind, v.title,
+  coalesce(v.body_text, case when v.version = r.version then r.body_text end) as body_text,
+  v.content_hash, v.diff, v.word_diff, v.post_id, v.run_id, v.extractor_version
+from report_versions v
+join reports r on r.id = v.report_id
+"""
+
+
+def _m11_text_once(db: sqlite_utils.Database) -> None:
+    """Each report's current text is stored once, in `reports.body_text`: the current version's
+    `report_versions.body_text` is NULL (it was the same text again: a third of an NEC report's bytes),
+    a superseded version keeps its own (the store copies it there when the next version comes,
+    `KeepVersionText`). The view `report_versions_full` shows every version with its text. Only a
+    current version whose text equals its report's is thinned, so no version's text is lost."""
+    db.execute(
+        "update report_versions set body_text = null where body_text is not null and exists "
+        "(select 1 from reports r where r.id = report_versions.report_id "
+        "and r.version = report_versions.version and r.body_text = report_versions.body_text)"
+    )
+    db.create_view("report_versions_full", REPORT_VERSIONS_FULL_VIEW, replace=True)
+
+
+# Indexes over columns a blog's other posts leave NULL (nine rows in ten): partial, so those rows
+# cost nothing in them. `x is not null` is implied by any comparison on x, bound parameters included
+# (`meeting_date = :meeting`), and Datasette's facet queries filter `x is not null` themselves.
+PARTIAL_INDEXES = {
+    "idx_reports_meeting_date": "reports (meeting_date) where meeting_date is not null",
+    "idx_reports_meeting_kind_published_at": (
+        "reports (meeting_kind, published_at) where meeting_kind is not null"
+    ),
+    "idx_posts_pointer_report_id": "posts (pointer_report_id) where pointer_report_id is not null",
+}
+
+
+def _m12_lean_non_reports(db: sqlite_utils.Database) -> None:
+    """Posts that are not NEC reports cost little. Their `reports` row stays (it notices their edits
+    by content_hash, links republications, and takes the text once an edit makes the post a report),
+    but: the indexes on meeting date, meeting kind and pointer target leave out the rows where those
+    are NULL; and a non-report has no `report_versions` rows (necwatch now writes a version only when
+    the text is a report's before or after), so the version 1 rows older necwatch wrote for
+    never-edited non-reports go: each repeated its reports row's title, hash and first-seen time."""
+    for name, target in PARTIAL_INDEXES.items():
+        db.execute(f"drop index if exists {name}")
+        db.execute(f"create index {name} on {target}")
+    db.execute(
+        "delete from report_versions where version = 1 and body_text is null and diff is null and exists "
+        "(select 1 from reports r where r.id = report_versions.report_id and r.is_nec_report = 0 "
+        "and r.version = 1 and r.content_hash is report_versions.content_hash "
+        "and r.title is report_versions.title)"
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -429,6 +484,8 @@ MIGRATIONS: list[Migration] = [
     _m8_incremental,
     _m9_lean_storage,
     _m10_pointer_index,
+    _m11_text_once,
+    _m12_lean_non_reports,
 ]
 
 

@@ -7,9 +7,16 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from necwatch.intents import Alert, Insert, Intent, RecountComments
+from necwatch.intents import Alert, Insert, Intent, KeepVersionText, RecountComments
 from necwatch.models import Failure
 from necwatch.store.base import StoreBase, store_error
+
+# The superseded version takes the text the report row holds now (a version that kept its own text,
+# as rows written before migration 11 did, keeps it).
+KEEP_VERSION_TEXT = (
+    "update report_versions set body_text = coalesce(body_text, "
+    "(select body_text from reports where id = ?)) where report_id = ? and version = ?"
+)
 
 
 class PollWrites(StoreBase):
@@ -36,6 +43,8 @@ class PollWrites(StoreBase):
                 "where report_id = ? and removed_at is null) where id = ?",
                 [intent.report_id, intent.report_id],
             )
+        elif isinstance(intent, KeepVersionText):
+            conn.execute(KEEP_VERSION_TEXT, [intent.report_id, intent.report_id, intent.version])
         elif isinstance(intent, Insert | Alert):
             row = intent.row
             cols = list(row)

@@ -7,7 +7,7 @@ from typing import Any
 
 from necwatch import diffs
 from necwatch.alerts import AlertKind
-from necwatch.intents import NewReport, NewReportVersion, ReportChange, stable_id
+from necwatch.intents import KeepVersionText, NewReport, NewReportVersion, ReportChange, stable_id
 from necwatch.track.emit import Emitter
 from necwatch.track.state import NearMatcher, Normalized, ReportIndex, ReportRef, StoredPost, clip
 
@@ -112,22 +112,8 @@ class ReportTracker:
                 }
             )
         )
-        self.emit.add(
-            NewReportVersion(
-                {
-                    "report_id": report_id,
-                    "version": 1,
-                    "seen_at": ts,
-                    "kind": "initial",
-                    "title": norm.title,
-                    "body_text": kept_text(norm),
-                    "content_hash": norm.content_hash,
-                    "post_id": pid,
-                    "run_id": self.run_id,
-                    "extractor_version": norm.extractor_version,
-                }
-            )
-        )
+        if norm.is_nec_report:  # a non-report's version 1 would repeat its reports row: none
+            self._first_version(norm, report_id, pid)
         self._remember(
             ReportRef(
                 report_id,
@@ -154,26 +140,22 @@ class ReportTracker:
             self.emit.alert(AlertKind.NEW_REPORT, report_id, **about, summary=_summary_line(norm))
         return report_id
 
-    def new_version(self, norm: Normalized, stored: StoredPost, report_id: str) -> None:
-        report = self.get(report_id)
-        if report is None:
-            return
-        version = report.version + 1
-        unified: str | None = None
-        word_diff: str | None = None
-        if norm.is_nec_report or report.is_nec_report:  # a non-report's text is not kept: no diff
-            old, new = f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}"
-            unified = diffs.unified(old, new)
-            word_diff = diffs.words(old.replace("\n\n", " ", 1), new.replace("\n\n", " ", 1))
+    def _version_row(self, norm: Normalized, stored: StoredPost, report: ReportRef, version: int) -> str:
+        """Version `version` with its diffs from the report's current text (which the superseded
+        version keeps, KeepVersionText); returns the unified diff, for the alert."""
+        old, new = f"{report.title}\n\n{report.body_text}", f"{norm.title}\n\n{norm.body_text}"
+        unified = diffs.unified(old, new)
+        word_diff = diffs.words(old.replace("\n\n", " ", 1), new.replace("\n\n", " ", 1))
+        self.emit.add(KeepVersionText(report.id, report.version))
         self.emit.add(
             NewReportVersion(
                 {
-                    "report_id": report_id,
+                    "report_id": report.id,
                     "version": version,
                     "seen_at": self.ts,
                     "kind": "technical" if self.technical else "edit",
                     "title": norm.title,
-                    "body_text": kept_text(norm),
+                    "body_text": None,  # the report row holds it until a later version supersedes this
                     "content_hash": norm.content_hash,
                     "diff": unified,
                     "word_diff": word_diff,
@@ -183,6 +165,38 @@ class ReportTracker:
                 }
             )
         )
+        return unified
+
+    def _first_version(self, norm: Normalized, report_id: str, pid: str) -> None:
+        """Version 1 of an NEC report: its metadata (the text is the report row's until superseded)."""
+        self.emit.add(
+            NewReportVersion(
+                {
+                    "report_id": report_id,
+                    "version": 1,
+                    "seen_at": self.ts,
+                    "kind": "initial",
+                    "title": norm.title,
+                    "body_text": None,  # the current version's text is the report's (stored once)
+                    "content_hash": norm.content_hash,
+                    "post_id": pid,
+                    "run_id": self.run_id,
+                    "extractor_version": norm.extractor_version,
+                }
+            )
+        )
+
+    def new_version(self, norm: Normalized, stored: StoredPost, report_id: str) -> None:
+        """An edit (or, re-extracting, a technical change): the report row takes the new state; a
+        version row is stored when the text is a report's before or after (a blog's other posts
+        keep only the hash, so their versions would say nothing their reports row does not)."""
+        report = self.get(report_id)
+        if report is None:
+            return
+        version = report.version + 1
+        unified: str | None = None
+        if norm.is_nec_report or report.is_nec_report:
+            unified = self._version_row(norm, stored, report, version)
         self.emit.add(
             ReportChange(report_id, {**_report_fields(norm), "version": version, "updated_at": self.ts})
         )
