@@ -159,12 +159,30 @@ def measure(
         out["wp_deletion"] = _wp_deletion(web, config, store, clock, n)
         out["edit_found_after_h"] = _hidden_edit(web, config, store, clock, hidden_days)
         out["db"] = _db_size(store, config.database_path)
+        out["export"] = _export_size(store, config.database_path, tmp / "export")
         if days:
             out["branch"] = _branch(web, config, store, clock, days, tmp)
         store.close()
         out["emulator_rss_mb"] = web.call("rss_mb")
     out["peak_rss_mb"] = _rss_mb()
     return out
+
+
+def _export_size(store: Store, db: Path, out: Path) -> dict[str, Any]:
+    """The data branch's text export of the whole database: files, bytes, the largest file."""
+    try:
+        from necwatch.store.export import export_dataset
+    except ImportError:  # a version before `necwatch export`
+        return {}
+    store.db.conn.execute("pragma wal_checkpoint(truncate)")
+    export_dataset(db, out)
+    sizes = sorted((f.stat().st_size, str(f.relative_to(out))) for f in out.rglob("*") if f.is_file())
+    return {
+        "files": len(sizes),
+        "total_mb": round(sum(size for size, _ in sizes) / 2**20, 1),
+        "largest_mb": round(sizes[-1][0] / 2**20, 2) if sizes else 0,
+        "largest": sizes[-1][1] if sizes else None,
+    }
 
 
 def _wp_deletion(web: RemoteWeb, config: Any, store: Store, clock: Clock, n: int) -> dict[str, Any]:
