@@ -323,10 +323,12 @@ def write_observation(
 
 def _upkeep(store: Store, config: Config, ops: Sequence[Intent], fetcher: Fetcher) -> None:
     """After a poll's writes, in its transaction: the min-hash index follows the reports written,
-    and superseded raw bodies of the pages now classified as non-reports go (unless kept)."""
+    and superseded raw bodies of non-report pages and of listings go (unless kept)."""
     index_reports(store, ops)
-    if config.storage.non_report_raw == "latest":
-        store.prune_superseded(r.url for r in fetcher.records if r.body is not None)
+    non_reports, listings = config.storage.non_report_raw == "latest", config.storage.listing_raw == "latest"
+    if non_reports or listings:
+        fetched = (r.url for r in fetcher.records if r.body is not None)
+        store.prune_superseded(fetched, non_reports=non_reports, listings=listings)
 
 
 def _summarize(

@@ -262,6 +262,10 @@ class StorageSettings(Strict):
     # (what a conditional request's 304 and `necwatch reextract` re-classification read); "all" keeps
     # every superseded body too, as reports' pages always do.
     non_report_raw: Literal["latest", "all"] = "latest"
+    # Raw responses of pages that are not post pages (listings, feeds, comment feeds): "latest"
+    # keeps the body last seen, so a listing whose items shifted replaces its old body instead of
+    # adding one; "all" keeps every body (the raw archive of what each listing showed when).
+    listing_raw: Literal["latest", "all"] = "latest"
 
 
 class PublishSettings(Strict):

@@ -114,3 +114,31 @@ def test_superseded_raw_bodies_of_non_report_pages_are_pruned_reports_kept() -> 
         b"<p>https://blog.example/stall v2</p>",
         "text/html",
     )
+
+
+def test_a_listing_whose_items_shifted_replaces_its_raw_body_unless_kept() -> None:
+    """A listing page re-read with its items shifted (a new post on top) keeps only its latest raw
+    body with `listings=True` (storage.listing_raw: latest): the archive does not grow by a page
+    each time a post is added; with `listings=False` every body stays; a report's page keeps its
+    history either way."""
+    listing, report = "https://blog.example/tag/nec/", "https://blog.example/nec"
+    for keep_all in (False, True):
+        store = Store.memory()
+        store.db["sources"].insert({"name": "blog"})
+        store.db["posts"].insert({"id": post_key("blog", report), "source": "blog", "url": report,
+                                  "is_nec_report": 1})  # fmt: skip
+        for i in range(3):
+            items = "".join(f"<li>post {j}</li>" for j in range(i, i + 10))
+            records = [_record(listing, items.encode(), f"2024-01-0{i + 1}"),
+                       _record(report, f"<p>report v{i}</p>".encode(), f"2024-01-0{i + 1}")]  # fmt: skip
+            store.record_fetches(records, f"run{i}")
+            with store.transaction():
+                store.prune_superseded((r.url for r in records), listings=not keep_all)
+        counts = {
+            u: store.db.execute("select count(*) from responses where url = ?", [u]).fetchone()[0]
+            for u in (listing, report)
+        }
+        assert counts == {listing: 3 if keep_all else 1, report: 3}
+        assert store.latest_body(listing) == (b"".join(f"<li>post {j}</li>".encode() for j in range(2, 12)),
+                                              "text/html")  # fmt: skip
+        assert store.db["raw_bodies"].count == counts[listing] + 3  # no orphan left behind

@@ -114,18 +114,22 @@ class ResponseArchive(StoreBase):
         key = row.pop("url")
         self.db.table("fetches").update(key, row)
 
-    def prune_superseded(self, urls: Iterable[str]) -> int:
-        """Drop the superseded raw bodies of post pages that are not NEC reports: only the latest
-        body (fetches.body_hash) is read again, by a 304 and by `reextract`; older ones of a
-        non-report would be kept for nothing. Call inside transaction(), after the poll's posts are
+    def prune_superseded(
+        self, urls: Iterable[str], *, non_reports: bool = True, listings: bool = False
+    ) -> int:
+        """Drop superseded raw bodies no one reads: only the latest body of a URL (fetches.body_hash)
+        is read again, by a 304 and by `reextract`. `non_reports`: post pages that are not NEC
+        reports (older bodies of a non-report would be kept for nothing); `listings`: every page
+        that is not a post page (listings, feeds: a page re-stored because its items shifted). A
+        report's page always keeps its history. Call inside transaction(), after the poll's posts are
         written (the classification decides). Returns the number of responses rows removed."""
         removed = 0
         for url in dict.fromkeys(urls):
             row = self.db.execute(
                 "select count(*), sum(is_nec_report) from posts where url = ?", [url]
             ).fetchone()
-            if not row[0] or row[1]:  # not a post page, or a report's page: keep its history
-                continue
+            if row[1] or not (listings if not row[0] else non_reports):
+                continue  # a report's page, or a kind of page kept whole
             old = self.db.execute(
                 "select r.id, r.body_hash from responses r join fetches f on f.url = r.url "
                 "where r.url = ? and r.body_hash is not f.body_hash",
