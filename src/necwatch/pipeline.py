@@ -402,10 +402,18 @@ def _count(summary: SourceSummary, o: PostObservation, intents: Sequence[Intent]
         summary.removed += 1
     elif any(isinstance(i, NewPost) for i in intents):
         summary.new += 1
-    elif any(isinstance(i, NewReportVersion) for i in intents):
+    elif any(_is_edit(i) for i in intents):
         summary.changed += 1
     else:
         summary.unchanged += 1
+
+
+def _is_edit(intent: Intent) -> bool:
+    """A new version: a version row, or a report row's version moving (a blog's other posts keep no
+    version rows, but their edits are edits)."""
+    return isinstance(intent, NewReportVersion) or (
+        isinstance(intent, ReportChange) and "version" in intent.row
+    )
 
 
 # -- a whole run -----------------------------------------------------------------------------------
