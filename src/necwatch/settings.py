@@ -98,6 +98,9 @@ class SourceConfig(Strict):
     timezone: str = "Europe/London"  # for dates printed without an offset
     allow_hosts: list[str] = Field(default_factory=list)  # extra hosts this source may fetch
     max_pages: int = Field(50, ge=1)  # listing pages per poll
+    # Posts a backfill poll reads at most (incremental sources; the next poll carries on): a poll
+    # holds its posts in memory until they are written, so this bounds a poll's memory.
+    backfill_batch: int = Field(2000, ge=1)
     enabled: bool = True
     # Poll only what changed when the platform can say so (WordPress REST, Blogger feeds); off: the
     # whole listing every poll, as before.

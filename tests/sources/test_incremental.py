@@ -125,6 +125,28 @@ def test_backfill_continues_past_max_pages_with_a_warning(kind: str, tmp_path: P
         assert emu.alerts("new_report") == 0  # the continued backfill is as quiet as the first read
 
 
+@pytest.mark.parametrize("kind", ["wordpress", "blogger"])
+def test_backfill_reads_at_most_a_batch_of_posts_a_poll(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll holds its posts in memory until they are written: a backfill reads about
+    backfill_batch posts a poll (whole pages), then carries on, quietly, until the archive is read."""
+    monkeypatch.setattr(blogger_incremental, "BIG", 10)  # pages of 10, as 500/100 are to 10,000 posts
+    monkeypatch.setattr(wp_incremental, "PAGE", 10)
+    for emu in _emu(kind, tmp_path, posts=120, backfill_batch=30):
+        counts = []
+        for _ in range(8):
+            summary = emu.poll()
+            counts.append(emu.store.db["posts"].count)
+            if "backfill_before" not in emu.store.cursor("emu"):
+                break
+        assert counts[-1] == 120 and len(counts) >= 3  # several polls, every post in the end
+        steps = [b - a for a, b in zip([0, *counts], counts, strict=False)]
+        assert max(steps[1:]) <= 30  # continued polls: a batch of whole pages of 10
+        assert steps[0] < 30 + 100  # the first, full read: a batch plus at most the page that crossed it
+        assert not summary.warnings and emu.alerts("new_report") == 0  # the backfill stays quiet
+
+
 def test_a_site_that_does_not_answer_change_queries_is_polled_the_full_way(
     web: ReplayWeb, tmp_path: Path
 ) -> None:

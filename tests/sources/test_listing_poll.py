@@ -252,6 +252,24 @@ def test_backfill_continues_past_max_pages_with_a_warning(
         assert emu.alerts("new_report") == 0  # a backfill is quiet, however many polls it takes
 
 
+def test_backfill_lists_at_most_a_batch_of_posts_a_poll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """backfill_batch bounds a poll's posts (held in memory until written): whole listing pages up
+    to the batch, then the next poll carries on from the page where this one stopped."""
+    for emu in _emu(tmp_path, monkeypatch, backfill_batch=25):
+        first = emu.poll()
+        assert first.new == 30 and any("backfill_batch" in w for w in first.warnings)  # 3 pages of 10
+        assert emu.store.cursor("ll")["backfill_before"].endswith("/tag/nec/page/4/")
+        news = [first.new]
+        while "backfill_before" in emu.store.cursor("ll") and len(news) < 6:
+            emu.advance(2)
+            news.append(emu.poll().new)
+        # a batch a poll (the first page, read every poll, counts in it), every post in the end
+        assert emu.store.db["posts"].count == 60 and len(news) >= 3 and max(news) <= 30
+        assert emu.alerts("new_report") == 0
+
+
 def test_incremental_off_reads_everything_every_poll(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for emu in _emu(tmp_path, monkeypatch, incremental=False):
         emu.poll()

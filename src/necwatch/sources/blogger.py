@@ -725,7 +725,7 @@ class BloggerSource(Source):
         cursor.setdefault("mode", "incremental")
         posts = [lp.post for lp in listing.posts if lp.post is not None]
         now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut, max_pages=self.config.max_pages)
+        warning = after_full_read(cursor, posts, now=now, cut=cut)
         if warning:
             self.warnings.append(warning)
         self.next_cursor = cursor
@@ -762,6 +762,8 @@ class BloggerSource(Source):
             if not fresh:  # the server ignored start-index: what follows cannot be read
                 listing.exhausted = False
                 return listing
+            if self.config.incremental and len(listing.posts) >= self.config.backfill_batch:
+                break  # the rest next poll, from backfill_before (a poll's posts are held in memory)
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))
         listing.exhausted = False

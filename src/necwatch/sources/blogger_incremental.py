@@ -255,6 +255,7 @@ class BloggerPoll:
         before = self.cursor.get("backfill_before")
         if not before:
             return
+        read = 0
         for _ in range(self.src.config.max_pages):
             posts = await self._posts(f"max-results={BIG}&published-max={before}", partial=False)
             oldest = oldest_published(posts)
@@ -262,8 +263,11 @@ class BloggerPoll:
                 self.cursor.pop("backfill_before", None)
                 return
             before = iso(oldest)
+            read += len(posts)
+            if read >= self.src.config.backfill_batch:
+                break  # a poll's posts are held in memory until written: the rest next poll
         self.cursor["backfill_before"] = before
-        self.src.warnings.append(backfill_warning(self.src.config.max_pages, before))
+        self.src.warnings.append(backfill_warning(before))
 
 
 def _summary(url: str, data: str) -> tuple[list[tuple[str, str, datetime]], int | None]:

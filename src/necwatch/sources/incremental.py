@@ -45,8 +45,11 @@ class Unsupported(Exception):
     """The site does not answer the change queries: poll it the legacy way."""
 
 
-def backfill_warning(max_pages: int, before: str) -> str:
-    return f"backfill stopped by max_pages ({max_pages}) at posts before {before}: the next poll continues"
+def backfill_warning(before: str) -> str:
+    return (
+        f"backfill stopped at posts before {before} (max_pages or backfill_batch a poll): "
+        "the next poll continues"
+    )
 
 
 def oldest_published(posts: Sequence[ListedPost]) -> datetime | None:
@@ -55,11 +58,11 @@ def oldest_published(posts: Sequence[ListedPost]) -> datetime | None:
 
 
 def after_full_read(
-    cursor: dict[str, Any], posts: Sequence[Post], *, now: datetime, cut: bool, max_pages: int
+    cursor: dict[str, Any], posts: Sequence[Post], *, now: datetime, cut: bool
 ) -> str | None:
     """Update `cursor` after a full (legacy) read of the listing: the watermarks an incremental poll
-    starts from, a fresh sweep, and where a backfill cut by max_pages goes on. Returns the warning
-    for a cut backfill, else None."""
+    starts from, a fresh sweep, and where a backfill cut by max_pages or backfill_batch goes on.
+    Returns the warning for a cut backfill, else None."""
     for post in posts:
         cursor["since"] = later(cursor.get("since"), post.updated_at or post.published_at)
         cursor["comments_since"] = later(cursor.get("comments_since"), post.published_at)
@@ -67,7 +70,7 @@ def after_full_read(
     oldest = min((p.published_at for p in posts if p.published_at), default=None)
     if cut and oldest is not None:
         cursor["backfill_before"] = iso(oldest)
-        return backfill_warning(max_pages, iso(oldest))
+        return backfill_warning(iso(oldest))
     cursor.pop("backfill_before", None)
     return None
 

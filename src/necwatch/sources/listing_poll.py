@@ -51,8 +51,11 @@ def url_key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
-def cut_warning(max_pages: int, resume: str) -> str:
-    return f"backfill stopped by max_pages ({max_pages}) at listing page {resume}: the next poll continues"
+def cut_warning(resume: str) -> str:
+    return (
+        f"backfill stopped at listing page {resume} (max_pages or backfill_batch a poll): "
+        "the next poll continues"
+    )
 
 
 def forget_failed(
@@ -139,7 +142,7 @@ class ListingPoll:
         while url is not None:
             if url in self.visited:  # a pagination loop: the pages read are the listing
                 return None
-            if read >= self.config.max_pages:
+            if read >= self.config.max_pages or self._batch_full():
                 return url
             self.visited.add(url)
             try:
@@ -160,6 +163,11 @@ class ListingPoll:
             if stop_early and not any(self._changed(lp) for lp in fresh):
                 return url
         return None
+
+    def _batch_full(self) -> bool:
+        """A backfill poll has listed backfill_batch posts: the rest next poll (a poll's posts are
+        held in memory until written)."""
+        return self.config.incremental and len(self.shown) >= self.config.backfill_batch
 
     def _changed(self, lp: ListedPost) -> bool:
         return listed_changed(self.ctx, self.stored_items, lp.url, lp.listing_sig)
@@ -185,4 +193,4 @@ class ListingPoll:
             self.cursor["page_size"] = self.page_size
         if resume is not None and self.listing.complete:
             self.cursor["backfill_before"] = resume
-            self.warnings.append(cut_warning(self.config.max_pages, resume))
+            self.warnings.append(cut_warning(resume))

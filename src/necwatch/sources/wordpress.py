@@ -840,14 +840,14 @@ class WordPressSource(Source):
 
     def _legacy_cursor(self, query: str, listing: Listing, cut: bool, counted: bool) -> None:
         """After a full REST read: the watermarks an incremental poll starts from, and where a
-        backfill cut by max_pages continues."""
+        backfill cut by max_pages or backfill_batch continues."""
         cursor = dict(self.next_cursor or self.ctx.cursor)
         if counted and cursor.get("mode") != "legacy":
             cursor["mode"] = "incremental"
         posts = [lp.post for lp in listing.posts if lp.post is not None]
         cursor.update(query=query, authors={str(k): v for k, v in sorted(self._authors.items())})
         now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut, max_pages=self.config.max_pages)
+        warning = after_full_read(cursor, posts, now=now, cut=cut)
         if warning:
             self.warnings.append(warning)
         self.next_cursor = cursor
@@ -869,9 +869,10 @@ class WordPressSource(Source):
             fallback = False  # REST answered: from here on a 404 is a failure, not an absence
         listing = Listing()
         page, total, cut, counted = 1, 1, False, False
+        batch = self.config.backfill_batch if self.config.incremental else None
         while page <= total:
-            if page > self.config.max_pages:
-                listing.exhausted, cut = False, True
+            if page > self.config.max_pages or (batch is not None and len(listing.posts) >= batch):
+                listing.exhausted, cut = False, True  # the rest next poll, from backfill_before
                 break
             url = self._rest_posts_url(query, page)
             try:

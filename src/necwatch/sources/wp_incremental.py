@@ -273,6 +273,7 @@ class WordPressPoll:
         before = self.cursor.get("backfill_before")
         if not before:
             return
+        read = 0
         for _ in range(self.src.config.max_pages):
             posts, _pages = await self._posts(
                 self.url(f"orderby=date&order=desc&per_page={PAGE}&before={before}")
@@ -283,8 +284,11 @@ class WordPressPoll:
                 self.cursor.pop("backfill_before", None)
                 return
             before = iso(oldest)
+            read += len(posts)
+            if read >= self.src.config.backfill_batch:
+                break  # a poll's posts are held in memory until written: the rest next poll
         self.cursor["backfill_before"] = before
-        self.src.warnings.append(backfill_warning(self.src.config.max_pages, before))
+        self.src.warnings.append(backfill_warning(before))
 
 
 def _partial(lp: ListedPost, comments: tuple[Comment, ...] | None = None) -> ListedPost:
