@@ -18,11 +18,14 @@ logical checksum of the imported file equals the exported one's.
 from __future__ import annotations
 
 import base64
+import heapq
 import json
 import sqlite3
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +56,8 @@ def _line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _rows(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
-    cur = conn.execute(f'select * from "{table}"')
+def _rows(conn: sqlite3.Connection, table: str, order: str | None = None) -> Iterable[dict[str, Any]]:
+    cur = conn.execute(f'select * from "{table}"' + (f' order by "{order}"' if order else ""))
     cols = [d[0] for d in cur.description]
     for row in cur:
         yield dict(zip(cols, row, strict=True))
@@ -62,39 +65,67 @@ def _rows(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
 
 def export_dataset(db: str | Path, out: str | Path) -> int:
     """Write the database at `db` as text under `out` (files no longer in the data are deleted).
-    Returns the number of files written."""
+    Returns the number of files written. One file is in memory at a time, not the dataset (at
+    10,000 reports the text is ~100 MB)."""
     out = Path(out)
     conn = sqlite3.connect(f"file:{Path(db)}?mode=ro", uri=True)
-    files: dict[str, list[str]] = defaultdict(list)
+    written: set[Path] = set()
     try:
-        comment_report = dict(conn.execute("select id, report_id from comments").fetchall())
-        for table in _tables(conn):
-            for row in _rows(conn, table):
-                files[_file_of(table, row, comment_report)].append(_line(_record(table, row)))
+        for name, lines in _files(conn):
+            if not lines:  # an empty table has no file
+                continue
+            path = out / name
+            written.add(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = "\n".join(sorted(lines)) + "\n"
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
     finally:
         conn.close()
-    wanted = {out / name for name in files}
     for old in out.glob("*/**/*.ndjson"):
-        if old not in wanted:
+        if old not in written:
             old.unlink()
-    for name, lines in files.items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = "\n".join(sorted(lines)) + "\n"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-    return len(files)
+    return len(written)
 
 
-def _file_of(table: str, row: dict[str, Any], comment_report: dict[str, str]) -> str:
-    if table == RAW:
-        return f"raw/{row['hash'][:2]}.ndjson"
-    report = row.get(PER_REPORT[table]) if table in PER_REPORT else None
-    if table == "comment_versions":
-        report = comment_report.get(row["comment_id"])
-    if report:
-        return f"reports/{report[:2]}/{report}.ndjson"
-    return f"tables/{table}.ndjson"
+def _files(conn: sqlite3.Connection) -> Iterator[tuple[str, list[str]]]:
+    """Each file's name and lines, one file at a time: the per-report tables are read in report
+    order and merged, so one report's rows are gathered, written and let go."""
+    tables = list(_tables(conn))
+    grouped = [t for t in tables if t in PER_REPORT or t == "comment_versions"]
+    loose: dict[str, list[str]] = defaultdict(list)  # their rows that belong to no report
+    merged = heapq.merge(*(_by_report(conn, t, loose) for t in grouped), key=itemgetter(0))
+    for report, rows in groupby(merged, key=itemgetter(0)):
+        yield f"reports/{report[:2]}/{report}.ndjson", [line for _, line in rows]
+    for table in tables:
+        if table != RAW and table not in grouped:
+            yield f"tables/{table}.ndjson", [_line(_record(table, row)) for row in _rows(conn, table)]
+    for table, lines in loose.items():
+        yield f"tables/{table}.ndjson", lines
+    if RAW in tables:
+        raw = _rows(conn, RAW, order="hash")
+        for shard, bodies in groupby(raw, key=lambda row: str(row["hash"])[:2]):
+            yield f"raw/{shard}.ndjson", [_line(_record(RAW, body)) for body in bodies]
+
+
+def _by_report(
+    conn: sqlite3.Connection, table: str, loose: dict[str, list[str]]
+) -> Iterator[tuple[str, str]]:
+    """(report id, line) of a per-report table's rows in report id order; a row of no report goes
+    to `loose` (its table's file under tables/)."""
+    if table == "comment_versions":  # a comment's versions belong to the comment's report
+        sql = "select c.report_id, v.* from comment_versions v left join comments c on c.id = v.comment_id"
+        sql += " order by c.report_id"
+    else:
+        sql = f'select "{PER_REPORT[table]}", * from "{table}" order by "{PER_REPORT[table]}"'
+    cur = conn.execute(sql)
+    cols = [d[0] for d in cur.description][1:]
+    for report, *values in cur:
+        line = _line(_record(table, dict(zip(cols, values, strict=True))))
+        if report:
+            yield report, line
+        else:
+            loose[table].append(line)
 
 
 def _record(table: str, row: dict[str, Any]) -> dict[str, Any]:
