@@ -123,7 +123,9 @@ def measure(
         )
         store = Store.open(config.database_path)
         started, backfill = time.monotonic(), []
-        for _ in range(5):  # until the archive is read (or the version stops short of it)
+        # until the archive is read (or the version stops short of it): a backfill reads about
+        # backfill_batch (2,000) posts a poll per site
+        for _ in range(2 + 2 * n // 2000):
             before = store.db["posts"].count
             backfill.append(_poll(web, config, store))
             _advance(web, clock, 2)

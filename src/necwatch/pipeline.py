@@ -177,9 +177,13 @@ class _Index:
         return self.store.live_posts(report_id)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _shingles_of(content_hash: str, text: str) -> dedupe.Shingles:
-    """Shingles of a stored report version, computed once per run and process (keyed by its hash)."""
+    """Shingles of a stored report version, kept for the next comparisons (keyed by its hash).
+
+    A few hundred, not thousands: a 15 kB report's shingles and key text take ~175 kB, so 4,096 of
+    them were most of a 10,000-post backfill's memory (465 MB); a lookup compares a new report with
+    the few that share a min-hash band, so a small cache loses little."""
     return dedupe.shingles(text)
 
 
