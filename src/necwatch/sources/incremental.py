@@ -57,9 +57,7 @@ def oldest_published(posts: Sequence[ListedPost]) -> datetime | None:
     return min((p.post.published_at for p in posts if p.post and p.post.published_at), default=None)
 
 
-def after_full_read(
-    cursor: dict[str, Any], posts: Sequence[Post], *, now: datetime, cut: bool
-) -> str | None:
+def after_full_read(cursor: dict[str, Any], posts: Sequence[Post], *, now: datetime, cut: bool) -> str | None:
     """Update `cursor` after a full (legacy) read of the listing: the watermarks an incremental poll
     starts from, a fresh sweep, and where a backfill cut by max_pages or backfill_batch goes on.
     Returns the warning for a cut backfill, else None."""
