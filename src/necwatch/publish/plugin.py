@@ -284,9 +284,9 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
     keys = row.keys() if hasattr(row, "keys") else ()
     report_id = row["report_id"] if "report_id" in keys else None
     if column in REPORT_ID_COLUMNS:
-        return _a(urls.row(database, "reports", value), value)
+        return _a(report_url(datasette, database, value), value)
     if column == "title" and report_id:
-        return _a(urls.row(database, "reports", report_id), value)
+        return _a(report_url(datasette, database, report_id), value)
     if column == "diff_of":
         return _a(urls.query(database, "report_history") + "?report_id=" + quote(value), "diff")
     return None
@@ -426,7 +426,7 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
         "versions_url": urls.query(database, "report_history") + by_report,
         "comments_url": urls.query(database, "report_comments") + by_report,
         "alerts_url": urls.table(database, "alerts") + by_report,
-        "json_url": urls.row(database, "reports", _row_path(report_id), format="json"),
+        "json_url": report_url(datasette, database, report_id, format="json"),
         "meeting_url": (
             urls.query(database, "meeting_reports") + "?meeting=" + quote(row["meeting_date"])
             if row["meeting_date"]
@@ -437,11 +437,11 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
     }
 
 
-def _row_path(report_id: str) -> str:
-    """A report id as Datasette writes it in a row URL (tilde-encoded)."""
+def report_url(datasette: Any, database: str, report_id: str, format: str | None = None) -> str:
+    """A report's page (or its `format`), its id tilde-encoded as Datasette writes row URLs."""
     from datasette.utils import tilde_encode
 
-    return str(tilde_encode(report_id))
+    return str(datasette.urls.row(database, "reports", tilde_encode(report_id), format=format))
 
 
 def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
@@ -453,7 +453,7 @@ def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
     if column == "body_text":
         return _truncate(str(value), 240)
     if column in REPORT_ID_COLUMNS:
-        return _a(datasette.urls.row(database, "reports", _row_path(str(value))), str(value))
+        return _a(report_url(datasette, database, str(value)), str(value))
     href = safe_href(value) if column == "canonical_url" and isinstance(value, str) else None
     return _a(href, value) if href else value
 
@@ -627,7 +627,7 @@ def _entry_pages(datasette: Any, request: Any, database: str, row: Any) -> list[
         path += "?report_id=" + quote(row["necwatch_diff_of"])
         pages.append((datasette.absolute_url(request, path), DIFF_PAGE))
     if row["necwatch_report_id"]:
-        path = datasette.urls.row(database, "reports", row["necwatch_report_id"])
+        path = report_url(datasette, database, row["necwatch_report_id"])
         pages.append((datasette.absolute_url(request, path), REPORT_PAGE))
     return pages
 
