@@ -225,6 +225,8 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
         "select name, sum(pgsize) from dbstat group by name order by 2 desc limit 12"
     ).fetchall()
     own = _own_rows(store, path)
+    others = store.db.execute("select count(*) from reports where is_nec_report = 0").fetchone()[0]
+    raw = store.db.execute("select sum(pgsize) from dbstat where name = 'raw_bodies'").fetchone()[0]
     return {
         "bytes": size,
         "by_table": {name: pages for name, pages in tables},
@@ -234,6 +236,9 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
         "x_body_html": round(size / max(1, body or 1), 2),  # whole file ÷ the NEC reports' HTML
         "own_rows_per_report": round(own / max(1, reports)),
         "own_x_body_html": round(own / max(1, body or 1), 2),  # a report's own rows ÷ its HTML
+        # a post that is not an NEC report: its rows, and the raw archive's bytes a post (all posts)
+        "other_post_bytes": round(_non_report_rows(store, path) / max(1, others)),
+        "raw_bytes_per_post": round((raw or 0) / max(1, store.db["posts"].count)),
     }
 
 
@@ -243,30 +248,42 @@ OWN_TABLES = ("reports", "report_versions", "report_minhash")
 def _own_rows(store: Store, path: Path) -> int:
     """Bytes of the NEC reports' own rows (reports, versions, min-hash bands, full-text index and
     their indexes): measured in a vacuumed copy holding nothing else."""
-    copy = path.with_name("own-rows.db")
+    return _rows_bytes(store, path, nec=True, tables=OWN_TABLES)
+
+
+def _non_report_rows(store: Store, path: Path) -> int:
+    """Bytes of the other posts' rows (their `reports` and `posts` rows, their title in the
+    full-text index, and the indexes): measured the same way."""
+    return _rows_bytes(store, path, nec=False, tables=("reports", "posts"))
+
+
+def _rows_bytes(store: Store, path: Path, nec: bool, tables: tuple[str, ...]) -> int:
+    """Bytes of `tables` (with their indexes and the reports' full-text index) holding only the
+    rows of NEC reports (`nec`) or only those of the other posts, in a vacuumed copy."""
+    copy = path.with_name("rows.db")
     copy.unlink(missing_ok=True)
     store.db.execute(f"vacuum into '{copy}'")
     conn = sqlite3.connect(copy)
     names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    nec = "select id from reports where is_nec_report = 1"
-    for table in OWN_TABLES[1:]:
-        if table in names:
-            conn.execute(f"delete from {table} where report_id not in ({nec})")
-    conn.execute("delete from reports where is_nec_report = 0")  # the triggers update the FTS index
-    for table in names - set(OWN_TABLES):
+    keep = f"select id from reports where is_nec_report = {int(nec)}"
+    for table in ("report_versions", "report_minhash", "posts"):
+        if table in tables and table in names:
+            conn.execute(f"delete from {table} where report_id is null or report_id not in ({keep})")
+    conn.execute(f"delete from reports where is_nec_report = {int(not nec)}")  # triggers: FTS too
+    for table in names - set(tables):
         if not table.startswith(("reports_fts", "comments_fts", "sqlite_")):
             conn.execute(f'delete from "{table}"')
-    conn.execute("delete from comments_fts")  # comments are not a report's own rows
+    conn.execute("delete from comments_fts")  # comments are not a post's own rows
     conn.execute("insert into reports_fts (reports_fts) values ('optimize')")
     conn.commit()
     conn.execute("vacuum")
-    (own,) = conn.execute(
+    (size,) = conn.execute(
         "select sum(d.pgsize) from dbstat d join sqlite_master m on m.name = d.name "
-        f"where m.tbl_name in {OWN_TABLES} or m.tbl_name like 'reports_fts%'"
+        f"where m.tbl_name in ({', '.join(repr(t) for t in tables)}) or m.tbl_name like 'reports_fts%'"
     ).fetchone()
     conn.close()
     copy.unlink()
-    return int(own)
+    return int(size)
 
 
 def _git(repo: Path, *args: str) -> str:

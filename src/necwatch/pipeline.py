@@ -315,7 +315,7 @@ def write_observation(
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
-        _upkeep(store, config, tracker.ops, fetcher)
+        _upkeep(store, config, source.name, tracker.ops, fetcher)
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
@@ -325,14 +325,17 @@ def write_observation(
         )
 
 
-def _upkeep(store: Store, config: Config, ops: Sequence[Intent], fetcher: Fetcher) -> None:
+def _upkeep(store: Store, config: Config, source: str, ops: Sequence[Intent], fetcher: Fetcher) -> None:
     """After a poll's writes, in its transaction: the min-hash index follows the reports written,
-    and superseded raw bodies of non-report pages and of listings go (unless kept)."""
+    and raw bodies no one will read go (unless kept): superseded ones of non-report pages and of
+    listings, and the listings of a source read through change queries (never re-extracted)."""
     index_reports(store, ops)
     non_reports, listings = config.storage.non_report_raw == "latest", config.storage.listing_raw == "latest"
     if non_reports or listings:
         fetched = (r.url for r in fetcher.records if r.body is not None)
         store.prune_superseded(fetched, non_reports=non_reports, listings=listings)
+    if listings and store.cursor(source).get("unarchived"):
+        store.prune_unreplayable(source, (r.url for r in fetcher.records))
 
 
 def _summarize(

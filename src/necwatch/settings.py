@@ -267,7 +267,8 @@ class StorageSettings(Strict):
     non_report_raw: Literal["latest", "all"] = "latest"
     # Raw responses of pages that are not post pages (listings, feeds, comment feeds): "latest"
     # keeps the body last seen, so a listing whose items shifted replaces its old body instead of
-    # adding one; "all" keeps every body (the raw archive of what each listing showed when).
+    # adding one, and for a source read through change queries (never re-extracted) only the listings
+    # its latest poll fetched; "all" keeps every body (the raw archive of what each listing showed when).
     listing_raw: Literal["latest", "all"] = "latest"
 
 

@@ -110,6 +110,43 @@ def test_rolling_revalidation_finds_an_edit_that_kept_its_modified_time(
     assert emu.alerts("report_edited") == 1
 
 
+def _archived_listings(emu: Emu) -> list[str]:
+    sql = "select url from responses r where not exists (select 1 from posts p where p.url = r.url)"
+    return [r[0] for r in emu.store.db.execute(sql) if not r[0].endswith("/robots.txt")]
+
+
+@pytest.mark.parametrize("kind", ["wordpress", "blogger"])
+@pytest.mark.parametrize("listing_raw", ["latest", "all"])
+def test_a_source_read_through_change_queries_keeps_no_backfill_pages(
+    kind: str, listing_raw: str, tmp_path: Path
+) -> None:
+    """`reextract` cannot replay a source read through change queries, so once it is, the listing
+    pages of its backfill (mostly other posts' content) leave the raw archive: the bodies go with
+    their rows, robots.txt stays, and later polls still find changes. `listing_raw: all` keeps them."""
+    for emu in _emu(kind, tmp_path, posts=120):
+        emu.config = emu.config.model_copy(
+            update={"storage": emu.config.storage.model_copy(update={"listing_raw": listing_raw})}
+        )
+        emu.poll()  # the backfill: paged listings, archived
+        emu.poll()  # nothing changed: the source is still replayable
+        backfill = _archived_listings(emu)
+        assert backfill and not emu.store.cursor("emu").get("unarchived")
+        for post in (10, 20):  # the first change read through a change query, then a second one
+            emu.site.now += timedelta(hours=2)
+            emu.site.add_post(report=True)
+            emu.site.edit(emu.site.posts[post])
+            summary = emu.poll()
+            assert (summary.status, summary.new, summary.changed) == ("ok", 1, 1)
+            assert emu.store.cursor("emu").get("unarchived")
+            kept = _archived_listings(emu)
+            robots = "select count(*) from responses where url like '%/robots.txt'"
+            assert emu.store.db.execute(robots).fetchone()[0] == 1
+            if listing_raw == "all":
+                assert set(backfill) <= set(kept)
+            else:  # only what this poll fetched outside the change queries (nothing here)
+                assert kept == [] and emu.store.db["raw_bodies"].count == 1  # robots.txt's
+
+
 @pytest.mark.parametrize("kind", ["wordpress", "blogger"])
 def test_backfill_continues_past_max_pages_with_a_warning(kind: str, tmp_path: Path) -> None:
     for emu in _emu(kind, tmp_path, posts=120, max_pages=2):

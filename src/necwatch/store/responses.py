@@ -136,12 +136,38 @@ class ResponseArchive(StoreBase):
                 [url],
             ).fetchall()
             for rid, digest in old:
-                self.db.execute("delete from responses where id = ?", [rid])
-                self.db.execute(
-                    "delete from raw_bodies where hash = ? and not exists "
-                    "(select 1 from responses where body_hash = ?) and not exists "
-                    "(select 1 from fetches where body_hash = ?)",
-                    [digest, digest, digest],
-                )
+                self._drop_response(rid, digest, latest_of="1")
                 removed += 1
         return removed
+
+    def prune_unreplayable(self, source: str, fetched: Iterable[str]) -> int:
+        """Drop the raw listings of a source whose content comes through change queries, except
+        those this poll fetched (a 304 may answer from them next time) and robots.txt. `reextract`
+        skips such a source (job.reextract_config), so such a listing, mostly other posts' content,
+        is never read again: a backfill's pages would otherwise stay forever, the largest part of
+        the archive. Post pages keep their bodies. Call inside transaction(). Returns the number of
+        responses rows removed."""
+        keep = set(fetched)
+        old = [
+            (rid, url, digest)
+            for rid, url, digest in self.db.execute(
+                "select r.id, r.url, r.body_hash from responses r where r.source = ? and "
+                "r.url not like '%/robots.txt' and not exists (select 1 from posts p where p.url = r.url)",
+                [source],
+            ).fetchall()
+            if url not in keep
+        ]
+        for rid, _, digest in old:
+            self._drop_response(rid, digest, latest_of="url in (select url from posts)")
+        return len(old)
+
+    def _drop_response(self, rid: int, digest: str, *, latest_of: str) -> None:
+        """Delete a responses row, and its body unless another response still reads it, or the
+        latest fetch of a URL matching `latest_of` (a condition on fetches: "1" for any URL)."""
+        self.db.execute("delete from responses where id = ?", [rid])
+        self.db.execute(
+            "delete from raw_bodies where hash = ? and not exists "
+            "(select 1 from responses where body_hash = ?) and not exists "
+            f"(select 1 from fetches where body_hash = ? and ({latest_of}))",
+            [digest, digest, digest],
+        )
