@@ -227,13 +227,16 @@ def _db_size(store: Store, path: Path) -> dict[str, Any]:
     own = _own_rows(store, path)
     others = store.db.execute("select count(*) from reports where is_nec_report = 0").fetchone()[0]
     raw = store.db.execute("select sum(pgsize) from dbstat where name = 'raw_bodies'").fetchone()[0]
+    used = sum(pages for _, pages in store.db.execute("select name, sum(pgsize) from dbstat group by name"))
     return {
         "bytes": size,
+        "bytes_used": used,  # the file less its free pages (reused as it grows; a VACUUM INTO copy's size)
         "by_table": {name: pages for name, pages in tables},
         "nec_reports": reports,
         "mean_body_html": round((body or 0) / max(1, reports)),
         "bytes_per_report": round(size / max(1, reports)),
         "x_body_html": round(size / max(1, body or 1), 2),  # whole file ÷ the NEC reports' HTML
+        "used_x_body_html": round(used / max(1, body or 1), 2),
         "own_rows_per_report": round(own / max(1, reports)),
         "own_x_body_html": round(own / max(1, body or 1), 2),  # a report's own rows ÷ its HTML
         # a post that is not an NEC report: its rows, and the raw archive's bytes a post (all posts)
