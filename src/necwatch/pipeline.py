@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from necwatch import decide, dedupe, policy
+from necwatch import decide, dedupe, nearcache, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
 from necwatch.extract import EXTRACTOR_VERSION
@@ -168,7 +168,7 @@ class _Index:
     def near_candidates(self, text: str) -> list[ReportRef]:
         """Only the NEC reports sharing a min-hash band with the text (report_minhash), whenever
         they were published: the exact shingle Jaccard then decides (near_matcher)."""
-        return self.store.near_candidates(dedupe.band_keys(_probe_shingles(text)))
+        return self.store.near_candidates(_band_keys(text))
 
     def report_for_url(self, url: str) -> str | None:
         return self.store.report_for_url(url)
@@ -177,14 +177,8 @@ class _Index:
         return self.store.live_posts(report_id)
 
 
-@functools.lru_cache(maxsize=256)
-def _shingles_of(content_hash: str, text: str) -> dedupe.Shingles:
-    """Shingles of a stored report version, kept for the next comparisons (keyed by its hash).
-
-    A few hundred, not thousands: a 15 kB report's shingles and key text take ~175 kB, so 4,096 of
-    them were most of a 10,000-post backfill's memory (465 MB); a lookup compares a new report with
-    the few that share a min-hash band, so a small cache loses little."""
-    return dedupe.shingles(text)
+_STORED_SHINGLES = nearcache.PackedShingleCache()
+_BAND_KEYS = nearcache.BandKeyCache()
 
 
 @functools.lru_cache(maxsize=16)
@@ -193,9 +187,15 @@ def _probe_shingles(text: str) -> dedupe.Shingles:
     return dedupe.shingles(text)
 
 
+def _band_keys(text: str) -> list[int]:
+    """The text's min-hash band keys: looked up for a new report, then indexed, computed once."""
+    return _BAND_KEYS.get(text, _probe_shingles)
+
+
 def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
     return dedupe.find_near_duplicate(
-        _probe_shingles(text), [(c.id, _shingles_of(c.content_hash, c.body_text)) for c in candidates]
+        _probe_shingles(text),
+        [(c.id, _STORED_SHINGLES.get(c.content_hash, c.body_text)) for c in candidates],
     )
 
 
@@ -207,7 +207,7 @@ def index_reports(store: Store, ops: Sequence[Intent]) -> None:
     for report_id in dict.fromkeys([*created, *changed]):
         report = store.report(report_id)
         text = report.body_text if report is not None and report.is_nec_report else ""
-        keys = dedupe.band_keys(_probe_shingles(text)) if text else []
+        keys = _band_keys(text) if text else []
         store.index_report(report_id, keys, replace=report_id in changed)
 
 

@@ -8,6 +8,12 @@ from typing import Any
 from necwatch.store.base import StoreBase
 from necwatch.track import ReportRef, StoredComment, StoredPost
 
+_REF_COLUMNS = (
+    "id, content_hash, title, body_text, version, published_at, is_nec_report, post_count, "
+    "comment_count, duplicate_of, removed_at"
+)
+"""The reports columns a ReportRef holds."""
+
 
 class StateReads(StoreBase):
     """What a poll reads before it decides."""
@@ -54,8 +60,8 @@ class StateReads(StoreBase):
         if not band_keys:
             return []
         marks = ",".join("?" * len(band_keys))
-        rows = self.db.query(
-            "select * from reports where id in (select report_id from report_minhash "
+        rows = self.db.query(  # not body_html: a lookup may read hundreds of candidates
+            f"select {_REF_COLUMNS} from reports where id in (select report_id from report_minhash "
             f"where band_key in ({marks})) and duplicate_of is null and is_nec_report = 1",
             list(band_keys),
         )
