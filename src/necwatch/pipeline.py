@@ -264,9 +264,7 @@ def write_observation(
     sites): the failures are recorded, but the source's failure streak and health are left as they were.
     """
     previous = store.source_row(source.name) or {}
-    stored_posts = store.stored_posts(source.name)
-    live = sum(1 for p in stored_posts.values() if p.removed_at is None)
-    screening = decide.screen(obs, fetcher.records, live, source.url)
+    screening = decide.screen(obs, fetcher.records, store.live_post_count(source.name), source.url)
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
@@ -278,9 +276,7 @@ def write_observation(
         technical=technical,
         hash_of=content_hash,
     )
-    observed, post_failures = _track_posts(
-        store, config, source, obs, screening, stored_posts, tracker, summary
-    )
+    observed, post_failures = _track_posts(store, config, source, obs, screening, tracker, summary)
     failures = (*screening.failures, *post_failures)
     robots = getattr(getattr(fetcher, "client", None), "robots_records", ())
     outcome = decide.PollOutcome(
@@ -358,13 +354,16 @@ def _track_posts(
     source: SourceConfig,
     obs: SourceObservation,
     screening: decide.Screening,
-    stored_posts: dict[str, StoredPost],
     tracker: Tracker,
     summary: SourceSummary,
 ) -> tuple[list[PostObservation], list[Failure]]:
     """Screen, normalize and track every post of the observation; returns what was observed."""
-    by_url = {p.url: p for p in stored_posts.values()}
-    stored_comments = store.stored_comments(post_key(source.name, o.url) for o in obs.posts)
+    ids = [post_key(source.name, o.url) for o in obs.posts]
+    stored_posts: dict[str, StoredPost] = {}
+    by_url: dict[str, StoredPost] = {}
+    for p in store.stored_posts_of(source.name, ids, [o.url for o in obs.posts]):
+        stored_posts[p.id] = by_url[p.url] = p
+    stored_comments = store.stored_comments(ids)
     observed: list[PostObservation] = []
     failures: list[Failure] = []
     for o in obs.posts:
