@@ -34,18 +34,22 @@ def test_find_near_duplicate_gives_the_same_verdict_with_packed_candidates() -> 
     assert dedupe.find_near_duplicate(short, packed) == dedupe.find_near_duplicate(short, plain) is None
 
 
+def _not_read() -> str:
+    raise AssertionError("a cached report's text is not read")
+
+
 def test_packed_cache_keeps_within_its_budget_and_evicts_the_least_recent() -> None:
     one = dedupe.PackedShingles.of(dedupe.shingles(TEXTS[0]))
     budget = 3 * (64 + 8 * len(one)) + 100  # three reports of this size
     cache = PackedShingleCache(budget)
     for text in TEXTS[:3]:
-        cache.get(content_hash(text), text)
-    cache.get(content_hash(TEXTS[0]), "not read: a hit")  # the first is now the most recent
+        cache.get(content_hash(text), lambda t=text: t)
+    cache.get(content_hash(TEXTS[0]), _not_read)  # the first is now the most recent
     for text in TEXTS[3:]:
-        cache.get(content_hash(text), text)
+        cache.get(content_hash(text), lambda t=text: t)
         assert cache.size <= budget
     assert 1 <= len(cache) < len(TEXTS)
-    hit = cache.get(content_hash(TEXTS[-1]), "not read: a hit")
+    hit = cache.get(content_hash(TEXTS[-1]), _not_read)
     assert hit.jaccard(dedupe.shingles(TEXTS[-1])) == 1.0
 
 

@@ -35,13 +35,13 @@ class PackedShingleCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, content_hash: str, text: str) -> dedupe.PackedShingles:
-        """The cached shingles, else those of `text` (whose hash it is), kept."""
+    def get(self, content_hash: str, text: Callable[[], str]) -> dedupe.PackedShingles:
+        """The cached shingles, else those of `text()` (read only on a miss), kept."""
         found = self._items.get(content_hash)
         if found is not None:
             self._items.move_to_end(content_hash)
             return found
-        packed = dedupe.PackedShingles.of(dedupe.shingles(text))
+        packed = dedupe.PackedShingles.of(dedupe.shingles(text()))
         self._items[content_hash] = packed
         self.size += _bytes(packed)
         while self.size > self.budget and len(self._items) > 1:

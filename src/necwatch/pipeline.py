@@ -177,10 +177,22 @@ class _Index:
     def report_by_hash(self, content_hash: str) -> ReportRef | None:
         return self.store.report_by_hash(content_hash)
 
-    def near_candidates(self, text: str) -> list[ReportRef]:
+    def near_candidates(self, text: str) -> list[tuple[str, str]]:
         """Only the NEC reports sharing a min-hash band with the text (report_minhash), whenever
-        they were published: the exact shingle Jaccard then decides (near_matcher)."""
+        they were published, as (id, content hash): the exact shingle Jaccard then decides
+        (near_match)."""
         return self.store.near_candidates(_band_keys(text))
+
+    def near_match(self, text: str, candidates: list[tuple[str, str]]) -> tuple[str, float] | None:
+        """The candidate the text nearly copies: each compared by its shingles, kept between lookups
+        by content hash (its text is read only when they are not)."""
+        return dedupe.find_near_duplicate(
+            _probe_shingles(text),
+            [
+                (rid, _STORED_SHINGLES.get(h, functools.partial(self.store.report_text, rid)))
+                for rid, h in candidates
+            ],
+        )
 
     def report_for_url(self, url: str) -> str | None:
         return self.store.report_for_url(url)
@@ -202,13 +214,6 @@ def _probe_shingles(text: str) -> dedupe.Shingles:
 def _band_keys(text: str) -> list[int]:
     """The text's min-hash band keys: looked up for a new report, then indexed, computed once."""
     return _BAND_KEYS.get(text, _probe_shingles)
-
-
-def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
-    return dedupe.find_near_duplicate(
-        _probe_shingles(text),
-        [(c.id, _STORED_SHINGLES.get(c.content_hash, c.body_text)) for c in candidates],
-    )
 
 
 def index_reports(store: Store, ops: Sequence[Intent]) -> None:
@@ -277,12 +282,13 @@ def write_observation(
     """
     previous = store.source_row(source.name) or {}
     screening = decide.screen(obs, fetcher.records, store.live_post_count(source.name), source.url)
+    index = _Index(store)
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
         now=now,
-        index=_Index(store),
-        near=near_matcher,
+        index=index,
+        near=index.near_match,
         # a backfill cut by max_pages and still going on (cursor) stays quiet too: its posts are old
         backfill=not previous.get("last_ok_at") or bool(store.cursor(source.name).get("backfill_before")),
         technical=technical,

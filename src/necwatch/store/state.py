@@ -8,12 +8,6 @@ from typing import Any
 from necwatch.store.base import StoreBase
 from necwatch.track import ReportRef, StoredComment, StoredPost
 
-_REF_COLUMNS = (
-    "id, content_hash, title, body_text, version, published_at, is_nec_report, post_count, "
-    "comment_count, duplicate_of, removed_at"
-)
-"""The reports columns a ReportRef holds."""
-
 
 class StateReads(StoreBase):
     """What a poll reads before it decides."""
@@ -67,18 +61,25 @@ class StateReads(StoreBase):
         rows = list(self.db.query("select * from reports where content_hash = ? limit 1", [content_hash]))
         return ReportRef.from_row(rows[0]) if rows else None
 
-    def near_candidates(self, band_keys: Sequence[int]) -> list[ReportRef]:
-        """NEC reports (not themselves near-copies) sharing a min-hash band with a text: the only
-        ones worth an exact comparison, however large or old the archive (report_minhash)."""
+    def near_candidates(self, band_keys: Sequence[int]) -> list[tuple[str, str]]:
+        """(id, content hash) of the NEC reports (not themselves near-copies) sharing a min-hash band
+        with a text: the only ones worth an exact comparison, however large or old the archive
+        (report_minhash). Not their texts: a lookup may have hundreds of candidates, whose shingles
+        it mostly keeps (report_text reads the others)."""
         if not band_keys:
             return []
         marks = ",".join("?" * len(band_keys))
-        rows = self.db.query(  # not body_html: a lookup may read hundreds of candidates
-            f"select {_REF_COLUMNS} from reports where id in (select report_id from report_minhash "
+        rows = self.db.execute(
+            "select id, content_hash from reports where id in (select report_id from report_minhash "
             f"where band_key in ({marks})) and duplicate_of is null and is_nec_report = 1",
             list(band_keys),
         )
-        return [ReportRef.from_row(r) for r in rows]
+        return [(r[0], r[1]) for r in rows]
+
+    def report_text(self, report_id: str) -> str:
+        """A report's current body text ("" for none, or no such report)."""
+        row = self.db.execute("select body_text from reports where id = ?", [report_id]).fetchone()
+        return (row[0] or "") if row else ""
 
     def index_report(self, report_id: str, band_keys: Sequence[int], *, replace: bool = True) -> None:
         """Replace a report's min-hash bands (empty: take it out of the index). Call inside
