@@ -24,12 +24,6 @@ class StateReads(StoreBase):
             for r in self.db.query("select url, published_at from posts where source = ?", [source])
         }
 
-    def stored_posts(self, source: str) -> dict[str, StoredPost]:
-        out = {}
-        for r in self.db.query("select * from posts where source = ?", [source]):
-            out[r["id"]] = StoredPost.from_row(r)
-        return out
-
     def stored_posts_of(self, source: str, ids: Iterable[str], urls: Iterable[str]) -> list[StoredPost]:
         """The source's stored posts with one of these ids or urls (in rowid order): what a poll's
         observations are compared with, not the whole archive (20,000 rows at 10,000 posts a site)."""
