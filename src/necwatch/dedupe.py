@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "BAND_ROWS",
     "SHINGLE_SIZE",
     "THRESHOLD",
+    "PackedShingles",
     "ShingleIndex",
     "Shingles",
     "band_keys",
@@ -72,6 +74,29 @@ class Shingles:
         return common / (len(self.hashes) + len(other.hashes) - common)
 
 
+@dataclass(frozen=True)
+class PackedShingles:
+    """The same hashes packed in an array (8 bytes each): a stored report's shingles as kept between
+    lookups. A frozenset of Python ints takes ~90 bytes a shingle (a 15 kB report: ~200 kB), too
+    much to keep the hundreds of reports a lookup may compare with."""
+
+    hashes: array[int]
+
+    @classmethod
+    def of(cls, sh: Shingles) -> PackedShingles:
+        return cls(array("Q", sh.hashes))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def jaccard(self, other: Shingles) -> float:
+        """Shingles.jaccard, the same value: the set probes the packed hashes."""
+        if not self.hashes and not other.hashes:
+            return 1.0
+        common = len(other.hashes.intersection(self.hashes))
+        return common / (len(self.hashes) + len(other.hashes) - common)
+
+
 def _hash(shingle: str) -> int:
     # A stable hash (Python's hash() changes per process), 64 bits: collisions are negligible.
     return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
@@ -98,18 +123,25 @@ def similarity(a: str | Shingles, b: str | Shingles) -> float:
 
 def find_near_duplicate(
     text: str | Shingles,
-    candidates: Iterable[tuple[K, str | Shingles]],
+    candidates: Iterable[tuple[K, str | Shingles | PackedShingles]],
     threshold: float = THRESHOLD,
 ) -> tuple[K, float] | None:
     """The most similar candidate scoring at least `threshold`, with its score; else None.
 
-    Pass candidates as precomputed `Shingles` to compare against many stored reports cheaply.
-    Ties go to the first candidate.
+    Pass candidates as precomputed `Shingles` (or `PackedShingles`) to compare against many stored
+    reports cheaply. Ties go to the first candidate. A candidate whose size alone bounds the Jaccard
+    below `threshold` (|A ∩ B| / |A ∪ B| ≤ min / max) is not intersected.
     """
     probe = _as_shingles(text)
     best: tuple[K, float] | None = None
     for key, other in candidates:
-        score = probe.jaccard(_as_shingles(other))
+        if isinstance(other, PackedShingles):
+            sizes = sorted((len(probe), len(other)))
+            if sizes[1] and sizes[0] / sizes[1] < threshold:
+                continue
+            score = other.jaccard(probe)
+        else:
+            score = probe.jaccard(_as_shingles(other))
         if score >= threshold and (best is None or score > best[1]):
             best = (key, score)
     return best

@@ -16,13 +16,14 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
-from necwatch import decide, dedupe, policy
+from necwatch import decide, dedupe, nearcache, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
 from necwatch.extract import EXTRACTOR_VERSION
@@ -137,10 +138,21 @@ def normalize_comment(comment: Comment, config: Config) -> NormalizedComment:
     )
 
 
-@functools.lru_cache(maxsize=1024)
+_CLASSIFIED: weakref.WeakKeyDictionary[Post, tuple[str | None, Classification]] = weakref.WeakKeyDictionary()
+
+
 def _classify(post: Post, match: str | None) -> Classification:
-    """classify(), once per post: the adapter asks it (wants_comments) and so does normalize_post."""
-    return classify(post, match)
+    """classify(), once per post: the adapter asks it (wants_comments) and so does normalize_post.
+
+    Kept as long as the post itself (a weak key), not in a 1,024-entry cache that held the posts'
+    bodies and, with a backfill batch of 2,000 posts a site, had dropped most of them before
+    normalize_post asked again (classify is ~1.7 ms a post)."""
+    found = _CLASSIFIED.get(post)
+    if found is not None and found[0] == match:
+        return found[1]
+    cls = classify(post, match)
+    _CLASSIFIED[post] = (match, cls)
+    return cls
 
 
 def wants_comments(source: SourceConfig) -> Callable[[Post], bool]:
@@ -165,10 +177,22 @@ class _Index:
     def report_by_hash(self, content_hash: str) -> ReportRef | None:
         return self.store.report_by_hash(content_hash)
 
-    def near_candidates(self, text: str) -> list[ReportRef]:
+    def near_candidates(self, text: str) -> list[tuple[str, str]]:
         """Only the NEC reports sharing a min-hash band with the text (report_minhash), whenever
-        they were published: the exact shingle Jaccard then decides (near_matcher)."""
-        return self.store.near_candidates(dedupe.band_keys(_probe_shingles(text)))
+        they were published, as (id, content hash): the exact shingle Jaccard then decides
+        (near_match)."""
+        return self.store.near_candidates(_band_keys(text))
+
+    def near_match(self, text: str, candidates: list[tuple[str, str]]) -> tuple[str, float] | None:
+        """The candidate the text nearly copies: each compared by its shingles, kept between lookups
+        by content hash (its text is read only when they are not)."""
+        return dedupe.find_near_duplicate(
+            _probe_shingles(text),
+            [
+                (rid, _STORED_SHINGLES.get(h, functools.partial(self.store.report_text, rid)))
+                for rid, h in candidates
+            ],
+        )
 
     def report_for_url(self, url: str) -> str | None:
         return self.store.report_for_url(url)
@@ -177,14 +201,8 @@ class _Index:
         return self.store.live_posts(report_id)
 
 
-@functools.lru_cache(maxsize=256)
-def _shingles_of(content_hash: str, text: str) -> dedupe.Shingles:
-    """Shingles of a stored report version, kept for the next comparisons (keyed by its hash).
-
-    A few hundred, not thousands: a 15 kB report's shingles and key text take ~175 kB, so 4,096 of
-    them were most of a 10,000-post backfill's memory (465 MB); a lookup compares a new report with
-    the few that share a min-hash band, so a small cache loses little."""
-    return dedupe.shingles(text)
+_STORED_SHINGLES = nearcache.PackedShingleCache()
+_BAND_KEYS = nearcache.BandKeyCache()
 
 
 @functools.lru_cache(maxsize=16)
@@ -193,10 +211,9 @@ def _probe_shingles(text: str) -> dedupe.Shingles:
     return dedupe.shingles(text)
 
 
-def near_matcher(text: str, candidates: list[ReportRef]) -> tuple[str, float] | None:
-    return dedupe.find_near_duplicate(
-        _probe_shingles(text), [(c.id, _shingles_of(c.content_hash, c.body_text)) for c in candidates]
-    )
+def _band_keys(text: str) -> list[int]:
+    """The text's min-hash band keys: looked up for a new report, then indexed, computed once."""
+    return _BAND_KEYS.get(text, _probe_shingles)
 
 
 def index_reports(store: Store, ops: Sequence[Intent]) -> None:
@@ -207,7 +224,7 @@ def index_reports(store: Store, ops: Sequence[Intent]) -> None:
     for report_id in dict.fromkeys([*created, *changed]):
         report = store.report(report_id)
         text = report.body_text if report is not None and report.is_nec_report else ""
-        keys = dedupe.band_keys(_probe_shingles(text)) if text else []
+        keys = _band_keys(text) if text else []
         store.index_report(report_id, keys, replace=report_id in changed)
 
 
@@ -264,23 +281,20 @@ def write_observation(
     sites): the failures are recorded, but the source's failure streak and health are left as they were.
     """
     previous = store.source_row(source.name) or {}
-    stored_posts = store.stored_posts(source.name)
-    live = sum(1 for p in stored_posts.values() if p.removed_at is None)
-    screening = decide.screen(obs, fetcher.records, live, source.url)
+    screening = decide.screen(obs, fetcher.records, store.live_post_count(source.name), source.url)
+    index = _Index(store)
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
         now=now,
-        index=_Index(store),
-        near=near_matcher,
+        index=index,
+        near=index.near_match,
         # a backfill cut by max_pages and still going on (cursor) stays quiet too: its posts are old
         backfill=not previous.get("last_ok_at") or bool(store.cursor(source.name).get("backfill_before")),
         technical=technical,
         hash_of=content_hash,
     )
-    observed, post_failures = _track_posts(
-        store, config, source, obs, screening, stored_posts, tracker, summary
-    )
+    observed, post_failures = _track_posts(store, config, source, obs, screening, tracker, summary)
     failures = (*screening.failures, *post_failures)
     robots = getattr(getattr(fetcher, "client", None), "robots_records", ())
     outcome = decide.PollOutcome(
@@ -361,13 +375,16 @@ def _track_posts(
     source: SourceConfig,
     obs: SourceObservation,
     screening: decide.Screening,
-    stored_posts: dict[str, StoredPost],
     tracker: Tracker,
     summary: SourceSummary,
 ) -> tuple[list[PostObservation], list[Failure]]:
     """Screen, normalize and track every post of the observation; returns what was observed."""
-    by_url = {p.url: p for p in stored_posts.values()}
-    stored_comments = store.stored_comments(post_key(source.name, o.url) for o in obs.posts)
+    ids = [post_key(source.name, o.url) for o in obs.posts]
+    stored_posts: dict[str, StoredPost] = {}
+    by_url: dict[str, StoredPost] = {}
+    for p in store.stored_posts_of(source.name, ids, [o.url for o in obs.posts]):
+        stored_posts[p.id] = by_url[p.url] = p
+    stored_comments = store.stored_comments(ids)
     observed: list[PostObservation] = []
     failures: list[Failure] = []
     for o in obs.posts:

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from necwatch import dedupe, pipeline
 from necwatch.intents import NewReport
 from necwatch.normalize import content_hash
@@ -28,8 +30,9 @@ def norm(body: str, url: str, published_at: str) -> Normalized:
 
 def write(store: Store, n: Normalized) -> dict[str, object]:
     """One post through the real seam: tracker (index + near matcher), apply, index the reports."""
-    t = Tracker(source="blog", run_id="r", now=datetime(2024, 3, 1, tzinfo=UTC), index=pipeline._Index(store),
-                near=pipeline.near_matcher)  # fmt: skip
+    index = pipeline._Index(store)
+    t = Tracker(source="blog", run_id="r", now=datetime(2024, 3, 1, tzinfo=UTC), index=index,
+                near=index.near_match)  # fmt: skip
     t.observe(fetched(n), n, None, {}, listing_complete=True)
     with store.transaction():
         store.db.execute("insert or ignore into sources (name) values ('blog')")
@@ -50,7 +53,7 @@ def test_a_near_copy_published_years_later_is_found() -> None:
     assert copy["duplicate_of"] == original["id"]
     assert copy["similarity"] == dedupe.similarity(copy_text, ORIGINAL)
     # only the report sharing a band is a candidate, not the unrelated one
-    assert [r.id for r in pipeline._Index(store).near_candidates(copy_text)] == [original["id"]]
+    assert [rid for rid, _ in pipeline._Index(store).near_candidates(copy_text)] == [original["id"]]
 
 
 def test_index_follows_edits_and_holds_nec_reports_only() -> None:
@@ -69,3 +72,14 @@ def test_index_follows_edits_and_holds_nec_reports_only() -> None:
     other = replace(norm(UNRELATED, "https://b.example/x", "2014-11-10T10:00:00+00:00"), is_nec_report=False)
     write(store, other)  # a blog's other post: not indexed, never a candidate
     assert store.db["report_minhash"].count == 0
+
+
+def test_a_candidate_whose_shingles_are_kept_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store.memory()
+    original = write(store, norm(ORIGINAL, "https://a.example/2017/07/report", "2017-07-20T10:00:00+00:00"))
+    copy_text = "Republished.\n\n" + ORIGINAL
+    index = pipeline._Index(store)
+    first = index.near_match(copy_text, index.near_candidates(copy_text))
+    assert first is not None and first[0] == original["id"]
+    monkeypatch.setattr(store, "report_text", lambda report_id: pytest.fail("read again"))
+    assert index.near_match(copy_text, index.near_candidates(copy_text)) == first

@@ -35,7 +35,7 @@ class FakeIndex:
     def report_by_hash(self, h: str) -> ReportRef | None:
         return next((r for r in self.reports.values() if r.content_hash == h), None)
 
-    def near_candidates(self, text: str) -> list[ReportRef]:
+    def near_candidates(self, text: str) -> list[tuple[str, str]]:
         return []
 
     def report_for_url(self, url: str) -> str | None:

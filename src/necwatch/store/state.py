@@ -24,11 +24,18 @@ class StateReads(StoreBase):
             for r in self.db.query("select url, published_at from posts where source = ?", [source])
         }
 
-    def stored_posts(self, source: str) -> dict[str, StoredPost]:
-        out = {}
-        for r in self.db.query("select * from posts where source = ?", [source]):
-            out[r["id"]] = StoredPost.from_row(r)
-        return out
+    def stored_posts_of(self, source: str, ids: Iterable[str], urls: Iterable[str]) -> list[StoredPost]:
+        """The source's stored posts with one of these ids or urls (in rowid order): what a poll's
+        observations are compared with, not the whole archive (20,000 rows at 10,000 posts a site)."""
+        found: dict[str, tuple[int, StoredPost]] = {}
+        for column, values in (("id", list(ids)), ("url", list(urls))):
+            for i in range(0, len(values), 500):
+                chunk = values[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = f"select rowid as _rowid, * from posts where source = ? and {column} in ({marks})"
+                for r in self.db.query(sql, [source, *chunk]):
+                    found[r["id"]] = (r.pop("_rowid"), StoredPost.from_row(r))
+        return [post for _, post in sorted(found.values(), key=lambda x: x[0])]
 
     def stored_comments(self, post_ids: Iterable[str]) -> dict[str, dict[str, StoredComment]]:
         out: dict[str, dict[str, StoredComment]] = {}
@@ -48,18 +55,25 @@ class StateReads(StoreBase):
         rows = list(self.db.query("select * from reports where content_hash = ? limit 1", [content_hash]))
         return ReportRef.from_row(rows[0]) if rows else None
 
-    def near_candidates(self, band_keys: Sequence[int]) -> list[ReportRef]:
-        """NEC reports (not themselves near-copies) sharing a min-hash band with a text: the only
-        ones worth an exact comparison, however large or old the archive (report_minhash)."""
+    def near_candidates(self, band_keys: Sequence[int]) -> list[tuple[str, str]]:
+        """(id, content hash) of the NEC reports (not themselves near-copies) sharing a min-hash band
+        with a text: the only ones worth an exact comparison, however large or old the archive
+        (report_minhash). Not their texts: a lookup may have hundreds of candidates, whose shingles
+        it mostly keeps (report_text reads the others)."""
         if not band_keys:
             return []
         marks = ",".join("?" * len(band_keys))
-        rows = self.db.query(
-            "select * from reports where id in (select report_id from report_minhash "
+        rows = self.db.execute(
+            "select id, content_hash from reports where id in (select report_id from report_minhash "
             f"where band_key in ({marks})) and duplicate_of is null and is_nec_report = 1",
             list(band_keys),
         )
-        return [ReportRef.from_row(r) for r in rows]
+        return [(r[0], r[1]) for r in rows]
+
+    def report_text(self, report_id: str) -> str:
+        """A report's current body text ("" for none, or no such report)."""
+        row = self.db.execute("select body_text from reports where id = ?", [report_id]).fetchone()
+        return (row[0] or "") if row else ""
 
     def index_report(self, report_id: str, band_keys: Sequence[int], *, replace: bool = True) -> None:
         """Replace a report's min-hash bands (empty: take it out of the index). Call inside

@@ -1,0 +1,61 @@
+"""nearcache and packed shingles: the near-duplicate verdicts stay those of plain shingle sets, and
+what the caches keep is bounded by their budgets, not by the archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from necwatch import dedupe
+from necwatch.nearcache import BandKeyCache, PackedShingleCache
+from necwatch.normalize import content_hash
+
+FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
+INDEX = json.loads((FIXTURES / "reports.json").read_text(encoding="utf-8"))
+TEXTS = [(FIXTURES / "reports" / r["file"]).read_text(encoding="utf-8") for r in INDEX]
+
+
+def test_packed_shingles_score_as_shingle_sets_do() -> None:
+    copy = "Republished for the archive.\n\n" + TEXTS[0]
+    for other in [*TEXTS, copy, "", "NEC report"]:
+        for text in (TEXTS[0], copy, ""):
+            a, b = dedupe.shingles(text), dedupe.shingles(other)
+            assert dedupe.PackedShingles.of(b).jaccard(a) == a.jaccard(b)
+
+
+def test_find_near_duplicate_gives_the_same_verdict_with_packed_candidates() -> None:
+    copy = "Republished for the archive.\n\n" + TEXTS[3]
+    plain = [(i, dedupe.shingles(t)) for i, t in enumerate(TEXTS)]
+    packed = [(i, dedupe.PackedShingles.of(s)) for i, s in plain]
+    found = dedupe.find_near_duplicate(copy, plain)
+    assert found is not None and found[0] == 3
+    assert dedupe.find_near_duplicate(copy, packed) == found
+    short = " ".join(TEXTS[3].split()[:60])  # a fifth of the size at most: bounded below 0.3, skipped
+    assert dedupe.find_near_duplicate(short, packed) == dedupe.find_near_duplicate(short, plain) is None
+
+
+def _not_read() -> str:
+    raise AssertionError("a cached report's text is not read")
+
+
+def test_packed_cache_keeps_within_its_budget_and_evicts_the_least_recent() -> None:
+    one = dedupe.PackedShingles.of(dedupe.shingles(TEXTS[0]))
+    budget = 3 * (64 + 8 * len(one)) + 100  # three reports of this size
+    cache = PackedShingleCache(budget)
+    for text in TEXTS[:3]:
+        cache.get(content_hash(text), lambda t=text: t)
+    cache.get(content_hash(TEXTS[0]), _not_read)  # the first is now the most recent
+    for text in TEXTS[3:]:
+        cache.get(content_hash(text), lambda t=text: t)
+        assert cache.size <= budget
+    assert 1 <= len(cache) < len(TEXTS)
+    hit = cache.get(content_hash(TEXTS[-1]), _not_read)
+    assert hit.jaccard(dedupe.shingles(TEXTS[-1])) == 1.0
+
+
+def test_band_key_cache_returns_the_band_keys_and_stays_bounded() -> None:
+    cache = BandKeyCache(keep=2)
+    for text in TEXTS[:4]:
+        assert cache.get(text, dedupe.shingles) == dedupe.band_keys(text)
+    assert len(cache._items) == 2
+    assert cache.get(TEXTS[3], lambda _: dedupe.Shingles(frozenset())) == dedupe.band_keys(TEXTS[3])
