@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from necwatch import dedupe
-from necwatch.nearcache import BandKeyCache, PackedShingleCache
+from necwatch.nearcache import BandKeyCache, PackedShingleCache, _bytes
 from necwatch.normalize import content_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalize"
@@ -34,13 +34,50 @@ def test_find_near_duplicate_gives_the_same_verdict_with_packed_candidates() -> 
     assert dedupe.find_near_duplicate(short, packed) == dedupe.find_near_duplicate(short, plain) is None
 
 
+PARAGRAPHS = [p for text in TEXTS for p in text.split("\n\n") if len(p.split()) >= 20]
+
+
+def _pairs() -> list[tuple[str, str]]:
+    """Pairs of texts made of real report paragraphs sharing 0 to 20 of their 20 paragraphs:
+    scores from unrelated reports sharing a paragraph (the emulated archive's case) to copies."""
+    pairs = []
+    for shared in range(21):
+        for start in range(0, 60, 20):
+            a = PARAGRAPHS[start : start + 20]
+            b = a[:shared] + PARAGRAPHS[start + 60 : start + 80 - shared]
+            pairs.append(("\n\n".join(a), "\n\n".join(b)))
+    return pairs
+
+
+def test_a_sample_rules_out_unrelated_candidates_and_never_a_near_copy() -> None:
+    """`unlikely` (the one-in-eight sample) never rules out a pair at or above the threshold, rules
+    out report-sized pairs sharing a paragraph or two, and leaves short texts (a sampled union under
+    SAMPLE_MIN) to the exact comparison; find_near_duplicate's verdicts are plain shingle sets'."""
+    assert len(PARAGRAPHS) >= 80
+    unrelated = 0
+    for a, b in _pairs():
+        probe, other = dedupe.shingles(a), dedupe.shingles(b)
+        packed = dedupe.PackedShingles.of(other)
+        score = probe.jaccard(other)
+        union = len(probe.sample | other.sample)
+        if score >= dedupe.THRESHOLD or union < dedupe.SAMPLE_MIN:
+            assert not packed.unlikely(probe, dedupe.THRESHOLD), (score, union)
+        elif score < 0.1 and min(len(probe), len(other)) >= 1000:  # report-sized, a paragraph shared
+            unrelated += 1
+            assert packed.unlikely(probe, dedupe.THRESHOLD), score
+        assert dedupe.find_near_duplicate(probe, [(0, packed)]) == dedupe.find_near_duplicate(
+            probe, [(0, other)]
+        )
+    assert unrelated >= 9
+
+
 def _not_read() -> str:
     raise AssertionError("a cached report's text is not read")
 
 
 def test_packed_cache_keeps_within_its_budget_and_evicts_the_least_recent() -> None:
     one = dedupe.PackedShingles.of(dedupe.shingles(TEXTS[0]))
-    budget = 3 * (64 + 8 * len(one)) + 100  # three reports of this size
+    budget = 3 * _bytes(one) + 100  # three reports of this size
     cache = PackedShingleCache(budget)
     for text in TEXTS[:3]:
         cache.get(content_hash(text), lambda t=text: t)

@@ -19,6 +19,7 @@ from array import array
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from necwatch.normalize import content_hash, normalized_text
@@ -51,6 +52,20 @@ above the highest different-report score."""
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 
+SAMPLE_SHIFT = 61
+"""A text's sample: its shingle hashes below 2^61, one in eight (the hashes are uniform). Two
+samples' Jaccard estimates the texts' (Broder's mod-m sketch): over a sampled union of n shingles
+its standard deviation is at most sqrt(J(1 - J) / n)."""
+
+SAMPLE_MIN = 200
+"""Sampled union size from which a sample may rule a candidate out: at n ≥ 200 a pair at THRESHOLD
+estimates below THRESHOLD / 2 with probability < 1e-5 (4.6 standard deviations); a pair at 0.41, the
+lowest same-report score measured, < 1e-12. Shorter texts are always compared exactly."""
+
+
+def _sample(hashes: Iterable[int]) -> frozenset[int]:
+    return frozenset(h for h in hashes if h >> SAMPLE_SHIFT == 0)
+
 
 def exact_key(body_text: str) -> str:
     """The exact-duplicate key: the content hash (same hash → same report)."""
@@ -65,6 +80,11 @@ class Shingles:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    @cached_property
+    def sample(self) -> frozenset[int]:
+        """The one-in-eight sample (SAMPLE_SHIFT) a candidate's sample is compared with first."""
+        return _sample(self.hashes)
 
     def jaccard(self, other: Shingles) -> float:
         """|A ∩ B| / |A ∪ B|; two empty texts are identical."""
@@ -81,10 +101,20 @@ class PackedShingles:
     much to keep the hundreds of reports a lookup may compare with."""
 
     hashes: array[int]
+    sample: array[int]
 
     @classmethod
     def of(cls, sh: Shingles) -> PackedShingles:
-        return cls(array("Q", sh.hashes))
+        return cls(array("Q", sh.hashes), array("Q", sh.sample))
+
+    def unlikely(self, probe: Shingles, threshold: float) -> bool:
+        """True when the samples alone put the Jaccard below `threshold` beyond doubt: a sampled
+        union of at least SAMPLE_MIN shingles whose estimate is under half the threshold. Ten
+        times cheaper than `jaccard` (an eighth of the shingles): most candidates a min-hash band
+        brings are unrelated reports sharing a paragraph or two."""
+        common = len(probe.sample.intersection(self.sample))
+        union = len(self.sample) + len(probe.sample) - common
+        return union >= SAMPLE_MIN and common < union * threshold / 2
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -129,15 +159,16 @@ def find_near_duplicate(
     """The most similar candidate scoring at least `threshold`, with its score; else None.
 
     Pass candidates as precomputed `Shingles` (or `PackedShingles`) to compare against many stored
-    reports cheaply. Ties go to the first candidate. A candidate whose size alone bounds the Jaccard
-    below `threshold` (|A ∩ B| / |A ∪ B| ≤ min / max) is not intersected.
+    reports cheaply. Ties go to the first candidate. A packed candidate whose size alone bounds the
+    Jaccard below `threshold` (|A ∩ B| / |A ∪ B| ≤ min / max), or whose sample puts it far below
+    (`PackedShingles.unlikely`), is not intersected in full.
     """
     probe = _as_shingles(text)
     best: tuple[K, float] | None = None
     for key, other in candidates:
         if isinstance(other, PackedShingles):
             sizes = sorted((len(probe), len(other)))
-            if sizes[1] and sizes[0] / sizes[1] < threshold:
+            if (sizes[1] and sizes[0] / sizes[1] < threshold) or other.unlikely(probe, threshold):
                 continue
             score = other.jaccard(probe)
         else:

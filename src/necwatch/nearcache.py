@@ -79,4 +79,4 @@ class BandKeyCache:
 
 
 def _bytes(packed: dedupe.PackedShingles) -> int:
-    return 64 + packed.hashes.itemsize * len(packed.hashes)
+    return 128 + packed.hashes.itemsize * (len(packed.hashes) + len(packed.sample))
