@@ -88,10 +88,7 @@ class Shingles:
 
     def jaccard(self, other: Shingles) -> float:
         """|A ∩ B| / |A ∪ B|; two empty texts are identical."""
-        if not self.hashes and not other.hashes:
-            return 1.0
-        common = len(self.hashes & other.hashes)
-        return common / (len(self.hashes) + len(other.hashes) - common)
+        return _jaccard(len(self.hashes & other.hashes), len(self.hashes), len(other.hashes))
 
 
 @dataclass(frozen=True)
@@ -121,10 +118,12 @@ class PackedShingles:
 
     def jaccard(self, other: Shingles) -> float:
         """Shingles.jaccard, the same value: the set probes the packed hashes."""
-        if not self.hashes and not other.hashes:
-            return 1.0
-        common = len(other.hashes.intersection(self.hashes))
-        return common / (len(self.hashes) + len(other.hashes) - common)
+        return _jaccard(len(other.hashes.intersection(self.hashes)), len(self.hashes), len(other.hashes))
+
+
+def _jaccard(common: int, size_a: int, size_b: int) -> float:
+    """|A ∩ B| / |A ∪ B| from the sizes; two empty sets are identical."""
+    return common / (size_a + size_b - common) if size_a or size_b else 1.0
 
 
 def _hash(shingle: str) -> int:
