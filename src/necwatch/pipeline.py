@@ -93,7 +93,11 @@ def to_utc_iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: adapters must give timezone-aware times")
-    return value.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # no UTC value in years 1-9999 (extract.dates refuses these): no date
+        log.warning("date out of range in UTC, stored as unknown: %s", value.isoformat())
+        return None
 
 
 # -- normalize: Post → what tracking compares ------------------------------------------------------
