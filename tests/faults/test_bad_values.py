@@ -24,6 +24,7 @@ import pytest
 from necwatch import feeds
 from necwatch.config import Config, config_from_dict
 from necwatch.decide import cut_short
+from necwatch.demo import DEMO_SOURCES
 from necwatch.errors import ParseError
 from necwatch.extract.chars import clean_json, drop_bad_charrefs, title_text, xml_text
 from necwatch.extract.dates import localize, parse_any, parse_iso, parse_local, parse_rfc2822, parse_words
@@ -553,3 +554,20 @@ def test_utf16_pages_with_a_bom_are_stored(web: ReplayWeb, tmp_path: Path) -> No
         assert (got["title"], got["content_hash"]) == (expected["title"], expected["content_hash"])
         assert fresh.count("fetch_errors") == 0
         web.set(LL_POST, page.encode("utf-8"), content_type="text/html; charset=utf-8")
+
+
+def test_wordpress_rss_pubdate_out_of_range(web: ReplayWeb, tmp_path: Path) -> None:
+    """WordPress read through its RSS (`via: rss`): the item dated past year 9999 in UTC is stored
+    without a date, the feed's other items as before."""
+    url = "https://aliceperry.wordpress.com/tag/general-election/feed/"
+    host = "aliceperry.wordpress.com"
+    sources = [{**DEMO_SOURCES[host], "url": web.base(host), "via": "rss"}]
+    body = re.sub(
+        rb"<pubDate>[^<]+</pubDate>", f"<pubDate>{RFC_HIGH}</pubDate>".encode(), web.body(url), count=1
+    )
+    web.set(url, body, content_type=web.entries[url].headers["content-type"])
+    tl = Timeline.open(web, tmp_path, [host], fetch=FAST, sources=sources)
+    result = tl.poll()
+    assert result.exit_code == 0, [(s.status, s.error) for s in result.sources]
+    assert tl.count("posts", "published_at is null") == 1
+    assert tl.count("posts", "published_at is not null") >= 1

@@ -62,7 +62,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.chars import clean_json
-from necwatch.extract.dates import in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
+from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
@@ -367,6 +367,8 @@ def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> lis
         if fields.published:
             try:
                 published = _localize(parse_rfc2822(fields.published), tz)
+            except OutOfRange:
+                published = None  # readable, but no UTC value in years 1-9999: the date is unknown
             except ValueError as e:
                 raise ParseError(f"bad pubDate: {e}", url=url, selector="item/pubDate") from e
         m = _P_QUERY.search(fields.guid)
