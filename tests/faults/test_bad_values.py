@@ -571,3 +571,13 @@ def test_wordpress_rss_pubdate_out_of_range(web: ReplayWeb, tmp_path: Path) -> N
     assert result.exit_code == 0, [(s.status, s.error) for s in result.sources]
     assert tl.count("posts", "published_at is null") == 1
     assert tl.count("posts", "published_at is not null") >= 1
+
+
+@pytest.mark.parametrize("text", [HIGH, LOW, "31 December 9999 23:30"])
+def test_html_adapter_dates_out_of_range_are_unreadable(text: str) -> None:
+    """`type: html` reads a page's date strictly: out of range is unreadable (its page's failure,
+    unexpected_page), never re-read by dateutil without the offset, never an OverflowError."""
+    from necwatch.sources.html import parse_date
+
+    with pytest.raises(ValueError):
+        parse_date(text, ZoneInfo("America/Los_Angeles"))
