@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from necwatch.config import config_from_dict
+from necwatch.demo import DEMO_SOURCES
 from necwatch.intents import Intent
 from necwatch.job import run_job
 from necwatch.replay import ReplayWeb
@@ -195,3 +196,37 @@ def test_a_failed_write_whose_health_write_fails_too_is_only_logged(
     after = tl.source("alice-perry")
     assert after["consecutive_failures"] == before["consecutive_failures"] == 0
     assert json.loads(json.dumps(after))  # the row is intact
+
+
+WP_PAGE = "https://aliceperry.wordpress.com/2019/09/19/labour-nec-report-17-september/"
+
+
+def _copy(n: int) -> str:
+    return (
+        f'<li class="comment" id="li-comment-1201"><article id="comment-1201" class="comment">'
+        f'<cite><b class="fn">Copy {n}</b></cite><section class="comment-content comment"><p>Copy {n}.</p>'
+        "</section></article></li>"
+    )
+
+
+def test_a_page_printing_four_comments_with_one_id(web: ReplayWeb, tmp_path: Path) -> None:
+    """WordPress read from its pages (`via: html`): a page whose comment list prints id 1201 four
+    times (a reply renumbered, two copies after it) stores one comment 1201 (which one is the
+    adapter's to merge: it reads comment pages into one list by id) and polls on cleanly."""
+    host = "aliceperry.wordpress.com"
+    sources = [{**DEMO_SOURCES[host], "url": web.base(host), "via": "html"}]
+    tl = Timeline.open(web, tmp_path, [host], fetch=FAST, sources=sources)
+    assert tl.poll().exit_code == 0
+    assert tl.count("comments") == 2
+    page = web.body(WP_PAGE).decode().replace("1202", "1201")
+    end = "</ol><!-- .commentlist -->"
+    assert page.count(end) == 1
+    web.set(WP_PAGE, page.replace(end, _copy(1) + _copy(2) + end), content_type="text/html; charset=UTF-8")
+    results = [tl.poll() for _ in range(4)]
+    assert [r.exit_code for r in results] == [0, 0, 0, 0], [(s.status, s.error) for s in results[0].sources]
+    rows = list(
+        tl.store.db.query("select platform_id, author, removed_at from comments order by platform_id")
+    )
+    assert [r["platform_id"] for r in rows if r["removed_at"] is None] == ["1201"]
+    assert tl.source("alice-perry")["consecutive_failures"] == 0
+    assert tl.count("fetch_errors", "kind like 'storage%'") == 0
