@@ -581,3 +581,18 @@ def test_html_adapter_dates_out_of_range_are_unreadable(text: str) -> None:
 
     with pytest.raises(ValueError):
         parse_date(text, ZoneInfo("America/Los_Angeles"))
+
+
+@pytest.mark.parametrize("ref", ["&#1;", "&#x1b;", "&#xFFFE;", "&#xD800;"])
+def test_a_forbidden_character_reference_does_not_empty_a_generic_page(ref: str) -> None:
+    """lxml (trafilatura, htmldate) dropped the whole document over one such reference: a page of
+    no known platform then had no body, and its post failed."""
+    from necwatch.extract.generic import generic_body
+
+    page = (
+        "<html><head><title>Jo's blog</title></head><body><main><article>"
+        + REPORT_HTML.replace("NEC met", f"NEC {ref}met")
+        + "</article></main></body></html>"
+    )
+    body = generic_body(page, SITE + "2024/01/24/nec-report/")
+    assert body is not None and "The NEC met on Tuesday" in body
