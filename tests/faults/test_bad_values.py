@@ -596,3 +596,21 @@ def test_a_forbidden_character_reference_does_not_empty_a_generic_page(ref: str)
     )
     body = generic_body(page, SITE + "2024/01/24/nec-report/")
     assert body is not None and "The NEC met on Tuesday" in body
+
+
+def test_blogger_feed_with_forbidden_characters_is_read(web: ReplayWeb, tmp_path: Path) -> None:
+    """Blogger's Atom feed is parsed strictly (ElementTree): one ESC or `&#xD800;` in one title
+    made the whole feed `feed_unparseable`. Now the characters are dropped and every post is read."""
+    feed = web.body(BLOGGER_FEED).decode()
+    first = re.search(r"<title type='text'>([^<]*)</title>", feed[feed.index("<entry>") :])
+    assert first is not None
+    title = first.group(1)
+    feed = feed.replace(first.group(0), f"<title type='text'>{title}\x1b&#xD800;&#27;</title>", 1)
+    web.set(BLOGGER_FEED, feed.encode(), content_type=web.entries[BLOGGER_FEED].headers["content-type"])
+    tl = Timeline.open(web, tmp_path, ["lukeakehurst.blogspot.com"], fetch=FAST)
+    result = tl.poll()
+    assert result.exit_code == 0, [(s.status, s.error) for s in result.sources]
+    assert tl.count("posts", "title = ?", [html.unescape(title).strip()]) == 1
+    assert tl.count("fetch_errors") == 0
+    feeds.write_feeds(tl.store, tl.config)
+    _feeds_well_formed(tl.config.feeds_path)
