@@ -94,9 +94,14 @@ def cut_short(records: Sequence[FetchRecord]) -> list[tuple[str, str]]:
         ctype = (r.content_type or "").lower()
         if r.body is None or "html" not in ctype or "xml" in ctype:
             continue
-        if b"</html" not in r.body[-4096:].lower():
+        end = _HTML_END.get(r.body[:2], b"</html")
+        if end not in r.body[-4096 * (len(end) // 6) :].lower():
             cut.append((r.url, r.final_url))
     return cut
+
+
+# A UTF-16 page (its BOM says which order; fetch.encoding decodes it) spells </html> in two bytes a letter.
+_HTML_END = {b"\xff\xfe": "</html".encode("utf-16-le"), b"\xfe\xff": "</html".encode("utf-16-be")}
 
 
 def network_failure(obs: SourceObservation) -> bool:

@@ -46,6 +46,8 @@ FETCH_ERROR_KINDS = frozenset(
         "feed_unparseable",
         "tls",
         "storage_full",
+        "storage_locked",  # a poll's write could not start or finish: the database was locked
+        "storage_error",  # a poll's write was refused (a constraint): the source's writes rolled back
     }
 )
 

@@ -39,6 +39,7 @@ from urllib.parse import quote, urlsplit
 from necwatch import diffs
 from necwatch.alerts import AlertKind
 from necwatch.config import Config
+from necwatch.extract.chars import xml_text
 from necwatch.extract.sanitize import clean_html
 from necwatch.store import Store
 
@@ -319,6 +320,12 @@ def _content(entry: ET.Element, untrusted_html: str) -> None:
 
 
 def _serialize(feed: ET.Element) -> bytes:
+    """The feed as XML; every text and attribute without the characters XML 1.0 forbids (a title
+    with ESC or U+FFFE stored before ingestion dropped them must not break the feed for everyone)."""
+    for element in feed.iter():
+        element.text, element.tail = xml_text(element.text), xml_text(element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -339,8 +346,13 @@ def _ts(value: str) -> datetime:
 
 
 def _rfc3339(value: str) -> str:
-    """RFC 3339 date-time in UTC, as Atom requires (stored times may lack a zone)."""
-    return _ts(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 date-time in UTC, as Atom requires (stored times may lack a zone). A stored time
+    with no UTC value in years 1-9999 (or unreadable) is written as the epoch, never a crash."""
+    try:
+        return _ts(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError):
+        log.warning("unusable stored time %r written as %s", value, EPOCH)
+        return "1970-01-01T00:00:00Z"
 
 
 def _http_url(url: str | None) -> str | None:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from necwatch.errors import FetchError, ParseError
+from necwatch.extract.chars import clean_label, title_text, xml_text
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Comment:
     parent_id: str | None = None
     author_url: str | None = None
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        _clean_fields(
+            self, ("platform_id", "author", "body_text", "body_html", "parent_id", "author_url", "url")
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,24 @@ class Post:
     # Which extraction layer gave each field (field, method), from page extraction (extract.page);
     # () on feed/API paths. Not part of a post's identity: two paths giving equal fields are equal.
     extraction: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, ("url", "title", "body_html", "body_text", "platform_id", "author", "title_raw"))
+        if "<" in self.title:
+            object.__setattr__(self, "title", title_text(self.title))
+        labels = tuple(dict.fromkeys(x for x in (clean_label(str(label)) for label in self.labels) if x))
+        if labels != self.labels:
+            object.__setattr__(self, "labels", labels)
+
+
+def _clean_fields(obj: object, names: tuple[str, ...]) -> None:
+    """Text as stored: no character XML 1.0 forbids (extract.chars), whatever the adapter read."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str):
+            clean = xml_text(value)
+            if clean is not value:
+                object.__setattr__(obj, name, clean)
 
 
 class Outcome(StrEnum):

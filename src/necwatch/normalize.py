@@ -321,7 +321,10 @@ def _body_meeting_dates(body: str, published: date | None) -> list[str]:
             if iso is None:
                 continue
             if published is not None:
-                when = date.fromisoformat(iso)
+                try:
+                    when = date.fromisoformat(iso)
+                except ValueError:  # "on 29 February" inferred into a year without one
+                    continue
                 if not (published - BODY_DATE_WINDOW <= when <= published + timedelta(days=1)):
                     continue
             out.append(iso)
@@ -329,8 +332,12 @@ def _body_meeting_dates(body: str, published: date | None) -> list[str]:
 
 
 def _published_date(post: Post) -> date | None:
+    """The day of publication, None when unknown or in the calendar's first or last year (no year
+    before or after it to infer, no window around it to compare: a bogus date, not a report's)."""
     when: datetime | None = post.published_at or post.updated_at
-    return when.date() if when is not None else None
+    if when is None or not date.min.year < when.year < date.max.year:
+        return None
+    return when.date()
 
 
 def meeting_date(title: str, body_text: str, published: date | None) -> str | None:

@@ -93,7 +93,11 @@ def to_utc_iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: adapters must give timezone-aware times")
-    return value.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # no UTC value in years 1-9999 (extract.dates refuses these): no date
+        log.warning("date out of range in UTC, stored as unknown: %s", value.isoformat())
+        return None
 
 
 # -- normalize: Post → what tracking compares ------------------------------------------------------
@@ -336,6 +340,55 @@ def write_observation(
         polled_with = source.model_dump_json(exclude_defaults=True)
         store.upsert_source(
             {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
+        )
+
+
+def record_write_failure(
+    store: Store,
+    config: Config,
+    source: SourceConfig,
+    error: StoreError,
+    *,
+    run_id: str,
+    now: datetime,
+    outage: bool = False,
+) -> None:
+    """A poll whose write was rolled back is a failed poll of its source: its health (failure streak,
+    last error, next poll, `source_unhealthy` at `unhealthy_after`) and a fetch_errors row of kind
+    `storage_*` are written in a transaction of their own, after the rollback, so a source whose
+    writes keep failing is never shown as ok. When even that write fails (the disk is full), it is
+    logged and the source's row stays as it was."""
+    failure = Failure(source.url, error.kind, f"the poll's writes were rolled back: {error}"[:500])
+    outcome = decide.PollOutcome(
+        failures=(failure,),
+        listing_complete=False,
+        all_posts_failed=False,
+        deferred_until=None,
+        moved_to=None,
+        outage=outage,
+    )
+    try:
+        verdict = decide.decide_source(
+            source,
+            store.source_row(source.name) or {},
+            outcome,
+            settings=config.schedule,
+            interval=poll_interval(config, store, source, now),
+            now=now,
+            run_id=run_id,
+        )
+        with store.transaction():
+            store.record_failures(
+                [failure], source=source.name, run_id=run_id, ts=now.isoformat(timespec="seconds")
+            )
+            store.apply(list(verdict.alerts))
+            store.upsert_source(verdict.row)
+    except StoreError as e:
+        log.error(
+            "could not record the failed write of %s either: %s",
+            source.name,
+            e,
+            extra={"source": source.name},
         )
 
 
@@ -587,6 +640,10 @@ class _Run:
         except StoreError as e:
             summary.status, summary.error = "failed", f"{e.kind}: {e}"
             log.error("could not store source %s: %s", s.name, e, extra={"source": s.name, "kind": e.kind})
+            if not self.technical:
+                record_write_failure(
+                    self.store, self.config, s, e, run_id=self.result.run_id, now=utcnow(), outage=outage
+                )
         self.result.sources.append(summary)
         log.info(
             "polled", extra={"source": s.name, **{k: v for k, v in asdict(summary).items() if k != "name"}}

@@ -6,6 +6,9 @@ without an offset ("4:15 pm, January 24, 2024", "Wednesday, January 24, 2024"); 
 source's configured time zone (zoneinfo), so the offset follows that zone's DST rules on that date.
 
 Every function raises ValueError on text it cannot read; callers wrap it in ParseError with the URL.
+A date that cannot be written in UTC (its conversion leaves years 1-9999: `9999-12-31T23:00:00-12:00`,
+`0001-01-01T00:30:00+14:00`) is unreadable too: every value returned here converts to UTC, so no
+later `astimezone(UTC)` raises OverflowError and one bad date fails (or drops) one item, never a run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "OutOfRange",
+    "in_utc_range",
     "localize",
     "parse_any",
     "parse_iso",
@@ -58,10 +63,25 @@ _LOCAL_DATE_FIRST = re.compile(rf"^\s*{_DATE}\s*(?:,|at|@|-|–)?\s*{_TIME}\s*$"
 _LOCAL_DATE_ONLY = re.compile(rf"^\s*{_DATE}\s*$", re.IGNORECASE)
 
 
+class OutOfRange(ValueError):
+    """A date read as written that has no UTC value in years 1-9999: no other reading applies."""
+
+
+def in_utc_range(value: datetime, text: str = "") -> datetime:
+    """`value` itself, when it (an aware datetime) converts to UTC within years 1-9999; else
+    ValueError. A naive value is checked as it is."""
+    try:
+        if value.tzinfo is not None:
+            value.astimezone(UTC)
+    except (OverflowError, ValueError) as e:
+        raise OutOfRange(f"date out of range in UTC: {text or value.isoformat()!r}") from e
+    return value
+
+
 def _require_aware(value: datetime, text: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"date has no offset: {text!r}")
-    return value
+    return in_utc_range(value, text)
 
 
 def parse_iso(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
@@ -89,13 +109,15 @@ def parse_rfc2822(text: str) -> datetime:
         raise ValueError(f"not an RFC 2822 date: {text!r}") from e
     if value.tzinfo is None:  # '-0000' means UTC with unknown local offset
         value = value.replace(tzinfo=UTC)
-    return value
+    return in_utc_range(value, text)
 
 
 def parse_any(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
     """ISO 8601 first, then RFC 2822: for fields whose format varies between feed flavours."""
     try:
         return parse_iso(text, default_tz=default_tz)
+    except OutOfRange:
+        raise
     except ValueError:
         return parse_rfc2822(text)
 
@@ -125,8 +147,9 @@ def _time_from(m: re.Match[str], text: str) -> time:
 
 
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A wall-clock time in `tz` → aware datetime (ambiguous autumn hour: the first, fold=0)."""
-    return naive.replace(tzinfo=tz)
+    """A wall-clock time in `tz` → aware datetime (ambiguous autumn hour: the first, fold=0).
+    ValueError when that time has no UTC value within years 1-9999."""
+    return in_utc_range(naive.replace(tzinfo=tz))
 
 
 def parse_local(text: str, tz: ZoneInfo | str) -> datetime:
@@ -182,6 +205,8 @@ def parse_words(text: str, tz: ZoneInfo | str, *, languages: list[str] | None = 
     if "T" in clean or clean[:4].isdigit():
         try:
             return parse_iso(clean, default_tz=zone)
+        except OutOfRange:
+            raise  # read as written: dateparser would drop the offset and read another time
         except ValueError:
             pass
     has_time = bool(_HAS_TIME.search(clean))

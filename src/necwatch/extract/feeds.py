@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from necwatch.errors import ParseError
+from necwatch.extract.chars import clean_json, drop_bad_charrefs
 
 __all__ = [
     "ATOM",
@@ -46,6 +47,7 @@ def parse_feed(url: str, data: bytes | str, *, kind: str = "RSS") -> Any:
 
     An empty channel is a valid feed with no entries. `kind` names the feed in the error.
     """
+    data = drop_bad_charrefs(data)  # `&#xD800;` made feedparser raise UnicodeEncodeError
     if isinstance(data, bytes):
         raw, headers = data, {}
     else:
@@ -112,7 +114,7 @@ def entry_fields(url: str, entry: Any) -> FeedFields:
 def parse_json_feed(url: str, data: str | bytes) -> list[FeedFields]:
     """A JSON Feed document → its items as FeedFields. ParseError when it is not a JSON Feed."""
     try:
-        doc = json.loads(data)
+        doc = clean_json(json.loads(data))
     except ValueError as e:
         raise ParseError(f"not JSON: {e}", url=url, kind="feed_unparseable") from e
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
@@ -125,23 +127,50 @@ def parse_json_feed(url: str, data: str | bytes) -> list[FeedFields]:
     return [_json_item(url, item) for item in items if isinstance(item, dict)]
 
 
+def _str(value: Any) -> str:
+    """A JSON Feed text field: a string as is, a number as written; any other type (a list, an
+    object, null, a boolean) is no value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _only_str(value: Any) -> str:
+    """A JSON Feed URL or date: a string, or no value (a number is neither)."""
+    return value if isinstance(value, str) else ""
+
+
+def _json_author(item: dict[str, Any]) -> str | None:
+    """`authors` (1.1) or `author` (1.0): the first name; a bare string is taken as the name."""
+    for authors in (item.get("authors"), item.get("author")):
+        for a in authors if isinstance(authors, list) else [authors]:
+            name = _str(a.get("name")) if isinstance(a, dict) else (a if isinstance(a, str) else "")
+            if name.strip():
+                return name.strip()
+    return None
+
+
 def _json_item(url: str, item: dict[str, Any]) -> FeedFields:
-    authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
-    author = next((a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None)
-    content = item.get("content_html") or html.escape(item.get("content_text") or "")
-    link = item.get("url") or item.get("external_url")
+    """One item; a field of the wrong type reads as absent (an int date is no date, a list title no
+    title), so one odd item neither fails the feed nor leaks `[1, 2]` into a title."""
+    content = _str(item.get("content_html")) or html.escape(_str(item.get("content_text")))
+    link = _only_str(item.get("url")) or _only_str(item.get("external_url"))
+    tags = item.get("tags")
+    tags = tags if isinstance(tags, list) else [tags] if isinstance(tags, str) else []
     return FeedFields(
         link=urljoin(url, link) if link else None,
-        title=str(item.get("title") or ""),
-        content=content or str(item.get("summary") or ""),
-        published=item.get("date_published") or None,
-        labels=tuple(dict.fromkeys(str(t).strip() for t in item.get("tags") or [] if str(t).strip())),
-        guid=str(item.get("id") or link or ""),
-        author=author,
+        title=_str(item.get("title")),
+        content=content or _str(item.get("summary")),
+        published=_only_str(item.get("date_published")) or None,
+        labels=tuple(dict.fromkeys(t for t in (_str(t).strip() for t in tags) if t)),
+        guid=_str(item.get("id")) or link or "",
+        author=_json_author(item),
         comment_count=None,
         comments_feed=None,
         full_content=bool(content),
-        updated=item.get("date_modified") or None,
+        updated=_only_str(item.get("date_modified")) or None,
     )
 
 
@@ -197,7 +226,7 @@ def atom_root(url: str, data: str | bytes) -> ET.Element:
     if "<!DOCTYPE" in head or "<!ENTITY" in head:
         raise ParseError("feed declares a DOCTYPE/ENTITY (refused)", url=url, kind="feed_unparseable")
     try:
-        root = ET.fromstring(data)
+        root = ET.fromstring(drop_bad_charrefs(data))  # one bad character is not a bad feed
     except ET.ParseError as e:
         raise ParseError(f"feed is not well-formed XML: {e}", url=url, kind="feed_unparseable") from e
     if root.tag != f"{ATOM}feed":

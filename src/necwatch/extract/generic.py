@@ -17,6 +17,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
+from necwatch.extract.chars import drop_bad_charrefs
 from necwatch.extract.text import collapse_ws, strip_bidi
 
 __all__ = ["GENERIC_BODY", "generic_body", "generic_date", "generic_title"]
@@ -31,7 +32,7 @@ def generic_body(html: str, url: str) -> str | None:
     import trafilatura  # deferred: see the module docstring
 
     out = trafilatura.extract(
-        html,
+        drop_bad_charrefs(html),  # lxml drops a whole document over one `&#1;` or `&#xD800;`
         url=url,
         output_format="html",
         include_comments=False,
@@ -54,7 +55,13 @@ def generic_date(html: str, url: str) -> str | None:
     from htmldate import find_date
 
     try:
-        found = find_date(html, url=url, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+        found = find_date(
+            drop_bad_charrefs(html),
+            url=url,
+            original_date=True,
+            extensive_search=False,
+            outputformat="%Y-%m-%d",
+        )
     except (ValueError, TypeError):  # htmldate raises on documents it cannot parse
         return None
     return found or None

@@ -133,7 +133,10 @@ def _as_datetime(value: datetime | date | None, tz: ZoneInfo) -> datetime | None
     """A day without a time is stored as local midnight (the docs' rule for printed dates)."""
     if value is None or isinstance(value, datetime):
         return value
-    return localize(datetime(value.year, value.month, value.day), tz)
+    try:
+        return localize(datetime(value.year, value.month, value.day), tz)
+    except ValueError:  # a day at the calendar's end with no UTC value: unknown
+        return None
 
 
 def detect_platform(tree: LexborHTMLParser, html: str, url: str) -> str:

@@ -13,6 +13,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
+from necwatch.extract.chars import xml_text
 from necwatch.extract.limits import is_too_complex
 
 BLOCK_TAGS = frozenset(
@@ -116,7 +117,7 @@ def html_to_text(html: str) -> str:
     """An HTML fragment → text (see node_text)."""
     if (reason := is_too_complex(html)) is not None:  # feed/API content never went through parse_html
         raise ParseError(f"content too complex to extract: {reason}", url="(content)", kind="too_complex")
-    tree = LexborHTMLParser(f"<div id='necwatch-root'>{html}</div>")
+    tree = LexborHTMLParser(f"<div id='necwatch-root'>{xml_text(html)}</div>")  # no lone surrogates
     root = tree.css_first("#necwatch-root")
     return node_text(root) if root is not None else ""
 

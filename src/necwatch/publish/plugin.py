@@ -42,6 +42,14 @@ except ImportError:  # pragma: no cover - deployed without necwatch: the same po
         "q": {"cite"},
     }
     URL_SCHEMES = {"http", "https", "mailto"}
+try:
+    from necwatch.extract.chars import xml_text
+except ImportError:  # pragma: no cover - deployed without necwatch: the same rule, restated
+    _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+    def xml_text(text: str) -> str:  # type: ignore[no-redef]
+        return _NOT_XML.sub("", text)
+
 
 NECWATCH_TABLES = {"reports", "posts", "report_versions", "comments", "alerts", "sources"}
 HTML_COLUMNS = {"body_html"}
@@ -608,6 +616,8 @@ def _render_atom(
     import datasette_atom
     from datasette.utils.asgi import Response
 
+    # feedgen (lxml) refuses a string with a character XML 1.0 forbids: the whole feed would be a 500
+    rows = [{c: xml_text(r[c]) if isinstance(r[c], str) else r[c] for c in columns} for r in rows]
     response = datasette_atom.render_atom(
         datasette, request, sql, columns, rows, database, table, query_name, view_name, data
     )

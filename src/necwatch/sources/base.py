@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
@@ -129,6 +130,7 @@ class Source(ABC):
         except (FetchError, ParseError) as e:
             listing = Listing(complete=False, exhausted=False, failures=[Failure.from_error(e)])
         self.failures.extend(listing.failures)
+        listing.posts = self._web_links(listing.posts)
         listed_urls = {lp.url for lp in listing.posts}
         observations = list(await asyncio.gather(*(self._complete(lp) for lp in listing.posts)))
         seen = {o.url for o in observations} | listed_urls | set(listing.unread)
@@ -189,6 +191,19 @@ class Source(ABC):
             return await self.fetch_post(url)
         except (FetchError, ParseError) as e:
             return self.observe_error(url, e)
+
+    def _web_links(self, posts: list[ListedPost]) -> list[ListedPost]:
+        """Listed posts whose link is a web page (http or https); any other (`javascript:`,
+        `mailto:`, `data:`) is no post to store: a failure of that item (unexpected_page), and the
+        others go on."""
+        kept = []
+        for lp in posts:
+            if urlsplit(lp.url).scheme.lower() in ("http", "https"):
+                kept.append(lp)
+            else:
+                reason = "the listing links a post to a URL that is not http(s): skipped"
+                self.failures.append(Failure(lp.url[:2000], "unexpected_page", reason))
+        return kept
 
     # -- helpers for adapters ---------------------------------------------------------------
     def record(self, error: FetchError | ParseError) -> None:

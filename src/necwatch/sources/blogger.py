@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborNode
 
 from necwatch.errors import FetchError, ParseError
+from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import localize, parse_iso, parse_local, parse_words
 from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
 from necwatch.extract.metadata import Found
@@ -147,6 +148,15 @@ def _date(value: str | None, url: str, what: str) -> datetime | None:
         raise ParseError(f"bad {what} date {value!r}", url=url, kind="feed_unparseable") from e
 
 
+def _comment_date(value: str | None, url: str) -> datetime | None:
+    """A comment's date; an unreadable one leaves the date unknown, not the comment."""
+    try:
+        return _date(value, url, "comment")
+    except ParseError as e:
+        log.warning("%s", e)
+        return None
+
+
 def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: str) -> FeedEntry | None:
     m = _POST_ID.search(raw.id)
     href = atom_link(raw, "alternate", "text/html") or atom_link(raw, "alternate")
@@ -155,21 +165,33 @@ def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: st
     permalink = urljoin(url, href)
     post: Post | None = None
     if raw.content is not None:
-        title, title_raw = clean_title(raw.title)
-        post = Post(
-            url=permalink,
-            title=title,
-            title_raw=title_raw,
-            body_html=raw.content,
-            body_text=html_to_text(raw.content),
-            platform_id=m.group(1),
-            author=raw.author_name if raw.author_name and raw.author_name != "Unknown" else default_author,
-            published_at=_date(raw.published, url, "published"),
-            updated_at=_date(raw.updated, url, "updated"),
-            labels=tuple(raw.categories),
-            via=via,
-        )
+        try:
+            post = _entry_post(raw, url, permalink, m.group(1), default_author, via)
+        except ParseError as e:  # one entry's bad value: that post is read from its page instead
+            if e.kind == "too_complex":
+                raise
+            log.warning("feed entry %s unreadable (%s): reading its page", permalink, e)
     return FeedEntry(permalink, m.group(1), post, _int(raw.thr_total))
+
+
+def _entry_post(
+    raw: AtomEntry, url: str, permalink: str, post_id: str, default_author: str | None, via: str
+) -> Post:
+    content = raw.content or ""
+    title, title_raw = clean_title(raw.title)
+    return Post(
+        url=permalink,
+        title=title,
+        title_raw=title_raw,
+        body_html=content,
+        body_text=html_to_text(content),
+        platform_id=post_id,
+        author=raw.author_name if raw.author_name and raw.author_name != "Unknown" else default_author,
+        published_at=_date(raw.published, url, "published"),
+        updated_at=_date(raw.updated, url, "updated"),
+        labels=tuple(raw.categories),
+        via=via,
+    )
 
 
 def _comment_from_raw(raw: AtomEntry, url: str) -> Comment:
@@ -184,7 +206,7 @@ def _comment_from_raw(raw: AtomEntry, url: str) -> Comment:
         platform_id=m.group(1),
         author=raw.author_name or "Anonymous",
         author_url=raw.author_uri,
-        published_at=_date(raw.published, url, "published"),
+        published_at=_comment_date(raw.published, url),
         body_text=comment_text(html),
         body_html=html,
         parent_id=parent if parent and parent.isdigit() else None,
@@ -234,7 +256,7 @@ def _t(obj: Any) -> str | None:
 
 def _json_feed(url: str, data: str | bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(data)
+        doc = clean_json(json.loads(data))  # "\ud800" decodes to a lone surrogate
     except (ValueError, UnicodeDecodeError) as e:
         raise ParseError(f"feed is not valid JSON: {e}", url=url, kind="feed_unparseable") from e
     feed = doc.get("feed") if isinstance(doc, dict) else None
@@ -243,9 +265,14 @@ def _json_feed(url: str, data: str | bytes) -> dict[str, Any]:
     return feed
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _json_raw(entry: dict[str, Any]) -> AtomEntry:
-    authors = entry.get("author") or [{}]
-    author = authors[0] if isinstance(authors, list) and authors else {}
+    """A JSON entry's fields; a value of the wrong type reads as absent."""
+    authors = _list(entry.get("author"))
+    author = authors[0] if authors and isinstance(authors[0], dict) else {}
     return AtomEntry(
         id=_t(entry.get("id")) or "",
         published=_t(entry.get("published")),
@@ -254,17 +281,23 @@ def _json_raw(entry: dict[str, Any]) -> AtomEntry:
         content=_t(entry.get("content")),
         summary=_t(entry.get("summary")),
         links=[
-            {k: str(v) for k, v in link.items()} for link in entry.get("link", []) if isinstance(link, dict)
+            {k: str(v) for k, v in link.items()}
+            for link in _list(entry.get("link"))
+            if isinstance(link, dict)
         ],
         author_name=_t(author.get("name")),
         author_uri=_t(author.get("uri")),
-        categories=[c["term"] for c in entry.get("category", []) if isinstance(c, dict) and c.get("term")],
+        categories=[
+            c["term"]
+            for c in _list(entry.get("category"))
+            if isinstance(c, dict) and isinstance(c.get("term"), str)
+        ],
         thr_total=_t(entry.get("thr$total")),
     )
 
 
 def _json_page(feed: dict[str, Any], entries: list[Any]) -> FeedPage:
-    links = feed.get("link", [])
+    links = _list(feed.get("link"))
     return FeedPage(
         entries=entries,
         total_results=_int(_t(feed.get("openSearch$totalResults"))),
@@ -628,11 +661,13 @@ def _comment_time(text: str, tz: ZoneInfo) -> datetime | None:
         return None
     try:
         value = parse_words(text, tz)
+        return (
+            value
+            if isinstance(value, datetime)
+            else localize(datetime(value.year, value.month, value.day), tz)
+        )
     except ValueError:
         return None
-    return (
-        value if isinstance(value, datetime) else localize(datetime(value.year, value.month, value.day), tz)
-    )
 
 
 register_markup("blogger", read_blogger_markup)

@@ -281,6 +281,12 @@ def _summary(url: str, data: str) -> tuple[list[tuple[str, str, datetime]], int 
             (a.get("href", "") for a in entry.findall(f"{ATOM}link") if a.get("rel") == "alternate"), ""
         )
         if m and updated:
-            out.append((m.group(1), urljoin(url, link), parse_iso(updated).astimezone(UTC)))
+            try:
+                when = parse_iso(updated).astimezone(UTC)
+            except ValueError as e:  # a classified failure of this summary page, never an adapter crash
+                raise ParseError(
+                    f"bad updated date {updated!r}: {e}", url=url, kind="feed_unparseable"
+                ) from e
+            out.append((m.group(1), urljoin(url, link), when))
     total = root.findtext(f"{_OS}totalResults")
     return out, int(total) if total and total.strip().isdigit() else None

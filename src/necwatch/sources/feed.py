@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateutil_parser
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import parse_any
+from necwatch.extract.dates import in_utc_range, parse_any
 from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
 from necwatch.extract.page import read_post
 from necwatch.extract.text import collapse_ws, html_to_text
@@ -75,9 +75,9 @@ def _when(value: str | None, tz: ZoneInfo) -> datetime | None:
         pass
     try:
         parsed = dateutil_parser.parse(value)
+        return in_utc_range(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz))
     except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
 
 
 def _shown(fields: FeedFields) -> str:

@@ -25,7 +25,7 @@ from pydantic import Field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import parse_iso, parse_local, parse_local_date
+from necwatch.extract.dates import OutOfRange, in_utc_range, parse_iso, parse_local, parse_local_date
 from necwatch.extract.select import attr, css_first_or_none, css_many, css_one, parse_html, text_of
 from necwatch.extract.text import collapse_ws, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObservation
@@ -117,17 +117,19 @@ def parse_date(text: str, tz: ZoneInfo) -> datetime:
     for attempt in (
         lambda: parse_iso(text, default_tz=tz),
         lambda: parse_local(text, tz),
-        lambda: datetime.combine(parse_local_date(text), time(0), tzinfo=tz),
+        lambda: in_utc_range(datetime.combine(parse_local_date(text), time(0), tzinfo=tz)),
     ):
         try:
             return attempt()
+        except OutOfRange:
+            raise  # read as written, with no UTC value: unreadable, not read again another way
         except ValueError:
             pass
     try:
         value = dateutil_parser.parse(text, fuzzy=True, dayfirst=True)
+        return in_utc_range(value if value.tzinfo is not None else value.replace(tzinfo=tz))
     except (ValueError, OverflowError) as e:
         raise ValueError(f"unreadable date {text!r}") from e
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
 def platform_id_of(tree: LexborHTMLParser, article: LexborNode | None = None) -> str | None:

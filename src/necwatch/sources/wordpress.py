@@ -61,7 +61,8 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import localize, parse_iso, parse_rfc2822, parse_words
+from necwatch.extract.chars import clean_json
+from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
@@ -162,7 +163,7 @@ def _text(data: bytes | str) -> str:
 
 def _json(url: str, data: bytes | str) -> Any:
     try:
-        return json.loads(_text(data))
+        return clean_json(json.loads(_text(data)))  # "\ud800" decodes to a lone surrogate
     except ValueError as e:
         raise ParseError(f"not JSON: {e}", url=url, kind="unexpected_page") from e
 
@@ -171,7 +172,10 @@ def _localize(value: datetime, tz: ZoneInfo | None) -> datetime:
     """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
     if tz is None:
         return value
-    local = value.astimezone(tz)
+    try:
+        local = value.astimezone(tz)
+    except OverflowError:  # the calendar's last or first hours: kept with the offset given
+        return value
     offset = local.utcoffset() or timedelta(0)
     return local.replace(tzinfo=timezone(offset))
 
@@ -195,14 +199,16 @@ def rest_datetime(local: str | None, gmt: str | None, *, url: str = "") -> datet
     try:
         naive_gmt = datetime.fromisoformat(gmt) if gmt else None
         naive_local = datetime.fromisoformat(local) if local else None
-    except ValueError as e:
+    except (TypeError, ValueError) as e:  # TypeError: a number or an object where a string belongs
         raise ParseError(f"bad REST date {local!r}/{gmt!r}", url=url) from e
     if naive_gmt is None:
         return None
     if naive_local is None:
         return naive_gmt.replace(tzinfo=UTC)
-    offset = naive_local - naive_gmt
-    return naive_local.replace(tzinfo=timezone(offset))
+    try:  # a difference of a day or more is no UTC offset: the GMT time alone is certain
+        return in_utc_range(naive_local.replace(tzinfo=timezone(naive_local - naive_gmt)))
+    except ValueError:
+        return naive_gmt.replace(tzinfo=UTC)
 
 
 def parse_rest_term_id(url: str, data: bytes | str) -> int:
@@ -267,18 +273,30 @@ def parse_rest_posts(
     *,
     authors: Mapping[int, str] | None = None,
     default_author: str | None = None,
+    skipped: list[ParseError] | None = None,
 ) -> list[tuple[Post, int | None]]:
-    """A `posts?…` page → [(Post, author id)]; the author name is taken from `authors` when known."""
+    """A `posts?…` page → [(Post, author id)]; the author name is taken from `authors` when known.
+
+    With `skipped`, a post object that cannot be read (a value of the wrong type) is left out and
+    its error, naming the post's link when it has one, appended there: one odd post fails alone.
+    Without it, the whole page fails."""
     items = _json(url, data)
     if not isinstance(items, list):
         raise ParseError("expected a JSON list of posts", url=url, kind="unexpected_page")
     out = []
     for obj in items:
-        if not isinstance(obj, dict):
-            raise ParseError("post is not an object", url=url, kind="unexpected_page")
-        author_id = obj.get("author") if isinstance(obj.get("author"), int) else None
-        name = (authors or {}).get(author_id, default_author) if author_id is not None else default_author
-        out.append((parse_rest_post(obj, url=url, author=name), author_id))
+        try:
+            if not isinstance(obj, dict):
+                raise ParseError("post is not an object", url=url, kind="unexpected_page")
+            author_id = obj.get("author") if isinstance(obj.get("author"), int) else None
+            name = (authors or {}).get(author_id, default_author) if author_id is not None else default_author
+            out.append((parse_rest_post(obj, url=url, author=name), author_id))
+        except ParseError as e:
+            if skipped is None or e.kind == "too_complex":
+                raise
+            link = obj.get("link") if isinstance(obj, dict) else None
+            where = urljoin(url, link) if isinstance(link, str) and link else url
+            skipped.append(ParseError(f"post object unreadable: {e}", url=where, kind="unexpected_page"))
     return out
 
 
@@ -349,6 +367,8 @@ def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> lis
         if fields.published:
             try:
                 published = _localize(parse_rfc2822(fields.published), tz)
+            except OutOfRange:
+                published = None  # readable, but no UTC value in years 1-9999: the date is unknown
             except ValueError as e:
                 raise ParseError(f"bad pubDate: {e}", url=url, selector="item/pubDate") from e
         m = _P_QUERY.search(fields.guid)
@@ -706,7 +726,12 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
         value = parse_words(text_of(printed), zone)
     except ValueError:
         return None  # an unreadable comment date leaves the date unknown, not the comment
-    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day, tzinfo=zone)
+    if isinstance(value, datetime):
+        return value
+    try:
+        return localize(datetime(value.year, value.month, value.day), zone)
+    except ValueError:
+        return None
 
 
 _OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
@@ -880,13 +905,18 @@ class WordPressSource(Source):
                     response = await self._first(url, REST_ABSENT, fallback)
                 else:
                     response = await self.fetcher.get(url)
-                rows = parse_rest_posts(response.final_url, response.text)
+                skipped: list[ParseError] = []
+                rows = parse_rest_posts(response.final_url, response.text, skipped=skipped)
             except (FetchError, ParseError) as e:
                 if page == 1:
                     raise
                 listing.complete = listing.exhausted = False
                 self.record(e)
                 break
+            for error in skipped:  # a post that failed alone: listed (never missing), not read
+                self.record(error)
+                if error.url != response.final_url:
+                    listing.unread.append(error.url)
             total = _total_pages(response)
             counted = counted or "x-wp-total" in response.headers
             for post, author_id in rows:

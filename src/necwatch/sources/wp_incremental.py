@@ -66,7 +66,10 @@ FIELDS = "id,link,modified_gmt,date_gmt"
 def _gmt(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:  # an unreadable time is no watermark, not a failed poll
+        return None
 
 
 def _total(response: Response) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,21 @@ from necwatch.alerts import AlertKind
 from necwatch.intents import CommentChange, NewComment, NewCommentVersion, RecountComments, stable_id
 from necwatch.track.emit import Emitter
 from necwatch.track.state import NormalizedComment, StoredComment, clip
+
+log = logging.getLogger("necwatch.track")
+
+
+def _first_of_each(observed: tuple[NormalizedComment, ...], post_id: str) -> tuple[NormalizedComment, ...]:
+    """The observed comments with each platform id once (the first printed; the others are logged)."""
+    kept: dict[str, NormalizedComment] = {}
+    for nc in observed:
+        if kept.setdefault(nc.comment.platform_id, nc) is not nc:
+            log.warning(
+                "comment id %s printed twice on post %s: the first is kept, the other skipped",
+                nc.comment.platform_id,
+                post_id,
+            )
+    return observed if len(kept) == len(observed) else tuple(kept.values())
 
 
 class CommentTracker:
@@ -27,7 +43,9 @@ class CommentTracker:
         *,
         partial: bool = False,
     ) -> None:
-        """`partial`: `observed` holds only new comments (a site-wide feed), so none is removed."""
+        """`partial`: `observed` holds only new comments (a site-wide feed), so none is removed.
+        A page printing one comment id twice (or more) keeps the first printed: one comment, one row."""
+        observed = _first_of_each(observed, post_id)
         live = [c for c in stored.values() if c.removed_at is None]
         if not observed and len(live) >= 2:
             return  # every comment vanished at once: more likely a broken page than deletions

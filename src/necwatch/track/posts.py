@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ from necwatch.track.state import (
     title_key,
 )
 
+log = logging.getLogger("necwatch.track")
+
 
 @dataclass
 class Tracker:
@@ -40,6 +43,7 @@ class Tracker:
     hash_of: Callable[[str], str] | None = None  # current-version hash of a text (stored older hashes)
     emit: Emitter = field(init=False)
     _live_delta: dict[str, int] = field(default_factory=dict)
+    _observed: dict[str, str] = field(default_factory=dict)  # post id → the URL first observed this poll
 
     def __post_init__(self) -> None:
         self.emit = Emitter(self.source, self.run_id, self.now, self.backfill, self.technical)
@@ -71,6 +75,11 @@ class Tracker:
     ) -> None:
         if obs.outcome is Outcome.FAILED:
             return
+        pid = post_key(self.source, obs.url)
+        if pid in self._observed:
+            self._seen_twice(obs.url, self._observed[pid])
+            return
+        self._observed[pid] = obs.url
         if obs.outcome is Outcome.GONE:
             if stored is not None and stored.removed_at is None and not self.technical:
                 self._gone(obs, stored, listing_complete)
@@ -100,6 +109,16 @@ class Tracker:
             self._known_post(norm, stored, stored_comments, partial=obs.comments_partial)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _seen_twice(self, url: str, first: str) -> None:
+        """A second observation of one post in one poll (a feed listing two items with one link, or
+        links differing only in host or fragment): the first observed is kept, the other skipped."""
+        log.warning(
+            "%s observed twice in one poll (as %s first): the first observation is kept, this one skipped",
+            url,
+            first,
+            extra={"source": self.source},
+        )
+
     def post_row(self, norm: Normalized) -> dict[str, Any]:
         """The posts columns a normalized post determines."""
         pointer_report = self.index.report_for_url(norm.pointer_to) if norm.pointer_to else None
