@@ -157,7 +157,8 @@ def run(
       necwatch run -s luke-akehurst -s alice-perry --db data/necwatch.db
 
     Exit status: 0 every source polled cleanly; 1 at least one source (or URL) failed, the others
-    are stored; 2 bad config or usage; another running necwatch makes it exit 0 without writing.
+    are stored; 2 bad config or usage, or a database path or file it cannot use (one line, nothing
+    written); another running necwatch makes it exit 0 without writing.
     """
     _setup_logs(log_format, verbose)
     config = _load(config_path, db, feeds_dir, polls=True)

@@ -623,3 +623,22 @@ def test_a_successful_demo_logs_no_fetch_failed_lines(tmp_path: Path) -> None:
     answers = [line for line in result.stderr.splitlines() if "an answer, not a fault" in line]
     assert len(answers) == 3 and all(line.startswith("info ") for line in answers)
     assert not [line for line in result.stderr.splitlines() if line.startswith(("warning", "error"))]
+
+
+def test_a_read_only_file_system_is_named_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only mount cannot be made in a test (root ignores modes): the folder check is given
+    what the kernel says on one (EROFS: not writable, ST_RDONLY)."""
+    from necwatch.store import opening
+
+    real = os.statvfs(tmp_path)
+
+    class ReadOnly:
+        f_flag = real.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(opening.os, "access", lambda *_a, **_k: False)
+    monkeypatch.setattr(opening.os, "statvfs", lambda _p: ReadOnly())
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    with pytest.raises(DatabaseUnusable) as caught:
+        opening.prepare_folder(Path("data/x.db"))
+    assert str(caught.value) == "data/x.db: cannot write in its folder data: read-only file system"

@@ -93,16 +93,21 @@ def prepare_folder(path: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DatabaseUnusable(shown(path), _os_reason(parent, e), kind="unusable_path") from None
+    why = "read-only file system" if _read_only_fs(parent) else "permission denied"
     if path.exists() and not os.access(path, os.W_OK):
-        raise DatabaseUnusable(
-            shown(path), "the database file is read-only for this user", kind="readonly"
-        ) from None
+        reason = "the database file is read-only for this user" if why == "permission denied" else why
+        raise DatabaseUnusable(shown(path), reason, kind="readonly")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DatabaseUnusable(
-            shown(path),
-            f"cannot write in its folder {shown(parent) or '.'}: permission denied",
-            kind="unusable_path",
+            shown(path), f"cannot write in its folder {shown(parent) or '.'}: {why}", kind="unusable_path"
         )
+
+
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _os_reason(where: Path, e: OSError) -> str:
