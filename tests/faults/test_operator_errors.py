@@ -194,10 +194,21 @@ def test_reading_commands_read_a_database_another_user_owns(shared_dir: Path, wi
 
 
 @needs_root
-def test_serve_falls_back_to_immutable_in_a_folder_it_cannot_write(shared_dir: Path) -> None:
+@pytest.mark.parametrize("daemon_running", [False, True], ids=["checkpointed", "wal-and-shm-present"])
+def test_serve_falls_back_to_immutable_in_a_folder_it_cannot_write(
+    shared_dir: Path, daemon_running: bool
+) -> None:
     folder = shared_dir / "var"
     folder.mkdir(mode=0o755)
     db = make_db(folder / "necwatch.db")
+    keep = None
+    if daemon_running:  # its -wal and -shm exist (root's): mode=ro reads them, no fallback needed
+        keep = sqlite3.connect(db)
+        keep.execute("pragma journal_mode = wal")
+        keep.execute("delete from alerts where id = 'a0000'")
+        keep.commit()
+        for suffix in ("-wal", "-shm"):
+            os.chmod(str(db) + suffix, 0o644)
     port = free_port()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.Popen(
@@ -218,13 +229,15 @@ def test_serve_falls_back_to_immutable_in_a_folder_it_cannot_write(shared_dir: P
                 assert proc.poll() is None, proc.communicate()
                 time.sleep(0.1)
         assert answer is not None and answer.status_code == 200, answer
-        assert len(answer.json()) == 40
+        assert len(answer.json()) == (39 if daemon_running else 40)  # a running writer's commit is seen
         page = httpx.get(f"http://127.0.0.1:{port}/necwatch", timeout=5)
         assert page.status_code == 200
     finally:
         proc.terminate()
         _out, err = proc.communicate(timeout=30)
-    assert "served immutable (--immutable)" in err
+        if keep is not None:
+            keep.close()
+    assert ("served immutable (--immutable)" in err) is not daemon_running
     assert "Traceback" not in err
 
 
