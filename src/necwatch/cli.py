@@ -645,11 +645,12 @@ def serve(config_path: str, db: str | None, host: str, port: int, immutable: boo
     """
     path = _database(config_path, db)
     from necwatch.publish import serve as serve_db
-    from necwatch.store.opening import connect_readonly, quick_check, shown
+    from necwatch.store.opening import connect_readonly, quick_check, require_schema, shown
 
     conn, mode = connect_readonly(path)  # refuses a file that is not SQLite, as every command does
     try:
         quick_check(conn, path)
+        require_schema(conn, path)
     finally:
         conn.close()
     if mode == "immutable" and not immutable:

@@ -370,6 +370,31 @@ def test_an_empty_file_is_still_a_new_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [["status"], ["alerts"], ["feeds"], ["serve", "--port", "1"]], ids=lambda c: c[0]
+)
+def test_readers_refuse_an_empty_file_and_another_programs_database(
+    tmp_path: Path, command: list[str]
+) -> None:
+    write_config(tmp_path, tmp_path / "data" / "n.db")
+    (tmp_path / "zero.db").touch()
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("create table t (x)")
+    other.commit()
+    other.close()
+    before = fingerprint(tmp_path / "other.db")
+    one_line_error(
+        necwatch(*command, "--db", "zero.db", cwd=tmp_path),
+        "error: zero.db: an empty database, nothing to read yet (`necwatch run` fills it)",
+    )
+    one_line_error(
+        necwatch(*command, "--db", "other.db", cwd=tmp_path),
+        "error: other.db: not a necwatch database (it has no necwatch schema)",
+    )
+    assert (tmp_path / "zero.db").stat().st_size == 0
+    assert fingerprint(tmp_path / "other.db") == before
+
+
 # -- 8. data safety: a broken export, a damaged database ----------------------------------------------
 
 

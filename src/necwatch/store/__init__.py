@@ -15,7 +15,14 @@ import sqlite_utils
 
 from necwatch.store.base import StoreBase
 from necwatch.store.cursors import CursorStore
-from necwatch.store.opening import check_file, connect_readonly, prepare_folder, quick_check, unusable
+from necwatch.store.opening import (
+    check_file,
+    connect_readonly,
+    prepare_folder,
+    quick_check,
+    require_schema,
+    unusable,
+)
 from necwatch.store.queries import ReaderQueries
 from necwatch.store.responses import ResponseArchive
 from necwatch.store.schema import migrate, refuse_newer
@@ -47,6 +54,7 @@ class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, CursorStore,
             refuse_newer(conn, path)  # before the WAL switch, which would rewrite the file's header
             quick_check(conn, path)  # a damaged file is refused before it is read or written
             if readonly:
+                require_schema(conn, path)
                 conn.execute("pragma query_only = 1")
             else:
                 conn.execute("pragma journal_mode = wal")

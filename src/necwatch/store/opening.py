@@ -164,3 +164,15 @@ def quick_check(conn: sqlite3.Connection, path: Path) -> None:
         raise unusable(path, e) or DatabaseUnusable(shown(path), str(e)) from None
     if rows != [("ok",)]:  # its findings (pages, b-trees) mean nothing to an operator: one line
         raise unusable(path, sqlite3.DatabaseError("database disk image is malformed")) or AssertionError
+
+
+def require_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """A reader needs necwatch's tables: an empty file or another program's database is refused in
+    one line (a writer creates the tables instead)."""
+    if int(conn.execute("pragma user_version").fetchone()[0]) > 0:
+        return
+    if conn.execute("select count(*) from sqlite_master").fetchone()[0] == 0:
+        reason = "an empty database, nothing to read yet (`necwatch run` fills it)"
+        raise DatabaseUnusable(shown(path), reason, kind="empty")
+    reason = "not a necwatch database (it has no necwatch schema)"
+    raise DatabaseUnusable(shown(path), reason, kind="not_sqlite")
