@@ -156,15 +156,14 @@ def test_status_prints_what_store_source_status_returns(config: Path, db: Path) 
     assert "    last error: connect: refused" in text
 
 
-def test_each_mirrored_store_method_exists() -> None:
-    """`Mirrors Store.x(…)` in a command's help names a real Store method."""
-    mirrored = {}
+def test_help_texts_speak_to_users_not_of_internals() -> None:
+    """No command's help names a Store method (issue 18: "Mirrors Store.…" is internals)."""
     for name, command in cli.commands.items():
-        found = re.findall(r"Mirrors Store\.(\w+)\(", command.help or "")
-        if found:
-            mirrored[name] = found[0]
-    assert mirrored == {"alerts": "alerts_since", "status": "source_status"}
-    assert all(callable(getattr(Store, method, None)) for method in mirrored.values())
+        assert "Store." not in (command.help or ""), name
+    top = cli.help or ""
+    offline = top.split("Quick start (no network needed):")[1].split("Then")[0]
+    assert "necwatch run" not in offline
+    assert "necwatch demo" in offline
 
 
 @pytest.mark.parametrize("module", ["cli.py", "feeds.py", "notify.py"])

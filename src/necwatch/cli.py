@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -15,15 +16,20 @@ import click
 from necwatch import __version__
 from necwatch.alerts import AlertKind
 from necwatch.config import Config, load_config
-from necwatch.errors import ConfigError, FetchError, LockHeld, StoreError
+from necwatch.errors import ConfigError, DatabaseUnusable, FetchError, LockHeld, StoreError
+
+# The database the command works on, once known: a SQLite error that makes the whole file unusable
+# (damaged, not SQLite) is reported against it in one line (see main).
+_current_db: list[Path] = []
 
 
-def _load(config_path: str, db: str | None, feeds_dir: str | None = None) -> Config:
+def _load(config_path: str, db: str | None, feeds_dir: str | None = None, *, polls: bool = False) -> Config:
     """The config, with --db and --feeds-dir applied. Feeds follow the database they come from: with
     --db and no --feeds-dir they go to `<db name>-feeds/` beside that database, never to the
-    config's feeds_dir (which holds the config database's feeds)."""
+    config's feeds_dir (which holds the config database's feeds). `polls`: a config with no source
+    is an error (exit 2, nothing created)."""
     try:
-        config = load_config(config_path)
+        config = load_config(config_path, require_sources=polls)
     except ConfigError as e:
         raise UsageExit(str(e)) from e
     update: dict[str, str] = {}
@@ -32,7 +38,9 @@ def _load(config_path: str, db: str | None, feeds_dir: str | None = None) -> Con
         update["feeds_dir"] = str(feeds_dir_for(Path(db)).resolve())
     if feeds_dir:
         update["feeds_dir"] = str(Path(feeds_dir).resolve())
-    return config.model_copy(update=update) if update else config
+    config = config.model_copy(update=update) if update else config
+    _current_db[:] = [Path(db) if db else config.database_path]
+    return config
 
 
 def feeds_dir_for(db: Path) -> Path:
@@ -55,11 +63,17 @@ def _database(config_path: str, db: str | None) -> Path:
     path = Path(db) if db else _load(config_path, None).database_path
     if not path.exists():
         raise UsageExit(f"no database at {path}: run `necwatch run` or `necwatch demo` first")
+    _current_db[:] = [path]
     return path
 
 
 class UsageExit(click.ClickException):
+    """Bad config, usage or database: one line `error: …` on stderr, exit 2."""
+
     exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
 
 
 def config_option(help: str = "The config file.") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -107,8 +121,14 @@ def cli() -> None:
     \b
     Quick start (no network needed):
       necwatch demo            build data/demo.db from the bundled snapshot
+      necwatch serve --db data/demo.db   browse it in Datasette
+    \b
+    Then, for real (reads the sites in config.yaml):
+      necwatch check           validate config.yaml (set your contact in user_agent)
       necwatch run             poll the sources in config.yaml
-      necwatch serve           browse the database in Datasette
+
+    Exit status: 0 ok; 1 a source or URL failed (the rest is stored); 2 bad config, bad usage or
+    an unusable database (one line `error: <path>: <reason>`).
     """
 
 
@@ -137,10 +157,11 @@ def run(
       necwatch run -s luke-akehurst -s alice-perry --db data/necwatch.db
 
     Exit status: 0 every source polled cleanly; 1 at least one source (or URL) failed, the others
-    are stored; 2 bad config or usage; another running necwatch makes it exit 0 without writing.
+    are stored; 2 bad config or usage, or a database path or file it cannot use (one line, nothing
+    written); another running necwatch makes it exit 0 without writing.
     """
     _setup_logs(log_format, verbose)
-    config = _load(config_path, db, feeds_dir)
+    config = _load(config_path, db, feeds_dir, polls=True)
     _check_names(config, names)
     from necwatch.job import run_job
 
@@ -151,6 +172,8 @@ def run(
     except LockHeld as e:
         click.echo(f"skipped: {e}", err=True)
         sys.exit(0)
+    except DatabaseUnusable:
+        raise
     except StoreError as e:
         raise click.ClickException(f"{e.kind}: {e}") from e
     _print_summary(result)
@@ -210,6 +233,10 @@ def _print_summary(result: Any) -> None:
 def check(config_path: str, db: str | None, online: bool) -> None:
     """Validate the config file and say what is wrong, by file, field and value.
 
+    Also fails on what would fail at run time (a private-address source without
+    allow_private_addresses), warns when user_agent still names the shipped project page instead of
+    your contact, and with --db checks that database (exit 2 when it is unusable).
+
     With --online, each source is probed politely (detection for `type: auto`, its listing, a few
     post pages) and what it would read is printed; exit 1 when a source cannot be read.
 
@@ -218,14 +245,25 @@ def check(config_path: str, db: str | None, online: bool) -> None:
       necwatch check --config config.yaml
       necwatch check --online
     """
+    from necwatch.config import config_findings
+
     try:
-        config = load_config(config_path)
+        config = load_config(config_path, require_sources=True)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    errors, warnings = config_findings(config)
+    for line in errors:
+        click.echo(f"error: {config_path}: {line}", err=True)
+    for line in warnings:
+        click.echo(f"warning: {config_path}: {line}", err=True)
+    if errors:
         sys.exit(2)
     click.echo(f"{config_path}: ok, {len(config.sources)} sources")
     for s in config.sources:
         click.echo(f"  {s.name:20} {s.type:11} {s.url}  every {s.interval / 3600:g}h")
+    if db:
+        _check_database(Path(db))
     if online:
         import asyncio
 
@@ -238,6 +276,25 @@ def check(config_path: str, db: str | None, online: bool) -> None:
             click.echo(f"\n{s.name}:")
             click.echo("\n".join("  " + line for line in result.lines()))
         sys.exit(1 if failed else 0)
+
+
+def _check_database(path: Path) -> None:
+    """`check --db`: the database is readable, SQLite, undamaged and of a schema this necwatch knows
+    (read only; an unusable one exits 2 through main)."""
+    from necwatch.store import Store
+    from necwatch.store.opening import shown
+    from necwatch.store.schema import schema_version
+
+    if not path.exists():
+        click.echo(f"{shown(path)}: no database yet (`necwatch run` creates it)")
+        return
+    _current_db[:] = [path]
+    store = Store.open(path, readonly=True)
+    try:
+        version = schema_version(store.db.conn)
+        click.echo(f"{shown(path)}: ok, schema version {version}, {store.counts().get('reports', 0)} reports")
+    finally:
+        store.close()
 
 
 @cli.command()
@@ -374,7 +431,8 @@ def alerts(
 ) -> None:
     """List alerts: new, edited, removed and restored reports, comments, source health.
 
-    Mirrors Store.alerts_since(since, kinds, limit).
+    Newest first; --since and --kind narrow the list. Reads the database only (any user who can
+    read the file can run it).
 
     \b
     Example:
@@ -455,17 +513,25 @@ def inspect(target: str, url: str | None, type_: str, config_path: str | None, a
 def status(config_path: str, db: str | None, as_json: bool) -> None:
     """Each source's health: last ok, last error, next poll, consecutive failures.
 
-    Mirrors Store.source_status(the configured sources).
+    Lists the sources in config.yaml; with --db, the sources stored in that database (no config
+    file needed). A source polled but never read successfully shows `never read`. Reads the
+    database only (any user who can read the file can run it).
 
     \b
     Example:
       necwatch status
+      necwatch status --db /var/lib/necwatch/necwatch.db
     """
     from necwatch.store import Store
 
-    config = _load(config_path, db)
-    store = Store.open(_database(config_path, db), readonly=True)
-    out = store.source_status((s.name, s.type) for s in config.sources)
+    if db:
+        store = Store.open(_database(config_path, db), readonly=True)
+        sources = [(name, row["type"]) for name, row in store.polled_sources().items()]
+    else:
+        config = _load(config_path, None)
+        store = Store.open(_database(config_path, None), readonly=True)
+        sources = [(s.name, s.type) for s in config.sources]
+    out = store.source_status(sources)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -517,6 +583,8 @@ def reextract(
     except LockHeld as e:
         click.echo(f"skipped: {e}", err=True)
         sys.exit(0)
+    except DatabaseUnusable:
+        raise
     except StoreError as e:
         raise click.ClickException(f"{e.kind}: {e}") from e
     _print_summary(result)
@@ -545,7 +613,7 @@ def schedule(config_path: str, db: str | None, log_format: str | None, verbose: 
       necwatch schedule --config config.yaml
     """
     _setup_logs(log_format, verbose)
-    config = _load(config_path, db)
+    config = _load(config_path, db, polls=True)
     from necwatch.schedule import run_scheduler
 
     def announce(first: dict[str, datetime]) -> None:
@@ -567,7 +635,9 @@ def schedule(config_path: str, db: str | None, log_format: str | None, verbose: 
 def serve(config_path: str, db: str | None, host: str, port: int, immutable: bool) -> None:
     """Browse the database in Datasette: reports, meetings, versions, comments, search and feeds.
 
-    The live database is served read-only (a running scheduler may write to it).
+    The live database is served read-only (a running scheduler may write to it). A database in a
+    folder this user cannot write (another user's, a read-only filesystem) is served immutable:
+    restart serve to see later runs.
 
     \b
     Example:
@@ -575,7 +645,21 @@ def serve(config_path: str, db: str | None, host: str, port: int, immutable: boo
     """
     path = _database(config_path, db)
     from necwatch.publish import serve as serve_db
+    from necwatch.store.opening import connect_readonly, quick_check, require_schema, shown
 
+    conn, mode = connect_readonly(path)  # refuses a file that is not SQLite, as every command does
+    try:
+        quick_check(conn, path)
+        require_schema(conn, path)
+    finally:
+        conn.close()
+    if mode == "immutable" and not immutable:
+        click.echo(
+            f"necwatch: {shown(path)}: its folder is not writable by this user, so it is served "
+            "immutable (--immutable): restart serve to see later runs",
+            err=True,
+        )
+        immutable = True
     serve_db(path, host=host, port=port, immutable=immutable)
 
 
@@ -624,7 +708,7 @@ def feeds(config_path: str, db: str | None, feeds_dir: str | None) -> None:
     from necwatch.feeds import write_feeds
     from necwatch.store import Store
 
-    store = Store.open(config.database_path)
+    store = Store.open(_database(config_path, str(config.database_path)), readonly=True)
     n = write_feeds(store, config)
     click.echo(f"wrote {n} feeds to {config.feeds_path}")
 
@@ -651,14 +735,26 @@ def export_cmd(config_path: str, db: str | None, directory: str) -> None:
 def import_cmd(config_path: str, db: str | None, directory: str) -> None:
     """Rebuild the database from an export (the database file is replaced).
 
+    The export is imported into a new file beside the database, which replaces it only when the
+    whole export was read: a broken export leaves the database as it was.
+
     \b
     Example:
       necwatch import --db data/necwatch.db data/dataset
     """
-    from necwatch.store.export import import_dataset
+    from necwatch.store.export import ImportFailed, import_dataset
 
     path = Path(db) if db else _load(config_path, None).database_path
-    n = import_dataset(directory, path)
+    _current_db[:] = [path]
+    from necwatch.lock import run_lock
+
+    try:
+        with run_lock(path):  # no run writes to the file being replaced
+            n = import_dataset(directory, path)
+    except ImportFailed as e:
+        raise UsageExit(str(e)) from e
+    except LockHeld as e:
+        raise UsageExit(str(e)) from e
     click.echo(f"imported {n} rows into {path}")
 
 
@@ -667,6 +763,17 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
+    except DatabaseUnusable as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except sqlite3.DatabaseError as e:  # found mid-command: a damaged page the open did not read
+        from necwatch.store.opening import unusable
+
+        refused = unusable(_current_db[0], e) if _current_db else None
+        if refused is None:
+            raise
+        click.echo(f"error: {refused}", err=True)
+        sys.exit(2)
     except click.UsageError as e:
         e.show()
         sys.exit(2)

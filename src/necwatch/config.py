@@ -6,7 +6,10 @@ registered) and assembles `Config`. The config object is passed in everywhere, n
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -35,6 +38,7 @@ from necwatch.sources.html import HtmlSelectors
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "PLACEHOLDER_CONTACT",
     "Config",
     "Duration",
     "FetchSettings",
@@ -46,6 +50,7 @@ __all__ = [
     "SourceConfigBase",
     "StorageSettings",
     "Strict",
+    "config_findings",
     "config_from_dict",
     "load_config",
     "parse_duration",
@@ -79,6 +84,16 @@ class Config(Strict):
             if s.name in seen:
                 raise ValueError(f"sources[{i}].name: duplicate source name {s.name!r}")
             seen.add(s.name)
+        read: dict[tuple[str, str], tuple[int, str]] = {}
+        for i, s in enumerate(self.sources):
+            key = (_same_url(s.url), json.dumps(s.model_dump(exclude=_NOT_WHAT_IS_READ), sort_keys=True))
+            if key in read:
+                j, other = read[key]
+                raise ValueError(
+                    f"sources[{i}] ({s.name}).url: {s.url} is already read by sources[{j}] ({other}): "
+                    "every post would be stored twice; remove one of the two"
+                )
+            read[key] = (i, s.name)
         return self
 
     def source(self, name: str) -> SourceConfig:
@@ -98,6 +113,64 @@ class Config(Strict):
     @property
     def feeds_path(self) -> Path:
         return self.path(self.feeds_dir)
+
+
+# Keys that do not change which posts a source reads: two sources that differ only in these read the
+# same posts twice.
+_NOT_WHAT_IS_READ = {
+    "name", "url", "author", "interval", "timezone", "enabled", "max_pages", "backfill_batch",
+    "incremental", "sweep_period", "allow_hosts",
+}  # fmt: skip
+
+
+def _same_url(url: str) -> str:
+    """A URL as a site reads it: scheme and host in lower case, default port and trailing / dropped."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
+        host += f":{port}"
+    return f"{scheme}://{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
+
+
+PLACEHOLDER_CONTACT = "github.com/necwatch/necwatch"
+
+
+def config_findings(config: Config) -> tuple[list[str], list[str]]:
+    """What `necwatch check` reports beyond validation: (errors, warnings), one line each naming the
+    field, the value and what to do. Errors would fail at run time; warnings are advice."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    if not config.allow_private_addresses:
+        for i, s in enumerate(config.sources):
+            host = (urlsplit(s.url).hostname or "").lower()
+            if _is_private_host(host):
+                errors.append(
+                    f"sources[{i}] ({s.name}).url: {s.url} is a private address, refused unless "
+                    "allow_private_addresses: true (set it only for a local test server)"
+                )
+    if PLACEHOLDER_CONTACT in config.user_agent:
+        warnings.append(
+            f"user_agent: {config.user_agent!r} still names the shipped project page: put your own "
+            "contact in it (a URL or email where site owners can reach you), e.g. "
+            '"necwatch/0.1 (+https://example.org/about; you@example.org)"'
+        )
+    return errors, warnings
+
+
+def _is_private_host(host: str) -> bool:
+    """An IP literal that is not public, or localhost (no DNS lookup: check runs offline)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def _where(loc: tuple[int | str, ...], data: object) -> tuple[str, object]:
@@ -149,6 +222,11 @@ def _describe(error: ValidationError, data: object) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = _unknown_key(e["loc"], parent, data)
+        if e["type"] == "string_pattern_mismatch" and e["loc"][-1:] == ("name",):
+            msg = (
+                "a source name is lower-case letters, digits, - and _, starting with a letter or "
+                "digit (e.g. ann-black)"
+            )
         value = e.get("input")
         shown = (
             ""
@@ -159,8 +237,10 @@ def _describe(error: ValidationError, data: object) -> str:
     return ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a config file. Raises ConfigError naming file, field and value."""
+def load_config(path: str | Path, *, require_sources: bool = False) -> Config:
+    """Read and validate a config file. Raises ConfigError naming file, field and value.
+
+    `require_sources`: a file with no source is an error (for what polls: check, run, schedule)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -173,12 +253,44 @@ def load_config(path: str | Path) -> Config:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"not valid YAML: {e}", file=str(path)) from e
+        raise ConfigError(_yaml_problem(e), file=str(path)) from e
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError("the top level must be a mapping of keys", file=str(path))
-    return config_from_dict(data, file=str(path), base_dir=str(path.parent))
+    config = config_from_dict(data, file=str(path), base_dir=str(path.parent))
+    if require_sources and not config.sources:
+        raise ConfigError(
+            "no sources: add at least one under `sources:` (`necwatch add URL` probes a blog and adds it)",
+            file=str(path),
+            field="sources",
+        )
+    return config
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """`line N, column M: <problem>` (1-based, where the parser stopped), not the parser's dump."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or getattr(e, "context", None) or "not valid YAML"
+    if mark is None:
+        return f"not valid YAML: {problem}"
+    for needle, words in _YAML_WORDS:
+        if needle in problem:
+            problem = words
+            break
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+# The parser's phrases a newcomer meets most, in plain words (checked in order).
+_YAML_WORDS = (
+    ("expected <block end>", "this line is indented differently from the keys above it: line it up"),
+    ("could not find expected ':'", "a key without ':' (write `key: value`)"),
+    ("mapping values are not allowed", "a ':' where a value was expected: quote the value"),
+    ("found character '\\t'", "a tab: indent with spaces"),
+    ("expected ',' or ']'", "a [ list ] that is not closed"),
+    ("expected ',' or '}'", "a { mapping } that is not closed"),
+    ("found unexpected end of stream", "a quoted value that is not closed"),
+)
 
 
 def config_from_dict(data: dict, *, file: str = "<config>", base_dir: str = ".") -> Config:

@@ -10,6 +10,7 @@
     │   └── RateLimited          429/503 with a Retry-After beyond the in-run cap
     ├── ParseError           a page did not have the shape its parser expects
     ├── StoreError           the database refused a write (full, locked, corrupt)
+    │   └── DatabaseUnusable     the database path cannot be used: not SQLite, damaged, unwritable
     └── LockHeld             another necwatch process holds the run lock
 
 Expected errors become per-source results; anything else is a bug and crashes loudly.
@@ -133,6 +134,17 @@ class StoreError(NecwatchError):
     def __init__(self, message: str, *, kind: str = "storage_full") -> None:
         self.kind = kind
         super().__init__(message)
+
+
+class DatabaseUnusable(StoreError):
+    """The database cannot be used at all: its path cannot be written, it is not SQLite, or it is
+    damaged. `str()` is one line, `<path>: <reason>` with what to do; the CLI prints it and exits 2.
+    Nothing was written to the file."""
+
+    def __init__(self, path: object, reason: str, *, kind: str = "database_unusable") -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}", kind=kind)
 
 
 class LockHeld(NecwatchError):

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from necwatch.errors import LockHeld
+from necwatch.errors import DatabaseUnusable, LockHeld
+from necwatch.store.opening import check_file, prepare_folder, shown
 
 
 def lock_path(database: Path) -> Path:
@@ -21,10 +22,17 @@ def lock_path(database: Path) -> Path:
 
 @contextmanager
 def run_lock(database: Path) -> Iterator[None]:
-    """Hold the database's run lock, or raise LockHeld at once (never wait)."""
+    """Hold the database's run lock, or raise LockHeld at once (never wait). A path that cannot hold
+    a database (a file where a folder should be, a folder this user cannot write, a file that is not
+    SQLite) raises DatabaseUnusable before anything is created."""
     path = lock_path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    prepare_folder(database)  # an unusable path or file: DatabaseUnusable, nothing created
+    check_file(database)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        reason = f"cannot create its lock file {shown(path)}: {e.strerror or e}"
+        raise DatabaseUnusable(shown(database), reason, kind="unusable_path") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -163,8 +163,15 @@ class AddressGuard:
                 raise DnsError(f"{host} has no addresses", url=url, attempts=0)
         refused = [a for a in addresses if not self.permits(a, port)]
         if refused:
+            what = (
+                f"{host} is a non-public address"
+                if is_ip_literal(host)
+                else f"{host} resolves to non-public address {', '.join(refused)}"
+            )
             raise AddressNotAllowed(
-                f"{host} resolves to non-public address {', '.join(refused)}", url=url, attempts=0
+                f"{what} (only for a local test server: set allow_private_addresses: true in the config)",
+                url=url,
+                attempts=0,
             )
         return addresses
 

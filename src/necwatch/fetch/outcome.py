@@ -115,8 +115,10 @@ def log_failure(error: FetchError, *, source: str, url: str, robots: bool, probe
     answer = error.kind in ("not_found", "gone")
     log.log(
         logging.DEBUG if robots or (probe and answer) else logging.INFO if answer else logging.WARNING,
-        "fetch failed: %s",
-        error,
+        # an answer is worded as one: the demo's three (a feed path and an API the snapshot lacks,
+        # the removed post) must not read as breakage
+        "not there (HTTP %s, an answer, not a fault): %s" if answer else "fetch failed: %s",
+        *((error.status, url) if answer else (error,)),
         extra={
             "source": source,
             "url": url,

@@ -68,7 +68,7 @@ def export_dataset(db: str | Path, out: str | Path) -> int:
     Returns the number of files written. One file is in memory at a time, not the dataset (at
     10,000 reports the text is ~100 MB)."""
     out = Path(out)
-    conn = sqlite3.connect(f"file:{Path(db)}?mode=ro", uri=True)
+    conn = _read_only(db)
     written: set[Path] = set()
     try:
         for name, lines in _files(conn):
@@ -138,28 +138,93 @@ def _record(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return {"t": table, "r": {k: _encode(v) for k, v in row.items()}}
 
 
+def _read_only(db: str | Path) -> sqlite3.Connection:
+    """Any database this user can read, never written (`immutable` in a folder it cannot write)."""
+    from necwatch.store.opening import connect_readonly, quick_check
+
+    conn, _mode = connect_readonly(Path(db))
+    quick_check(conn, Path(db))  # a damaged file: one line, before a partial export is written
+    return conn
+
+
+class ImportFailed(ValueError):
+    """The export could not be read whole; the database was left as it was. One line: file, line,
+    reason."""
+
+
 def import_dataset(src: str | Path, db: str | Path) -> int:
-    """Build a fresh database at `db` from an export under `src`. Returns the number of rows."""
+    """Build a fresh database at `db` from an export under `src`. Returns the number of rows.
+
+    The rows go into a new file beside `db` (`<name>.import-tmp`), which replaces `db` (`os.replace`,
+    atomic) only once every file was read and committed: a broken export raises ImportFailed naming
+    the file and line, and `db` (and its -wal) are left as they were."""
+    import os
+
     from necwatch.store import Store
+    from necwatch.store.opening import prepare_folder
 
     db = Path(db)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    store = Store.open(db)
+    prepare_folder(db)
+    tmp = db.with_name(db.name + ".import-tmp")
+    _remove(tmp)
+    store = Store.open(tmp)
     conn = store.db.conn
     n = 0
     try:
         tables = set(_tables(conn))
         with store.transaction():
             for path in sorted(Path(src).glob("*/**/*.ndjson")):
-                for text in path.read_text(encoding="utf-8").splitlines():
-                    if text:
-                        _insert(conn, json.loads(text), tables)
-                        n += 1
+                n += _import_file(conn, path, Path(src), tables)
         conn.execute("pragma wal_checkpoint(truncate)")
-    finally:
+        conn.execute("pragma journal_mode = delete")  # one self-contained file to move
+    except BaseException:
         store.close()
+        _remove(tmp)
+        raise
+    store.close()
+    _retire_wal(db)
+    os.replace(tmp, db)
     return n
+
+
+def _retire_wal(db: Path) -> None:
+    """Fold the old database's -wal into it, then remove -wal and -shm: a -wal left beside the new
+    file would be replayed into it. A damaged old file (the reason for an import) may refuse."""
+    wal = Path(str(db) + "-wal")
+    if wal.exists() and wal.stat().st_size and db.exists():
+        try:
+            conn = sqlite3.connect(str(db), isolation_level=None)
+            try:
+                conn.execute("pragma wal_checkpoint(truncate)")
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            pass
+    _remove(db, main=False)
+
+
+def _import_file(conn: sqlite3.Connection, path: Path, root: Path, tables: set[str]) -> int:
+    n = 0
+    where = path.relative_to(root) if path.is_relative_to(root) else path
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ImportFailed(f"{where}: cannot read it ({e}); the database was not changed") from e
+    for number, text in enumerate(lines, start=1):
+        if not text:
+            continue
+        try:
+            _insert(conn, json.loads(text), tables)
+        except (ValueError, KeyError, TypeError, AttributeError, sqlite3.IntegrityError) as e:
+            reason = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
+            raise ImportFailed(f"{where}: line {number}: {reason}; the database was not changed") from e
+        n += 1
+    return n
+
+
+def _remove(db: Path, *, main: bool = True) -> None:
+    for suffix in ("", "-wal", "-shm") if main else ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
 
 
 def _insert(conn: sqlite3.Connection, record: dict[str, Any], tables: set[str]) -> None:

@@ -68,7 +68,7 @@ class ReaderQueries(StoreBase):
                 SourceStatus(
                     name=name,
                     type=type_,
-                    health=r.get("health", "never polled"),
+                    health=_health(r),
                     last_ok_at=r.get("last_ok_at"),
                     last_polled_at=r.get("last_polled_at"),
                     next_check_at=r.get("next_check_at"),
@@ -212,3 +212,12 @@ def _kind_filter(kinds: Collection[str] | None) -> tuple[list[str], list[Any]]:
     if not values:
         return ["0 = 1"], []
     return [f"kind in ({', '.join('?' * len(values))})"], values
+
+
+def _health(row: dict[str, Any]) -> str:
+    """`never polled` (no row), `never read` (polled, never read successfully: not `ok`), or the
+    stored health."""
+    if not row:
+        return "never polled"
+    health = str(row.get("health") or "ok")
+    return "never read" if health == "ok" and not row.get("last_ok_at") else health
