@@ -55,7 +55,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, ClassVar, Literal
-from urllib.parse import quote, urldefrag, urljoin
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -90,6 +90,7 @@ __all__ = [
     "parse_rest_user_name",
     "parse_rss",
     "parse_single_page",
+    "post_of_comment_page",
     "rest_datetime",
     "split_title",
 ]
@@ -121,6 +122,8 @@ _POST_ID = re.compile(r"^post-(\d+)$")
 _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _P_QUERY = re.compile(r"[?&]p=(\d+)(?:&|$)")
 _COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
+_COMMENT_LIST = "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list"
+MAX_COMMENT_PAGES = 50  # a post's comment pages read in one poll, the post's own page included
 
 
 # -- small pure helpers -------------------------------------------------------------------------
@@ -712,16 +715,30 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
 _OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
 
 
-def comment_page_urls(url: str, data: bytes | str) -> list[str]:
-    """Other pages of a post's comments (WordPress `…/comment-page-N/`), in page order; [] when one page."""
-    tree = parse_html(_text(data), url)
+def comment_page_urls(url: str, data: bytes | str | LexborHTMLParser) -> list[str]:
+    """Other pages of a post's comments (WordPress `…/comment-page-N/`), in page order; [] when one page.
+
+    Any link or `<link>` of the page counts (`.navigation`, `.comment-navigation`, `.nav-links`,
+    `.comments-pagination`, `rel=prev/next`: themes print them in different places), but only to a
+    comment page of the same post on the same host: `url` may itself be a comment page.
+    """
+    tree = parse_html(_text(data), url) if isinstance(data, bytes | str) else data
     here = urldefrag(url)[0]
+    base = post_of_comment_page(here)
+    origin = urlsplit(base)[:2]
     urls: list[str] = []
-    for a in tree.css("#comments a[href], .comment-navigation a[href], .comments-pagination a[href]"):
-        target = urldefrag(urljoin(url, a.attributes.get("href") or ""))[0]
-        if _COMMENT_PAGE.search(target) and target != here and target not in urls:
+    for node in tree.css("a[href], link[href]"):
+        target = urldefrag(urljoin(url, node.attributes.get("href") or ""))[0]
+        if target == here or target in urls or not _COMMENT_PAGE.search(target):
+            continue
+        if urlsplit(target)[:2] == origin and post_of_comment_page(target) == base:
             urls.append(target)
     return sorted(urls, key=lambda u: int(_COMMENT_PAGE.search(u).group(1)))  # type: ignore[union-attr]
+
+
+def post_of_comment_page(url: str) -> str:
+    """The post's own URL for one of its comment pages: `…/post/comment-page-3/` → `…/post/`."""
+    return _COMMENT_PAGE.sub("/", urldefrag(url)[0])
 
 
 def _parent_comment_id(li: LexborNode) -> str | None:
@@ -982,13 +999,42 @@ class WordPressSource(Source):
         return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
 
     async def _page_comments(self, response: Response) -> tuple[Comment, ...]:
-        """Comments printed on a post page, plus its other comment pages when WordPress splits them."""
-        comments = parse_html_comments(response.final_url, response.text)
-        others = comment_page_urls(response.final_url, response.text)
-        for r in await asyncio.gather(*(self.fetcher.get(u) for u in others)):
-            comments += parse_html_comments(r.final_url, r.text)
+        """Comments printed on a post page, plus every other comment page of the post when WordPress
+        splits them ("break comments into pages": the post shows the newest page, the older ones move
+        to `comment-page-N/` as comments arrive). Pages are followed from page to page (a theme may
+        link only its neighbours), at most MAX_COMMENT_PAGES in all. The list is whole or unknown: a
+        comment page that fails, has no comment list, or a page beyond the bound raises, so no comment
+        is ever inferred removed from a partial list."""
+        tree = parse_html(response.text, response.final_url)
+        comments = parse_html_comments(response.final_url, tree)
+        seen = {urldefrag(response.final_url)[0]}
+        wave = comment_page_urls(response.final_url, tree)
+        paged = bool(wave)
+        while wave:
+            if len(seen) + len(wave) > MAX_COMMENT_PAGES:
+                raise ParseError(
+                    f"more than {MAX_COMMENT_PAGES} comment pages: the comment list would be partial",
+                    url=response.final_url,
+                    kind="too_complex",
+                )
+            seen.update(wave)
+            answers = await asyncio.gather(*(self.fetcher.get(u) for u in wave), return_exceptions=True)
+            found: list[str] = []
+            for answer in answers:
+                if isinstance(answer, BaseException):
+                    raise answer
+                page = parse_html(answer.text, answer.final_url)
+                if page.css_first(_COMMENT_LIST) is None:
+                    raise ParseError(
+                        "a comment page without a comment list: the comment list would be partial",
+                        url=answer.final_url,
+                        selector=_COMMENT_LIST,
+                    )
+                comments += parse_html_comments(answer.final_url, page)
+                found += comment_page_urls(answer.final_url, page)
+            wave = [u for u in dict.fromkeys(found) if u not in seen]
         unique = {c.platform_id: c for c in comments}
-        if not others:
+        if not paged:
             return tuple(unique.values())
         return tuple(
             sorted(

@@ -1,0 +1,163 @@
+"""Ordinary site behaviour is not an event (issue 18, "every attack held").
+
+* WordPress "break comments into pages": a new comment pushes the oldest onto `…/comment-page-N/`
+  and the post shows the newest page. The comment pages are followed (any navigation markup, page to
+  page, same post and host only, bounded) and merged: no `comment_removed`. A comment page that fails
+  makes the list unknown, never partial, so nothing is inferred from it.
+* A post whose slug changed, the old URL answering 301 to the new one on the same site, is the same
+  post moved: no `report_republished`, no `new_comment` for comments already stored.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from necwatch.config import config_from_dict
+from necwatch.demo import DEMO_SOURCES
+from necwatch.replay import ReplayWeb
+from necwatch.sources.wordpress import MAX_COMMENT_PAGES, comment_page_urls
+from necwatch.store import Store
+from tests.tracking.helpers import WP, Timeline
+
+ALICE = "aliceperry.wordpress.com"
+SEPT = f"{WP}/2019/09/19/labour-nec-report-17-september/"
+FAST = {"per_host_delay": 0, "backoff": 0.01, "retries": 1, "connect_timeout": 2, "read_timeout": 5}
+
+
+def wp_timeline(web: ReplayWeb, tmp_path: Path, via: str) -> Timeline:
+    """Alice Perry's blog read through its RSS feed or HTML archive: comments from the post's page."""
+    source = {**DEMO_SOURCES[ALICE], "url": web.base(ALICE), "via": via}
+    config = config_from_dict(
+        {
+            "database": str(tmp_path / "t.db"),
+            "feeds_dir": str(tmp_path / "feeds"),
+            "allow_private_addresses": True,
+            "fetch": FAST,
+            "sources": [source],
+        },
+        file="<test>",
+    )
+    return Timeline(web, config, Store.open(config.database_path))
+
+
+def comment(n: int) -> str:
+    cid = 3000 + n
+    return (
+        f'<li class="comment depth-1" id="li-comment-{cid}"><article id="comment-{cid}" class="comment">'
+        f'<header class="comment-meta comment-author vcard"><cite><b class="fn">Reader {n}</b></cite>'
+        f'<a href="{SEPT}#comment-{cid}"><time datetime="2019-09-{10 + n:02d}T08:00:00+01:00">'
+        f"September {10 + n}, 2019</time></a></header>"
+        f'<section class="comment-content comment"><p>{html.escape(f"Comment number {n} on the report.")}</p>'
+        "</section></article></li>"
+    )
+
+
+def post_page(web: ReplayWeb, numbers: range | list[int], nav: str = "", head: str = "") -> bytes:
+    """The September post's page printing these comments, with `nav` before the list (a Kubrick-like
+    `.navigation` at the end of the page when nav starts with '@end:') and `head` in its <head>."""
+    page = ORIGINAL[SEPT]
+    start = page.index('<ol class="commentlist">')
+    end = page.index("</ol><!-- .commentlist -->") + len("</ol><!-- .commentlist -->")
+    items = "".join(comment(n) for n in numbers)
+    listing = f'<ol class="commentlist">{items}</ol><!-- .commentlist -->'
+    if nav.startswith("@end:"):
+        page = page[:start] + listing + page[end:]
+        page = page.replace("</body>", nav[5:] + "</body>", 1)
+    else:
+        page = page[:start] + nav + listing + page[end:]
+    return page.replace("</head>", head + "</head>", 1).encode()
+
+
+ORIGINAL: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _original(web: ReplayWeb) -> None:
+    ORIGINAL[SEPT] = web.body(SEPT).decode()
+
+
+def older(page: int, label: str = "Older comments") -> str:
+    return f'<a href="{SEPT}comment-page-{page}/#comments">{label}</a>'
+
+
+NAVS = {
+    # Kubrick and its descendants: `#comments` is only the heading; the links sit outside it
+    "kubrick": "@end:" + f'<div class="navigation"><div class="alignleft">{older(1)}</div></div>',
+    "twenty": f'<nav class="navigation comment-navigation"><div class="nav-links">'
+    f'<div class="nav-previous">{older(1)}</div></div></nav>',
+    "link_rel_prev": "",  # only a <link rel="prev"> in the head
+}
+
+
+def comment_kinds(alerts: list[dict[str, object]]) -> list[str]:
+    """The comment alerts among `alerts` (new_comment, comment_edited, comment_removed)."""
+    return sorted(kind for a in alerts if "comment" in (kind := str(a["kind"])))
+
+
+@pytest.mark.parametrize("style", sorted(NAVS))
+@pytest.mark.parametrize("via", ["rss", "html"])
+def test_comment_paging_is_not_a_removal(web: ReplayWeb, tmp_path: Path, style: str, via: str) -> None:
+    tl = wp_timeline(web, tmp_path, via)
+    web.set(SEPT, post_page(web, range(1, 7)))  # six comments, one page
+    tl.poll()
+    assert tl.count("comments") == 6
+
+    # A 7th comment: the 4 oldest move to comment-page-1/, the post shows the 3 newest
+    head = f'<link rel="prev" href="{SEPT}comment-page-1/">' if style == "link_rel_prev" else ""
+    web.set(SEPT, post_page(web, range(5, 8), NAVS[style], head))
+    web.set(f"{SEPT}comment-page-1/", post_page(web, range(1, 5)))
+    alerts = tl.step()
+    assert comment_kinds(alerts) == ["new_comment"]
+    assert tl.count("comments", "removed_at is null") == 7
+
+    # A comment page that fails: the list is unknown, nothing is inferred
+    web.set(f"{SEPT}comment-page-1/", b"busy", status=503)
+    assert comment_kinds(tl.step()) == []
+    assert tl.count("comments", "removed_at is null") == 7
+    assert tl.count("fetch_errors", "url like ?", ["%comment-page-1/%"]) >= 1
+
+    # ... and coming back raises nothing either
+    web.set(f"{SEPT}comment-page-1/", post_page(web, range(1, 5)))
+    assert comment_kinds(tl.step()) == []
+    assert tl.count("comments", "removed_at is null") == 7
+
+
+def test_comment_pages_are_followed_page_to_page(web: ReplayWeb, tmp_path: Path) -> None:
+    """A theme linking only its neighbour: post → page 2 → page 1, all merged."""
+    tl = wp_timeline(web, tmp_path, "html")
+    web.set(SEPT, post_page(web, range(1, 11)))
+    tl.poll()
+    assert tl.count("comments") == 10
+    web.set(SEPT, post_page(web, range(9, 12), NAVS["twenty"].replace("comment-page-1", "comment-page-2")))
+    web.set(f"{SEPT}comment-page-2/", post_page(web, range(5, 9), NAVS["twenty"]))
+    web.set(f"{SEPT}comment-page-1/", post_page(web, range(1, 5), older(2, "Newer comments")))
+    assert comment_kinds(tl.step()) == ["new_comment"]
+    assert tl.count("comments", "removed_at is null") == 11
+
+
+def test_a_comment_page_without_comments_is_not_a_partial_list(web: ReplayWeb, tmp_path: Path) -> None:
+    tl = wp_timeline(web, tmp_path, "html")
+    web.set(SEPT, post_page(web, range(1, 7)))
+    tl.poll()
+    web.set(SEPT, post_page(web, range(5, 8), NAVS["twenty"]))
+    page = post_page(web, range(1, 5)).decode()
+    web.set(f"{SEPT}comment-page-1/", page.replace("commentlist", "redesigned-list"))
+    assert comment_kinds(tl.step()) == []
+    assert tl.count("comments", "removed_at is null") == 6
+
+
+def test_comment_page_links_stay_on_the_post_and_host() -> None:
+    page = (
+        f'<div class="nav-links"><a href="{SEPT}comment-page-2/">2</a>'
+        f'<a href="{SEPT}comment-page-3/#comments">3</a>'
+        f'<a href="{WP}/2019/09/18/another-post/comment-page-1/">other post</a>'
+        f'<a href="https://evil.example/2019/09/19/labour-nec-report-17-september/comment-page-1/">x</a>'
+        f'<a href="{SEPT}?replytocom=5#respond">reply</a></div>'
+    )
+    assert comment_page_urls(SEPT, page) == [f"{SEPT}comment-page-2/", f"{SEPT}comment-page-3/"]
+    # from a comment page, the others of the same post (not itself)
+    assert comment_page_urls(f"{SEPT}comment-page-2/", page) == [f"{SEPT}comment-page-3/"]
+    assert MAX_COMMENT_PAGES == 50
