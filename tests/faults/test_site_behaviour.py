@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,110 @@ def test_comment_page_links_stay_on_the_post_and_host() -> None:
     # from a comment page, the others of the same post (not itself)
     assert comment_page_urls(f"{SEPT}comment-page-2/", page) == [f"{SEPT}comment-page-3/"]
     assert MAX_COMMENT_PAGES == 50
+
+
+# -- a slug changed, the old URL answering 301 --------------------------------------------------
+NEW_SEPT = f"{WP}/2019/09/19/nec-report-17-september-2019/"
+LL_TAG = "https://labourlist.org/tag/nec/"
+LL_OLD = "https://labourlist.org/2014/11/nec-report-november-4th-2014/"
+LL_NEW = "https://labourlist.org/2014/11/nec-report-4-november-2014/"
+
+
+def _rename(web: ReplayWeb, old: str, new: str, status: int) -> None:
+    """The post now lives at `new` (its page says so); `old` answers a redirect to it."""
+    web.set(new, web.body(old).replace(old.encode(), new.encode()))
+    web.set(old, b"", status=status, headers={"location": new})
+
+
+def _post_state(tl: Timeline, post_id: str) -> tuple[object, ...]:
+    post = tl.one("select * from posts where id = ?", [post_id])
+    comments = sorted(
+        r["id"] for r in tl.store.db.query("select id from comments where post_id = ?", [post_id])
+    )
+    versions = tl.count("report_versions", "report_id = ?", [post["report_id"]])
+    return post["report_id"], post["content_hash"], tuple(comments), versions
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_wordpress_slug_change_is_a_move(web: ReplayWeb, tmp_path: Path, status: int) -> None:
+    """The REST listing shows the new link, the old URL redirects permanently to it."""
+    tl = Timeline.open(web, tmp_path, [ALICE], fetch=FAST)
+    assert tl.poll().exit_code == 0
+    before = tl.post("/labour-nec-report-17-september/")
+    state = _post_state(tl, before["id"])
+    assert len(state[2]) == 2  # the post's two comments
+    posts, reports = tl.count("posts"), tl.count("reports")
+
+    _rename(web, SEPT, NEW_SEPT, status)
+    tl.edit_wp(4215, lambda p: p.update(link=NEW_SEPT, slug="nec-report-17-september-2019"))
+    comments_url = f"{WP}/wp-json/wp/v2/comments?post=4215"
+    web.set(
+        comments_url,
+        web.body(comments_url).replace(b"labour-nec-report-17-september", b"nec-report-17-september-2019"),
+    )
+    assert tl.step() == []  # no report_republished, no new_comment, no removal
+
+    moved = tl.one("select * from posts where id = ?", [before["id"]])
+    assert moved["url"] == web.local(NEW_SEPT)
+    assert moved["moved_from"] == web.local(SEPT)
+    assert moved["removed_at"] is None
+    assert _post_state(tl, before["id"]) == state  # same report, version, comments
+    assert (tl.count("posts"), tl.count("reports")) == (posts, reports)
+
+    # a comment added later is one new_comment on the same post
+    comments = json.loads(web.body(comments_url))
+    new = {**comments[0], "id": 9999, "content": {"rendered": "<p>A later comment.</p>"}, "parent": 0}
+    web.set(comments_url, json.dumps([*comments, new]), content_type="application/json; charset=UTF-8")
+    alerts = tl.step()
+    assert [a["kind"] for a in alerts] == ["new_comment"]
+    assert alerts[0]["post_id"] == before["id"]
+
+
+@pytest.mark.parametrize("listed", ["new", "old"])
+def test_labourlist_slug_change_is_a_move(web: ReplayWeb, tmp_path: Path, listed: str) -> None:
+    """The tag page shows the new URL (or still the old one), the old URL answers 301."""
+    tl = Timeline.open(web, tmp_path, ["labourlist.org"], fetch=FAST)
+    assert tl.poll().exit_code == 0
+    before = tl.post("/2014/11/nec-report-november-4th-2014/")
+    state = _post_state(tl, before["id"])
+    posts = tl.count("posts")
+
+    _rename(web, LL_OLD, LL_NEW, 301)
+    if listed == "new":
+        web.set(LL_TAG, web.body(LL_TAG).replace(LL_OLD.encode(), LL_NEW.encode()))
+    assert tl.step() == []
+
+    moved = tl.one("select * from posts where id = ?", [before["id"]])
+    assert (moved["url"], moved["moved_from"]) == (web.local(LL_NEW), web.local(LL_OLD))
+    assert _post_state(tl, before["id"]) == state
+    assert tl.count("posts") == posts
+
+
+def test_a_temporary_redirect_is_not_a_move(web: ReplayWeb, tmp_path: Path) -> None:
+    tl = Timeline.open(web, tmp_path, ["labourlist.org"], fetch=FAST)
+    assert tl.poll().exit_code == 0
+    before = tl.post("/2014/11/nec-report-november-4th-2014/")
+    _rename(web, LL_OLD, LL_NEW, 302)
+    tl.step()
+    kept = tl.one("select * from posts where id = ?", [before["id"]])
+    assert kept["moved_from"] is None
+
+
+def test_a_moved_post_stays_moved_when_the_listing_still_shows_the_old_url(
+    web: ReplayWeb, tmp_path: Path
+) -> None:
+    """Every later read of the old URL (still listed) lands on the moved post: no flip back."""
+    tl = Timeline.open(web, tmp_path, ["labourlist.org"], fetch=FAST)
+    tl.poll()
+    before = tl.post("/2014/11/nec-report-november-4th-2014/")
+    _rename(web, LL_OLD, LL_NEW, 301)
+    assert tl.step() == []
+    # the cursor forgotten: the whole listing is read again, the old URL fetched again
+    tl.store.db.execute("delete from source_cursors")
+    tl.store.db.conn.commit()
+    with web.recording() as requests:
+        assert tl.step() == []
+    assert any(r.path == "/2014/11/nec-report-november-4th-2014/" for r in requests)  # read again
+    moved = tl.one("select * from posts where id = ?", [before["id"]])
+    assert (moved["url"], moved["moved_from"]) == (web.local(LL_NEW), web.local(LL_OLD))
+    assert tl.count("posts", "url like ?", ["%/2014/11/%"]) == 1
