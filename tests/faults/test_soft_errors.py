@@ -125,3 +125,45 @@ def test_real_article_quoting_the_phrases_is_an_edit(web: ReplayWeb, tmp_path: P
     assert "report_edited" in kinds
     assert tl.count("fetch_errors", "url like ? and kind in ('challenge', 'unavailable')", [LL_PATH]) == 0
     assert tl.count("report_versions", "report_id = ?", [before["report_id"]]) == 2
+
+
+CHROME_MESSAGES = [
+    ("database_error", "unavailable", "<h2>Error establishing a database connection</h2>"),
+    ("wp_maintenance", "unavailable", "<p>Briefly unavailable for scheduled maintenance.</p>"),
+    ("wordfence", "challenge", "<h2>Your access to this site has been limited by the site owner</h2>"
+     "<p>If you think you have been blocked in error, contact the owner of this site.</p>"),
+    ("sucuri", "challenge", "<h2>Access Denied - Sucuri Website Firewall</h2><p>Block reason: a rule.</p>"),
+    ("blogger_private", "unavailable", "<p>This blog is open to invited readers only.</p>"),
+]  # fmt: skip
+
+
+def _in_full_chrome(real: bytes, message: str) -> bytes:
+    """The real post page with its article body replaced by `message` and a long 'more from' block
+    around it: a page far above the fetch-level 'tiny' bound, only its extracted body says the error."""
+    page = real.decode()
+    start = page.index('<div class="article-body entry-content">')
+    end = page.index("</article>", start)
+    more = (
+        "<aside class='more-reading'>" + "<p>Another LabourList story about the party. </p>" * 80 + "</aside>"
+    )
+    body = f'<div class="article-body entry-content">{message}</div>'
+    return (page[:start] + body + page[end:]).replace("</body>", more + "</body>", 1).encode()
+
+
+@pytest.mark.parametrize(("name", "kind", "message"), CHROME_MESSAGES, ids=[c[0] for c in CHROME_MESSAGES])
+def test_soft_error_inside_the_sites_chrome_is_a_failure(
+    web: ReplayWeb, tmp_path: Path, name: str, kind: str, message: str
+) -> None:
+    tl = Timeline.open(web, tmp_path, ["labourlist.org"], fetch=FAST)
+    assert tl.poll().exit_code == 0
+    real = web.body(LL_POST)
+    before = tl.post(LL_PATH[1:])
+    page = _in_full_chrome(real, message)
+    assert not_the_post(page) is None  # not tiny as a page: the extracted body is what tells
+    web.set(LL_POST, page, content_type="text/html; charset=utf-8")
+    assert tl.step() == []
+    assert tl.count("fetch_errors", "kind = ? and url like ?", [kind, LL_PATH]) >= 1
+    assert tl.post(LL_PATH[1:])["content_hash"] == before["content_hash"]
+    assert tl.count("report_versions", "report_id = ?", [before["report_id"]]) == 1
+    web.set(LL_POST, real, content_type="text/html; charset=utf-8")
+    assert tl.step() == []

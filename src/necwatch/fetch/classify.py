@@ -168,19 +168,31 @@ def _words(raw: bytes) -> str:
     return " ".join(html.unescape(raw.decode("utf-8", "replace")).lower().split())
 
 
+def soft_error_said(text: str) -> tuple[str, str] | None:
+    """(kind, reason) when `text` says one of the soft-error sentences (an expired domain, a removed
+    or private blog, WordPress maintenance or database error, a firewall's block). Only for a tiny
+    text: a page's whole text (above), or a post's extracted body (`decide.screen_post`), which
+    catches such a page even when it keeps the site's whole chrome around the message."""
+    said = " ".join(text.lower().replace("’", "'").split())
+    for kind, what, phrase in _SOFT_PHRASES:
+        if phrase in said:
+            return kind, f"not the post: a {what} page ({phrase!r})"
+    for kind, what, pattern in _SOFT_PATTERNS:
+        found = pattern.search(said)
+        if found:
+            return kind, f"not the post: a {what} page ({found.group(0)!r})"
+    return None
+
+
 def _soft_error(data: bytes, title_raw: bytes, headers: Mapping[str, str]) -> tuple[str, str] | None:
     """A tiny page whose title, heading or text is a soft error, or a firewall's block page."""
     text, headings = _page_text(data[:_SCAN])
     if len(text.split()) >= _TINY_WORDS:
         return None
     title = _words(title_raw)
-    for kind, what, phrase in _SOFT_PHRASES:
-        if phrase in title or phrase in text:
-            return kind, f"not the post: a {what} page ({phrase!r})"
-    for kind, what, pattern in _SOFT_PATTERNS:
-        found = pattern.search(title) or pattern.search(text)
-        if found:
-            return kind, f"not the post: a {what} page ({found.group(0)!r})"
+    said = soft_error_said(f"{title} {text}")
+    if said is not None:
+        return said
     segments = [s for s in _TITLE_SEPARATORS.split(title) if s] + headings
     for segment in segments:
         segment = segment.strip(" !.…")
