@@ -28,9 +28,36 @@ SEPT = f"{WP}/2019/09/19/labour-nec-report-17-september/"
 FAST = {"per_host_delay": 0, "backoff": 0.01, "retries": 1, "connect_timeout": 2, "read_timeout": 5}
 
 
+# docs/sources.md's worked example of an `html` source: Alice Perry's blog through its tag pages
+HTML_SOURCE = {
+    "name": "alice-perry-html",
+    "type": "html",
+    "author": "Alice Perry",
+    "selectors": {
+        "item": "#content article.post",
+        "link": ".entry-title a",
+        "next_page": ".nav-previous a",
+        "title": "article .entry-title",
+        "body": "article .entry-content",
+        "remove": ["#jp-post-flair"],
+        "date": "article .entry-meta time.entry-date",
+        "date_attr": "datetime",
+        "author": "article .entry-meta .author a",
+        "comment": ".commentlist li.comment",
+        "comment_author": ".comment-author .fn",
+        "comment_date": ".comment-meta time",
+        "comment_body": ".comment-content",
+    },
+}
+
+
 def wp_timeline(web: ReplayWeb, tmp_path: Path, via: str) -> Timeline:
-    """Alice Perry's blog read through its RSS feed or HTML archive: comments from the post's page."""
-    source = {**DEMO_SOURCES[ALICE], "url": web.base(ALICE), "via": via}
+    """Alice Perry's blog read through its RSS feed or HTML archive (comments from the post's page),
+    or (via "selectors") as an `html` source with comment selectors."""
+    if via == "selectors":
+        source = {**HTML_SOURCE, "url": web.base(ALICE) + "tag/general-election/"}
+    else:
+        source = {**DEMO_SOURCES[ALICE], "url": web.base(ALICE), "via": via}
     config = config_from_dict(
         {
             "database": str(tmp_path / "t.db"),
@@ -99,7 +126,7 @@ def comment_kinds(alerts: list[dict[str, object]]) -> list[str]:
 
 
 @pytest.mark.parametrize("style", sorted(NAVS))
-@pytest.mark.parametrize("via", ["rss", "html"])
+@pytest.mark.parametrize("via", ["rss", "html", "selectors"])
 def test_comment_paging_is_not_a_removal(web: ReplayWeb, tmp_path: Path, style: str, via: str) -> None:
     tl = wp_timeline(web, tmp_path, via)
     web.set(SEPT, post_page(web, range(1, 7)))  # six comments, one page

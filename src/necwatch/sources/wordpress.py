@@ -51,10 +51,10 @@ import asyncio
 import html as html_lib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -80,6 +80,7 @@ __all__ = [
     "WordPressSource",
     "clean_body_html",
     "comment_page_urls",
+    "follow_comment_pages",
     "fragment_text_raw",
     "parse_archive_page",
     "parse_html_comments",
@@ -741,6 +742,64 @@ def post_of_comment_page(url: str) -> str:
     return _COMMENT_PAGE.sub("/", urldefrag(url)[0])
 
 
+class CommentFetcher(Protocol):
+    async def get(self, url: str) -> Response: ...
+
+
+async def follow_comment_pages(
+    fetcher: CommentFetcher,
+    url: str,
+    page: str | LexborHTMLParser,
+    comments: Sequence[Comment],
+    parse_page: Callable[[str, str], Sequence[Comment]],
+) -> tuple[Comment, ...]:
+    """`comments` (those of the post page at `url`) plus every other comment page of the post, when
+    WordPress splits them ("break comments into pages": the post shows the newest page, the older
+    ones move to `comment-page-N/` as comments arrive). Pages are followed from page to page (a theme
+    may link only its neighbours), at most MAX_COMMENT_PAGES in all, and merged by comment id.
+
+    The list is whole or unknown: a comment page that fails, that `parse_page` rejects (it raises
+    ParseError for a page without a comment list), or a page beyond the bound raises, so no comment
+    is ever inferred removed from a partial list."""
+    seen = {urldefrag(url)[0]}
+    wave = comment_page_urls(url, page)
+    if not wave:
+        return tuple(comments)
+    merged = list(comments)
+    while wave:
+        if len(seen) + len(wave) > MAX_COMMENT_PAGES:
+            raise ParseError(
+                f"more than {MAX_COMMENT_PAGES} comment pages: the comment list would be partial",
+                url=url,
+                kind="too_complex",
+            )
+        seen.update(wave)
+        answers = await asyncio.gather(*(fetcher.get(u) for u in wave), return_exceptions=True)
+        found: list[str] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            merged += parse_page(answer.final_url, answer.text)
+            found += comment_page_urls(answer.final_url, answer.text)
+        wave = [u for u in dict.fromkeys(found) if u not in seen]
+    unique = {c.platform_id: c for c in merged}
+    return tuple(
+        sorted(unique.values(), key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id)))
+    )
+
+
+def _comment_page(url: str, text: str) -> list[Comment]:
+    """One `comment-page-N/` of a post: its comment list is required."""
+    tree = parse_html(text, url)
+    if tree.css_first(_COMMENT_LIST) is None:
+        raise ParseError(
+            "a comment page without a comment list: the comment list would be partial",
+            url=url,
+            selector=_COMMENT_LIST,
+        )
+    return parse_html_comments(url, tree)
+
+
 def _parent_comment_id(li: LexborNode) -> str | None:
     node = li.parent
     while node is not None:
@@ -1000,47 +1059,10 @@ class WordPressSource(Source):
 
     async def _page_comments(self, response: Response) -> tuple[Comment, ...]:
         """Comments printed on a post page, plus every other comment page of the post when WordPress
-        splits them ("break comments into pages": the post shows the newest page, the older ones move
-        to `comment-page-N/` as comments arrive). Pages are followed from page to page (a theme may
-        link only its neighbours), at most MAX_COMMENT_PAGES in all. The list is whole or unknown: a
-        comment page that fails, has no comment list, or a page beyond the bound raises, so no comment
-        is ever inferred removed from a partial list."""
+        splits them (`follow_comment_pages`)."""
         tree = parse_html(response.text, response.final_url)
-        comments = parse_html_comments(response.final_url, tree)
-        seen = {urldefrag(response.final_url)[0]}
-        wave = comment_page_urls(response.final_url, tree)
-        paged = bool(wave)
-        while wave:
-            if len(seen) + len(wave) > MAX_COMMENT_PAGES:
-                raise ParseError(
-                    f"more than {MAX_COMMENT_PAGES} comment pages: the comment list would be partial",
-                    url=response.final_url,
-                    kind="too_complex",
-                )
-            seen.update(wave)
-            answers = await asyncio.gather(*(self.fetcher.get(u) for u in wave), return_exceptions=True)
-            found: list[str] = []
-            for answer in answers:
-                if isinstance(answer, BaseException):
-                    raise answer
-                page = parse_html(answer.text, answer.final_url)
-                if page.css_first(_COMMENT_LIST) is None:
-                    raise ParseError(
-                        "a comment page without a comment list: the comment list would be partial",
-                        url=answer.final_url,
-                        selector=_COMMENT_LIST,
-                    )
-                comments += parse_html_comments(answer.final_url, page)
-                found += comment_page_urls(answer.final_url, page)
-            wave = [u for u in dict.fromkeys(found) if u not in seen]
-        unique = {c.platform_id: c for c in comments}
-        if not paged:
-            return tuple(unique.values())
-        return tuple(
-            sorted(
-                unique.values(), key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id))
-            )
-        )
+        comments = list({c.platform_id: c for c in parse_html_comments(response.final_url, tree)}.values())
+        return await follow_comment_pages(self.fetcher, response.final_url, tree, comments, _comment_page)
 
     async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
         """REST: the comments endpoint (all pages). RSS: the post's own page."""
