@@ -21,6 +21,7 @@ class ArchiveFetcher:
         self.records: list[FetchRecord] = []  # nothing is fetched, nothing is recorded
         self.deferred_until: datetime | None = None
         self.requests = 0
+        self.moved: dict[str, str] = {}  # stored answers are final: no redirect, no move
 
     async def get(
         self, url: str, *, conditional: bool = True, accept: str | None = None, probe: bool = False

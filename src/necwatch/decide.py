@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from necwatch import policy
 from necwatch.alerts import AlertKind
 from necwatch.config import ScheduleSettings, SourceConfig
+from necwatch.fetch.classify import soft_error_said
 from necwatch.intents import Alert
 from necwatch.models import Failure, FetchRecord, Outcome, PostObservation, SourceObservation
 
@@ -27,6 +28,9 @@ from necwatch.models import Failure, FetchRecord, Outcome, PostObservation, Sour
 PERMANENT_REDIRECTS = frozenset({301, 308, None})
 
 # Failure kinds that say "the network between us and the site", not "the site".
+# A post body this short that says a soft-error sentence is that error, not the post (an NEC report
+# runs to hundreds of words; a firewall's block page, details included, to about a hundred).
+SOFT_ERROR_BODY_WORDS = 150
 NETWORK_KINDS = frozenset({"connect", "dns", "timeout", "tls", "robots_unavailable"})
 
 
@@ -77,6 +81,10 @@ def screen_post(o: PostObservation, screening: Screening) -> tuple[PostObservati
         assert post is not None
         if not post.body_text.strip():
             return failed, Failure(o.url, "parse_empty", "the post page has no body text")
+        # a body of a few sentences saying "Error establishing a database connection", a firewall's
+        # block…: a soft error inside the site's own chrome (fetch/classify.py), not the post
+        if len(post.body_text.split()) < SOFT_ERROR_BODY_WORDS and (said := soft_error_said(post.body_text)):
+            return failed, Failure(o.url, said[0], said[1])
         cut = screening.cut
         # its own page was cut short, or it was read from a listing page (html) and one was
         if o.url in cut or (cut and post.via == "html" and o.url not in screening.own_pages):

@@ -102,6 +102,9 @@ class PostObservation:
     # True: `comments` are only the comments new since the last poll (a site-wide comment feed), so a
     # stored comment missing from them is not evidence of a removal.
     comments_partial: bool = False
+    # The post's previous URL when its old URL now answers a permanent redirect to `url` on the same
+    # site (a slug renamed): the same post moved, tracked under its stored identity.
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True)

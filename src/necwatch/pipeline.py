@@ -435,14 +435,15 @@ def _track_posts(
     ids = [post_key(source.name, o.url) for o in obs.posts]
     stored_posts: dict[str, StoredPost] = {}
     by_url: dict[str, StoredPost] = {}
-    for p in store.stored_posts_of(source.name, ids, [o.url for o in obs.posts]):
+    urls = [u for o in obs.posts for u in (o.url, o.moved_from) if u]  # a moved post: its stored URL
+    for p in store.stored_posts_of(source.name, ids, urls):
         stored_posts[p.id] = by_url[p.url] = p
-    stored_comments = store.stored_comments(ids)
+    stored_comments = store.stored_comments([*ids, *stored_posts])
     observed: list[PostObservation] = []
     failures: list[Failure] = []
     for o in obs.posts:
         pid = post_key(source.name, o.url)
-        stored = stored_posts.get(pid) or by_url.get(o.url)
+        stored = stored_posts.get(pid) or by_url.get(o.url) or by_url.get(o.moved_from or o.url)
         o, failure = decide.screen_post(o, screening)
         if failure is not None:
             failures.append(failure)
@@ -457,7 +458,8 @@ def _track_posts(
         before = len(tracker.ops)
         # an incremental listing reads fine but is no evidence that an unlisted post is gone
         evidence = screening.listing_complete and not obs.partial
-        tracker.observe(o, norm, stored, stored_comments.get(pid, {}), listing_complete=evidence)
+        comments_of = stored.id if stored is not None else pid  # comments belong to the stored post
+        tracker.observe(o, norm, stored, stored_comments.get(comments_of, {}), listing_complete=evidence)
         _count(summary, o, tracker.ops[before:])
     return observed, failures
 

@@ -435,3 +435,20 @@ def test_a_newer_database_is_refused_by_migrate_too(tmp_path: Path) -> None:
         schema.migrate(db)
     assert info.value.kind == "schema_too_new"
     assert db.table_names() == []
+
+
+def test_moved_from_is_added_empty_to_the_posts_already_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 13: `posts.moved_from` (a slug renamed with a 301), NULL for every post stored before."""
+    k = schema.MIGRATIONS.index(schema._m13_post_moved_from)
+    path = tmp_path / "v12.db"
+    inserted = _build_at(path, k, monkeypatch)
+    store = Store.open(path)
+    try:
+        assert "moved_from" in store.db["posts"].columns_dict
+        rows = list(store.db.query("select id, moved_from from posts"))
+        assert [r["id"] for r in rows] == [p["id"] for p in inserted["posts"]]
+        assert {r["moved_from"] for r in rows} == {None}
+    finally:
+        store.close()

@@ -148,6 +148,9 @@ class Fetcher:
         self._retries = RetryLoop(client, client._exchanger, source)
         self.records: list[FetchRecord] = []
         self.deferred_until: datetime | None = None  # set by a Retry-After beyond the in-run cap
+        # URL asked for → where it answered, for each get() that was only permanently redirected
+        # (301/308 at every hop): a post's slug renamed is a move of the same post (sources.base).
+        self.moved: dict[str, str] = {}
 
     @property
     def requests(self) -> int:
@@ -179,6 +182,8 @@ class Fetcher:
             self.source, url, str(chain.current), ex, cached, tally, robots=self._robots_fetch
         )
         self.records.append(record)
+        if chain.moved:
+            self.moved[url] = str(chain.current)
         return response
 
     async def _follow(self, chain: RedirectChain, tally: Tally) -> Exchange:

@@ -12,6 +12,7 @@ from necwatch.fetch.exchange import Exchange, Hop
 from necwatch.fetch.guard import check_allowed
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
 
 # The before-the-hop address check: (hop URL, the caller's URL) -> None or a raised FetchError.
 AddressCheck = Callable[[httpx.URL, str], Awaitable[None]]
@@ -29,6 +30,7 @@ class RedirectChain:
         self.headers = headers
         self.chain = [str(self.current)]
         self.redirect_status: int | None = None  # the status of the redirect that led here, if any
+        self.permanent = True  # every redirect so far was permanent (301/308)
         self._first_host: str | None = None
 
     async def admit(self, allowed: frozenset[str], check_address: AddressCheck) -> Hop:
@@ -84,3 +86,9 @@ class RedirectChain:
         self.chain.append(str(target))
         self.current = target
         self.redirect_status = ex.status
+        self.permanent = self.permanent and ex.status in PERMANENT_REDIRECTS
+
+    @property
+    def moved(self) -> bool:
+        """The URL asked for has moved for good: one or more redirects, every one permanent."""
+        return self.redirect_status is not None and self.permanent

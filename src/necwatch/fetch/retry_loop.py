@@ -96,7 +96,7 @@ class RetryLoop:
                 final_url=str(hop.current),
             )
         bad = (
-            not_the_post(ex.body)
+            not_the_post(ex.body, ex.headers)
             if ex.status == 200 and "html" in ex.headers.get("content-type", "")
             else None
         )

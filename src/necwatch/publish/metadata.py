@@ -422,6 +422,7 @@ def build_metadata(
                                 "and no alert until the full text is read."
                             ),
                             "extraction": "Which layer gave each field (platform markup, metadata, generic).",
+                            "moved_from": "The post's previous address, when that one now redirects here.",
                         },
                     },
                     "report_versions": {

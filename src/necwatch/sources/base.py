@@ -154,7 +154,7 @@ class Source(ABC):
         observations += [o for o in listing.extra if o.url not in seen and o.url not in recheck]
         return SourceObservation(
             source=self.config.name,
-            posts=tuple(observations),
+            posts=tuple(self._moves(observations)),
             listing_complete=listing.complete,
             partial=listing.partial,
             unread=len(listing.unread),
@@ -186,6 +186,33 @@ class Source(ABC):
                     self.record(e)
         return PostObservation(listed.url, Outcome.FETCHED, post=listed.post, comments=comments)
 
+    def _moves(self, observations: list[PostObservation]) -> list[PostObservation]:
+        """A post whose URL answered only permanent redirects (301/308) to another URL of the same
+        site is the same post moved (its slug renamed): one observation of the new URL carrying
+        `moved_from`, the listing's own when it lists the new URL. Tracking matches it with the post
+        stored at the new URL if there is one (moved earlier, or another post), else with the post
+        stored at the old URL, which keeps its id, versions and comments: no new post appears."""
+        moved: Mapping[str, str] = getattr(self.fetcher, "moved", {})  # test doubles may have none
+        if not moved:
+            return observations
+        index = {o.url: i for i, o in enumerate(observations)}
+        out: list[PostObservation | None] = list(observations)
+        for i, o in enumerate(observations):
+            target = moved.get(o.url)
+            if target is None or o.outcome not in (Outcome.FETCHED, Outcome.NOT_MODIFIED):
+                continue
+            if target == o.url or not _same_site(o.url, target):
+                continue
+            j = index.get(target)
+            if j is None:
+                if o.outcome is Outcome.FETCHED and o.post is not None:
+                    post = replace(o.post, url=target) if o.post.url == o.url else o.post
+                    out[i] = replace(o, url=target, post=post, moved_from=o.url)
+            elif (new := out[j]) is not None and new.outcome in (Outcome.FETCHED, Outcome.NOT_MODIFIED):
+                out[j] = replace(new, moved_from=o.url)
+                out[i] = None
+        return [o for o in out if o is not None]
+
     async def _safe_fetch_post(self, url: str) -> PostObservation:
         try:
             return await self.fetch_post(url)
@@ -216,6 +243,15 @@ class Source(ABC):
             return PostObservation(url, Outcome.GONE, http_status=error.status)
         self.record(error)
         return PostObservation(url, Outcome.FAILED)
+
+
+def _same_site(a: str, b: str) -> bool:
+    """Two URLs of one site: the same host and port, whatever the scheme or a leading `www.`."""
+    return _site(a) == _site(b)
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).netloc.lower().removeprefix("www.")
 
 
 def _should_have_been_listed(published: datetime | None, oldest: datetime | None, exhausted: bool) -> bool:

@@ -32,6 +32,7 @@ from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObser
 from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
 from necwatch.sources.listing_poll import ListingPoll, forget_failed, listing_sig
+from necwatch.sources.wordpress import follow_comment_pages
 
 __all__ = [
     "HtmlSelectors",
@@ -345,6 +346,13 @@ class SelectorSource(Source):
             return None
         return parse_comments(url, html, self.selectors, tz=self.tz)
 
+    def _page(self, url: str, html: str) -> tuple[Comment, ...]:
+        """One more page of a post's comments: it must show some (else the template changed)."""
+        found = self.parse_post_comments(url, html)
+        if not found:
+            raise ParseError("a comment page without comments", url=url, selector=self.selectors.comment)
+        return found
+
     async def discover(self) -> Listing:
         """Follow the listing's pages (all of them on a first read, the changed newest ones after:
         sources/listing_poll.py). A failed page ends discovery with what was read so far, marked
@@ -376,6 +384,15 @@ class SelectorSource(Source):
             comments = self.parse_post_comments(url, response.text) if self.ctx.wants_comments(post) else None
         except ParseError as e:
             return self.observe_error(url, e)
+        if comments is not None:  # WordPress's comment pages (comment-page-N/), whole or unknown
+            try:
+                pages = follow_comment_pages(
+                    self.fetcher, response.final_url, response.text, comments, self._page
+                )
+                comments = await pages
+            except (FetchError, ParseError) as e:
+                self.record(e)  # the post is still read; its comments are unknown (None)
+                comments = None
         outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED
         return PostObservation(url, outcome, post=post, comments=comments, http_status=response.status)
 

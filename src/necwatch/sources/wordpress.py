@@ -51,11 +51,11 @@ import asyncio
 import html as html_lib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar, Literal
-from urllib.parse import quote, urldefrag, urljoin
+from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -81,6 +81,7 @@ __all__ = [
     "WordPressSource",
     "clean_body_html",
     "comment_page_urls",
+    "follow_comment_pages",
     "fragment_text_raw",
     "parse_archive_page",
     "parse_html_comments",
@@ -91,6 +92,7 @@ __all__ = [
     "parse_rest_user_name",
     "parse_rss",
     "parse_single_page",
+    "post_of_comment_page",
     "rest_datetime",
     "split_title",
 ]
@@ -122,6 +124,8 @@ _POST_ID = re.compile(r"^post-(\d+)$")
 _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _P_QUERY = re.compile(r"[?&]p=(\d+)(?:&|$)")
 _COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
+_COMMENT_LIST = "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list"
+MAX_COMMENT_PAGES = 50  # a post's comment pages read in one poll, the post's own page included
 
 
 # -- small pure helpers -------------------------------------------------------------------------
@@ -737,16 +741,88 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
 _OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
 
 
-def comment_page_urls(url: str, data: bytes | str) -> list[str]:
-    """Other pages of a post's comments (WordPress `…/comment-page-N/`), in page order; [] when one page."""
-    tree = parse_html(_text(data), url)
+def comment_page_urls(url: str, data: bytes | str | LexborHTMLParser) -> list[str]:
+    """Other pages of a post's comments (WordPress `…/comment-page-N/`), in page order; [] when one page.
+
+    Any link or `<link>` of the page counts (`.navigation`, `.comment-navigation`, `.nav-links`,
+    `.comments-pagination`, `rel=prev/next`: themes print them in different places), but only to a
+    comment page of the same post on the same host: `url` may itself be a comment page.
+    """
+    tree = parse_html(_text(data), url) if isinstance(data, bytes | str) else data
     here = urldefrag(url)[0]
+    base = post_of_comment_page(here)
+    origin = urlsplit(base)[:2]
     urls: list[str] = []
-    for a in tree.css("#comments a[href], .comment-navigation a[href], .comments-pagination a[href]"):
-        target = urldefrag(urljoin(url, a.attributes.get("href") or ""))[0]
-        if _COMMENT_PAGE.search(target) and target != here and target not in urls:
+    for node in tree.css("a[href], link[href]"):
+        target = urldefrag(urljoin(url, node.attributes.get("href") or ""))[0]
+        if target == here or target in urls or not _COMMENT_PAGE.search(target):
+            continue
+        if urlsplit(target)[:2] == origin and post_of_comment_page(target) == base:
             urls.append(target)
     return sorted(urls, key=lambda u: int(_COMMENT_PAGE.search(u).group(1)))  # type: ignore[union-attr]
+
+
+def post_of_comment_page(url: str) -> str:
+    """The post's own URL for one of its comment pages: `…/post/comment-page-3/` → `…/post/`."""
+    return _COMMENT_PAGE.sub("/", urldefrag(url)[0])
+
+
+class CommentFetcher(Protocol):
+    async def get(self, url: str) -> Response: ...
+
+
+async def follow_comment_pages(
+    fetcher: CommentFetcher,
+    url: str,
+    page: str | LexborHTMLParser,
+    comments: Sequence[Comment],
+    parse_page: Callable[[str, str], Sequence[Comment]],
+) -> tuple[Comment, ...]:
+    """`comments` (those of the post page at `url`) plus every other comment page of the post, when
+    WordPress splits them ("break comments into pages": the post shows the newest page, the older
+    ones move to `comment-page-N/` as comments arrive). Pages are followed from page to page (a theme
+    may link only its neighbours), at most MAX_COMMENT_PAGES in all, and merged by comment id.
+
+    The list is whole or unknown: a comment page that fails, that `parse_page` rejects (it raises
+    ParseError for a page without a comment list), or a page beyond the bound raises, so no comment
+    is ever inferred removed from a partial list."""
+    seen = {urldefrag(url)[0]}
+    wave = comment_page_urls(url, page)
+    if not wave:
+        return tuple(comments)
+    merged = list(comments)
+    while wave:
+        if len(seen) + len(wave) > MAX_COMMENT_PAGES:
+            raise ParseError(
+                f"more than {MAX_COMMENT_PAGES} comment pages: the comment list would be partial",
+                url=url,
+                kind="too_complex",
+            )
+        seen.update(wave)
+        answers = await asyncio.gather(*(fetcher.get(u) for u in wave), return_exceptions=True)
+        found: list[str] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            merged += parse_page(answer.final_url, answer.text)
+            found += comment_page_urls(answer.final_url, answer.text)
+        wave = [u for u in dict.fromkeys(found) if u not in seen]
+    unique = {c.platform_id: c for c in merged}
+    return tuple(
+        sorted(unique.values(), key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id)))
+    )
+
+
+def _comment_page(url: str, text: str) -> list[Comment]:
+    """One `comment-page-N/` of a post: its comment list is required."""
+    tree = parse_html(text, url)
+    if tree.css_first(_COMMENT_LIST) is None:
+        raise ParseError(
+            "a comment page without a comment list: the comment list would be partial",
+            url=url,
+            selector=_COMMENT_LIST,
+        )
+    return parse_html_comments(url, tree)
 
 
 def _parent_comment_id(li: LexborNode) -> str | None:
@@ -1012,19 +1088,11 @@ class WordPressSource(Source):
         return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
 
     async def _page_comments(self, response: Response) -> tuple[Comment, ...]:
-        """Comments printed on a post page, plus its other comment pages when WordPress splits them."""
-        comments = parse_html_comments(response.final_url, response.text)
-        others = comment_page_urls(response.final_url, response.text)
-        for r in await asyncio.gather(*(self.fetcher.get(u) for u in others)):
-            comments += parse_html_comments(r.final_url, r.text)
-        unique = {c.platform_id: c for c in comments}
-        if not others:
-            return tuple(unique.values())
-        return tuple(
-            sorted(
-                unique.values(), key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id))
-            )
-        )
+        """Comments printed on a post page, plus every other comment page of the post when WordPress
+        splits them (`follow_comment_pages`)."""
+        tree = parse_html(response.text, response.final_url)
+        comments = list({c.platform_id: c for c in parse_html_comments(response.final_url, tree)}.values())
+        return await follow_comment_pages(self.fetcher, response.final_url, tree, comments, _comment_page)
 
     async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
         """REST: the comments endpoint (all pages). RSS: the post's own page."""

@@ -472,6 +472,13 @@ def _m12_lean_non_reports(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m13_post_moved_from(db: sqlite_utils.Database) -> None:
+    """`posts.moved_from`: the post's previous URL when its old URL answered a permanent redirect
+    (301/308) to its current `url` on the same site (a slug renamed): the same post moved, keeping
+    its id, versions and comments. NULL for posts never moved."""
+    db.execute("alter table posts add column moved_from text")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -486,6 +493,7 @@ MIGRATIONS: list[Migration] = [
     _m10_pointer_index,
     _m11_text_once,
     _m12_lean_non_reports,
+    _m13_post_moved_from,
 ]
 
 

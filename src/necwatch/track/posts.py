@@ -107,6 +107,10 @@ class Tracker:
             self._full_body_read(norm, stored, stored_comments, partial=obs.comments_partial)
         else:
             self._known_post(norm, stored, stored_comments, partial=obs.comments_partial)
+        if obs.moved_from and stored is not None and stored.url != norm.url and not norm.is_excerpt:
+            # the same post at its new URL (a permanent redirect from the stored one): `url` follows
+            # through post_row, the old one is kept
+            self.emit.add(PostChange(stored.id, {"moved_from": stored.url}))
 
     # -- helpers -----------------------------------------------------------------------------
     def _seen_twice(self, url: str, first: str) -> None:
