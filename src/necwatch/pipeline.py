@@ -26,7 +26,7 @@ import httpx
 from necwatch import decide, dedupe, nearcache, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
-from necwatch.extract import EXTRACTOR_VERSION
+from necwatch.extract import EXTRACTOR_VERSION, worker
 from necwatch.extract.sanitize import clean_html
 from necwatch.extract.text import strip_bidi
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
@@ -526,7 +526,10 @@ class _Run:
         """Write each source as it completes. Sources that failed only at the network level are held
         back until every source is in: if all of them failed that way, it is a local outage
         (RELIABILITY X4), not N site failures. Returns the held ones."""
-        tasks = [asyncio.ensure_future(self.poll_one(s)) for s in self.sources]
+        # the deadline also bounds the extraction trials of the tasks' pages (extract.worker): a
+        # trial cannot outlast it, as the synchronous work between two awaits otherwise could
+        with worker.deadline(self.config.schedule.run_deadline):
+            tasks = [asyncio.ensure_future(self.poll_one(s)) for s in self.sources]
         held: list[Polled] = []
         try:
             async with asyncio.timeout(self.config.schedule.run_deadline):
