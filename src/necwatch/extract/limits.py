@@ -155,7 +155,7 @@ def estimate(data: bytes) -> Cost:
 IN_WORKER = False  # set in the extraction worker: the work there is bounded by the process itself
 
 
-def _small(html: str | bytes) -> bool:
+def small(html: str | bytes) -> bool:
     """Too few tags and bytes to cost anything, whatever they are (the common case for feed items,
     comments and API content)."""
     if len(html) > SMALL_BYTES:
@@ -165,17 +165,12 @@ def _small(html: str | bytes) -> bool:
 
 def is_too_complex(html: str | bytes) -> str | None:
     """Why the document is too complex to extract, or None when it is fine: the estimate's verdict,
-    and for a document it cannot clear as small, the worker's (necwatch.extract.worker.trial)."""
-    if IN_WORKER or _small(html):
+    and for a document it cannot clear as small, the worker's (necwatch.extract.worker)."""
+    if IN_WORKER or small(html):
         return None
-    data = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
-    cost = estimate(data)
-    reason = cost.over_limit()
-    if reason is not None or cost.trusted():
-        return reason
     from necwatch.extract import worker  # imported late: the worker imports the extractors
 
-    return worker.trial(data)
+    return worker.verdict(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
 
 
 def check_complexity(html: str | bytes, url: str) -> None:

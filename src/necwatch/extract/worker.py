@@ -20,20 +20,25 @@ the estimate alone decides, as it did before the worker.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextvars import ContextVar
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["MEMORY", "PAGE_SECONDS", "deadline", "shutdown", "trial"]
+from necwatch.extract import limits
+
+__all__ = ["MEMORY", "PAGE_SECONDS", "deadline", "prove", "shutdown", "verdict"]
 
 log = logging.getLogger("necwatch.extract.worker")
 
@@ -55,26 +60,64 @@ def deadline(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def trial(data: bytes) -> str | None:
-    """Extract `data` (an HTML document or fragment) in the worker within the budget: None when it
-    finished, else why it is too complex."""
+def verdict(data: bytes) -> str | None:
+    """Why extracting `data` (an HTML document or fragment, not `limits.small`) would cost too much,
+    or None: the estimate's verdict, and for a document it cannot clear, the worker's (the event loop
+    waits: a page fetched through a Fetcher was proved, without blocking it, by `prove`)."""
+    key, reason, untried = _settle(data)
+    if not untried:
+        return reason
+    seconds = _budget()
+    if seconds <= 0:
+        return "not started: the run's deadline has passed"  # not kept: no verdict on the page
+    return _remember(key, _WORKER.locked_run(data, seconds))
+
+
+async def prove(text: str) -> None:
+    """Settle a fetched page's verdict ahead of its extraction, the worker awaited in a thread so
+    the run's other sources go on meanwhile; `verdict` then finds it kept."""
+    if limits.IN_WORKER or limits.small(text):
+        return
+    data = text.encode("utf-8", "surrogatepass")
+    key, _, untried = _settle(data)
+    seconds = _budget()
+    if not untried or seconds <= 0:
+        return
+    proving = _proving.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with proving:  # one worker: pages wait their turn here, not in threads
+        seconds = _budget()
+        if key not in _verdicts and seconds > 0:
+            loop = asyncio.get_running_loop()
+            _remember(key, await loop.run_in_executor(None, _WORKER.locked_run, data, seconds))
+
+
+def _settle(data: bytes) -> tuple[bytes, str | None, bool]:
+    """(digest, the verdict so far, whether it still needs the worker)."""
     key = hashlib.blake2b(data, digest_size=16).digest()
     if key in _verdicts:
         _verdicts.move_to_end(key)
-        return _verdicts[key]
-    seconds = PAGE_SECONDS
+        return key, _verdicts[key], False
+    cost = limits.estimate(data)
+    reason = cost.over_limit()
+    if reason is not None or cost.trusted():
+        _remember(key, reason)
+        return key, reason, False
+    return key, None, True
+
+
+def _budget() -> float:
+    """Seconds one trial may take now: PAGE_SECONDS, cut to what is left of the run's deadline."""
     ends = _DEADLINE.get()
-    if ends is not None:
-        seconds = min(seconds, ends - time.monotonic())
-        if seconds <= 0:
-            return "not started: the run's deadline has passed"  # not kept: no verdict on the page
-    verdict = _WORKER.run(data, seconds)
-    if verdict is not _UNAVAILABLE:
-        _verdicts[key] = verdict
-        while len(_verdicts) > _VERDICTS:
-            _verdicts.popitem(last=False)
-        return verdict
-    return None
+    return PAGE_SECONDS if ends is None else min(PAGE_SECONDS, ends - time.monotonic())
+
+
+def _remember(key: bytes, reason: str | None) -> str | None:
+    if reason is _UNAVAILABLE:  # no worker: the estimate alone decided
+        return None
+    _verdicts[key] = reason
+    while len(_verdicts) > _VERDICTS:
+        _verdicts.popitem(last=False)
+    return reason
 
 
 def shutdown() -> None:
@@ -84,6 +127,7 @@ def shutdown() -> None:
 
 _verdicts: OrderedDict[bytes, str | None] = OrderedDict()
 _UNAVAILABLE = "unavailable"
+_proving: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 class _Worker:
@@ -94,6 +138,12 @@ class _Worker:
         self.conn: Connection | None = None
         self.pid = 0  # the process that forked it: a forked child of ours starts its own
         self.failed = False
+        self.lock = threading.Lock()  # the loop's thread (verdict) and an executor's (prove) share it
+
+    def locked_run(self, data: bytes, seconds: float) -> str | None:
+        started = time.monotonic()
+        with self.lock:
+            return self.run(data, seconds - (time.monotonic() - started))
 
     def _start(self) -> bool:
         if self.failed:
@@ -142,8 +192,6 @@ _WORKER = _Worker()
 
 
 def _serve(conn: Connection, memory: int) -> None:  # pragma: no cover - runs in the worker process
-    from necwatch.extract import limits
-
     limits.IN_WORKER = True  # the work here is what is measured: no estimate, no worker of the worker
     _cap_memory(memory)
     from necwatch.extract.sanitize import clean_html
