@@ -36,7 +36,7 @@ CASES = {
     # the shape, smaller: listing pages of posts slow to serve; a run reads pages for a share
     # of its deadline, and the next run goes on from the cursor
     "wordpress, slow listing": ("wordpress", 300, 0.01, 0.0, "4s"),
-    "blogger, slow listing": ("blogger", 600, 0.001, 0.0, "3s"),
+    "blogger, slow listing": ("blogger", 600, 0.003, 0.0, "4s"),
     # slow per-post work after the listing (the comments of each report): the deadline stops the poll
     # with posts read; they are written and the cursor moves over them only
     "wordpress, slow comments": ("wordpress", 300, 0.001, 0.3, "4s"),
