@@ -41,9 +41,11 @@ MAX_DEPTH = 3000  # lexbor parses 3000 nested divs in ~30 ms; real pages stay un
 MAX_ELEMENTS = 400_000  # 10 MiB cap / ~25 bytes a tag: a bound on flat work, not a depth
 MAX_ATTRIBUTES = 2000  # lexbor's duplicate check is quadratic: 2,000 cost ~10 ms, 20,000 cost 0.7 s
 MAX_RECONSTRUCTED = 200_000  # formatting elements re-created at new blocks (~450 bytes each in lexbor)
-# Below these every measure is small whatever the markup: no estimate, no worker (memchr speed).
-SMALL_TAGS = 500
-SMALL_BYTES = 16 * 1024
+# With at most SMALL_TAGS `<` and no tag of more than SMALL_ATTRIBUTES attributes, every
+# measure is bounded whatever the markup (depth and elements 1,000; formatting elements re-created
+# at most 500 × 500, ~110 MB and ~0.5 s in lexbor at worst): no estimate, no worker, C speed.
+SMALL_TAGS = 1000
+SMALL_ATTRIBUTES = 200
 # Pages the estimate clears in-process when they stay below these; above them (but under the
 # limits) the work is proved in the worker first (see necwatch.extract.worker).
 TRUSTED_DEPTH = 400
@@ -76,6 +78,11 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _ATTRIBUTE = re.compile(rb"[^\s/>=][^\s/>=]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+
+
+# A tag long enough to hold SMALL_ATTRIBUTES attributes (one takes two bytes at least).
+_LONG_TAG_STR = re.compile(rf"<[a-zA-Z][^>]{{{2 * SMALL_ATTRIBUTES}}}")
+_LONG_TAG = re.compile(_LONG_TAG_STR.pattern.encode())
 
 
 class Cost(NamedTuple):
@@ -156,11 +163,20 @@ IN_WORKER = False  # set in the extraction worker: the work there is bounded by 
 
 
 def small(html: str | bytes) -> bool:
-    """Too few tags and bytes to cost anything, whatever they are (the common case for feed items,
-    comments and API content)."""
-    if len(html) > SMALL_BYTES:
+    """Too few tags, none with many attributes, to cost much whatever they are (every page of the
+    reference web but one, feed items, comments, API content): see SMALL_TAGS. C-speed counts; only
+    the long tags (an `srcset`, an SVG path: a few a page) are read attribute by attribute."""
+    if (html.count("<") if isinstance(html, str) else html.count(b"<")) > SMALL_TAGS:
         return False
-    return (html.count("<") if isinstance(html, str) else html.count(b"<")) <= SMALL_TAGS
+    if isinstance(html, str):
+        if _LONG_TAG_STR.search(html) is None:
+            return True
+        html = html.encode("utf-8", "surrogatepass")
+    for long in _LONG_TAG.finditer(html):
+        tag = _TOKEN.match(html, long.start())
+        if tag is not None and tag.group(4) and len(_ATTRIBUTE.findall(tag.group(4))) > SMALL_ATTRIBUTES:
+            return False
+    return True
 
 
 def is_too_complex(html: str | bytes) -> str | None:
