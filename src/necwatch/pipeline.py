@@ -17,16 +17,17 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from necwatch import decide, dedupe, nearcache, policy
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import StoreError
-from necwatch.extract import EXTRACTOR_VERSION
+from necwatch.extract import EXTRACTOR_VERSION, worker
 from necwatch.extract.sanitize import clean_html
 from necwatch.extract.text import strip_bidi
 from necwatch.fetch import Fetcher, HttpClient, ResponseCache
@@ -42,6 +43,7 @@ from necwatch.intents import (
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
 from necwatch.sources import SourceContext, source_class
+from necwatch.sources.base import Source
 from necwatch.sources.incremental import ephemeral
 from necwatch.store import Store
 from necwatch.track import Normalized, NormalizedComment, ReportRef, StoredPost, Tracker, post_key, stable_id
@@ -240,8 +242,12 @@ async def poll_source(
     now: datetime | None = None,
     *,
     incremental: bool = True,
+    backfill_until: float | None = None,
+    started: list[Source] | None = None,
 ) -> SourceObservation:
-    """Run the adapter; an unexpected adapter bug is logged and becomes a failed listing."""
+    """Run the adapter; an unexpected adapter bug is logged and becomes a failed listing.
+    `backfill_until` (time.monotonic()): a backfill reads no further page after it (SourceContext).
+    `started` gets the adapter, whose posts read so far the run salvages at its deadline."""
     known = {}
     for url, published in store.known_posts(source.name).items():
         known[url] = datetime.fromisoformat(published) if published else None
@@ -260,9 +266,31 @@ async def poll_source(
         live=state.live,
         now=now or utcnow(),
         removed=state.removed,
+        backfill_until=backfill_until,
     )
     adapter = source_class(source.type)(ctx)
-    return await adapter.poll()
+    if started is not None:
+        started.append(adapter)
+    obs = await adapter.poll()
+    if obs.cursor is not None and BACKFILL_PENDING in obs.cursor:  # a poll that ran to its end
+        obs = replace(obs, cursor={k: v for k, v in obs.cursor.items() if k != BACKFILL_PENDING})
+    return obs
+
+
+# In a source's stored cursor: a backfill cut by the run's deadline is under way (its posts so far were
+# written, its cursor kept as it was): the next poll's posts are backfilled posts too, quiet (see
+# backfilling). Removed by the first poll that runs to its end.
+BACKFILL_PENDING = "backfill_pending"
+
+
+def backfilling(store: Store, source: str, previous: Mapping[str, Any]) -> bool:
+    """Whether a poll of `source` now is (part of) a backfill, whose posts are old: never read fully
+    before, a backfill cut by max_pages or backfill_batch going on (cursor), or one the run's deadline
+    cut (BACKFILL_PENDING)."""
+    cursor = store.cursor(source)
+    return not previous.get("last_ok_at") or bool(
+        cursor.get("backfill_before") or cursor.get(BACKFILL_PENDING)
+    )
 
 
 def write_observation(
@@ -293,8 +321,8 @@ def write_observation(
         now=now,
         index=index,
         near=index.near_match,
-        # a backfill cut by max_pages and still going on (cursor) stays quiet too: its posts are old
-        backfill=not previous.get("last_ok_at") or bool(store.cursor(source.name).get("backfill_before")),
+        # a backfill cut by max_pages or the run's deadline and still going on stays quiet too
+        backfill=backfilling(store, source.name, previous),
         technical=technical,
         hash_of=content_hash,
     )
@@ -548,6 +576,11 @@ async def run_async(
 
 Polled = tuple[SourceConfig, SourceObservation, float]
 
+# The share of the run's deadline a backfill may spend reading pages: what it read is then extracted,
+# tracked and written (about as long again) before the deadline, and the next run goes on from there.
+# Without it, a backfill longer than the deadline was cancelled whole, run after run.
+BACKFILL_SHARE = 0.4
+
 
 class _Run:
     """One run's sources: polled concurrently, each written as it completes (serially)."""
@@ -565,11 +598,20 @@ class _Run:
         self.config, self.store, self.http, self.sources = config, store, http, sources
         self.result, self.technical, self.progress = result, technical, progress
         self.fetchers = {s.name: http.for_source(s.name, s.allowed_hosts) for s in sources}
+        self.backfill_until = time.monotonic() + BACKFILL_SHARE * config.schedule.run_deadline
+        self.adapters: dict[str, list[Source]] = {}
 
     async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
         try:
-            obs = await poll_source(s, self.fetchers[s.name], self.store, incremental=not self.technical)
+            obs = await poll_source(
+                s,
+                self.fetchers[s.name],
+                self.store,
+                incremental=not self.technical,
+                backfill_until=self.backfill_until,
+                started=self.adapters.setdefault(s.name, []),
+            )
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(
@@ -581,7 +623,10 @@ class _Run:
         """Write each source as it completes. Sources that failed only at the network level are held
         back until every source is in: if all of them failed that way, it is a local outage
         (RELIABILITY X4), not N site failures. Returns the held ones."""
-        tasks = [asyncio.ensure_future(self.poll_one(s)) for s in self.sources]
+        # the deadline also bounds the extraction trials of the tasks' pages (extract.worker): a
+        # trial cannot outlast it, as the synchronous work between two awaits otherwise could
+        with worker.deadline(self.config.schedule.run_deadline):
+            tasks = [asyncio.ensure_future(self.poll_one(s)) for s in self.sources]
         held: list[Polled] = []
         try:
             async with asyncio.timeout(self.config.schedule.run_deadline):
@@ -597,11 +642,26 @@ class _Run:
             done = {x.name for x in self.result.sources} | {s.name for s, _, _ in held}
             for s in self.sources:
                 if s.name not in done:
-                    failure = Failure(
-                        s.url, "deadline", "the run deadline passed before this source finished"
-                    )
-                    self.write(s, SourceObservation(s.name, (), False, (failure,)), 0.0, report=False)
+                    self.write(s, self.salvage(s), 0.0, report=False)
         return held
+
+    def salvage(self, s: SourceConfig) -> SourceObservation:
+        """A source the run's deadline stopped: the posts it had read, written (every run keeps what it
+        finished), its cursor kept; or, having read none, its failure only."""
+        failure = Failure(s.url, "deadline", "the run deadline passed before this source finished")
+        started = self.adapters.get(s.name)
+        adapter = started[-1] if started else None
+        if adapter is None or self.technical or not adapter.finished:
+            return SourceObservation(s.name, (), False, (failure,))
+        message = f"{failure.message}: the {len(adapter.finished)} posts read are kept, the rest next run"
+        obs = adapter.salvage(replace(failure, message=message))
+        previous = self.store.source_row(s.name) or {}
+        if not backfilling(self.store, s.name, previous):  # new posts: the next poll reads them again
+            return replace(obs, cursor=None)
+        if obs.cursor is None:  # the next poll goes on from where this one started, as quietly
+            return replace(obs, cursor={**self.store.cursor(s.name), BACKFILL_PENDING: True})
+        # the cursor moved over the posts kept only (Source.salvaged_cursor): a backfill goes on
+        return replace(obs, cursor={k: v for k, v in obs.cursor.items() if k != BACKFILL_PENDING})
 
     def write_held(self, held: list[Polled]) -> bool:
         """Write the held sources; returns whether the run was a local outage."""

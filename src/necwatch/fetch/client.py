@@ -20,6 +20,7 @@ from datetime import datetime
 import httpx
 
 from necwatch.errors import FetchError
+from necwatch.extract import worker
 from necwatch.fetch.body import ACCEPT_ENCODING
 from necwatch.fetch.cache import NoCache, ResponseCache
 from necwatch.fetch.conditional import lookup, request_headers
@@ -172,6 +173,8 @@ class Fetcher:
                 raise
             raise error from e
         log_success(response, source=self.source, url=url)
+        if not self._robots_fetch and "html" in response.content_type:
+            await worker.prove(response.text)  # a costly page is proved now, the loop free meanwhile
         return response
 
     async def _get(self, url: str, *, conditional: bool, accept: str | None, tally: Tally) -> Response:

@@ -13,10 +13,11 @@ post that merely left a tag is seen as still there). Failures are collected, nev
 from __future__ import annotations
 
 import asyncio
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -87,6 +88,13 @@ class SourceContext:
     live: int = 0
     now: datetime | None = None
     removed: frozenset[str] = frozenset()  # urls of posts marked removed (read at once when listed again)
+    # time.monotonic() after which a backfill reads no further page (pipeline: a share of the run's
+    # deadline), so the poll ends, and its batch is written, before the deadline; the rest next poll
+    backfill_until: float | None = None
+
+    def backfill_out_of_time(self) -> bool:
+        """Whether a backfill that has read at least one page should stop here (see backfill_until)."""
+        return self.backfill_until is not None and time.monotonic() >= self.backfill_until
 
 
 class Source(ABC):
@@ -108,6 +116,8 @@ class Source(ABC):
         self.failures: list[Failure] = []
         self.warnings: list[str] = []
         self.next_cursor: dict[str, Any] | None = None  # set by adapters that poll incrementally
+        self.finished: list[PostObservation] = []  # posts read so far this poll (see salvage)
+        self.listed: list[ListedPost] = []  # the poll's listing, once read
 
     # -- what each platform implements ------------------------------------------------------
     @abstractmethod
@@ -131,8 +141,14 @@ class Source(ABC):
             listing = Listing(complete=False, exhausted=False, failures=[Failure.from_error(e)])
         self.failures.extend(listing.failures)
         listing.posts = self._web_links(listing.posts)
+        self.listed = list(listing.posts)
         listed_urls = {lp.url for lp in listing.posts}
-        observations = list(await asyncio.gather(*(self._complete(lp) for lp in listing.posts)))
+        # posts not stored yet first: a poll the run's deadline stops keeps them (salvage), and the next
+        # one, reading the same listing again, gets further instead of redoing the same ones
+        known = self.ctx.known
+        order = sorted(range(len(listing.posts)), key=lambda i: listing.posts[i].url in known)
+        done = await asyncio.gather(*(self._finish(self._complete(listing.posts[i])) for i in order))
+        observations = [o for _, o in sorted(zip(order, done, strict=True), key=lambda pair: pair[0])]
         seen = {o.url for o in observations} | listed_urls | set(listing.unread)
         oldest = min(
             (lp.post.published_at for lp in listing.posts if lp.post and lp.post.published_at),
@@ -162,6 +178,53 @@ class Source(ABC):
             cursor=self.next_cursor if listing.complete else None,
             warnings=tuple(self.warnings),
         )
+
+    async def _finish(self, read: Awaitable[PostObservation]) -> PostObservation:
+        observation = await read
+        self.finished.append(observation)
+        return observation
+
+    def salvage(self, failure: Failure) -> SourceObservation:
+        """What this poll had read when the run's deadline stopped it: the posts read whole, as a
+        partial listing (no evidence of absence), with the cursor advanced over them only (see
+        salvaged_cursor; None: the next poll starts where this one did, and finds them stored).
+        `failure` says why the poll stopped."""
+        read = (Outcome.FETCHED, Outcome.NOT_MODIFIED)
+        posts = tuple(o for o in self.finished if o.outcome in read)
+        return SourceObservation(
+            source=self.config.name,
+            posts=posts,
+            listing_complete=True,
+            partial=True,
+            failures=(*self.failures, failure),
+            cursor=self.salvaged_cursor({o.url for o in posts}),
+            warnings=tuple(self.warnings),
+        )
+
+    def salvaged_cursor(self, kept: set[str]) -> dict[str, Any] | None:
+        """The poll's cursor moved back to cover the new listed posts not kept, where its backfill
+        goes by publication date (WordPress, Blogger: `backfill_before`): the next poll reads the
+        posts published before the newest one not kept. None where that cannot be said (a listing
+        page's URL, a post of unknown date)."""
+        from necwatch.sources.incremental import iso, parse_time  # it imports this module
+
+        cursor = self.next_cursor
+        if cursor is None or cursor.get("mode") == "listing":
+            return None
+        try:
+            parse_time(cursor.get("backfill_before"))
+        except (TypeError, ValueError):  # a listing page's URL
+            return None
+        # posts stored before this poll need no re-reading to be kept (the sweep re-reads them)
+        unread = [lp for lp in self.listed if lp.url not in kept and lp.url not in self.ctx.known]
+        times = [lp.post.published_at if lp.post else None for lp in unread]
+        if any(t is None for t in times):
+            return None
+        cursor = dict(cursor)
+        if times:
+            newest = max(t for t in times if t is not None)
+            cursor["backfill_before"] = iso(newest + timedelta(seconds=1))  # `before` is exclusive
+        return cursor
 
     async def _complete(self, listed: ListedPost) -> PostObservation:
         if listed.post is None:

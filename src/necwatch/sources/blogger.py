@@ -797,7 +797,9 @@ class BloggerSource(Source):
             if not fresh:  # the server ignored start-index: what follows cannot be read
                 listing.exhausted = False
                 return listing
-            if self.config.incremental and len(listing.posts) >= self.config.backfill_batch:
+            if self.config.incremental and (
+                len(listing.posts) >= self.config.backfill_batch or self.ctx.backfill_out_of_time()
+            ):
                 break  # the rest next poll, from backfill_before (a poll's posts are held in memory)
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))

@@ -264,7 +264,7 @@ class BloggerPoll:
                 return
             before = iso(oldest)
             read += len(posts)
-            if read >= self.src.config.backfill_batch:
+            if read >= self.src.config.backfill_batch or self.ctx.backfill_out_of_time():
                 break  # a poll's posts are held in memory until written: the rest next poll
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(before))

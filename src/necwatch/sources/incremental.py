@@ -47,7 +47,7 @@ class Unsupported(Exception):
 
 def backfill_warning(before: str) -> str:
     return (
-        f"backfill stopped at posts before {before} (max_pages or backfill_batch a poll): "
+        f"backfill stopped at posts before {before} (max_pages, backfill_batch or the run's time a poll): "
         "the next poll continues"
     )
 

@@ -53,7 +53,7 @@ def url_key(url: str) -> str:
 
 def cut_warning(resume: str) -> str:
     return (
-        f"backfill stopped at listing page {resume} (max_pages or backfill_batch a poll): "
+        f"backfill stopped at listing page {resume} (max_pages, backfill_batch or the run's time a poll): "
         "the next poll continues"
     )
 
@@ -165,9 +165,11 @@ class ListingPoll:
         return None
 
     def _batch_full(self) -> bool:
-        """A backfill poll has listed backfill_batch posts: the rest next poll (a poll's posts are
-        held in memory until written)."""
-        return self.config.incremental and len(self.shown) >= self.config.backfill_batch
+        """A backfill poll has listed backfill_batch posts, or used its share of the run's deadline:
+        the rest next poll (a poll's posts are held in memory until written)."""
+        if not self.config.incremental or not self.shown:
+            return False
+        return len(self.shown) >= self.config.backfill_batch or self.ctx.backfill_out_of_time()
 
     def _changed(self, lp: ListedPost) -> bool:
         return listed_changed(self.ctx, self.stored_items, lp.url, lp.listing_sig)

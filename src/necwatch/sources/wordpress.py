@@ -972,7 +972,8 @@ class WordPressSource(Source):
         page, total, cut, counted = 1, 1, False, False
         batch = self.config.backfill_batch if self.config.incremental else None
         while page <= total:
-            if page > self.config.max_pages or (batch is not None and len(listing.posts) >= batch):
+            full = batch is not None and (len(listing.posts) >= batch or self.ctx.backfill_out_of_time())
+            if page > self.config.max_pages or (full and bool(listing.posts)):
                 listing.exhausted, cut = False, True  # the rest next poll, from backfill_before
                 break
             url = self._rest_posts_url(query, page)

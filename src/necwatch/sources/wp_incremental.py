@@ -288,7 +288,7 @@ class WordPressPoll:
                 return
             before = iso(oldest)
             read += len(posts)
-            if read >= self.src.config.backfill_batch:
+            if read >= self.src.config.backfill_batch or self.src.ctx.backfill_out_of_time():
                 break  # a poll's posts are held in memory until written: the rest next poll
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(before))
