@@ -435,3 +435,20 @@ def test_a_newer_database_is_refused_by_migrate_too(tmp_path: Path) -> None:
         schema.migrate(db)
     assert info.value.kind == "schema_too_new"
     assert db.table_names() == []
+
+
+def test_pruning_a_sources_listings_reads_its_responses_by_index(tmp_path: Path) -> None:
+    """prune_unreplayable runs on every poll of a change-query source: `responses where source = ?`
+    must use an index (migration 13), not scan every source's responses."""
+    store = Store.open(tmp_path / "n.db")
+    try:
+        plan = store.db.execute(
+            "explain query plan select r.id, r.url, r.body_hash from responses r where r.source = ? and "
+            "r.url not like '%/robots.txt' and not exists (select 1 from posts p where p.url = r.url)",
+            ["blog"],
+        ).fetchall()
+        details = " | ".join(row[-1] for row in plan)
+        assert "idx_responses_source" in details, details
+        assert "SCAN r" not in details, details
+    finally:
+        store.close()

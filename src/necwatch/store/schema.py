@@ -472,6 +472,14 @@ def _m12_lean_non_reports(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m13_responses_by_source(db: sqlite_utils.Database) -> None:
+    """An index on `responses.source`: a poll of a source read through change queries prunes its
+    unreplayable listings (ResponseArchive.prune_unreplayable, `where source = ?`), which scanned
+    the whole table, every source's responses, on every such poll: a cost that grew with the
+    archive."""
+    db.execute("create index if not exists idx_responses_source on responses (source)")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -486,6 +494,7 @@ MIGRATIONS: list[Migration] = [
     _m10_pointer_index,
     _m11_text_once,
     _m12_lean_non_reports,
+    _m13_responses_by_source,
 ]
 
 
