@@ -204,3 +204,23 @@ def test_a_loose_alert_and_fetch_errors_are_filed_by_month(demo_db: Path, tmp_pa
     back = tmp_path / "back.db"
     import_dataset(out, back)
     assert digest(back) == digest(db)
+
+
+def test_a_candidate_sharing_a_few_paragraphs_is_ruled_out_by_its_sample() -> None:
+    """The candidates a min-hash band brings grow with the archive (unrelated reports sharing a few
+    paragraphs: 0.1-0.2 in the emulated archive). Over a report-sized sample they are ruled out
+    without a full intersection (the cut tightens with the sampled union, SAMPLE_Z deviations
+    under the threshold); a pair at or above the threshold never is."""
+    from necwatch import dedupe
+    from tests.test_nearcache import _pairs
+
+    ruled_out = []
+    for a, b in _pairs():
+        probe, other = dedupe.shingles(a), dedupe.shingles(b)
+        score = probe.jaccard(other)
+        unlikely = dedupe.PackedShingles.of(other).unlikely(probe, dedupe.THRESHOLD)
+        if score >= dedupe.THRESHOLD:
+            assert not unlikely, score
+        elif 0.12 <= score < 0.16 and len(probe.sample | other.sample) >= 250:
+            ruled_out.append(unlikely)
+    assert ruled_out and all(ruled_out)  # the fixed cut (THRESHOLD / 2) compared these in full
