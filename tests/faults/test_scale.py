@@ -224,3 +224,27 @@ def test_a_candidate_sharing_a_few_paragraphs_is_ruled_out_by_its_sample() -> No
         elif 0.12 <= score < 0.16 and len(probe.sample | other.sample) >= 250:
             ruled_out.append(unlikely)
     assert ruled_out and all(ruled_out)  # the fixed cut (THRESHOLD / 2) compared these in full
+
+
+def test_near_duplicate_candidates_are_read_through_their_bands_not_every_report() -> None:
+    """A lookup reads the reports sharing a band with the text (report_minhash's primary key, then
+    each candidate by id), never every NEC report: that scan made a poll's cost grow with the
+    archive. The candidates come back in publication order, as before (ties go to the first)."""
+    store = Store.memory()
+    db = store.db
+    for i, when in enumerate(["2024-03-01", "2023-01-01", "2025-05-05"]):
+        db["reports"].insert(
+            {"id": f"r{i}", "is_nec_report": 1, "published_at": when, "content_hash": f"v1:{i}"}
+        )
+        store.index_report(f"r{i}", [7, 100 + i], replace=False)
+    db["reports"].insert({"id": "dup", "is_nec_report": 1, "duplicate_of": "r0", "content_hash": "v1:d"})
+    store.index_report("dup", [7], replace=False)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    found = store.near_candidates([7, 8])
+    db.conn.set_trace_callback(None)
+    assert found == [("r1", "v1:1"), ("r0", "v1:0"), ("r2", "v1:2")]
+    (sql,) = [s for s in statements if "report_minhash" in s]
+    plan = " | ".join(row[-1] for row in db.execute(f"explain query plan {sql}").fetchall())
+    assert "SEARCH report_minhash USING PRIMARY KEY" in plan, plan
+    assert "SCAN r" not in plan and "idx_reports_is_nec_report" not in plan, plan
