@@ -135,6 +135,7 @@ def measure(
         store = Store.open(config.database_path)
         profiler = cProfile.Profile() if profile else None
         started, cpu, backfill = time.monotonic(), time.process_time(), []
+        emulator_cpu = web.call("cpu_s")
         if profiler:
             profiler.enable()
         # until the archive is read (or the version stops short of it): a backfill reads about
@@ -149,6 +150,7 @@ def measure(
             profiler.disable()
             profiler.dump_stats(str(profile))
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+        emulator_cpu = web.call("cpu_s") - emulator_cpu
         out["backfill_rss_mb"] = _rss_mb()
         stored = store.db["posts"].count
         out["backfill"] = {
@@ -157,6 +159,8 @@ def measure(
             "stored": stored,
             "ms_per_post": round(1000 * seconds / max(1, stored), 2),  # wall: the emulator's share too
             "cpu_ms_per_post": round(1000 * cpu / max(1, stored), 2),  # necwatch's own (process time)
+            "emulator_cpu_ms_per_post": round(1000 * emulator_cpu / max(1, stored), 2),
+            "load_average": [round(x, 2) for x in os.getloadavg()],  # at the backfill's end
         }
         if backfill_only:  # the backfill, the export's layout and a day's change to it
             out["export"] = _export_size(store, config.database_path, tmp / "export")
