@@ -437,18 +437,24 @@ def test_a_newer_database_is_refused_by_migrate_too(tmp_path: Path) -> None:
     assert db.table_names() == []
 
 
-def test_pruning_a_sources_listings_reads_its_responses_by_index(tmp_path: Path) -> None:
-    """prune_unreplayable runs on every poll of a change-query source: `responses where source = ?`
-    must use an index (migration 13), not scan every source's responses."""
+def test_pruning_the_archive_reads_by_index_not_whole_tables(tmp_path: Path) -> None:
+    """The archive's pruning runs on every poll: prune_unreplayable's `responses where source = ?`
+    and _drop_response's checks that no other response or fetch reads a body (`where body_hash =
+    ?`) must use an index (migration 13), not read every row of responses or fetches."""
     store = Store.open(tmp_path / "n.db")
     try:
-        plan = store.db.execute(
-            "explain query plan select r.id, r.url, r.body_hash from responses r where r.source = ? and "
+        queries = [
+            "select r.id, r.url, r.body_hash from responses r where r.source = 'blog' and "
             "r.url not like '%/robots.txt' and not exists (select 1 from posts p where p.url = r.url)",
-            ["blog"],
-        ).fetchall()
-        details = " | ".join(row[-1] for row in plan)
-        assert "idx_responses_source" in details, details
-        assert "SCAN r" not in details, details
+            "delete from raw_bodies where hash = 'h' and not exists "
+            "(select 1 from responses where body_hash = 'h') and not exists "
+            "(select 1 from fetches where body_hash = 'h' and (url in (select url from posts)))",
+        ]
+        for sql in queries:
+            details = " | ".join(row[-1] for row in store.db.execute(f"explain query plan {sql}"))
+            assert "SCAN" not in details, details
+        plans = [" | ".join(r[-1] for r in store.db.execute(f"explain query plan {q}")) for q in queries]
+        assert "idx_responses_source" in plans[0]
+        assert "idx_responses_body_hash" in plans[1] and "idx_fetches_body_hash" in plans[1]
     finally:
         store.close()

@@ -473,11 +473,14 @@ def _m12_lean_non_reports(db: sqlite_utils.Database) -> None:
 
 
 def _m13_responses_by_source(db: sqlite_utils.Database) -> None:
-    """An index on `responses.source`: a poll of a source read through change queries prunes its
-    unreplayable listings (ResponseArchive.prune_unreplayable, `where source = ?`), which scanned
-    the whole table, every source's responses, on every such poll: a cost that grew with the
-    archive."""
+    """Indexes for the archive's per-poll pruning, whose queries scanned whole tables, a cost that
+    grew with the archive: `responses.source` (ResponseArchive.prune_unreplayable, `where source =
+    ?`, on every poll of a source read through change queries, read every source's responses), and
+    `responses.body_hash` and `fetches.body_hash` (dropping a superseded body first checks that no
+    other response or latest fetch still reads it: each drop read both tables whole)."""
     db.execute("create index if not exists idx_responses_source on responses (source)")
+    db.execute("create index if not exists idx_responses_body_hash on responses (body_hash)")
+    db.execute("create index if not exists idx_fetches_body_hash on fetches (body_hash)")
 
 
 Migration = Callable[[sqlite_utils.Database], None]
