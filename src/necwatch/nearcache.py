@@ -79,4 +79,5 @@ class BandKeyCache:
 
 
 def _bytes(packed: dedupe.PackedShingles) -> int:
-    return 128 + packed.hashes.itemsize * (len(packed.hashes) + len(packed.sample))
+    bitmap = packed.sample_bits.bit_length() // 8 + 32 if packed.sample_bits else 0
+    return 128 + packed.hashes.itemsize * (len(packed.hashes) + len(packed.sample)) + bitmap

@@ -248,3 +248,25 @@ def test_near_duplicate_candidates_are_read_through_their_bands_not_every_report
     plan = " | ".join(row[-1] for row in db.execute(f"explain query plan {sql}").fetchall())
     assert "SEARCH report_minhash USING PRIMARY KEY" in plan, plan
     assert "SCAN r" not in plan and "idx_reports_is_nec_report" not in plan, plan
+
+
+def test_the_sample_bitmaps_give_the_samples_verdict() -> None:
+    """The bitmaps (one AND and a popcount a candidate) decide first; their bound (common bits plus
+    the hashes a sample lost to collisions within itself) is never below the samples' common count,
+    so the verdict is always the samples' own (a packing without a bitmap counts the samples
+    alone)."""
+    from necwatch import dedupe
+    from tests.test_nearcache import _pairs
+
+    by_bitmap = 0
+    for a, b in _pairs():
+        probe, other = dedupe.shingles(a), dedupe.shingles(b)
+        packed = dedupe.PackedShingles.of(other)
+        plain = dedupe.PackedShingles(packed.hashes, packed.sample)  # no bitmap: the samples count
+        assert packed.unlikely(probe, dedupe.THRESHOLD) == plain.unlikely(probe, dedupe.THRESHOLD)
+        bound = (packed.sample_bits & probe.sample_bits).bit_count() + min(
+            packed.sample_lost, probe.sample_lost
+        )
+        assert bound >= len(probe.sample & other.sample)
+        by_bitmap += dedupe._ruled_out(bound, len(probe.sample) + len(other.sample), dedupe.THRESHOLD)
+    assert by_bitmap >= 10  # most unrelated pairs are settled by the bitmaps alone
