@@ -131,6 +131,24 @@ def test_an_unchanged_reports_file_is_not_rewritten_and_a_new_report_goes_to_its
     for path, mtime in mtimes.items():  # every other file is left as it was, not rewritten
         if str(path.relative_to(out)) not in touched:
             assert path.stat().st_mtime_ns == mtime, path
+    # a poll saw a post again (its last_seen_at refreshed, nothing else): only its month's seen file
+    conn = sqlite3.connect(db)
+    post, when = conn.execute(
+        "select p.id, coalesce(r.published_at, r.first_seen_at) from posts p join reports r "
+        "on r.id = p.report_id where r.id = ?",
+        [old_id],
+    ).fetchone()
+    conn.execute("update posts set last_seen_at = '2031-03-05T00:00:00+00:00' where id = ?", [post])
+    conn.commit()
+    conn.close()
+    export_dataset(db, out)
+    again = _files(out)
+    assert {n for n in set(after) | set(again) if after.get(n) != again.get(n)} == {
+        f"seen/{when[:4]}/{when[5:7]}.ndjson"
+    }
+    back = tmp_path / "back.db"
+    import_dataset(out, back)
+    assert digest(back) == digest(db)
 
 
 def _old_layout(export: Path, out: Path) -> None:
@@ -140,6 +158,11 @@ def _old_layout(export: Path, out: Path) -> None:
     records = [
         json.loads(line) for p in export.rglob("*.ndjson") for line in p.read_text("utf-8").splitlines()
     ]
+    seen = {r["r"]["id"]: r["r"]["last_seen_at"] for r in records if r["t"] == "posts.last_seen_at"}
+    records = [r for r in records if r["t"] != "posts.last_seen_at"]
+    for rec in records:  # the old layout kept a post's last_seen_at in its row
+        if rec["t"] == "posts" and rec["r"]["id"] in seen:
+            rec["r"]["last_seen_at"] = seen[rec["r"]["id"]]
     comment_report = {r["r"]["id"]: r["r"]["report_id"] for r in records if r["t"] == "comments"}
     files: dict[str, list[str]] = defaultdict(list)
     for rec in records:

@@ -10,6 +10,10 @@ a day's news touching few of them.
                                  versions, posts, comments, comment versions, alerts and min-hash
                                  bands: an edit touches its report's month, a new report the current
                                  one, an unchanged month's file never changes
+  seen/<YYYY>/<MM>.ndjson        the `last_seen_at` of those reports' posts ({"t": "posts.last_seen_at",
+                                 "r": {id, last_seen_at}}): a poll refreshes it, at most daily, for
+                                 every post it sees (the rolling revalidation sees them all in turn)
+                                 with nothing else changed, so it is kept out of the reports' files
   tables/<table>/<YYYY>/<MM>.ndjson  the logs that only grow (fetch_errors, responses, the alerts of
                                  no report), by the month of their time: a day's rows go to the
                                  current month
@@ -60,6 +64,11 @@ PER_REPORT = {
     "report_minhash": "report_id",
 }
 RAW = "raw_bodies"
+# A post's last_seen_at is refreshed whenever a poll sees it (at most daily; the rolling revalidation
+# sees every post in turn), with nothing else of it changed: exported apart, as {"t": SEEN, "r": {id,
+# last_seen_at}} lines in seen/<YYYY>/<MM>.ndjson, so that refresh leaves the reports' files alone.
+SEEN = "posts.last_seen_at"
+SEEN_COLUMN = "last_seen_at"
 # Logs that only grow, filed by the month of this column (alerts: those of no report).
 BY_MONTH = {"fetch_errors": "ts", "responses": "fetched_at", "alerts": "created_at"}
 # The report a row belongs to sorts it into its report's month.
@@ -129,10 +138,13 @@ def _files(conn: sqlite3.Connection, limit: int) -> Iterator[tuple[str, list[str
     tables = list(_tables(conn))
     grouped = [t for t in tables if t in PER_REPORT or t == "comment_versions"]
     merged = heapq.merge(*(_by_report(conn, t) for t in grouped), key=itemgetter(0, 1))
-    for month, lines in groupby(merged, key=itemgetter(0)):
-        yield from _split(
-            f"reports/{_month_path(month)}", [(_hex(rid), line) for _, rid, line in lines], limit
-        )
+    for month, month_rows in groupby(merged, key=itemgetter(0)):
+        streams: dict[str, list[tuple[str, str]]] = {"reports": [], "seen": []}
+        for _, rid, stream, line in month_rows:
+            streams[stream].append((_hex(rid), line))
+        for stream, items in streams.items():
+            if items:
+                yield from _split(f"{stream}/{_month_path(month)}", items, limit)
     for table in tables:
         if table == RAW:
             continue
@@ -207,9 +219,10 @@ def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
     return [name for _, name in info]
 
 
-def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str, str]]:
-    """(month, report id, line) of a per-report table's rows in (month, report id) order, the
-    month being its report's; rows of no report are left to `_loose`."""
+def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str, str, str]]:
+    """(month, report id, stream, line) of a per-report table's rows in (month, report id) order,
+    the month being its report's; rows of no report are left to `_loose`. A post's `last_seen_at`
+    goes to the `seen` stream (SEEN), the rest of its row to `reports`."""
     if table == "comment_versions":  # a comment's versions belong to the comment's report
         sql = (
             f"select {_MONTH}, c.report_id, v.* from comment_versions v "
@@ -225,7 +238,11 @@ def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str,
     cur = conn.execute(sql + "order by 1, 2")
     cols = [d[0] for d in cur.description][2:]
     for month, report, *values in cur:
-        yield month, report, _row_line(table, dict(zip(cols, values, strict=True)))
+        row = dict(zip(cols, values, strict=True))
+        if table == "posts" and row.get(SEEN_COLUMN) is not None:
+            seen = {"id": row["id"], SEEN_COLUMN: row.pop(SEEN_COLUMN)}
+            yield month, report, "seen", _line({"t": SEEN, "r": seen})
+        yield month, report, "reports", _row_line(table, row)
 
 
 def _loose(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
@@ -267,14 +284,21 @@ def import_dataset(src: str | Path, db: str | Path) -> int:
     store = Store.open(db)
     conn = store.db.conn
     n = 0
+    seen: list[tuple[Any, Any]] = []
     try:
         tables = set(_tables(conn))
         with store.transaction():
             for path in sorted(Path(src).glob("*/**/*.ndjson")):
                 for text in path.read_text(encoding="utf-8").splitlines():
-                    if text:
-                        _insert(conn, json.loads(text), tables)
-                        n += 1
+                    if not text:
+                        continue
+                    record = json.loads(text)
+                    if record["t"] == SEEN:  # applied once every post row is in
+                        seen.append((record["r"][SEEN_COLUMN], record["r"]["id"]))
+                        continue
+                    _insert(conn, record, tables)
+                    n += 1
+            conn.executemany(f"update posts set {SEEN_COLUMN} = ? where id = ?", seen)
         conn.execute("pragma wal_checkpoint(truncate)")
     finally:
         store.close()
