@@ -2,6 +2,14 @@
 servers that answer the platforms' query parameters) with N posts each, about one in ten an NEC report.
 
     python bench/bench_incremental.py --posts 100 1000 10000 [--days 365]
+    python bench/bench_incremental.py --posts 1000 30000 --sites wordpress --backfill-only
+
+`--sites wordpress` (or `blogger`): one emulated site instead of both. `--backfill-only`: the
+backfill (wall and CPU time a post, necwatch's own CPU apart from the emulator's, the load
+average), the text export's layout (files, entries of the most crowded folder, the largest file,
+the time of a first and of an unchanged export) and one day with a new NEC report and an edit of an
+old one (the files the day's export touches, their bytes and changed lines), nothing else.
+`--one N --profile FILE`: cProfile stats of the backfill.
 
 Per N (each in its own process, for its peak RSS): the backfill (requests, seconds per post, posts
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
