@@ -2,6 +2,14 @@
 servers that answer the platforms' query parameters) with N posts each, about one in ten an NEC report.
 
     python bench/bench_incremental.py --posts 100 1000 10000 [--days 365]
+    python bench/bench_incremental.py --posts 1000 30000 --sites wordpress --backfill-only
+
+`--sites wordpress` (or `blogger`): one emulated site instead of both. `--backfill-only`: the
+backfill (wall and CPU time a post, necwatch's own CPU apart from the emulator's, the load
+average), the text export's layout (files, entries of the most crowded folder, the largest file,
+the time of a first and of an unchanged export) and one day with a new NEC report and an edit of an
+old one (the files the day's export touches, their bytes and changed lines), nothing else.
+`--one N --profile FILE`: cProfile stats of the backfill.
 
 Per N (each in its own process, for its peak RSS): the backfill (requests, seconds per post, posts
 stored), an unchanged poll (requests, bytes, whether the logical checksum moved), a change poll (one new
@@ -24,8 +32,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import hashlib
 import json
+import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -101,13 +113,21 @@ def _advance(web: RemoteWeb, clock: Clock, hours: float) -> None:
 
 
 def measure(
-    n: int, days: int, tmp: Path, hidden_days: int = 15, short_bodies: bool = False
+    n: int,
+    days: int,
+    tmp: Path,
+    hidden_days: int = 15,
+    short_bodies: bool = False,
+    sites: str = "both",
+    backfill_only: bool = False,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     clock = Clock()
     pipeline.utcnow = clock  # type: ignore[assignment]
-    kinds = ["blogger", "wordpress"]  # site 0 and site 1 of the emulator
-    out: dict[str, Any] = {"posts": n}
-    with RemoteWeb(("blogger", n, 1), ("wordpress", n, 2), realistic=not short_bodies) as web:
+    kinds = ["blogger", "wordpress"] if sites == "both" else [sites]  # the emulator's sites 0 (and 1)
+    specs = [(k, n, seed) for k, seed in (("blogger", 1), ("wordpress", 2)) if k in kinds]
+    out: dict[str, Any] = {"posts": n, "sites": kinds}
+    with RemoteWeb(*specs, realistic=not short_bodies) as web:
         config = config_from_dict(
             {
                 "database": str(tmp / "b.db"),
@@ -122,24 +142,42 @@ def measure(
             file="<bench>",
         )
         store = Store.open(config.database_path)
-        started, backfill = time.monotonic(), []
+        profiler = cProfile.Profile() if profile else None
+        started, cpu, backfill = time.monotonic(), time.process_time(), []
+        emulator_cpu = web.call("cpu_s")
+        if profiler:
+            profiler.enable()
         # until the archive is read (or the version stops short of it): a backfill reads about
         # backfill_batch (2,000) posts a poll per site
         for _ in range(2 + 2 * n // 2000):
             before = store.db["posts"].count
             backfill.append(_poll(web, config, store))
             _advance(web, clock, 2)
-            if store.db["posts"].count in (before, 2 * n):
+            if store.db["posts"].count in (before, len(kinds) * n):
                 break
-        seconds = time.monotonic() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
+        seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+        emulator_cpu = web.call("cpu_s") - emulator_cpu
         out["backfill_rss_mb"] = _rss_mb()
         stored = store.db["posts"].count
         out["backfill"] = {
             "polls": len(backfill),
             "requests": sum(b["requests"] for b in backfill),
             "stored": stored,
-            "ms_per_post": round(1000 * seconds / max(1, stored), 2),
+            "ms_per_post": round(1000 * seconds / max(1, stored), 2),  # wall: the emulator's share too
+            "cpu_ms_per_post": round(1000 * cpu / max(1, stored), 2),  # necwatch's own (process time)
+            "emulator_cpu_ms_per_post": round(1000 * emulator_cpu / max(1, stored), 2),
+            "load_average": [round(x, 2) for x in os.getloadavg()],  # at the backfill's end
         }
+        if backfill_only:  # the backfill, the export's layout and a day's change to it
+            out["export"] = _export_size(store, config.database_path, tmp / "export")
+            out["day"] = _export_day(web, config, store, clock, tmp / "export")
+            store.close()
+            out["emulator_rss_mb"] = web.call("rss_mb")
+            out["peak_rss_mb"] = _rss_mb()
+            return out
         _poll(web, config, store)  # the first poll after the backfill (probes, cursors)
         _advance(web, clock, 2)
         before, rows = digest(config.database_path), _snapshot(store)
@@ -177,13 +215,74 @@ def _export_size(store: Store, db: Path, out: Path) -> dict[str, Any]:
     except ImportError:  # a version before `necwatch export`
         return {}
     store.db.conn.execute("pragma wal_checkpoint(truncate)")
+    started = time.monotonic()
     export_dataset(db, out)
+    first = time.monotonic() - started
+    started = time.monotonic()
+    export_dataset(db, out)  # again, nothing changed: what a day without news costs
+    again = time.monotonic() - started
     sizes = sorted((f.stat().st_size, str(f.relative_to(out))) for f in out.rglob("*") if f.is_file())
+    per_dir: dict[str, int] = {}
+    for d, subdirs, files in os.walk(out):
+        per_dir[str(Path(d).relative_to(out))] = len(subdirs) + len(files)
+    crowded = max(per_dir.items(), key=lambda kv: kv[1]) if per_dir else ("", 0)
     return {
         "files": len(sizes),
         "total_mb": round(sum(size for size, _ in sizes) / 2**20, 1),
         "largest_mb": round(sizes[-1][0] / 2**20, 2) if sizes else 0,
         "largest": sizes[-1][1] if sizes else None,
+        "max_entries_per_folder": crowded[1],  # files and subfolders of the most crowded folder
+        "most_crowded": crowded[0],
+        "folders": len(per_dir),
+        "export_s": round(first, 1),
+        "unchanged_export_s": round(again, 1),
+    }
+
+
+def _tree(out: Path) -> dict[str, tuple[int, str]]:
+    """Each file of an export: its size and a digest of its bytes."""
+    return {
+        str(f.relative_to(out)): (f.stat().st_size, hashlib.sha256(f.read_bytes()).hexdigest())
+        for f in out.rglob("*")
+        if f.is_file()
+    }
+
+
+def _export_day(web: RemoteWeb, config: Any, store: Store, clock: Clock, out: Path) -> dict[str, Any]:
+    """One day with one new report and one edit of an old report on the last site, one poll, a new
+    export: what the data branch's commit for that day touches (files added, changed, removed, their
+    bytes: what git stores before delta compression, and the changed lines: what a diff shows)."""
+    site = len(config.sources) - 1
+    _advance(web, clock, 2)
+    _poll(web, config, store)  # the first poll after the backfill (probes, cursors)
+    store.db.conn.execute("pragma wal_checkpoint(truncate)")
+    from necwatch.store.export import export_dataset
+
+    export_dataset(config.database_path, out)
+    before = _tree(out)
+    copy = out.with_name(out.name + "-before")  # on disk: the export in memory would be the bench's peak
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(out, copy)
+    web.call("add_post", site, report=True)
+    web.call("edit", site, post=web.call("count", site) // 2 // 10 * 10)
+    _advance(web, clock, 24)
+    poll = _poll(web, config, store)
+    store.db.conn.execute("pragma wal_checkpoint(truncate)")
+    export_dataset(config.database_path, out)
+    after = _tree(out)
+    touched = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    lines = 0
+    for name in touched:
+        now = set((out / name).read_text(encoding="utf-8").splitlines()) if name in after else set()
+        was = set((copy / name).read_text(encoding="utf-8").splitlines()) if name in before else set()
+        lines += len(now - was) + len(was - now)
+    shutil.rmtree(copy)
+    return {
+        "poll": {k: poll[k] for k in ("new", "changed", "comments")},
+        "files_touched": len(touched),
+        "touched": touched[:40],
+        "bytes_of_touched_files": sum(after.get(name, (0, ""))[0] for name in touched),
+        "lines_changed": lines,
     }
 
 
@@ -347,22 +446,35 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=0, help="simulate a data branch over this many days")
     ap.add_argument("--hidden-days", type=int, default=15, help="give up on the hidden edit after this")
     ap.add_argument("--short-bodies", action="store_true", help="the first benches' 2.5 kB NEC reports")
+    ap.add_argument("--sites", choices=["both", "wordpress", "blogger"], default="both")
+    ap.add_argument(
+        "--backfill-only",
+        action="store_true",
+        help="measure the backfill, the export's layout and one day's change to it, nothing else",
+    )
+    ap.add_argument("--profile", help="with --one: write the backfill's cProfile stats to this file")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process measures one N
     ap.add_argument("--keep", help="with --one: keep the database in this directory")
     args = ap.parse_args()
     if args.one:
+        options = {
+            "hidden_days": args.hidden_days,
+            "short_bodies": args.short_bodies,
+            "sites": args.sites,
+            "backfill_only": args.backfill_only,
+            "profile": args.profile,
+        }
         if args.keep:  # leave the database there, to look into (dbstat, sqlite3)
             Path(args.keep).mkdir(parents=True, exist_ok=True)
-            print(
-                json.dumps(measure(args.one, args.days, Path(args.keep), args.hidden_days, args.short_bodies))
-            )
+            print(json.dumps(measure(args.one, args.days, Path(args.keep), **options)))
             return
         with tempfile.TemporaryDirectory() as d:
-            print(json.dumps(measure(args.one, args.days, Path(d), args.hidden_days, args.short_bodies)))
+            print(json.dumps(measure(args.one, args.days, Path(d), **options)))
         return
     for n in args.posts:
         cmd = [sys.executable, __file__, "--one", str(n), "--days", str(args.days)]
         cmd += ["--hidden-days", str(args.hidden_days)] + (["--short-bodies"] if args.short_bodies else [])
+        cmd += ["--sites", args.sites] + (["--backfill-only"] if args.backfill_only else [])
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode:
             print(f"N={n}: failed\n{res.stderr[-3000:]}")

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from necwatch import dedupe
 
 STORED_BUDGET = 40 << 20
-"""Bytes of packed shingles kept: ~2,300 reports of 15 kB (~2,200 shingles, 17.6 kB packed each)."""
+"""Bytes of packed shingles kept: ~2,000 reports of 15 kB (~2,200 shingles, 17.6 kB packed each, and
+a 2 kB sample bitmap)."""
 
 BANDS_KEPT = 4096
 """Texts whose band keys are kept (~0.3 kB each): a poll's new reports, looked up, then indexed."""
@@ -79,4 +80,5 @@ class BandKeyCache:
 
 
 def _bytes(packed: dedupe.PackedShingles) -> int:
-    return 128 + packed.hashes.itemsize * (len(packed.hashes) + len(packed.sample))
+    bitmap = packed.sample_bits.bit_length() // 8 + 32 if packed.sample_bits else 0
+    return 128 + packed.hashes.itemsize * (len(packed.hashes) + len(packed.sample)) + bitmap

@@ -452,3 +452,26 @@ def test_moved_from_is_added_empty_to_the_posts_already_stored(
         assert {r["moved_from"] for r in rows} == {None}
     finally:
         store.close()
+
+
+def test_pruning_the_archive_reads_by_index_not_whole_tables(tmp_path: Path) -> None:
+    """The archive's pruning runs on every poll: prune_unreplayable's `responses where source = ?`
+    and _drop_response's checks that no other response or fetch reads a body (`where body_hash =
+    ?`) must use an index (migration 14), not read every row of responses or fetches."""
+    store = Store.open(tmp_path / "n.db")
+    try:
+        queries = [
+            "select r.id, r.url, r.body_hash from responses r where r.source = 'blog' and "
+            "r.url not like '%/robots.txt' and not exists (select 1 from posts p where p.url = r.url)",
+            "delete from raw_bodies where hash = 'h' and not exists "
+            "(select 1 from responses where body_hash = 'h') and not exists "
+            "(select 1 from fetches where body_hash = 'h' and (url in (select url from posts)))",
+        ]
+        for sql in queries:
+            details = " | ".join(row[-1] for row in store.db.execute(f"explain query plan {sql}"))
+            assert "SCAN" not in details, details
+        plans = [" | ".join(r[-1] for r in store.db.execute(f"explain query plan {q}")) for q in queries]
+        assert "idx_responses_source" in plans[0]
+        assert "idx_responses_body_hash" in plans[1] and "idx_fetches_body_hash" in plans[1]
+    finally:
+        store.close()

@@ -1,13 +1,34 @@
 """The dataset as text: `necwatch export` writes it, `necwatch import` rebuilds the SQLite file.
 
 Why: the GitHub Action's data branch must not commit a growing binary. Text in small files lets git
-store a day's change as a small delta and lets GitHub show it. Layout (every file sorted NDJSON,
-one JSON object per line, keys sorted, so the same data gives the same bytes):
+store a day's change as a small delta and lets GitHub show it. Every file is sorted NDJSON, one JSON
+object per line ({"t": table, "r": row}, keys sorted), so the same data gives the same bytes. The
+layout keeps a decade of several sources a repository people can clone: few files, none large, and
+a day's news touching few of them.
 
-  reports/<id[:2]>/<id>.ndjson   a report with its versions, posts, comments, comment versions
-                                 and alerts: {"t": table, "r": row}
-  tables/<table>.ndjson          every other row of every other table (sources, cursors, fetches …)
+  reports/<YYYY>/<MM>.ndjson     the reports published (else first seen) that month, each with its
+                                 versions, posts, comments, comment versions, alerts and min-hash
+                                 bands: an edit touches its report's month, a new report the current
+                                 one, an unchanged month's file never changes
+  seen/<YYYY>/<MM>.ndjson        the `last_seen_at` of those reports' posts ({"t": "posts.last_seen_at",
+                                 "r": {id, last_seen_at}}): a poll refreshes it, at most daily, for
+                                 every post it sees (the rolling revalidation sees them all in turn)
+                                 with nothing else changed, so it is kept out of the reports' files
+  tables/<table>/<YYYY>/<MM>.ndjson  the logs that only grow (fetch_errors, responses, the alerts of
+                                 no report), by the month of their time: a day's rows go to the
+                                 current month
+  tables/<table>.ndjson          every other table (sources, cursors, fetches …)
   raw/<hash[:2]>.ndjson          raw response bodies, decompressed (text when UTF-8, else base64)
+
+A file that would pass `CHUNK_BYTES` is a folder instead, split by the first hex digit of its rows'
+key (a report's id, a raw body's hash, a hash of a row's primary key): `reports/2024/06/a.ndjson`,
+and again one digit deeper while a part is still too large. A folder holds at most 32 entries (a
+year's 12 months and their folders, 16 parts and their folders), except `reports/` (one folder a
+year) and `raw/` (256 shards). No file passes CHUNK_BYTES unless one report's rows alone do.
+
+`necwatch import` reads any of these files wherever they are (each line names its table), so an
+export in the layout before this one (`reports/<id[:2]>/<id>.ndjson`, one file per report, and
+`tables/<table>.ndjson`) imports the same; exporting over it replaces it with this layout.
 
 The `runs` table (one row per run, whatever it found) is not exported: like the logical checksum
 (`store/checksum.py`), the dataset leaves it out. Import recreates the schema with the migrations and
@@ -18,11 +39,13 @@ logical checksum of the imported file equals the exported one's.
 from __future__ import annotations
 
 import base64
+import hashlib
 import heapq
 import json
+import os
+import re
 import sqlite3
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -38,8 +61,25 @@ PER_REPORT = {
     "posts": "report_id",
     "comments": "report_id",
     "alerts": "report_id",
+    "report_minhash": "report_id",
 }
 RAW = "raw_bodies"
+# A post's last_seen_at is refreshed whenever a poll sees it (at most daily; the rolling revalidation
+# sees every post in turn), with nothing else of it changed: exported apart, as {"t": SEEN, "r": {id,
+# last_seen_at}} lines in seen/<YYYY>/<MM>.ndjson, so that refresh leaves the reports' files alone.
+SEEN = "posts.last_seen_at"
+SEEN_COLUMN = "last_seen_at"
+# Logs that only grow, filed by the month of this column (alerts: those of no report).
+BY_MONTH = {"fetch_errors": "ts", "responses": "fetched_at", "alerts": "created_at"}
+# The report a row belongs to sorts it into its report's month.
+_MONTH = "coalesce(substr(coalesce(r.published_at, r.first_seen_at), 1, 7), '')"
+
+CHUNK_BYTES = 8 << 20
+"""The largest file the export writes, unless one report's rows alone are larger: 8 MiB, far under
+GitHub's 50 MB warning, small enough to diff."""
+
+MAX_DEPTH = 4
+"""Hex digits a file is split by at most (16⁴ parts)."""
 
 
 def _encode(value: Any) -> Any:
@@ -63,15 +103,16 @@ def _rows(conn: sqlite3.Connection, table: str, order: str | None = None) -> Ite
         yield dict(zip(cols, row, strict=True))
 
 
-def export_dataset(db: str | Path, out: str | Path) -> int:
-    """Write the database at `db` as text under `out` (files no longer in the data are deleted).
-    Returns the number of files written. One file is in memory at a time, not the dataset (at
-    10,000 reports the text is ~100 MB)."""
+def export_dataset(db: str | Path, out: str | Path, *, chunk_bytes: int = CHUNK_BYTES) -> int:
+    """Write the database at `db` as text under `out` (files no longer in the data are deleted,
+    an export in the older layout included). Returns the number of files written. A file is
+    rewritten only when its bytes change. At most one file's lines are in memory (one month of
+    reports, one table that is not split, one raw shard), not the dataset."""
     out = Path(out)
     conn = _read_only(db)
     written: set[Path] = set()
     try:
-        for name, lines in _files(conn):
+        for name, lines in _files(conn, chunk_bytes):
             if not lines:  # an empty table has no file
                 continue
             path = out / name
@@ -85,47 +126,142 @@ def export_dataset(db: str | Path, out: str | Path) -> int:
     for old in out.glob("*/**/*.ndjson"):
         if old not in written:
             old.unlink()
+    for folder, _dirs, _files_here in sorted(os.walk(out), reverse=True):  # deepest first
+        if Path(folder) != out and not os.listdir(folder):
+            os.rmdir(folder)
     return len(written)
 
 
-def _files(conn: sqlite3.Connection) -> Iterator[tuple[str, list[str]]]:
-    """Each file's name and lines, one file at a time: the per-report tables are read in report
-    order and merged, so one report's rows are gathered, written and let go."""
+def _files(conn: sqlite3.Connection, limit: int) -> Iterator[tuple[str, list[str]]]:
+    """Each file's name and lines, one file at a time: the per-report tables are read in (month,
+    report) order and merged, so one month's rows are gathered, written and let go."""
     tables = list(_tables(conn))
     grouped = [t for t in tables if t in PER_REPORT or t == "comment_versions"]
-    loose: dict[str, list[str]] = defaultdict(list)  # their rows that belong to no report
-    merged = heapq.merge(*(_by_report(conn, t, loose) for t in grouped), key=itemgetter(0))
-    for report, rows in groupby(merged, key=itemgetter(0)):
-        yield f"reports/{report[:2]}/{report}.ndjson", [line for _, line in rows]
+    merged = heapq.merge(*(_by_report(conn, t) for t in grouped), key=itemgetter(0, 1))
+    for month, month_rows in groupby(merged, key=itemgetter(0)):
+        streams: dict[str, list[tuple[str, str]]] = {"reports": [], "seen": []}
+        for _, rid, stream, line in month_rows:
+            streams[stream].append((_hex(rid), line))
+        for stream, items in streams.items():
+            if items:
+                yield from _split(f"{stream}/{_month_path(month)}", items, limit)
     for table in tables:
-        if table != RAW and table not in grouped:
-            yield f"tables/{table}.ndjson", [_line(_record(table, row)) for row in _rows(conn, table)]
-    for table, lines in loose.items():
-        yield f"tables/{table}.ndjson", lines
+        if table == RAW:
+            continue
+        loose = table in grouped  # the rows of no report
+        if table in BY_MONTH:
+            yield from _by_month(conn, table, limit, loose=loose)
+            continue
+        pk = _primary_key(conn, table)
+        rows = _loose(conn, table) if loose else _rows(conn, table)
+        yield from _split(f"tables/{table}", [(_key(pk, r), _row_line(table, r)) for r in rows], limit)
     if RAW in tables:
         raw = _rows(conn, RAW, order="hash")
-        for shard, bodies in groupby(raw, key=lambda row: str(row["hash"])[:2]):
-            yield f"raw/{shard}.ndjson", [_line(_record(RAW, body)) for body in bodies]
+        for shard, bodies in groupby(raw, key=lambda row: _hex(str(row["hash"]))[:2]):
+            items = [(_hex(str(body["hash"]))[2:], _row_line(RAW, body)) for body in bodies]
+            yield from _split(f"raw/{shard}", items, limit)
 
 
-def _by_report(
-    conn: sqlite3.Connection, table: str, loose: dict[str, list[str]]
-) -> Iterator[tuple[str, str]]:
-    """(report id, line) of a per-report table's rows in report id order; a row of no report goes
-    to `loose` (its table's file under tables/)."""
-    if table == "comment_versions":  # a comment's versions belong to the comment's report
-        sql = "select c.report_id, v.* from comment_versions v left join comments c on c.id = v.comment_id"
-        sql += " order by c.report_id"
-    else:
-        sql = f'select "{PER_REPORT[table]}", * from "{table}" order by "{PER_REPORT[table]}"'
-    cur = conn.execute(sql)
+def _split(
+    base: str, items: list[tuple[str, str]], limit: int, first: int = 0
+) -> Iterator[tuple[str, list[str]]]:
+    """`base`.ndjson with the lines of `items` ((hex key, line)), or, past `limit` bytes, a folder
+    `base`/ of one part per first hex digit of the keys, each split again the same way."""
+    size = sum(len(line.encode("utf-8")) + 1 for _, line in items)
+    if size <= limit or first >= MAX_DEPTH or len(items) == 1:
+        yield f"{base}.ndjson", [line for _, line in items]
+        return
+    for digit, part in groupby(sorted(items, key=itemgetter(0)), key=lambda kv: kv[0][first : first + 1]):
+        yield from _split(f"{base}/{digit or '_'}", list(part), limit, first + 1)
+
+
+def _month_path(month: str) -> str:
+    """`2024-06` → `2024/06`; a row without a usable date goes to `undated`."""
+    return f"{month[:4]}/{month[5:7]}" if re.fullmatch(r"\d{4}-\d{2}", month) else "undated"
+
+
+def _by_month(
+    conn: sqlite3.Connection, table: str, limit: int, *, loose: bool
+) -> Iterator[tuple[str, list[str]]]:
+    """A log's rows (with `loose`, those of no report) by the month of their time column, in
+    month order: one month in memory at a time."""
+    where = f"where coalesce(\"{PER_REPORT[table]}\", '') = ''" if loose else ""
+    cur = conn.execute(
+        f'select substr(coalesce("{BY_MONTH[table]}", \'\'), 1, 7), * from "{table}" {where} order by 1'
+    )
     cols = [d[0] for d in cur.description][1:]
-    for report, *values in cur:
-        line = _line(_record(table, dict(zip(cols, values, strict=True))))
-        if report:
-            yield report, line
-        else:
-            loose[table].append(line)
+    pk = _primary_key(conn, table)
+    for month, group in groupby(cur, key=itemgetter(0)):
+        rows = (dict(zip(cols, values[1:], strict=True)) for values in group)
+        items = [(_key(pk, row), _row_line(table, row)) for row in rows]
+        yield from _split(f"tables/{table}/{_month_path(month)}", items, limit)
+
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def _hex(key: str) -> str:
+    """A key as hex digits to split by: itself when it is (ids, hashes), else a digest of it."""
+    return key if _HEX.fullmatch(key) else _digest(key)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _key(pk: list[str], row: dict[str, Any]) -> str:
+    """A hex key of a row's primary key (the whole row without one): where a split puts it."""
+    return _digest(json.dumps([row[c] for c in pk] if pk else row, default=str, sort_keys=True))
+
+
+def _primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
+    info = sorted((r[5], r[1]) for r in conn.execute(f'pragma table_info("{table}")') if r[5])
+    return [name for _, name in info]
+
+
+def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str, str, str]]:
+    """(month, report id, stream, line) of a per-report table's rows in (month, report id) order,
+    the month being its report's; rows of no report are left to `_loose`. A post's `last_seen_at`
+    goes to the `seen` stream (SEEN), the rest of its row to `reports`."""
+    if table == "comment_versions":  # a comment's versions belong to the comment's report
+        sql = (
+            f"select {_MONTH}, c.report_id, v.* from comment_versions v "
+            "join comments c on c.id = v.comment_id left join reports r on r.id = c.report_id "
+            "where coalesce(c.report_id, '') != '' "
+        )
+    else:
+        key = PER_REPORT[table]
+        sql = (
+            f'select {_MONTH}, t."{key}", t.* from "{table}" t left join reports r on r.id = t."{key}" '
+            f"where coalesce(t.\"{key}\", '') != '' "
+        )
+    cur = conn.execute(sql + "order by 1, 2")
+    cols = [d[0] for d in cur.description][2:]
+    for month, report, *values in cur:
+        row = dict(zip(cols, values, strict=True))
+        if table == "posts" and row.get(SEEN_COLUMN) is not None:
+            seen = {"id": row["id"], SEEN_COLUMN: row.pop(SEEN_COLUMN)}
+            yield month, report, "seen", _line({"t": SEEN, "r": seen})
+        yield month, report, "reports", _row_line(table, row)
+
+
+def _loose(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
+    """A per-report table's rows that belong to no report."""
+    if table == "comment_versions":
+        sql = (
+            "select v.* from comment_versions v left join comments c on c.id = v.comment_id "
+            "where coalesce(c.report_id, '') = ''"
+        )
+    else:
+        sql = f"select * from \"{table}\" where coalesce(\"{PER_REPORT[table]}\", '') = ''"
+    cur = conn.execute(sql)
+    cols = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(cols, row, strict=True))
+
+
+def _row_line(table: str, row: dict[str, Any]) -> str:
+    return _line(_record(table, row))
 
 
 def _record(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -170,11 +306,13 @@ def import_dataset(src: str | Path, db: str | Path) -> int:
     store = Store.open(tmp)
     conn = store.db.conn
     n = 0
+    seen: list[tuple[Any, Any]] = []
     try:
         tables = set(_tables(conn))
         with store.transaction():
             for path in sorted(Path(src).glob("*/**/*.ndjson")):
-                n += _import_file(conn, path, Path(src), tables)
+                n += _import_file(conn, path, Path(src), tables, seen)
+            conn.executemany(f"update posts set {SEEN_COLUMN} = ? where id = ?", seen)
         conn.execute("pragma wal_checkpoint(truncate)")
         conn.execute("pragma journal_mode = delete")  # one self-contained file to move
     except BaseException:
@@ -203,7 +341,10 @@ def _retire_wal(db: Path) -> None:
     _remove(db, main=False)
 
 
-def _import_file(conn: sqlite3.Connection, path: Path, root: Path, tables: set[str]) -> int:
+def _import_file(
+    conn: sqlite3.Connection, path: Path, root: Path, tables: set[str], seen: list[tuple[Any, Any]]
+) -> int:
+    """Insert one file's rows; `last_seen_at` records go to `seen`, applied once every post is in."""
     n = 0
     where = path.relative_to(root) if path.is_relative_to(root) else path
     try:
@@ -214,7 +355,11 @@ def _import_file(conn: sqlite3.Connection, path: Path, root: Path, tables: set[s
         if not text:
             continue
         try:
-            _insert(conn, json.loads(text), tables)
+            record = json.loads(text)
+            if record["t"] == SEEN:
+                seen.append((record["r"][SEEN_COLUMN], record["r"]["id"]))
+                continue
+            _insert(conn, record, tables)
         except (ValueError, KeyError, TypeError, AttributeError, sqlite3.IntegrityError) as e:
             reason = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
             raise ImportFailed(f"{where}: line {number}: {reason}; the database was not changed") from e

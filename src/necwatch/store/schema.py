@@ -479,6 +479,17 @@ def _m13_post_moved_from(db: sqlite_utils.Database) -> None:
     db.execute("alter table posts add column moved_from text")
 
 
+def _m14_responses_by_source(db: sqlite_utils.Database) -> None:
+    """Indexes for the archive's per-poll pruning, whose queries scanned whole tables, a cost that
+    grew with the archive: `responses.source` (ResponseArchive.prune_unreplayable, `where source =
+    ?`, on every poll of a source read through change queries, read every source's responses), and
+    `responses.body_hash` and `fetches.body_hash` (dropping a superseded body first checks that no
+    other response or latest fetch still reads it: each drop read both tables whole)."""
+    db.execute("create index if not exists idx_responses_source on responses (source)")
+    db.execute("create index if not exists idx_responses_body_hash on responses (body_hash)")
+    db.execute("create index if not exists idx_fetches_body_hash on fetches (body_hash)")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -494,6 +505,7 @@ MIGRATIONS: list[Migration] = [
     _m11_text_once,
     _m12_lean_non_reports,
     _m13_post_moved_from,
+    _m14_responses_by_source,
 ]
 
 

@@ -63,9 +63,13 @@ class StateReads(StoreBase):
         if not band_keys:
             return []
         marks = ",".join("?" * len(band_keys))
+        # Driven by the bands (CROSS JOIN keeps that order): left to itself SQLite scanned every NEC
+        # report (idx_reports_is_nec_report_published_at) to test `id in (…)`, a cost that grew with
+        # the archive. Ordered as that scan returned them (ties go to the first candidate).
         rows = self.db.execute(
-            "select id, content_hash from reports where id in (select report_id from report_minhash "
-            f"where band_key in ({marks})) and duplicate_of is null and is_nec_report = 1",
+            "select r.id, r.content_hash from (select distinct report_id from report_minhash "
+            f"where band_key in ({marks})) m cross join reports r on r.id = m.report_id "
+            "where r.duplicate_of is null and r.is_nec_report = 1 order by r.published_at, r.rowid",
             list(band_keys),
         )
         return [(r[0], r[1]) for r in rows]
