@@ -97,6 +97,17 @@ class Timeline:
     def source(self, name: str) -> dict[str, Any]:
         return self.one("select * from sources where name = ?", [name])
 
+    def assert_post_kept(self, url_part: str, before: dict[str, Any]) -> None:
+        """The post is as `before` (its row read then): same text and title, not removed, and its
+        report still has one version. For a bad page that must not become an edit or a removal."""
+        after = self.post(url_part)
+        assert (after["content_hash"], after["title"], after["removed_at"]) == (
+            before["content_hash"],
+            before["title"],
+            None,
+        )
+        assert self.count("report_versions", "report_id = ?", [before["report_id"]]) == 1
+
     # -- changing the WordPress REST listing ---------------------------------------------------
     def wp_posts(self) -> list[dict[str, Any]]:
         return json.loads(self.web.body(WP_POSTS))
