@@ -109,7 +109,11 @@ def export_dataset(db: str | Path, out: str | Path, *, chunk_bytes: int = CHUNK_
     rewritten only when its bytes change. At most one file's lines are in memory (one month of
     reports, one table that is not split, one raw shard), not the dataset."""
     out = Path(out)
-    conn = _read_only(db)
+    from necwatch.store import Store
+
+    # read-only (immutable in a folder this user cannot write); a damaged or foreign file is refused
+    # in one line before a partial export is written
+    conn = Store.open(db, readonly=True).db.conn
     written: set[Path] = set()
     try:
         for name, lines in _files(conn, chunk_bytes):
@@ -272,15 +276,6 @@ def _record(table: str, row: dict[str, Any]) -> dict[str, Any]:
         except UnicodeDecodeError:
             row["bytes"] = base64.b64encode(body).decode()
     return {"t": table, "r": {k: _encode(v) for k, v in row.items()}}
-
-
-def _read_only(db: str | Path) -> sqlite3.Connection:
-    """Any database this user can read, never written (`immutable` in a folder it cannot write)."""
-    from necwatch.store.opening import connect_readonly, quick_check
-
-    conn, _mode = connect_readonly(Path(db))
-    quick_check(conn, Path(db))  # a damaged file: one line, before a partial export is written
-    return conn
 
 
 class ImportFailed(ValueError):
