@@ -96,3 +96,34 @@ def test_band_key_cache_returns_the_band_keys_and_stays_bounded() -> None:
         assert cache.get(text, dedupe.shingles) == dedupe.band_keys(text)
     assert len(cache._items) == 2
     assert cache.get(TEXTS[3], lambda _: dedupe.Shingles(frozenset())) == dedupe.band_keys(TEXTS[3])
+
+
+def test_the_full_bitmaps_prove_a_pair_below_the_threshold_and_never_one_above() -> None:
+    """`below` is exact: its bound (common bits of the full bitmaps plus the fewer hashes either
+    text lost to collisions) is never under the texts' common shingles, so no pair at or above the
+    threshold is ever ruled out; pairs sharing up to a quarter of their paragraphs, which the samples
+    leave to a full intersection, are settled by it."""
+    settled = 0
+    for a, b in _pairs():
+        probe, other = dedupe.shingles(a), dedupe.shingles(b)
+        packed = dedupe.PackedShingles.of(other)
+        bound = (packed.bits & probe.bits).bit_count() + min(packed.lost, probe.lost)
+        assert bound >= len(probe.hashes & other.hashes)
+        score = probe.jaccard(other)
+        if score >= dedupe.THRESHOLD:
+            assert not packed.below(probe, dedupe.THRESHOLD), score
+        elif score < 0.25 and min(len(probe), len(other)) >= 1000:
+            assert packed.below(probe, dedupe.THRESHOLD), score
+            settled += not packed.unlikely(probe, dedupe.THRESHOLD)
+    assert settled >= 1  # pairs the samples could not rule out
+    no_bitmap = dedupe.PackedShingles(packed.hashes, packed.sample)
+    assert not no_bitmap.below(probe, 0.0001)  # packed without its bitmap: it decides nothing
+
+
+def test_a_stored_report_put_in_the_cache_is_never_read_again() -> None:
+    """The report a poll just stored keeps the shingles its own lookup made: a later lookup that
+    meets it as a candidate does not read and shingle its text again."""
+    cache = PackedShingleCache()
+    put = cache.put(content_hash(TEXTS[1]), dedupe.shingles(TEXTS[1]))
+    assert cache.get(content_hash(TEXTS[1]), _not_read) is put
+    assert cache.size == _bytes(put)

@@ -85,12 +85,21 @@ bit; two of them share one only by colliding within each sample): what that boun
 samples rule out too."""
 
 
-def _bitmap(sample: Iterable[int]) -> int:
-    bits = bytearray(SAMPLE_BITS // 8)
-    for h in sample:
-        i = h & (SAMPLE_BITS - 1)
+def _bitmap(hashes: Iterable[int], size: int = SAMPLE_BITS) -> int:
+    bits = bytearray(size // 8)
+    for h in hashes:
+        i = h & (size - 1)
         bits[i >> 3] |= 1 << (i & 7)
     return int.from_bytes(bits, "little")
+
+
+FULL_BITS = 1 << 16
+"""Bits of a text's full bitmap (8 kB): each of its shingle hashes sets bit `h mod FULL_BITS`. The
+same bound as the sample's, over every hash, makes an exact test: two bitmaps' common bits plus the
+fewer of the hashes either text lost to collisions within itself are never fewer than the texts'
+common shingles, so a Jaccard that bound keeps below the threshold is below it. A report of ~2,200
+shingles loses ~37 and gains ~30 chance common bits: pairs up to ~0.27 are settled by one AND and a
+popcount (~3 µs) instead of a full intersection (~60 µs, the ints boxed out of the packed array)."""
 
 
 def _ruled_out(common: int, size: int, threshold: float) -> bool:
@@ -132,6 +141,16 @@ class Shingles:
         """Sampled hashes sharing a bit of the bitmap with another of the sample."""
         return len(self.sample) - self.sample_bits.bit_count()
 
+    @cached_property
+    def bits(self) -> int:
+        """The full bitmap (FULL_BITS) of every hash: an exact upper bound on common shingles."""
+        return _bitmap(self.hashes, FULL_BITS)
+
+    @cached_property
+    def lost(self) -> int:
+        """Hashes sharing a bit of the full bitmap with another of the text."""
+        return len(self.hashes) - self.bits.bit_count()
+
     def jaccard(self, other: Shingles) -> float:
         """|A ∩ B| / |A ∪ B|; two empty texts are identical."""
         return _jaccard(len(self.hashes & other.hashes), len(self.hashes), len(other.hashes))
@@ -147,10 +166,25 @@ class PackedShingles:
     sample: array[int]
     sample_bits: int = 0
     sample_lost: int = 0
+    bits: int = 0  # the full bitmap (FULL_BITS); 0: not kept, `below` then decides nothing
+    lost: int = 0
 
     @classmethod
     def of(cls, sh: Shingles) -> PackedShingles:
-        return cls(array("Q", sh.hashes), array("Q", sh.sample), sh.sample_bits, sh.sample_lost)
+        return cls(
+            array("Q", sh.hashes), array("Q", sh.sample), sh.sample_bits, sh.sample_lost, sh.bits, sh.lost
+        )
+
+    def below(self, probe: Shingles, threshold: float) -> bool:
+        """True when the full bitmaps prove the Jaccard below `threshold` (FULL_BITS): exact, never
+        a pair at or above it, and ~20 times cheaper than the full intersection it saves."""
+        if not self.bits:
+            return False
+        common = (self.bits & probe.bits).bit_count() + min(self.lost, probe.lost)
+        return (
+            _jaccard(min(common, len(self.hashes), len(probe.hashes)), len(self.hashes), len(probe.hashes))
+            < threshold
+        )
 
     def unlikely(self, probe: Shingles, threshold: float) -> bool:
         """True when the samples alone put the Jaccard below `threshold` beyond doubt: a sampled
@@ -223,7 +257,11 @@ def find_near_duplicate(
         if isinstance(other, PackedShingles):
             other_size = len(other.hashes)
             lo, hi = min(size, other_size), max(size, other_size)
-            if (hi and lo < threshold * hi) or other.unlikely(probe, threshold):
+            if (
+                (hi and lo < threshold * hi)
+                or other.unlikely(probe, threshold)
+                or other.below(probe, threshold)
+            ):
                 continue
             score = other.jaccard(probe)
         else:

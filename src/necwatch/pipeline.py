@@ -232,6 +232,8 @@ def index_reports(store: Store, ops: Sequence[Intent]) -> None:
         text = report.body_text if report is not None and report.is_nec_report else ""
         keys = _band_keys(text) if text else []
         store.index_report(report_id, keys, replace=report_id in changed)
+        if keys and report is not None and report.content_hash:
+            _STORED_SHINGLES.put(report.content_hash, _probe_shingles(text))
 
 
 # -- one source ------------------------------------------------------------------------------------
