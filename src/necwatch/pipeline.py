@@ -191,9 +191,12 @@ class _Index:
 
     def near_match(self, text: str, candidates: list[tuple[str, str]]) -> tuple[str, float] | None:
         """The candidate the text nearly copies: each compared by its shingles, kept between lookups
-        by content hash (its text is read only when they are not)."""
+        by content hash (its text is read only when they are not). The text's own shingles are kept
+        too: stored, it is a later lookup's candidate (its hash, its shingles, whatever is stored)."""
+        probe = _probe_shingles(text)
+        _STORED_SHINGLES.put(content_hash(text), probe)
         return dedupe.find_near_duplicate(
-            _probe_shingles(text),
+            probe,
             [
                 (rid, _STORED_SHINGLES.get(h, functools.partial(self.store.report_text, rid)))
                 for rid, h in candidates
@@ -232,8 +235,6 @@ def index_reports(store: Store, ops: Sequence[Intent]) -> None:
         text = report.body_text if report is not None and report.is_nec_report else ""
         keys = _band_keys(text) if text else []
         store.index_report(report_id, keys, replace=report_id in changed)
-        if keys and report is not None and report.content_hash:
-            _STORED_SHINGLES.put(report.content_hash, _probe_shingles(text))
 
 
 # -- one source ------------------------------------------------------------------------------------
