@@ -93,7 +93,7 @@ _PERSON_CUES_AFTER = words(
     suggested proposed pointed raised welcomed thanked stated emphasised emphasized confirmed warned urged
     told gave presented introduced stressed highlighted questioned objected disagreed insisted commented
     claimed expressed felt thought wanted believed who was had has is would will did also mp mep msp am
-    then himself herself
+    then himself herself later again too immediately rightly
     """
 )
 
@@ -412,7 +412,10 @@ class _Finder:
         cue_after = _is_possessive(run[i].group()) or (nxt_word in _PERSON_CUES_AFTER) or suffix_after
         ids = self.index.single.get(word, frozenset())
         latest = self.latest.get(word)
-        if word in _WORDLIKE and not (cue_before or cue_after):
+        # a surname that is also a word needs a cue, or ("Black voted …" after "Ann Black") a verb
+        # after a surname already named in full
+        verb_after = latest is not None and bool(nxt_word) and str(nxt_word).endswith("ed")
+        if word in _WORDLIKE and not (cue_before or cue_after or verb_after):
             return None
         if not ids and latest is None:
             if cue_before and len(word) > 2:  # "Lord Lebedev", "Baroness Mone", "Cllr Smith"
@@ -465,7 +468,7 @@ class _Finder:
         active = [x for x in sorted(ids) if self.roster.active(x, self.day)]
         if len(active) == 1:
             return active[0], active[0]
-        if not active and len(ids) == 1 and word not in self.index.given:
+        if not active and len(ids) == 1 and word not in self.index.given and word not in _WORDLIKE:
             pid = next(iter(ids))
             return pid, pid
         return None, "~" + word

@@ -115,9 +115,19 @@ class Membership:
     section: str | None = None
     post: str | None = None
     source: str | None = None
+    start_exact: date | None = None  # the last day the start could be, when only YYYY or YYYY-MM is known
+    end_exact: date | None = None  # the first day the end could be, likewise
 
     def covers(self, day: date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def surely_covers(self, day: date) -> bool:
+        """Covers the day whichever day of a partly known start or end month (or year) it was."""
+        if not self.covers(day):
+            return False
+        late_start = self.start_exact or self.start
+        early_end = self.end_exact or self.end
+        return (late_start is None or late_start <= day) and (early_end is None or day <= early_end)
 
     @property
     def label(self) -> str:
@@ -180,6 +190,8 @@ class Roster:
                     section=m.get("section"),
                     post=m.get("post"),
                     source=m.get("source"),
+                    start_exact=parse_partial_date(m.get("start_date"), end=True),
+                    end_exact=parse_partial_date(m.get("end_date")),
                 )
             )
         return {k: tuple(v) for k, v in out.items()}
@@ -214,21 +226,27 @@ class Roster:
         """The role the roster gives the person on that day, the highest-ranked when several."""
         if day is None:
             return None
-        held = [t for t in self.terms.get(person_id, ()) if t.covers(day)]
+        covering = [t for t in self.terms.get(person_id, ()) if t.covers(day)]
+        held = [t for t in covering if t.surely_covers(day)] or covering
         if not held:
             return None
         held.sort(key=lambda t: (_ROLE_RANK.get(t.role, 20), t.role))
         return held[0].label
 
     def holder(self, office: str, day: date | None) -> str | None:
-        """Who held an office (a key of OFFICE_ROLES) on that day: the latest to start on a handover day."""
+        """Who held an office (a key of OFFICE_ROLES) on that day, or None when the roster cannot say.
+
+        On a handover day known to the day, the one who took over. When the day falls in a month (or
+        year) the roster knows only partly, and two holders might have held it, nobody: never a guess.
+        """
         if day is None or office not in OFFICE_ROLES:
             return None
-        held = [t for t in self.office_terms.get(OFFICE_ROLES[office], ()) if t.covers(day)]
-        if not held:
-            return None
-        held.sort(key=lambda t: t.start or date.min)
-        return held[-1].person_id
+        covering = [t for t in self.office_terms.get(OFFICE_ROLES[office], ()) if t.covers(day)]
+        sure = [t for t in covering if t.surely_covers(day)]
+        if sure:
+            sure.sort(key=lambda t: t.start or date.min)
+            return sure[-1].person_id
+        return covering[0].person_id if len({t.person_id for t in covering}) == 1 else None
 
 
 def fold(text: str) -> str:
