@@ -68,6 +68,7 @@ _STOP = words(
     department ministry court tribunal judge justice bank treasury exchequer home foreign secretary's
     youth disability disabled asian minority ethnic equality equalities diversity human rights
     working working-class class people peoples public service services sector health education housing
+    valley vale heath hill hills moor bay cross town forest coast island river port upon kemptown pavilion
     """
 )
 # A name followed by one of these is part of a thing's name ("John Smith House", "the Forde Report").
@@ -481,8 +482,10 @@ class _Finder:
         """One key per unknown person; a close spelling of an earlier unknown name joins it."""
         if folded in self.unknown_names:
             return self.unknown_names[folded]
-        for other, key in self.unknown_names.items():
-            if fuzz.ratio(other, folded) >= 90 and other.split()[-1][:1] == folded.split()[-1][:1]:
+        if self.unknown_names:
+            best = process.extractOne(folded, list(self.unknown_names), scorer=fuzz.ratio, score_cutoff=90)
+            if best is not None and best[0].split()[-1][:1] == folded.split()[-1][:1]:
+                key = self.unknown_names[best[0]]
                 self.unknown_names[folded] = key
                 return key
         key = "?" + folded
@@ -513,7 +516,8 @@ class _Finder:
         out = []
         for m in _TITLE.finditer(text):
             det, pre, title = m.group("det") or "", m.group("pre") or "", m.group("title")
-            before = text[max(0, m.start() - 30) : m.start()]
+            at = m.start("det") if m.group("det") else m.start("pre") if m.group("pre") else m.start("title")
+            before = text[max(0, at - 30) : at]
             prev_word = before.split()[-1].casefold() if before.split() else ""
             if prev_word in _TITLE_SKIP_BEFORE:
                 continue
@@ -527,7 +531,7 @@ class _Finder:
             if office is None:
                 continue
             # a name written next to the title ("General Secretary David Evans", "Keir Starmer, the Leader")
-            near = _adjacent(names, m.start(), m.end(), text)
+            near = _adjacent(names, at, m.end(), text)
             if near is not None:
                 if near.text_role is None:
                     near.text_role = _role_title(title)
@@ -544,9 +548,9 @@ class _Finder:
             pid = self.roster.holder(office, self.day)
             if pid is None:
                 continue
-            written = text[m.start() : m.end()].strip()
+            written = text[at : m.end()]
             self._remember(pid, self.index.tokens.get(pid, frozenset()))
-            out.append(_Hit(p, m.start(), m.end(), written, pid, pid, True, title=True))
+            out.append(_Hit(p, at, m.end(), written, pid, pid, True, title=True))
         return out
 
 
