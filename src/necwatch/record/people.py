@@ -77,6 +77,7 @@ _THING = words(
     house hall street road report review inquiry commission rules rule government project era years
     doctrine foundation centre center trust fund lecture award prize institute memorial building college
     school university academy centre library hospital way square park bridge estate ward constituency
+    programme leadership scheme network award awards
     """
 )
 # Surnames and first names that are also common words or places: taken alone only with a cue.
@@ -364,9 +365,9 @@ class _Finder:
             if hit is None:
                 i = start + 1
                 continue
-            hit_end = hit[1]
-            out.append(hit[0])
-            i = hit_end
+            if hit[0] is not None:
+                out.append(hit[0])
+            i = hit[1]
         return out
 
     def _match(
@@ -381,7 +382,7 @@ class _Finder:
         initial: bool,
         after: re.Match[str] | None,
         text_role: str | None,
-    ) -> tuple[_Hit, int] | None:
+    ) -> tuple[_Hit | None, int] | None:
         """The person the words run[i:k] begin with: (hit, index after it), or None."""
         first_word = run[i]
         span_start = run[i - 1].start() if cue_before else first_word.start()
@@ -395,6 +396,10 @@ class _Finder:
         if len(seg) >= 2 and (seg[0] in self.index.given or cue_before or suffix_after):
             if initial and not (cue_before or seg[0] in self.index.given):
                 return None
+            if len(seg) > 3 or (
+                len(seg) == 3 and seg[1] not in self.index.given and seg[1] not in _PARTICLES
+            ):
+                return None, k  # "Bernie Grant Leadership Programme": the name of a thing
             joined = " ".join(seg)
             pid = self._fuzzy(joined)
             written = _written(run, i, k, suffix_after, run[i - 1] if cue_before else None)
@@ -634,7 +639,8 @@ def find_people(
     for key, group in groups.items():
         pid = group[0].person_id if not key.startswith(("?", "~")) else None
         names = [h.written for h in group if not h.title]
-        name = max(names, key=lambda w: (len(_normal_form(w).split()), len(w))) if names else group[0].written
+        exact = [w for w in names if tuple(_normal_form(w).split()) in roster.names.full] or names
+        name = max(exact, key=lambda w: (len(_normal_form(w).split()), len(w))) if exact else group[0].written
         role = roster.role(pid, day) if pid else None
         if role is None:
             role = next((h.text_role for h in group if h.text_role), None)
