@@ -311,3 +311,12 @@ def test_a_report_naming_500_people_and_a_100kb_paragraph() -> None:
     assert keir.person_id == "keir-starmer"
     assert people("", "2022-05-24").mentions == ()
     assert people("Der Parteivorstand hat am Dienstag getagt. Die Sitzung war lang.", None).mentions == ()
+
+
+def test_new_and_outgoing_holders_and_a_title_gives_its_role() -> None:
+    # chairs changed in "2016-09" (month only): "the Chair" alone is not guessed, "outgoing"/"new" are
+    p = people("The Chair welcomed us. The outgoing Chair thanked staff. The new Chair spoke.", "2016-09-20")
+    assert ids(p) == ["paddy-lillis", "glenis-willmott"]
+    assert [m.role for m in p.mentions] == ["Chair", "Chair"]
+    q = people("Cllr. Alice Perry reported.", "2016-09-20")
+    assert (q.mentions[0].person_id, q.mentions[0].name) == ("alice-perry", "Cllr Alice Perry")

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from necwatch.record.model import Paragraph, PersonMention
-from necwatch.record.roster import _HONORIFICS, _SUFFIXES, Roster, fold, on_date, words
+from necwatch.record.roster import _HONORIFICS, _SUFFIXES, OFFICE_ROLES, Roster, fold, on_date, words
 from necwatch.record.text import sentences
 
 
@@ -103,14 +103,14 @@ _PERSON_CUES_AFTER = words(
 # is its holder as the text says.
 _TITLE = re.compile(
     r"\b(?P<det>the|our|labour['’]s|the\s+party['’]s|the\s+nec['’]s|nec)?\s*"
-    r"(?P<pre>(?:acting|interim|new|incoming|party|nec)\s+)?"
+    r"(?P<pre>(?:acting|interim|new|incoming|outgoing|party|nec)\s+)?"
     r"(?P<title>deputy\s+leader|(?:eplp\s+)?leader(?:\s+of\s+the\s+eplp)?|general\s+secretary|gen\.?\s?sec"
     r"|treasurer|vice[-\s]chair(?:man|woman|person)?|chair(?:man|woman|person)?|prime\s+minister)\b",
     re.IGNORECASE,
 )
 _TITLE_SKIP_BEFORE = words(
     """
-    assistant former previous ex outgoing council group unite gmb unison clp branch regional
+    assistant former previous ex council group unite gmb unison clp branch regional
     shadow committee sub-committee ward tory conservative lib snp green reform opposition union union's
     unite's gmb's unison's cwu's society's council's tuc's world european eu women's youth young students
     in deputy vice tory's conservative's
@@ -550,12 +550,15 @@ class _Finder:
                 and re.match(r"\s+(?:of|for|and)\b", after, re.I)
             ):
                 continue
-            pid = self.roster.holder(office, self.day)
+            when = pre.strip().lower()
+            prefer = "new" if when in ("new", "incoming") else "old" if when == "outgoing" else None
+            pid = self.roster.holder(office, self.day, prefer=prefer)
             if pid is None:
                 continue
             written = text[at : m.end()]
             self._remember(pid, self.index.tokens.get(pid, frozenset()))
-            out.append(_Hit(p, at, m.end(), written, pid, pid, True, title=True))
+            role = OFFICE_ROLES[office][1]
+            out.append(_Hit(p, at, m.end(), written, pid, pid, True, title=True, text_role=role))
         return out
 
 
@@ -565,6 +568,8 @@ def _namey(word: str, *, particle_ok: bool = False) -> bool:
 
 def _joined(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
     gap = text[a.end() : b.start()]
+    if gap.startswith(".") and fold(a.group()) in _HONORIFICS:  # "Cllr. Alice Perry", "Dr. Smith"
+        gap = gap[1:]
     return 0 < len(gap) <= 2 and gap.strip() == "" and "\n" not in gap
 
 
@@ -641,7 +646,10 @@ def find_people(
         names = [h.written for h in group if not h.title]
         exact = [w for w in names if tuple(_normal_form(w).split()) in roster.names.full] or names
         name = max(exact, key=lambda w: (len(_normal_form(w).split()), len(w))) if exact else group[0].written
-        role = roster.role(pid, day) if pid else None
+        # the office a title named, else the roster's role that day, else the role the text gives
+        role = next((h.text_role for h in group if h.title), None)
+        if role is None and pid:
+            role = roster.role(pid, day)
         if role is None:
             role = next((h.text_role for h in group if h.text_role), None)
         paras = tuple(dict.fromkeys(ids[h.paragraph] for h in group))

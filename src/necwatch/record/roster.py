@@ -233,15 +233,19 @@ class Roster:
         held.sort(key=lambda t: (_ROLE_RANK.get(t.role, 20), t.role))
         return held[0].label
 
-    def holder(self, office: str, day: date | None) -> str | None:
+    def holder(self, office: str, day: date | None, *, prefer: str | None = None) -> str | None:
         """Who held an office (a key of OFFICE_ROLES) on that day, or None when the roster cannot say.
 
         On a handover day known to the day, the one who took over. When the day falls in a month (or
-        year) the roster knows only partly, and two holders might have held it, nobody: never a guess.
+        year) the roster knows only partly, and two holders might have held it, nobody: never a guess,
+        unless the text said which (`prefer`: "new" for the new or incoming holder, "old" the outgoing).
         """
         if day is None or office not in OFFICE_ROLES:
             return None
         covering = [t for t in self.office_terms.get(OFFICE_ROLES[office], ()) if t.covers(day)]
+        if prefer in ("new", "old") and covering:  # "the new General Secretary": the text says which
+            covering.sort(key=lambda t: t.start or date.min)
+            return covering[-1 if prefer == "new" else 0].person_id
         sure = [t for t in covering if t.surely_covers(day)]
         if sure:
             sure.sort(key=lambda t: t.start or date.min)
