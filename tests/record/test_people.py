@@ -320,3 +320,17 @@ def test_new_and_outgoing_holders_and_a_title_gives_its_role() -> None:
     assert [m.role for m in p.mentions] == ["Chair", "Chair"]
     q = people("Cllr. Alice Perry reported.", "2016-09-20")
     assert (q.mentions[0].person_id, q.mentions[0].name) == ("alice-perry", "Cllr Alice Perry")
+
+
+def test_a_role_in_apposition_is_the_role_of_someone_the_roster_does_not_know() -> None:
+    p = people(
+        "Priya Sharma, Director of External Relations, reported. Keir Starmer, Angela Rayner and Ann "
+        "Black, Chair of the Disputes Panel, spoke.",
+        "2024-01-23",
+    )
+    assert [(m.name, m.role) for m in p.mentions] == [
+        ("Priya Sharma", "Director of External Relations"),
+        ("Keir Starmer", "Leader"),
+        ("Angela Rayner", "Deputy Leader"),
+        ("Ann Black", "NEC member (CLP)"),  # the roster's role comes first
+    ]

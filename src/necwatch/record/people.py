@@ -320,6 +320,9 @@ class _Finder:
                 )
             )
             i = j
+        for h in out:  # "Vidhya Alakeson, Director of External Relations": the role the text gives
+            if h.text_role is None:
+                h.text_role = _appositive_role(text, h.end)
         return out
 
     def _run(
@@ -605,6 +608,30 @@ def _role_text(words: list[str]) -> str | None:
         return None
     text = " ".join(words)
     return text if _TITLE.search(text) else None
+
+
+_APPOSITIVE = re.compile(
+    r",\s+(?:the\s+|our\s+|Labour['’]s\s+)?(?P<role>[A-Z][\w'’&-]*(?:\s+(?:of|for|and|the|&|[A-Z][\w'’&-]*)){0,7})"
+)
+_ROLE_WORDS = words(
+    """
+    director secretary chair chairs leader treasurer officer minister mayor president coordinator
+    co-ordinator convenor convener head manager organiser organizer representative rep chief commissioner
+    spokesperson whip lead deputy vice-chair
+    """
+)
+
+
+def _appositive_role(text: str, end: int) -> str | None:
+    m = _APPOSITIVE.match(text, end)
+    if not m:
+        return None
+    role = m.group("role").split()
+    while role and role[-1] in ("of", "for", "and", "the", "&"):
+        role.pop()
+    if not any(fold(w) in _ROLE_WORDS for w in role):
+        return None
+    return " ".join(role)
 
 
 def _role_title(title: str) -> str:
