@@ -334,3 +334,14 @@ def test_a_role_in_apposition_is_the_role_of_someone_the_roster_does_not_know() 
         ("Angela Rayner", "Deputy Leader"),
         ("Ann Black", "NEC member (CLP)"),  # the roster's role comes first
     ]
+
+
+def test_of_two_people_named_in_full_the_one_sitting_on_the_nec_is_meant() -> None:
+    p = people(
+        "Ed Miliband gave his report. He and Ed Balls would press the case, and Ed Balls' plan was "
+        "circulated. Ed re-emphasised his support for the living wage.",
+        "2011-11-22",
+    )
+    got = {m.name: m for m in p.mentions}
+    assert got["Ed Miliband"].written == ("Ed Miliband", "Ed")
+    assert got["Ed Balls"].person_id is None and got["Ed Balls"].written == ("Ed Balls",)

@@ -270,7 +270,8 @@ class _Finder:
         self.index = roster.names
         self.day = day
         self.hits: list[_Hit] = []
-        self.latest: dict[str, str] = {}  # a single word → the key of the latest full mention it names
+        # a single word → the keys of the full mentions it names, the latest last
+        self.seen: dict[str, dict[str, None]] = {}
         self.unknown_names: dict[str, str] = {}  # folded full name of an unknown person → its key
         self._fuzzy_cache: dict[str, str | None] = {}
 
@@ -420,7 +421,7 @@ class _Finder:
         nxt_word = _next_word(run, i, after)
         cue_after = _is_possessive(run[i].group()) or (nxt_word in _PERSON_CUES_AFTER) or suffix_after
         ids = self.index.single.get(word, frozenset())
-        latest = self.latest.get(word)
+        latest = self._latest(word)
         # a surname that is also a word needs a cue, or ("Black voted …" after "Ann Black") a verb
         # after a surname already named in full
         verb_after = latest is not None and bool(nxt_word) and str(nxt_word).endswith("ed")
@@ -469,6 +470,19 @@ class _Finder:
         self._remember(key, self.index.tokens.get(pid, frozenset()) if pid else {fold(run[i].group())})
         return _Hit(p, span_start, run[n - 1].end(), written, key, pid, True, text_role=text_role)
 
+    def _latest(self, word: str) -> str | None:
+        """The full mention a word refers back to: the nearest one naming it, unless several people
+        were named so and only one of them sat on the NEC (or held an office) that day ("Ed" after
+        "Ed Miliband … Ed Balls" at a 2011 meeting is the Leader)."""
+        keys = self.seen.get(word)
+        if not keys:
+            return None
+        if len(keys) > 1:
+            sitting = [k for k in keys if not k.startswith(("?", "~")) and self.roster.active(k, self.day)]
+            if len(sitting) == 1:
+                return sitting[0]
+        return next(reversed(keys))
+
     def _single(self, word: str, ids: frozenset[str], latest: str | None) -> tuple[str | None, str]:
         """One word → (person id, key): nearest preceding full mention, else the only one sitting that
         day, else a distinctive surname's only bearer, else unresolved."""
@@ -484,7 +498,9 @@ class _Finder:
 
     def _remember(self, key: str, words: set[str] | frozenset[str]) -> None:
         for w in words:
-            self.latest[w] = key
+            keys = self.seen.setdefault(w, {})
+            keys.pop(key, None)
+            keys[key] = None
 
     def _unknown_key(self, folded: str) -> str:
         """One key per unknown person; a close spelling of an earlier unknown name joins it."""
