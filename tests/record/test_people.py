@@ -346,3 +346,18 @@ def test_of_two_people_named_in_full_the_one_sitting_on_the_nec_is_meant() -> No
     assert got["Ed Miliband"].written == ("Ed Miliband", "Ed")
     assert got["Ed Balls"].person_id == "ed-balls"  # on the roster, with no post
     assert got["Ed Balls"].written == ("Ed Balls",) and got["Ed Balls"].role is None
+
+
+def test_an_attendance_list_with_roles_in_brackets_and_short_forms_of_other_names() -> None:
+    p = people(
+        "Present: Jeremy Corbyn (Leader), Andy Kerr (Chair), Pete Willsman, Jenny Formby.\n\n"
+        '"We cannot go on like this," said Pete. JC agreed. Jenny reported.',
+        "2018-09-25",
+    )
+    got = {m.person_id: m for m in p.mentions}
+    # the roster knows Kerr's chair only to the month ("2018-09"): the text's "(Chair)" settles it
+    assert got["andy-kerr"].role == "Chair"
+    assert got["peter-willsman"].written == ("Pete Willsman", "Pete")
+    assert got["jeremy-corbyn"].written == ("Jeremy Corbyn", "JC")
+    assert got["jennie-formby"].written == ("Jenny Formby", "Jenny")
+    assert got["jennie-formby"].name == "Jenny Formby" and got["jennie-formby"].canonical == "Jennie Formby"

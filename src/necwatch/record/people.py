@@ -627,7 +627,7 @@ def _role_text(words: list[str]) -> str | None:
 
 
 _APPOSITIVE = re.compile(
-    r",\s+(?:the\s+|our\s+|Labour['’]s\s+)?(?P<role>[A-Z][\w'’&-]*(?:\s+(?:of|for|and|the|&|[A-Z][\w'’&-]*)){0,7})"
+    r"(?:,\s+|\s*\()(?:the\s+|our\s+|Labour['’]s\s+)?(?P<role>[A-Z][\w'’&-]*(?:\s+(?:of|for|and|the|&|[A-Z][\w'’&-]*)){0,7})"
 )
 _ROLE_WORDS = words(
     """
@@ -691,6 +691,16 @@ def find_people(
         name = max(exact, key=lambda w: (len(_normal_form(w).split()), len(w))) if exact else group[0].written
         # the office a title named, else the roster's role that day, else the role the text gives
         role = next((h.text_role for h in group if h.title), None)
+        if role is None and pid:  # a role the text gives that the roster may hold that day comes first
+            held = {r.casefold(): r for r in roster.roles_held(pid, day)}
+            role = next(
+                (
+                    held[h.text_role.casefold()]
+                    for h in group
+                    if h.text_role and h.text_role.casefold() in held
+                ),
+                None,
+            )
         if role is None and pid:
             role = roster.role(pid, day)
         if role is None:

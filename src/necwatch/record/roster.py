@@ -233,6 +233,12 @@ class Roster:
         held.sort(key=lambda t: (_ROLE_RANK.get(t.role, 20), t.role))
         return held[0].label
 
+    def roles_held(self, person_id: str, day: date | None) -> tuple[str, ...]:
+        """Every role the person may have held that day (partly known dates included)."""
+        if day is None:
+            return ()
+        return tuple(t.label for t in self.terms.get(person_id, ()) if t.covers(day))
+
     def holder(self, office: str, day: date | None, *, prefer: str | None = None) -> str | None:
         """Who held an office (a key of OFFICE_ROLES) on that day, or None when the roster cannot say.
 
@@ -294,6 +300,9 @@ class NameIndex:
                 if len(words) >= 2:
                     full.setdefault(words, set()).add(pid)
                     fuzzy.append((" ".join(words), pid))
+                    for w in (words[0], words[-1]):  # "Pete" of "Pete Willsman", "Jenny" of "Jenny Formby"
+                        single.setdefault(w, set()).add(pid)
+                        tokens.setdefault(pid, set()).add(w)
                 elif len(words) == 1:
                     single.setdefault(words[0], set()).add(pid)
                     tokens.setdefault(pid, set()).add(words[0])
