@@ -361,3 +361,20 @@ def test_an_attendance_list_with_roles_in_brackets_and_short_forms_of_other_name
     assert got["jeremy-corbyn"].written == ("Jeremy Corbyn", "JC")
     assert got["jennie-formby"].written == ("Jenny Formby", "Jenny")
     assert got["jennie-formby"].name == "Jenny Formby" and got["jennie-formby"].canonical == "Jennie Formby"
+
+
+def test_lower_case_titles_apposition_and_names_used_for_things() -> None:
+    p = people(
+        "The leader and deputy leader were in parliament. We paid tribute to Jack Dromey, trade union "
+        "official, party treasurer and NEC member. Their co-chair Afzal Khan MP spoke. General secretary "
+        "David Evans reported that the Forde inquiry was delayed; the Corbyn years were recalled.",
+        "2022-01-25",
+    )
+    assert [(m.name, m.person_id) for m in p.mentions] == [
+        ("The leader", "keir-starmer"),
+        ("deputy leader", "angela-rayner"),
+        ("Jack Dromey", "jack-dromey"),  # "party treasurer" describes him, it is not Diana Holland
+        ("Afzal Khan", None),  # "co-chair" is not the NEC's chair; "MP" is not part of the name
+        ("David Evans", "david-evans"),
+    ]
+    assert p.mentions[3].role is None

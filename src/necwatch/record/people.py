@@ -355,7 +355,14 @@ class _Finder:
             ):
                 k += 1
             nxt = toks[k] if k < len(toks) else None
-            if nxt in _THING:
+            thing_after = (  # "the Forde inquiry", "the Corbyn years": a name used for a thing
+                k == len(toks)
+                and after is not None
+                and not _is_possessive(run[-1].group())
+                and after.group() in _THING
+                and _joined(text, run[-1], after)
+            )
+            if nxt in _THING or thing_after:
                 i = k + 1
                 role_words = []
                 continue
@@ -440,8 +447,6 @@ class _Finder:
         written = _strip_possessive(first_word.group())
         if cue_before:
             written = f"{run[i - 1].group()} {written}"
-        if suffix_after:
-            written = f"{written} {run[i + 1].group()}"
         pid, key = self._single(word, ids, latest)
         return _Hit(p, span_start, first_word.end(), written, key, pid, False, text_role=text_role), i + 1
 
@@ -546,6 +551,10 @@ class _Finder:
             if prev_word in _TITLE_SKIP_BEFORE:
                 continue
             has_det = bool(det.strip()) or bool(_DET_BEFORE.search(before))
+            if out and re.fullmatch(r"\s+(?:and|&|or)\s+", text[out[-1].end : at]):
+                has_det = True  # "the leader and deputy leader"
+            if text[at - 1 : at] == "-":  # "co-chair", "ex-treasurer"
+                continue
             if "former" in before[-12:].casefold() or "ex-" in before[-4:].casefold():
                 continue
             after = text[m.end() : m.end() + 80]
@@ -560,7 +569,7 @@ class _Finder:
                 if near.text_role is None:
                     near.text_role = _role_title(title)
                 continue
-            if not has_det and not pre.strip():
+            if not has_det and pre.strip().lower() in ("", "party", "nec"):
                 continue  # a heading word ("Treasurer's report") or a common noun, not a reference
             if (
                 title[0].islower()
@@ -607,9 +616,7 @@ def _written(
     words[-1] = _strip_possessive(words[-1])
     if honorific is not None:
         words.insert(0, honorific.group())
-    if suffix_after:
-        words.append(_strip_possessive(run[k].group()))
-    return " ".join(words)
+    return " ".join(words)  # a suffix (MP, OBE) is a cue, not part of the name
 
 
 def _next_word(run: list[re.Match[str]], i: int, after: re.Match[str] | None) -> str | None:
