@@ -542,7 +542,7 @@ class _Finder:
     # --- office titles ---
 
     def _titles(self, p: int, text: str, names: list[_Hit]) -> list[_Hit]:
-        out = []
+        out: list[_Hit] = []
         for m in _TITLE.finditer(text):
             det, pre, title = m.group("det") or "", m.group("pre") or "", m.group("title")
             at = m.start("det") if m.group("det") else m.start("pre") if m.group("pre") else m.start("title")
