@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -222,6 +223,7 @@ class People:
         return Resolved(name=self.author, person_id=None)
 
 
+@lru_cache(maxsize=8192)
 def _normal_form(text: str) -> str:
     words = [fold(w) for w in _WORD.findall(text)]
     words = [_POSSESSIVE.sub(r"\1", w) if w.endswith(("'s", "'")) else w for w in words]
