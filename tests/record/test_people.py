@@ -378,3 +378,14 @@ def test_lower_case_titles_apposition_and_names_used_for_things() -> None:
         ("David Evans", "david-evans"),
     ]
     assert p.mentions[3].role is None
+
+
+def test_a_name_wrapped_across_a_line_but_not_two_list_items() -> None:
+    p = people(
+        "The meeting opened with Angela\nRayner's report. Then:\nEddie Lopez\nJanet Anderson", "2022-05-24"
+    )
+    assert [(m.name, m.person_id) for m in p.mentions] == [
+        ("Angela Rayner", "angela-rayner"),
+        ("Eddie Lopez", None),
+        ("Janet Anderson", None),
+    ]

@@ -310,7 +310,7 @@ class _Finder:
             while (
                 j < len(words)
                 and _namey(words[j].group(), particle_ok=True)
-                and _joined(text, words[j - 1], words[j])
+                and _joined(text, words[j - 1], words[j], self.index.given)
             ):
                 if _is_possessive(words[j - 1].group()):
                     break
@@ -596,11 +596,16 @@ def _namey(word: str, *, particle_ok: bool = False) -> bool:
     return word[:1].isupper() or (particle_ok and word.lower() in _PARTICLES)
 
 
-def _joined(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
+def _joined(text: str, a: re.Match[str], b: re.Match[str], given: frozenset[str] = frozenset()) -> bool:
+    """Whether two capitalised words are one run: a space between them, a stop after an honorific,
+    or a soft line break after a given name ("Angela\nRayner" in text wrapped by its blog), but not
+    the break between two list items ("Ann Black\nLuke Akehurst")."""
     gap = text[a.end() : b.start()]
     if gap.startswith(".") and fold(a.group()) in _HONORIFICS:  # "Cllr. Alice Perry", "Dr. Smith"
         gap = gap[1:]
-    return 0 < len(gap) <= 2 and gap.strip() == "" and "\n" not in gap
+    if not (0 < len(gap) <= 3 and gap.strip() == ""):
+        return False
+    return "\n" not in gap or (gap.count("\n") == 1 and fold(a.group()) in given)
 
 
 def _is_possessive(word: str) -> bool:
