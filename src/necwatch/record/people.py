@@ -276,6 +276,7 @@ class _Finder:
         self.seen: dict[str, dict[str, None]] = {}
         self.unknown_names: dict[str, str] = {}  # folded full name of an unknown person → its key
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._active_words: dict[str, set[str]] | None = None
 
     # --- the pass ---
 
@@ -405,6 +406,13 @@ class _Finder:
             if ids:
                 return self._full(p, run, i, n, ids, span_start, text_role), n
         seg = toks[i:k]
+        if len(seg) in (2, 3) and seg[0] not in self.index.given:  # "Annelise Dodds": a misspelt first name
+            pid = self._fuzzy(" ".join(seg))
+            if pid:
+                written = _written(run, i, k, suffix_after, run[i - 1] if cue_before else None)
+                self._remember(pid, self.index.tokens.get(pid, frozenset()))
+                end = run[k - 1].end()
+                return _Hit(p, span_start, end, written, pid, pid, True, text_role=text_role), k
         # 2. an unknown "First Last" (or one misspelt roster name)
         if len(seg) >= 2 and (seg[0] in self.index.given or cue_before or suffix_after):
             if initial and not (cue_before or seg[0] in self.index.given):
@@ -529,9 +537,24 @@ class _Finder:
         return self._fuzzy_cache[folded]
 
     def _fuzzy_surname(self, word: str, cue_after: bool) -> str | None:
-        """A misspelt surname ("Starmar said"): one edit from exactly one roster surname of 7+ letters."""
+        """A misspelt surname ("Starmar said"): one edit from exactly one roster surname of 7+ letters;
+        or a misspelt name of someone sitting that day ("Annelise"): one edit from exactly one word
+        naming a person active on the date, 7+ letters."""
         if len(word) < 7 or word in self.index.given:
             return None
+        if self._active_words is None:
+            self._active_words = {}
+            if self.day is not None:
+                for pid, words in self.index.tokens.items():
+                    if self.roster.active(pid, self.day):
+                        for w in words:
+                            self._active_words.setdefault(w, set()).add(pid)
+        near = process.extract(
+            word, list(self._active_words), scorer=Levenshtein.distance, score_cutoff=1, limit=3
+        )
+        active_ids = {pid for text, _d, _i in near if len(text) >= 7 for pid in self._active_words[text]}
+        if len(active_ids) == 1:
+            return next(iter(active_ids))
         hits = process.extract(
             word, list(self.index.surnames), scorer=Levenshtein.distance, score_cutoff=1, limit=3
         )
