@@ -392,6 +392,6 @@ def test_a_name_wrapped_across_a_line_but_not_two_list_items() -> None:
 
 
 def test_a_misspelt_first_name_of_someone_sitting_that_day() -> None:
-    p = people("Annelise Dodds reported on the Forde action plan. He and Annelise would meet.", "2023-03-28")
+    p = people("Annelise Dodds reported on the action plan. He and Annelise would meet.", "2023-03-28")
     (dodds,) = p.mentions
     assert dodds.person_id == "anneliese-dodds" and dodds.written == ("Annelise Dodds", "Annelise")
