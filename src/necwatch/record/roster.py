@@ -96,7 +96,7 @@ def on_date(meeting_date: str | None, published: date | None) -> date | None:
 def name_parts(name: str) -> tuple[str, str]:
     """(first, last) of a person's name, honorifics and suffixes aside ("Dame Margaret Beckett MP")."""
     parsed = HumanName(name)
-    first, last = parsed.first, parsed.last
+    first, last = parsed.first, (parsed.last.split() or [""])[-1]  # "de Cordova" is written "Cordova"
     words = name.split()
     if not first and words:
         first = words[0]
