@@ -395,3 +395,11 @@ def test_a_misspelt_first_name_of_someone_sitting_that_day() -> None:
     p = people("Annelise Dodds reported on the action plan. He and Annelise would meet.", "2023-03-28")
     (dodds,) = p.mentions
     assert dodds.person_id == "anneliese-dodds" and dodds.written == ("Annelise Dodds", "Annelise")
+
+
+@pytest.mark.parametrize("author", ["Alice Perry", "Cllr Alice Perry", "aliceperry", "Alice Pery"])
+def test_the_author_is_found_on_the_roster_as_blogs_write_them(author: str) -> None:
+    paras = split_paragraphs("I asked about selections.")
+    p = find_people(paras, Roster.shipped(), "2019-03-26", None, author)
+    me = p.resolve("I", paras[0].id)
+    assert (me.person_id, me.role) == ("alice-perry", "NEC member (Local government)")

@@ -247,6 +247,9 @@ def _person_by_name(roster: Roster, name: str) -> str | None:
         ids = index.single.get(words[0])
         if ids and len(ids) == 1 and words[0] not in index.given:
             return next(iter(ids))
+        joined = {"".join(k): v for k, v in index.full.items()}.get(words[0].replace("-", ""))
+        if joined and len(joined) == 1:  # a blog handle: "aliceperry", "luke-akehurst"
+            return next(iter(joined))
     return None
 
 
