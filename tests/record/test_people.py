@@ -403,3 +403,18 @@ def test_the_author_is_found_on_the_roster_as_blogs_write_them(author: str) -> N
     p = find_people(paras, Roster.shipped(), "2019-03-26", None, author)
     me = p.resolve("I", paras[0].id)
     assert (me.person_id, me.role) == ("alice-perry", "NEC member (Local government)")
+
+
+def test_accented_names_and_someone_elses_first_name_before_a_roster_surname() -> None:
+    p = people(
+        "Zoë Williams and Sinéad O'Connor were quoted. Xanthe Williams wrote in. Darren Williams spoke. "
+        "Zoe Williams agreed.",
+        "2016-09-27",
+    )
+    assert [(m.name, m.person_id) for m in p.mentions] == [
+        ("Zoë Williams", None),
+        ("Sinéad O'Connor", None),
+        ("Xanthe Williams", None),  # not Darren Williams
+        ("Darren Williams", "darren-williams"),
+    ]
+    assert p.mentions[0].written == ("Zoë Williams", "Zoe Williams")

@@ -416,9 +416,11 @@ class _Finder:
                 self._remember(pid, self.index.tokens.get(pid, frozenset()))
                 end = run[k - 1].end()
                 return _Hit(p, span_start, end, written, pid, pid, True, text_role=text_role), k
-        # 2. an unknown "First Last" (or one misspelt roster name)
-        if len(seg) >= 2 and (seg[0] in self.index.given or cue_before or suffix_after):
-            if initial and not (cue_before or seg[0] in self.index.given):
+        # 2. an unknown "First Last" (or one misspelt roster name); an unknown word before a roster
+        # surname is someone else's first name ("Xanthe Williams" is not Darren Williams)
+        other_first = len(seg) == 2 and seg[1] in self.index.surnames and seg[0] not in self.index.single
+        if len(seg) >= 2 and (seg[0] in self.index.given or cue_before or suffix_after or other_first):
+            if initial and not (cue_before or seg[0] in self.index.given or other_first):
                 return None
             if len(seg) > 3 or (
                 len(seg) == 3 and seg[1] not in self.index.given and seg[1] not in _PARTICLES

@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -260,8 +261,12 @@ class Roster:
 
 
 def fold(text: str) -> str:
-    """A name token as compared: case-folded, curly apostrophes straightened."""
-    return text.replace("’", "'").casefold()
+    """A name token as compared: case-folded, curly apostrophes straightened, accents dropped
+    ("Zoë" is "zoe", "Sinéad" is "sinead")."""
+    text = text.replace("’", "'").casefold()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
