@@ -215,3 +215,10 @@ def test_the_shipped_config_yaml_is_valid() -> None:
     root = Path(__file__).resolve().parents[2]
     config = load_config(root / "config.yaml")
     roster_for(config.people_dicts())
+
+
+def test_the_same_people_give_the_same_roster_object() -> None:
+    people = [{"id": "eddie-lopez", "name": "Eddie Lopez"}]
+    first = roster_for(people)
+    assert roster_for([dict(p) for p in people]) is first  # one index per config, not per report
+    assert roster_for([{"id": "eddie-lopez", "name": "Eddie Lopes"}]) is not first

@@ -366,6 +366,22 @@ def roster_for(people: Iterable[Mapping[str, Any]] | None = None, *, base: Roste
     base = base or Roster.shipped()
     if not people:
         return base
+    entries = [dict(p) for p in people]
+    key = json.dumps(entries, sort_keys=True, default=str)
+    if base is Roster.shipped() and key in _MERGED:  # the same config: the same roster, index built once
+        return _MERGED[key]
+    merged = _merge(base, entries)
+    if base is Roster.shipped():
+        if len(_MERGED) >= 8:
+            _MERGED.pop(next(iter(_MERGED)))
+        _MERGED[key] = merged
+    return merged
+
+
+_MERGED: dict[str, Roster] = {}
+
+
+def _merge(base: Roster, people: list[dict[str, Any]]) -> Roster:
     persons = {p["id"]: {**p, "other_names": list(p.get("other_names") or ())} for p in base.persons}
     memberships = [dict(m) for m in base.memberships]
     for i, entry in enumerate(people):
