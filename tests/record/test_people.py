@@ -418,3 +418,17 @@ def test_accented_names_and_someone_elses_first_name_before_a_roster_surname() -
         ("Darren Williams", "darren-williams"),
     ]
     assert p.mentions[0].written == ("Zoë Williams", "Zoe Williams")
+
+
+@pytest.mark.timeout(60)
+def test_one_paragraph_of_thousands_of_names_titles_and_unknown_people_stays_linear() -> None:
+    # a title looks only at the names around it, unknown spellings only within their initials
+    body = "Ann Black said the Chair was right, and David Evans, the General Secretary, agreed. " * 5000
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    body += " ".join(
+        f"Alan Q{letters[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}son said no." for i in range(5000)
+    )
+    p = people(body, "2022-05-24")
+    assert [m.name for m in p.mentions[:3]] == ["Ann Black", "the Chair", "David Evans"]
+    # one-letter variants of one name join (close spellings of one person); every form is kept
+    assert sum(len(m.written) for m in p.mentions[3:]) == 5000

@@ -16,6 +16,7 @@ no roster are kept as written (person_id None), their short forms joining them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -267,6 +268,11 @@ def _fuzzy_full(roster: Roster, folded: str) -> str | None:
     return next(iter(ids)) if len(ids) == 1 else None
 
 
+# Beyond this many different unknown names a text is not a report (a list, a dump): names are then
+# matched exactly, without misspellings, so its cost stays linear.
+_MAX_FUZZY = 2000
+
+
 class _Finder:
     """The single pass over a report's paragraphs (see the module docstring)."""
 
@@ -280,6 +286,7 @@ class _Finder:
         self.unknown_names: dict[str, str] = {}  # folded full name of an unknown person → its key
         self._fuzzy_cache: dict[str, str | None] = {}
         self._active_words: dict[str, set[str]] | None = None
+        self._unknown_buckets: dict[tuple[str, str], list[str]] = {}
 
     # --- the pass ---
 
@@ -526,17 +533,23 @@ class _Finder:
         """One key per unknown person; a close spelling of an earlier unknown name joins it."""
         if folded in self.unknown_names:
             return self.unknown_names[folded]
-        if self.unknown_names:
-            best = process.extractOne(folded, list(self.unknown_names), scorer=fuzz.ratio, score_cutoff=90)
-            if best is not None and best[0].split()[-1][:1] == folded.split()[-1][:1]:
+        # close spellings share their initials: compare within that bucket only (the last 200 of it),
+        # so a report of thousands of unknown names stays linear
+        bucket = self._unknown_buckets.setdefault((folded[:1], folded.split()[-1][:1]), [])
+        if bucket and len(self.unknown_names) < _MAX_FUZZY:
+            best = process.extractOne(folded, bucket[-200:], scorer=fuzz.ratio, score_cutoff=90)
+            if best is not None:
                 key = self.unknown_names[best[0]]
                 self.unknown_names[folded] = key
                 return key
         key = "?" + folded
         self.unknown_names[folded] = key
+        bucket.append(folded)
         return key
 
     def _fuzzy(self, folded: str) -> str | None:
+        if len(self._fuzzy_cache) >= _MAX_FUZZY:  # not a report: thousands of names, matched exactly
+            return self._fuzzy_cache.get(folded)
         if folded not in self._fuzzy_cache:
             self._fuzzy_cache[folded] = _fuzzy_full(self.roster, folded)
         return self._fuzzy_cache[folded]
@@ -573,6 +586,8 @@ class _Finder:
 
     def _titles(self, p: int, text: str, names: list[_Hit]) -> list[_Hit]:
         out: list[_Hit] = []
+        names = sorted(names, key=lambda h: h.start)
+        starts = [h.start for h in names]
         for m in _TITLE.finditer(text):
             det, pre, title = m.group("det") or "", m.group("pre") or "", m.group("title")
             at = m.start("det") if m.group("det") else m.start("pre") if m.group("pre") else m.start("title")
@@ -594,7 +609,7 @@ class _Finder:
             if office is None:
                 continue
             # a name written next to the title ("General Secretary David Evans", "Keir Starmer, the Leader")
-            near = _adjacent(names, at, m.end(), text)
+            near = _adjacent(names, starts, at, m.end(), text)
             if near is not None:
                 if near.text_role is None:
                     near.text_role = _role_title(title)
@@ -696,10 +711,12 @@ def _role_title(title: str) -> str:
     return " ".join(w.capitalize() if w.islower() else w for w in title.split())
 
 
-def _adjacent(names: list[_Hit], start: int, end: int, text: str) -> _Hit | None:
+def _adjacent(names: list[_Hit], starts: list[int], start: int, end: int, text: str) -> _Hit | None:
     """The name written right after a title ("Leader Keir Starmer") or right before it with a comma
-    ("David Evans, the General Secretary,"), if any."""
-    for h in names:
+    ("David Evans, the General Secretary,"), if any. `names` are sorted by start (`starts`): only the
+    few around the title are looked at, so a paragraph of thousands of names and titles stays linear."""
+    at = bisect.bisect_left(starts, start)
+    for h in names[max(0, at - 2) : at + 3]:
         if 0 <= h.start - end <= 2 and text[end : h.start].strip() in ("", ","):
             return h
         if 0 <= start - h.end <= 3 and text[h.end : start].strip() in (",", "", "–", "-", "("):
