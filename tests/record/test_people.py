@@ -432,3 +432,11 @@ def test_one_paragraph_of_thousands_of_names_titles_and_unknown_people_stays_lin
     assert [m.name for m in p.mentions[:3]] == ["Ann Black", "the Chair", "David Evans"]
     # one-letter variants of one name join (close spellings of one person); every form is kept
     assert sum(len(m.written) for m in p.mentions[3:]) == 5000
+
+
+def test_a_month_is_a_person_only_with_an_honorific_or_a_first_name() -> None:
+    p = people(
+        "After May's elections we meet in May. Theresa May's deal failed and Mrs May resigned.", "2019-03-26"
+    )
+    (may,) = p.mentions
+    assert may.person_id == "theresa-may" and may.written == ("Theresa May", "Mrs May")

@@ -90,6 +90,7 @@ _WORDLIKE = words(
     price hunt green white
     """
 )
+_CALENDAR = words("january february march april may june july august september october november december")
 # A word after a lone name that shows it is a person ("Black said", "Fox's", "Mason, who …").
 _PERSON_CUES_AFTER = words(
     """
@@ -453,6 +454,8 @@ class _Finder:
         latest = self._latest(word)
         # a surname that is also a word needs a cue, or ("Black voted …" after "Ann Black") a verb
         # after a surname already named in full
+        if word in _CALENDAR and not cue_before:  # "May's elections": only "Mrs May" is a person
+            return None
         verb_after = latest is not None and bool(nxt_word) and str(nxt_word).endswith("ed")
         if word in _WORDLIKE and not (cue_before or cue_after or verb_after):
             return None
