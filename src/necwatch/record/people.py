@@ -200,7 +200,7 @@ class People:
         if self.roster is None:
             return None
         para = Paragraph(id=paragraph, index=at if at < 1 << 30 else 0, text=text)
-        found = _Finder(self.roster, self.day, None).run((para,))
+        found = _Finder(self.roster, self.day).run((para,))
         for hit in found:
             if hit.person_id:
                 return Resolved(
@@ -260,7 +260,7 @@ def _fuzzy_full(roster: Roster, folded: str) -> str | None:
     if len(folded) < 8:
         return None
     choices = roster.names.fuzzy
-    hits = process.extract(folded, [c[0] for c in choices], scorer=fuzz.ratio, score_cutoff=87, limit=3)
+    hits = process.extract(folded, roster.names.fuzzy_names, scorer=fuzz.ratio, score_cutoff=87, limit=3)
     ids = set()
     for text, _score, i in hits:
         last_w, last_c = folded.split()[-1], text.split()[-1]
@@ -277,7 +277,7 @@ _MAX_FUZZY = 2000
 class _Finder:
     """The single pass over a report's paragraphs (see the module docstring)."""
 
-    def __init__(self, roster: Roster, day: date | None, published: date | None) -> None:
+    def __init__(self, roster: Roster, day: date | None) -> None:
         self.roster = roster
         self.index = roster.names
         self.day = day
@@ -738,7 +738,7 @@ def find_people(
 ) -> People:
     """Every person the report names, resolved on the meeting date (else the publication date)."""
     day = on_date(meeting_date, published)
-    finder = _Finder(roster, day, published)
+    finder = _Finder(roster, day)
     hits = finder.run(paragraphs)
     ids = [p.id for p in paragraphs]
     groups: dict[str, list[_Hit]] = {}

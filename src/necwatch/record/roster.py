@@ -285,6 +285,10 @@ class NameIndex:
     fuzzy: tuple[tuple[str, str], ...]  # (folded full name, person id)
     surnames: dict[str, frozenset[str]]
 
+    @cached_property
+    def fuzzy_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _pid in self.fuzzy)
+
     @classmethod
     def build(cls, roster: Roster) -> NameIndex:
         full: dict[tuple[str, ...], set[str]] = {}
