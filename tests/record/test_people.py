@@ -56,7 +56,7 @@ def test_honorifics_and_suffixes_are_cues_not_names() -> None:
     p = people(
         "Dame Margaret Beckett MP chaired the procedures committee. Cllr Alice Perry reported for local "
         "government. Lord Collins spoke on the international report and Sir Keir thanked him. "
-        "Jim McMahon OBE gave apologies. Baroness Mone was mentioned."
+        "Jim McMahon OBE gave apologies. Baroness Mone was mentioned. Richard Corbett MEP reported."
     )
     got = {m.person_id: m for m in p.mentions}
     assert got["margaret-beckett"].name == "Dame Margaret Beckett"
@@ -64,6 +64,7 @@ def test_honorifics_and_suffixes_are_cues_not_names() -> None:
     assert got["ray-collins"].name == "Lord Collins"
     assert got["keir-starmer"].name == "Sir Keir"
     assert "jim-mcmahon" in got
+    assert got["richard-corbett"].name == "Richard Corbett"
     assert got[None].name == "Baroness Mone"  # not on the roster: kept as written
 
 
