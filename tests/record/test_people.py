@@ -441,3 +441,8 @@ def test_a_month_is_a_person_only_with_an_honorific_or_a_first_name() -> None:
     )
     (may,) = p.mentions
     assert may.person_id == "theresa-may" and may.written == ("Theresa May", "Mrs May")
+
+
+def test_the_leader_of_the_opposition_is_labours_leader_only_in_opposition() -> None:
+    assert ids(people("The Leader of the Opposition spoke.", "2022-05-24")) == ["keir-starmer"]
+    assert people("The Leader of the Opposition spoke.", "2025-05-24").mentions == ()

@@ -611,6 +611,12 @@ class _Finder:
             office = _office_key(title, det, pre, before)
             if office is None:
                 continue
+            if (
+                office == "leader"
+                and re.match(r"\s+of\s+the\s+opposition\b", after, re.I)
+                and self.roster.holder("prime minister", self.day) is not None
+            ):
+                continue  # Labour in government: the Leader of the Opposition is not Labour's
             # a name written next to the title ("General Secretary David Evans", "Keir Starmer, the Leader")
             near = _adjacent(names, starts, at, m.end(), text)
             if near is not None:
