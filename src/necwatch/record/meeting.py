@@ -13,6 +13,7 @@ false hits ("am a" read as a date), so it is not used here (see docs/record.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,6 +32,8 @@ BODY_DATE_WINDOW = timedelta(days=120)
 """A body date counts as the meeting only if it falls this far (or less) before publication."""
 RECENT_WINDOW = timedelta(days=42)
 """Reports appear within days of the meeting: a body date this recent is preferred to an older one."""
+BODY_SCAN_CHARS = 60_000
+"""Body meeting dates are read in this much of the (normalized) body: three times a long report."""
 KIND_OPENING_CHARS = 300
 """Body cues for the meeting kind are read only in the opening, where authors say what met."""
 
@@ -226,21 +229,21 @@ def _sentence_dates(sentence: str, offset: int, published: date | None) -> list[
     return out
 
 
-def _body_meeting_dates(body: str, published: date | None) -> list[_Candidate]:
+def _body_meeting_dates(body: str, published: date | None) -> Iterator[_Candidate]:
     """Dates the body gives for the meeting, in text order: "met on 1 November", "the NEC meeting
     on 23 January", "this week's NEC", "met last Tuesday", "the 23 January NEC".
 
     An absolute date counts only after "on"/"of" (or before "NEC"/"meeting") in a sentence that
     speaks of meeting (not a future one); with a publication date it is not after publication nor
-    more than BODY_DATE_WINDOW before it. Relative dates need the publication date.
+    more than BODY_DATE_WINDOW before it. Relative dates need the publication date. Only the
+    first BODY_SCAN_CHARS are read: reports say which meeting they cover near the top.
     """
-    out: list[_Candidate] = []
+    body = body[:BODY_SCAN_CHARS]
     start = 0
     for sep in (*_SENTENCE.finditer(body), None):
         end = sep.start() if sep else len(body)
-        out.extend(sorted(_sentence_dates(body[start:end], start, published), key=lambda c: c.at))
+        yield from sorted(_sentence_dates(body[start:end], start, published), key=lambda c: c.at)
         start = sep.end() if sep else len(body)
-    return out
 
 
 def _title_date(title: str, published: date | None) -> str | None:
@@ -276,20 +279,24 @@ def meeting_date(title: str, body_text: str, published: date | None) -> str | No
     title = normalized_text(title)
     body = normalized_text(body_text)
     from_title = _title_date(title, published)
-    found = _body_meeting_dates(body, published)
-    days = [c for c in found if len(c.iso) == 10]
-    if from_title is not None:
-        if len(from_title) == 7:
-            for c in days:
-                if c.iso.startswith(from_title):
-                    return c.iso
+    if from_title is not None and len(from_title) == 10:
         return from_title
-    if days:
-        recent = [c for c in days if c.when is not None and published and published - c.when <= RECENT_WINDOW]
-        return (recent or days)[0].iso
-    months = [c for c in found if len(c.iso) == 7]
-    if months:
-        return months[0].iso
+    first_day: str | None = None
+    first_month: str | None = None
+    for c in _body_meeting_dates(body, published):
+        if len(c.iso) == 7:
+            first_month = first_month or c.iso
+        elif from_title is not None:  # a title month made exact by a body date in it
+            if c.iso.startswith(from_title):
+                return c.iso
+        elif published is None or (c.when is not None and published - c.when <= RECENT_WINDOW):
+            return c.iso
+        else:
+            first_day = first_day or c.iso
+    if from_title is not None:
+        return from_title
+    if first_day or first_month:
+        return first_day or first_month
     m = _BODY_MONTH_ONLY.search(body)
     if m and (month := _match_to_found(m)):
         month_iso = _iso(month, published)
@@ -303,7 +310,12 @@ def meeting_date(title: str, body_text: str, published: date | None) -> str | No
 def meeting_kind(title: str, body_text: str) -> str:
     """Kind of meeting a report covers: a title cue, else a cue in the body's opening, else full."""
     title = normalized_text(title)
-    opening = normalized_text(body_text)[:KIND_OPENING_CHARS]
+    raw = KIND_OPENING_CHARS * 2
+    opening = normalized_text(body_text[:raw])
+    while len(opening) < KIND_OPENING_CHARS and raw < len(body_text):  # a run of blanks or zero-width
+        raw *= 4
+        opening = normalized_text(body_text[:raw])
+    opening = opening[:KIND_OPENING_CHARS]
     for text in (title, opening):
         for kind, cue in _KIND_CUES:
             if cue.search(text):

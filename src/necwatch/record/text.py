@@ -152,15 +152,14 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
     marked_list = False
     for s, e, marked, block in raw:
         text = body[s:e]
-        heading = not marked and is_heading(text)
         # Unmarked entries after a lead-in: short lines of its block, or (HTML list items become
         # paragraphs without markers) short paragraphs with no final stop, in an unmarked list.
         bullet = marked or (
             lead_in is not None
-            and not heading
             and _short_entry(text)
-            and (block == lead_in or (not marked_list and text[-1] not in ".!?"))
+            and (block == lead_in or (not marked_list and text[-1] not in ".!?:"))
         )
+        heading = not bullet and is_heading(text)
         if text.endswith(":") and not heading and not marked:
             lead_in, marked_list = block, False
         elif bullet:
