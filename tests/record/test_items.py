@@ -138,6 +138,10 @@ def test_heading_lines_open_items() -> None:
         ("The Business Board met on Monday and reviewed the budget.", "Business Board"),
         ("The NCC has cleared its backlog of cases.", "NCC"),
         ("Next, we considered the report of the Audit and Risk Committee.", "Audit and Risk Committee"),
+        ("In his report, the General Secretary said the party was ready.", "General Secretary's report"),
+        ("Keir Starmer, the Leader, gave his report on the economy.", "Leader's report"),
+        ("Richard Corbett reported for the EPLP on the Brexit talks.", "EPLP report"),
+        ("Treasurer's report: income was ahead of budget.", "Treasurer's report"),
     ],
 )
 def test_office_reports_open_items(sentence: str, title: str) -> None:
@@ -166,6 +170,12 @@ def test_office_reports_open_items(sentence: str, title: str) -> None:
         ("Finally, there was a short debate on the Middle East.", "Middle East"),
         ("Moving on to the rule changes, several were agreed.", "Rule changes"),
         ("First up was Tom Watson, in his new role as campaign coordinator.", "Tom Watson"),
+        ("After lunch, we discussed the NPF documents.", "NPF documents"),
+        ("There followed a discussion on antisemitism.", "Antisemitism"),
+        ("The rest of the meeting was spent on the general election campaign.", "General election campaign"),
+        ("A further item was the timetable for the Welsh selections.", "Timetable for the Welsh selections"),
+        ("In the afternoon session we considered the draft manifesto.", "Draft manifesto"),
+        ("Selection timetables: we agreed to open the remaining seats.", "Selection timetables"),  # a run-in heading
     ],
 )  # fmt: skip
 def test_prose_sequencing_opens_items(sentence: str, title: str) -> None:
@@ -181,6 +191,8 @@ def test_prose_sequencing_opens_items(sentence: str, title: str) -> None:
         "The Scottish Labour leader reported on the Holyrood campaign.",  # another body's leader
         "We then discussed it.",  # no title to give
         "The Treasurer agreed with him.",  # an office, but not its report
+        "Note: this is my personal account of the meeting.",  # a one-word run-in label
+        "Keir said: we will win.",
     ],
 )
 def test_not_an_item(sentence: str) -> None:
@@ -203,6 +215,46 @@ The General Secretary also reported on the new headquarters."""
         ("Executive Directors' reports", 4),
         ("General Secretary's report", 2),
     ]
+
+
+def test_numbered_headings_are_headings_and_numbered_lists_stay_lists() -> None:
+    body = """The NEC met on Tuesday.
+
+1. Leader's report
+
+Keir spoke about the economy.
+
+2. Rule changes
+
+We agreed:
+
+1) Open selections
+2) A new timetable
+
+3. Any other business
+
+We agreed:
+
+1. Thanks to the staff
+
+2. A new timetable
+
+Keir then left."""
+    paras = split_paragraphs(body)
+    assert [p.text for p in paras if p.heading] == [
+        "1. Leader's report",
+        "2. Rule changes",
+        "3. Any other business",
+    ]
+    assert [p.text for p in paras if p.bullet] == [
+        "Open selections",
+        "A new timetable",
+        "Thanks to the staff",
+        "A new timetable",
+    ]
+    items = _items(body)
+    assert [t for t, _ in items] == ["Leader's report", "Rule changes", "Any other business"]
+    assert items[1][1] == ["2. Rule changes", "We agreed:", "Open selections", "A new timetable"]
 
 
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from necwatch.normalize import _MONTH, _TITLE_REPORT, normalized_text
 from necwatch.record.model import Item, Paragraph
-from necwatch.record.text import sentences
+from necwatch.record.text import _LEAD_IN_VERB, is_heading, sentences
 
 TITLE_MAX_WORDS = 8
 """A title from a sentence is clipped to this many words ("Motion on Jeremy Corbyn's candidacy")."""
@@ -112,7 +112,18 @@ _REPORTING = frozenset(
 )
 # "David Evans began his report as General Secretary", "we received a report from the Treasurer"
 _REPORT_AS = re.compile(
-    rf"\breport(?:s|ed)?\s+(?:to\s+(?:us|the\s+NEC)\s+)?(?:as|from|of)\s+(?:the\s+|our\s+)?(?:{_OFFICE})\b",
+    rf"\breport(?:s|ed|ing)?\s+(?:to\s+(?:us|the\s+NEC)\s+)?(?:as|from|of|for|on\s+behalf\s+of)\s+"
+    rf"(?:the\s+|our\s+)?(?:{_OFFICE})\b",
+    re.IGNORECASE,
+)
+# "In his report, the General Secretary …"
+_IN_REPORT = re.compile(
+    rf"^in\s+(?:his|her|their|its|the)\s+(?:\w+\s+)?report,?\s+(?:the\s+)?(?:{_OFFICE})\b", re.IGNORECASE
+)
+# "Keir Starmer, the Leader, gave his report", "The Treasurer then presented her update"
+_GAVE_REPORT = re.compile(
+    rf"\b(?:{_OFFICE}),?\s+(?:then\s+|also\s+)?(?:gave|delivered|presented|began|opened|started)\s+"
+    rf"(?:his|her|their|its|a|the)\s+(?:\w+\s+)?(?:report|update)\b",
     re.IGNORECASE,
 )
 _SMALL = frozenset(
@@ -130,14 +141,23 @@ _SEQUENCE = re.compile(
     # "Our first substantive item was …", "The next item was …", "The final item on the agenda was …"
     r"^(?:our|the)\s+(?:(?:first|second|third|fourth|fifth|next|last|final|main|other|penultimate|only)\s+)+"
     r"(?:(?:substantive|main|major|big|key|formal|agenda)\s+)*"
-    r"(?:item|items|business|discussion|debate|paper|report|session)"
+    r"(?:item|items|business|discussion|debate|paper|report|session|issue|matter)"
     r"(?:\s+(?:of\s+business|on\s+the\s+agenda))?\s+(?:was|were|is|concerned|covered|dealt\s+with|related\s+to)\s+"
     r"(?:on\s+|about\s+)?(?P<a>.+)"
+    # "A further item was …", "Item 5 was …", "The rest of the meeting was spent on …"
+    r"|^(?:a\s+further|another|one\s+other|item\s+\d+)\s+(?:(?:item|issue|matter|paper|report)\s+)?"
+    r"(?:was|were|concerned|covered)\s+(?:on\s+|about\s+)?(?P<h>.+)"
+    r"|^(?:the\s+)?(?:rest|bulk|majority|most|remainder|main\s+business|main\s+part)\s+of\s+(?:the\s+)?"
+    r"(?:meeting|time|day|afternoon|morning|session)\s+(?:was|were)\s+(?:spent\s+on|taken\s+up\s+(?:by|with)|"
+    r"devoted\s+to|given\s+(?:over\s+)?to|dedicated\s+to|about|on)\s+(?P<i>.+)"
+    # "There followed a discussion on …", "There was then a presentation about …"
+    r"|^there\s+(?:followed|then\s+followed|was\s+then|were\s+then)\s+(?P<j>.+)"
     # "We then …", "The NEC then moved on to …"
     rf"|^{_WE}\s+(?:then|next|subsequently)\s+{_VERBS}\s+(?P<b>.+)"
     rf"|^{_WE}\s+(?:moved|went|turned)\s+on\s+to\s+(?:discuss(?:ing)?\s+|consider(?:ing)?\s+)?(?P<c>.+)"
     # "Then we moved on to …", "Next, we …", "After that the NEC …", "Finally, we …"
-    rf"|^(?:then|next|after\s+that|afterwards|following\s+(?:this|that)|finally|lastly|last(?:ly)?\s+of\s+all),?\s+"
+    rf"|^(?:then|next|after\s+(?:that|this|lunch|the\s+break)|afterwards|following\s+(?:this|that)|finally|lastly|"
+    rf"last\s+of\s+all|later(?:\s+on)?|subsequently|in\s+the\s+(?:afternoon|morning)(?:\s+session)?),?\s+"
     rf"{_WE}\s+(?:then\s+|also\s+)?{_VERBS}\s+(?P<d>.+)"
     # "Finally, there was a discussion on …", "Next came the rule changes"
     r"|^(?:then|next|finally|lastly),?\s+(?:there\s+was|came|was|we\s+had|up\s+was)\s+(?P<e>.+)"
@@ -169,7 +189,7 @@ _FURNITURE = re.compile(
     r"^(?:post\s+a\s+comment|leave\s+a\s+(?:reply|comment)|\d+\s+(?:comments?|responses?|replies)|comments?|"
     r"responses?|share\s+this|related(?:\s+posts?|\s+articles?)?|tags?|categories|filed\s+under|posted\s+(?:in|by)"
     r"|more\s+from\b|print\s+friendly\b|sign\s+up\b|subscribe\b|continue\s+reading|read\s+more|previous\s+post"
-    r"|next\s+post|newer\s+post|older\s+post|tag\s+archives|photo|image|home)\b",
+    r"|next\s+post|newer\s+post|older\s+post|tag\s+archives|photo|image|home|like\s+this|loading)\b",
     re.IGNORECASE,
 )
 _DATE_WORDS = re.compile(
@@ -192,9 +212,10 @@ def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
-    for m in (*_OFFICE_REPORT.finditer(sentence), *_REPORT_AS.finditer(sentence)):
-        if (office := _office_at(m)) is not None:
-            return office
+    for pattern in (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT):
+        for m in pattern.finditer(sentence):  # finditer: past "the Scottish Labour leader's report"
+            if (office := _office_at(m)) is not None:
+                return office
     subject = _SUBJECT.match(sentence)
     if subject is None or (office := _office_at(subject)) is None:
         return None
@@ -233,8 +254,15 @@ def _date_line(text: str) -> bool:
     return len(_DATE_WORDS.sub(" ", text).split()) <= 1 and bool(re.search(r"\d", text))
 
 
+# A run-in heading: "Treasurer's report: income was ahead of budget."
+_RUN_IN = re.compile(r"^([^:.!?]{3,60}):\s+\S")
+_NUMBERING = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])\s+")
+
+
 def heading_title(text: str) -> str:
-    return normalized_text(text).rstrip(" :;.…").strip() or text
+    """A heading as an item's title: without its numbering ("3. ") or closing ":"."""
+    title = _NUMBERING.sub("", normalized_text(text)).rstrip(" :;.…").strip()
+    return title or text
 
 
 def _cue(p: Paragraph) -> tuple[str, str | None] | None:
@@ -245,6 +273,14 @@ def _cue(p: Paragraph) -> tuple[str, str | None] | None:
     office = office_of(first)
     if office is not None:
         return office.title, office.key
+    run_in = _RUN_IN.match(first)
+    if (
+        run_in
+        and len(run_in.group(1).split()) >= 2  # "Note: …", "Update: …" are not items
+        and is_heading(run_in.group(1))
+        and not _LEAD_IN_VERB.search(run_in.group(1))
+    ):
+        return heading_title(run_in.group(1)), None
     m = _SEQUENCE.match(first)
     if m is None:
         return None

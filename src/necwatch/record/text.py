@@ -69,28 +69,43 @@ def _marker_end(body: str, a: int, b: int) -> int | None:
 _TERMINAL = frozenset('.!?:;"”’)…')
 
 
-def _block_parts(body: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
-    """A block's parts (start, end, has a list marker): a line starts a new part when it has a
-    marker, is a heading, or the line before ends a sentence (., !, ?, :, …) or is a heading;
-    otherwise it continues the part above (a hard-wrapped line)."""
-    parts: list[tuple[int, int, bool]] = []
+def _block_parts(body: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """A block's parts (line start, text start, end; text start > line start after a list
+    marker): a line starts a new part when it has a marker, is a heading, or the line before
+    ends a sentence (., !, ?, :, …) or is a heading; otherwise it continues the part above (a
+    hard-wrapped line)."""
+    parts: list[tuple[int, int, int]] = []
     prev: tuple[int, int] | None = None
     for i, (s, e) in enumerate(lines):
         m = _marker_end(body, s, e)
         following = body[lines[i + 1][0]] if i + 1 < len(lines) else "A"
         if m is not None:
-            parts.append((m, e, True))
+            parts.append((s, m, e))
         elif (
             prev is None
             or body[prev[1] - 1] in _TERMINAL
             or is_heading(body[prev[0] : prev[1]])
             or (following.isupper() and is_heading(body[s:e]))  # a heading after a missing stop
         ):
-            parts.append((s, e, False))
+            parts.append((s, s, e))
         else:
-            parts[-1] = (parts[-1][0], e, parts[-1][2])
+            parts[-1] = (parts[-1][0], parts[-1][1], e)
         prev = (s, e)
     return parts
+
+
+def _continues(body: str, prev: tuple[int, int, int, int], s: int, t: int) -> bool:
+    """Whether the list entry marked body[s:t] ("3.") continues the entry before it ("2.")."""
+    ps, pt = prev[0], prev[1]
+    if pt == ps:
+        return False
+    a, b = body[ps:pt].strip(), body[s:t].strip()
+    if len(a) < 2 or len(b) < 2 or a[-1] != b[-1] or (a[0] == "(") != (b[0] == "("):
+        return False
+    x, y = a.strip("().").lower(), b.strip("().").lower()
+    if x.isdigit() and y.isdigit():
+        return int(y) == int(x) + 1
+    return len(x) == len(y) == 1 and ord(y) == ord(x) + 1
 
 
 def _short_entry(text: str) -> bool:
@@ -137,20 +152,32 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
     to its bullet. Repeated texts get distinct ids by order of occurrence ("p…", "p…-2").
     """
     body = body_text
-    raw: list[tuple[int, int, bool, int]] = []  # start, end, marked, block
+    raw: list[tuple[int, int, int, int]] = []  # line start, text start, end, block
     start = 0
     n = len(body)
     for block, sep in enumerate((*_BLOCK_SEP.finditer(body), None)):
         end = sep.start() if sep else n
         s, e = _strip_span(body, start, end)
         if s < e:
-            raw.extend((a, b, m, block) for a, b, m in _block_parts(body, _line_spans(body, s, e)))
+            raw.extend((*part, block) for part in _block_parts(body, _line_spans(body, s, e)))
         start = sep.end() if sep else n
+    parts = [(t, e, t > s, block) for s, t, e, block in raw]
+    for i, (s, t, e, block) in enumerate(raw):
+        # "3. Leader's report" alone in its block, between paragraphs that are not list entries:
+        # a numbered heading, kept whole.
+        if (
+            t > s
+            and body[s].isalnum()
+            and (i == 0 or (raw[i - 1][3] != block and not _continues(body, raw[i - 1], s, t)))
+            and (i + 1 == len(raw) or (raw[i + 1][3] != block and raw[i + 1][0] == raw[i + 1][1]))
+            and is_heading(body[t:e])
+        ):
+            parts[i] = (s, e, False, block)
     seen: dict[str, int] = {}
     out: list[Paragraph] = []
     lead_in: int | None = None  # the block of the "…:" line whose list we are in
     marked_list = False
-    for s, e, marked, block in raw:
+    for s, e, marked, block in parts:
         text = body[s:e]
         # Unmarked entries after a lead-in: short lines of its block, or (HTML list items become
         # paragraphs without markers) short paragraphs with no final stop, in an unmarked list.
