@@ -171,6 +171,7 @@ def test_office_reports_open_items(sentence: str, title: str) -> None:
         ("Moving on to the rule changes, several were agreed.", "Rule changes"),
         ("First up was Tom Watson, in his new role as campaign coordinator.", "Tom Watson"),
         ("After lunch, we discussed the NPF documents.", "NPF documents"),
+        ("We received a report on the annual conference, which made a surplus.", "Annual conference"),
         ("There followed a discussion on antisemitism.", "Antisemitism"),
         ("The rest of the meeting was spent on the general election campaign.", "General election campaign"),
         ("A further item was the timetable for the Welsh selections.", "Timetable for the Welsh selections"),
@@ -193,6 +194,7 @@ def test_prose_sequencing_opens_items(sentence: str, title: str) -> None:
         "The Treasurer agreed with him.",  # an office, but not its report
         "Note: this is my personal account of the meeting.",  # a one-word run-in label
         "Keir said: we will win.",
+        "We discussed the framing of the campaign.",  # discussion within the item, not a new one
     ],
 )
 def test_not_an_item(sentence: str) -> None:

@@ -120,6 +120,7 @@ _REPORT_AS = re.compile(
 _IN_REPORT = re.compile(
     rf"^in\s+(?:his|her|their|its|the)\s+(?:\w+\s+)?report,?\s+(?:the\s+)?(?:{_OFFICE})\b", re.IGNORECASE
 )
+_REPORT_HINT = re.compile(r"report|update|briefing|presentation", re.IGNORECASE)  # what the four need
 # "Keir Starmer, the Leader, gave his report", "The Treasurer then presented her update"
 _GAVE_REPORT = re.compile(
     rf"\b(?:{_OFFICE}),?\s+(?:then\s+|also\s+)?(?:gave|delivered|presented|began|opened|started)\s+"
@@ -152,6 +153,10 @@ _SEQUENCE = re.compile(
     r"devoted\s+to|given\s+(?:over\s+)?to|dedicated\s+to|about|on)\s+(?P<i>.+)"
     # "There followed a discussion on …", "There was then a presentation about …"
     r"|^there\s+(?:followed|then\s+followed|was\s+then|were\s+then)\s+(?P<j>.+)"
+    # "We received a report on …", "The NEC heard a presentation about …"
+    rf"|^{_WE}\s+(?:also\s+)?(?:received|heard|had|were\s+given|was\s+given)\s+(?:a|an|the)\s+"
+    r"(?:(?:brief|short|detailed|verbal|written|further|final)\s+)?(?:report|presentation|update|paper|briefing)s?"
+    r"\s+(?:on|about|regarding|concerning)\s+(?P<k>.+)"
     # "We then …", "The NEC then moved on to …"
     rf"|^{_WE}\s+(?:then|next|subsequently)\s+{_VERBS}\s+(?P<b>.+)"
     rf"|^{_WE}\s+(?:moved|went|turned)\s+on\s+to\s+(?:discuss(?:ing)?\s+|consider(?:ing)?\s+)?(?P<c>.+)"
@@ -212,7 +217,8 @@ def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
-    for pattern in (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT):
+    patterns = (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT) if _REPORT_HINT.search(sentence) else ()
+    for pattern in patterns:
         for m in pattern.finditer(sentence):  # finditer: past "the Scottish Labour leader's report"
             if (office := _office_at(m)) is not None:
                 return office
