@@ -56,6 +56,10 @@ CHAT = "There was a long discussion of the general election campaign."
         ("NEC Report", "As agreed at the meeting on 3 June, we reviewed the rules.", THU, "2024-01"),  # too old
         # a recent date is preferred to an older one read first
         ("NEC Report", "Since the meeting on 21 November much has happened. The NEC met on 23 January.", THU, "2024-01-23"),
+        # a blog's date line above the title is a line of its own, not "24 January 2024 NEC …"
+        ("NEC Report", "Wednesday, January 24, 2024\nNEC Report – 23 January 2024\nThe NEC meeting on 23 January began late.", THU, "2024-01-23"),
+        # a weekday dates the meeting only in a sentence about the NEC, not any event "on Saturday"
+        ("NEC Report", "There was an away day for our new candidates on Saturday. The March NEC was calm.", date(2023, 3, 30), "2023-03"),
         # without a publication date relative wording cannot be resolved
         ("NEC Report", "Yesterday's NEC was long.", None, None),
         ("NEC Report – 23 January 2024", "Yesterday's NEC was long.", None, "2024-01-23"),

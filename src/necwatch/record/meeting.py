@@ -91,6 +91,13 @@ _MET_WHEN = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# A weekday or a day alone ("on Tuesday", "on the 25th") dates the meeting only in a sentence about
+# the NEC itself, not any event "on Saturday".
+_THE_NEC = re.compile(
+    r"\bNEC\b|national\s+executive|\bexecutive\b|committee|\b(?:the|this|our|today's|yesterday's)\s+meeting\b"
+    r"|\bwe\s+met\b",
+    re.IGNORECASE,
+)
 _NOUN_HINT = re.compile(_MEETING_NOUN.removesuffix(r"\b"), re.IGNORECASE)
 # A date that names the meeting without "on": "the 23 January NEC", "23rd January's meeting"
 _DATE_NOUN = re.compile(rf"(?:'s)?\s+(?:full\s+|special\s+)?{_MEETING_NOUN}", re.IGNORECASE)
@@ -191,7 +198,7 @@ def _after_on(sentence: str, at: int, published: date | None) -> str | None:
     if published is None:
         return None
     m = _AFTER_ON.match(sentence, at, at + 40)
-    if m is None:
+    if m is None or not _THE_NEC.search(sentence):  # "an away day for candidates on Saturday"
         return None
     day = m.group("d1") or m.group("d2")
     wd = _weekday(m.group("wd")) if m.group("wd") else None
@@ -280,7 +287,9 @@ def meeting_date(title: str, body_text: str, published: date | None) -> str | No
     date: the latest year that does not put the meeting after publication.
     """
     title = normalized_text(title)
-    body = normalized_text(body_text[:BODY_SCAN_CHARS])
+    # Line by line: normalized_text joins lines, and a line break ends a sentence (a blog's date
+    # line above the title is not "24 January 2024 NEC").
+    body = "\n".join(normalized_text(line) for line in body_text[:BODY_SCAN_CHARS].split("\n"))
     from_title = _title_date(title, published)
     if from_title is not None and len(from_title) == 10:
         return from_title
