@@ -29,6 +29,7 @@ CHAT = "There was a long discussion of the general election campaign."
         ("NEC Report", "Today's meeting ran from ten until four.", THU, "2024-01-25"),
         ("NEC Report", "Tuesday's NEC was the longest for years.", THU, "2024-01-23"),
         ("NEC Report", "Tuesday's NEC was the longest for years.", TUE, "2024-01-23"),  # on publication day
+        ("NEC Report", "Tuesday’s NEC\u00a0was the longest for years.", THU, "2024-01-23"),  # typographic apostrophe
         ("NEC Report", "Last Tuesday's meeting was the longest for years.", THU, "2024-01-23"),
         ("NEC Report", "Last Tuesday's meeting was the longest for years.", TUE, "2024-01-16"),  # the Tuesday before
         ("NEC Report", "The NEC met on Tuesday to agree the timetable.", THU, "2024-01-23"),
