@@ -271,6 +271,8 @@ def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
         ("the rule changes", "Rule changes"),
         ("to agree the timetable for the selection of parliamentary candidates in all the remaining seats", "Timetable for the selection of parliamentary candidates"),  # no dangling "in"
         ("an update on the party's finances from the Treasurer", "Party's finances"),
+        ("a series of reports about the progress made by the NEC on Forde", "Progress made by the NEC on Forde"),
+        ("a motion that called for a ceasefire", "Motion that called for a ceasefire"),
         ("it", None),
         ("...", None),
     ],

@@ -27,6 +27,8 @@ CHAT = "There was a long discussion of the general election campaign."
         # relative wording, against the publication date
         ("NEC Report", "Yesterday's NEC was the longest for years.", THU, "2024-01-24"),
         ("NEC Report", "Today's meeting ran from ten until four.", THU, "2024-01-25"),
+        ("NEC Report", "Last night's NEC ran late.", THU, "2024-01-24"),
+        ("NEC Report", "This morning's NEC meeting was short.", THU, "2024-01-25"),
         ("NEC Report", "Tuesday's NEC was the longest for years.", THU, "2024-01-23"),
         ("NEC Report", "Tuesday's NEC was the longest for years.", TUE, "2024-01-23"),  # on publication day
         ("NEC Report", "Tuesday’s NEC\u00a0was the longest for years.", THU, "2024-01-23"),  # typographic apostrophe
@@ -41,6 +43,7 @@ CHAT = "There was a long discussion of the general election campaign."
         ("NEC Report", "The NEC met on Tuesday 25th to agree the budget.", date(2022, 1, 27), "2022-01-25"),
         ("NEC Report", "The NEC met on the 25th to agree the budget.", date(2022, 1, 27), "2022-01-25"),
         ("NEC Report", "The NEC met on the 25th to agree the budget.", date(2022, 2, 3), "2022-01-25"),
+        ("NEC Report", "The NEC met on 25th to agree the budget.", date(2022, 1, 27), "2022-01-25"),
         ("NEC Report – Tuesday 25th", CHAT, date(2022, 1, 27), "2022-01-25"),
         # numeric dates, UK day first
         ("NEC Report 17/05/2016", CHAT, date(2016, 5, 20), "2016-05-17"),

@@ -183,12 +183,14 @@ _LEADING_FILLER = re.compile(
     r"|^(?:(?:a|an|the|our|some)\s+)",
     re.IGNORECASE,
 )
-_CLIP = re.compile(
-    r"[,;:(]|\s[–—-]\s|\s(?:which|who|whom|where|when|because|as|by|from|with|so\s+that|in\s+order|following|"
-    r"after|before|and\s+then|but|that|while|whilst|since|until|including|led\s+by|given|if|to\s+(?:be|ensure|"
-    r"make|allow|enable|help))\s",
+# Where a title phrase ends: a strong boundary always, a weak one when three words or more precede
+# it ("progress made by the NEC" stays whole; "the timetable for selections, which …" is cut).
+_CLIP_STRONG = re.compile(
+    r"[,;:(]|\s[–—-]\s|\s(?:which|who|whom|where|when|because|so\s+that|in\s+order|and\s+then|but|while|whilst|"
+    r"if|from|with|following|after|before|led\s+by|given|to\s+(?:be|ensure|make|allow|enable|help))\s",
     re.IGNORECASE,
 )
+_CLIP_WEAK = re.compile(r"\s(?:as|by|since|until|including|that)\s", re.IGNORECASE)
 # Page furniture that ends the report: comment sections, share bars, "related" lists.
 _FURNITURE = re.compile(
     r"^(?:post\s+a\s+comment|leave\s+a\s+(?:reply|comment)|\d+\s+(?:comments?|responses?|replies)|comments?|"
@@ -237,9 +239,13 @@ def clip_title(phrase: str) -> str | None:
         if not m or m.end() >= len(text):
             break
         text = text[m.end() :]
-    cut = _CLIP.search(text, 1)
-    if cut:
-        text = text[: cut.start()]
+    strong = _CLIP_STRONG.search(text, 1)
+    end = strong.start() if strong else len(text)
+    for weak in _CLIP_WEAK.finditer(text, 1, end):
+        if len(text[: weak.start()].split()) >= 3:
+            end = weak.start()
+            break
+    text = text[:end]
     words = text.split()[:TITLE_MAX_WORDS]
     while words and (words[-1].lower() in _SMALL or not any(c.isalnum() for c in words[-1])):
         words.pop()

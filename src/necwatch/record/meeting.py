@@ -75,19 +75,23 @@ _FUTURE = re.compile(
 _ON_DATE = re.compile(r"\b(?:on|of|dated)\s+(?=\S)", re.IGNORECASE)
 _AFTER_ON = re.compile(
     rf"(?:(?P<last>last)\s+)?(?:(?P<wd>{_WEEKDAY_NAME})\b\.?,?(?:\s+(?:the\s+)?(?P<d1>{_ORDINAL_DAY}|[0-3]?\d)\b"
-    rf"(?!\s*(?:of\s+)?{_MONTH}\b))?|the\s+(?P<d2>{_ORDINAL_DAY})\b(?!\s*(?:of\s+)?{_MONTH}\b))",
+    rf"(?!\s*(?:of\s+)?{_MONTH}\b))?|(?:the\s+)?(?P<d2>{_ORDINAL_DAY})\b(?!\s*(?:of\s+)?{_MONTH}\b))",
     re.IGNORECASE,
+)
+_REL = (
+    r"(?P<rel>today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night|this\s+week|"
+    r"last\s+week|"
 )
 # "this week's NEC", "yesterday's meeting", "last Tuesday's full NEC", "Tuesday's executive"
 _POSSESSIVE = re.compile(
-    rf"\b(?P<rel>today|yesterday|this\s+week|last\s+week|(?:(?P<last>last)\s+)?(?P<wd>{_WEEKDAY_NAME}))'s?"
+    rf"\b{_REL}(?:(?P<last>last)\s+)?(?P<wd>{_WEEKDAY_NAME}))'s?"
     rf"\s+(?:[\w-]+\s+){{0,2}}?{_MEETING_NOUN}",
     re.IGNORECASE,
 )
 # "The NEC met yesterday", "the meeting held last Tuesday", "met this week"
 _MET_WHEN = re.compile(
     rf"\b(?:met|meeting|took\s+place|was\s+held|held)\s+(?:(?:here|again|today|yesterday)\b\s*)?"
-    rf"(?P<rel>today|yesterday|this\s+week|last\s+week|(?P<last>last)\s+(?P<wd>{_WEEKDAY_NAME})\b)",
+    rf"{_REL}(?P<last>last)\s+(?P<wd>{_WEEKDAY_NAME})\b)",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
@@ -177,9 +181,9 @@ def _relative(rel: str, last: str | None, wd: str | None, published: date) -> st
     """ISO date of "today", "yesterday", "Tuesday", "last Tuesday"; a month for "this/last week"
     when that week lies in one month."""
     rel = " ".join(rel.lower().split())
-    if rel == "today":
+    if rel in ("today", "tonight") or (rel.startswith("this ") and rel != "this week"):
         return published.isoformat()
-    if rel == "yesterday":
+    if rel in ("yesterday", "last night"):
         return (published - timedelta(days=1)).isoformat()
     if rel in ("this week", "last week"):
         monday = published - timedelta(days=published.weekday())
