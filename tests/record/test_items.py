@@ -259,6 +259,18 @@ Keir then left."""
     assert items[1][1] == ["2. Rule changes", "We agreed:", "Open selections", "A new timetable"]
 
 
+def test_entries_of_an_introduced_list_do_not_open_items() -> None:
+    """HTML list items arrive as paragraphs without markers; long ones are not marked bullets."""
+    body = """Executive Director reports and plans
+
+We received a report from each of our Executive Directors on their work during the year:
+
+The General Secretary spoke of the work done over the past year to ensure that all our regions were fully staffed and that organisers were on the ground where we need them most, and that the key seat teams were in place.
+
+The Executive Director for Members reported that the membership had grown."""
+    assert [(t, len(ps)) for t, ps in _items(body)] == [("Executive Director reports and plans", 4)]
+
+
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
     body = "Reports\n\nLeader's report\n\nKeir spoke about the economy."
     assert [t for t, _ in _items(body)] == ["Leader's report"]
@@ -273,6 +285,7 @@ def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
         ("an update on the party's finances from the Treasurer", "Party's finances"),
         ("a series of reports about the progress made by the NEC on Forde", "Progress made by the NEC on Forde"),
         ("a motion that called for a ceasefire", "Motion that called for a ceasefire"),
+        ("conference and agreed that fringe panels should be balanced", "Conference"),
         ("it", None),
         ("...", None),
     ],

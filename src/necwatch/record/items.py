@@ -187,7 +187,9 @@ _LEADING_FILLER = re.compile(
 # it ("progress made by the NEC" stays whole; "the timetable for selections, which …" is cut).
 _CLIP_STRONG = re.compile(
     r"[,;:(]|\s[–—-]\s|\s(?:which|who|whom|where|when|because|so\s+that|in\s+order|and\s+then|but|while|whilst|"
-    r"if|from|with|following|after|before|led\s+by|given|to\s+(?:be|ensure|make|allow|enable|help))\s",
+    r"if|from|with|following|after|before|led\s+by|given|to\s+(?:be|ensure|make|allow|enable|help)|"
+    r"and\s+(?:agreed|noted|decided|asked|called|welcomed|discussed|approved|endorsed|said|was|were|is|are|"
+    r"that|then|also|we|it))\s",
     re.IGNORECASE,
 )
 _CLIP_WEAK = re.compile(r"\s(?:as|by|since|until|including|that)\s", re.IGNORECASE)
@@ -322,7 +324,12 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             next_is_heading = i + 1 >= n or paragraphs[i + 1].heading
             if not (_TITLE_REPORT.search(title) or _date_line(title) or next_is_heading):
                 start = (title, None, True)
-        elif not p.bullet and not ended and (cue := _cue(p)) is not None:
+        elif (
+            not p.bullet
+            and not ended
+            and not (i > 0 and paragraphs[i - 1].text.endswith(":"))  # an entry of an introduced list
+            and (cue := _cue(p)) is not None
+        ):
             title, key = cue
             led_by_heading = current is not None and current[3] and current[1] == [paragraphs[i - 1].id]
             same = current is not None and (
