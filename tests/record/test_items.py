@@ -271,6 +271,21 @@ The Executive Director for Members reported that the membership had grown."""
     assert [(t, len(ps)) for t, ps in _items(body)] == [("Executive Director reports and plans", 4)]
 
 
+def test_sign_offs_and_signatures_are_not_items() -> None:
+    body = """Rule changes
+
+We agreed three rule changes.
+
+In solidarity
+
+Jo Bloggs
+is a constituency representative on the NEC."""
+    paras = split_paragraphs(body)
+    assert [p.text for p in paras if p.heading] == ["Rule changes", "In solidarity"]
+    assert paras[-1].text == "Jo Bloggs\nis a constituency representative on the NEC."  # one sentence
+    assert _items(body) == [("Rule changes", ["Rule changes", "We agreed three rule changes."])]
+
+
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
     body = "Reports\n\nLeader's report\n\nKeir spoke about the economy."
     assert [t for t, _ in _items(body)] == ["Leader's report"]

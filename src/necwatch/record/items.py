@@ -201,6 +201,12 @@ _FURNITURE = re.compile(
     r"|next\s+post|newer\s+post|older\s+post|tag\s+archives|photo|image|home|like\s+this|loading)\b",
     re.IGNORECASE,
 )
+# A sign-off ends the report too ("Best wishes", "In solidarity", "Thanks for reading").
+_SIGN_OFF = re.compile(
+    r"(?:best\s+wishes|(?:kind|best|warm)\s+regards|regards|(?:in\s+)?solidarity|thanks|many\s+thanks|"
+    r"thank\s+you|(?:thanks|thank\s+you)\s+for\s+reading|yours(?:\s+(?:sincerely|faithfully))?|cheers|best)\W*",
+    re.IGNORECASE,
+)
 _DATE_WORDS = re.compile(
     rf"\b(?:{_MONTH}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|am|pm|st|nd|rd|th)\b|\d+|[^\w\s]",
     re.IGNORECASE,
@@ -321,8 +327,14 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             if _FURNITURE.match(title):
                 current, ended = None, True  # after page furniture only headings open items
                 continue
-            next_is_heading = i + 1 >= n or paragraphs[i + 1].heading
-            if not (_TITLE_REPORT.search(title) or _date_line(title) or next_is_heading):
+            if _SIGN_OFF.fullmatch(title):
+                current = None
+                continue
+            # A label over another heading, or a line that the next one continues in lower case
+            # ("Luke Akehurst" / "is director of …"), is not an item's heading.
+            nxt = paragraphs[i + 1] if i + 1 < n else None
+            not_over_text = nxt is None or nxt.heading or nxt.text[:1].islower()
+            if not (_TITLE_REPORT.search(title) or _date_line(title) or not_over_text):
                 start = (title, None, True)
         elif (
             not p.bullet

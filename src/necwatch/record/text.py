@@ -84,7 +84,7 @@ def _block_parts(body: str, lines: list[tuple[int, int]]) -> list[tuple[int, int
         elif (
             prev is None
             or body[prev[1] - 1] in _TERMINAL
-            or is_heading(body[prev[0] : prev[1]])
+            or (is_heading(body[prev[0] : prev[1]]) and not body[s].islower())  # not "Jo Bloggs / is a …"
             or (following.isupper() and is_heading(body[s:e]))  # a heading after a missing stop
         ):
             parts.append((s, s, e))
