@@ -41,9 +41,11 @@ We then moved on to the rule changes for annual conference.
 
 Finally, we agreed a suite of new safeguarding policies.
 
-Post a Comment
+Anonymous Andrea said...
 
-Anonymous said... We then went home."""
+We then moved on to the pub.
+
+Post a Comment"""
 
 
 def test_prose_sequencing_and_office_reports() -> None:
@@ -65,7 +67,7 @@ def test_prose_sequencing_and_office_reports() -> None:
         "The next item was a motion on Jeremy Corbyn's candidacy, which was moved by the Leader.",
         "It was carried by 22 votes to 12.",
     ]
-    # page furniture ends the last item; what follows opens none
+    # a blog comment's header ends the last item; what follows opens none
     assert items[-1][1] == ["Finally, we agreed a suite of new safeguarding policies."]
 
 
@@ -284,6 +286,14 @@ is a constituency representative on the NEC."""
     assert [p.text for p in paras if p.heading] == ["Rule changes", "In solidarity"]
     assert paras[-1].text == "Jo Bloggs\nis a constituency representative on the NEC."  # one sentence
     assert _items(body) == [("Rule changes", ["Rule changes", "We agreed three rule changes."])]
+
+
+@pytest.mark.parametrize(
+    "furniture", ["3 comments:", "Post a Comment", "Share this:", "Related", "Leave a Reply"]
+)
+def test_page_furniture_ends_the_last_item(furniture: str) -> None:
+    body = f"Rule changes\n\nWe agreed three.\n\n{furniture}\n\nGreat report. Then we moved on to the pub."
+    assert _items(body) == [("Rule changes", ["Rule changes", "We agreed three."])]
 
 
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:

@@ -201,6 +201,8 @@ _FURNITURE = re.compile(
     r"|next\s+post|newer\s+post|older\s+post|tag\s+archives|photo|image|home|like\s+this|loading)\b",
     re.IGNORECASE,
 )
+# A blog comment's header: "Anonymous Andrea said...", "Jo Bloggs says:", "Sam wrote:".
+_COMMENT_HEADER = re.compile(r"[\w .'’@-]{1,60}\s(?:said|says|wrote)\s*(?:\.\.\.|…|:)", re.IGNORECASE)
 # A sign-off ends the report too ("Best wishes", "In solidarity", "Thanks for reading").
 _SIGN_OFF = re.compile(
     r"(?:best\s+wishes|(?:kind|best|warm)\s+regards|regards|(?:in\s+)?solidarity|thanks|many\s+thanks|"
@@ -322,6 +324,9 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
     ended = False
     for i, p in enumerate(paragraphs):
         start: tuple[str, str | None, bool] | None = None
+        if len(p.text) <= 80 and _COMMENT_HEADER.fullmatch(p.text):
+            current, ended = None, True  # the comments under a post
+            continue
         if p.heading:
             title = heading_title(p.text)
             if _FURNITURE.match(title):
