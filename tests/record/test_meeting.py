@@ -45,6 +45,7 @@ CHAT = "There was a long discussion of the general election campaign."
         ("NEC Report", "The NEC met on the 25th to agree the budget.", date(2022, 2, 3), "2022-01-25"),
         ("NEC Report", "The NEC met on 25th to agree the budget.", date(2022, 1, 27), "2022-01-25"),
         ("NEC Report – Tuesday 25th", CHAT, date(2022, 1, 27), "2022-01-25"),
+        ("NEC Report – Tuesday 25th", CHAT, date(2024, 1, 25), "2024-01-25"),  # no Tuesday 25th lately: the 25th
         # numeric dates, UK day first
         ("NEC Report 17/05/2016", CHAT, date(2016, 5, 20), "2016-05-17"),
         ("NEC Report 17.05.16", CHAT, date(2016, 5, 20), "2016-05-17"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from necwatch.record.text import is_heading, paragraph_id, sentences, split_paragraphs
+from necwatch.record.text import MAX_PARAGRAPHS, is_heading, paragraph_id, sentences, split_paragraphs
 
 REPORT = """The NEC met on Tuesday at Southside.
 
@@ -182,6 +182,18 @@ def test_not_headings(line: str) -> None:
 )  # fmt: skip
 def test_sentences(text: str, want: list[str]) -> None:
     assert [text[a:b] for a, b in sentences(text)] == want
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("line", ["- x", "A:", "Rule Changes", "We agreed it."])
+def test_a_degenerate_body_keeps_at_most_max_paragraphs(line: str) -> None:
+    """A million one-word lines (in one block, or one a paragraph): the rest is one last paragraph."""
+    for sep in ("\n", "\n\n"):
+        body = sep.join([line] * 60_000)
+        paras = split_paragraphs(body)
+        assert len(paras) == MAX_PARAGRAPHS + 1
+        last = paras[-1]
+        assert last.start is not None and body[last.start :] == last.text
 
 
 def test_empty_and_blank_bodies() -> None:

@@ -209,6 +209,7 @@ _SIGN_OFF = re.compile(
     r"thank\s+you|(?:thanks|thank\s+you)\s+for\s+reading|yours(?:\s+(?:sincerely|faithfully))?|cheers|best)\W*",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _DATE_WORDS = re.compile(
     rf"\b(?:{_MONTH}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|am|pm|st|nd|rd|th)\b|\d+|[^\w\s]",
     re.IGNORECASE,
@@ -273,7 +274,7 @@ def _first_sentence(p: Paragraph) -> str:
 
 def _date_line(text: str) -> bool:
     """A heading that is a date or a timestamp, not an agenda item ("Wednesday, January 24, 2024")."""
-    return len(_DATE_WORDS.sub(" ", text).split()) <= 1 and bool(re.search(r"\d", text))
+    return bool(_DIGIT.search(text)) and len(_DATE_WORDS.sub(" ", text).split()) <= 1
 
 
 # A run-in heading: "Treasurer's report: income was ahead of budget."
@@ -328,7 +329,7 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             current, ended = None, True  # the comments under a post
             continue
         if p.heading:
-            title = heading_title(p.text)
+            title = p.text.rstrip(" :;.…")
             if _FURNITURE.match(title):
                 current, ended = None, True  # after page furniture only headings open items
                 continue
@@ -339,7 +340,9 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             # ("Luke Akehurst" / "is director of …"), is not an item's heading.
             nxt = paragraphs[i + 1] if i + 1 < n else None
             not_over_text = nxt is None or nxt.heading or nxt.text[:1].islower()
-            if not (_TITLE_REPORT.search(title) or _date_line(title) or not_over_text):
+            if not (
+                not_over_text or _date_line(title) or _TITLE_REPORT.search(title := heading_title(p.text))
+            ):
                 start = (title, None, True)
         elif (
             not p.bullet

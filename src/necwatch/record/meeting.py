@@ -160,17 +160,17 @@ def _on_or_before(weekday: int, published: date, *, strictly: bool = False) -> d
 
 
 def _day_before(day: int, published: date, weekday: int | None = None) -> date | None:
-    """The most recent day-of-month `day` on or before publication, within a year; with a weekday,
-    the most recent one that falls on it ("Tuesday 25th"), else the most recent `day`."""
+    """The most recent day-of-month `day` on or before publication; with a weekday, the most recent
+    one within RECENT_WINDOW that falls on it ("Tuesday 25th"), else the most recent `day`."""
     first: date | None = None
     year, month = published.year, published.month
-    for _ in range(12):
+    for _ in range(3):
         try:
             when = date(year, month, day)
         except ValueError:
             when = None
         if when is not None and when <= published:
-            if weekday is None or when.weekday() == weekday:
+            if weekday is None or (when.weekday() == weekday and published - when <= RECENT_WINDOW):
                 return when
             first = first or when
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)

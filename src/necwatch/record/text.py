@@ -26,6 +26,9 @@ _MARKER = re.compile(
 _BLOCK_SEP = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 LIST_LINE_MAX_CHARS = 300
 """A line after a "…:" line counts as a list entry only when it is this short or shorter."""
+MAX_PARAGRAPHS = 20_000
+"""A body is split into at most about this many paragraphs (a long report has 200); past it, the rest
+is one last paragraph, so a degenerate 5 MB body of one-word lines costs what a long report does ×100."""
 HEADING_MAX_CHARS = 90
 _TABLE_GAP = re.compile(r"\S(?:\t|\s{3})")
 HEADING_MAX_WORDS = 12
@@ -74,23 +77,26 @@ def _block_parts(body: str, lines: list[tuple[int, int]]) -> list[tuple[int, int
     marker): a line starts a new part when it has a marker, is a heading, or the line before
     ends a sentence (., !, ?, :, …) or is a heading; otherwise it continues the part above (a
     hard-wrapped line)."""
+    if len(lines) == 1:
+        s, e = lines[0]
+        m = _marker_end(body, s, e)
+        return [(s, s if m is None else m, e)]
+    heads = [is_heading(body[s:e]) for s, e in lines]
     parts: list[tuple[int, int, int]] = []
-    prev: tuple[int, int] | None = None
     for i, (s, e) in enumerate(lines):
         m = _marker_end(body, s, e)
         following = body[lines[i + 1][0]] if i + 1 < len(lines) else "A"
         if m is not None:
             parts.append((s, m, e))
         elif (
-            prev is None
-            or body[prev[1] - 1] in _TERMINAL
-            or (is_heading(body[prev[0] : prev[1]]) and not body[s].islower())  # not "Jo Bloggs / is a …"
-            or (following.isupper() and is_heading(body[s:e]))  # a heading after a missing stop
+            i == 0
+            or body[lines[i - 1][1] - 1] in _TERMINAL
+            or (heads[i - 1] and not body[s].islower())  # not "Jo Bloggs / is a …"
+            or (following.isupper() and heads[i])  # a heading after a missing stop
         ):
             parts.append((s, s, e))
         else:
             parts[-1] = (parts[-1][0], parts[-1][1], e)
-        prev = (s, e)
     return parts
 
 
@@ -157,9 +163,20 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
     n = len(body)
     for block, sep in enumerate((*_BLOCK_SEP.finditer(body), None)):
         end = sep.start() if sep else n
+        if len(raw) >= MAX_PARAGRAPHS:  # a degenerate body: the rest is one last paragraph
+            s, e = _strip_span(body, start, n)
+            if s < e:
+                raw.append((s, s, e, block))
+            break
         s, e = _strip_span(body, start, end)
         if s < e:
-            raw.extend((*part, block) for part in _block_parts(body, _line_spans(body, s, e)))
+            lines = _line_spans(body, s, e)
+            room = MAX_PARAGRAPHS - len(raw)
+            if len(lines) > room:  # a block of a million one-word lines
+                raw.extend((*part, block) for part in _block_parts(body, lines[:room]))
+                raw.append((lines[room][0], lines[room][0], _strip_span(body, lines[room][0], n)[1], block))
+                break
+            raw.extend((*part, block) for part in _block_parts(body, lines))
         start = sep.end() if sep else n
     parts = [(t, e, t > s, block) for s, t, e, block in raw]
     for i, (s, t, e, block) in enumerate(raw):
