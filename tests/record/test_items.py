@@ -204,6 +204,24 @@ def test_not_an_item(sentence: str) -> None:
     assert [t for t, _ in _items(body)] == ["Leader's report"]
 
 
+def test_the_leader_after_the_deputy_and_under_a_leadership_heading() -> None:
+    body = """Leadership election
+
+The timetable was agreed.
+
+Keir then gave his leader's report.
+
+Angela gave her Deputy Leader's report.
+
+Keir gave his leader's report again, on the economy."""
+    assert [t for t, _ in _items(body)] == [
+        "Leadership election",
+        "Leader's report",
+        "Deputy Leader's report",
+        "Leader's report",
+    ]
+
+
 def test_bullets_and_repeats_do_not_open_items() -> None:
     body = """Executive Directors' reports
 

@@ -317,6 +317,13 @@ def _cue(p: Paragraph) -> tuple[str, str | None] | None:
     return title, None
 
 
+def _names(title: str, key: str) -> bool:
+    """Whether an item's title names the office `key` ("Leader & Deputy Leader's report" names the
+    leader; "Deputy Leader's report" and "Leadership election" do not)."""
+    prefix = r"(?<!deputy\s)" if key == "leader" else ""
+    return re.search(rf"{prefix}\b{re.escape(key)}\b", title, re.IGNORECASE) is not None
+
+
 def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
     """The agenda items of a report, in order, each with the ids of the paragraphs it covers."""
     items: list[tuple[str, list[str], str | None, bool]] = []  # title, ids, office key, from heading
@@ -339,11 +346,10 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             # A label over another heading, or a line that the next one continues in lower case
             # ("Luke Akehurst" / "is director of …"), is not an item's heading.
             nxt = paragraphs[i + 1] if i + 1 < n else None
-            not_over_text = nxt is None or nxt.heading or nxt.text[:1].islower()
-            if not (
-                not_over_text or _date_line(title) or _TITLE_REPORT.search(title := heading_title(p.text))
-            ):
-                start = (title, None, True)
+            if not (nxt is None or nxt.heading or nxt.text[:1].islower() or _date_line(title)):
+                title = heading_title(p.text)
+                if not _TITLE_REPORT.search(title):  # the report's own title repeated in the body
+                    start = (title, None, True)
         elif (
             not p.bullet
             and not ended
@@ -354,8 +360,7 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             led_by_heading = current is not None and current[3] and current[1] == [paragraphs[i - 1].id]
             same = current is not None and (
                 current[0].casefold() == title.casefold()
-                or (key is not None and key in current[0].casefold())
-                or (key is not None and key == current[2])
+                or (key is not None and (key == current[2] or _names(current[0], key)))
             )
             if not (led_by_heading or same):
                 start = (title, key, False)
