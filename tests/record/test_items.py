@@ -314,6 +314,27 @@ def test_page_furniture_ends_the_last_item(furniture: str) -> None:
     assert _items(body) == [("Rule changes", ["Rule changes", "We agreed three."])]
 
 
+def test_a_report_written_as_numbered_paragraphs() -> None:
+    body = """The NEC met on Tuesday.
+
+1. Keir gave the Leader's report, on the cost of living. He was thanked.
+
+2. The General Secretary reported on the by-elections and on staffing.
+
+3. We then discussed the rule changes for conference. The following were agreed:
+
+(a) The Treasurer's report to be circulated a week ahead.
+
+(b) The Organisation Committee to meet monthly."""
+    items = _items(body)
+    assert [t for t, _ in items] == [
+        "Leader's report",
+        "General Secretary's report",
+        "Rule changes for conference",
+    ]
+    assert len(items[-1][1]) == 3  # the lettered entries stay in their item
+
+
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
     body = "Reports\n\nLeader's report\n\nKeir spoke about the economy."
     assert [t for t, _ in _items(body)] == ["Leader's report"]

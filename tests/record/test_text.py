@@ -60,6 +60,7 @@ def test_every_kind_of_list_marker(marker: str) -> None:
         "Thanks to staff",
     ]
     assert [p.bullet for p in paras] == [False, True, True, True]
+    assert paras[1].marker == mark(0) and paras[0].marker == ""
 
 
 def test_short_lines_after_a_colon_are_bullets() -> None:

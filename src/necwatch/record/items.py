@@ -330,6 +330,7 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
     current: tuple[str, list[str], str | None, bool] | None = None
     n = len(paragraphs)
     ended = False
+    introduced = False  # in the entries of a list introduced by "…:"
     for i, p in enumerate(paragraphs):
         start: tuple[str, str | None, bool] | None = None
         if len(p.text) <= 80 and _COMMENT_HEADER.fullmatch(p.text):
@@ -351,7 +352,9 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
                 if not _TITLE_REPORT.search(title):  # the report's own title repeated in the body
                     start = (title, None, True)
         elif (
-            not p.bullet
+            # a list entry opens no item, unless the report is written as numbered paragraphs
+            # ("1. Keir gave the Leader's report …") outside a list introduced by "…:"
+            (not p.bullet or (p.marker.strip("(").startswith(tuple("0123456789")) and not introduced))
             and not ended
             and not (i > 0 and paragraphs[i - 1].text.endswith(":"))  # an entry of an introduced list
             and (cue := _cue(p)) is not None
@@ -364,6 +367,10 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
             )
             if not (led_by_heading or same):
                 start = (title, key, False)
+        if p.text.endswith(":") and not p.bullet:
+            introduced = True
+        elif not p.bullet:
+            introduced = False
         if start is not None:
             current = (start[0], [p.id], start[1], start[2])
             items.append(current)

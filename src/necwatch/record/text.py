@@ -178,7 +178,6 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
                 break
             raw.extend((*part, block) for part in _block_parts(body, lines))
         start = sep.end() if sep else n
-    parts = [(t, e, t > s, block) for s, t, e, block in raw]
     for i, (s, t, e, block) in enumerate(raw):
         # "3. Leader's report" alone in its block, between paragraphs that are not list entries:
         # a numbered heading, kept whole.
@@ -189,13 +188,14 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
             and (i + 1 == len(raw) or (raw[i + 1][3] != block and raw[i + 1][0] == raw[i + 1][1]))
             and is_heading(body[t:e])
         ):
-            parts[i] = (s, e, False, block)
+            raw[i] = (s, s, e, block)
     seen: dict[str, int] = {}
     out: list[Paragraph] = []
     lead_in: int | None = None  # the block of the "…:" line whose list we are in
     marked_list = False
-    for s, e, marked, block in parts:
+    for line_start, s, e, block in raw:
         text = body[s:e]
+        marked = s > line_start
         # Unmarked entries after a lead-in: short lines of its block, or (HTML list items become
         # paragraphs without markers) short paragraphs with no final stop, in an unmarked list.
         bullet = marked or (
@@ -221,6 +221,7 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
                 heading=heading,
                 bullet=bullet,
                 start=s,
+                marker=body[line_start:s].strip(),
             )
         )
     return tuple(out)
