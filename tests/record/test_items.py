@@ -41,7 +41,7 @@ We then moved on to the rule changes for annual conference.
 
 Finally, we agreed a suite of new safeguarding policies.
 
-Anonymous Andrea said...
+Anonymous\u00a0Andrea said...
 
 We then moved on to the pub.
 

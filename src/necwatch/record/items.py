@@ -202,7 +202,7 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 # A blog comment's header: "Anonymous Andrea said...", "Jo Bloggs says:", "Sam wrote:".
-_COMMENT_HEADER = re.compile(r"[\w .'’@-]{1,60}\s(?:said|says|wrote)\s*(?:\.\.\.|…|:)", re.IGNORECASE)
+_COMMENT_HEADER = re.compile(r"[\w\s.'’@-]{1,60}\s(?:said|says|wrote)\s*(?:\.\.\.|…|:)", re.IGNORECASE)
 # A sign-off ends the report too ("Best wishes", "In solidarity", "Thanks for reading").
 _SIGN_OFF = re.compile(
     r"(?:best\s+wishes|(?:kind|best|warm)\s+regards|regards|(?:in\s+)?solidarity|thanks|many\s+thanks|"
