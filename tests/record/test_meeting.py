@@ -54,6 +54,9 @@ CHAT = "There was a long discussion of the general election campaign."
         ("Labour NEC Report – 17 September", CHAT, date(2019, 9, 19), "2019-09-17"),
         ("Labour NEC Report – 17 September", CHAT, date(2020, 1, 5), "2019-09-17"),  # else after publication
         ("NEC Report – 25th January 2022", CHAT, date(2022, 1, 27), "2022-01-25"),
+        # relative wording in the title
+        ("Everything we learnt from today's NEC", CHAT, THU, "2024-01-25"),
+        ("Report back from Tuesday’s NEC meeting", CHAT, THU, "2024-01-23"),
         # the publication date bounds it
         ("NEC Report", "We must win the by-election on 15 February. The meeting on 15 February will decide.", THU, "2024-01"),
         ("NEC Report", "The next meeting is on Tuesday 30th.", THU, "2024-01"),  # a future meeting

@@ -314,6 +314,9 @@ def meeting_date(title: str, body_text: str, published: date | None) -> str | No
     title = normalized_text(title)
     body = _fold(body_text[:BODY_SCAN_CHARS])
     from_title = _title_date(title, published)
+    if from_title is None:  # "Everything we learnt from today's NEC", "Report from Tuesday's NEC"
+        relative = [c.iso for c in _sentence_dates(_fold(title), 0, published) if c.when is not None]
+        from_title = relative[0] if relative else None
     if from_title is not None and len(from_title) == 10:
         return from_title
     first_day: str | None = None
