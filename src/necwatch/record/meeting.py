@@ -78,20 +78,19 @@ _AFTER_ON = re.compile(
     rf"(?!\s*(?:of\s+)?{_MONTH}\b))?|(?:the\s+)?(?P<d2>{_ORDINAL_DAY})\b(?!\s*(?:of\s+)?{_MONTH}\b))",
     re.IGNORECASE,
 )
-_REL = (
-    r"(?P<rel>today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night|this\s+week|"
-    r"last\s+week|"
+_RELATIVE_DAY = (
+    r"today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night|this\s+week|last\s+week"
 )
 # "this week's NEC", "yesterday's meeting", "last Tuesday's full NEC", "Tuesday's executive"
 _POSSESSIVE = re.compile(
-    rf"\b{_REL}(?:(?P<last>last)\s+)?(?P<wd>{_WEEKDAY_NAME}))'s?"
+    rf"\b(?P<rel>{_RELATIVE_DAY}|(?:(?P<last>last)\s+)?(?P<wd>{_WEEKDAY_NAME}))(?:'s|s')"
     rf"\s+(?:[\w-]+\s+){{0,2}}?{_MEETING_NOUN}",
     re.IGNORECASE,
 )
-# "The NEC met yesterday", "the meeting held last Tuesday", "met this week"
+# "The NEC met yesterday", "the meeting held last Tuesday", "met again this week"
 _MET_WHEN = re.compile(
-    rf"\b(?:met|meeting|took\s+place|was\s+held|held)\s+(?:(?:here|again|today|yesterday)\b\s*)?"
-    rf"{_REL}(?P<last>last)\s+(?P<wd>{_WEEKDAY_NAME})\b)",
+    rf"\b(?:met|meeting|took\s+place|was\s+held|held)\s+(?:again\s+)?"
+    rf"(?P<rel>{_RELATIVE_DAY}|(?P<last>last)\s+(?P<wd>{_WEEKDAY_NAME})\b)",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
