@@ -144,6 +144,12 @@ def test_heading_lines_open_items() -> None:
         ("Keir Starmer, the Leader, gave his report on the economy.", "Leader's report"),
         ("Richard Corbett reported for the EPLP on the Brexit talks.", "EPLP report"),
         ("Treasurer's report: income was ahead of budget.", "Treasurer's report"),
+        ("The meeting opened with the Leader's report.", "Leader's report"),
+        ("Under the General Secretary's report, we heard about staffing.", "General Secretary's report"),
+        (
+            "Jennie Formby, the General Secretary, reported that membership was up.",
+            "General Secretary's report",
+        ),
     ],
 )
 def test_office_reports_open_items(sentence: str, title: str) -> None:

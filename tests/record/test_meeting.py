@@ -22,6 +22,9 @@ CHAT = "There was a long discussion of the general election campaign."
         # the body names the meeting's date
         ("NEC Report", "The NEC meeting on 23 January began with tributes to former members.", THU, "2024-01-23"),
         ("NEC Report", "At the 23 January NEC we agreed the timetable.", THU, "2024-01-23"),
+        ("NEC Report", "At the NEC on 23 January we agreed the timetable.", THU, "2024-01-23"),
+        ("NEC Report", "The NEC on Tuesday agreed the timetable.", THU, "2024-01-23"),
+        ("NEC Report", "The NEC, which met at Southside on Tuesday 23 January, agreed it.", THU, "2024-01-23"),
         ("NEC Report", "The NEC met on 25th January 2022 in Brighton.", date(2022, 1, 27), "2022-01-25"),
         ("My report", "The NEC meeting of 9 July was dominated by the selections.", date(2019, 7, 11), "2019-07-09"),
         # relative wording, against the publication date

@@ -96,7 +96,8 @@ _GIVE = (
 _REPORT_WORD = r"(?:report|reports|update|briefing|presentation)\b"
 # "Keir then gave his leader's report", "we received the Treasurer's report", "the EPLP report"
 _OFFICE_REPORT = re.compile(
-    rf"(?:\b{_GIVE}\s+(?:(?:his|her|their|the|a|an|its|our)\s+)?|^(?:(?:in|at)\s+)?(?:(?:his|her|their|the)\s+)?)"
+    rf"(?:\b{_GIVE}\s+(?:with\s+)?(?:(?:his|her|their|the|a|an|its|our)\s+)?"
+    rf"|^(?:(?:in|at|under|during)\s+)?(?:(?:his|her|their|the)\s+)?)"
     rf"(?:(?:verbal|written|regular|usual|oral|annual|quarterly)\s+)?(?:{_OFFICE})(?:'s|s')?\s+{_REPORT_WORD}",
     re.IGNORECASE,
 )
@@ -125,6 +126,12 @@ _REPORT_HINT = re.compile(r"report|update|briefing|presentation", re.IGNORECASE)
 _GAVE_REPORT = re.compile(
     rf"\b(?:{_OFFICE}),?\s+(?:then\s+|also\s+)?(?:gave|delivered|presented|began|opened|started)\s+"
     rf"(?:his|her|their|its|a|the)\s+(?:\w+\s+)?(?:report|update)\b",
+    re.IGNORECASE,
+)
+# "Jennie Formby, the General Secretary, reported that …"
+_APPOSITION = re.compile(
+    rf",\s+(?:the\s+|our\s+)?(?:{_OFFICE}),\s+(?:then\s+|also\s+)?"
+    r"(?:reported|spoke|updated|briefed|outlined|presented|gave|began|opened)\b",
     re.IGNORECASE,
 )
 _SMALL = frozenset(
@@ -231,6 +238,8 @@ def office_of(sentence: str) -> Office | None:
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
     patterns = (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT) if _REPORT_HINT.search(sentence) else ()
+    if "," in sentence:
+        patterns = (*patterns, _APPOSITION)
     for pattern in patterns:
         for m in pattern.finditer(sentence):  # finditer: past "the Scottish Labour leader's report"
             if (office := _office_at(m)) is not None:

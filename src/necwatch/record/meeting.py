@@ -64,7 +64,9 @@ _TITLE_DAY_ONLY = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 _MEETING_WORD = re.compile(
-    r"\b(?:met|meet|meets|meeting|took\s+place|was\s+held|away[\s-]?day)\b", re.IGNORECASE
+    r"\b(?:met|meet|meets|meeting|took\s+place|was\s+held|away[\s-]?day)\b"
+    r"|\b(?:NEC|national\s+executive(?:\s+committee)?)\s+on\s",  # "At the NEC on 23 January we agreed …"
+    re.IGNORECASE,
 )
 # A sentence about a future meeting gives no date for this one.
 _FUTURE = re.compile(
