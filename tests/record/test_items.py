@@ -139,6 +139,7 @@ def test_heading_lines_open_items() -> None:
         ("The Audit and Risk Committee reviewed the accounts.", "Audit and Risk Committee"),
         ("The Business Board met on Monday and reviewed the budget.", "Business Board"),
         ("The NCC has cleared its backlog of cases.", "NCC"),
+        ("The Chair of the Org Sub reported on the timetable for selections.", "Organisation Committee"),
         ("Next, we considered the report of the Audit and Risk Committee.", "Audit and Risk Committee"),
         ("In his report, the General Secretary said the party was ready.", "General Secretary's report"),
         ("Keir Starmer, the Leader, gave his report on the economy.", "Leader's report"),

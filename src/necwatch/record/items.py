@@ -103,7 +103,8 @@ _OFFICE_REPORT = re.compile(
 )
 # "The General Secretary reported on …", "The Organisation Committee agreed …", "At the NCC, …"
 _SUBJECT = re.compile(
-    rf"^(?P<at>(?:at|in|from)\s+)?(?:the\s+)?(?:{_OFFICE})\b(?:\s*\([^()]{{0,30}}\))?,?\s+"
+    rf"^(?P<at>(?:at|in|from)\s+)?(?:the\s+)?(?:(?:chair|chairman|chairwoman|convenor|vice[\s-]chair)\s+of\s+"
+    rf"(?:the\s+)?)?(?:{_OFFICE})\b(?:\s*\([^()]{{0,30}}\))?,?\s+"
     rf"(?:then\s+|also\s+|next\s+)?(?P<verb>[\w-]+)",
     re.IGNORECASE,
 )
