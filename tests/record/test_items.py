@@ -146,6 +146,7 @@ def test_heading_lines_open_items() -> None:
         ("Richard Corbett reported for the EPLP on the Brexit talks.", "EPLP report"),
         ("Treasurer's report: income was ahead of budget.", "Treasurer's report"),
         ("The meeting opened with the Leader's report.", "Leader's report"),
+        ("We heard from the new EPLP leader, who reported on the elections.", "EPLP report"),
         ("Under the General Secretary's report, we heard about staffing.", "General Secretary's report"),
         (
             "Jennie Formby, the General Secretary, reported that membership was up.",
@@ -169,6 +170,7 @@ def test_office_reports_open_items(sentence: str, title: str) -> None:
         ("The first item on the agenda was the election of the chair.", "Election of the chair"),
         ("The next item was a motion on Jeremy Corbyn's candidacy, which passed.", "Motion on Jeremy Corbyn's candidacy"),
         ("The final item was a paper on the Labour Women's Network.", "Labour Women's Network"),
+        ("The big item of the day was the code of conduct.", "Code of conduct"),
         ("We then discussed the timetable for the London selections.", "Timetable for the London selections"),
         ("We then had a lengthy discussion about the local elections in May.", "Local elections in May"),
         ("The NEC then considered an amendment to the selection procedures.", "Amendment to the selection procedures"),

@@ -129,6 +129,11 @@ _GAVE_REPORT = re.compile(
     rf"(?:his|her|their|its|a|the)\s+(?:\w+\s+)?(?:report|update)\b",
     re.IGNORECASE,
 )
+# "We heard from the new EPLP leader, who …"
+_HEARD_FROM = re.compile(
+    rf"\bheard\s+from\s+(?:the\s+|our\s+)?(?:(?:new|outgoing)\s+)?(?:{_OFFICE})\b",
+    re.IGNORECASE,
+)
 # "Jennie Formby, the General Secretary, reported that …"
 _APPOSITION = re.compile(
     rf",\s+(?:the\s+|our\s+)?(?:{_OFFICE}),\s+(?:then\s+|also\s+)?"
@@ -148,10 +153,11 @@ _VERBS = (
 _WE = r"(?:we|the\s+NEC|the\s+committee|the\s+meeting)"
 _SEQUENCE = re.compile(
     # "Our first substantive item was …", "The next item was …", "The final item on the agenda was …"
-    r"^(?:our|the)\s+(?:(?:first|second|third|fourth|fifth|next|last|final|main|other|penultimate|only)\s+)+"
-    r"(?:(?:substantive|main|major|big|key|formal|agenda)\s+)*"
+    r"^(?:our|the)\s+(?:(?:first|second|third|fourth|fifth|next|last|final|main|other|penultimate|only|big|"
+    r"biggest|major|key|principal|substantive|formal|agenda)\s+)+"
     r"(?:item|items|business|discussion|debate|paper|report|session|issue|matter)"
-    r"(?:\s+(?:of\s+business|on\s+the\s+agenda))?\s+(?:was|were|is|concerned|covered|dealt\s+with|related\s+to)\s+"
+    r"(?:\s+(?:of\s+business|on\s+the\s+agenda|of\s+the\s+(?:day|meeting|evening|afternoon|morning)))?\s+"
+    r"(?:was|were|is|concerned|covered|dealt\s+with|related\s+to)\s+"
     r"(?:on\s+|about\s+)?(?P<a>.+)"
     # "A further item was …", "Item 5 was …", "The rest of the meeting was spent on …"
     r"|^(?:a\s+further|another|one\s+other|item\s+\d+)\s+(?:(?:item|issue|matter|paper|report)\s+)?"
@@ -241,6 +247,8 @@ def office_of(sentence: str) -> Office | None:
     patterns = (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT) if _REPORT_HINT.search(sentence) else ()
     if "," in sentence:
         patterns = (*patterns, _APPOSITION)
+    if "heard" in sentence.lower():
+        patterns = (*patterns, _HEARD_FROM)
     for pattern in patterns:
         for m in pattern.finditer(sentence):  # finditer: past "the Scottish Labour leader's report"
             if (office := _office_at(m)) is not None:
