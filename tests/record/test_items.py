@@ -344,6 +344,35 @@ def test_a_report_written_as_numbered_paragraphs() -> None:
     assert len(items[-1][1]) == 3  # the lettered entries stay in their item
 
 
+def test_numbered_takeaways_in_sentence_case() -> None:
+    body = """Labour's ruling body met on Tuesday. Here are three things we learnt.
+
+1. The timetable is set
+
+Nominations will open on 7 January, the NEC agreed.
+
+2. Registered supporters will pay £25
+
+The fee was set at £25 following a vote.
+
+3. Hustings will be held across the country
+
+Regional hustings will take place in February.
+
+Sign up to our morning email for everything Labour."""
+    paras = split_paragraphs(body)
+    assert [p.text for p in paras if p.heading] == [
+        "1. The timetable is set",
+        "2. Registered supporters will pay £25",
+        "3. Hustings will be held across the country",
+    ]
+    assert [(t, len(ps)) for t, ps in _items(body)] == [
+        ("The timetable is set", 2),
+        ("Registered supporters will pay £25", 2),
+        ("Hustings will be held across the country", 2),  # the newsletter prompt ends it
+    ]
+
+
 def test_a_heading_with_nothing_under_it_is_a_label_not_an_item() -> None:
     body = "Reports\n\nLeader's report\n\nKeir spoke about the economy."
     assert [t for t, _ in _items(body)] == ["Leader's report"]

@@ -215,6 +215,12 @@ _FURNITURE = re.compile(
     r"|next\s+post|newer\s+post|older\s+post|tag\s+archives|photo|image|home|like\s+this|loading)\b",
     re.IGNORECASE,
 )
+# Furniture written as a sentence (not a heading): newsletter and share prompts.
+_FURNITURE_LINE = re.compile(
+    r"(?:sign\s+up\s+(?:to|for|here)|subscribe\s+(?:to|for|here)|share\s+this|print\s+friendly|more\s+from\s|"
+    r"continue\s+reading|read\s+more\b|leave\s+a\s+(?:reply|comment)|post\s+a\s+comment)",
+    re.IGNORECASE,
+)
 # A blog comment's header: "Anonymous Andrea said...", "Jo Bloggs says:", "Sam wrote:".
 _COMMENT_HEADER = re.compile(r"[\w\s.'’@-]{1,60}\s(?:said|says|wrote)\s*(?:\.\.\.|…|:)", re.IGNORECASE)
 # A sign-off ends the report too ("Best wishes", "In solidarity", "Thanks for reading").
@@ -353,6 +359,9 @@ def find_items(paragraphs: tuple[Paragraph, ...]) -> tuple[Item, ...]:
         start: tuple[str, str | None, bool] | None = None
         if len(p.text) <= 80 and _COMMENT_HEADER.fullmatch(p.text):
             current, ended = None, True  # the comments under a post
+            continue
+        if not p.heading and len(p.text) <= 160 and _FURNITURE_LINE.match(p.text):
+            current, ended = None, True  # "Sign up to our daily email …"
             continue
         if p.heading:
             title = p.text.rstrip(" :;.…")

@@ -119,6 +119,19 @@ def _short_entry(text: str) -> bool:
     return len(text) <= LIST_LINE_MAX_CHARS and (first.isupper() or first.isdigit() or first in "\"'“‘")
 
 
+def _numbered_heading(text: str) -> bool:
+    """The text of a numbered line alone in its block ("2. Registered supporters will pay £25"):
+    numbering makes it a heading in sentence case too, if it is one short line with no final stop."""
+    words = text.split()
+    return (
+        0 < len(words) <= HEADING_MAX_WORDS
+        and len(text) <= HEADING_MAX_CHARS
+        and "\n" not in text
+        and (text[0].isupper() or text[0].isdigit() or text[0] in "\"'“‘")
+        and text[-1] not in ".,;!"
+    )
+
+
 def is_heading(text: str) -> bool:
     """A short heading line: no final stop, few words, and Title Case, all capitals, a label
     ending in ":", or five words or fewer ("Treasurer's report", "Rule changes", "NEC ELECTIONS")."""
@@ -178,6 +191,7 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
                 break
             raw.extend((*part, block) for part in _block_parts(body, lines))
         start = sep.end() if sep else n
+    numbered: set[int] = set()
     for i, (s, t, e, block) in enumerate(raw):
         # "3. Leader's report" alone in its block, between paragraphs that are not list entries:
         # a numbered heading, kept whole.
@@ -186,14 +200,15 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
             and body[s].isalnum()
             and (i == 0 or (raw[i - 1][3] != block and not _continues(body, raw[i - 1], s, t)))
             and (i + 1 == len(raw) or (raw[i + 1][3] != block and raw[i + 1][0] == raw[i + 1][1]))
-            and is_heading(body[t:e])
+            and _numbered_heading(body[t:e])
         ):
             raw[i] = (s, s, e, block)
+            numbered.add(i)
     seen: dict[str, int] = {}
     out: list[Paragraph] = []
     lead_in: int | None = None  # the block of the "…:" line whose list we are in
     marked_list = False
-    for line_start, s, e, block in raw:
+    for i, (line_start, s, e, block) in enumerate(raw):
         text = body[s:e]
         marked = s > line_start
         # Unmarked entries after a lead-in: short lines of its block, or (HTML list items become
@@ -203,7 +218,7 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
             and _short_entry(text)
             and (block == lead_in or (not marked_list and text[-1] not in ".!?:"))
         )
-        heading = not bullet and is_heading(text)
+        heading = i in numbered or (not bullet and is_heading(text))
         if text.endswith(":") and not heading and not marked:
             lead_in, marked_list = block, False
         elif bullet:
