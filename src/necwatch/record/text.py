@@ -169,6 +169,7 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
     `bullet=True` and its marker ("-", "•", "1)", "a)") left out of `text`; so are the short
     lines after a lead-in ending in ":" ("The following were agreed:"), so a decision can point
     to its bullet. Repeated texts get distinct ids by order of occurrence ("p…", "p…-2").
+    Past MAX_PARAGRAPHS paragraphs the rest of the body is one last paragraph.
     """
     body = body_text
     raw: list[tuple[int, int, int, int]] = []  # line start, text start, end, block
