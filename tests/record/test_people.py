@@ -383,7 +383,9 @@ def test_lower_case_titles_apposition_and_names_used_for_things() -> None:
 
 def test_a_name_wrapped_across_a_line_but_not_two_list_items() -> None:
     p = people(
-        "The meeting opened with Angela\nRayner's report. Then:\nEddie Lopez\nJanet Anderson", "2022-05-24"
+        "The meeting opened with a warm welcome from Angela\nRayner and her report.\n\n"
+        "Tributes to:\nEddie Lopez\nJanet Anderson",
+        "2022-05-24",
     )
     assert [(m.name, m.person_id) for m in p.mentions] == [
         ("Angela Rayner", "angela-rayner"),
