@@ -13,6 +13,8 @@ from necwatch.record.model import Decision, Record
 
 # Two sentences this alike (difflib ratio) state the same decision, edited.
 SIMILAR = 0.6
+# Or this much of the shorter sentence is found in the longer one, and they are this alike overall.
+CONTAINED, CONTAINED_RATIO = 0.9, 0.4
 # Fuzzy pairing compares every left-over old decision with every new one: past this many pairs
 # (a rewritten 60-decision report), only exact sentences pair, the rest reads as added and gone.
 MAX_COMPARISONS = 2500
@@ -69,10 +71,7 @@ def pair_decisions(
             a = " ".join(f"{old[i].subject or ''} {old[i].quote}".split())
             for j in free_new:
                 b = " ".join(f"{new[j].subject or ''} {new[j].quote}".split())
-                m = SequenceMatcher(None, a, b, autojunk=False)
-                if m.real_quick_ratio() < SIMILAR or m.quick_ratio() < SIMILAR:
-                    continue
-                ratio = m.ratio()
+                ratio = _likeness(a, b)
                 if ratio >= SIMILAR:
                     scored.append((-ratio, abs(i - j), i, j))
         used_old: set[int] = set()
@@ -91,6 +90,19 @@ def pair_decisions(
         [old[i] for i in free_old],
         [new[j] for j in free_new],
     )
+
+
+def _likeness(a: str, b: str) -> float:
+    """How alike two sentences are (0-1): difflib's ratio, or, when one is nearly all inside the
+    other ("The motion was carried." → "… carried by 20 votes to 9."), at least SIMILAR."""
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    if m.real_quick_ratio() < CONTAINED_RATIO or m.quick_ratio() < CONTAINED_RATIO:
+        return 0.0
+    ratio = m.ratio()
+    if ratio >= SIMILAR:
+        return ratio
+    matched = sum(block.size for block in m.get_matching_blocks())
+    return SIMILAR if ratio >= CONTAINED_RATIO and matched >= CONTAINED * min(len(a), len(b)) else ratio
 
 
 def _decision_changes(a: Decision, b: Decision) -> list[str]:
