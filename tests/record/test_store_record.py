@@ -173,9 +173,21 @@ def test_every_nec_report_has_its_record_keyed_to_its_version(tl: Timeline) -> N
     )
 
 
-def test_a_new_report_s_record_rows(tl: Timeline) -> None:
+def test_a_new_report_s_record_rows(tl: Timeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    derived: list[str] = []
+    real = RecordStore.derive_records
+
+    def spy(self: RecordStore, report_ids: Any, roster: Roster) -> int:
+        derived.extend(report_ids)
+        return real(self, report_ids, roster)
+
+    monkeypatch.setattr(RecordStore, "derive_records", spy)
     tl.add_wp_post(body=BODY)
     tl.step()  # and polling the same state again writes nothing (Timeline.step checks the data tables)
+    assert derived == [tl.post("labour-nec-report-march-2024")["report_id"]], "only the new report's"
+    before = record_dump(tl.store)
+    tl.poll()
+    assert len(derived) == 1 and record_dump(tl.store) == before, "an unchanged poll derives nothing"
     rid = tl.post("labour-nec-report-march-2024")["report_id"]
     stored = tl.store.stored_record(rid)
     [rec] = stored["records"]
