@@ -783,10 +783,12 @@ def import_cmd(config_path: str, db: str | None, directory: str) -> None:
     config: Config | None = None
     if not db:
         config = _load(config_path, None)
-    elif Path(config_path).is_file():
-        with contextlib.suppress(UsageExit):
-            config = _load(config_path, None)
-    path = Path(db) if db else _load(config_path, None).database_path
+        path = config.database_path
+    else:
+        path = Path(db)
+        if Path(config_path).is_file():
+            with contextlib.suppress(UsageExit):
+                config = _load(config_path, None)
     _current_db[:] = [path]
     from necwatch.lock import run_lock
 

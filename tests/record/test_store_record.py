@@ -362,6 +362,13 @@ def test_the_record_survives_the_round_trip_and_is_not_exported(tl: Timeline, tm
     assert record_dump(imported) == record_dump(tl.store)
     assert imported.unmatched_names() == tl.store.unmatched_names() != []
     imported.close()
+    # the command: with --db and no config file, the shipped roster (here ROSTER, through roster_for)
+    by_cli = tmp_path / "cli.db"
+    r = CliRunner().invoke(cli, ["import", "--db", str(by_cli), "-c", str(tmp_path / "none.yaml"), str(out)])
+    assert r.exit_code == 0, r.output
+    again = Store.open(by_cli)
+    assert record_dump(again) == record_dump(tl.store)
+    again.close()
 
 
 # -- 5. status and the Datasette page -------------------------------------------------------------------
