@@ -414,3 +414,26 @@ def test_datasette_page_of_unmatched_names(tl: Timeline) -> None:
     home = client.get("/t")
     assert "/t/unmatched" in home.text
     client.close()
+
+
+def test_an_extractor_bug_leaves_the_report_stored_without_a_record(
+    tl: Timeline, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def buggy(title: str, body_text: str, published: date | None, **kw: Any) -> Record:
+        if "BOOM" in body_text:
+            raise IndexError("an extractor's bug")
+        return fake_extract(title, body_text, published, **kw)
+
+    tl.add_wp_post(body=BODY)
+    tl.step(repeat=False)
+    rid = tl.post("labour-nec-report-march-2024")["report_id"]
+    monkeypatch.setattr(derive, "extract_record", buggy)
+    set_body(tl, BODY + "\n<p>BOOM: the NEC agreed something odd.</p>")
+    [alert] = tl.step(repeat=False)
+    assert alert["kind"] == "report_edited" and re.fullmatch(r"Version 2: \+\d+ −0 words", alert["summary"])
+    assert tl.one("select version from reports where id = ?", [rid])["version"] == 2
+    assert tl.store.stored_record(rid)["records"] == [] and tl.count("decisions", "report_id = ?", [rid]) == 0
+    assert "its record could not be derived" in caplog.text
+    monkeypatch.setattr(derive, "extract_record", fake_extract)  # fixed: reextract derives it
+    tl.store.rederive_records(ROSTER)
+    assert tl.store.stored_record(rid)["records"][0]["version"] == 2

@@ -12,6 +12,7 @@ import, and left out of the export and the logical checksum (store/checksum.py).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from necwatch.record import Record
 from necwatch.record.derive import record_of
 from necwatch.record.roster import Roster
 from necwatch.store.base import StoreBase
+
+log = logging.getLogger("necwatch.record")
 
 # The tables of one report's record, each keyed (report_id, position) but `records` (report_id).
 RECORD_TABLES = ("records", "items", "decisions", "mentions", "statements")
@@ -179,7 +182,9 @@ class RecordStore(StoreBase):
     def derive_records(self, report_ids: Iterable[str], roster: Roster) -> int:
         """Derive and write the record of each report from its stored row (an NEC report with text;
         any other loses its rows), then bring `people` and `memberships` in step. Returns the number
-        of records written. Call inside a transaction (the poll's, with the versions it writes)."""
+        of records written. Call inside a transaction (the poll's, with the versions it writes).
+        A record the extractor fails on is logged and left empty: the report and its version are
+        the data, the record is derived from them, and `reextract` derives it again once fixed."""
         n = 0
         for report_id in report_ids:
             row = self.db.execute(
@@ -191,7 +196,12 @@ class RecordStore(StoreBase):
                 self.drop_record(report_id)
                 continue
             title, body, published, author, content_hash, version, _ = row
-            record = record_of(title, body, published, author=author, roster=roster, version=content_hash)
+            try:
+                record = record_of(title, body, published, author=author, roster=roster, version=content_hash)
+            except Exception:  # an extractor's bug must not stop the report being stored
+                log.exception("report %s: its record could not be derived; it has none", report_id)
+                self.drop_record(report_id)
+                continue
             self.write_record(report_id, version or 1, record)
             n += 1
         self.sync_people(roster)

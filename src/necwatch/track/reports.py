@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,6 +14,8 @@ from necwatch.record import Record
 from necwatch.record.changes import describe
 from necwatch.track.emit import Emitter
 from necwatch.track.state import NearMatcher, Normalized, ReportIndex, ReportRef, StoredPost, clip
+
+log = logging.getLogger("necwatch.track")
 
 RecordOf = Callable[[str, str, str | None, str | None], Record]
 
@@ -238,8 +241,12 @@ class ReportTracker:
         if self.record_of is None or self.technical or not (report.is_nec_report and norm.is_nec_report):
             return ""
         # the report's publication date and author, for both: the record of the text, not of metadata
-        old = self.record_of(report.title, report.body_text, report.published_at, norm.author)
-        new = self.record_of(norm.title, norm.body_text, report.published_at, norm.author)
+        try:
+            old = self.record_of(report.title, report.body_text, report.published_at, norm.author)
+            new = self.record_of(norm.title, norm.body_text, report.published_at, norm.author)
+        except Exception:  # an extractor's bug: the alert says the words changed, not what they mean
+            log.exception("report %s: its record could not be derived for the alert", report.id)
+            return ""
         words = describe(old, new)
         return "".join(f"; {w}" for w in words)
 
