@@ -51,7 +51,15 @@ ROSTER = Roster(
     memberships=(
         {"person_id": "keir-starmer", "role": "Leader", "start_date": "2020-04-04"},
         {"person_id": "ann-black", "organization_id": "nec", "role": "Chair", "start_date": "2009-01-01"},
-        {"person_id": "ann-black", "organization_id": "nec", "section": "CLP", "start_date": "2000-01-01"},
+        {
+            "person_id": "ann-black",
+            "organization_id": "nec",
+            "role": "NEC member",
+            "section": "CLP",
+            "start_date": "2000",
+            "end_date": "2024-09",
+            "source": "https://example.org/nec-results",
+        },
         {"person_id": "nobody-named", "role": "Treasurer", "start_date": "2000-01-01"},
     ),
 )
@@ -213,6 +221,15 @@ def test_a_new_report_s_record_rows(tl: Timeline, monkeypatch: pytest.MonkeyPatc
     [m] = tl.store.db.query("select * from memberships where person_id = 'keir-starmer'")
     assert (m["role"], m["start_date"], json.loads(m["data"])["role"]) == ("Leader", "2020-04-04", "Leader")
     assert {r[0] for r in tl.store.db.execute("select person_id from memberships")} == named
+    assert "ann-black" in named  # the reference web names her: her seat, as the roster has it
+    seat = tl.one("select * from memberships where person_id = 'ann-black' and role = 'NEC member'")
+    assert (seat["organization"], seat["section"], seat["start_date"], seat["end_date"]) == (
+        "nec",
+        "CLP",
+        "2000",
+        "2024-09",
+    )
+    assert seat["source"] == "https://example.org/nec-results"
     # the unmatched names view
     assert tl.store.unmatched_names() == [{"name": "Zed Quorum", "count": 1, "reports": [rid]}]
 

@@ -164,6 +164,12 @@ RECORD_TABLES: dict[str, dict[str, Any]] = {
     },
     "memberships": {
         "description": "Their roster memberships: NEC seats by section, offices, with dates.",
+        "facets": ["organization", "role", "section"],
+        "columns": {
+            "section": "An NEC member's section, or the post held.",
+            "end_date": "Empty: still held.",
+            "source": "Where the period comes from.",
+        },
     },
     "unmatched_names": {
         "description": "Names no one on the roster matched: how many reports name each, and which (a view).",

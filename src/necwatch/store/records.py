@@ -142,14 +142,21 @@ def roster_rows(roster: Roster, used: dict[str, str | None]) -> dict[str, list[d
             {
                 "person_id": pid,
                 "position": position,
+                "organization": m.get("organization_id") or m.get("organization"),
                 "role": m.get("role") or m.get("office") or m.get("label"),
-                "organization": m.get("organization_id") or m.get("organization") or m.get("section"),
-                "start_date": m.get("start_date"),
-                "end_date": m.get("end_date"),
+                "section": m.get("section") or m.get("post"),
+                "start_date": _text(m.get("start_date")),
+                "end_date": _text(m.get("end_date")),
+                "source": _text(m.get("source")),
                 "data": json.dumps(m, ensure_ascii=False, sort_keys=True, default=str),
             }
         )
     return {"people": people, "memberships": memberships}
+
+
+def _text(value: Any) -> str | None:
+    """A roster value as stored: text (a date or a source as written), or NULL."""
+    return None if value is None else str(value)
 
 
 class RecordStore(StoreBase):
@@ -226,7 +233,8 @@ class RecordStore(StoreBase):
             "memberships": [
                 tuple(r)
                 for r in conn.execute(
-                    "select person_id, position, role, organization, start_date, end_date, data "
+                    "select person_id, position, organization, role, section, start_date, end_date, "
+                    "source, data "
                     "from memberships order by person_id, position"
                 )
             ],

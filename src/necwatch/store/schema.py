@@ -557,10 +557,12 @@ def _m15_record(db: sqlite_utils.Database) -> None:
         {
             "person_id": str,
             "position": int,  # its place among the person's memberships in the roster
-            "role": str,
-            "organization": str,
-            "start_date": str,
-            "end_date": str,
+            "organization": str,  # nec, labour-party, government …
+            "role": str,  # NEC member, Chair, Leader, General Secretary …
+            "section": str,  # an NEC member's section (CLP, trade unions …) or the post held
+            "start_date": str,  # YYYY-MM-DD, or YYYY-MM / YYYY when only that much is known
+            "end_date": str,  # empty: still holds it
+            "source": str,  # where the period comes from
             "data": str,  # the roster's whole membership entry (JSON)
         },
         pk=("person_id", "position"),
