@@ -278,7 +278,8 @@ def render_record(record: dict[str, Any]) -> list[str]:
     for p in record["people"]:
         who = p["canonical"] or "unmatched"
         role = f", {p['role']}" if p.get("role") else ""
-        lines.append(f"  - {p['name']} → {who}{role} ({len(p['paragraphs'])} paragraphs)")
+        n = len(p["paragraphs"])
+        lines.append(f"  - {p['name']} → {who}{role} ({n} paragraph{'' if n == 1 else 's'})")
     lines.append(f"statements: {len(record['statements'])}")
     for st in record["statements"]:
         lines.append(f"  - {st['speaker']}: {_short(' '.join(st['quote'].split()), 160)}")

@@ -104,8 +104,8 @@ def test_the_human_output_shows_the_record(page: Path, fake: None) -> None:
     assert "  - carried, 22–12: The rule changes for conference were carried by 22 votes to 12." in lines
     assert "  - noted, count not reported: We noted the report of the Organisation Committee." in lines
     assert "people:    2" in lines
-    assert "  - Keir Starmer → Keir Starmer, Leader (1 paragraphs)" in lines
-    assert "  - Zed Quorum → unmatched (1 paragraphs)" in lines
+    assert "  - Keir Starmer → Keir Starmer, Leader (1 paragraph)" in lines
+    assert "  - Zed Quorum → unmatched (1 paragraph)" in lines
     assert "unmatched: Zed Quorum" in lines
 
 
