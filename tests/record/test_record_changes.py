@@ -114,3 +114,12 @@ def test_count_words() -> None:
     assert count_words(dec(RULES)) == "count not reported"
     assert count_words(dec(RULES, vf=22, va=12)) == "22–12"
     assert count_words(dec(RULES, vf=22, va=12, abstentions=1)) == "22–12 with 1 abstention"
+
+
+def test_several_changes_of_one_decision_name_it_once() -> None:
+    old = rec(dec("The motion on selections was carried by 21 votes to 12.", vf=21, va=12))
+    new = rec(dec("The motion on selections was rejected by 12 votes to 21.", "rejected", vf=12, va=21))
+    assert describe(old, new) == [
+        "vote count changed: 21–12 → 12–21 and outcome changed: carried → rejected "
+        "(“The motion on selections was rejected by 12 votes to 21.”)"
+    ]

@@ -106,18 +106,19 @@ def _likeness(a: str, b: str) -> float:
 
 
 def _decision_changes(a: Decision, b: Decision) -> list[str]:
+    """What changed in one decision, as one phrase naming it once: "vote count changed: 21–12 →
+    12–21 and outcome changed: carried → rejected (“…”)"; none when nothing a reader cares about did."""
     out = []
-    what = _quote(b)
     if (a.votes_for, a.votes_against, a.abstentions) != (b.votes_for, b.votes_against, b.abstentions):
-        out.append(f"vote count changed: {count_words(a)} → {count_words(b)} ({what})")
+        out.append(f"vote count changed: {count_words(a)} → {count_words(b)}")
     if a.outcome != b.outcome:
-        out.append(f"outcome changed: {a.outcome} → {b.outcome} ({what})")
+        out.append(f"outcome changed: {a.outcome} → {b.outcome}")
     if a.manner != b.manner:
-        out.append(f"manner changed: {a.manner or 'not stated'} → {b.manner or 'not stated'} ({what})")
+        out.append(f"manner changed: {a.manner or 'not stated'} → {b.manner or 'not stated'}")
     for role, x, y in (("mover", a.mover, b.mover), ("seconder", a.seconder, b.seconder)):
         if x != y:
-            out.append(f"{role} changed: {x or 'not stated'} → {y or 'not stated'} ({what})")
-    return out
+            out.append(f"{role} changed: {x or 'not stated'} → {y or 'not stated'}")
+    return [f"{' and '.join(out)} ({_quote(b)})"] if out else []
 
 
 def describe(old: Record, new: Record) -> list[str]:
