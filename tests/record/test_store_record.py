@@ -352,6 +352,9 @@ def test_reextract_re_derives_every_record_without_fetching_or_alerting(
     assert store.db["decisions"].count == len(before["decisions"])
     assert store.db.execute("select count(*) from decisions where outcome = 'agreed'").fetchone()[0] == 0
     assert (store.db["alerts"].count, store.db["report_versions"].count) == (alerts, versions)
+    # --source: the records of the reports first found on that source
+    assert reextract(config, names=["luke-akehurst"]).records == len(nec_reports(store))
+    assert store.rederive_records(ROSTER, sources=["no-such-source"]) == 0
     store.close()
 
 

@@ -479,7 +479,10 @@ def build_metadata(
         "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": {database: [*FEED_QUERIES]}}},
         "databases": {
             database: {
-                "description": "Reports, the places they were published, their versions and comments.",
+                "description": (
+                    "Reports, the places they were published, their versions and comments, and each "
+                    "report's record: the decisions, people and statements it states."
+                ),
                 "tables": {
                     "reports": {
                         "description": "One row per report, however many places it was published in.",
