@@ -1,10 +1,624 @@
-"""Decisions: every act of the NEC the text states, with outcome, manner, stated counts, mover, seconder."""
+"""Decisions: every act of the NEC the text states, with outcome, manner, stated counts, mover, seconder.
+
+Rule-based and sentence by sentence. A sentence states a decision when one of its verbs is an act
+(`outcomes.VERBS`: agreed, carried, rejected, noted a report, referred, elected, thanked …) and its
+actor is the NEC: "we", "the NEC", a sub-committee or panel reporting to it, or a passive ("This
+proposal was agreed unanimously") whose agent is not another body. Skipped: "noted that …" facts,
+recalled acts ("when we agreed", "had agreed", "last year"), other bodies (conference and its
+Arrangements Committee, Parliament, the government, the PLP, CLPs, courts), members' own votes
+("I voted in favour": a statement), future or hypothetical acts ("will consider", "if the NEC
+agreed"), questions.
+
+A list introduced by "the following were agreed:" gives one decision per item, its text as
+`subject`; an outcome at the end of an item ("– agreed", "(carried 20-10)") belongs to that item.
+When a sentence holds several acts ("We received a report and agreed that …") each is a decision
+with its own `subject`. Counts are read by `record.votes`, never inferred. Movers and seconders are
+read as written ("Keir Starmer and Shabana Mahmood then moved and seconded their motion", "moved by
+X, seconded by Y") and given to the decision that follows within a few paragraphs.
+
+Every step reads a bounded window around a verb, so the cost is linear in the text.
+"""
 
 from __future__ import annotations
 
-from necwatch.record.model import Decision, Item, Paragraph
+import re
+from dataclasses import dataclass, replace
+
+from necwatch.record import outcomes as o
+from necwatch.record.model import Decision, Item, Manner, Outcome, Paragraph
+from necwatch.record.statements import bullet_len, leading_subject, lines, name_after, name_before
+from necwatch.record.text import sentences
+from necwatch.record.votes import Counts, find_counts
+
+_WINDOW = 250  # characters of a clause read before a verb
+_WORDS = re.compile(r"[\w’'&-]+|,")
+_BOUNDARIES = (";", " – ", " — ", " - ", ": ", "(", ". ")
+_REFER_TARGET = re.compile(
+    r"(?:\s+[\w’'-]+){0,5}?\s+(?:back\b|to\s+(?:the\s+|a\s+|its\s+|our\s+)?(?:[\w’'-]+\s+){0,3}?(?:committee|officers|panel|nec|npf|"
+    r"policy|conference|general\s+secretary|board|working\s+group|next|future|sub-committee|org|disputes|ncc|"
+    r"region|party|staff|cac|jpc|meeting|forum|commission|review)\b|until\b|to\s+(?:january|february|march|april|"
+    r"may|june|july|august|september|october|november|december)\b)",
+    re.IGNORECASE,
+)
+_ROLE_AFTER = re.compile(
+    r"\b(?:chairs?|vice[\s-]chairs?|chairperson|convenor|treasurer|to\s+(?:the|chair|serve|sit|lead)|"
+    r"as\s+(?:the\s+)?(?:nec|our|its)|representatives?|member\s+of|onto|on\s+to|leader\s+of\s+the\s+nec)\b",
+    re.IGNORECASE,
+)
+_ASK_OK = re.compile(
+    r"\s+(?:for\b|that\b|officers\b|staff\b|the\s+(?:general\s+secretary|party|officers|staff|chair|org\w*|"
+    r"committee|team|leader|treasurer|director|executive)\b|(?:him|her|them)\s+to\b)",
+    re.IGNORECASE,
+)
+_ASK_NOT = re.compile(r"\s+(?:about|whether|if|how|why|what|who|when|questions?)\b", re.IGNORECASE)
+_NOTED_NOT = re.compile(r"\s+(?:that|with|how|the\s+fact|to\b|in\s+passing|concerns?)\b", re.IGNORECASE)
+_INTRO_END = re.compile(
+    r"(?:\s+(?:the\s+following(?:\s+[\w’'-]+){0,6}|as\s+follows|unanimously|by\s+the\s+nec|to|that|were|was|"
+    r"items?|decisions?))*\s*:\s*$",
+    re.IGNORECASE,
+)
+_BULLET_TAG = re.compile(
+    r"(?:[–—-]|\(|:|,|;)\s*(agreed|approved|carried|passed|rejected|defeated|lost|fell|noted|deferred|"
+    r"referred(?:\s+back)?|endorsed|accepted|not\s+agreed|held\s+over)\b([^–—:]{0,60}?)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_TAG_OUTCOME: dict[str, Outcome] = {
+    "agreed": "agreed",
+    "approved": "agreed",
+    "endorsed": "agreed",
+    "accepted": "agreed",
+    "carried": "carried",
+    "passed": "carried",
+    "rejected": "rejected",
+    "defeated": "rejected",
+    "lost": "rejected",
+    "fell": "rejected",
+    "not agreed": "rejected",
+    "noted": "noted",
+    "deferred": "referred",
+    "referred": "referred",
+    "referred back": "referred",
+    "held over": "referred",
+}
+_MOVED_AND_SECONDED = re.compile(r"\b(?:moved|proposed)\s+and\s+seconded\b", re.IGNORECASE)
+_MOVED_BY = re.compile(r"\b(?:moved|proposed|tabled|put\s+forward|brought\s+forward)\s+by\s+", re.IGNORECASE)
+_SECONDED_BY = re.compile(r"\bseconded\s+by\s+", re.IGNORECASE)
+_MOVED_ACTIVE = re.compile(
+    r"\b(?:moved|proposed|tabled|put\s+forward)\s+(?:a|an|the|his|her|their|our|my|that|this|its)\b",
+    re.IGNORECASE,
+)
+_SECONDED_ACTIVE = re.compile(
+    r"\bseconded(?:\s+(?:it|the|this|a|an|his|her|their)\b|\s*[.,;]|\s*$)", re.IGNORECASE
+)
+_MOTION_WORD = re.compile(
+    r"\b(?:motions?|amendments?|proposals?|resolutions?|rule\s+changes?|it|this|vote)\b", re.I
+)
+_VOTE_WORD = re.compile(
+    r"\b(?:votes?|voted|voting|majority|carried|passed|defeated|rejected|lost|fell)\b", re.I
+)
+_CAC = re.compile(r"conference\s+arrangements|\bCAC\b", re.IGNORECASE)
+_MAX_PENDING = 4  # paragraphs a stated mover waits for the decision on their motion
+
+
+@dataclass
+class _Hit:
+    start: int  # the act's verb, in the sentence
+    end: int
+    clause: int  # where its clause starts
+    outcome: Outcome
+    actor: str  # "nec", "other", "motion", "person"
+    kind: str = ""
+    manner: Manner | None = None
+    counts: Counts | None = None
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower().replace("’", "'") for t in _WORDS.findall(text)]
+
+
+def _last_marker(pre: str) -> str | None:
+    """Who the clause before a verb names last: the NEC, another body, a motion or a person."""
+    best: tuple[int, str] | None = None
+    for kind, rx in (("other", o.OTHER_BODIES), ("nec", o.NEC_ACTORS), ("motion", o.MOTION_NOUNS)):
+        last = None
+        for m in rx.finditer(pre):
+            last = m
+        if last is not None and (best is None or last.end() > best[0]):
+            best = (last.end(), kind)
+    who = name_before(pre, allow_group=False)
+    if (
+        who is not None
+        and who.lower() not in ("we", "the nec")
+        and (best is None or best[0] < len(pre.rstrip()) - len(who) - 1)
+    ):
+        return "person"
+    if re.search(r"(?:^|\s)(?:I|he|she)\s*$", pre, re.IGNORECASE):
+        return "person"
+    return best[1] if best else None
+
+
+def _agent_is_other(after: str) -> bool:
+    """A passive's agent ("passed by Annual Conference") when it is another body."""
+    m = re.match(
+        r"\s+(?:[\w’'-]+\s+){0,3}?by\s+(?!\d|a\s|an\s|acclamation|consensus|the\s+nec|nec|us\b)", after, re.I
+    )
+    if not m:
+        return False
+    agent = after[m.end() : m.end() + 50]
+    other = o.OTHER_BODIES.match(agent) or o.OTHER_BODIES.match(
+        re.sub(r"^(?:the|annual|a|our)\s+", "", agent, flags=re.I)
+    )
+    if other:
+        return True
+    nec = o.NEC_ACTORS.search(agent[:30])
+    return nec is None and re.match(r"(?:the\s+)?[A-Z]", agent) is not None and not re.match(r"\d", agent)
+
+
+def _hits(s: str, prev_actor: str | None, cac: bool, line_start: bool) -> list[_Hit]:
+    """The acts one sentence states, in order."""
+    hits: list[_Hit] = []
+    raw: list[tuple[int, int, str]] = [(m.start(), m.end(), m.group().lower()) for m in o.VERB_RE.finditer(s)]
+    raw += [(m.start(), m.end(), "#negated") for m in o.NEGATED_RE.finditer(s)]
+    raw += [(m.start(), m.end(), "#consensus") for m in o.CONSENSUS_RE.finditer(s)]
+    raw += [(m.start(), m.end(), "#thanks") for m in o.THANKS_RE.finditer(s)]
+    raw.sort()
+    last_end = -1
+    prev: _Hit | None = None
+    for start, end, form in raw:
+        if start < last_end:
+            continue  # overlaps a larger match ("thanks were placed on record")
+        floor = prev.end if prev else 0
+        lo = max(floor, start - _WINDOW)
+        clause = lo
+        for b in _BOUNDARIES:
+            i = s.rfind(b, lo, start)
+            if i >= 0:
+                clause = max(clause, i + len(b))
+        pre = s[clause:start]
+        after = s[end : end + 120]
+        hit = _classify(s, form, start, end, clause, pre, after, prev, prev_actor, cac, line_start)
+        if hit is None:
+            continue
+        if prev is not None and re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*", s[prev.end : start]):
+            prev.end = end  # "approved and endorsed": one act
+            last_end = end
+            continue
+        hits.append(hit)
+        prev = hit
+        last_end = end
+    return hits
+
+
+def _classify(
+    s: str,
+    form: str,
+    start: int,
+    end: int,
+    clause: int,
+    pre: str,
+    after: str,
+    prev: _Hit | None,
+    prev_actor: str | None,
+    cac: bool,
+    line_start: bool,
+) -> _Hit | None:
+    if form == "#consensus":
+        if o.PAST_MARKERS.search(pre) or o.HYPOTHETICAL.search(pre):
+            return None
+        return _Hit(start, end, clause, "agreed", "nec", "consensus", manner="consensus")
+    if form == "#thanks":
+        return _Hit(start, end, clause, "other", "nec", "thanks")
+    if form == "#negated":
+        outcome: Outcome = "rejected"
+        kind = "trans"
+    else:
+        outcome, kind = o.VERBS[form]  # type: ignore[assignment]
+        excl = o.EXCLUDED_AFTER.get(form)
+        if excl is not None and excl.match(after):
+            return None
+    toks = _tokens(pre)
+    negated = False
+    while toks and (toks[-1] in o.SKIPPED or toks[-1] in ("not", "n't", ",")):
+        if toks[-1] in ("not", "n't"):
+            negated = True
+        toks.pop()
+    # Time and mood: pluperfect and recalled acts, futures, hypotheticals, adjectives.
+    if (
+        (toks and toks[-1] == "had")
+        or toks[-2:] == ["had", "been"]
+        or ("had" in toks[-3:-1] and toks[-1:] == ["been"])
+    ):
+        return None
+    if toks and (
+        toks[-1] in o.MODALS or (toks[-1] in ("be", "been", "have") and toks[-2:-1] and toks[-2] in o.MODALS)
+    ):
+        return None
+    if toks and toks[-1] in o.PRESENT_BE:
+        return None
+    if toks and toks[-1] in o.ADJECTIVE_BEFORE:
+        return None
+    if any(t in o.SUBORDINATE for t in toks[-3:]) or (
+        toks and toks[0] in ("when", "whenever", "since") and not _VOTE_WORD.search(pre)
+    ):
+        return None
+    if (
+        o.PAST_MARKERS.search(pre)
+        or o.PAST_MARKERS.match(after[:40].split(",")[0])
+        or o.HYPOTHETICAL.search(pre)
+    ):
+        return None
+    if re.match(r"\s+(?:in\s+(?:19|20)\d\d|two|three|last)\b", after) and re.search(
+        r"\b(?:ago|last)\b", after[:30]
+    ):
+        return None
+    passive = bool(toks) and toks[-1] in o.BE_PASSIVE
+    if toks and toks[-1] == "been" and toks[-2:-1] not in (["has"], ["have"]):
+        passive = toks[-2:-1] == ["having"] or passive
+    subject = toks[:-1] if passive else toks
+    while subject and subject[-1] in ("has", "have", "having", "they've", "we've"):
+        subject.pop()
+    if negated:
+        if form == "#negated" or not passive or outcome not in ("agreed", "carried"):
+            return None
+        outcome = "rejected"
+    # Who acts.
+    if passive:
+        if kind in ("active", "backing", "vote") or _agent_is_other(after):
+            return None
+        if kind == "noted" and (_NOTED_NOT.match(after) or (re.match(r"\s*$", after) and not subject)):
+            return None
+        if kind == "noted" and subject and subject[-1] == "it":
+            return None
+        if kind == "ask" and not re.match(r"\s+to\b", after):
+            return None
+        if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or find_counts(s[end:])):
+            return None
+        if outcome in ("rejected", "carried") and _last_marker(pre) in ("other", "person"):
+            return None  # "the government has been defeated": the patient is not a motion
+        if form in ("referred",) and not _REFER_TARGET.match(after):
+            return None
+        if form == "confirmed" and re.match(r"\s+that\b", after):
+            return None
+        actor = "nec"
+    else:
+        if kind == "passive":
+            return None
+        elided = not subject or subject[-1] in ("and", "but", "or", "&")
+        if elided:
+            if subject and prev is not None:
+                actor = prev.actor
+            elif not subject and prev is None and clause == 0 and line_start:
+                actor = "nec"  # note style: "Agreed: …", "Noted the report of …"
+            else:
+                return None
+        else:
+            marker = _last_marker(pre)
+            if marker is None and subject[-1:] in (["it"], ["they"]):
+                marker = prev_actor
+            if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
+                marker = "other"  # "the committee" of conference
+            actor = marker or ""
+            if subject[-1:] in (["it"], ["they"]) and prev_actor in ("other", "person"):
+                actor = "other"
+        if kind == "intrans":
+            if actor not in ("nec", "motion"):
+                return None
+        elif actor != "nec":
+            return None
+        if kind == "noted" and (
+            _NOTED_NOT.match(after) or not o.REPORT_NOUNS.search(" ".join(after.split()[:9]))
+        ):
+            return None
+        if kind == "ask" and (not _ASK_OK.match(after) or _ASK_NOT.match(after)):
+            return None
+        if kind == "backing" and not o.MOTION_NOUNS.search(" ".join(after.split()[:6])):
+            return None
+        if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or re.match(r"\s+[A-Z]", after)):
+            return None
+        if form == "referred" and not _REFER_TARGET.match(after):
+            return None
+        if form == "took note" and not o.REPORT_NOUNS.search(" ".join(after.split()[:9])):
+            return None
+    if kind == "thanks" and not o.THANKS_NOUN.search(after[:60]):
+        return None
+    if kind == "vote":
+        v = re.match(
+            r"\s+(?:unanimously\s+|overwhelmingly\s+|narrowly\s+)?(?:by\s+[^,;]{1,30}?\s+)?(to\s+(\w+)|against|down|through|for|in\s+favour)\b",
+            after,
+            re.I,
+        )
+        if not v:
+            return None
+        word = v.group(1).lower()
+        if word in ("against", "down"):
+            outcome = "rejected"
+        elif v.group(2):
+            outcome = o.INFINITIVE_OUTCOME.get(v.group(2).lower(), "carried")  # type: ignore[assignment]
+            if outcome == "noted":
+                outcome = "carried"
+        else:
+            outcome = "carried"
+    elif form in ("agreed", "decided", "resolved"):
+        inf = o.INFINITIVE_RE.match(after)
+        if inf:
+            outcome = o.INFINITIVE_OUTCOME.get(inf.group(1).lower(), "agreed")  # type: ignore[assignment]
+    if kind == "elect":
+        outcome = "agreed" if o.ACCLAMATION.search(after[:80]) else "other"
+    return _Hit(start, end, clause, outcome, actor, kind)
+
+
+def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
+    """Manner and counts of each act, read from its own stretch of the sentence."""
+    for i, h in enumerate(hits):
+        stop = hits[i + 1].clause if i + 1 < len(hits) else len(s)
+        stop = max(stop, h.end)
+        window = s[h.clause : stop]
+        if h.manner is None:
+            if o.UNANIMOUS.search(window):
+                h.manner = "unanimous"
+            elif o.ACCLAMATION.search(window):
+                h.manner = "acclamation"
+            elif o.CONSENSUS.search(window):
+                h.manner = "consensus"
+            elif o.CONTESTED.search(window) or h.kind == "vote":
+                h.manner = "contested"
+        mine = [c for c in counts if h.clause <= c.start < stop] or (
+            [c for c in counts if c.start < hits[0].clause] if i == 0 else []
+        )
+        if mine:
+            h.counts = mine[0]
+    if len(hits) == 1 and hits[0].counts is None and counts:
+        hits[0].counts = counts[0]
+    for h in hits:
+        c = h.counts
+        if c is None:
+            continue
+        _, a = c.sides(h.outcome)
+        if a and a > 0 and h.manner in (None, "consensus"):
+            h.manner = "contested"
+        if h.outcome == "agreed" and h.kind != "elect" and (a or h.manner == "contested"):
+            h.outcome = "carried"
+    for h in hits:
+        if h.outcome == "agreed" and h.manner == "contested" and h.kind != "elect":
+            h.outcome = "carried"
+
+
+def _movers(s: str) -> tuple[str | None, str | None]:
+    """(mover, seconder) a sentence states, as written."""
+    mover = seconder = None
+    m = _MOVED_AND_SECONDED.search(s)
+    if m:
+        both = name_before(s[: m.start()], allow_group=False)
+        if both:
+            parts = re.split(r"\s+(?:and|&)\s+", both)
+            if len(parts) == 2:
+                return parts[0], parts[1]
+            return both, None
+    m = _MOVED_BY.search(s)
+    if m:
+        mover = name_after(s[m.end() :])
+    m = _SECONDED_BY.search(s)
+    if m:
+        seconder = name_after(s[m.end() :])
+    if mover is None:
+        m = _MOVED_ACTIVE.search(s)
+        if m and not re.search(r"\b(?:was|were|been|be)\s+$", s[: m.start()]):
+            mover = name_before(s[: m.start()], allow_group=False)
+    if seconder is None:
+        m = _SECONDED_ACTIVE.search(s)
+        if m and not re.search(r"\b(?:was|were|been|be|and)\s+$", s[: m.start()]):
+            seconder = name_before(s[: m.start()], allow_group=False)
+    return mover, seconder
+
+
+def _item_titles(items: tuple[Item, ...]) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for it in items:
+        for pid in (it.paragraph, *it.paragraphs):
+            titles.setdefault(pid, it.title)
+    return titles
+
+
+def _bullet_decision(
+    text: str, line: str, k: int, p: Paragraph, intro: Outcome | None, item: str | None
+) -> Decision | None:
+    """One list item under "the following were agreed:", or an item ending in its own outcome."""
+    body = line[k:].rstrip()
+    if not body.strip():
+        return None
+    tail_at = max(0, len(body) - 90)
+    tag = _BULLET_TAG.search(body, tail_at)
+    outcome = intro
+    counts = None
+    subject = body
+    if tag:
+        outcome = _TAG_OUTCOME[" ".join(tag.group(1).lower().split())]
+        found = find_counts(tag.group(1) + tag.group(2))
+        counts = found[0] if found else None
+        subject = body[: tag.start()].rstrip(" ,;:–—-(")
+    elif intro is None:
+        return None
+    else:
+        found = find_counts(body)
+        counts = found[0] if found else None
+    if outcome is None or not subject.strip():
+        return None
+    spans = sentences(body)
+    first = spans[0] if spans else (0, len(body))
+    quote = body[first[0] : first[1]]
+    window = body
+    manner: Manner | None = None
+    if o.UNANIMOUS.search(window):
+        manner = "unanimous"
+    elif o.ACCLAMATION.search(window):
+        manner = "acclamation"
+    elif o.CONSENSUS.search(window):
+        manner = "consensus"
+    elif o.CONTESTED.search(window):
+        manner = "contested"
+    vf = va = ab = None
+    if counts is not None:
+        vf, va = counts.sides(outcome)
+        ab = counts.abstentions
+        if va and manner is None:
+            manner = "contested"
+    if outcome == "agreed" and manner == "contested":
+        outcome = "carried"
+    return Decision(
+        quote=quote,
+        outcome=outcome,
+        paragraph=p.id,
+        subject=subject.strip().rstrip("."),
+        manner=manner,
+        votes_for=vf,
+        votes_against=va,
+        abstentions=ab,
+        item=item,
+    )
+
+
+def _intro(s: str, hits: list[_Hit]) -> Outcome | None:
+    """The outcome a list's opening line gives its items ("The following were agreed:"), or None."""
+    if not s.rstrip().endswith(":") or not hits:
+        return None
+    h = hits[-1]
+    if _INTRO_END.match(s, h.end) or re.search(r"\bfollowing\b", s[h.start :], re.I):
+        return h.outcome
+    return None
 
 
 def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -> tuple[Decision, ...]:
-    """STUB (part "decisions"): mover/seconder as written; extract_record resolves them."""
-    return ()
+    """Every decision of the report, in order; mover/seconder as written (extract_record resolves them)."""
+    titles = _item_titles(items)
+    out: list[Decision] = []
+    intro: Outcome | None = None  # an open "the following were agreed:" list
+    pending: tuple[str | None, str | None, int, str | None] | None = None  # mover, seconder, paragraph, item
+    section = ""
+    last_para: dict[int, int] = {}  # decision index → paragraph index
+    for p in paragraphs:
+        item = titles.get(p.id)
+        if p.heading:
+            section = p.text
+            intro = None
+            continue
+        cac = bool(_CAC.search(item or section))
+        prev_actor: str | None = None
+        for a, b in lines(p.text):
+            line = p.text[a:b]
+            if not line.strip():
+                continue
+            k = bullet_len(line)
+            if o.TIMELINE_LINE.match(line):
+                intro = None
+                continue
+            if k:
+                bd = _bullet_decision(p.text, line, k, p, intro, item)
+                if bd is not None:
+                    out.append(bd)
+                    last_para[len(out) - 1] = p.index
+                    continue
+                if intro is not None:
+                    continue
+            else:
+                if len(line) < 80 and not re.search(r"[.!?:;]\s*$", line) and len(line.split()) <= 8:
+                    section = line  # a heading line inside a paragraph
+                    cac = bool(_CAC.search(item or section))
+                intro = None
+            for s0, s1 in sentences(line[k:]):
+                s = line[k + s0 : k + s1]
+                line_start = s0 == 0
+                if s.rstrip().endswith("?"):
+                    continue
+                hits = _hits(s, prev_actor, cac, line_start)
+                opening = _intro(s, hits)
+                if opening is not None:
+                    intro = opening
+                    continue
+                mover, seconder = _movers(s)
+                counts = find_counts(s) if _VOTE_WORD.search(s) or hits else []
+                if hits:
+                    _finish(s, hits, counts)
+                if hits:
+                    prev_actor = hits[0].actor
+                else:
+                    lead = leading_subject(s)
+                    m = o.OTHER_BODIES.match(s.strip()) or o.OTHER_BODIES.match(
+                        re.sub(r"^(?:the|annual)\s+", "", s.strip(), flags=re.I)
+                    )
+                    prev_actor = (
+                        "person"
+                        if lead
+                        else ("other" if m else ("nec" if o.NEC_ACTORS.match(s.strip()) else None))
+                    )
+                if not hits:
+                    if mover or seconder:
+                        if pending and pending[0] and not pending[1] and seconder and not mover:
+                            pending = (pending[0], seconder, p.index, item)
+                        else:
+                            pending = (mover, seconder, p.index, item)
+                    if counts and _VOTE_WORD.search(s) and out:
+                        j = len(out) - 1
+                        last = out[j]
+                        if (
+                            last.votes_for is None
+                            and last.votes_against is None
+                            and p.index - last_para.get(j, -9) <= 1
+                        ):
+                            f, ag = counts[0].sides(last.outcome)
+                            outcome = "carried" if last.outcome == "agreed" and ag else last.outcome
+                            out[j] = replace(
+                                last,
+                                votes_for=f,
+                                votes_against=ag,
+                                abstentions=counts[0].abstentions,
+                                outcome=outcome,
+                                manner=last.manner or ("contested" if ag else None),
+                            )
+                    continue
+                several = len(hits) > 1
+                for i, h in enumerate(hits):
+                    subject = None
+                    if several:
+                        stop = hits[i + 1].start if i + 1 < len(hits) else len(s)
+                        subject = _subject(s[h.end : max(stop, h.end)])
+                    vf = va = ab = None
+                    if h.counts is not None:
+                        vf, va = h.counts.sides(h.outcome)
+                        ab = h.counts.abstentions
+                    d = Decision(
+                        quote=s,
+                        outcome=h.outcome,
+                        paragraph=p.id,
+                        subject=subject,
+                        manner=h.manner,
+                        votes_for=vf,
+                        votes_against=va,
+                        abstentions=ab,
+                        item=item,
+                    )
+                    if (mover or seconder) and h.outcome in ("carried", "rejected", "agreed", "referred"):
+                        d = replace(d, mover=mover, seconder=seconder)
+                        mover = seconder = None
+                    elif (
+                        pending
+                        and h.outcome in ("carried", "rejected", "agreed", "referred")
+                        and p.index - pending[2] <= _MAX_PENDING
+                        and (pending[3] == item or item is None or pending[3] is None)
+                        and (pending[2] == p.index or _MOTION_WORD.search(s))
+                    ):
+                        d = replace(d, mover=pending[0], seconder=pending[1])
+                        pending = None
+                    out.append(d)
+                    last_para[len(out) - 1] = p.index
+                if mover or seconder:
+                    pending = (mover, seconder, p.index, item)
+    return tuple(out)
+
+
+def _subject(text: str) -> str | None:
+    """What one of several acts in a sentence is about: the words after its verb, trimmed."""
+    t = text.strip(" ,;:.–—-")
+    t = re.sub(r"(?:,|\s)+(?:and|but|then)(?:\s+(?:then|also|we|the\s+nec|it))*\s*$", "", t, flags=re.I)
+    t = re.sub(r"^(?:that|on|with|to)\s+", "", t, flags=re.I)
+    t = t.strip(" ,;:.–—-")
+    return t or None

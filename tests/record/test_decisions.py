@@ -1,0 +1,339 @@
+"""Decisions: the NEC's acts a report states, with outcome, manner, stated counts, mover and seconder.
+
+The examples are composed in the genre of NEC reports (Luke Akehurst's prose, Ann Black's lists,
+LabourList summaries), one pattern each, positive and negative.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from necwatch.record.decisions import find_decisions
+from necwatch.record.model import Decision, Item
+from necwatch.record.text import split_paragraphs
+
+
+def decide(text: str, items: tuple[Item, ...] = ()) -> tuple[Decision, ...]:
+    return find_decisions(split_paragraphs(text), items)
+
+
+def one(text: str) -> Decision:
+    found = decide(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_seed_001_the_motion_its_movers_and_its_count_across_paragraphs() -> None:
+    text = (
+        "The meeting opened with obituaries for Eddie Lopez and Janet Anderson.\n\n"
+        "Keir Starmer and Shabana Mahmood then moved and seconded their motion calling for Jeremy Corbyn "
+        "to not be endorsed as a parliamentary candidate by the NEC.\n\n"
+        "Keir said we were all here for one purpose, to win. He had changed the party irrevocably.\n\n"
+        "Shabana said that every day we are undoing damage done before 2019.\n\n"
+        "There was a very passionate debate, resulting in the motion passing by 22 votes to 12.\n\n"
+        "I voted and spoke in favour."
+    )
+    paragraphs = split_paragraphs(text)
+    (d,) = find_decisions(paragraphs, ())
+    assert d.quote == "There was a very passionate debate, resulting in the motion passing by 22 votes to 12."
+    assert d.quote in paragraphs[4].text and d.paragraph == paragraphs[4].id
+    assert (d.outcome, d.manner, d.votes_for, d.votes_against, d.abstentions) == (
+        "carried",
+        "contested",
+        22,
+        12,
+        None,
+    )
+    assert (d.mover, d.seconder) == ("Keir Starmer", "Shabana Mahmood")
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "manner"),
+    [
+        ("This proposal was agreed unanimously.", "agreed", "unanimous"),
+        ("The recommendations from the Working Group were agreed unanimously.", "agreed", "unanimous"),
+        ("Finally, we agreed a suite of new safeguarding policies.", "agreed", None),
+        ("The NEC endorsed the Organisation Committee's recommendation on the London list.", "agreed", None),
+        ("The NEC approved the 2025 budget.", "agreed", None),
+        ("We signed off the procedural guidelines for the leadership election.", "agreed", None),
+        ("The NEC appointed Lucy Powell as chair of the Equalities Committee.", "agreed", None),
+        ("It was agreed that all selections should be completed by the summer.", "agreed", None),
+        ("The NEC agreed that Labour will not stand candidates in Northern Ireland.", "agreed", None),
+        ("March's Organisation Committee agreed a range of measures on diversity.", "agreed", None),
+        ("The Disputes Panel agreed to lift the suspension.", "agreed", None),
+        ("The committee has agreed hustings in every region.", "agreed", None),
+        ("There was consensus that we should stand more women candidates.", "agreed", "consensus"),
+        ("The timetable was agreed without a vote.", "agreed", "consensus"),
+        ("The motion was carried.", "carried", None),
+        ("The NEC passed the recommendation from the local government working group.", "carried", None),
+        ("Following a vote, the NEC agreed to proceed with the review.", "carried", "contested"),
+        ("The NEC agreed by a large majority to keep the current rules.", "carried", "contested"),
+        ("The NEC voted to suspend Bristol West CLP.", "carried", "contested"),
+        ("The NEC voted unanimously to adopt the code of conduct.", "carried", "unanimous"),
+        ("The proposal was carried nem con.", "carried", "unanimous"),
+        ("Ann Black's amendment fell.", "rejected", None),
+        ("The proposal to hold open selections was rejected.", "rejected", None),
+        ("The NEC rejected the appeal from Wirral West CLP.", "rejected", None),
+        ("The NEC voted against the proposal.", "rejected", "contested"),
+        ("The report was not agreed.", "rejected", None),
+        ("The NEC did not agree the proposed timetable.", "rejected", None),
+        ("We noted the report of the Disputes Panel.", "noted", None),
+        ("The NEC received the Treasurer's report and the management accounts.", "noted", None),
+        ("We noted the results of the recent Heywood and Middleton by-election.", "noted", None),
+        ("The item was deferred to the next meeting.", "referred", None),
+        ("The decision on the London selections was held over until January.", "referred", None),
+        ("The NEC referred the matter to the Organisation Committee.", "referred", None),
+        ("The NEC agreed to refer the motion to the National Policy Forum.", "referred", None),
+        ("We asked officers to bring a paper on trigger ballots to the next meeting.", "referred", None),
+        (
+            "The NEC asked for a timetable and process to be produced for the remaining selections.",
+            "referred",
+            None,
+        ),
+        ("The NEC placed on record its thanks to Iain McNicol for his service.", "other", None),
+        ("We also thanked Margaret and Anas for the roles they played in the referendum.", "other", None),
+        ("Anas was thanked for the contribution he had made as Deputy Leader.", "other", None),
+        ("Jane Smith was elected chair with 20 votes to 14 for John Brown.", "other", "contested"),
+        ("Angela Eagle was elected vice-chair by acclamation.", "agreed", "acclamation"),
+        ("Agreed: the procedures for the deputy leadership election.", "agreed", None),
+    ],
+)
+def test_outcome_and_manner(text: str, outcome: str, manner: str | None) -> None:
+    d = one(text)
+    assert (d.outcome, d.manner) == (outcome, manner)
+    assert d.quote == text
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "votes"),
+    [
+        (
+            "The motion was carried by twenty-two votes to twelve, with three abstentions.",
+            "carried",
+            (22, 12, 3),
+        ),
+        ("The rule change was agreed by 25 votes to 8.", "carried", (25, 8, None)),
+        ("The amendment fell by 10 votes to 24.", "rejected", (10, 24, None)),
+        ("The motion was defeated 12-22.", "rejected", (12, 22, None)),
+        ("The motion was lost 22-12.", "rejected", (12, 22, None)),
+        ("The NEC rejected the proposal by 25 votes to 8.", "rejected", (8, 25, None)),
+        ("The motion was carried by a vote of 19-14.", "carried", (19, 14, None)),
+        ("The proposal was approved, 21 for, 13 against, 2 abstentions.", "carried", (21, 13, 2)),
+        ("Jane Smith was elected chair with 20 votes to 14 for John Brown.", "other", (20, 14, None)),
+        ("The NEC agreed the 2019-20 accounts.", "agreed", (None, None, None)),
+        ("We agreed the timetable for the 21-23 July forum.", "agreed", (None, None, None)),
+        ("We agreed changes to Clause 5 and chapter 2.", "agreed", (None, None, None)),
+    ],
+)
+def test_counts_are_stated_never_invented(text: str, outcome: str, votes: tuple[int | None, ...]) -> None:
+    d = one(text)
+    assert d.outcome == outcome
+    assert (d.votes_for, d.votes_against, d.abstentions) == votes
+
+
+def test_a_count_in_the_next_sentence_belongs_to_the_decision_before_it() -> None:
+    d = one("The motion was carried after a long debate. The vote was 20 to 15.")
+    assert (d.outcome, d.votes_for, d.votes_against) == ("carried", 20, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "mover", "seconder"),
+    [
+        (
+            "The motion, moved by Ann Black and seconded by Jim Kennedy, was carried.",
+            "Ann Black",
+            "Jim Kennedy",
+        ),
+        ("Moved by Ann Black, seconded by Jim Kennedy, the motion was carried.", "Ann Black", "Jim Kennedy"),
+        (
+            "Jon Lansman proposed a rule change, seconded by Darren Williams, which was carried 20-14.",
+            "Jon Lansman",
+            "Darren Williams",
+        ),
+        ("The General Secretary moved the report, which was agreed.", "The General Secretary", None),
+    ],
+)
+def test_mover_and_seconder_as_written(text: str, mover: str, seconder: str | None) -> None:
+    d = one(text)
+    assert (d.mover, d.seconder) == (mover, seconder)
+
+
+def test_a_mover_waits_for_the_decision_on_their_motion() -> None:
+    text = (
+        "Jon Lansman proposed that the NEC hold open selections, seconded by Darren Williams.\n\n"
+        "Several members spoke against.\n\n"
+        "The motion fell 14-20."
+    )
+    d = one(text)
+    assert (d.outcome, d.votes_for, d.votes_against) == ("rejected", 14, 20)
+    assert (d.mover, d.seconder) == ("Jon Lansman", "Darren Williams")
+
+
+def test_one_sentence_several_decisions_each_with_its_subject() -> None:
+    found = decide(
+        "We received a report on conference and agreed that in future all fringe panels "
+        "should be gender balanced."
+    )
+    assert [(d.outcome, d.subject) for d in found] == [
+        ("noted", "a report on conference"),
+        ("agreed", "in future all fringe panels should be gender balanced"),
+    ]
+    found = decide("We agreed the timetable for the mayoral primary and noted the report on membership.")
+    assert [(d.outcome, d.subject) for d in found] == [
+        ("agreed", "the timetable for the mayoral primary"),
+        ("noted", "the report on membership"),
+    ]
+    assert all(d.quote.startswith("We agreed") for d in found)
+
+
+def test_approved_and_endorsed_is_one_act() -> None:
+    d = one("The NEC approved and endorsed the new complaints procedure.")
+    assert d.subject is None and d.outcome == "agreed"
+
+
+def test_a_list_introduced_by_the_following_were_agreed() -> None:
+    text = (
+        "The following were agreed:\n"
+        "- the 2024 budget\n"
+        "- the timetable for the London mayoral selection – carried 20-10\n"
+        "- a rule change on all-member meetings (rejected 10-22)\n"
+        "- the new complaints procedure – agreed unanimously\n\n"
+        "Keir then gave his report."
+    )
+    found = decide(text)
+    assert [(d.subject, d.outcome, d.manner, d.votes_for, d.votes_against) for d in found] == [
+        ("the 2024 budget", "agreed", None, None, None),
+        ("the timetable for the London mayoral selection", "carried", "contested", 20, 10),
+        ("a rule change on all-member meetings", "rejected", "contested", 10, 22),
+        ("the new complaints procedure", "agreed", "unanimous", None, None),
+    ]
+    paragraph = split_paragraphs(text)[0]
+    assert all(d.quote in paragraph.text and d.paragraph == paragraph.id for d in found)
+
+
+def test_a_list_whose_items_are_paragraphs() -> None:
+    text = (
+        "The NEC agreed the following recommendations from the Organisation Committee:\n\n"
+        "• Holborn and St Pancras to be an open selection\n\n"
+        "• Merthyr Tydfil to be an all-women shortlist\n\n"
+        "Next came the Leader's report."
+    )
+    found = decide(text)
+    assert [(d.subject, d.outcome) for d in found] == [
+        ("Holborn and St Pancras to be an open selection", "agreed"),
+        ("Merthyr Tydfil to be an all-women shortlist", "agreed"),
+    ]
+
+
+def test_a_list_of_prose_is_not_a_list_of_decisions() -> None:
+    text = (
+        "Activity noted included:\n\n"
+        "· Roll-out of the enhanced Member's Pledge\n\n"
+        "· New employee code of conduct and social media policy"
+    )
+    assert decide(text) == ()
+
+
+def test_a_list_item_with_its_own_outcome_without_an_opening_line() -> None:
+    found = decide(
+        "Other business:\n- Appointment of the returning officer – agreed\n- Minutes of the last meeting"
+    )
+    assert [(d.subject, d.outcome) for d in found] == [("Appointment of the returning officer", "agreed")]
+
+
+def test_item_and_paragraph() -> None:
+    text = "Rule changes\n\nThe NEC agreed the rule changes for conference."
+    ps = split_paragraphs(text)
+    items = (Item(title="Rule changes", paragraph=ps[0].id, paragraphs=(ps[0].id, ps[1].id)),)
+    (d,) = find_decisions(ps, items)
+    assert (d.item, d.paragraph) == ("Rule changes", ps[1].id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # facts reported with "noted that"
+        "Ann Black noted that adversarial motions can make meetings unwelcoming.",
+        "It was noted that 60% of new joiners were joining online.",
+        "We noted that our candidates had knocked on five million doors.",
+        "This report noted that 154 of Forde's 165 recommendations have been completed.",
+        # past acts recalled
+        "This was a route we had already decided not to go down when we agreed the EHRC Action Plan.",
+        "Last year the NEC agreed to review the rules on trigger ballots.",
+        "The NEC had agreed in January to set up a working group.",
+        "When the EHRC Report was published we decided to broaden its focus.",
+        "As previously agreed, the review will report in the spring.",
+        "We were told that the principle of reform had been agreed at conference.",
+        # other bodies
+        "The Conference Arrangements Committee agreed the priorities ballot.",
+        "The manifesto was subsequently agreed by conference.",
+        "Rule changes flowing from the Action Plan were passed by Annual Conference.",
+        "Parliament passed the Elections Act.",
+        "The government rejected Labour's amendment.",
+        "The PLP voted to restore the whip.",
+        "Islington North CLP passed a motion of support.",
+        "The High Court rejected the claim.",
+        "Our MEPs rejected measures to increase the EU budget.",
+        "Councils around the country are passing baby leave motions.",
+        "Jeremy pointed out the government has been defeated 44 times since the election.",
+        # members' own votes
+        "I voted in favour.",
+        "Ann and I voted against the motion.",
+        "I abstained.",
+        # future intentions, questions, hypotheticals
+        "The NEC will consider the proposals in January.",
+        "The NEC is expected to approve the timetable next month.",
+        "NEC officers plan to bring a report to the next meeting.",
+        "The timetable will be agreed at the next meeting.",
+        "Will the NEC agree the budget?",
+        "If the NEC agreed this, it would be a mistake.",
+        "The motion would have been carried had more members attended.",
+        "He encouraged the NEC to consider and agree the process.",
+        # individuals
+        "Keir agreed to meet the new Young Labour committee.",
+        "David pledged to meet the new Young Labour committee.",
+        "I asked that we look again at the rules on trigger ballots.",
+        "I asked Ed to ensure that whoever was elected as the new Leader of Scottish Labour worked with us.",
+        # other senses of the words
+        "Paul Cottingham passed away last month.",
+        "The work was carried out by staff.",
+        "Labour lost seats in the Midlands.",
+        "The party received £1.5m from major donors.",
+        "We discussed the agreed responses to the boundary review.",
+        "The NEC asked about the timetable for the selections.",
+        "The NEC considered an amendment to the selection procedures.",
+        # a timeline
+        "December 2020        EHRC Action Plan agreed\n\nNovember 2022        NEC Action Plan agreed",
+        # comments
+        "Anonymous said...\n\nAre trigger ballots complete?",
+    ],
+)
+def test_not_decisions(text: str) -> None:
+    assert decide(text) == ()
+
+
+def test_the_committee_of_conference_under_its_heading() -> None:
+    text = "Conference Arrangements Committee Report\n\nThe committee agreed to prioritise eight motions."
+    ps = split_paragraphs(text)
+    ps = (ps[0].__class__(id=ps[0].id, index=0, text=ps[0].text, heading=True), ps[1])
+    assert find_decisions(ps, ()) == ()
+    # an NEC act on the CAC's report is the NEC's
+    assert one("The NEC agreed the CAC report.").outcome == "agreed"
+
+
+def test_a_statement_never_becomes_the_outcome() -> None:
+    d = one("I voted in favour, but the motion was defeated 10-24.")
+    assert (d.outcome, d.votes_for, d.votes_against) == ("rejected", 10, 24)
+
+
+@pytest.mark.timeout(120)
+def test_bounded_on_hostile_input() -> None:
+    long_paragraph = "The NEC agreed the report by 22 votes to 12 and Keir Starmer noted it " * 1500
+    assert len(decide(long_paragraph)) >= 1500
+    assert decide("Keir Starmer " * 8000) == ()
+    assert decide("1 " + " " * 100_000 + "to 2") == ()
+    assert decide("- - - agreed " * 8000) is not None
+    body = "\n\n".join(
+        ["The NEC agreed the report. Keir said he voted for it.\n\n- the budget – agreed"] * 8000
+    )
+    assert len(decide(body)) == 16000
