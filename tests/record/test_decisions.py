@@ -337,3 +337,134 @@ def test_bounded_on_hostile_input() -> None:
         ["The NEC agreed the report. Keir said he voted for it.\n\n- the budget – agreed"] * 8000
     )
     assert len(decide(body)) == 16000
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "manner", "votes"),
+    [
+        # LabourList's news style
+        (
+            "Labour's ruling body has voted to block Jeremy Corbyn from standing.",
+            "carried",
+            "contested",
+            (None, None),
+        ),
+        (
+            "The party's governing body also agreed new rules, with Momentum-backed members voting against.",
+            "carried",
+            "contested",
+            (None, None),
+        ),
+        (
+            "The national executive committee backed the motion by 22 votes to 12.",
+            "carried",
+            "contested",
+            (22, 12),
+        ),
+        # Ann Black's and others' prose
+        (
+            "Some felt members should have more say, but the procedure was agreed by 20 votes to 13.",
+            "carried",
+            "contested",
+            (20, 13),
+        ),
+        ("The NEC voted 18-15 for a freeze date of 12 January.", "carried", "contested", (18, 15)),
+        (
+            "An amendment to remove the reference to nuclear weapons was lost 8-21.",
+            "rejected",
+            "contested",
+            (8, 21),
+        ),
+        (
+            "In the end we reached a consensus to keep the current arrangements.",
+            "agreed",
+            "consensus",
+            (None, None),
+        ),
+        (
+            "The democracy review was referred back to officers for further work.",
+            "referred",
+            None,
+            (None, None),
+        ),
+        (
+            "We also agreed unanimously to send our solidarity to the people of Grenfell.",
+            "agreed",
+            "unanimous",
+            (None, None),
+        ),
+        (
+            "We approved the proposal for a register of interests, by 20 votes for to 3 against.",
+            "carried",
+            "contested",
+            (20, 3),
+        ),
+        ("The General Secretary's report was received and noted.", "noted", None, (None, None)),
+        (
+            "Last year we had agreed to review the complaints; today the review was signed off.",
+            "agreed",
+            None,
+            (None, None),
+        ),
+    ],
+)
+def test_the_genre(text: str, outcome: str, manner: str | None, votes: tuple[int | None, int | None]) -> None:
+    d = one(text)
+    assert (d.outcome, d.manner, (d.votes_for, d.votes_against)) == (outcome, manner, votes)
+
+
+def test_a_proposal_not_agreed_keeps_its_mover_but_an_alternative_proposed_by_someone_else_does_not() -> None:
+    d = one("Pete Willsman proposed that all members be given a vote, which was not agreed.")
+    assert (d.outcome, d.mover) == ("rejected", "Pete Willsman")
+    d = one("The NEC voted 18-15 for a freeze date of 12 January, not the 6 months proposed by Jon Lansman.")
+    assert d.mover is None
+
+
+def test_two_elections_in_one_sentence() -> None:
+    found = decide(
+        "Jim McMahon was elected vice-chair with 24 votes to 10 for Christine Shawcroft, "
+        "and Andy Kerr was then confirmed as chair by acclamation."
+    )
+    assert [(d.outcome, d.manner, d.votes_for, d.votes_against, d.subject) for d in found] == [
+        (
+            "other",
+            "contested",
+            24,
+            10,
+            "Jim McMahon was elected vice-chair with 24 votes to 10 for Christine Shawcroft",
+        ),
+        ("agreed", "acclamation", None, None, "Andy Kerr was then confirmed as chair by acclamation"),
+    ]
+
+
+def test_list_items_ending_in_their_outcome() -> None:
+    text = (
+        "Disputes Panel\n"
+        "- Appeal from Brighton and Hove CLP – upheld\n"
+        "- Appeal from Wallasey CLP – not upheld\n"
+        "- Request to lift the suspension of Walton CLP – deferred to March\n"
+        "- Code of conduct on social media (carried 18-14)"
+    )
+    assert [(d.subject, d.outcome, d.votes_for, d.votes_against) for d in decide(text)] == [
+        ("Appeal from Brighton and Hove CLP", "agreed", None, None),
+        ("Appeal from Wallasey CLP", "rejected", None, None),
+        ("Request to lift the suspension of Walton CLP", "referred", None, None),
+        ("Code of conduct on social media", "carried", 18, 14),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Earlier this month, the NEC's organisation committee agreed to open selections in 22 seats.",
+        "The NEC recently agreed a new complaints procedure.",
+        "The NEC noted that 12 complaints had been received and that 4 had been referred to the NCC.",
+        "Members were told that the decision had been taken by the General Secretary under delegated powers.",
+        "Would the NEC have agreed this a year ago?",
+        "The NEC is due to discuss the review in March and will decide on the rule changes in July.",
+        "Several members agreed.",
+        "A spokesperson for Momentum said the decision was an attack on party democracy.",
+    ],
+)
+def test_not_decisions_in_the_genre(text: str) -> None:
+    assert decide(text) == ()

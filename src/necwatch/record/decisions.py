@@ -59,7 +59,7 @@ _INTRO_END = re.compile(
 )
 _BULLET_TAG = re.compile(
     r"(?:[–—-]|\(|:|,|;)\s*(agreed|approved|carried|passed|rejected|defeated|lost|fell|noted|deferred|"
-    r"referred(?:\s+back)?|endorsed|accepted|not\s+agreed|held\s+over)\b([^–—:]{0,60}?)\s*\)?\s*\.?\s*$",
+    r"referred(?:\s+back)?|endorsed|accepted|not\s+agreed|held\s+over|upheld|not\s+upheld|dismissed)\b([^–—:]{0,60}?)\s*\)?\s*\.?\s*$",
     re.IGNORECASE,
 )
 _TAG_OUTCOME: dict[str, Outcome] = {
@@ -79,9 +79,17 @@ _TAG_OUTCOME: dict[str, Outcome] = {
     "referred": "referred",
     "referred back": "referred",
     "held over": "referred",
+    "upheld": "agreed",
+    "not upheld": "rejected",
+    "dismissed": "rejected",
 }
 _MOVED_AND_SECONDED = re.compile(r"\b(?:moved|proposed)\s+and\s+seconded\b", re.IGNORECASE)
 _MOVED_BY = re.compile(r"\b(?:moved|proposed|tabled|put\s+forward|brought\s+forward)\s+by\s+", re.IGNORECASE)
+_MOTION_NOUN_BEFORE = re.compile(
+    r"\b(?:motions?|amendments?|proposals?|resolutions?|rule\s+changes?|it|which|that|report|paper|statement)"
+    r"[\s,]*(?:(?:was|were|,)\s*)?$",
+    re.IGNORECASE,
+)
 _SECONDED_BY = re.compile(r"\bseconded\s+by\s+", re.IGNORECASE)
 _MOVED_ACTIVE = re.compile(
     r"\b(?:moved|proposed|tabled|put\s+forward)\s+(?:a|an|the|his|her|their|our|my|that|this|its)\b",
@@ -108,6 +116,7 @@ class _Hit:
     outcome: Outcome
     actor: str  # "nec", "other", "motion", "person"
     kind: str = ""
+    passive: bool = False
     manner: Manner | None = None
     counts: Counts | None = None
 
@@ -170,7 +179,7 @@ def _hits(s: str, prev_actor: str | None, cac: bool, line_start: bool) -> list[_
         floor = prev.end if prev else 0
         lo = max(floor, start - _WINDOW)
         clause = lo
-        for b in _BOUNDARIES:
+        for b in _BOUNDARIES + ((", and ", " and ", ", but ", " but ", ", ") if prev else ()):
             i = s.rfind(b, lo, start)
             if i >= 0:
                 clause = max(clause, i + len(b))
@@ -229,10 +238,11 @@ def _classify(
         or ("had" in toks[-3:-1] and toks[-1:] == ["been"])
     ):
         return None
-    if toks and (
-        toks[-1] in o.MODALS or (toks[-1] in ("be", "been", "have") and toks[-2:-1] and toks[-2] in o.MODALS)
-    ):
-        return None
+    j = len(toks)
+    while j > 0 and toks[j - 1] in ("be", "been", "have", "being", "not", "then", "also"):
+        j -= 1
+    if j > 0 and toks[j - 1] in o.MODALS:
+        return None  # "will be agreed", "would have been carried", "to be considered"
     if toks and toks[-1] in o.PRESENT_BE:
         return None
     if toks and toks[-1] in o.ADJECTIVE_BEFORE:
@@ -285,7 +295,7 @@ def _classify(
             return None
         elided = not subject or subject[-1] in ("and", "but", "or", "&")
         if elided:
-            if subject and prev is not None:
+            if prev is not None:
                 actor = prev.actor
             elif not subject and prev is None and clause == 0 and line_start:
                 actor = "nec"  # note style: "Agreed: …", "Noted the report of …"
@@ -323,7 +333,7 @@ def _classify(
         return None
     if kind == "vote":
         v = re.match(
-            r"\s+(?:unanimously\s+|overwhelmingly\s+|narrowly\s+)?(?:by\s+[^,;]{1,30}?\s+)?(to\s+(\w+)|against|down|through|for|in\s+favour)\b",
+            r"\s+(?:[^\s,;.]+\s+){0,5}?(to\s+(\w+)|against|down|through|for|in\s+favour)\b",
             after,
             re.I,
         )
@@ -344,7 +354,7 @@ def _classify(
             outcome = o.INFINITIVE_OUTCOME.get(inf.group(1).lower(), "agreed")  # type: ignore[assignment]
     if kind == "elect":
         outcome = "agreed" if o.ACCLAMATION.search(after[:80]) else "other"
-    return _Hit(start, end, clause, outcome, actor, kind)
+    return _Hit(start, end, clause, outcome, actor, kind, passive)
 
 
 def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
@@ -395,8 +405,8 @@ def _movers(s: str) -> tuple[str | None, str | None]:
                 return parts[0], parts[1]
             return both, None
     m = _MOVED_BY.search(s)
-    if m:
-        mover = name_after(s[m.end() :])
+    if m and (m.start() == 0 or _MOTION_NOUN_BEFORE.search(s[max(0, m.start() - 40) : m.start()])):
+        mover = name_after(s[m.end() :])  # "the motion, moved by X": not "the option proposed by X"
     m = _SECONDED_BY.search(s)
     if m:
         seconder = name_after(s[m.end() :])
@@ -579,8 +589,12 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 for i, h in enumerate(hits):
                     subject = None
                     if several:
-                        stop = hits[i + 1].start if i + 1 < len(hits) else len(s)
-                        subject = _subject(s[h.end : max(stop, h.end)])
+                        stop = len(s)
+                        if i + 1 < len(hits):
+                            nxt = hits[i + 1]
+                            stop = nxt.clause if nxt.clause > h.end else nxt.start
+                        # a passive names its subject before the verb: "Jim McMahon was elected vice-chair"
+                        subject = _subject(s[h.clause if h.passive else h.end : max(stop, h.end)])
                     vf = va = ab = None
                     if h.counts is not None:
                         vf, va = h.counts.sides(h.outcome)

@@ -139,7 +139,7 @@ OTHER_BODIES = re.compile(
     re.IGNORECASE,
 )
 NEC_ACTORS = re.compile(
-    r"\b(?:we|us|nec|national\s+executive(?:\s+committee)?|(?:sub-?)?committee|panel|working\s+group|officers|"
+    r"\b(?:we|us|nec|national\s+executive(?:\s+committee)?|ruling\s+body|governing\s+body|(?:sub-?)?committee|panel|working\s+group|officers|"
     r"the\s+meeting|the\s+executive|board|everyone|everybody|all\s+members|all\s+of\s+us|nec\s+members|"
     r"org(?:anisation(?:al)?)?\s+(?:sub-?)?committee|disputes|equalities|procedures|officers'?\s+group)\b",
     re.IGNORECASE,
@@ -180,13 +180,12 @@ SUBORDINATE = frozenset(
 PAST_MARKERS = re.compile(
     r"\b(?:last\s+(?:year|month|time|autumn|spring|summer|winter|week's\s+meeting)|in\s+the\s+past|previously|"
     r"years?\s+ago|months?\s+ago|weeks?\s+ago|at\s+(?:its|the|our|their|a)\s+(?:last|previous|earlier)\s+meeting|"
-    r"already|historically|back\s+in\s+(?:19|20)\d\d)\b",
+    r"already|historically|back\s+in\s+(?:19|20)\d\d|earlier\s+this\s+(?:month|year|week|summer|spring|autumn)|"
+    r"last\s+week|recently)\b",
     re.IGNORECASE,
 )
 HYPOTHETICAL = re.compile(
-    r"\b(?:if|unless|whether|would\s+have|could\s+have|should\s+have|might\s+have|in\s+case|suppose|supposing|"
-    r"hope\s+(?:that|the)|wish)\b",
-    re.IGNORECASE,
+    r"\b(?:if|unless|whether|in\s+case|suppose|supposing|hope\s+(?:that|the)|wish)\b", re.IGNORECASE
 )
 TIMELINE_LINE = re.compile(
     r"\s*(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}"
@@ -206,7 +205,8 @@ CONSENSUS = re.compile(
 CONTESTED = re.compile(
     r"\b(?:contested\s+vote|following\s+a\s+(?:\w+\s+)?vote|after\s+a\s+(?:\w+\s+)?vote|on\s+a\s+(?:\w+\s+)?vote|"
     r"(?:a\s+)?vote\s+was\s+(?:taken|held|called)|put\s+to\s+a\s+vote|(?:went|go|going)\s+to\s+a\s+vote|"
-    r"by\s+a\s+(?:\w+\s+)?majority|narrowly|split\s+vote|card\s+vote|recorded\s+vote|roll[\s-]call)\b",
+    r"by\s+a\s+(?:\w+\s+)?majority|narrowly|split\s+vote|card\s+vote|recorded\s+vote|roll[\s-]call|"
+    r"(?:members\s+|some\s+|several\s+|\d+\s+)?(?:voting|voted)\s+against)\b",
     re.IGNORECASE,
 )
 
@@ -217,9 +217,6 @@ INFINITIVE_OUTCOME = {
     "postpone": "referred",
     "delay": "referred",
     "remit": "referred",
-    "send": "referred",
-    "return": "referred",
-    "consult": "referred",
     "reject": "rejected",
     "oppose": "rejected",
     "note": "noted",

@@ -171,8 +171,14 @@ def name_before(text: str, allow_group: bool = True) -> str | None:
         if g:
             return g.group(1)
     if toks[-1] == "I":
-        if len(toks) >= 3 and toks[-2] == "and" and _is_cap(toks[-3]):
-            return toks[-3] + " and I"
+        j = len(toks) - 2
+        if j >= 1 and toks[j] == "and" and _is_cap(toks[j - 1]):
+            k = j - 1  # "Glenis Willmott and I"
+            while k > 0 and _is_cap(toks[k - 1]) and not toks[k - 1].endswith(",") and j - k < 4:
+                k -= 1
+            other = _trim_run(toks[k:j], k == 0 and not cut)
+            if other:
+                return " ".join(other) + " and I"
         return "I"
     appositive = toks[-1].endswith(",")
     i = len(toks)
