@@ -468,3 +468,48 @@ def test_list_items_ending_in_their_outcome() -> None:
 )
 def test_not_decisions_in_the_genre(text: str) -> None:
     assert decide(text) == ()
+
+
+def test_an_amendment_and_the_substantive_motion_in_one_sentence() -> None:
+    found = decide("Jon Lansman's amendment was defeated 10-24 and the substantive motion carried 24-10.")
+    assert [(d.outcome, d.votes_for, d.votes_against, d.subject) for d in found] == [
+        ("rejected", 10, 24, "Jon Lansman's amendment was defeated 10-24"),
+        ("carried", 24, 10, "the substantive motion carried 24-10"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "manner"),
+    [
+        ("The recommendations on the Wavertree selection were all accepted.", "agreed", None),
+        ("It was decided to hold the Lewisham selection in March.", "agreed", None),
+        ("The NEC unanimously agreed to set up a review of the complaints process.", "agreed", "unanimous"),
+        (
+            "This was agreed on a show of hands, with only the Momentum members voting against.",
+            "carried",
+            "contested",
+        ),
+        ("We voted through the rule changes on deputy leadership elections.", "carried", "contested"),
+        ("The NEC endorsed Andy Burnham as our candidate for Greater Manchester mayor.", "agreed", None),
+        ("These were all agreed without dissent.", "agreed", "unanimous"),
+        ("The NEC considered the Organisation Committee's minutes, and approved them.", "agreed", None),
+        ("The appeal was dismissed.", "rejected", None),
+        ("The complaint against the councillor was referred to the NCC.", "referred", None),
+    ],
+)
+def test_more_of_the_genre(text: str, outcome: str, manner: str | None) -> None:
+    d = one(text)
+    assert (d.outcome, d.manner) == (outcome, manner)
+
+
+def test_a_vote_stated_by_its_labelled_count_alone() -> None:
+    text = "We approved the minutes.\n\nOn the motion to rerun it, 15 voted for, 17 against, 2 abstained."
+    found = decide(text)
+    assert [(d.outcome, d.votes_for, d.votes_against, d.abstentions) for d in found] == [
+        ("agreed", None, None, None),
+        ("rejected", 15, 17, 2),
+    ]
+
+
+def test_some_members_are_not_the_nec() -> None:
+    assert decide("Several NEC members asked for more detail on the finances.") == ()

@@ -104,6 +104,17 @@ _MOTION_WORD = re.compile(
 _VOTE_WORD = re.compile(
     r"\b(?:votes?|voted|voting|majority|carried|passed|defeated|rejected|lost|fell)\b", re.I
 )
+_MEMBERS_GROUP = re.compile(
+    r"\b(?:several|some|many|a\s+number\s+of|a\s+few|other|two|three|four|five|most)\s+(?:of\s+the\s+)?"
+    r"(?:\w+\s+){0,2}?(?:members|colleagues|representatives)\s*$",
+    re.IGNORECASE,
+)
+_OPENING_NEC = re.compile(
+    r"\s*(?:[A-Z]\w*,?\s+){0,2}?(?:the\s+)?(?:NEC|National\s+Executive(?:\s+Committee)?|we|committee|"
+    r"Organisation\s+Committee|Org\s+Committee|Business\s+Board|Disputes\s+Panel|NEC\s+officers)\b",
+    re.IGNORECASE,
+)
+_NAMED_MOTION = re.compile(r"\b(?:motions?|amendments?|proposals?|resolutions?|rule\s+changes?)\b", re.I)
 _CAC = re.compile(r"conference\s+arrangements|\bCAC\b", re.IGNORECASE)
 _MAX_PENDING = 4  # paragraphs a stated mover waits for the decision on their motion
 
@@ -127,6 +138,8 @@ def _tokens(text: str) -> list[str]:
 
 def _last_marker(pre: str) -> str | None:
     """Who the clause before a verb names last: the NEC, another body, a motion or a person."""
+    if _MEMBERS_GROUP.search(pre):
+        return "person"  # "Several NEC members asked …": some members, not the NEC
     best: tuple[int, str] | None = None
     for kind, rx in (("other", o.OTHER_BODIES), ("nec", o.NEC_ACTORS), ("motion", o.MOTION_NOUNS)):
         last = None
@@ -297,8 +310,10 @@ def _classify(
         if elided:
             if prev is not None:
                 actor = prev.actor
-            elif not subject and prev is None and clause == 0 and line_start:
+            elif not subject and clause == 0 and line_start:
                 actor = "nec"  # note style: "Agreed: …", "Noted the report of …"
+            elif subject and _OPENING_NEC.match(s):
+                actor = "nec"  # "The NEC considered the minutes, and approved them."
             else:
                 return None
         else:
@@ -370,8 +385,10 @@ def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
                 h.manner = "acclamation"
             elif o.CONSENSUS.search(window):
                 h.manner = "consensus"
-            elif o.CONTESTED.search(window) or h.kind == "vote":
-                h.manner = "contested"
+            elif (
+                o.CONTESTED.search(window) or h.kind == "vote" or s[h.start : h.start + 5].lower() == "voted"
+            ):
+                h.manner = "contested"  # a vote was held and not everyone agreed
         mine = [c for c in counts if h.clause <= c.start < stop] or (
             [c for c in counts if c.start < hits[0].clause] if i == 0 else []
         )
@@ -566,7 +583,12 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                             pending = (pending[0], seconder, p.index, item)
                         else:
                             pending = (mover, seconder, p.index, item)
-                    if counts and _VOTE_WORD.search(s) and out:
+                    lone = _lone_vote(s, counts, out, last_para, p.index)
+                    if lone is not None:
+                        out.append(replace(lone, paragraph=p.id, item=item))
+                        last_para[len(out) - 1] = p.index
+                        continue
+                    if counts and _VOTE_WORD.search(s) and out and not _NAMED_MOTION.search(s):
                         j = len(out) - 1
                         last = out[j]
                         if (
@@ -594,7 +616,8 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                             nxt = hits[i + 1]
                             stop = nxt.clause if nxt.clause > h.end else nxt.start
                         # a passive names its subject before the verb: "Jim McMahon was elected vice-chair"
-                        subject = _subject(s[h.clause if h.passive else h.end : max(stop, h.end)])
+                        own = h.passive or h.actor == "motion"  # "the substantive motion carried 24-10"
+                        subject = _subject(s[h.clause if own else h.end : max(stop, h.end)])
                     vf = va = ab = None
                     if h.counts is not None:
                         vf, va = h.counts.sides(h.outcome)
@@ -627,6 +650,36 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 if mover or seconder:
                     pending = (mover, seconder, p.index, item)
     return tuple(out)
+
+
+def _lone_vote(
+    s: str, counts: list[Counts], out: list[Decision], last_para: dict[int, int], index: int
+) -> Decision | None:
+    """A vote stated by its labelled count, with no verb of outcome ("15 voted for, 17 against").
+
+    Only when no decision just before it is waiting for its count; the outcome is the count's.
+    """
+    c = next((c for c in counts if c.labelled and c.first is not None and c.second is not None), None)
+    if c is None or c.first == c.second or not o.MOTION_NOUNS.search(s) or not _VOTE_WORD.search(s):
+        return None
+    if (
+        out
+        and out[-1].votes_for is None
+        and index - last_para.get(len(out) - 1, -9) <= 1
+        and not _NAMED_MOTION.search(s)
+    ):
+        return None  # the count of the decision just before: "The motion was carried. The vote was 20 to 15."
+    assert c.first is not None and c.second is not None
+    outcome: Outcome = "carried" if c.first > c.second else "rejected"
+    return Decision(
+        quote=s,
+        outcome=outcome,
+        paragraph="",
+        manner="contested",
+        votes_for=c.first,
+        votes_against=c.second,
+        abstentions=c.abstentions,
+    )
 
 
 def _subject(text: str) -> str | None:

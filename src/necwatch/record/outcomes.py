@@ -45,6 +45,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "fell": ("rejected", "intrans"),
     "lost": ("rejected", "passive"),
     "refused": ("rejected", "trans"),
+    "dismissed": ("rejected", "trans"),
     "noted": ("noted", "noted"),
     "received": ("noted", "noted"),
     "receiving": ("noted", "noted"),

@@ -58,7 +58,7 @@ _VOTES_TO = re.compile(
 )
 # "22 for, 12 against", "22 in favour and 12 against", "22 votes for and 12 against", "For 22, against 12"
 _FOR_AGAINST = re.compile(
-    rf"{_N}\s+(?:votes?\s+)?(?:were\s+)?(?:for|in\s+favour)(?:\s+of\s+(?:it|the\s+motion|the\s+proposal))?[,;]?\s+(?:and\s+|with\s+|to\s+)?{_N}\s+(?:votes?\s+)?(?:were\s+)?against",
+    rf"{_N}\s+(?:votes?\s+|voted\s+)?(?:were\s+)?(?:for|in\s+favour)(?:\s+of\s+(?:it|the\s+motion|the\s+proposal))?[,;]?\s+(?:and\s+|with\s+|to\s+)?{_N}\s+(?:votes?\s+|voted\s+)?(?:were\s+)?against",
     re.IGNORECASE,
 )
 _FOR_AGAINST_LABEL_FIRST = re.compile(
