@@ -6,10 +6,13 @@ LabourList summaries), one pattern each, positive and negative.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from necwatch.record.decisions import find_decisions
 from necwatch.record.model import Decision, Item
+from necwatch.record.statements import find_statements
 from necwatch.record.text import split_paragraphs
 
 
@@ -513,3 +516,64 @@ def test_a_vote_stated_by_its_labelled_count_alone() -> None:
 
 def test_some_members_are_not_the_nec() -> None:
     assert decide("Several NEC members asked for more detail on the finances.") == ()
+
+
+# A whole report composed in the genre (several reporters' habits in one), never a real one.
+COMPOSED_REPORT = (Path(__file__).parent / "decisions_composed_report.txt").read_text(encoding="utf-8")
+
+
+def test_a_composed_report_end_to_end() -> None:
+    paragraphs = split_paragraphs(COMPOSED_REPORT)
+    found = find_decisions(paragraphs, ())
+    texts = {p.id: p.text for p in paragraphs}
+    assert all(d.quote in texts[d.paragraph] for d in found)
+    assert [(d.outcome, d.manner, d.votes_for, d.votes_against, d.abstentions) for d in found] == [
+        ("agreed", None, None, None, None),  # The NEC agreed to hold the by-election selections …
+        ("carried", "contested", 20, 13, None),  # … but the procedure was agreed by 20 votes to 13.
+        ("agreed", None, None, None, None),  # This was agreed.
+        ("agreed", None, None, None, None),  # The committee also agreed guidelines …
+        ("noted", None, None, None, None),  # … and noted the report on membership recruitment.
+        (
+            "rejected",
+            "contested",
+            12,
+            19,
+            2,
+        ),  # A proposal … was defeated by 12 votes to 19, with 2 abstentions.
+        ("agreed", None, None, None, None),  # - Appeals from Brighton and Hove CLP – upheld
+        ("referred", None, None, None, None),  # - Request to lift the suspension … – deferred to March
+        ("carried", "contested", 18, 14, None),  # - Code of conduct on social media (carried 18-14)
+        ("agreed", None, None, None, None),  # 1. The Scottish Labour Party's rule changes
+        ("agreed", None, None, None, None),  # 2. Appointment of Jennie Formby …
+        ("agreed", None, None, None, None),  # 3. The 2017 budget …
+        ("carried", "unanimous", None, None, None),  # This was carried unanimously.
+        ("other", None, None, None, None),  # … the NEC placed on record its thanks to retiring staff.
+        ("rejected", "contested", 14, 22, None),  # A motion … fell, 14-22.
+        ("agreed", "unanimous", None, None, None),  # We also agreed unanimously to send our solidarity …
+        ("other", "contested", 24, 10, None),  # Jim McMahon was elected vice-chair with 24 votes to 10 …
+        (
+            "agreed",
+            "acclamation",
+            None,
+            None,
+            None,
+        ),  # … Andy Kerr was then confirmed as chair by acclamation.
+        ("agreed", None, None, None, None),  # The Business Board approved the accounts for 2016-17.
+        ("referred", None, None, None, None),  # NEC officers were asked to bring a paper …
+        ("carried", "contested", None, None, None),  # The Leader's motion … was passed by a large majority.
+        ("agreed", None, None, None, None),  # The minutes of the last meeting were approved.
+        ("agreed", None, None, None, None),  # … today the review was finally signed off.
+        ("noted", None, None, None, None),  # The General Secretary's report was received and noted.
+    ]
+    moved = [(d.mover, d.seconder) for d in found if d.mover]
+    assert moved == [("Dennis Skinner", "Jim Kennedy")]
+    statements = find_statements(paragraphs)
+    assert [(s.speaker, s.verb, s.vote) for s in statements] == [
+        ("Jeremy Corbyn", "reported", None),
+        ("Iain McNicol", "reported", None),
+        ("Harry Donaldson", "said", None),
+        ("Ann Black", "thanked", None),
+        ("I", "voted", "for"),
+        ("Glenis Willmott and I", "abstained", "abstained"),
+    ]
+    assert all(s.quote in texts[s.paragraph] for s in statements)
