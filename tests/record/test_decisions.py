@@ -577,3 +577,30 @@ def test_a_composed_report_end_to_end() -> None:
         ("Glenis Willmott and I", "abstained", "abstained"),
     ]
     assert all(s.quote in texts[s.paragraph] for s in statements)
+
+
+def test_a_news_report() -> None:
+    text = (
+        "Labour's ruling national executive committee (NEC) has approved plans to cut the seats.\n\n"
+        "The proposal, put forward by general secretary David Evans, was approved by 24 votes to 10. "
+        "Left-wing members of the NEC voted against the plans, which will now go to conference.\n\n"
+        "Starmer's allies on the NEC voted down an amendment from Jon Lansman.\n\n"
+        "Motion carried\n\n"
+        "In 2019 the NEC agreed a similar package, which conference rejected.\n\n"
+        "Rule changes agreed\n\n"
+        "The vote on the London list was postponed until the next meeting."
+    )
+    found = decide(text)
+    assert [(d.outcome, d.manner, d.votes_for, d.votes_against, d.mover) for d in found] == [
+        ("agreed", None, None, None, None),
+        ("carried", "contested", 24, 10, "general secretary David Evans"),
+        ("rejected", "contested", None, None, None),
+        ("referred", None, None, None, None),
+    ]
+    statements = find_statements(split_paragraphs(text))
+    assert [(s.speaker, s.vote) for s in statements] == [("Left-wing members of the NEC", "against")]
+
+
+def test_counts_labelled_first() -> None:
+    d = one("The motion was carried (For 20, Against 10, Abstain 2).")
+    assert (d.votes_for, d.votes_against, d.abstentions) == (20, 10, 2)

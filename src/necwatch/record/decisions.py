@@ -109,12 +109,18 @@ _MEMBERS_GROUP = re.compile(
     r"(?:\w+\s+){0,2}?(?:members|colleagues|representatives)\s*$",
     re.IGNORECASE,
 )
+_QUALIFIED_MEMBERS = re.compile(
+    r"(?:^|\s)(?!the\s|all\s|of\s)[\w’'-]+\s+(?:nec\s+)?(?:members|allies|colleagues|representatives|reps)"
+    r"(?:\s+(?:of|on)\s+the\s+nec)?\s*$",
+    re.IGNORECASE,
+)
 _OPENING_NEC = re.compile(
     r"\s*(?:[A-Z]\w*,?\s+){0,2}?(?:the\s+)?(?:NEC|National\s+Executive(?:\s+Committee)?|we|committee|"
     r"Organisation\s+Committee|Org\s+Committee|Business\s+Board|Disputes\s+Panel|NEC\s+officers)\b",
     re.IGNORECASE,
 )
 _NAMED_MOTION = re.compile(r"\b(?:motions?|amendments?|proposals?|resolutions?|rule\s+changes?)\b", re.I)
+_FINITE = re.compile(r"\b(?:was|were|has|have|we|it|the\s+nec|nec)\b", re.IGNORECASE)
 _CAC = re.compile(r"conference\s+arrangements|\bCAC\b", re.IGNORECASE)
 _MAX_PENDING = 4  # paragraphs a stated mover waits for the decision on their motion
 
@@ -138,8 +144,8 @@ def _tokens(text: str) -> list[str]:
 
 def _last_marker(pre: str) -> str | None:
     """Who the clause before a verb names last: the NEC, another body, a motion or a person."""
-    if _MEMBERS_GROUP.search(pre):
-        return "person"  # "Several NEC members asked …": some members, not the NEC
+    if _MEMBERS_GROUP.search(pre) or _QUALIFIED_MEMBERS.search(pre):
+        return "person"  # "Several NEC members asked …", "Left-wing members of the NEC voted …": not the NEC
     best: tuple[int, str] | None = None
     for kind, rx in (("other", o.OTHER_BODIES), ("nec", o.NEC_ACTORS), ("motion", o.MOTION_NOUNS)):
         last = None
@@ -323,6 +329,12 @@ def _classify(
             if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
                 marker = "other"  # "the committee" of conference
             actor = marker or ""
+            if (
+                form in ("voted down", "voted through")
+                and _QUALIFIED_MEMBERS.search(pre)
+                and "nec" in pre.lower()
+            ):
+                actor = "nec"  # "Starmer's allies on the NEC voted down …": only a majority can
             if subject[-1:] in (["it"], ["they"]) and prev_actor in ("other", "person"):
                 actor = "other"
         if kind == "intrans":
@@ -547,10 +559,12 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 if intro is not None:
                     continue
             else:
+                intro = None
                 if len(line) < 80 and not re.search(r"[.!?:;]\s*$", line) and len(line.split()) <= 8:
                     section = line  # a heading line inside a paragraph
                     cac = bool(_CAC.search(item or section))
-                intro = None
+                    if not _FINITE.search(line):
+                        continue  # "Motion carried", "Rule changes agreed": a heading, not the statement
             for s0, s1 in sentences(line[k:]):
                 s = line[k + s0 : k + s1]
                 line_start = s0 == 0

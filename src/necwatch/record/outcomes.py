@@ -182,7 +182,7 @@ PAST_MARKERS = re.compile(
     r"\b(?:last\s+(?:year|month|time|autumn|spring|summer|winter|week's\s+meeting)|in\s+the\s+past|previously|"
     r"years?\s+ago|months?\s+ago|weeks?\s+ago|at\s+(?:its|the|our|their|a)\s+(?:last|previous|earlier)\s+meeting|"
     r"already|historically|back\s+in\s+(?:19|20)\d\d|earlier\s+this\s+(?:month|year|week|summer|spring|autumn)|"
-    r"last\s+week|recently)\b",
+    r"last\s+week|recently)\b|^\s*in\s+(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
 HYPOTHETICAL = re.compile(

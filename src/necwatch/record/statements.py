@@ -80,7 +80,8 @@ _GROUP = re.compile(
     r"(?:^|\s)((?:several|many|a\s+number\s+of|a\s+few|numerous|various|other|most|all|two|three|four|five|six)"
     r"\s+(?:of\s+the\s+)?(?:(?:NEC|CLP|CLP-section|trade\s+union|union|TU|left|left-wing|Momentum|centre-left)\s+)?"
     r"(?:members|colleagues|representatives|reps|speakers|of\s+us)"
-    r"|(?:NEC|CLP|CLP-section|trade\s+union|union|TU)\s+(?:members|colleagues|representatives|reps))$",
+    r"|(?:NEC|CLP|CLP-section|trade\s+union|union|TU)\s+(?:members|colleagues|representatives|reps)"
+    r"|(?:[\w’'-]+\s+){1,2}(?:members|allies)\s+(?:of|on)\s+the\s+NEC)$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"\s*(?:[-–—•·*▪◦●]+|\d{1,2}[.)]|\(\w{1,3}\)|[a-z][.)])\s+")
@@ -230,7 +231,13 @@ def name_after(text: str) -> str | None:
         c = _clean(t)
         if not c:
             break
-        if _is_cap(t) or (c.lower() in CONNECTORS and c.lower() != "and") or (not run and c.lower() == "the"):
+        title_word = c.lower() in TITLE_WORDS and all(_clean(w).lower() in TITLE_WORDS | {"the"} for w in run)
+        if (
+            _is_cap(t)
+            or (c.lower() in CONNECTORS and c.lower() != "and")
+            or (not run and c.lower() == "the")
+            or title_word  # "general secretary David Evans"
+        ):
             run.append(t)
             if t != c and not t.endswith(("’s", "'s")) and t.rstrip(",;:.)") != t:
                 break  # punctuation ends the name
@@ -241,7 +248,7 @@ def name_after(text: str) -> str | None:
     if not run:
         return None
     name = " ".join(run).rstrip(",;:.)")
-    if not _head_ok(name.split()):
+    if not _head_ok(name.split()) or not any(_is_cap(w) for w in run):
         return None
     return name
 

@@ -79,7 +79,7 @@ _SCORE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _ABSTAIN = re.compile(
-    rf"(?:{_N}\s+(?:abstentions?|abstained|abstaining|abstainers?|(?:people|members|votes?)\s+abstain(?:ed|ing)?)|(?:abstentions?|abstaining)\s*[:\-–]?\s*{_N})",
+    rf"(?:{_N}\s+(?:abstentions?|abstained|abstaining|abstainers?|(?:people|members|votes?)\s+abstain(?:ed|ing)?)|(?:abstentions?|abstaining|abstain(?:ed)?)\s*[:\-–]?\s*{_N})",
     re.IGNORECASE,
 )
 _NO_ABSTAIN = re.compile(
