@@ -22,6 +22,7 @@ Every step reads a bounded window around a verb, so the cost is linear in the te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from necwatch.record import outcomes as o
@@ -83,6 +84,7 @@ _TAG_OUTCOME: dict[str, Outcome] = {
     "not upheld": "rejected",
     "dismissed": "rejected",
 }
+_MOVER_CUE = re.compile(r"moved|proposed|seconded|tabled|forward", re.IGNORECASE)
 _MOVED_AND_SECONDED = re.compile(r"\b(?:moved|proposed)\s+and\s+seconded\b", re.IGNORECASE)
 _MOVED_BY = re.compile(r"\b(?:moved|proposed|tabled|put\s+forward|brought\s+forward)\s+by\s+", re.IGNORECASE)
 _MOTION_NOUN_BEFORE = re.compile(
@@ -182,13 +184,45 @@ def _agent_is_other(after: str) -> bool:
     return nec is None and re.match(r"(?:the\s+)?[A-Z]", agent) is not None and not re.match(r"\d", agent)
 
 
-def _hits(s: str, prev_actor: str | None, cac: bool, line_start: bool) -> list[_Hit]:
+def _sentence_actor(s: str | None) -> str | None:
+    """Who a sentence without an act is about, for a next "It"/"They": a person, another body, the NEC."""
+    if not s:
+        return None
+    t = s.strip()
+    if leading_subject(t):
+        return "person"
+    if o.OTHER_BODIES.match(t) or o.OTHER_BODIES.match(re.sub(r"^(?:the|annual)\s+", "", t, flags=re.I)):
+        return "other"
+    return "nec" if o.NEC_ACTORS.match(t) else None
+
+
+def _lazy_actor(last: tuple[str | None, str | None]) -> Callable[[], str | None]:
+    """The previous sentence's actor, worked out only when an "It"/"They" asks for it."""
+
+    def actor() -> str | None:
+        return last[0] if last[1] is None else _sentence_actor(last[1])
+
+    return actor
+
+
+def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool, line_start: bool) -> list[_Hit]:
     """The acts one sentence states, in order."""
     hits: list[_Hit] = []
-    raw: list[tuple[int, int, str]] = [(m.start(), m.end(), m.group().lower()) for m in o.VERB_RE.finditer(s)]
-    raw += [(m.start(), m.end(), "#negated") for m in o.NEGATED_RE.finditer(s)]
-    raw += [(m.start(), m.end(), "#consensus") for m in o.CONSENSUS_RE.finditer(s)]
-    raw += [(m.start(), m.end(), "#thanks") for m in o.THANKS_RE.finditer(s)]
+    raw = o.verb_matches(s)
+    low = s.lower()
+    if (
+        "not" in low
+        or "n't" in low
+        or "n’t" in low
+        or "refused" in low
+        or "declined" in low
+        or "failed" in low
+    ):
+        raw += [(m.start(), m.end(), "#negated") for m in o.NEGATED_RE.finditer(s)]
+    if "consensus" in low or "agreement" in low:
+        raw += [(m.start(), m.end(), "#consensus") for m in o.CONSENSUS_RE.finditer(s)]
+    if o.THANKS_CUE.search(low):
+        raw += [(m.start(), m.end(), "#thanks") for m in o.THANKS_RE.finditer(s)]
     raw.sort()
     last_end = -1
     prev: _Hit | None = None
@@ -226,7 +260,7 @@ def _classify(
     pre: str,
     after: str,
     prev: _Hit | None,
-    prev_actor: str | None,
+    prev_actor: Callable[[], str | None],
     cac: bool,
     line_start: bool,
 ) -> _Hit | None:
@@ -324,8 +358,10 @@ def _classify(
                 return None
         else:
             marker = _last_marker(pre)
-            if marker is None and subject[-1:] in (["it"], ["they"]):
-                marker = prev_actor
+            it = subject[-1:] in (["it"], ["they"])
+            before = prev_actor() if it else None
+            if marker is None and it:
+                marker = before
             if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
                 marker = "other"  # "the committee" of conference
             actor = marker or ""
@@ -335,7 +371,7 @@ def _classify(
                 and "nec" in pre.lower()
             ):
                 actor = "nec"  # "Starmer's allies on the NEC voted down …": only a majority can
-            if subject[-1:] in (["it"], ["they"]) and prev_actor in ("other", "person"):
+            if it and before in ("other", "person"):
                 actor = "other"
         if kind == "intrans":
             if actor not in ("nec", "motion"):
@@ -425,6 +461,8 @@ def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
 def _movers(s: str) -> tuple[str | None, str | None]:
     """(mover, seconder) a sentence states, as written."""
     mover = seconder = None
+    if not _MOVER_CUE.search(s):
+        return None, None
     m = _MOVED_AND_SECONDED.search(s)
     if m:
         both = name_before(s[: m.start()], allow_group=False)
@@ -541,7 +579,10 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
             intro = None
             continue
         cac = bool(_CAC.search(item or section))
-        prev_actor: str | None = None
+        last_sentence: tuple[str | None, str | None] = (
+            None,
+            None,
+        )  # its actor if it had an act, else its text
         for a, b in lines(p.text):
             line = p.text[a:b]
             if not line.strip():
@@ -570,7 +611,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 line_start = s0 == 0
                 if s.rstrip().endswith("?"):
                     continue
-                hits = _hits(s, prev_actor, cac, line_start)
+                hits = _hits(s, _lazy_actor(last_sentence), cac, line_start)
                 opening = _intro(s, hits)
                 if opening is not None:
                     intro = opening
@@ -579,18 +620,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 counts = find_counts(s) if _VOTE_WORD.search(s) or hits else []
                 if hits:
                     _finish(s, hits, counts)
-                if hits:
-                    prev_actor = hits[0].actor
-                else:
-                    lead = leading_subject(s)
-                    m = o.OTHER_BODIES.match(s.strip()) or o.OTHER_BODIES.match(
-                        re.sub(r"^(?:the|annual)\s+", "", s.strip(), flags=re.I)
-                    )
-                    prev_actor = (
-                        "person"
-                        if lead
-                        else ("other" if m else ("nec" if o.NEC_ACTORS.match(s.strip()) else None))
-                    )
+                last_sentence = (hits[0].actor, None) if hits else (None, s)
                 if not hits:
                     if mover or seconder:
                         if pending and pending[0] and not pending[1] and seconder and not mover:
