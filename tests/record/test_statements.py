@@ -6,7 +6,7 @@ import pytest
 
 from necwatch.record.decisions import find_decisions
 from necwatch.record.model import Statement
-from necwatch.record.statements import find_statements, name_after, name_before
+from necwatch.record.statements import find_statements, name_after, name_before, split_sentences
 from necwatch.record.text import split_paragraphs
 
 
@@ -149,3 +149,28 @@ def test_bounded_on_hostile_input() -> None:
     assert say("Keir Starmer " * 8000 + "said it.") == []
     body = "\n\n".join(["Keir said it. He voted for it. I abstained."] * 20000)
     assert len(say(body)) == 60000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We discussed staffing etc. The NEC agreed the budget.",
+            ["We discussed staffing etc.", "The NEC agreed the budget."],
+        ),
+        (
+            "The motion was carried… Keir said it was right.",
+            ["The motion was carried…", "Keir said it was right."],
+        ),
+        (
+            "Approved by 20 votes to 10.The NEC then noted it.",
+            ["Approved by 20 votes to 10.", "The NEC then noted it."],
+        ),
+        (
+            "See labour.org.uk/forde, the U.K. and 10.4% growth.",
+            ["See labour.org.uk/forde, the U.K. and 10.4% growth."],
+        ),
+    ],
+)
+def test_sentence_ends_the_splitter_keeps_together(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == expected

@@ -27,8 +27,14 @@ from dataclasses import dataclass, replace
 
 from necwatch.record import outcomes as o
 from necwatch.record.model import Decision, Item, Manner, Outcome, Paragraph
-from necwatch.record.statements import bullet_len, leading_subject, lines, name_after, name_before
-from necwatch.record.text import sentences
+from necwatch.record.statements import (
+    bullet_len,
+    leading_subject,
+    lines,
+    name_after,
+    name_before,
+    split_sentences,
+)
 from necwatch.record.votes import Counts, find_counts
 
 _WINDOW = 250  # characters of a clause read before a verb
@@ -520,7 +526,7 @@ def _bullet_decision(
         counts = found[0] if found else None
     if outcome is None or not subject.strip():
         return None
-    spans = sentences(body)
+    spans = split_sentences(body)
     first = spans[0] if spans else (0, len(body))
     quote = body[first[0] : first[1]]
     window = body
@@ -606,7 +612,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                     cac = bool(_CAC.search(item or section))
                     if not _FINITE.search(line):
                         continue  # "Motion carried", "Rule changes agreed": a heading, not the statement
-            for s0, s1 in sentences(line[k:]):
+            for s0, s1 in split_sentences(line[k:]):
                 s = line[k + s0 : k + s1]
                 line_start = s0 == 0
                 if s.rstrip().endswith("?"):

@@ -296,12 +296,31 @@ def bullet_len(line: str) -> int:
     return m.end() if m else 0
 
 
+# Where record.text.sentences keeps two sentences together (reported to part TEXT, worked around here):
+# "… staffing etc. The NEC agreed …", "… carried… Keir said …", "… 20 votes to 10.The NEC …".
+_MISSED_END = re.compile(r"(?<=\betc\.)\s+(?=[A-Z])|(?<=…)\s+(?=[A-Z])|(?<=[a-z0-9%)]\.)(?=[A-Z][a-z])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """record.text.sentences, and the ends it misses split too (see `_MISSED_END`)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentences(text):
+        start = a
+        for m in _MISSED_END.finditer(text, a, b):
+            if m.start() > start:
+                out.append((start, m.start()))
+            start = m.end()
+        if b > start:
+            out.append((start, b))
+    return out
+
+
 def units(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of a paragraph: per line, list markers left out, via text.sentences."""
     for a, b in lines(text):
         line = text[a:b]
         k = bullet_len(line)
-        for s, e in sentences(line[k:]):
+        for s, e in split_sentences(line[k:]):
             yield a + k + s, a + k + e
 
 
