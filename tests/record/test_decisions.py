@@ -604,3 +604,18 @@ def test_a_news_report() -> None:
 def test_counts_labelled_first() -> None:
     d = one("The motion was carried (For 20, Against 10, Abstain 2).")
     assert (d.votes_for, d.votes_against, d.abstentions) == (20, 10, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Concerns were noted about the timetable.", ()),
+        ("Over 12,000 applications were received.", ()),
+        ("The Treasurer's report was noted.", ("noted", None)),
+        ("This was agreed, with Jon Lansman dissenting.", ("carried", "contested")),
+        ("The Joint Policy Committee will meet in April. It has agreed guidelines for the NPF.", ()),
+        ("The NEC met in April. It agreed guidelines for the NPF.", ("agreed", None)),
+    ],
+)
+def test_what_noted_and_it_refer_to(text: str, expected: tuple[str, str | None] | tuple[()]) -> None:
+    assert tuple(x for d in decide(text) for x in (d.outcome, d.manner)) == expected

@@ -199,7 +199,7 @@ def _sentence_actor(s: str | None) -> str | None:
         return "person"
     if o.OTHER_BODIES.match(t) or o.OTHER_BODIES.match(re.sub(r"^(?:the|annual)\s+", "", t, flags=re.I)):
         return "other"
-    return "nec" if o.NEC_ACTORS.match(t) else None
+    return "nec" if o.NEC_ACTORS.match(re.sub(r"^the\s+", "", t, flags=re.I)) else None
 
 
 def _lazy_actor(last: tuple[str | None, str | None]) -> Callable[[], str | None]:
@@ -336,8 +336,8 @@ def _classify(
             return None
         if kind == "noted" and (_NOTED_NOT.match(after) or (re.match(r"\s*$", after) and not subject)):
             return None
-        if kind == "noted" and subject and subject[-1] == "it":
-            return None
+        if kind == "noted" and not o.REPORT_NOUNS.search(" ".join(subject[-8:])):
+            return None  # "Concerns were noted", "12,000 applications were received": not a report
         if kind == "ask" and not re.match(r"\s+to\b", after):
             return None
         if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or find_counts(s[end:])):
@@ -366,8 +366,8 @@ def _classify(
             marker = _last_marker(pre)
             it = subject[-1:] in (["it"], ["they"])
             before = prev_actor() if it else None
-            if marker is None and it:
-                marker = before
+            if it and before is not None:
+                marker = before  # "The NEC met in April. It agreed …"; "The JPC will meet. It has agreed …"
             if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
                 marker = "other"  # "the committee" of conference
             actor = marker or ""

@@ -233,7 +233,7 @@ CONTESTED = re.compile(
     r"\b(?:contested\s+vote|following\s+a\s+(?:\w+\s+)?vote|after\s+a\s+(?:\w+\s+)?vote|on\s+a\s+(?:\w+\s+)?vote|"
     r"(?:a\s+)?vote\s+was\s+(?:taken|held|called)|put\s+to\s+a\s+vote|(?:went|go|going)\s+to\s+a\s+vote|"
     r"by\s+a\s+(?:\w+\s+)?majority|narrowly|split\s+vote|card\s+vote|recorded\s+vote|roll[\s-]call|"
-    r"(?:members\s+|some\s+|several\s+|\d+\s+)?(?:voting|voted)\s+against)\b",
+    r"(?:members\s+|some\s+|several\s+|\d+\s+)?(?:voting|voted)\s+against|dissenting|dissented)\b",
     re.IGNORECASE,
 )
 
