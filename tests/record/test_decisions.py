@@ -619,3 +619,10 @@ def test_counts_labelled_first() -> None:
 )
 def test_what_noted_and_it_refer_to(text: str, expected: tuple[str, str | None] | tuple[()]) -> None:
     assert tuple(x for d in decide(text) for x in (d.outcome, d.manner)) == expected
+
+
+def test_a_panel_and_officers_act_individuals_do_not() -> None:
+    assert one("The panel expelled 3 members and issued warnings to 5.").outcome == "agreed"
+    assert decide("Jeremy Corbyn was suspended from the PLP in 2020.") == ()
+    assert decide("The NEC Chair Ann Black thanked staff.") == ()
+    assert one("Everyone agreed the proposal.").manner == "consensus"

@@ -174,3 +174,19 @@ def test_bounded_on_hostile_input() -> None:
 )
 def test_sentence_ends_the_splitter_keeps_together(text: str, expected: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "In response to questions, the general secretary said that no decision had been made.",
+            "the general secretary",
+        ),
+        ("The chair of the disputes panel reported on the backlog.", "The chair of the disputes panel"),
+        ("The NEC Chair Ann Black thanked staff.", "The NEC Chair Ann Black"),
+        ("The deputy leader warned against complacency.", "The deputy leader"),
+    ],
+)
+def test_titles_in_lower_case(text: str, speaker: str) -> None:
+    assert [s[0] for s in say(text)] == [speaker]

@@ -162,12 +162,8 @@ def _last_marker(pre: str) -> str | None:
         if last is not None and (best is None or last.end() > best[0]):
             best = (last.end(), kind)
     who = name_before(pre, allow_group=False)
-    if (
-        who is not None
-        and who.lower() not in ("we", "the nec")
-        and (best is None or best[0] < len(pre.rstrip()) - len(who) - 1)
-    ):
-        return "person"
+    if who is not None and who.lower() not in ("we", "the nec"):
+        return "person"  # a person, or a title ("The NEC Chair Ann Black thanked …"), just before the verb
     if re.search(r"(?:^|\s)(?:I|he|she)\s*$", pre, re.IGNORECASE):
         return "person"
     return best[1] if best else None

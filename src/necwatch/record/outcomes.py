@@ -46,6 +46,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "lost": ("rejected", "passive"),
     "refused": ("rejected", "trans"),
     "dismissed": ("rejected", "trans"),
+    "expelled": ("agreed", "active"),
+    "suspended": ("agreed", "active"),
     "noted": ("noted", "noted"),
     "received": ("noted", "noted"),
     "receiving": ("noted", "noted"),

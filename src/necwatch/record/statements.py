@@ -65,7 +65,7 @@ _NOT_PEOPLE = frozenset(
         "reform greens executive department ministry court treasury cabinet eu uk britain england scotland "
         "wales act bill code policy strategy campaign network trust movement momentum progress labourlist "
         "bbc blogger anonymous conservatives democrats members people it they we you this that there npf "
-        "jpc cac ncc tuc unite unison gmb hq lgc mps meps mp"
+        "jpc cac ncc tuc unite unison gmb hq lgc mps meps mp everyone everybody nobody anyone someone"
     )
 )
 # Title heads that name one person: "the General Secretary", "the Chair", "the Executive Director for …".
@@ -83,6 +83,11 @@ _GROUP = re.compile(
     r"|(?:NEC|CLP|CLP-section|trade\s+union|union|TU)\s+(?:members|colleagues|representatives|reps)"
     r"|(?:[\w’'-]+\s+){1,2}(?:members|allies)\s+(?:of|on)\s+the\s+NEC)$",
     re.IGNORECASE,
+)
+_LOWER_TITLE = re.compile(
+    r"(?:^|\s)([Tt]he\s+(?:(?:deputy|general|vice|party|nec|assistant|executive|national|campaign|acting|interim|"
+    r"elections?)[\s-]+){0,3}(?:secretary|chair|chairman|chairwoman|chairperson|vice-chair|leader|treasurer|"
+    r"director|coordinator|co-ordinator|whip)(?:\s+(?:of|for)\s+(?:[a-z&]+\s+){0,3}?[a-z&]+)?)$"
 )
 _BULLET = re.compile(r"\s*(?:[-–—•·*▪◦●]+|\d{1,2}[.)]|\(\w{1,3}\)|[a-z][.)])\s+")
 _WORD = re.compile(r"\S+")
@@ -116,8 +121,6 @@ def _head_ok(run: list[str]) -> bool:
         return any(w.lower() not in _NOT_PEOPLE for w in caps)
     if head in _NOT_PEOPLE:
         return False
-    if any(w.lower() in _NOT_PEOPLE and w.isupper() for w in words):  # "The NEC Chair" is fine, "NEC" is not
-        return head in TITLE_WORDS
     return not all(w.isupper() and len(w) > 1 for w in caps)  # acronyms: "CAC", "JLM"
 
 
@@ -181,6 +184,9 @@ def name_before(text: str, allow_group: bool = True) -> str | None:
             if other:
                 return " ".join(other) + " and I"
         return "I"
+    low_title = _LOWER_TITLE.search(" ".join(toks[-9:]))
+    if low_title:
+        return low_title.group(1)  # "the general secretary said", written in lower case
     appositive = toks[-1].endswith(",")
     i = len(toks)
     run: list[str] = []
