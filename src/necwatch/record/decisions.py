@@ -152,20 +152,22 @@ def _tokens(text: str) -> list[str]:
 
 def _last_marker(pre: str) -> str | None:
     """Who the clause before a verb names last: the NEC, another body, a motion or a person."""
-    if _MEMBERS_GROUP.search(pre) or _QUALIFIED_MEMBERS.search(pre):
+    near = pre[-80:]
+    if _MEMBERS_GROUP.search(near) or _QUALIFIED_MEMBERS.search(near):
         return "person"  # "Several NEC members asked …", "Left-wing members of the NEC voted …": not the NEC
-    best: tuple[int, str] | None = None
-    for kind, rx in (("other", o.OTHER_BODIES), ("nec", o.NEC_ACTORS), ("motion", o.MOTION_NOUNS)):
-        last = None
-        for m in rx.finditer(pre):
-            last = m
-        if last is not None and (best is None or last.end() > best[0]):
-            best = (last.end(), kind)
     who = name_before(pre, allow_group=False)
     if who is not None and who.lower() not in ("we", "the nec"):
         return "person"  # a person, or a title ("The NEC Chair Ann Black thanked …"), just before the verb
-    if re.search(r"(?:^|\s)(?:I|he|she)\s*$", pre, re.IGNORECASE):
+    if re.search(r"(?:^|\s)(?:I|he|she)\s*$", near, re.IGNORECASE):
         return "person"
+    tail = pre[-160:]
+    best: tuple[int, str] | None = None
+    for kind, rx in (("other", o.OTHER_BODIES), ("nec", o.NEC_ACTORS), ("motion", o.MOTION_NOUNS)):
+        last = None
+        for m in rx.finditer(tail):
+            last = m
+        if last is not None and (best is None or last.end() > best[0]):
+            best = (last.end(), kind)
     return best[1] if best else None
 
 
