@@ -626,3 +626,10 @@ def test_a_panel_and_officers_act_individuals_do_not() -> None:
     assert decide("Jeremy Corbyn was suspended from the PLP in 2020.") == ()
     assert decide("The NEC Chair Ann Black thanked staff.") == ()
     assert one("Everyone agreed the proposal.").manner == "consensus"
+
+
+def test_a_list_item_of_several_sentences_quotes_the_one_with_its_outcome() -> None:
+    (d,) = decide("- Rule changes on CLP meetings. These follow the review – agreed unanimously")
+    assert d.quote == "These follow the review – agreed unanimously"
+    assert d.subject == "Rule changes on CLP meetings. These follow the review"
+    assert (d.outcome, d.manner) == ("agreed", "unanimous")

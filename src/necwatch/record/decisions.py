@@ -524,8 +524,9 @@ def _bullet_decision(
         counts = found[0] if found else None
     if outcome is None or not subject.strip():
         return None
-    spans = split_sentences(body)
-    first = spans[0] if spans else (0, len(body))
+    spans = split_sentences(body) or [(0, len(body))]
+    at = tag.start() if tag else 0  # the sentence holding the item's own outcome, else its first
+    first = next((sp for sp in spans if sp[0] <= at < sp[1]), spans[0])
     quote = body[first[0] : first[1]]
     window = body
     manner: Manner | None = None
