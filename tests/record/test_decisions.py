@@ -633,3 +633,22 @@ def test_a_list_item_of_several_sentences_quotes_the_one_with_its_outcome() -> N
     assert d.quote == "These follow the review – agreed unanimously"
     assert d.subject == "Rule changes on CLP meetings. These follow the review"
     assert (d.outcome, d.manner) == ("agreed", "unanimous")
+
+
+def test_a_composed_vote_heavy_report() -> None:
+    text = (Path(__file__).parent / "decisions_composed_votes.txt").read_text(encoding="utf-8")
+    found = decide(text)
+    assert [(d.outcome, d.manner, d.votes_for, d.votes_against) for d in found] == [
+        ("rejected", "contested", 12, 23),  # This was defeated by 23 votes to 12.
+        ("carried", "contested", 22, 11),  # The first, to change … to 20% of MPs, was passed 22-11.
+        ("carried", None, None, None),  # The second, on CLP nominations, was also passed.
+        ("rejected", "contested", 11, 22),  # Momentum members' amendment … fell by 11 votes to 22.
+        ("carried", "contested", 22, 10),  # The NEC voted to proscribe … The vote was 22-10 (…).
+        ("rejected", "contested", None, None),  # … was defeated on a show of hands.
+        ("other", None, None, None),  # We elected Margaret Beckett as chair …
+        ("agreed", None, None, None),  # The minutes were agreed as a correct record.
+        ("noted", None, None, None),  # It was agreed to note the report.
+        ("agreed", None, None, None),  # Everything else was nodded through.
+    ]
+    statements = find_statements(split_paragraphs(text))
+    assert [(s.speaker, s.vote) for s in statements] == [("I", "for")]

@@ -171,6 +171,16 @@ def _last_marker(pre: str) -> str | None:
     return best[1] if best else None
 
 
+def _passive_subject(pre: str) -> str:
+    """The subject of a passive, without an aside: "The first, to change … of MPs, was" → "The first"."""
+    body = re.sub(r"(?:\s*\b(?:was|were|been|being|has|have|also|then|all|not)\b)+\s*$", "", pre, flags=re.I)
+    if body.rstrip().endswith(","):
+        head = body.split(",", 1)[0]
+        if head.strip():
+            return head
+    return body
+
+
 def _agent_is_other(after: str) -> bool:
     """A passive's agent ("passed by Annual Conference") when it is another body."""
     m = re.match(
@@ -340,7 +350,7 @@ def _classify(
             return None
         if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or find_counts(s[end:])):
             return None
-        if outcome in ("rejected", "carried") and _last_marker(pre) in ("other", "person"):
+        if outcome in ("rejected", "carried") and _last_marker(_passive_subject(pre)) in ("other", "person"):
             return None  # "the government has been defeated": the patient is not a motion
         if form in ("referred",) and not _REFER_TARGET.match(after):
             return None

@@ -17,6 +17,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "passed": ("carried", "intrans"),
     "passing": ("carried", "intrans"),
     "voted through": ("carried", "trans"),
+    "nodded through": ("agreed", "trans"),
     "agreed": ("agreed", "trans"),
     "approved": ("agreed", "trans"),
     "endorsed": ("agreed", "trans"),
@@ -235,7 +236,7 @@ CONTESTED = re.compile(
     r"\b(?:contested\s+vote|following\s+a\s+(?:\w+\s+)?vote|after\s+a\s+(?:\w+\s+)?vote|on\s+a\s+(?:\w+\s+)?vote|"
     r"(?:a\s+)?vote\s+was\s+(?:taken|held|called)|put\s+to\s+a\s+vote|(?:went|go|going)\s+to\s+a\s+vote|"
     r"by\s+a\s+(?:\w+\s+)?majority|narrowly|split\s+vote|card\s+vote|recorded\s+vote|roll[\s-]call|"
-    r"(?:members\s+|some\s+|several\s+|\d+\s+)?(?:voting|voted)\s+against|dissenting|dissented)\b",
+    r"(?:members\s+|some\s+|several\s+|\d+\s+)?(?:voting|voted)\s+against|dissenting|dissented|show\s+of\s+hands)\b",
     re.IGNORECASE,
 )
 

@@ -166,6 +166,7 @@ def name_before(text: str, allow_group: bool = True) -> str | None:
     toks = _WORD.findall(window)
     if cut and toks:
         toks = toks[1:]  # the first word may be cut in two
+    toks = [t.lstrip('("“‘[') or t for t in toks]  # "(I voted for it)"
     while toks and toks[-1].lower().strip(",") in ADVERBS and not toks[-1].endswith(","):
         toks.pop()
     if not toks:
