@@ -652,3 +652,14 @@ def test_a_composed_vote_heavy_report() -> None:
     ]
     statements = find_statements(split_paragraphs(text))
     assert [(s.speaker, s.vote) for s in statements] == [("I", "for")]
+
+
+def test_mover_and_seconder_in_separate_sentences() -> None:
+    d = one("Ann Black moved an amendment on the timetable. Jim Kennedy seconded. It fell 10-20.")
+    assert (d.outcome, d.votes_for, d.votes_against, d.mover, d.seconder) == (
+        "rejected",
+        10,
+        20,
+        "Ann Black",
+        "Jim Kennedy",
+    )

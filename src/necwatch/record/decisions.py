@@ -374,7 +374,9 @@ def _classify(
             marker = _last_marker(pre)
             it = subject[-1:] in (["it"], ["they"])
             before = prev_actor() if it else None
-            if it and before is not None:
+            if it and kind == "intrans":
+                marker, before = "motion", None  # "It fell 10-20": the motion
+            elif it and before is not None:
                 marker = before  # "The NEC met in April. It agreed …"; "The JPC will meet. It has agreed …"
             if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
                 marker = "other"  # "the committee" of conference
