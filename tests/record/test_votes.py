@@ -85,3 +85,10 @@ def test_number_words() -> None:
     assert number("twelve") == 12
     assert number("22") == 22
     assert number("many") is None
+
+
+def test_more_ways_of_writing_a_count() -> None:
+    assert counts("It was carried 22-12-3.") == [(22, 12, 3)]
+    assert counts("The motion passed by 22 to 12 votes.") == [(22, 12, None)]
+    assert counts("Agreed unanimously, 30-0.", "agreed") == [(30, 0, None)]
+    assert counts("The meeting ran 10-12-14 June.") == []

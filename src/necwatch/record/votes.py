@@ -52,7 +52,7 @@ _N = rf"(?<![\w£$€.,/:-])({NUM})(?![\w%/])"  # a whole number, not part of 10
 
 # "22 votes to 12", "by twenty-two votes to twelve", "22 to 12", "22 votes for to 12 against"
 _VOTES_TO = re.compile(
-    rf"{_N}\s+(?:votes?\s+)?(?:(in\s+favour|for)\s+)?(?:to|versus|vs\.?|v\.?)\s+{_N}"
+    rf"{_N}\s+(?:votes?\s+)?(?:(in\s+favour|for)\s+)?(?:to|versus|vs\.?|v\.?)\s+{_N}(?:\s+votes?\b)?"
     r"(?!\s*(?:years?|months?|weeks?|days?|per|%))",
     re.IGNORECASE,
 )
@@ -73,6 +73,8 @@ _SCORE_CONTEXT = re.compile(
     r"majority|margin|elected|tied|result|split|count)\b[^.;:\d]{0,25}$",
     re.IGNORECASE,
 )
+# "carried 22-12-3": for, against, abstentions.
+_TRIPLE = re.compile(r"(?<![\w£$€.,/:-])(\d{1,2})\s?[-–]\s?(\d{1,2})\s?[-–]\s?(\d{1,2})(?![\w%/:-]|\.\d)")
 # What may follow a bare score: end of clause or vote words; never "July", "years", "people".
 _SCORE_AFTER = re.compile(
     r"\s*(?:$|[.,;:()\]!?–—-]|(?:with|in|votes?|majority|and|after|following|on|margin|against|for|to|the|but|so|which)\b)",
@@ -166,6 +168,16 @@ def find_counts(text: str) -> list[Counts]:
             continue
         found.append(Counts(m.start(), m.end(), a, b, labelled=bool(m.group(2))))
         take(*m.span())
+    for m in _TRIPLE.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()]
+        if (
+            _SCORE_CONTEXT.search(before)
+            and not _NO_COUNT.search(before)
+            and _SCORE_AFTER.match(text, m.end())
+        ):
+            c = Counts(m.start(), m.end(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            found.append(c)
+            take(*m.span())
     for m in _SCORE.finditer(text):
         if not free(*m.span()):
             continue
