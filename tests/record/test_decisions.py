@@ -663,3 +663,30 @@ def test_mover_and_seconder_in_separate_sentences() -> None:
         "Ann Black",
         "Jim Kennedy",
     )
+
+
+@pytest.mark.parametrize(
+    ("opening", "outcome", "manner"),
+    [
+        ("The following were agreed:", "agreed", None),
+        ("We agreed:", "agreed", None),
+        ("The NEC approved the following:", "agreed", None),
+        ("Decisions taken:", "agreed", None),
+        ("Agreed:", "agreed", None),
+        ("Noted:", "noted", None),
+        ("Deferred:", "referred", None),
+        ("The following motions were carried:", "carried", None),
+        ("The NEC noted the following reports:", "noted", None),
+        ("The NEC also agreed the following, all unanimously:", "agreed", "unanimous"),
+        ("We discussed the following:", None, None),
+        ("The following will be considered at the next meeting:", None, None),
+    ],
+)
+def test_list_openings(opening: str, outcome: str | None, manner: str | None) -> None:
+    found = decide(opening + "\n- the 2024 budget\n- the London timetable")
+    expected = (
+        []
+        if outcome is None
+        else [(outcome, manner, "the 2024 budget"), (outcome, manner, "the London timetable")]
+    )
+    assert [(d.outcome, d.manner, d.subject) for d in found] == expected

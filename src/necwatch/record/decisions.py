@@ -90,6 +90,12 @@ _TAG_OUTCOME: dict[str, Outcome] = {
     "not upheld": "rejected",
     "dismissed": "rejected",
 }
+# An opening line with no sentence: "Decisions taken:", "Agreed:", "Noted:".
+_BARE_INTRO = re.compile(
+    r"\s*(?:decisions?(?:\s+(?:taken|made|reached))?|(agreed|approved|noted|carried|endorsed|deferred|rejected))"
+    r"\s*:\s*$",
+    re.IGNORECASE,
+)
 _MOVER_CUE = re.compile(r"moved|proposed|seconded|tabled|forward", re.IGNORECASE)
 _MOVED_AND_SECONDED = re.compile(r"\b(?:moved|proposed)\s+and\s+seconded\b", re.IGNORECASE)
 _MOVED_BY = re.compile(r"\b(?:moved|proposed|tabled|put\s+forward|brought\s+forward)\s+by\s+", re.IGNORECASE)
@@ -513,7 +519,7 @@ def _item_titles(items: tuple[Item, ...]) -> dict[str, str]:
 
 
 def _bullet_decision(
-    text: str, line: str, k: int, p: Paragraph, intro: Outcome | None, item: str | None
+    text: str, line: str, k: int, p: Paragraph, intro: tuple[Outcome, Manner | None] | None, item: str | None
 ) -> Decision | None:
     """One list item under "the following were agreed:", or an item ending in its own outcome."""
     body = line[k:].rstrip()
@@ -521,7 +527,7 @@ def _bullet_decision(
         return None
     tail_at = max(0, len(body) - 90)
     tag = _BULLET_TAG.search(body, tail_at)
-    outcome = intro
+    outcome = intro[0] if intro else None
     counts = None
     subject = body
     if tag:
@@ -550,6 +556,8 @@ def _bullet_decision(
         manner = "consensus"
     elif o.CONTESTED.search(window):
         manner = "contested"
+    elif intro and not tag:
+        manner = intro[1]  # "The NEC also agreed the following, all unanimously:"
     vf = va = ab = None
     if counts is not None:
         vf, va = counts.sides(outcome)
@@ -571,21 +579,32 @@ def _bullet_decision(
     )
 
 
-def _intro(s: str, hits: list[_Hit]) -> Outcome | None:
-    """The outcome a list's opening line gives its items ("The following were agreed:"), or None."""
-    if not s.rstrip().endswith(":") or not hits:
+def _intro(s: str, hits: list[_Hit]) -> tuple[Outcome, Manner | None] | None:
+    """The outcome (and manner) a list's opening line gives its items ("The following were agreed:")."""
+    if not s.rstrip().endswith(":"):
         return None
-    h = hits[-1]
-    if _INTRO_END.match(s, h.end) or re.search(r"\bfollowing\b", s[h.start :], re.I):
-        return h.outcome
-    return None
+    bare = _BARE_INTRO.match(s)
+    if bare:
+        outcome = _TAG_OUTCOME.get((bare.group(1) or "agreed").lower(), "agreed")
+    elif hits and (
+        _INTRO_END.match(s, hits[-1].end) or re.search(r"\bfollowing\b", s[hits[-1].start :], re.I)
+    ):
+        outcome = hits[-1].outcome
+    else:
+        return None
+    manner: Manner | None = None
+    if o.UNANIMOUS.search(s):
+        manner = "unanimous"
+    elif o.CONSENSUS.search(s):
+        manner = "consensus"
+    return outcome, manner
 
 
 def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -> tuple[Decision, ...]:
     """Every decision of the report, in order; mover/seconder as written (extract_record resolves them)."""
     titles = _item_titles(items)
     out: list[Decision] = []
-    intro: Outcome | None = None  # an open "the following were agreed:" list
+    intro: tuple[Outcome, Manner | None] | None = None  # an open "the following were agreed:" list
     pending: tuple[str | None, str | None, int, str | None] | None = None  # mover, seconder, paragraph, item
     section = ""
     last_para: dict[int, int] = {}  # decision index → paragraph index
