@@ -190,3 +190,11 @@ def test_sentence_ends_the_splitter_keeps_together(text: str, expected: list[str
 )
 def test_titles_in_lower_case(text: str, speaker: str) -> None:
     assert [s[0] for s in say(text)] == [speaker]
+
+
+def test_common_nouns_opening_a_sentence_are_not_speakers() -> None:
+    text = (
+        "Research suggested turnout would fall. Polling highlighted the gap. Labour List reported the vote. "
+        "Staff reported a surplus. Keir said yes. Many warned of cuts."
+    )
+    assert say(text) == [("Keir", "said", None)]

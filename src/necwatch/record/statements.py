@@ -65,7 +65,13 @@ _NOT_PEOPLE = frozenset(
         "reform greens executive department ministry court treasury cabinet eu uk britain england scotland "
         "wales act bill code policy strategy campaign network trust movement momentum progress labourlist "
         "bbc blogger anonymous conservatives democrats members people it they we you this that there npf "
-        "jpc cac ncc tuc unite unison gmb hq lgc mps meps mp everyone everybody nobody anyone someone"
+        "jpc cac ncc tuc unite unison gmb hq lgc mps meps mp everyone everybody nobody anyone someone "
+        "research polling polls poll analysis evidence data figures staff officers candidates councillors "
+        "delegates speakers unions affiliates activists voters supporters colleagues others many some several "
+        "most one these those paper motion amendment statement letter review survey study article website "
+        "guardian times mirror telegraph observer independent sun express mail news post herald list "
+        "commentators critics opponents allies sources insiders spokesperson spokesman spokeswoman ministers "
+        "government's party's"
     )
 )
 # Title heads that name one person: "the General Secretary", "the Chair", "the Executive Director for …".
