@@ -52,6 +52,11 @@ def say(text: str) -> list[tuple[str, str | None, str | None]]:
         ),
         ("Jeremy Corbyn gave the Leader's report and updated the NEC on Brexit.", "Jeremy Corbyn", "updated"),
         ("In his report Tom Watson asked about the process for trigger ballots.", "Tom Watson", "asked"),
+        (
+            "The Executive Director for Members & Supporters reported that membership had grown.",
+            "The Executive Director for Members & Supporters",
+            "reported",
+        ),
     ],
 )
 def test_speaker_and_verb(text: str, speaker: str, verb: str) -> None:

@@ -67,8 +67,9 @@ _NOT_PEOPLE = frozenset(
         "bbc blogger anonymous conservatives democrats members people it they we you this that there npf "
         "jpc cac ncc tuc unite unison gmb hq lgc mps meps mp everyone everybody nobody anyone someone "
         "research polling polls poll analysis evidence data figures staff officers candidates councillors "
-        "delegates speakers unions affiliates activists voters supporters colleagues others many some several "
-        "most one these those paper motion amendment statement letter review survey study article website "
+        "delegates speakers unions affiliates activists voters supporters colleagues others many some "
+        "several most one these those paper motion amendment statement letter review survey study article "
+        "website "
         "guardian times mirror telegraph observer independent sun express mail news post herald list "
         "commentators critics opponents allies sources insiders spokesperson spokesman spokeswoman ministers "
         "government's party's"
@@ -115,6 +116,11 @@ def _head_ok(run: list[str]) -> bool:
     words = [w for w in words if w]
     if not words:
         return False
+    lowered = [w.lower() for w in words]
+    for i, w in enumerate(lowered[:-1]):
+        if w in TITLE_WORDS and lowered[i + 1] in ("of", "for"):
+            words, lowered = words[: i + 1], lowered[: i + 1]  # "Director for Members & Supporters": Director
+            break
     head = words[-1].lower()
     for suffix in ("’s", "'s"):
         if head.endswith(suffix):
