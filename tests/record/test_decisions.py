@@ -690,3 +690,28 @@ def test_list_openings(opening: str, outcome: str | None, manner: str | None) ->
         else [(outcome, manner, "the 2024 budget"), (outcome, manner, "the London timetable")]
     )
     assert [(d.outcome, d.manner, d.subject) for d in found] == expected
+
+
+def test_reported_speech_backshifted_is_this_meeting() -> None:
+    d = one(
+        "General secretary David Evans later confirmed that the NEC had also agreed a new complaints process."
+    )
+    assert d.outcome == "agreed"
+    assert decide("On policy we were told that the principle of reform had been agreed at conference.") == ()
+    assert decide("Keir said the NEC had agreed last year to review the rules.") == ()
+
+
+def test_a_news_story_count_in_its_own_sentence_and_a_tabled_motion() -> None:
+    text = (
+        "Labour's NEC has voted to adopt the IHRA definition of antisemitism in full.\n\n"
+        "The decision was taken by 23 votes to 10, according to sources.\n\n"
+        "A motion to delay the vote until September, tabled by Jon Lansman, was defeated."
+    )
+    assert [(d.outcome, d.votes_for, d.votes_against, d.mover) for d in decide(text)] == [
+        ("carried", 23, 10, None),
+        ("rejected", None, None, "Jon Lansman"),
+    ]
+
+
+def test_members_expelled_by_the_panel() -> None:
+    assert one("Two members were expelled for supporting other parties' candidates.").outcome == "agreed"

@@ -203,3 +203,15 @@ def test_common_nouns_opening_a_sentence_are_not_speakers() -> None:
         "Staff reported a surplus. Keir said yes. Many warned of cuts."
     )
     assert say(text) == [("Keir", "said", None)]
+
+
+def test_a_title_in_lower_case_before_the_name() -> None:
+    text = (
+        "Shadow chancellor Rachel Reeves told the meeting the party needed to draw a line. "
+        "General secretary David Evans later confirmed the new process. He added that it was fine."
+    )
+    assert say(text) == [
+        ("Shadow chancellor Rachel Reeves", "told", None),
+        ("General secretary David Evans", "confirmed", None),
+        ("General secretary David Evans", "added", None),
+    ]

@@ -96,14 +96,19 @@ _BARE_INTRO = re.compile(
     r"\s*:\s*$",
     re.IGNORECASE,
 )
+_REPORTED = re.compile(
+    r"\b(?:said|confirmed|reported|explained|announced|added|revealed|stated|understands|told\s+(?:the\s+)?\w+)"
+    r"\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+_COUNTED_PEOPLE = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|a\s+number\s+of)\s+(?:[\w-]+\s+)?"
+    r"(?:members|people|individuals|councillors|candidates|activists)\b",
+    re.IGNORECASE,
+)
 _MOVER_CUE = re.compile(r"moved|proposed|seconded|tabled|forward", re.IGNORECASE)
 _MOVED_AND_SECONDED = re.compile(r"\b(?:moved|proposed)\s+and\s+seconded\b", re.IGNORECASE)
 _MOVED_BY = re.compile(r"\b(?:moved|proposed|tabled|put\s+forward|brought\s+forward)\s+by\s+", re.IGNORECASE)
-_MOTION_NOUN_BEFORE = re.compile(
-    r"\b(?:motions?|amendments?|proposals?|resolutions?|rule\s+changes?|it|which|that|report|paper|statement)"
-    r"[\s,]*(?:(?:was|were|,)\s*)?$",
-    re.IGNORECASE,
-)
 _SECONDED_BY = re.compile(r"\bseconded\s+by\s+", re.IGNORECASE)
 _MOVED_ACTIVE = re.compile(
     r"\b(?:moved|proposed|tabled|put\s+forward)\s+(?:a|an|the|his|her|their|our|my|that|this|its)\b",
@@ -189,6 +194,8 @@ def _passive_subject(pre: str) -> str:
 
 def _agent_is_other(after: str) -> bool:
     """A passive's agent ("passed by Annual Conference") when it is another body."""
+    if re.match(r"\s+(?:[\w’'-]+\s+){0,2}?at\s+(?:annual\s+|party\s+)?conference\b", after, re.I):
+        return True  # "had been agreed at conference"
     m = re.match(
         r"\s+(?:[\w’'-]+\s+){0,3}?by\s+(?!\d|a\s|an\s|acclamation|consensus|the\s+nec|nec|us\b)", after, re.I
     )
@@ -310,7 +317,12 @@ def _classify(
         or toks[-2:] == ["had", "been"]
         or ("had" in toks[-3:-1] and toks[-1:] == ["been"])
     ):
-        return None
+        # A pluperfect recalls an earlier act, unless it is reported speech backshifted ("Evans confirmed
+        # that the NEC had also agreed …"): the same meeting, told in the past.
+        if not _REPORTED.search(pre) or o.PAST_MARKERS.search(s):
+            return None
+        if toks[-1] == "had":
+            toks.pop()
     j = len(toks)
     while j > 0 and toks[j - 1] in ("be", "been", "have", "being", "not", "then", "also"):
         j -= 1
@@ -346,7 +358,9 @@ def _classify(
         outcome = "rejected"
     # Who acts.
     if passive:
-        if kind in ("active", "backing", "vote") or _agent_is_other(after):
+        if form in ("expelled", "suspended") and _COUNTED_PEOPLE.search(pre):
+            pass  # "Two members were expelled": the disputes panel's act
+        elif kind in ("active", "backing", "vote") or _agent_is_other(after):
             return None
         if kind == "noted" and (_NOTED_NOT.match(after) or (re.match(r"\s*$", after) and not subject)):
             return None
@@ -494,7 +508,10 @@ def _movers(s: str) -> tuple[str | None, str | None]:
                 return parts[0], parts[1]
             return both, None
     m = _MOVED_BY.search(s)
-    if m and (m.start() == 0 or _MOTION_NOUN_BEFORE.search(s[max(0, m.start() - 40) : m.start()])):
+    before = s[max(0, m.start() - 60) : m.start()] if m else ""
+    if m and (
+        m.start() == 0 or (_NAMED_MOTION.search(before) and not re.search(r"\bthan\b|instead", before))
+    ):
         mover = name_after(s[m.end() :])  # "the motion, moved by X": not "the option proposed by X"
     m = _SECONDED_BY.search(s)
     if m:

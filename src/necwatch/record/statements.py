@@ -69,10 +69,9 @@ _NOT_PEOPLE = frozenset(
         "research polling polls poll analysis evidence data figures staff officers candidates councillors "
         "delegates speakers unions affiliates activists voters supporters colleagues others many some "
         "several most one these those paper motion amendment statement letter review survey study article "
-        "website "
-        "guardian times mirror telegraph observer independent sun express mail news post herald list "
-        "commentators critics opponents allies sources insiders spokesperson spokesman spokeswoman ministers "
-        "government's party's"
+        "website guardian times mirror telegraph observer independent sun express mail news post herald "
+        "list commentators critics opponents allies sources insiders spokesperson spokesman spokeswoman "
+        "ministers government's party's"
     )
 )
 # Title heads that name one person: "the General Secretary", "the Chair", "the Executive Director for …".
@@ -90,6 +89,14 @@ _GROUP = re.compile(
     r"|(?:NEC|CLP|CLP-section|trade\s+union|union|TU)\s+(?:members|colleagues|representatives|reps)"
     r"|(?:[\w’'-]+\s+){1,2}(?:members|allies)\s+(?:of|on)\s+the\s+NEC)$",
     re.IGNORECASE,
+)
+# Words of a title written before a name, in any case: "General secretary David Evans".
+_TITLE_PARTS = TITLE_WORDS | frozenset(
+    _words(
+        "shadow chief home foreign health education party nec campaign elections national executive "
+        "assistant acting interim former new deputy labour's vice prime first work pensions justice "
+        "business culture welsh scottish london mayor"
+    )
 )
 _LOWER_TITLE = re.compile(
     r"(?:^|\s)([Tt]he\s+(?:(?:deputy|general|vice|party|nec|assistant|executive|national|campaign|acting|interim|"
@@ -230,6 +237,14 @@ def name_before(text: str, allow_group: bool = True) -> str | None:
             run = title
         else:
             return None
+    if run and i > 0 and _clean(toks[i - 1]).lower() in _TITLE_PARTS:
+        # "General secretary David Evans", "Shadow chancellor Rachel Reeves": a title in lower case first
+        j = i
+        while j > 0 and _clean(toks[j - 1]).lower() in _TITLE_PARTS and not toks[j - 1].endswith(","):
+            j -= 1
+        if any(_clean(w).lower() in TITLE_WORDS for w in toks[j:i]):
+            run = toks[j:i] + run
+            i = j
     at_start = i == 0 and not cut
     run = _trim_run(run, at_start)
     if not run or not _head_ok(run):
@@ -279,9 +294,10 @@ def leading_subject(sentence: str) -> str | None:
     """
     toks = _WORD.findall(sentence[:_MAX_BACK])
     run: list[str] = []
-    for t in toks:
+    for k, t in enumerate(toks):
         c = _clean(t)
-        if _is_cap(t) or (run and c.lower() in CONNECTORS):
+        title = c.lower() in _TITLE_PARTS and k + 1 < len(toks) and _is_cap(toks[k + 1])
+        if _is_cap(t) or (run and c.lower() in CONNECTORS) or (run and title):
             run.append(t)
             if t.endswith(","):
                 break
