@@ -715,3 +715,47 @@ def test_a_news_story_count_in_its_own_sentence_and_a_tabled_motion() -> None:
 
 def test_members_expelled_by_the_panel() -> None:
     assert one("Two members were expelled for supporting other parties' candidates.").outcome == "agreed"
+
+
+@pytest.mark.parametrize(
+    ("name", "decisions", "statements"),
+    [
+        (
+            "decisions_composed_left.txt",
+            [
+                ("agreed", None, None, None),  # … we agreed a package of rule changes for conference …
+                ("rejected", "contested", 11, 24),  # An attempt … was voted down by 24 to 11.
+                ("agreed", None, None, None),  # The NEC approved the timetables …
+                ("noted", None, None, None),  # We also noted the update on trigger ballots.
+                ("agreed", None, None, None),  # A proposal … was accepted.
+            ],
+            [("Jeremy", "warned", None), ("Unison's representatives", "abstained", "abstained")],
+        ),
+        (
+            "decisions_composed_2016.txt",
+            [
+                (
+                    "carried",
+                    "contested",
+                    18,
+                    14,
+                ),  # After a secret ballot, the NEC decided by 18 votes to 14 …
+                (
+                    "agreed",
+                    None,
+                    None,
+                    None,
+                ),  # Later in the meeting, when several members had left, the NEC agreed …
+                ("agreed", None, None, None),  # The NEC also agreed a timetable for the contest …
+            ],
+            [("Iain McNicol", "said", None), ("Ann Black", "said", None), ("Angela Eagle", "said", None)],
+        ),
+    ],
+)
+def test_reports_composed_and_scored_blind(
+    name: str, decisions: list[tuple], statements: list[tuple]
+) -> None:
+    paragraphs = split_paragraphs((Path(__file__).parent / name).read_text(encoding="utf-8"))
+    found = find_decisions(paragraphs, ())
+    assert [(d.outcome, d.manner, d.votes_for, d.votes_against) for d in found] == decisions
+    assert [(s.speaker, s.verb, s.vote) for s in find_statements(paragraphs)] == statements

@@ -87,7 +87,8 @@ _GROUP = re.compile(
     r"\s+(?:of\s+the\s+)?(?:(?:NEC|CLP|CLP-section|trade\s+union|union|TU|left|left-wing|Momentum|centre-left)\s+)?"
     r"(?:members|colleagues|representatives|reps|speakers|of\s+us)"
     r"|(?:NEC|CLP|CLP-section|trade\s+union|union|TU)\s+(?:members|colleagues|representatives|reps)"
-    r"|(?:[\w’'-]+\s+){1,2}(?:members|allies)\s+(?:of|on)\s+the\s+NEC)$",
+    r"|(?:[\w’'-]+\s+){1,2}(?:members|allies)\s+(?:of|on)\s+the\s+NEC"
+    r"|[A-Z][\w&-]*[’']s\s+(?:NEC\s+)?(?:members|representatives|reps|delegates|nominees))$",
     re.IGNORECASE,
 )
 # Words of a title written before a name, in any case: "General secretary David Evans".
@@ -422,6 +423,11 @@ def _speaker(before: str, sentence: str, antecedent: str | None) -> str | None:
     if toks and toks[-1].lower() in ("and", "but"):
         # "Jeremy gave the Leader's report and updated the NEC": the sentence's own subject
         return leading_subject(sentence)
+    if tail.endswith(","):
+        # "Ann Black, who chaired the meeting, said": the name before the relative clause
+        cut = max(tail.rfind(", who ", 0, len(tail) - 1), tail.rfind(", whose ", 0, len(tail) - 1))
+        if cut > 0 and "," not in tail[cut + 2 : -1]:
+            tail = tail[:cut]
     who = name_before(tail)
     if who and who.lower() in ("we", "it", "they", "you"):
         return None
