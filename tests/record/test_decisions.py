@@ -750,6 +750,28 @@ def test_members_expelled_by_the_panel() -> None:
             ],
             [("Iain McNicol", "said", None), ("Ann Black", "said", None), ("Angela Eagle", "said", None)],
         ),
+        (
+            "decisions_composed_2015.txt",
+            [
+                (
+                    "agreed",
+                    None,
+                    None,
+                    None,
+                ),  # … the NEC agreed to allocate extra time to the debate on Syria.
+                ("referred", None, None, None),  # This was referred to the officers.
+                ("agreed", None, None, None),  # The Organisation Committee's report was accepted, …
+                ("referred", None, None, None),  # … which was referred back.
+            ],
+            [
+                ("Jeremy Corbyn", "said", None),
+                ("Tom Watson", "added", None),
+                ("Iain McNicol", "explained", None),
+                ("I", "said", None),
+                ("Christine Shawcroft", "asked", None),
+                ("Dennis Skinner", "thanked", None),
+            ],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(

@@ -319,10 +319,9 @@ def _classify(
     ):
         # A pluperfect recalls an earlier act, unless it is reported speech backshifted ("Evans confirmed
         # that the NEC had also agreed …"): the same meeting, told in the past.
-        if not _REPORTED.search(pre) or o.PAST_MARKERS.search(s):
-            return None
-        if toks[-1] == "had":
-            toks.pop()
+        if not _REPORTED.search(pre) or o.PAST_MARKERS.search(s) or toks[-1] != "had":
+            return None  # a passive ("explained that 3,000 applications had been rejected") stays a fact
+        toks.pop()
     j = len(toks)
     while j > 0 and toks[j - 1] in ("be", "been", "have", "being", "not", "then", "also"):
         j -= 1
