@@ -772,6 +772,35 @@ def test_members_expelled_by_the_panel() -> None:
                 ("Dennis Skinner", "thanked", None),
             ],
         ),
+        (
+            "decisions_composed_2022.txt",
+            [
+                ("agreed", None, None, None),  # The NEC agreed to set up a working group …
+                (
+                    "carried",
+                    "contested",
+                    25,
+                    9,
+                ),  # The proposal was carried by 25 votes to 9, with one abstention.
+                (
+                    "rejected",
+                    None,
+                    None,
+                    None,
+                ),  # An amendment from the left, moved by … and seconded by …, was rejected.
+                ("agreed", None, None, None),  # The NEC also ratified the appointment …
+                ("noted", None, None, None),  # The Disputes Panel's report was received.
+            ],
+            [
+                ("Angela Rayner", "spoke", None),
+                ("Angela Rayner", "said", None),
+                ("David Evans", "said", None),
+                ("David Evans", "replied", None),
+                ("Lord Collins", "reported", None),
+                ("Baroness Chakrabarti", "raised", None),
+                ("Cllr Alice Perry", "asked", None),
+            ],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(

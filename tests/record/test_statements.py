@@ -215,3 +215,17 @@ def test_a_title_in_lower_case_before_the_name() -> None:
         ("General secretary David Evans", "confirmed", None),
         ("General secretary David Evans", "added", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"We must win," said Keir Starmer.', "Keir Starmer"),
+        ('Keir spoke. "We must win," he said.', "Keir"),
+        ('"Is it fair?" asked Ann Black.', "Ann Black"),
+        ("Angela Rayner, the deputy leader, spoke about the cost of living.", "Angela Rayner"),
+        ("Members pressed David Evans on redundancies; he replied that none were planned.", None),
+    ],
+)
+def test_quotations_and_asides(text: str, speaker: str | None) -> None:
+    assert [s[0] for s in say(text)] == ([speaker] if speaker else [])

@@ -118,6 +118,11 @@ def _clean(tok: str) -> str:
     return tok.strip(",;:()\"'“”‘’")
 
 
+def _ends_clause(tok: str) -> bool:
+    """A word that closes a clause or a quotation: "finances,", "redundancies;", "people,\"", "now?\""."""
+    return tok.rstrip("\"”’')]").endswith((",", ";", ":", "?", "!")) or tok.endswith(('"', "”"))
+
+
 def _head_ok(run: list[str]) -> bool:
     """A run of words names a person or a titled officer, not an organisation or a thing."""
     words = [_clean(w) for w in run]
@@ -251,7 +256,7 @@ def name_before(text: str, allow_group: bool = True) -> str | None:
     if not run or not _head_ok(run):
         return None
     # The run must be a subject: at the start, after a comma, or after an opening ("On finances David").
-    if i > 0 and not toks[i - 1].endswith(","):
+    if i > 0 and not _ends_clause(toks[i - 1]):
         first = _clean(toks[0]).lower()
         if first not in INTRO_WORDS or first in ("this", "that", "it", "there", "and", "but", "so"):
             return None
@@ -390,7 +395,8 @@ def statement_in(sentence: str, antecedent: str | None) -> Statement | None:
             continue  # "I did not vote for it", "he never said"
         if re.search(r"\b(?:was|were|been|being|is|are|be)\s+$", before):
             continue  # passive: "we were told", "it was noted"
-        if not re.search(r"\w", after[:40]) and verb not in ("voted", "abstained"):
+        quoted_first = re.search(r"\w.*[,?!][\"”’']\s", before) is not None  # '"We must win," she said.'
+        if not re.search(r"\w", after[:40]) and verb not in ("voted", "abstained") and not quoted_first:
             continue  # "Anonymous said..." in a comment header: nothing said
         if verb == "told" and not _TOLD_OBJECT.match(after):
             continue
@@ -401,6 +407,8 @@ def statement_in(sentence: str, antecedent: str | None) -> Statement | None:
         ):
             continue  # a participle, not a verb of speech: "Activity noted included:"
         speaker = _speaker(before, sentence, antecedent)
+        if speaker is None and re.search(r"[,?!][\"”’']\s*$", before):
+            speaker = name_after(after.lstrip())  # '"We must win," said Keir Starmer.'
         if speaker is None:
             continue
         vote = _vote(after, verb) if verb in ("voted", "abstained") else None
@@ -417,17 +425,20 @@ def _speaker(before: str, sentence: str, antecedent: str | None) -> str | None:
         toks.pop()
     if toks and toks[-1].lower() in _PRONOUNS:
         # "He said": only right after a sentence about one person, and only as the clause's subject.
-        if len(toks) >= 2 and not toks[-2].endswith(",") and toks[-2].lower() not in INTRO_WORDS | {"and"}:
+        if len(toks) >= 2 and not _ends_clause(toks[-2]) and toks[-2].lower() not in INTRO_WORDS | {"and"}:
             return None
         return antecedent
     if toks and toks[-1].lower() in ("and", "but"):
         # "Jeremy gave the Leader's report and updated the NEC": the sentence's own subject
         return leading_subject(sentence)
     if tail.endswith(","):
-        # "Ann Black, who chaired the meeting, said": the name before the relative clause
-        cut = max(tail.rfind(", who ", 0, len(tail) - 1), tail.rfind(", whose ", 0, len(tail) - 1))
-        if cut > 0 and "," not in tail[cut + 2 : -1]:
-            tail = tail[:cut]
+        # "Ann Black, who chaired the meeting, said", "Angela Rayner, the deputy leader, spoke": the name
+        # before the aside
+        cut = tail.rfind(",", 0, len(tail) - 1)
+        if cut > 0 and len(tail[cut + 1 : -1].split()) <= 8:
+            named = name_before(tail[:cut])
+            if named and named.lower() not in ("we", "it", "they", "you"):
+                return named
     who = name_before(tail)
     if who and who.lower() in ("we", "it", "they", "you"):
         return None
