@@ -810,3 +810,10 @@ def test_reports_composed_and_scored_blind(
     found = find_decisions(paragraphs, ())
     assert [(d.outcome, d.manner, d.votes_for, d.votes_against) for d in found] == decisions
     assert [(s.speaker, s.verb, s.vote) for s in find_statements(paragraphs)] == statements
+
+
+def test_the_following_timetable_is_one_decision() -> None:
+    found = decide("We agreed the following timetable:\n- longlisting by 1 March\n- hustings in April")
+    assert [(d.outcome, d.quote) for d in found] == [("agreed", "We agreed the following timetable:")]
+    found = decide("We received reports on:\n- membership\n- finance")
+    assert [(d.outcome, d.subject) for d in found] == [("noted", "membership"), ("noted", "finance")]

@@ -61,7 +61,7 @@ _ASK_NOT = re.compile(r"\s+(?:about|whether|if|how|why|what|who|when|questions?)
 _NOTED_NOT = re.compile(r"\s+(?:that|with|how|the\s+fact|to\b|in\s+passing|concerns?)\b", re.IGNORECASE)
 _INTRO_END = re.compile(
     r"(?:\s+(?:the\s+following(?:\s+[\w’'-]+){0,6}|as\s+follows|unanimously|by\s+the\s+nec|to|that|were|was|"
-    r"items?|decisions?))*\s*:\s*$",
+    r"items?|decisions?|(?:reports?|updates?|papers?)(?:\s+(?:on|from))?))*\s*:\s*$",
     re.IGNORECASE,
 )
 _BULLET_TAG = re.compile(
@@ -90,6 +90,11 @@ _TAG_OUTCOME: dict[str, Outcome] = {
     "not upheld": "rejected",
     "dismissed": "rejected",
 }
+_ONE_THING = re.compile(
+    r"\bfollowing\s+(?:(?:new|revised|draft|updated|amended)\s+)?(?:timetable|statement|motion|resolution|text|"
+    r"wording|amendment|procedure|schedule|plan|code|budget|document|protocol|framework|guidance|policy)\b",
+    re.IGNORECASE,
+)
 # An opening line with no sentence: "Decisions taken:", "Agreed:", "Noted:".
 _BARE_INTRO = re.compile(
     r"\s*(?:decisions?(?:\s+(?:taken|made|reached))?|(agreed|approved|noted|carried|endorsed|deferred|rejected))"
@@ -608,6 +613,8 @@ def _intro(s: str, hits: list[_Hit]) -> tuple[Outcome, Manner | None] | None:
         outcome = hits[-1].outcome
     else:
         return None
+    if _ONE_THING.search(s):
+        return None  # "We agreed the following timetable:": one decision, its items are its content
     manner: Manner | None = None
     if o.UNANIMOUS.search(s):
         manner = "unanimous"
