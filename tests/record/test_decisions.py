@@ -817,3 +817,15 @@ def test_the_following_timetable_is_one_decision() -> None:
     assert [(d.outcome, d.quote) for d in found] == [("agreed", "We agreed the following timetable:")]
     found = decide("We received reports on:\n- membership\n- finance")
     assert [(d.outcome, d.subject) for d in found] == [("noted", "membership"), ("noted", "finance")]
+
+
+def test_note_style_minutes() -> None:
+    text = (Path(__file__).parent / "decisions_composed_notes.txt").read_text(encoding="utf-8")
+    found = decide(text)
+    assert [(d.outcome, d.subject) for d in found] == [
+        ("agreed", "Minutes of the previous meeting"),
+        ("noted", "Selections update"),
+        ("agreed", "By-election in Selby: shortlist of three"),
+        ("referred", "Proposal to review the CLP boundaries"),
+    ]
+    assert all(d.votes_for is None for d in found)  # "we were outvoted 15-7" is in another paragraph

@@ -69,6 +69,12 @@ _BULLET_TAG = re.compile(
     r"referred(?:\s+back)?|endorsed|accepted|not\s+agreed|held\s+over|upheld|not\s+upheld|dismissed)\b([^–—:]{0,60}?)\s*\)?\s*\.?\s*$",
     re.IGNORECASE,
 )
+_NOTE_TAG = re.compile(
+    _BULLET_TAG.pattern.replace("(?:[–—-]|\\(|:|,|;)", "(?:\\s[–—-]|\\(|:)", 1), re.IGNORECASE
+)
+_HEADLINE_TAG = re.compile(
+    r"\s(agreed|approved|endorsed|noted|deferred|rejected|carried)()\s*\.?\s*$", re.IGNORECASE
+)
 _TAG_OUTCOME: dict[str, Outcome] = {
     "agreed": "agreed",
     "approved": "agreed",
@@ -540,14 +546,26 @@ def _item_titles(items: tuple[Item, ...]) -> dict[str, str]:
 
 
 def _bullet_decision(
-    text: str, line: str, k: int, p: Paragraph, intro: tuple[Outcome, Manner | None] | None, item: str | None
+    text: str,
+    line: str,
+    k: int,
+    p: Paragraph,
+    intro: tuple[Outcome, Manner | None] | None,
+    item: str | None,
+    note: bool = False,
 ) -> Decision | None:
-    """One list item under "the following were agreed:", or an item ending in its own outcome."""
+    """One list item under "the following were agreed:", or an item ending in its own outcome.
+
+    `note`: a line that is not a list item, read only when it ends in a dash-, colon- or bracket-set
+    outcome ("Minutes of the previous meeting – agreed.").
+    """
     body = line[k:].rstrip()
     if not body.strip():
         return None
     tail_at = max(0, len(body) - 90)
-    tag = _BULLET_TAG.search(body, tail_at)
+    tag = (_NOTE_TAG if note else _BULLET_TAG).search(body, tail_at)
+    if tag is None and note and len(body) <= 100 and ":" in body and not _FINITE.search(body):
+        tag = _HEADLINE_TAG.search(body, tail_at)  # "By-election in Selby: shortlist of three approved."
     outcome = intro[0] if intro else None
     counts = None
     subject = body
@@ -660,6 +678,13 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                     continue
             else:
                 intro = None
+                note = (
+                    _bullet_decision(p.text, line, 0, p, None, item, note=True) if len(line) <= 200 else None
+                )
+                if note is not None:
+                    out.append(note)  # note style: "Minutes of the previous meeting – agreed."
+                    last_para[len(out) - 1] = p.index
+                    continue
                 if len(line) < 80 and not re.search(r"[.!?:;]\s*$", line) and len(line.split()) <= 8:
                     section = line  # a heading line inside a paragraph
                     cac = bool(_CAC.search(item or section))
