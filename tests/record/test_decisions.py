@@ -829,3 +829,21 @@ def test_note_style_minutes() -> None:
         ("referred", "Proposal to review the CLP boundaries"),
     ]
     assert all(d.votes_for is None for d in found)  # "we were outvoted 15-7" is in another paragraph
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NEC has been asked to approve the rule changes.",
+        "Rachel Reeves was appointed shadow chancellor.",
+        "A new director of governance was appointed.",
+        "Our candidate was narrowly defeated in the by-election.",
+    ],
+)
+def test_passives_that_are_not_the_nec_acting(text: str) -> None:
+    assert decide(text) == ()
+
+
+def test_passives_that_are() -> None:
+    assert one("Officers were asked to report back in March.").outcome == "referred"
+    assert one("Jim Kennedy was appointed to the Disputes Panel.").outcome == "agreed"

@@ -101,6 +101,17 @@ _ONE_THING = re.compile(
     r"wording|amendment|procedure|schedule|plan|code|budget|document|protocol|framework|guidance|policy)\b",
     re.IGNORECASE,
 )
+_NEC_ITSELF = re.compile(r"\b(?:the\s+)?(?:nec|national\s+executive(?:\s+committee)?|committee)\s*$", re.I)
+_NEC_ROLE = re.compile(
+    r"\b(?:committee|panel|nec|ncc|board|chair|vice[\s-]chair|returning\s+officer|procedures|working\s+group|"
+    r"representative|trustees?|convenor|auditor|scrutineer|sub-committee|taskforce|task\s+force)\b",
+    re.IGNORECASE,
+)
+_NOT_A_MOTION = re.compile(
+    r"\b(?:candidates?|mps?|councillors?|mayors?|ministers?|labour|party|tories|government|prime\s+minister|"
+    r"incumbent|council)\s*$",
+    re.IGNORECASE,
+)
 # An opening line with no sentence: "Decisions taken:", "Agreed:", "Noted:".
 _BARE_INTRO = re.compile(
     r"\s*(?:decisions?(?:\s+(?:taken|made|reached))?|(agreed|approved|noted|carried|endorsed|deferred|rejected))"
@@ -195,7 +206,12 @@ def _last_marker(pre: str) -> str | None:
 
 def _passive_subject(pre: str) -> str:
     """The subject of a passive, without an aside: "The first, to change … of MPs, was" → "The first"."""
-    body = re.sub(r"(?:\s*\b(?:was|were|been|being|has|have|also|then|all|not)\b)+\s*$", "", pre, flags=re.I)
+    body = pre.rstrip()
+    while True:  # drop the auxiliaries and adverbs before the verb: "was then narrowly"
+        m = re.search(r"\s*\b(\w+)$", body)
+        if not m or m.group(1).lower() not in o.SKIPPED | o.BE_PASSIVE | {"has", "have", "not"}:
+            break
+        body = body[: m.start()]
     if body.rstrip().endswith(","):
         head = body.split(",", 1)[0]
         if head.strip():
@@ -376,12 +392,19 @@ def _classify(
             return None
         if kind == "noted" and not o.REPORT_NOUNS.search(" ".join(subject[-8:])):
             return None  # "Concerns were noted", "12,000 applications were received": not a report
-        if kind == "ask" and not re.match(r"\s+to\b", after):
-            return None
+        if kind == "ask" and (not re.match(r"\s+to\b", after) or _NEC_ITSELF.search(_passive_subject(pre))):
+            return (
+                None  # "Officers were asked to …" is a referral; "The NEC has been asked to …" is not an act
+            )
+        if form == "appointed" and not _NEC_ROLE.search(after[:80]):
+            return None  # "Rachel Reeves was appointed shadow chancellor", a staff appointment: not the NEC's
         if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or find_counts(s[end:])):
             return None
-        if outcome in ("rejected", "carried") and _last_marker(_passive_subject(pre)) in ("other", "person"):
-            return None  # "the government has been defeated": the patient is not a motion
+        if outcome in ("rejected", "carried") and (
+            _last_marker(_passive_subject(pre)) in ("other", "person")
+            or _NOT_A_MOTION.search(_passive_subject(pre))
+        ):
+            return None  # "the government has been defeated", "our candidate was defeated": not a motion
         if form in ("referred",) and not _REFER_TARGET.match(after):
             return None
         if form == "confirmed" and re.match(r"\s+that\b", after):
