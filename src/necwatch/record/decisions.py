@@ -569,7 +569,6 @@ def _item_titles(items: tuple[Item, ...]) -> dict[str, str]:
 
 
 def _bullet_decision(
-    text: str,
     line: str,
     k: int,
     p: Paragraph,
@@ -679,10 +678,8 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
             intro = None
             continue
         cac = bool(_CAC.search(item or section))
-        last_sentence: tuple[str | None, str | None] = (
-            None,
-            None,
-        )  # its actor if it had an act, else its text
+        # the previous sentence: its actor if it had an act, else its text
+        last_sentence: tuple[str | None, str | None] = (None, None)
         for a, b in lines(p.text):
             line = p.text[a:b]
             if not line.strip():
@@ -692,7 +689,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 intro = None
                 continue
             if k:
-                bd = _bullet_decision(p.text, line, k, p, intro, item)
+                bd = _bullet_decision(line, k, p, intro, item)
                 if bd is not None:
                     out.append(bd)
                     last_para[len(out) - 1] = p.index
@@ -701,9 +698,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                     continue
             else:
                 intro = None
-                note = (
-                    _bullet_decision(p.text, line, 0, p, None, item, note=True) if len(line) <= 200 else None
-                )
+                note = _bullet_decision(line, 0, p, None, item, note=True) if len(line) <= 200 else None
                 if note is not None:
                     out.append(note)  # note style: "Minutes of the previous meeting – agreed."
                     last_para[len(out) - 1] = p.index
@@ -740,23 +735,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                         last_para[len(out) - 1] = p.index
                         continue
                     if counts and _VOTE_WORD.search(s) and out and not _NAMED_MOTION.search(s):
-                        j = len(out) - 1
-                        last = out[j]
-                        if (
-                            last.votes_for is None
-                            and last.votes_against is None
-                            and p.index - last_para.get(j, -9) <= 1
-                        ):
-                            f, ag = counts[0].sides(last.outcome)
-                            outcome = "carried" if last.outcome == "agreed" and ag else last.outcome
-                            out[j] = replace(
-                                last,
-                                votes_for=f,
-                                votes_against=ag,
-                                abstentions=counts[0].abstentions,
-                                outcome=outcome,
-                                manner=last.manner or ("contested" if ag else None),
-                            )
+                        _count_after(out, last_para, p.index, counts[0])
                     continue
                 several = len(hits) > 1
                 for i, h in enumerate(hits):
@@ -801,6 +780,24 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 if mover or seconder:
                     pending = (mover, seconder, p.index, item)
     return tuple(out)
+
+
+def _count_after(out: list[Decision], last_para: dict[int, int], index: int, count: Counts) -> None:
+    """A count told in the sentence after its decision ("The motion was carried. The vote was 20 to 15.")
+    goes to the decision just before it, in this or the previous paragraph, when it has none."""
+    j = len(out) - 1
+    last = out[j]
+    if last.votes_for is not None or last.votes_against is not None or index - last_para.get(j, -9) > 1:
+        return
+    f, ag = count.sides(last.outcome)
+    out[j] = replace(
+        last,
+        votes_for=f,
+        votes_against=ag,
+        abstentions=count.abstentions,
+        outcome="carried" if last.outcome == "agreed" and ag else last.outcome,
+        manner=last.manner or ("contested" if ag else None),
+    )
 
 
 def _lone_vote(
