@@ -801,6 +801,25 @@ def test_members_expelled_by_the_panel() -> None:
                 ("Cllr Alice Perry", "asked", None),
             ],
         ),
+        (
+            "decisions_composed_2024.txt",
+            [
+                ("agreed", None, None, None),  # … the NEC gave its approval to new procedures …
+                ("agreed", None, None, None),  # A request from Welsh Labour … was granted.
+                ("agreed", None, None, None),  # The NEC signed off the 2025 budget …
+                ("agreed", None, None, None),  # The NEC accepted the recommendation.
+                ("rejected", "contested", 14, 14),  # … was tied 14-14, so the proposal fell.
+                ("referred", None, None, None),  # We held over the item …
+                ("other", None, None, None),  # … the NEC formally recorded its appreciation of their work.
+            ],
+            [
+                ("Hollie Ridley", "reported", None),
+                ("Hollie Ridley", "confirmed", None),
+                ("NEC members", "welcomed", None),
+                ("Jess Barnard and I", "voted", "for"),
+                ("The Chair", "thanked", None),
+            ],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(
