@@ -30,7 +30,8 @@ _VERBS = _words(
     "emphasised emphasized highlighted noted added suggested urged commented praised outlined insisted "
     "questioned acknowledged reiterated confirmed spoke talked described remarked announced reminded "
     "cautioned claimed congratulated apologised apologized pledged updated detailed welcomed condemned "
-    "criticised criticized expressed voted abstained"
+    "criticised criticized expressed revealed joked concluded observed recalled admitted conceded predicted "
+    "voted abstained"
 )
 _VERB_RE = re.compile(r"\b(?:" + "|".join(_VERBS) + r"|pointed out|called for|paid tribute|set out)\b")
 _TOLD_OBJECT = re.compile(
