@@ -820,6 +820,21 @@ def test_members_expelled_by_the_panel() -> None:
                 ("The Chair", "thanked", None),
             ],
         ),
+        (
+            "decisions_composed_officers.txt",
+            [
+                ("noted", None, None, None),  # The NEC noted the accounts.
+                ("carried", "contested", 21, 13),  # The NEC voted to reinstate the whip …, by 21 votes to 13.
+                ("agreed", None, None, None),  # … and agreed to send condolences to his family.
+            ],
+            [
+                ("David Evans", "said", None),  # … that we have appointed …: his "we", not the NEC
+                ("David Evans", "said", None),
+                ("The Treasurer", "reported", None),
+                ("I", "abstained", "abstained"),
+                ("Jon Trickett", "asked", None),
+            ],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(

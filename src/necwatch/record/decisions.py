@@ -433,6 +433,10 @@ def _classify(
                 marker = before  # "The NEC met in April. It agreed …"; "The JPC will meet. It has agreed …"
             if marker == "nec" and cac and re.search(r"\b(?:the\s+)?committee\s*$|\bit\s*$", pre, re.I):
                 marker = "other"  # "the committee" of conference
+            if marker == "nec" and _reported_we(s, start):
+                marker = (
+                    "other"  # "David Evans said that we have appointed …": the speaker's "we", not the NEC
+                )
             actor = marker or ""
             if (
                 form in ("voted down", "voted through")
@@ -797,6 +801,20 @@ def _count_after(out: list[Decision], last_para: dict[int, int], index: int, cou
         abstentions=count.abstentions,
         outcome="carried" if last.outcome == "agreed" and ag else last.outcome,
         manner=last.manner or ("contested" if ag else None),
+    )
+
+
+def _reported_we(s: str, verb_at: int) -> bool:
+    """Whether the NEC of a clause is only a "we" inside someone's reported speech."""
+    lo = max(0, verb_at - _WINDOW)
+    said = None
+    for m in _REPORTED.finditer(s, lo, verb_at):
+        said = m
+    if said is None or name_before(s[lo : said.start()]) in (None, "I"):
+        return False  # no reported speech, or the reporter's own "I said that we agreed …"
+    between = s[said.end() : verb_at]
+    return re.search(r"\bwe\b", between, re.I) is not None and not o.NEC_ACTORS.search(
+        re.sub(r"\bwe\b|\bus\b", "", between, flags=re.I)
     )
 
 
