@@ -835,6 +835,17 @@ def test_members_expelled_by_the_panel() -> None:
                 ("Jon Trickett", "asked", None),
             ],
         ),
+        (
+            "decisions_composed_lists.txt",
+            [
+                ("agreed", None, None, None),  # • registered supporters …
+                ("carried", "contested", 20, 14),  # • CLPs … – carried by twenty votes to fourteen
+                ("agreed", None, None, None),  # • the youth representative …
+                ("agreed", None, None, None),  # The NEC endorsed …, with 3 abstaining.
+                ("agreed", "unanimous", None, None),  # … Tom Watson moved that … Agreed nem con.
+            ],
+            [("Jeremy Corbyn", "spoke", None), ("Several members", "raised", None)],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(
@@ -881,3 +892,9 @@ def test_passives_that_are_not_the_nec_acting(text: str) -> None:
 def test_passives_that_are() -> None:
     assert one("Officers were asked to report back in March.").outcome == "referred"
     assert one("Jim Kennedy was appointed to the Disputes Panel.").outcome == "agreed"
+
+
+def test_a_motion_agreed_in_note_style_after_its_mover() -> None:
+    d = one("Finally, Tom Watson moved that the NEC write to the Prime Minister. Agreed nem con.")
+    assert (d.outcome, d.manner, d.mover, d.quote) == ("agreed", "unanimous", "Tom Watson", "Agreed nem con.")
+    assert one("The NEC endorsed the panel's decisions, with 3 abstaining.").abstentions == 3

@@ -259,7 +259,7 @@ def _lazy_actor(last: tuple[str | None, str | None]) -> Callable[[], str | None]
     return actor
 
 
-def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool, line_start: bool) -> list[_Hit]:
+def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool) -> list[_Hit]:
     """The acts one sentence states, in order."""
     hits: list[_Hit] = []
     raw = o.verb_matches(s)
@@ -292,7 +292,7 @@ def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool, line_start: b
                 clause = max(clause, i + len(b))
         pre = s[clause:start]
         after = s[end : end + 120]
-        hit = _classify(s, form, start, end, clause, pre, after, prev, prev_actor, cac, line_start)
+        hit = _classify(s, form, start, end, clause, pre, after, prev, prev_actor, cac)
         if hit is None:
             continue
         if prev is not None and re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*", s[prev.end : start]):
@@ -316,7 +316,6 @@ def _classify(
     prev: _Hit | None,
     prev_actor: Callable[[], str | None],
     cac: bool,
-    line_start: bool,
 ) -> _Hit | None:
     if form == "#consensus":
         if o.PAST_MARKERS.search(pre) or o.HYPOTHETICAL.search(pre):
@@ -417,8 +416,8 @@ def _classify(
         if elided:
             if prev is not None:
                 actor = prev.actor
-            elif not subject and clause == 0 and line_start:
-                actor = "nec"  # note style: "Agreed: …", "Noted the report of …"
+            elif not subject and clause == 0:
+                actor = "nec"  # note style: "Agreed: …", "Noted the report of …", "… Agreed nem con."
             elif subject and _OPENING_NEC.match(s):
                 actor = "nec"  # "The NEC considered the minutes, and approved them."
             else:
@@ -714,10 +713,9 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                         continue  # "Motion carried", "Rule changes agreed": a heading, not the statement
             for s0, s1 in split_sentences(line[k:]):
                 s = line[k + s0 : k + s1]
-                line_start = s0 == 0
                 if s.rstrip().endswith("?"):
                     continue
-                hits = _hits(s, _lazy_actor(last_sentence), cac, line_start)
+                hits = _hits(s, _lazy_actor(last_sentence), cac)
                 opening = _intro(s, hits)
                 if opening is not None:
                     intro = opening
