@@ -846,6 +846,25 @@ def test_members_expelled_by_the_panel() -> None:
             ],
             [("Jeremy Corbyn", "spoke", None), ("Several members", "raised", None)],
         ),
+        (
+            "decisions_composed_left_blog.txt",
+            [
+                ("carried", "contested", 25, 11),  # It passed 25 to 11.
+                ("rejected", "contested", 12, 24),  # … but our amendment was defeated by 24 votes to 12.
+                (
+                    "carried",
+                    None,
+                    None,
+                    None,
+                ),  # The unamended rule change was then carried on the same split.
+            ],
+            [
+                ("Mish Rahman", "argued", None),
+                ("Luke Akehurst", "insisted", None),  # the same sentence, after a semicolon
+                ("Jess Barnard", "asked", None),
+                ("The general secretary", "told", None),
+            ],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(
@@ -898,3 +917,8 @@ def test_a_motion_agreed_in_note_style_after_its_mover() -> None:
     d = one("Finally, Tom Watson moved that the NEC write to the Prime Minister. Agreed nem con.")
     assert (d.outcome, d.manner, d.mover, d.quote) == ("agreed", "unanimous", "Tom Watson", "Agreed nem con.")
     assert one("The NEC endorsed the panel's decisions, with 3 abstaining.").abstentions == 3
+
+
+def test_carried_on() -> None:
+    assert one("The rule change was carried on a show of hands.").outcome == "carried"
+    assert decide("Members carried on campaigning through the summer.") == ()

@@ -113,7 +113,11 @@ def verb_matches(s: str) -> list[tuple[int, int, str]]:
 
 # Not an act: "carried out", "passed away", "passed on", "lost seats".
 EXCLUDED_AFTER = {
-    "carried": re.compile(r"\s+(?:out|on|through|away|off)\b", re.I),
+    # "carried on campaigning" is not a vote, "carried on the same split" is
+    "carried": re.compile(
+        r"\s+(?:out|through|away|off)\b|\s+on\b(?!\s+(?:a|the)\s+(?:same\s+|\w+\s+)?(?:split|vote|show|division|card|majority|nod))",
+        re.I,
+    ),
     "passed": re.compile(
         r"\s+(?:away|on|down|through|out|over|round|to\b(?!\s+the\s+(?:nec|committee|officers)))", re.I
     ),

@@ -455,14 +455,18 @@ def find_statements(paragraphs: tuple[Paragraph, ...]) -> tuple[Statement, ...]:
         antecedent: str | None = None
         for a, b in units(p.text):
             sentence = p.text[a:b]
-            st = statement_in(sentence, antecedent)
-            if st is not None:
+            found: list[Statement] = []
+            for clause in sentence.split("; "):  # "Mish Rahman argued …; Luke Akehurst insisted …"
+                st = statement_in(clause, found[-1].speaker if found else antecedent)
+                if st is not None:
+                    found.append(st)
+            for st in found:
                 out.append(
-                    Statement(speaker=st.speaker, quote=st.quote, paragraph=p.id, verb=st.verb, vote=st.vote)
+                    Statement(speaker=st.speaker, quote=sentence, paragraph=p.id, verb=st.verb, vote=st.vote)
                 )
-                antecedent = st.speaker if " and " not in st.speaker and st.speaker != "I" else None
-                if _GROUP.search(st.speaker):
-                    antecedent = None
+            if found:
+                last = found[-1].speaker
+                antecedent = None if " and " in last or last == "I" or _GROUP.search(last) else last
             elif re.match(r"\s*(?:[A-Z][a-z]+,\s+)?(?:he|she|He|She)\b", sentence) is None:
                 antecedent = leading_subject(sentence)  # "He covered …" keeps the same person
     return tuple(out)
