@@ -865,6 +865,22 @@ def test_members_expelled_by_the_panel() -> None:
                 ("The general secretary", "told", None),
             ],
         ),
+        (
+            "decisions_composed_2010.txt",
+            [
+                ("carried", "contested", None, None),  # The NEC agreed, by a show of hands, …
+                ("rejected", None, None, None),  # Peter Kenyon's proposal … was not supported.
+                ("agreed", None, None, None),  # The accounts were received and adopted.
+                ("agreed", "acclamation", None, None),  # Diana Holland was re-elected as Treasurer unopposed.
+                (
+                    "agreed",
+                    None,
+                    None,
+                    None,
+                ),  # Keith Vaz and Ann Black were appointed to the procedures committee …
+            ],
+            [("Harriet Harman", "thanked", None), ("Ray Collins", "reported", None)],
+        ),
     ],
 )
 def test_reports_composed_and_scored_blind(

@@ -297,6 +297,8 @@ def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool) -> list[_Hit]
             continue
         if prev is not None and re.fullmatch(r"[\s,]*(?:and|or|&)?[\s,]*", s[prev.end : start]):
             prev.end = end  # "approved and endorsed": one act
+            if prev.outcome == "noted" and hit.outcome != "noted":
+                prev.outcome, prev.kind = hit.outcome, hit.kind  # "received and adopted": adopted
             last_end = end
             continue
         hits.append(hit)
@@ -385,23 +387,31 @@ def _classify(
     if passive:
         if form in ("expelled", "suspended") and _COUNTED_PEOPLE.search(pre):
             pass  # "Two members were expelled": the disputes panel's act
+        elif (
+            kind == "backing" and o.MOTION_NOUNS.search(_passive_subject(pre)) and not _agent_is_other(after)
+        ):
+            pass  # "Peter Kenyon's proposal … was not supported"
         elif kind in ("active", "backing", "vote") or _agent_is_other(after):
             return None
         if kind == "noted" and (_NOTED_NOT.match(after) or (re.match(r"\s*$", after) and not subject)):
             return None
         if kind == "noted" and not o.REPORT_NOUNS.search(" ".join(subject[-8:])):
             return None  # "Concerns were noted", "12,000 applications were received": not a report
+        # "Officers were asked to …" is a referral; "The NEC has been asked to …" is not an act
         if kind == "ask" and (not re.match(r"\s+to\b", after) or _NEC_ITSELF.search(_passive_subject(pre))):
-            return (
-                None  # "Officers were asked to …" is a referral; "The NEC has been asked to …" is not an act
-            )
-        if form == "appointed" and not _NEC_ROLE.search(after[:80]):
+            return None
+        if form in ("appointed", "re-appointed", "reappointed") and not _NEC_ROLE.search(after[:80]):
             return None  # "Rachel Reeves was appointed shadow chancellor", a staff appointment: not the NEC's
         if kind == "elect" and not (_ROLE_AFTER.search(after[:80]) or find_counts(s[end:])):
             return None
-        if outcome in ("rejected", "carried") and (
-            _last_marker(_passive_subject(pre)) in ("other", "person")
-            or _NOT_A_MOTION.search(_passive_subject(pre))
+        patient = _passive_subject(pre)
+        motion_head = (
+            o.MOTION_NOUNS.search(" ".join(patient.split()[:6])) is not None
+        )  # "X's proposal that …"
+        if (
+            outcome in ("rejected", "carried")
+            and not motion_head
+            and (_last_marker(patient) in ("other", "person") or _NOT_A_MOTION.search(patient))
         ):
             return None  # "the government has been defeated", "our candidate was defeated": not a motion
         if form in ("referred",) and not _REFER_TARGET.match(after):
