@@ -210,8 +210,9 @@ def test_a_list_introduced_by_the_following_were_agreed() -> None:
         ("a rule change on all-member meetings", "rejected", "contested", 10, 22),
         ("the new complaints procedure", "agreed", "unanimous", None, None),
     ]
-    paragraph = split_paragraphs(text)[0]
-    assert all(d.quote in paragraph.text and d.paragraph == paragraph.id for d in found)
+    bullets = split_paragraphs(text)[1:5]  # each entry its own paragraph, its marker apart
+    assert [d.paragraph for d in found] == [b.id for b in bullets]
+    assert all(d.quote in b.text for d, b in zip(found, bullets, strict=True))
 
 
 def test_a_list_whose_items_are_paragraphs() -> None:

@@ -221,3 +221,18 @@ def test_one_paragraph_of_100_kb_and_a_5_mb_body_finish() -> None:
     paras = split_paragraphs(big)
     assert len(paras) == 3 * 5200
     assert paras[-1].id.endswith("-5200")
+
+
+def test_a_sentence_after_a_marked_list_is_prose_not_an_entry() -> None:
+    """After "- …" entries, an unmarked line starting a new sentence is the report's prose again
+    (not the last entry wrapped, not an unmarked entry); a wrapped entry continues in lower case."""
+    paras = split_paragraphs(
+        "The following were agreed:\n- the 2024 budget\n- the youth representative to be elected\n"
+        "by OMOV\nThe proposal on the Joint Policy Committee was withdrawn."
+    )
+    assert [(p.text, p.bullet) for p in paras] == [
+        ("The following were agreed:", False),
+        ("the 2024 budget", True),
+        ("the youth representative to be elected\nby OMOV", True),
+        ("The proposal on the Joint Policy Committee was withdrawn.", False),
+    ]

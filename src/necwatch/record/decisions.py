@@ -688,13 +688,17 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
         item = titles.get(p.id)
         if p.heading:
             section = p.text
-            intro = None
+            # a label heading may open a list: "Decisions taken:", "Deferred:"
+            intro = _intro(p.text, _hits(p.text, _lazy_actor((None, None)), False))
             continue
         cac = bool(_CAC.search(item or section))
         # the previous sentence: its actor if it had an act, else its text
         last_sentence: tuple[str | None, str | None] = (None, None)
+        # record.text gives a list entry its own paragraph, its marker apart: put one back, so the
+        # entry reads as a bullet line (its quotes still come from after the marker, from p.text).
+        marker = "- " if p.bullet else ""
         for a, b in lines(p.text):
-            line = p.text[a:b]
+            line = marker + p.text[a:b]
             if not line.strip():
                 continue
             k = bullet_len(line)

@@ -93,6 +93,7 @@ def _block_parts(body: str, lines: list[tuple[int, int]]) -> list[tuple[int, int
             or body[lines[i - 1][1] - 1] in _TERMINAL
             or (heads[i - 1] and not body[s].islower())  # not "Jo Bloggs / is a …"
             or (following.isupper() and heads[i])  # a heading after a missing stop
+            or (parts[-1][1] > parts[-1][0] and body[s].isupper())  # prose after a list entry
         ):
             parts.append((s, s, e))
         else:
@@ -213,11 +214,13 @@ def split_paragraphs(body_text: str) -> tuple[Paragraph, ...]:
         text = body[s:e]
         marked = s > line_start
         # Unmarked entries after a lead-in: short lines of its block, or (HTML list items become
-        # paragraphs without markers) short paragraphs with no final stop, in an unmarked list.
+        # paragraphs without markers) short paragraphs with no final stop, in an unmarked list;
+        # in a list with markers only marked lines are entries.
         bullet = marked or (
             lead_in is not None
             and _short_entry(text)
-            and (block == lead_in or (not marked_list and text[-1] not in ".!?:"))
+            and not marked_list  # a list with markers: an unmarked line after it is prose
+            and (block == lead_in or text[-1] not in ".!?:")
         )
         heading = i in numbered or (not bullet and is_heading(text))
         if text.endswith(":") and not heading and not marked:
