@@ -4,14 +4,16 @@
     python bench/eval_record.py --misses        # and, report by report, every miss
     python bench/eval_record.py --json          # the figures (and misses with --misses) as JSON
     python bench/eval_record.py --via cli       # through `necwatch inspect FILE --url URL --json`
-    python bench/eval_record.py --synthetic     # the synthetic pages' figures as well
+    python bench/eval_record.py --set composed  # the composed reports (counts, elections, bullets)
 
 The gold set is `bench/record_gold/*.json`: one file a report, annotated by reading (docs/record.md,
 "Evaluation"). Each report's input is what a run stores: the reference-web page (the bundled copy,
 src/necwatch/demo_data/reference-web) read by the code `necwatch inspect` runs, whose title,
 body_text and publication date go to `extract_record`; a post that already carries a "record" (the
 inspect JSON once the store part adds it) is scored as it is. A gold file may instead carry its own
-`body` (a report that exists only as seed text).
+`body` (a report that exists only as seed text, or one composed for the evaluation: the composed
+reports hold the rules the seeds lack, such as counts with abstentions, elections, a defeat's
+count order, "the following were agreed:" bullets; they are scored apart with `--set composed`).
 
 Matching, all one-to-one and greedy by similarity:
 - decisions: by quote, the sentence's words (a predicted quote shares at least half of the longer
@@ -114,6 +116,16 @@ def in_body(quote: str, body: str) -> bool:
 
 
 # ---------------------------------------------------------------- gold and input
+
+
+SETS = ("real", "composed", "pages", "all")
+
+
+def gold_set(gold: dict[str, Any]) -> str:
+    """real (a real report), composed (written for the evaluation), pages (a synthetic page)."""
+    if gold.get("composed"):
+        return "composed"
+    return "pages" if gold.get("synthetic") else "real"
 
 
 def load_gold(directory: Path = GOLD_DIR) -> list[dict[str, Any]]:
@@ -581,9 +593,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--via", choices=("code", "cli"), default="code", help="in-process or `necwatch inspect`"
     )
-    parser.add_argument("--synthetic", action="store_true", help="score the synthetic pages too")
+    parser.add_argument(
+        "--set",
+        choices=SETS,
+        default="real",
+        help="real: the 13 real reports (default); composed: the composed reports; pages: the synthetic "
+        "reference-web pages; all",
+    )
     args = parser.parse_args(argv)
-    golds = [g for g in load_gold(args.gold) if args.synthetic or not g.get("synthetic")]
+    golds = [g for g in load_gold(args.gold) if args.set in ("all", gold_set(g))]
     scores = evaluate(golds, lambda g: predict(report_input(g), args.via))
     out = scores.as_json(misses=args.misses)
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else render(out))

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from eval_record import (
     Scores,
     evaluate,
+    gold_set,
     in_body,
     load_gold,
     main,
@@ -305,13 +306,28 @@ def test_the_gold_body_path_runs_the_extractor() -> None:
 
 # ---------------------------------------------------------------- the gold set itself
 
+UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+)
+UNITS += "seventeen eighteen nineteen"
+TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_word(n: int) -> str:
+    """0-99 in words, as reports write counts ("twenty-two")."""
+    if n < 20:
+        return UNITS.split()[n]
+    return TENS[n // 10] + ("" if n % 10 == 0 else "-" + UNITS.split()[n % 10])
+
+
 GOLD = load_gold()
 REAL = [g for g in GOLD if not g.get("synthetic")]
 
 
 def test_the_gold_set_holds_the_thirteen_real_reports() -> None:
     assert len(REAL) == 13
-    assert len({g["source"]["url"] for g in GOLD}) == len(GOLD)
+    assert len({g["source"]["url"] for g in REAL}) == len(REAL)
+    assert {gold_set(g) for g in GOLD} == {"real", "composed", "pages"}
     assert {g["source"]["seed"] for g in REAL} == {
         "000_0a187214f2ba0dec.txt",
         "001_18d5bd3fe91844db.txt",
@@ -332,7 +348,8 @@ def test_every_gold_quote_and_name_is_verbatim_in_the_stored_body(g: dict[str, A
             assert in_body(q, inp.body_text), q
         for f in ("votes_for", "votes_against", "abstentions"):
             if d.get(f) is not None:  # a count is annotated only where the sentence states it
-                assert str(d[f]) in d["quote"] or any(str(d[f]) in a for a in d.get("also", ()))
+                stated = " ".join([d["quote"], *d.get("also", ())]).lower()
+                assert str(d[f]) in stated or number_word(d[f]) in stated, (f, d[f])
     for s in g["statements"]:
         assert in_body(s["quote"], inp.body_text), s["quote"]
     for p in g["people"]:
@@ -341,9 +358,10 @@ def test_every_gold_quote_and_name_is_verbatim_in_the_stored_body(g: dict[str, A
 
 
 def test_the_scorer_runs_end_to_end_on_the_gold_set(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--json", "--misses", "--synthetic"]) == 0
-    out = capsys.readouterr().out
-    assert '"reports": 14' in out
+    assert main(["--json", "--misses", "--set", "all"]) == 0
+    assert f'"reports": {len(GOLD)}' in capsys.readouterr().out
+    assert main(["--set", "composed"]) == 0
+    assert "reports: 2" in capsys.readouterr().out
 
 
 def test_a_gold_copy_is_not_changed_by_scoring() -> None:
