@@ -229,6 +229,22 @@ def test_people_match_by_written_form_and_canonical_accuracy_is_checked() -> Non
     assert out["canonical"] == {"accuracy": 0.75, "right": 3, "n": 4}
 
 
+def test_an_unresolved_full_name_is_its_canonical_a_first_name_or_misspelling_is_not() -> None:
+    g = gold()
+    g["people"] += [
+        {"name": "Patrick Vernon OBE", "canonical": "Patrick Vernon", "role": None},
+        {"name": "Humza Yusaf", "canonical": "Humza Yousaf", "role": None},
+    ]
+    record = perfect(g)
+    for p in record["people"]:
+        p["canonical"] = None
+    record["people"][0]["name"] = "Keir"  # first name only, unresolved
+    out = scored(g, record)
+    assert out["people"]["f1"] == 1.0
+    # right: Shabana Mahmood, Ann Black, Marta Cuffy (no gold canonical), Patrick Vernon OBE
+    assert out["canonical"] == {"accuracy": 0.667, "right": 4, "n": 6}
+
+
 def test_a_wrong_canonical_on_the_same_written_name_is_a_canonical_miss() -> None:
     record = perfect(gold())
     record["people"][2]["canonical"] = "Angela Eagle"
