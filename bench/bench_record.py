@@ -177,9 +177,9 @@ def build_database(n: int, tmp: Path, kind: str = "blogger") -> dict[str, Any]:
     from necwatch.store import Store
 
     with RemoteWeb((kind, 0, 7)) as web:  # the emulated site in its own process
-        for _ in range(n):  # n NEC reports, one every 6 hours of the site's clock
+        for _ in range(n):  # n NEC reports, one an hour of the site's clock (all in the past)
             web.call("add_post", 0, report=True)
-            web.call("advance", hours=6)
+            web.call("advance", hours=1)
         raw = {
             "database": str(tmp / "r.db"),
             "feeds_dir": str(tmp / "feeds"),
