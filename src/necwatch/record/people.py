@@ -111,6 +111,8 @@ _TITLE = re.compile(
     r"|treasurer|vice[-\s]chair(?:man|woman|person)?|chair(?:man|woman|person)?|prime\s+minister)\b",
     re.IGNORECASE,
 )
+# Every match of _TITLE holds one of these words (a cheap test first: _TITLE tries each word boundary).
+_TITLE_WORD = re.compile(r"leader|secretary|gen\.?\s?sec|treasurer|chair|prime", re.IGNORECASE)
 _TITLE_SKIP_BEFORE = words(
     """
     assistant former previous ex council group unite gmb unison clp branch regional
@@ -589,6 +591,8 @@ class _Finder:
 
     def _titles(self, p: int, text: str, names: list[_Hit]) -> list[_Hit]:
         out: list[_Hit] = []
+        if not _TITLE_WORD.search(text):
+            return out  # most paragraphs name no office: skip the costly scan of _TITLE
         names = sorted(names, key=lambda h: h.start)
         starts = [h.start for h in names]
         for m in _TITLE.finditer(text):
