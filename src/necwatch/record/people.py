@@ -111,6 +111,8 @@ _TITLE = re.compile(
     r"|treasurer|vice[-\s]chair(?:man|woman|person)?|chair(?:man|woman|person)?|prime\s+minister)\b",
     re.IGNORECASE,
 )
+# Every match of _TITLE holds one of these words (a cheap test first: _TITLE tries each word boundary).
+_TITLE_WORD = re.compile(r"leader|secretary|gen\.?\s?sec|treasurer|chair|prime", re.IGNORECASE)
 _TITLE_SKIP_BEFORE = words(
     """
     assistant former previous ex council group unite gmb unison clp branch regional
@@ -288,6 +290,7 @@ class _Finder:
         self._fuzzy_cache: dict[str, str | None] = {}
         self._active_words: dict[str, set[str]] | None = None
         self._unknown_buckets: dict[tuple[str, str], list[str]] = {}
+        self._surname_cache: dict[tuple[str, bool], str | None] = {}
 
     # --- the pass ---
 
@@ -563,6 +566,12 @@ class _Finder:
         naming a person active on the date, 7+ letters."""
         if len(word) < 7 or word in self.index.given:
             return None
+        key = (word, cue_after)  # the same word recurs in a report: two edit-distance scans each time
+        if key not in self._surname_cache:
+            self._surname_cache[key] = self._misspelt_surname(word, cue_after)
+        return self._surname_cache[key]
+
+    def _misspelt_surname(self, word: str, cue_after: bool) -> str | None:
         if self._active_words is None:
             self._active_words = {}
             if self.day is not None:
@@ -589,6 +598,8 @@ class _Finder:
 
     def _titles(self, p: int, text: str, names: list[_Hit]) -> list[_Hit]:
         out: list[_Hit] = []
+        if not _may_name_office(text):
+            return out  # most paragraphs name no office: skip the costly scan of _TITLE
         names = sorted(names, key=lambda h: h.start)
         starts = [h.start for h in names]
         for m in _TITLE.finditer(text):
@@ -642,6 +653,17 @@ class _Finder:
             role = OFFICE_ROLES[office][1]
             out.append(_Hit(p, at, m.end(), written, pid, pid, True, title=True, text_role=role))
         return out
+
+
+def _may_name_office(text: str) -> bool:
+    """Whether `text` may hold a match of _TITLE: substring tests on ASCII text, where lower() folds
+    case as re.IGNORECASE does (a regex search is ten times slower); the regex itself otherwise."""
+    if not text.isascii():
+        return _TITLE_WORD.search(text) is not None
+    low = text.lower()
+    if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:
+        return True
+    return "gen" in low and _TITLE_WORD.search(text) is not None
 
 
 def _namey(word: str, *, particle_ok: bool = False) -> bool:

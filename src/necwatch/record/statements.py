@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from necwatch.record.model import Paragraph, Statement
 from necwatch.record.text import sentences
@@ -345,6 +346,11 @@ _MISSED_END = re.compile(r"(?<=\betc\.)\s+(?=[A-Z])|(?<=…)\s+(?=[A-Z])|(?<=[a-
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """record.text.sentences, and the ends it misses split too (see `_MISSED_END`)."""
+    return list(_split_sentences(text))
+
+
+@lru_cache(maxsize=4096)  # decisions and statements split the same paragraphs and lines
+def _split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for a, b in sentences(text):
         start = a
@@ -354,11 +360,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             start = m.end()
         if b > start:
             out.append((start, b))
-    return out
+    return tuple(out)
 
 
 def units(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of a paragraph: per line, list markers left out, via text.sentences."""
+    return iter(_units(text))
+
+
+@lru_cache(maxsize=4096)
+def _units(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_split_units(text))
+
+
+def _split_units(text: str) -> Iterator[tuple[int, int]]:
     for a, b in lines(text):
         line = text[a:b]
         k = bullet_len(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from necwatch.record.model import Paragraph
 
@@ -278,6 +279,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     Rule-based and linear: a stop ends a sentence unless it follows an abbreviation ("Cllr.",
     "e.g.", "No. 10") or a single capital initial ("J. Smith").
     """
+    return list(_sentences(text))
+
+
+# Meeting, items, people, decisions and statements all read a paragraph's sentences: split once.
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _END.finditer(text):
@@ -291,4 +298,4 @@ def sentences(text: str) -> list[tuple[int, int]]:
         a, b = _strip_span(text, a, b)
         if a < b:
             out.append((a, b))
-    return out
+    return tuple(out)
