@@ -377,7 +377,8 @@ def test_the_scorer_runs_end_to_end_on_the_gold_set(capsys: pytest.CaptureFixtur
     assert main(["--json", "--misses", "--set", "all"]) == 0
     assert f'"reports": {len(GOLD)}' in capsys.readouterr().out
     assert main(["--set", "composed"]) == 0
-    assert "reports: 2" in capsys.readouterr().out
+    composed = sum(gold_set(g) == "composed" for g in GOLD)
+    assert composed >= 5 and f"reports: {composed}" in capsys.readouterr().out
 
 
 def test_a_gold_copy_is_not_changed_by_scoring() -> None:

@@ -255,7 +255,10 @@ _ABBREVIATIONS = frozenset(
 # Only before a number: "No. 10", "para. 4", "p. 12".
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "para", "p", "pp", "art", "cl"})
 # A sentence ends at . ! ? … (and closing quotes/brackets) followed by space and a capital, digit or quote.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9£])")
+# Matched from the start of a run of stops only, without backtracking (a run of 100,000 dots
+# was quadratic).
+_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9£])")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 _LAST_WORD = re.compile(r"(\w+)$")
 
 
@@ -269,8 +272,10 @@ def _no_break(text: str, stop: int, after: int, floor: int) -> bool:
         return True
     if len(w) == 1 and (w.isupper() or (word.start() > 0 and text[word.start() - 1] == ".")):
         return True  # "J. Smith", "e.g. Labour", "U.K. Labour"
-    nxt = text[after:].lstrip()[:1] if after < len(text) else ""
-    return w.lower() in _NUMBER_ABBREVIATIONS and nxt.isdigit()
+    if w.lower() not in _NUMBER_ABBREVIATIONS:
+        return False
+    nxt = _NEXT_CHAR.match(text, after)  # not text[after:]: a copy of the rest at every stop
+    return nxt is not None and nxt.group(1).isdigit()
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
