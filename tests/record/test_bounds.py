@@ -133,6 +133,8 @@ def check(record: Record, body: str) -> Record:
         assert set(p.paragraphs) <= ids
     for i in record.items:
         assert i.paragraph in ids and set(i.paragraphs) <= ids
+    quoted = sum(len(d.quote) for d in record.decisions) + sum(len(s.quote) for s in record.statements)
+    assert quoted <= 4 * len(body) + 10_000  # quotes bounded by the text (a 36 kB one made 61 MB)
     json.dumps(record.as_json())  # the inspect --json shape serializes
     return record
 
