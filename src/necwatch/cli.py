@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -510,17 +511,22 @@ def inspect(target: str, url: str | None, type_: str, config_path: str | None, a
 @cli.command()
 @config_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per source.")
-def status(config_path: str, db: str | None, as_json: bool) -> None:
-    """Each source's health: last ok, last error, next poll, consecutive failures.
+@click.option("--unmatched", is_flag=True, help="Only the names no one on the roster matched.")
+def status(config_path: str, db: str | None, as_json: bool, unmatched: bool) -> None:
+    """Each source's health: last ok, last error, next poll, consecutive failures; then the names
+    the reports' records could not match to anyone on the roster.
 
     Lists the sources in config.yaml; with --db, the sources stored in that database (no config
-    file needed). A source polled but never read successfully shows `never read`. Reads the
-    database only (any user who can read the file can run it).
+    file needed). A source polled but never read successfully shows `never read`. Unmatched names
+    are listed with how many reports name them and which (add them to `people:` in config.yaml,
+    then run `necwatch reextract`); `--unmatched` prints only those (with --json: a JSON list of
+    {name, count, reports}). Reads the database only (any user who can read the file can run it).
 
     \b
     Example:
       necwatch status
       necwatch status --db /var/lib/necwatch/necwatch.db
+      necwatch status --unmatched --json
     """
     from necwatch.store import Store
 
@@ -531,6 +537,13 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
         config = _load(config_path, None)
         store = Store.open(_database(config_path, None), readonly=True)
         sources = [(s.name, s.type) for s in config.sources]
+    names = store.unmatched_names()
+    if unmatched:
+        if as_json:
+            click.echo(json.dumps(names, indent=2, ensure_ascii=False))
+        else:
+            _print_unmatched(names)
+        return
     out = store.source_status(sources)
     if as_json:
         click.echo(json.dumps(out, indent=2))
@@ -550,6 +563,24 @@ def status(config_path: str, db: str | None, as_json: bool) -> None:
         if o["fallbacks"]:
             uses = ", ".join(f"{k} ×{n}" for k, n in sorted(o["fallbacks"].items()))
             click.echo(f"    relies on fallback extraction: {uses} (see `necwatch inspect URL`)")
+    _print_unmatched(names, limit=UNMATCHED_SHOWN)
+
+
+# `status` shows this many unmatched names (the most frequent); `status --unmatched` shows them all.
+UNMATCHED_SHOWN = 20
+
+
+def _print_unmatched(names: list[dict[str, Any]], limit: int | None = None) -> None:
+    """The names no one on the roster matched: name, how many reports, which (ids)."""
+    if not names:
+        click.echo("unmatched names: none")
+        return
+    click.echo(f"unmatched names ({len(names)}; add them to `people:` in config.yaml, then reextract):")
+    for n in names[:limit]:
+        reports = ", ".join(n["reports"][:5]) + (" …" if len(n["reports"]) > 5 else "")
+        click.echo(f"    {n['name']:30} {n['count']:>4} report{'' if n['count'] == 1 else 's'}: {reports}")
+    if limit is not None and len(names) > limit:
+        click.echo(f"    … and {len(names) - limit} more (necwatch status --unmatched)")
 
 
 @cli.command()
@@ -588,6 +619,8 @@ def reextract(
     except StoreError as e:
         raise click.ClickException(f"{e.kind}: {e}") from e
     _print_summary(result)
+    if result.records is not None:
+        click.echo(f"re-derived {result.records} records from the stored texts")
     sys.exit(result.exit_code)
 
 
@@ -742,15 +775,26 @@ def import_cmd(config_path: str, db: str | None, directory: str) -> None:
     Example:
       necwatch import --db data/necwatch.db data/dataset
     """
+    from necwatch.record.derive import roster_of
     from necwatch.store.export import ImportFailed, import_dataset
 
-    path = Path(db) if db else _load(config_path, None).database_path
+    # the records are derived again on import, with the config's people when there is a config
+    # (with --db none is needed: a missing or broken one leaves the shipped roster)
+    config: Config | None = None
+    if not db:
+        config = _load(config_path, None)
+        path = config.database_path
+    else:
+        path = Path(db)
+        if Path(config_path).is_file():
+            with contextlib.suppress(UsageExit):
+                config = _load(config_path, None)
     _current_db[:] = [path]
     from necwatch.lock import run_lock
 
     try:
         with run_lock(path):  # no run writes to the file being replaced
-            n = import_dataset(directory, path)
+            n = import_dataset(directory, path, roster=roster_of(config))
     except ImportFailed as e:
         raise UsageExit(str(e)) from e
     except LockHeld as e:

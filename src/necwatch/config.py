@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import necwatch.sources  # noqa: F401  (registers every adapter's options model)
 from necwatch.errors import ConfigError
@@ -43,7 +45,9 @@ __all__ = [
     "Duration",
     "FetchSettings",
     "HtmlSelectors",
+    "MembershipEntry",
     "NotifySettings",
+    "PersonEntry",
     "PublishSettings",
     "ScheduleSettings",
     "SourceConfig",
@@ -60,6 +64,55 @@ __all__ = [
 ]
 
 
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class MembershipEntry(Strict):
+    """One dated membership of a roster person (Popolo): an NEC seat, an office, a staff post."""
+
+    organization: str = "nec"  # nec, labour-party or government (see docs/record.md)
+    role: str = "NEC member"  # NEC member, Leader, Deputy Leader, General Secretary, Treasurer, Chair, …
+    section: str | None = None  # for NEC members: CLP, Trade unions, Local government, …
+    post: str | None = None  # e.g. "acting"
+    start_date: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
+    end_date: str | None = None  # null = still held
+    source: str | None = None  # where the period comes from
+
+    @field_validator("start_date", "end_date", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, int):
+            value = str(value)
+        if value is None or (isinstance(value, str) and _PARTIAL_DATE.match(value.strip())):
+            if isinstance(value, str):
+                try:
+                    date.fromisoformat((value.strip() + "-01-01")[:10] if len(value.strip()) < 10 else value)
+                except ValueError:
+                    raise ValueError(f"not a date: {value!r}") from None
+            return value.strip() if isinstance(value, str) else value
+        raise ValueError("a date is YYYY, YYYY-MM or YYYY-MM-DD")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MembershipEntry:
+        from necwatch.record.roster import parse_partial_date
+
+        start, end = parse_partial_date(self.start_date), parse_partial_date(self.end_date, end=True)
+        if start and end and end < start:
+            raise ValueError(f"end_date: {self.end_date} is before start_date {self.start_date}")
+        return self
+
+
+class PersonEntry(Strict):
+    """A person added to the shipped roster, or a correction of one (same id)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str | None = None  # required for an id the shipped roster does not have
+    other_names: list[str] = Field(default_factory=list)  # aliases: first name, short forms, misspellings
+    memberships: list[MembershipEntry] = Field(default_factory=list)
+
+
 class Config(Strict):
     # Deferred: the sources union is built on first use, once every adapter has registered.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -74,6 +127,7 @@ class Config(Strict):
     publish: PublishSettings = Field(default_factory=lambda: PublishSettings())
     storage: StorageSettings = Field(default_factory=lambda: StorageSettings())
     authors: dict[str, list[str]] = Field(default_factory=dict)  # canonical name → other spellings
+    people: list[PersonEntry] = Field(default_factory=list)  # roster additions/corrections (docs/record.md)
     sources: list[AnySource] = Field(default_factory=list)
     base_dir: str = Field(".", exclude=True)  # the config file's directory; relative paths resolve here
 
@@ -94,7 +148,27 @@ class Config(Strict):
                     "every post would be stored twice; remove one of the two"
                 )
             read[key] = (i, s.name)
+        self._check_people()
         return self
+
+    def _check_people(self) -> None:
+        from necwatch.record.roster import Roster  # the record is pure: no import cycle at module load
+
+        shipped = {p["id"] for p in Roster.shipped().persons}
+        seen: set[str] = set()
+        for i, p in enumerate(self.people):
+            if p.id in seen:
+                raise ValueError(f"people[{i}].id: {p.id!r} is listed twice; merge the two entries")
+            seen.add(p.id)
+            if p.id not in shipped and not p.name:
+                raise ValueError(
+                    f"people[{i}] ({p.id}).name: a new person needs a name "
+                    f"(no shipped person has id {p.id!r})"
+                )
+
+    def people_dicts(self) -> list[dict]:
+        """`people:` as roster_for takes it."""
+        return [p.model_dump() for p in self.people]
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -185,7 +259,8 @@ def _where(loc: tuple[int | str, ...], data: object) -> tuple[str, object]:
             continue
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            name = item.get("name") if isinstance(item, dict) else None
+            label = "id" if loc[:1] == ("people",) else "name"
+            name = item.get(label) if isinstance(item, dict) else None
             field += f"[{part}]" + (f" ({name})" if name else "")
         else:
             field += ("." if field else "") + str(part)

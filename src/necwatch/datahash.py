@@ -7,7 +7,9 @@ hash covers the rows, in primary-key order, minus the bookkeeping that every run
 * the `runs` table (one row per run, whatever it found);
 * per-run timestamps and timings in `sources` and `fetches`;
 * the HTTP status of a fetch (a 304 and a 200 with the same body mean the same thing);
-* SQLite's own and the full-text index's derived tables.
+* SQLite's own and the full-text index's derived tables;
+* the reports' records (`records`, `items`, `decisions`, `mentions`, `statements`, `people`,
+  `memberships`), derived from the reports' texts and derived again on import (not exported).
 
 What stays in: every report, post, version, comment, alert, raw body, fetch validator (ETag,
 Last-Modified, body hash) and source health (failures, health, deferral), so a failure streak or a

@@ -23,6 +23,8 @@ from necwatch.extract.page import ExtractedPost, detect_platform, extract_post
 from necwatch.extract.select import parse_html
 from necwatch.fetch.classify import not_the_post
 from necwatch.models import Comment, Post
+from necwatch.normalize import canonical_author, content_hash
+from necwatch.record.derive import record_of, roster_of
 
 __all__ = ["Inspection", "inspect_target", "load_target"]
 
@@ -80,10 +82,32 @@ def _comment(c: Comment) -> dict[str, Any]:
     }
 
 
+def post_record(post: Post, config: Config | None = None) -> dict[str, Any]:
+    """The post's record (necwatch.record) as `inspect --json` prints it: derived as a run derives a
+    stored report's, from the title, the body text, the publication day in London and the author
+    (canonical spelling), with the roster of `config` (its `people:`) or the shipped one."""
+    author = post.author
+    if config is not None:
+        author = canonical_author(author or None, config.authors, None)
+    record = record_of(
+        post.title,
+        post.body_text,
+        post.published_at,
+        author=author,
+        roster=roster_of(config),
+        version=content_hash(post.body_text),
+    )
+    return record.as_json()
+
+
 def post_json(
-    post: Post, comments: tuple[Comment, ...] | None, extracted: ExtractedPost | None = None
+    post: Post,
+    comments: tuple[Comment, ...] | None,
+    extracted: ExtractedPost | None = None,
+    config: Config | None = None,
 ) -> dict[str, Any]:
-    """One post as `inspect --json` prints it. `extracted` tells a day-only date from a time."""
+    """One post as `inspect --json` prints it. `extracted` tells a day-only date from a time;
+    `config` gives the roster its record resolves names against."""
     day_only = extracted is not None and _day_only(extracted.published_at, post.published_at)
     updated_day = extracted is not None and _day_only(extracted.updated_at, post.updated_at)
     extraction = dict(post.extraction)
@@ -101,6 +125,7 @@ def post_json(
         "comment_count": None if comments is None else len(comments),
         "comments": [_comment(c) for c in comments or ()],
         "extraction": extraction or {"*": post.via},
+        "record": post_record(post, config),
     }
 
 
@@ -144,17 +169,19 @@ def inspect_target(
         if type_ == "feed" or (
             type_ == "auto" and (head.startswith("<?xml") or "<rss" in head or "<feed" in head)
         ):
-            _inspect_feed(result, text, url)
+            _inspect_feed(result, text, url, config)
         elif type_ in ("labourlist", "html"):
             _inspect_selectors(result, text, url, type_, config)
         else:
-            _inspect_page(result, text, url, None if type_ == "auto" else type_, tz)
+            _inspect_page(result, text, url, None if type_ == "auto" else type_, tz, config)
     except (ParseError, FetchError) as e:
         result.error = f"{getattr(e, 'kind', 'error')}: {e}"
     return result
 
 
-def _inspect_page(result: Inspection, text: str, url: str, hint: str | None, tz: ZoneInfo) -> None:
+def _inspect_page(
+    result: Inspection, text: str, url: str, hint: str | None, tz: ZoneInfo, config: Config | None = None
+) -> None:
     """A post page through the adapter a run would use, plus the layered extractor for precision."""
     from necwatch.sources.blogger import parse_listing_page, parse_post_page
     from necwatch.sources.wordpress import parse_single_page
@@ -165,7 +192,7 @@ def _inspect_page(result: Inspection, text: str, url: str, hint: str | None, tz:
     if platform == "blogger" and len(tree.css(".post-body")) > 1:
         result.kind = "listing"
         page = parse_listing_page(url, text, tz)
-        result.posts = [post_json(lp.post, None) for lp in page.posts if lp.post is not None]
+        result.posts = [post_json(lp.post, None, config=config) for lp in page.posts if lp.post is not None]
         return
     extracted = extract_post(text, url, platform, tz=tz)
     result.warnings.extend(extracted.warnings)
@@ -182,14 +209,14 @@ def _inspect_page(result: Inspection, text: str, url: str, hint: str | None, tz:
             result.warnings.append(f"no {name} found by any layer")
     if any(m.startswith("generic") for _, m in post.extraction):
         result.warnings.append("relies on the generic fallback: check the fields below")
-    result.posts = [post_json(post, comments, extracted)]
+    result.posts = [post_json(post, comments, extracted, config)]
 
 
-def _inspect_feed(result: Inspection, text: str, url: str) -> None:
+def _inspect_feed(result: Inspection, text: str, url: str, config: Config | None = None) -> None:
     from necwatch.sources.wordpress import parse_rss
 
     result.kind, result.platform = "feed", "feed"
-    result.posts = [post_json(item.post, None) for item in parse_rss(url, text)]
+    result.posts = [post_json(item.post, None, config=config) for item in parse_rss(url, text)]
 
 
 def _inspect_selectors(result: Inspection, text: str, url: str, type_: str, config: Config | None) -> None:
@@ -205,7 +232,7 @@ def _inspect_selectors(result: Inspection, text: str, url: str, type_: str, conf
         selectors = sources[0].selectors  # type: ignore[attr-defined]
     result.platform = type_
     post = parse_article(url, text, selectors, tz=ZoneInfo("Europe/London"))
-    result.posts = [post_json(post, None)]
+    result.posts = [post_json(post, None, config=config)]
 
 
 def render(result: Inspection) -> str:
@@ -224,8 +251,51 @@ def render(result: Inspection) -> str:
             f"labels:    {', '.join(post['labels']) or '-'}   [{methods.get('labels', '-')}]",
             f"body:      {len(words)} words: {preview}   [{methods.get('body', '-')}]",
             f"comments:  {post['comment_count']}   [{methods.get('comments', '-')}]",
+            *render_record(post["record"]),
         ]
     lines += [f"warning:   {w}" for w in result.warnings]
     if result.error:
         lines.append(f"FAILED:    {result.error}")
     return "\n".join(lines)
+
+
+def render_record(record: dict[str, Any]) -> list[str]:
+    """The record's lines of the human output: meeting, items, decisions (outcome, manner, count or
+    "count not reported", mover and seconder), people (as written → canonical, role), statements
+    and the names no one on the roster matched."""
+    meeting = record["meeting"]
+    kind = f" ({meeting['kind']})" if meeting.get("kind") else ""
+    lines = [f"meeting:   {meeting.get('date') or 'not found'}{kind}"]
+    items = record["items"]
+    lines.append(f"items:     {len(items)}" + (": " + "; ".join(i["title"] for i in items) if items else ""))
+    lines.append(f"decisions: {len(record['decisions'])}")
+    for d in record["decisions"]:
+        manner = f", {d['manner']}" if d.get("manner") else ""
+        by = "".join(f", {r} {d[r]}" for r in ("mover", "seconder") if d.get(r))
+        what = " ".join((d.get("subject") or d["quote"]).split())
+        lines.append(f"  - {d['outcome']}{manner}, {_count(d)}{by}: {_short(what, 160)}")
+    lines.append(f"people:    {len(record['people'])}")
+    for p in record["people"]:
+        who = p["canonical"] or "unmatched"
+        role = f", {p['role']}" if p.get("role") else ""
+        n = len(p["paragraphs"])
+        lines.append(f"  - {p['name']} → {who}{role} ({n} paragraph{'' if n == 1 else 's'})")
+    lines.append(f"statements: {len(record['statements'])}")
+    for st in record["statements"]:
+        lines.append(f"  - {st['speaker']}: {_short(' '.join(st['quote'].split()), 160)}")
+    lines.append(f"unmatched: {', '.join(record['unmatched']) or '-'}")
+    return lines
+
+
+def _count(d: dict[str, Any]) -> str:
+    """ "22–12", "22–12 with 3 abstentions", or "count not reported" (never a guessed count)."""
+    if d.get("votes_for") is None and d.get("votes_against") is None and d.get("abstentions") is None:
+        return "count not reported"
+    score = "–".join("?" if d.get(k) is None else str(d[k]) for k in ("votes_for", "votes_against"))
+    if d.get("abstentions") is not None:
+        score += f" with {d['abstentions']} abstentions"
+    return score
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -18,6 +18,7 @@ import httpx
 from necwatch.config import Config, SourceConfig
 from necwatch.lock import run_lock
 from necwatch.pipeline import RunResult, SourceSummary, run_async
+from necwatch.record.derive import roster_of
 from necwatch.store import Store
 
 log = logging.getLogger("necwatch.job")
@@ -180,7 +181,9 @@ def reextract_config(config: Config, store: Store) -> Config:
 
 
 def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResult:
-    """Re-run the adapters over stored raw responses; differences become technical versions.
+    """Re-run the adapters over stored raw responses; differences become technical versions. Then
+    derive every NEC report's record again from its stored text (a changed record extractor or
+    roster changes the record tables and raises no alert).
 
     Raises ConfigError when a name is not a source of this database."""
     from necwatch.archive import ArchiveClient
@@ -188,10 +191,11 @@ def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResul
     with run_lock(config.database_path):
         store = Store.open(config.database_path)
         try:
+            roster = roster_of(config)  # the config file's people, not a stored source's
             config = reextract_config(config, store)
             for name in names or ():
                 config.source(name)
-            return asyncio.run(
+            result = asyncio.run(
                 run_async(
                     config,
                     store,
@@ -201,5 +205,9 @@ def reextract(config: Config, *, names: Sequence[str] | None = None) -> RunResul
                     client=ArchiveClient(store),  # type: ignore[arg-type]  # same shape as HttpClient
                 )
             )
+            # every record again, from the stored texts (the sources the archive cannot replay too)
+            result.records = store.rederive_records(roster, sources=names)
+            log.info("re-derived %d records", result.records)
+            return result
         finally:
             store.close()

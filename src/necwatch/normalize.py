@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -200,23 +200,6 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?P<d>[0-3]?\d)[/.](?P<mn>[01]?\d)[/.](?P<y>(?:19|20)?\d\d)\b"),
 ]
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH})\.?,?\s+(?P<y>{_YEAR})\b", re.IGNORECASE)
-_TITLE_MONTH_ONLY = re.compile(rf"(?:^|[-:|]\s*)(?P<m>{_MONTH})\s*$", re.IGNORECASE)
-# "Labour's May executive", "the March NEC": a month naming the meeting (year from publication)
-_TITLE_MONTH_MEETING = re.compile(
-    rf"\b(?P<m>{_MONTH})(?:'s)?\s+(?:NEC|national\s+executive|executive|meeting)\b", re.IGNORECASE
-)
-_BODY_MONTH_ONLY = re.compile(
-    rf"\b(?:the|this|last)\s+(?P<m>{_MONTH})(?:'s)?\s+(?:NEC|national executive|full NEC|meeting)\b",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
-_MEETING_WORD = re.compile(
-    r"\b(?:met|meet|meets|meeting|took\s+place|was\s+held|away[\s-]?day)\b", re.IGNORECASE
-)
-_ON_DATE = re.compile(r"\bon\s+(?=\S)", re.IGNORECASE)
-
-BODY_DATE_WINDOW = timedelta(days=120)
-"""A body date counts as the meeting only if it falls this far (or less) before publication."""
 
 
 @dataclass(frozen=True)
@@ -288,49 +271,6 @@ def _iso(found: _Found, published: date | None) -> str | None:
     return f"{year:04d}-{found.month:02d}-{found.day:02d}"
 
 
-def _title_date(title: str, published: date | None) -> str | None:
-    """A date in the title: a full date, else month and year, else a trailing month name."""
-    hit = _first_full_date(title)
-    if hit is not None:
-        return _iso(hit[0], published)
-    m = _MONTH_YEAR.search(title)
-    if m and (found := _match_to_found(m)):
-        return _iso(found, published)
-    for pattern in (_TITLE_MONTH_ONLY, _TITLE_MONTH_MEETING):
-        m = pattern.search(title)
-        if m and (found := _match_to_found(m)):
-            return _iso(found, published)
-    return None
-
-
-def _body_meeting_dates(body: str, published: date | None) -> list[str]:
-    """Full dates the body gives for a meeting: "met on 1 November", "meeting on 23 January".
-
-    A date counts only after "on", in a sentence that speaks of meeting, and (with a publication
-    date) not after publication nor more than BODY_DATE_WINDOW before it.
-    """
-    out: list[str] = []
-    for sentence in _SENTENCE.split(body):
-        if not _MEETING_WORD.search(sentence):
-            continue
-        for on in _ON_DATE.finditer(sentence):
-            hit = _first_full_date(sentence[on.end() : on.end() + 40])
-            if hit is None or hit[1] != 0:
-                continue
-            iso = _iso(hit[0], published)
-            if iso is None:
-                continue
-            if published is not None:
-                try:
-                    when = date.fromisoformat(iso)
-                except ValueError:  # "on 29 February" inferred into a year without one
-                    continue
-                if not (published - BODY_DATE_WINDOW <= when <= published + timedelta(days=1)):
-                    continue
-            out.append(iso)
-    return out
-
-
 def _published_date(post: Post) -> date | None:
     """The day of publication, None when unknown or in the calendar's first or last year (no year
     before or after it to infer, no window around it to compare: a bogus date, not a report's)."""
@@ -343,55 +283,26 @@ def _published_date(post: Post) -> date | None:
 def meeting_date(title: str, body_text: str, published: date | None) -> str | None:
     """ISO meeting date (`YYYY-MM-DD`, or `YYYY-MM` when only the month is known) of a report.
 
-    Order: a full date in the title; a month in the title, made exact by a body meeting date in
-    that month; a body meeting date; "the March NEC" in the body; the publication month (reports
-    appear within days of the meeting). Missing years come from the publication date.
+    One implementation with the report's record: `necwatch.record.meeting.meeting_date` (title
+    dates, body meeting dates, relative wording such as "last Tuesday's NEC", then the publication
+    month; docs/record.md).
     """
-    title = normalized_text(title)
-    body = normalized_text(body_text)
-    from_title = _title_date(title, published)
-    body_dates = _body_meeting_dates(body, published)
-    if from_title is not None:
-        if len(from_title) == 7:
-            for iso in body_dates:
-                if iso.startswith(from_title):
-                    return iso
-        return from_title
-    if body_dates:
-        return body_dates[0]
-    m = _BODY_MONTH_ONLY.search(body)
-    if m and (found := _match_to_found(m)):
-        month_iso = _iso(found, published)
-        if month_iso is not None:
-            return month_iso
-    if published is not None:
-        return f"{published.year:04d}-{published.month:02d}"
-    return None
+    from necwatch.record.meeting import meeting_date as _meeting_date  # here: record imports normalize
+
+    return _meeting_date(title, body_text, published)
 
 
 # --------------------------------------------------------------------------- kind
 
-_KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("clause_v", re.compile(r"\bclause\s*(?:v|5|five)\b", re.IGNORECASE)),
-    ("away_day", re.compile(r"\baway[\s-]?day\b", re.IGNORECASE)),
-    ("sub_committees", re.compile(r"\bsub[\s-]?committees?\b", re.IGNORECASE)),
-    # Ann Black's "NEC Committee Report": the NEC's committees (organisation, equalities, ...)
-    ("sub_committees", re.compile(r"\bNEC\s+committees?\s+report\b", re.IGNORECASE)),
-    ("special", re.compile(r"\b(?:special|emergency|extraordinary)\s+(?:\w+\s+)?meeting\b", re.IGNORECASE)),
-)
-KIND_OPENING_CHARS = 300
-"""Body cues for the meeting kind are read only in the opening, where authors say what met."""
-
 
 def meeting_kind(title: str, body_text: str) -> str:
-    """Kind of meeting a report covers: a title cue, else a cue in the body's opening, else full."""
-    title = normalized_text(title)
-    opening = normalized_text(body_text)[:KIND_OPENING_CHARS]
-    for text in (title, opening):
-        for kind, cue in _KIND_CUES:
-            if cue.search(text):
-                return kind
-    return "full"
+    """Kind of meeting a report covers: a title cue, else a cue in the body's opening, else full.
+
+    One implementation with the report's record: `necwatch.record.meeting.meeting_kind`.
+    """
+    from necwatch.record.meeting import meeting_kind as _meeting_kind  # here: record imports normalize
+
+    return _meeting_kind(title, body_text)
 
 
 # --------------------------------------------------------------------------- pointer

@@ -42,6 +42,7 @@ from necwatch.intents import (
 )
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation, SourceObservation
 from necwatch.normalize import Classification, canonical_author, classify, content_hash, normalized_text
+from necwatch.record.derive import report_record, roster_of
 from necwatch.sources import SourceContext, source_class
 from necwatch.sources.base import Source
 from necwatch.sources.incremental import ephemeral
@@ -80,6 +81,7 @@ class RunResult:
     sources: list[SourceSummary] = field(default_factory=list)
     feeds_written: int = 0
     delivered: int = 0
+    records: int | None = None  # records re-derived (reextract), else None
 
     @property
     def exit_code(self) -> int:
@@ -318,6 +320,7 @@ def write_observation(
     previous = store.source_row(source.name) or {}
     screening = decide.screen(obs, fetcher.records, store.live_post_count(source.name), source.url)
     index = _Index(store)
+    roster = roster_of(config)
     tracker = Tracker(
         source=source.name,
         run_id=run_id,
@@ -328,6 +331,7 @@ def write_observation(
         backfill=backfilling(store, source.name, previous),
         technical=technical,
         hash_of=content_hash,
+        record_of=functools.partial(report_record, roster=roster),
     )
     observed, post_failures = _track_posts(store, config, source, obs, screening, tracker, summary)
     failures = (*screening.failures, *post_failures)
@@ -359,12 +363,14 @@ def write_observation(
         if technical:  # a re-extraction fetched nothing: the source's health and schedule stay as they are
             summary.writes = store.apply(tracker.ops)
             index_reports(store, tracker.ops)
+            store.derive_touched(tracker.ops, roster)
             return
         if obs.cursor is not None and verdict.status != "failed":
             store.save_cursor(source.name, dict(obs.cursor), ts)
         store.record_failures(failures, source=source.name, run_id=run_id, ts=ts)
         summary.writes = store.apply([*tracker.ops, *verdict.alerts])
         _upkeep(store, config, source.name, tracker.ops, fetcher)
+        store.derive_touched(tracker.ops, roster)  # the records, with the versions they come from
         detected = {}
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}

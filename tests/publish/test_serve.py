@@ -106,6 +106,7 @@ CANNED = [
     ("feed_new_reports", {}, 13),
     ("feed_changes", {}, 8),
     ("feed_search", {"q": "forde"}, 1),
+    ("unmatched", {}, 0),  # the names the records matched to no one (tests/record/test_store_record.py)
 ]
 
 

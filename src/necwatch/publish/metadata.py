@@ -85,6 +85,95 @@ QUERY_COLUMNS = {
     "reports": "Reports of the meeting.",
     "comment_id": "The comment's id.",
     "matches": "How many reports match the search, in all pages, counted up to 10,001 (more than 10,000).",
+    "name": "The name as the reports write it.",
+    "count": "How many reports name it.",
+    "report_ids": "The reports naming it: each opens its report page.",
+}
+
+# The reports' records (necwatch.record; docs/record.md): derived from each NEC report's current text.
+_PLACE = {
+    "report_id": "The report it comes from.",
+    "position": "Its place in the report's record (0 first).",
+    "version": "The report version it was derived from (the current one).",
+    "paragraph": "Stable id of the paragraph it comes from (derived from that paragraph's text).",
+}
+RECORD_TABLES: dict[str, dict[str, Any]] = {
+    "records": {
+        "description": (
+            "One row per NEC report: the meeting its record found and how many items, decisions, "
+            "people and statements it holds (derived from the current text, re-derived by reextract)."
+        ),
+        "facets": ["meeting_kind"],
+        "columns": {
+            "version": "The report version the record was derived from.",
+            "content_hash": "That version's content hash.",
+            "meeting_date": "The meeting the text reports on (YYYY-MM-DD, or YYYY-MM).",
+            "unmatched": "Names in it no one on the roster matched.",
+        },
+    },
+    "items": {
+        "description": "The agenda items of each report, in order.",
+        "columns": {**_PLACE, "title": "The item's heading.", "paragraphs": "The paragraphs it covers."},
+    },
+    "decisions": {
+        "description": (
+            "Every act of the NEC (or a sub-committee reported to it) a report states, with the sentence "
+            "that states it. Vote counts only when the text states them: empty is 'count not reported'."
+        ),
+        "facets": ["outcome", "manner"],
+        "columns": {
+            **_PLACE,
+            "quote": "The sentence that states it, exactly as written.",
+            "subject": "What was decided, when one sentence holds several decisions.",
+            "outcome": "carried, agreed, rejected, noted, referred or other.",
+            "manner": "unanimous, acclamation, consensus, contested, or empty.",
+            "votes_for": "Votes for, as stated.",
+            "votes_against": "Votes against, as stated.",
+            "abstentions": "Abstentions, as stated.",
+            "item": "The agenda item it belongs to.",
+        },
+    },
+    "mentions": {
+        "description": (
+            "Every person each report names, resolved on the meeting date (person_id empty: no one matched)."
+        ),
+        "facets": ["role"],
+        "columns": {
+            **_PLACE,
+            "paragraph": "The first paragraph naming them.",
+            "name": "The fullest form the report writes.",
+            "canonical": "The roster's name for them.",
+            "person_id": "Who they are on the roster (empty: unmatched).",
+            "role": "Their role on the meeting date.",
+            "paragraphs": "Every paragraph naming them.",
+            "written": "Every form the report writes.",
+        },
+    },
+    "statements": {
+        "description": "'X said / asked / reported …' sentences, and members' own stated votes.",
+        "facets": ["verb", "vote"],
+        "columns": {
+            **_PLACE,
+            "quote": "The sentence, exactly as written.",
+            "vote": "A stated vote (for, against, abstained).",
+        },
+    },
+    "people": {
+        "description": "The roster's persons the reports name.",
+        "label_column": "name",
+    },
+    "memberships": {
+        "description": "Their roster memberships: NEC seats by section, offices, with dates.",
+        "facets": ["organization", "role", "section"],
+        "columns": {
+            "section": "An NEC member's section, or the post held.",
+            "end_date": "Empty: still held.",
+            "source": "Where the period comes from.",
+        },
+    },
+    "unmatched_names": {
+        "description": "Names no one on the roster matched: how many reports name each, and which (a view).",
+    },
 }
 
 # The search page counts matches up to this many, then says "more than": an exact count of a common
@@ -200,6 +289,17 @@ join reports r on r.rowid = page.rowid
 order by page.rowid desc""",
             "count_cap": count_cap,
             "page_size": 50,
+        },
+        "unmatched": {
+            "title": "Names no one on the roster matched",
+            "description": (
+                "People the reports name whom necwatch could not resolve to anyone on its roster of NEC "
+                "members and party officers, as written, with how many reports name each and which. "
+                "Complete the roster (people: in config.yaml) and re-extract to resolve them."
+            ),
+            "sql": """select u.name, u.count, u.report_ids
+from unmatched_names u
+order by u.count desc, u.name""",
         },
         "search_comments": {
             "title": "Search comments",
@@ -379,7 +479,10 @@ def build_metadata(
         "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": {database: [*FEED_QUERIES]}}},
         "databases": {
             database: {
-                "description": "Reports, the places they were published, their versions and comments.",
+                "description": (
+                    "Reports, the places they were published, their versions and comments, and each "
+                    "report's record: the decisions, people and statements it states."
+                ),
                 "tables": {
                     "reports": {
                         "description": "One row per report, however many places it was published in.",
@@ -503,6 +606,7 @@ def build_metadata(
                         "sort_desc": "started_at",
                     },
                     "meetings": {"description": "NEC meetings and the reports of each (a view)."},
+                    **RECORD_TABLES,
                     "raw_bodies": hidden,
                     "responses": hidden,
                 },

@@ -240,7 +240,7 @@ def _render_word_diff(value: str) -> Markup:
 # Every column render_cell changes; any other cell is left to Datasette at once.
 _CELL_COLUMNS = frozenset(
     {*HTML_COLUMNS, *TRUNCATE_IN_TABLES, *REPORT_ID_COLUMNS, *COUNT_LINKS, "body_text", "diff", "word_diff",
-     "snippet", "meeting_date", "title", "diff_of"}
+     "snippet", "meeting_date", "title", "diff_of", "report_ids"}
 )  # fmt: skip
 
 
@@ -297,7 +297,20 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
         return _a(report_url(datasette, database, report_id), value)
     if column == "diff_of":
         return _a(urls.query(database, "report_history") + "?report_id=" + quote(value), "diff")
+    if column == "report_ids":  # a JSON list of report ids (the unmatched names): one link each
+        return _report_links(datasette, database, value)
     return None
+
+
+def _report_links(datasette: Any, database: str, value: str) -> Any:
+    try:
+        ids = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(ids, list):
+        return None
+    links = [_a(report_url(datasette, database, str(i)), str(i)) for i in ids if i]
+    return Markup(", ").join(links)
 
 
 def _a(href: str, text: str) -> Markup:

@@ -32,6 +32,12 @@ __all__ = [
 ]
 
 
+MAX_QUOTE_CHARS = 2_000
+"""A quote is one sentence: real ones are under ~600 characters. A "sentence" longer than this is a
+page without stops (a table, a list run together, hostile text), whose every act would quote it whole:
+5,000 of them in one 36 kB "sentence" made a record of 61 MB. Such quotes are left out."""
+
+
 def extract_record(
     title: str,
     body_text: str,
@@ -48,6 +54,8 @@ def extract_record(
     people = find_people(paragraphs, roster or Roster.shipped(), meeting.date, published, author)
     decisions = []
     for d in find_decisions(paragraphs, items):
+        if len(d.quote) > MAX_QUOTE_CHARS:
+            continue
         mover, seconder = people.resolve(d.mover, d.paragraph), people.resolve(d.seconder, d.paragraph)
         decisions.append(
             replace(
@@ -60,6 +68,8 @@ def extract_record(
         )
     statements = []
     for s in find_statements(paragraphs):
+        if len(s.quote) > MAX_QUOTE_CHARS:
+            continue
         who = people.resolve(s.speaker, s.paragraph)
         statements.append(replace(s, speaker=who.name, person_id=who.person_id) if who else s)
     return Record(

@@ -21,6 +21,9 @@ class Paragraph:
     index: int
     text: str
     heading: bool = False  # a short heading line ("Treasurer's report", "Rule changes")
+    bullet: bool = False  # one entry of a list (its marker, "-", "•", "1)", not in `text`)
+    start: int | None = None  # where `text` starts in the body text it was split from
+    marker: str = ""  # a bullet's list marker as written ("-", "•", "1.", "a)"), "" for none
 
 
 @dataclass(frozen=True)

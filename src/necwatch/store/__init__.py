@@ -3,7 +3,7 @@
 WAL mode, synchronous=NORMAL, a 15 s busy timeout, and one `BEGIN IMMEDIATE` transaction per
 source per run, so a crash leaves every source's data either fully written or untouched. The Store
 is assembled from one class per concern: the response archive, the state a poll reads, the writes
-of a poll, and the queries of everything downstream.
+of a poll, the queries of everything downstream, and the reports' records (store/records.py).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from necwatch.store.opening import (
     unusable,
 )
 from necwatch.store.queries import ReaderQueries
+from necwatch.store.records import RecordStore
 from necwatch.store.responses import ResponseArchive
 from necwatch.store.schema import migrate, refuse_newer
 from necwatch.store.state import StateReads
 from necwatch.store.writes import PollWrites
 
 
-class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, CursorStore, StoreBase):
+class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, RecordStore, CursorStore, StoreBase):
     """A necwatch database. Open with Store.open(path)."""
 
     @classmethod

@@ -31,9 +31,13 @@ export in the layout before this one (`reports/<id[:2]>/<id>.ndjson`, one file p
 `tables/<table>.ndjson`) imports the same; exporting over it replaces it with this layout.
 
 The `runs` table (one row per run, whatever it found) is not exported: like the logical checksum
-(`store/checksum.py`), the dataset leaves it out. Import recreates the schema with the migrations and
-inserts the rows; the raw bodies are recompressed the way the archive compresses them, so the
-logical checksum of the imported file equals the exported one's.
+(`store/checksum.py`), the dataset leaves it out. Nor are the reports' records (`records`, `items`,
+`decisions`, `mentions`, `statements`, `people`, `memberships`: store/records.py): they are derived
+from the reports' texts, so the import derives them again (deterministic: the same texts and roster
+give the same rows), and the data branch does not carry a second, larger copy of every report.
+Import recreates the schema with the migrations and inserts the rows; the raw bodies are recompressed
+the way the archive compresses them, so the logical checksum of the imported file equals the
+exported one's.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from necwatch.record.derive import roster_of
+from necwatch.record.roster import Roster
 from necwatch.store.checksum import _tables
 
 # Tables whose rows belong to one report, and the column that says which.
@@ -283,8 +289,11 @@ class ImportFailed(ValueError):
     reason."""
 
 
-def import_dataset(src: str | Path, db: str | Path) -> int:
+def import_dataset(src: str | Path, db: str | Path, *, roster: Roster | None = None) -> int:
     """Build a fresh database at `db` from an export under `src`. Returns the number of rows.
+
+    The reports' records (store/records.py) are not in the export: they are derived again from the
+    imported texts with `roster` (the shipped one when None), in the import's transaction.
 
     The rows go into a new file beside `db` (`<name>.import-tmp`), which replaces `db` (`os.replace`,
     atomic) only once every file was read and committed: a broken export raises ImportFailed naming
@@ -308,6 +317,8 @@ def import_dataset(src: str | Path, db: str | Path) -> int:
             for path in sorted(Path(src).glob("*/**/*.ndjson")):
                 n += _import_file(conn, path, Path(src), tables, seen)
             conn.executemany(f"update posts set {SEEN_COLUMN} = ? where id = ?", seen)
+            nec = "select id from reports where is_nec_report = 1 and body_text is not null order by id"
+            store.derive_records([r[0] for r in conn.execute(nec)], roster or roster_of(None))
         conn.execute("pragma wal_checkpoint(truncate)")
         conn.execute("pragma journal_mode = delete")  # one self-contained file to move
     except BaseException:

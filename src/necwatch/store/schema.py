@@ -490,6 +490,116 @@ def _m14_responses_by_source(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_fetches_body_hash on fetches (body_hash)")
 
 
+# Names that resolved to no one on the roster, as written: how many reports name each, and which.
+UNMATCHED_NAMES_VIEW = """
+select
+  m.name,
+  count(distinct m.report_id) as count,
+  json_group_array(distinct m.report_id) as report_ids
+from mentions m
+where m.person_id is null
+group by m.name
+order by count(distinct m.report_id) desc, m.name
+"""
+
+
+def _m15_record(db: sqlite_utils.Database) -> None:
+    """The record of each NEC report (necwatch.record): its meeting (`records`), agenda items,
+    decisions, person mentions and statements, one row each, keyed to the report, the version they
+    were derived from and their paragraph's stable id; and the roster's `people` and their
+    `memberships`, for the persons the mentions name. Derived data: written with the report version
+    in one transaction, re-derived by `necwatch reextract` and on import, never exported. Only the
+    current version's record has rows (every superseded version keeps its text, so its record can
+    be derived again). The view `unmatched_names` lists names that resolved to no one. Databases
+    from before this migration fill these tables on `necwatch reextract`."""
+    report = [("report_id", "reports", "id")]
+    db.table("records").create(
+        {
+            "report_id": str,
+            "version": int,  # the report version the record was derived from
+            "content_hash": str,  # that version's content hash
+            "meeting_date": str,
+            "meeting_kind": str,
+            "items": int,
+            "decisions": int,
+            "people": int,
+            "statements": int,
+            "unmatched": int,
+        },
+        pk="report_id",
+        foreign_keys=report,
+    )
+    place = {"report_id": str, "position": int, "version": int, "paragraph": str}
+    db.table("items").create(
+        {**place, "title": str, "paragraphs": str}, pk=("report_id", "position"), foreign_keys=report
+    )
+    db.table("decisions").create(
+        {
+            **place,
+            "item": str,
+            "quote": str,
+            "subject": str,
+            "outcome": str,
+            "manner": str,
+            "votes_for": int,
+            "votes_against": int,
+            "abstentions": int,
+            "mover": str,
+            "mover_id": str,
+            "seconder": str,
+            "seconder_id": str,
+        },
+        pk=("report_id", "position"),
+        foreign_keys=report,
+    )
+    db.table("people").create({"id": str, "name": str}, pk="id")
+    db.table("memberships").create(
+        {
+            "person_id": str,
+            "position": int,  # its place among the person's memberships in the roster
+            "organization": str,  # nec, labour-party, government …
+            "role": str,  # NEC member, Chair, Leader, General Secretary …
+            "section": str,  # an NEC member's section (CLP, trade unions …) or the post held
+            "start_date": str,  # YYYY-MM-DD, or YYYY-MM / YYYY when only that much is known
+            "end_date": str,  # empty: still holds it
+            "source": str,  # where the period comes from
+            "data": str,  # the roster's whole membership entry (JSON)
+        },
+        pk=("person_id", "position"),
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db.table("mentions").create(
+        {
+            **place,
+            "name": str,
+            "canonical": str,
+            "person_id": str,
+            "role": str,
+            "paragraphs": str,
+            "written": str,
+        },
+        pk=("report_id", "position"),
+        foreign_keys=[*report, ("person_id", "people", "id")],
+    )
+    db.table("statements").create(
+        {
+            **place,
+            "speaker": str,
+            "person_id": str,
+            "quote": str,
+            "verb": str,
+            "vote": str,
+        },
+        pk=("report_id", "position"),
+        foreign_keys=[*report, ("person_id", "people", "id")],
+    )
+    db.execute("create index idx_mentions_person_id on mentions (person_id) where person_id is not null")
+    db.execute("create index idx_mentions_unmatched on mentions (name, report_id) where person_id is null")
+    db.execute("create index idx_decisions_outcome on decisions (outcome)")
+    db.execute("create index idx_statements_person_id on statements (person_id) where person_id is not null")
+    db.create_view("unmatched_names", UNMATCHED_NAMES_VIEW, replace=True)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -506,6 +616,7 @@ MIGRATIONS: list[Migration] = [
     _m12_lean_non_reports,
     _m13_post_moved_from,
     _m14_responses_by_source,
+    _m15_record,
 ]
 
 

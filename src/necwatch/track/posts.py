@@ -14,7 +14,7 @@ from necwatch.intents import Intent, NewPost, PostChange, ReportChange, stable_i
 from necwatch.models import Outcome, PostObservation
 from necwatch.track.comments import CommentTracker
 from necwatch.track.emit import Emitter
-from necwatch.track.reports import ReportTracker
+from necwatch.track.reports import RecordOf, ReportTracker
 from necwatch.track.state import (
     NearMatcher,
     Normalized,
@@ -41,6 +41,7 @@ class Tracker:
     backfill: bool = False  # the source's first successful poll: alerts are recorded, not pushed
     technical: bool = False  # re-extraction: versions are technical, no alerts, no removals
     hash_of: Callable[[str], str] | None = None  # current-version hash of a text (stored older hashes)
+    record_of: RecordOf | None = None  # a text's record, to say in words what an edit changed in it
     emit: Emitter = field(init=False)
     _live_delta: dict[str, int] = field(default_factory=dict)
     _observed: dict[str, str] = field(default_factory=dict)  # post id → the URL first observed this poll
@@ -48,7 +49,7 @@ class Tracker:
     def __post_init__(self) -> None:
         self.emit = Emitter(self.source, self.run_id, self.now, self.backfill, self.technical)
         self.comments = CommentTracker(self.emit)
-        self.reports = ReportTracker(self.emit, self.index, self.near)
+        self.reports = ReportTracker(self.emit, self.index, self.near, self.record_of)
 
     @property
     def ops(self) -> list[Intent]:

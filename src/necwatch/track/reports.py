@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from necwatch import diffs
 from necwatch.alerts import AlertKind
 from necwatch.intents import KeepVersionText, NewReport, NewReportVersion, ReportChange, stable_id
+from necwatch.record import Record
+from necwatch.record.changes import describe
 from necwatch.track.emit import Emitter
 from necwatch.track.state import NearMatcher, Normalized, ReportIndex, ReportRef, StoredPost, clip
+
+log = logging.getLogger("necwatch.track")
+
+RecordOf = Callable[[str, str, str | None, str | None], Record]
 
 
 @dataclass
@@ -19,6 +27,8 @@ class ReportTracker:
     emit: Emitter
     index: ReportIndex
     near: NearMatcher | None = None
+    # (title, body text, published_at, author) → the record, for the words of a report_edited alert
+    record_of: RecordOf | None = None
     # Reports created or changed in this poll, visible to later posts of the same poll.
     _reports: dict[str, ReportRef] = field(default_factory=dict)
     _by_hash: dict[str, str] = field(default_factory=dict)
@@ -212,6 +222,7 @@ class ReportTracker:
         )
         if norm.is_nec_report or stored.is_nec_report:
             was = f"; title was “{report.title}”" if report.title != norm.title else ""
+            was += self._record_change(report, norm)
             self.emit.alert(
                 AlertKind.REPORT_EDITED,
                 f"{report_id}:{version}",
@@ -222,6 +233,22 @@ class ReportTracker:
                 diff=unified,
                 summary=f"Version {version}: {diffs.summary(report.body_text, norm.body_text)}{was}",
             )
+
+    def _record_change(self, report: ReportRef, norm: Normalized) -> str:
+        """What the edit changed in the report's record, in words ("; vote count changed: 22–12 →
+        21–12"), or "". Both texts are read by the same extractor, so only the edit shows; a
+        re-extraction (technical) raises no alert and derives nothing here."""
+        if self.record_of is None or self.technical or not (report.is_nec_report and norm.is_nec_report):
+            return ""
+        # the report's publication date and author, for both: the record of the text, not of metadata
+        try:
+            old = self.record_of(report.title, report.body_text, report.published_at, norm.author)
+            new = self.record_of(norm.title, norm.body_text, report.published_at, norm.author)
+        except Exception:  # an extractor's bug: the alert says the words changed, not what they mean
+            log.exception("report %s: its record could not be derived for the alert", report.id)
+            return ""
+        words = describe(old, new)
+        return "".join(f"; {w}" for w in words)
 
 
 def _report_fields(norm: Normalized) -> dict[str, Any]:
