@@ -617,8 +617,10 @@ def test_status_with_db_needs_no_config_and_lists_that_databases_sources(tmp_pat
     elsewhere.mkdir()
     result = necwatch("status", "--db", str(db), cwd=elsewhere)
     assert result.returncode == 0, result.stderr
-    names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
+    sources, unmatched = result.stdout.split("unmatched names")  # the records' section comes last
+    names = [line.split()[0] for line in sources.splitlines() if not line.startswith(" ")]
     assert names == ["alice-perry", "fresh"]
+    assert unmatched.startswith(": none")  # these reports were stored without records
 
 
 def test_a_source_never_read_successfully_is_not_ok(tmp_path: Path) -> None:
