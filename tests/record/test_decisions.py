@@ -939,3 +939,10 @@ def test_a_motion_agreed_in_note_style_after_its_mover() -> None:
 def test_carried_on() -> None:
     assert one("The rule change was carried on a show of hands.").outcome == "carried"
     assert decide("Members carried on campaigning through the summer.") == ()
+
+
+def test_the_author_asked_to_take_a_role_is_not_a_referral() -> None:
+    """ "I was asked to chair that panel" is the author's own news, not the NEC sending work to a
+    body or officers (an edit adding it once raised "decision added" on a reworded paragraph)."""
+    assert decide("I was asked to chair that panel, and I agreed.") == ()
+    assert [d.outcome for d in decide("Officers were asked to produce a paper by March.")] == ["referred"]

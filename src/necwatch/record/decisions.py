@@ -401,7 +401,13 @@ def _classify(
         if kind == "noted" and not o.REPORT_NOUNS.search(" ".join(subject[-8:])):
             return None  # "Concerns were noted", "12,000 applications were received": not a report
         # "Officers were asked to …" is a referral; "The NEC has been asked to …" is not an act
-        if kind == "ask" and (not re.match(r"\s+to\b", after) or _NEC_ITSELF.search(_passive_subject(pre))):
+        if kind == "ask" and (
+            not re.match(r"\s+to\b", after)
+            or _NEC_ITSELF.search(_passive_subject(pre))
+            or re.fullmatch(
+                r"\s*(?:I|me)\s*", _passive_subject(pre)
+            )  # "I was asked to chair …": the author's
+        ):
             return None
         if form in ("appointed", "re-appointed", "reappointed") and not _NEC_ROLE.search(after[:80]):
             return None  # "Rachel Reeves was appointed shadow chancellor", a staff appointment: not the NEC's
