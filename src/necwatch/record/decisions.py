@@ -712,18 +712,17 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
         cac = bool(_CAC.search(item or section))
         # the previous sentence: its actor if it had an act, else its text
         last_sentence: tuple[str | None, str | None] = (None, None)
-        # record.text gives a list entry its own paragraph, its marker apart: put one back, so the
-        # entry reads as a bullet line (its quotes still come from after the marker, from p.text).
-        marker = "- " if p.bullet else ""
         for a, b in lines(p.text):
-            line = marker + p.text[a:b]
+            line = p.text[a:b]
             if not line.strip():
                 continue
-            k = bullet_len(line)
+            # record.text gives a list entry its own paragraph, its marker apart (not read again)
+            k = 0 if p.bullet else bullet_len(line)
+            entry = p.bullet or k > 0
             if o.TIMELINE_LINE.match(line):
                 intro = None
                 continue
-            if k:
+            if entry:
                 bd = _bullet_decision(line, k, p, intro, item)
                 if bd is not None:
                     out.append(bd)
