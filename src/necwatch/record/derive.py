@@ -7,7 +7,6 @@ record through `record_of`, so one report's text gives one record wherever it is
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,20 +36,10 @@ def published_day(value: str | date | datetime | None) -> date | None:
     return parsed.astimezone(LONDON).date() if parsed.tzinfo else parsed.date()
 
 
-_ROSTERS: dict[str, Roster] = {}
-
-
 def roster_of(config: Any | None) -> Roster:
-    """The roster a config asks for: the shipped one, extended by its `people:` when it has them
-    (built once per distinct `people:`, not once per source per poll)."""
-    people = getattr(config, "people", None) if config is not None else None
-    people = [p.model_dump() if hasattr(p, "model_dump") else p for p in people or ()]
-    key = json.dumps(people, sort_keys=True, default=str)
-    if key not in _ROSTERS:
-        if len(_ROSTERS) > 8:
-            _ROSTERS.clear()
-        _ROSTERS[key] = roster_for(people or None)
-    return _ROSTERS[key]
+    """The roster a config asks for: the shipped one, extended by its `people:` (roster_for builds
+    each distinct `people:` once, so every source of every poll shares one roster and its index)."""
+    return roster_for(config.people_dicts() if config is not None else None)
 
 
 def record_of(
