@@ -49,7 +49,6 @@ def page(tmp_path: Path) -> Path:
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(derive, "extract_record", fake_extract)
     monkeypatch.setattr(derive, "roster_for", lambda people=None: ROSTER)
-    monkeypatch.setattr(derive, "_ROSTERS", {})
 
 
 def test_every_post_has_a_record_of_the_contract_s_shape(page: Path) -> None:

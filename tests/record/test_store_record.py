@@ -133,7 +133,6 @@ def fake_record(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
         return
     monkeypatch.setattr(derive, "extract_record", fake_extract)
     monkeypatch.setattr(derive, "roster_for", lambda people=None: ROSTER)
-    monkeypatch.setattr(derive, "_ROSTERS", {})
     yield
 
 
