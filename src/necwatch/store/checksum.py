@@ -24,6 +24,15 @@ from pathlib import Path
 
 # `runs`, and the reports' records (derived from the texts: store/records.py, DERIVED_TABLES).
 SKIP_TABLES = {"runs", "records", "items", "decisions", "mentions", "statements", "people", "memberships"}
+# and the meetings' minutes, merged from those records (store/minutes.py, MINUTES_TABLES)
+SKIP_TABLES |= {
+    "minutes",
+    "minutes_items",
+    "minutes_decisions",
+    "minutes_sources",
+    "minutes_disagreements",
+    "minutes_coverage",
+}
 VOLATILE_COLUMNS: dict[str, set[str]] = {
     "sources": {"last_polled_at", "last_ok_at", "next_check_at", "last_run_id"},
     "fetches": {"fetched_at", "last_ok_at", "elapsed_ms", "attempts", "status", "bytes"},

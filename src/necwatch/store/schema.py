@@ -600,6 +600,121 @@ def _m15_record(db: sqlite_utils.Database) -> None:
     db.create_view("unmatched_names", UNMATCHED_NAMES_VIEW, replace=True)
 
 
+def _m16_minutes(db: sqlite_utils.Database) -> None:
+    """The minutes of each NEC meeting, merged from the records of every report of it
+    (necwatch.record.minutes): the meeting (`minutes`), its items in agenda order, its decisions
+    with the version each reporter gives (`minutes_sources`), the points where reporters differ
+    (`minutes_disagreements`) and who reported it (`minutes_coverage`). Derived data like the
+    report records: rewritten for every meeting a write touches, in the same transaction, re-derived
+    by `necwatch reextract` and on import, never exported. A removed report's contribution stays,
+    marked `removed`."""
+    meeting = [("meeting_id", "minutes", "meeting_id")]
+    db.table("minutes").create(
+        {
+            "meeting_id": str,  # the merged meeting's date (YYYY-MM-DD or YYYY-MM), "-kind" if not full
+            "date": str,
+            "kind": str,
+            "reports": int,  # distinct reports (near-copies and republications counted once)
+            "reporters": str,  # JSON list of reporters' names, first report first
+            "items": int,
+            "decisions": int,
+            "corroborated": int,  # decisions stated by two or more reporters
+            "disagreements": int,
+            "statements": int,
+            "first_report_at": str,
+            "last_report_at": str,
+            "sources": str,  # JSON {report_id: content_hash} the minutes were merged from
+        },
+        pk="meeting_id",
+    )
+    db.table("minutes_items").create(
+        {
+            "meeting_id": str,
+            "position": int,  # agenda order
+            "title": str,  # the title most reporters use (ties: the first reporter's)
+            "reporters": str,  # JSON list of reporters who cover it
+            "single_source": int,  # 1: only one reporter mentions it
+            "sources": str,  # JSON [{report_id, reporter, title, paragraph, removed}]
+        },
+        pk=("meeting_id", "position"),
+        foreign_keys=meeting,
+    )
+    db.table("minutes_decisions").create(
+        {
+            "meeting_id": str,
+            "position": int,  # order within the meeting (by item, then by first report's order)
+            "item_position": int,  # its minutes_items row, NULL when under no item
+            "summary": str,  # subject or quote of the most complete version
+            "outcome": str,  # the agreed outcome; NULL when reporters disagree on it
+            "manner": str,
+            "votes_for": int,  # only when stated and not disputed
+            "votes_against": int,
+            "abstentions": int,
+            "counted": int,  # 1: a stated count (undisputed)
+            "mover": str,
+            "mover_id": str,
+            "seconder": str,
+            "seconder_id": str,
+            "reporters": str,  # JSON list of reporters stating it
+            "corroboration": str,  # corroborated | single-source
+            "disputed": int,  # 1: a minutes_disagreements row concerns it
+            "removed_only": int,  # 1: stated only by reports since removed
+        },
+        pk=("meeting_id", "position"),
+        foreign_keys=meeting,
+    )
+    db.table("minutes_sources").create(
+        {
+            "meeting_id": str,
+            "decision_position": int,  # minutes_decisions.position
+            "report_id": str,
+            "report_position": int,  # decisions.position in that report's record
+            "reporter": str,
+            "paragraph": str,  # the paragraph's stable id on the report page
+            "quote": str,
+            "outcome": str,
+            "manner": str,
+            "votes_for": int,
+            "votes_against": int,
+            "abstentions": int,
+            "removed": int,  # 1: the report has since been removed
+        },
+        pk=("meeting_id", "decision_position", "report_id", "report_position"),
+        foreign_keys=[*meeting, ("report_id", "reports", "id")],
+    )
+    db.table("minutes_disagreements").create(
+        {
+            "meeting_id": str,
+            "position": int,
+            "field": str,  # count, outcome, manner, vote_held, date, name, mover
+            "decision_position": int,  # NULL for a meeting-wide point (the date)
+            "item_position": int,
+            "summary": str,  # in words: "22-12 or 21-12", "carried on a vote or only noted"
+            "versions": str,  # JSON [{value, reporters, report_ids, paragraphs, quotes, removed}]
+        },
+        pk=("meeting_id", "position"),
+        foreign_keys=meeting,
+    )
+    db.table("minutes_coverage").create(
+        {
+            "meeting_id": str,
+            "report_id": str,
+            "reporter": str,
+            "published_at": str,
+            "days_after": int,  # days from the meeting to the report's publication
+            "duplicates": str,  # JSON list of report ids merged into this one (republications)
+            "only_here": str,  # JSON list of item titles only this report mentions
+            "removed": int,
+        },
+        pk=("meeting_id", "report_id"),
+        foreign_keys=[*meeting, ("report_id", "reports", "id")],
+    )
+    db.execute("create index idx_minutes_date on minutes (date)")
+    db.execute("create index idx_minutes_sources_report on minutes_sources (report_id)")
+    db.execute("create index idx_minutes_coverage_report on minutes_coverage (report_id)")
+    db.execute("create index idx_minutes_decisions_outcome on minutes_decisions (outcome)")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -617,6 +732,7 @@ MIGRATIONS: list[Migration] = [
     _m13_post_moved_from,
     _m14_responses_by_source,
     _m15_record,
+    _m16_minutes,
 ]
 
 
