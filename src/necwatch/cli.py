@@ -748,18 +748,53 @@ def feeds(config_path: str, db: str | None, feeds_dir: str | None) -> None:
 
 @cli.command("export")
 @config_options
-@click.argument("directory", type=click.Path(file_okay=False))
-def export_cmd(config_path: str, db: str | None, directory: str) -> None:
-    """Write the dataset as sorted NDJSON text files (one per report) under DIRECTORY.
+@click.argument("directory", type=click.Path(file_okay=False), required=False)
+@click.option(
+    "--popolo",
+    "popolo_file",
+    type=click.Path(dir_okay=False),
+    help="Also (or only) write the record as Popolo JSON to this file (docs/publishing.md).",
+)
+@click.option(
+    "--site-url",
+    help="The published site's address, so each source also links its paragraph on necwatch's "
+    "report page (/necwatch/reports/ID#PARAGRAPH; default: publish.base_url in the config).",
+)
+def export_cmd(
+    config_path: str, db: str | None, directory: str | None, popolo_file: str | None, site_url: str | None
+) -> None:
+    """Write the dataset as sorted NDJSON text files (one per report) under DIRECTORY; with
+    --popolo, the NEC record (meetings, decisions, votes, statements, people) as Popolo JSON.
 
     \b
     Example:
       necwatch export --db data/necwatch.db data/dataset
+      necwatch export --db data/necwatch.db --popolo popolo.json
     """
-    from necwatch.store.export import export_dataset
+    if directory is None and popolo_file is None:
+        raise UsageExit("give a DIRECTORY for the dataset, --popolo FILE for the record, or both")
+    path = _database(config_path, db)
+    if directory is not None:
+        from necwatch.store.export import export_dataset
 
-    n = export_dataset(_database(config_path, db), directory)
-    click.echo(f"exported {n} files to {directory}")
+        n = export_dataset(path, directory)
+        click.echo(f"exported {n} files to {directory}")
+    if popolo_file is not None:
+        from necwatch.feeds import DATASETTE_DB
+        from necwatch.popolo import write_popolo
+        from necwatch.record.derive import roster_of
+
+        config: Config | None = None
+        if not db or Path(config_path).is_file():
+            with contextlib.suppress(UsageExit):
+                config = _load(config_path, None)
+        _current_db[:] = [path]
+        site = site_url or (config.publish.base_url if config else None)
+        # the site serves the published snapshot, named necwatch whatever the live file's name
+        counts = write_popolo(
+            path, popolo_file, roster=roster_of(config), site_url=site, database=DATASETTE_DB
+        )
+        click.echo(f"wrote popolo {popolo_file}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
 @cli.command("import")
