@@ -800,3 +800,61 @@ def test_the_site_serves_popolo_json(demo_db: Path, tmp_path: Path) -> None:
         assert len(doc["events"]) == 13
     finally:
         client.close()
+
+
+def _site_config(db: Path, feeds: Path, base_url: str | None = None) -> Any:
+    from necwatch.config import config_from_dict
+
+    data: dict[str, Any] = {"database": str(db), "feeds_dir": str(feeds)}
+    if base_url:
+        data["publish"] = {"base_url": base_url}
+    return config_from_dict(data, base_dir=str(db.parent))
+
+
+def test_the_static_site_publishes_popolo_json_beside_its_database(demo_db: Path, tmp_path: Path) -> None:
+    from necwatch.publish import publish
+
+    db = tmp_path / "necwatch.db"
+    shutil.copyfile(demo_db, db)
+    site = tmp_path / "site"
+    publish(_site_config(db, tmp_path / "feeds", "https://nec.example.org"), target="static", out_dir=site)
+    doc = json.loads((site / "popolo.json").read_text(encoding="utf-8"))
+    assert check_document(doc) > 100 and len(doc["events"]) == 13
+    page = doc["motions"][0]["sources"][1]["url"]
+    assert page.startswith("https://nec.example.org/necwatch/reports/")  # the snapshot's name
+    assert 'href="popolo.json"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_publish_ships_popolo_json_and_the_site_serves_that_file(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    from necwatch.publish import build_datasette, publish, write_site_popolo
+    from necwatch.publish.plugin import DOWNLOADS_MOUNT
+    from tests.publish.conftest import Client
+
+    db = tmp_path / "necwatch.db"
+    shutil.copyfile(demo_db, db)
+    config = _site_config(db, tmp_path / "feeds")
+    publish(config, target="cloudrun", dry_run=True)
+    out = capsys.readouterr().out.strip().splitlines()
+    downloads = tmp_path / "snapshot" / "downloads"
+    assert f"# popolo: the snapshot's record as Popolo JSON to {downloads / 'popolo.json'}" in out
+    cmd = shlex.split(out[-1])
+    mounts = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--static"]
+    assert f"{DOWNLOADS_MOUNT}:{downloads}" in mounts
+    # what publish writes there before deploying, and what the deployed plugin answers with
+    written = write_site_popolo(config, db, downloads / "popolo.json")
+    ds = build_datasette(db, immutable=True)
+    ds.static_mounts.append((DOWNLOADS_MOUNT, str(downloads)))
+    client = Client(ds)
+    try:
+        r = client.get("/necwatch/-/popolo.json")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json; charset=utf-8"
+        assert r.content == written.read_bytes()
+        assert client.get("/nosuchdb/-/popolo.json").status_code == 404
+        home = client.get("/").text
+        assert 'href="/necwatch/-/popolo.json"' in home
+    finally:
+        client.close()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from necwatch.publish.metadata import DEFAULT_TITLE, FEED_QUERIES, build_metadata, nec_authors
+from necwatch.publish.plugin import DOWNLOADS_MOUNT, POPOLO_FILE
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -209,8 +210,14 @@ def datasette_options(bundle: dict[str, Path], *, public: bool, immutable: bool)
     return opts
 
 
-def publish_command(target: str, snapshot_path: Path, bundle: dict[str, Path], service: str) -> list[str]:
-    """The exact `datasette publish` command. Every target serves the files it is given with -i."""
+def publish_command(
+    target: str, snapshot_path: Path, bundle: dict[str, Path], service: str, downloads: Path | None = None
+) -> list[str]:
+    """The exact `datasette publish` command. Every target serves the files it is given with -i.
+
+    `downloads`: a folder of files to publish beside the database (popolo.json), served at
+    `/necwatch-downloads/<file>` and, for the Popolo file, `/<db>/-/popolo.json` (plugin.popolo_json).
+    """
     settings = _settings_only(datasette_options(bundle, public=True, immutable=True))
     extra = " ".join(shlex.quote(x) for x in settings)
     cmd = [datasette_executable(), "publish", target, str(snapshot_path)]
@@ -225,6 +232,7 @@ def publish_command(target: str, snapshot_path: Path, bundle: dict[str, Path], s
         "--plugins-dir", str(bundle["plugins"]),
         "--template-dir", str(TEMPLATES_DIR),
         "--static", f"{STATIC_MOUNT}:{STATIC_DIR}",
+        *(["--static", f"{DOWNLOADS_MOUNT}:{downloads}"] if downloads else []),
         "--install", "datasette-atom==0.9",
         "--install", "nh3>=0.3,<0.4",
         "--extra-options", extra,
@@ -264,15 +272,28 @@ def publish(
         title=config.publish.title,
         source_url=config.publish.base_url,
     )
-    cmd = publish_command(target, snap, bundle, config.publish.service)
+    downloads = build / "downloads"
+    cmd = publish_command(target, snap, bundle, config.publish.service, downloads)
     if dry_run:
         click.echo(f"# snapshot: VACUUM INTO {snap}.tmp, then rename to {snap}")
+        click.echo(f"# popolo: the snapshot's record as Popolo JSON to {downloads / POPOLO_FILE}")
         click.echo(shlex.join(cmd))
         return
     snapshot(src, snap)
+    write_site_popolo(config, snap, downloads / POPOLO_FILE)
     if shutil.which(cmd[0]) is None:
         raise click.ClickException("datasette is neither next to necwatch's Python nor on PATH")
     subprocess.run(cmd, check=True)
+
+
+def write_site_popolo(config: Config, snap: Path, out: Path) -> Path:
+    """The snapshot's record as Popolo JSON (necwatch.popolo), its sources linking the published
+    site's report pages when publish.base_url is set."""
+    from necwatch.popolo import write_popolo
+    from necwatch.record.derive import roster_of
+
+    write_popolo(snap, out, roster=roster_of(config), site_url=config.publish.base_url, database=snap.stem)
+    return out
 
 
 def datasette_executable() -> str:
@@ -288,6 +309,7 @@ def write_static_site(config: Config, out: Path, *, dry_run: bool = False) -> Pa
         return out
     out.mkdir(parents=True, exist_ok=True)
     snapshot(config.database_path, out / SNAPSHOT_NAME)
+    write_site_popolo(config, out / SNAPSHOT_NAME, out / POPOLO_FILE)
     feeds_out = out / "feeds"
     feeds_out.mkdir(exist_ok=True)
     feeds_src = config.feeds_path
@@ -368,6 +390,8 @@ def static_index(title: str, feeds: list[tuple[str, str]], site_url: str | None)
   every edit, removal and comment kept as a version.</p>
   <p>{lite_link} (runs entirely in your browser)
   or <a href="{SNAPSHOT_NAME}">download the SQLite database</a>.</p>
+  <p>For researchers: <a href="{POPOLO_FILE}">the record as Popolo JSON</a> (meetings, decisions,
+  votes, statements and people, each with the report and paragraph it comes from).</p>
   <h2>Atom feeds</h2>
   <ul>
 {items or "    <li>No feeds yet.</li>"}

@@ -392,7 +392,7 @@ _HEADLINE = ("title", "author", "published_at", "meeting_date", "meeting_kind", 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    return [(_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page)]
+    return [(_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page), (_POPOLO_ROUTE, popolo_json)]
 
 
 async def report_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -417,6 +417,46 @@ async def report_page(datasette: Any, request: Any, send: Any) -> Any:
     return Response.html(
         await datasette.render_template("necwatch_report.html", context, request=request, view_name="report")
     )
+
+
+_POPOLO_ROUTE = r"^/(?P<database>[^/.]+)/-/popolo\.json$"
+# A published site serves the Popolo file `necwatch publish` wrote (the snapshot's record) from this
+# static mount; `necwatch serve` has no file and builds it from the live database on each request.
+DOWNLOADS_MOUNT = "necwatch-downloads"
+POPOLO_FILE = "popolo.json"
+POPOLO_TYPE = "application/json; charset=utf-8"
+
+
+async def popolo_json(datasette: Any, request: Any, send: Any) -> Any:
+    """The record as Popolo JSON (docs/publishing.md, "Popolo export"), with the permission checks
+    of the database page."""
+    from datasette.utils import tilde_decode
+    from datasette.utils.asgi import Forbidden, NotFound, Response, asgi_send_file
+
+    database = tilde_decode(request.url_vars["database"])
+    if database not in datasette.databases or not is_necwatch(datasette, database):
+        raise NotFound("Database not found")
+    visible, _private = await datasette.check_visibility(
+        request.actor, permissions=[("view-database", database), "view-instance"]
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this database")
+    for mount, directory in datasette.static_mounts:
+        path = Path(directory) / POPOLO_FILE
+        if mount == DOWNLOADS_MOUNT and path.is_file():
+            await asgi_send_file(send, str(path), content_type=POPOLO_TYPE)
+            return None
+    try:  # in process (necwatch serve): from the database as it is now
+        from necwatch.popolo import dumps, popolo_document
+    except ImportError:  # a deployment without the file: nothing to build it with
+        raise NotFound("This site publishes no Popolo export") from None
+    site = datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
+
+    def build(conn: Any) -> str:
+        return dumps(popolo_document(conn, site_url=site, database=database))
+
+    text = await datasette.get_database(database).execute_fn(build)
+    return Response(text, content_type=POPOLO_TYPE)
 
 
 async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -> Any:
