@@ -749,10 +749,28 @@ def test_reports_no_minutes_cover_still_get_their_meeting(tmp_path: Path) -> Non
     )
     conn.commit()
     conn.close()
+    conn = sqlite3.connect(path)  # and one of the July meeting's date the minutes do not include yet
+    conn.execute(
+        "insert into reports (id, title, author, published_at, is_nec_report, canonical_url, content_hash) "
+        "values ('eeee000000000005', 'NEC report', 'Late Writer', '2024-07-30T10:00:00+00:00', 1, "
+        "'https://late.example.org/nec-july', 'v1:e')"
+    )
+    conn.execute(
+        "insert into records (report_id, version, content_hash, meeting_date, meeting_kind) "
+        "values ('eeee000000000005', 1, 'v1:e', '2024-07-23', 'full')"
+    )
+    conn.commit()
+    conn.close()
     doc = _document(path)
-    check_document(doc)
-    assert [e["id"] for e in doc["events"]] == ["meeting/2024-07-23", "meeting/2024-09-special"]
+    check_document(doc)  # ids unique: the late report's meeting is not the minutes' meeting
+    assert [e["id"] for e in doc["events"]] == [
+        "meeting/2024-07-23",
+        "meeting/2024-07-23-unmerged",
+        "meeting/2024-09-special",
+    ]
+    del doc["events"][1]
     assert doc["events"][1]["name"] == "Special NEC meeting, September 2024"
+    assert doc["events"][1]["sources"][0]["note"] == "Report by Ann Other, published 20 September 2024"
     motion = doc["motions"][-1]
     assert motion["id"] == "meeting/2024-09-special/decision/0" and "+corroboration" not in motion
     vote = doc["vote_events"][-1]
@@ -779,9 +797,17 @@ def test_export_popolo_command(demo_db: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "DIRECTORY" in r.output
 
 
-def test_dumps_is_json_text(demo_db: Path) -> None:
-    text = dumps(_document(demo_db))
-    assert json.loads(text)["events"] and text.endswith("\n")
+def test_the_file_is_json_with_one_object_a_line(demo_db: Path, tmp_path: Path) -> None:
+    doc = _document(demo_db)
+    text = dumps(doc)
+    assert json.loads(text) == doc and text.endswith("\n")
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert sum(line.startswith('  {"id": ') for line in lines) == sum(
+        len(v) for v in doc.values() if isinstance(v, list)
+    )
+    write_popolo(demo_db, tmp_path / "p.json")  # streamed, the same text
+    assert (tmp_path / "p.json").read_text(encoding="utf-8") == text
 
 
 def test_the_site_serves_popolo_json(demo_db: Path, tmp_path: Path) -> None:
@@ -798,6 +824,17 @@ def test_the_site_serves_popolo_json(demo_db: Path, tmp_path: Path) -> None:
         doc = r.json()
         check_document(doc)
         assert len(doc["events"]) == 13
+        assert doc["motions"][0]["sources"][1]["url"].startswith("http://localhost/demo/reports/")
+        again = client.get("/demo/-/popolo.json")  # built once, sent again while nothing changed
+        assert again.content == r.content
+        conn = sqlite3.connect(db)  # a write (a re-derived roster name) is in the next answer
+        conn.execute("update people set name = 'Keir Rodney Starmer' where id = 'keir-starmer'")
+        conn.commit()
+        conn.close()
+        after = client.get("/demo/-/popolo.json").json()
+        assert {"id": "keir-starmer", "name": "Keir Rodney Starmer"}.items() <= next(
+            p for p in after["persons"] if p["id"] == "keir-starmer"
+        ).items()
     finally:
         client.close()
 

@@ -21,22 +21,24 @@ Rules the export keeps, as the record does:
   never mistakes them for Popolo's.
 
 Pure reads: `popolo_document(conn)` builds the document from an open connection (any sqlite3
-connection, read-only is enough); `write_popolo(db_path, out)` writes it atomically. The same
-database gives the same bytes (no timestamp, every list in a fixed order).
+connection, read-only is enough); `write_popolo(db_path, out)` writes it atomically, one object a
+line, the statements streamed from the database rather than held. The same database gives the same
+bytes (no timestamp, every list in a fixed order).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from necwatch import __version__
 from necwatch.record.roster import Roster
@@ -178,10 +180,15 @@ def _counts(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"option": option, "value": int(row[col])} for col, option in OPTIONS if row.get(col) is not None]
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+def _iter_rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> Iterator[dict[str, Any]]:
     cur = conn.execute(sql, tuple(params))
     cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur]
+    for r in cur:
+        yield dict(zip(cols, r, strict=True))
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    return list(_iter_rows(conn, sql, params))
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -195,12 +202,25 @@ def popolo_document(
     site_url: str | None = None,
     database: str = "necwatch",
 ) -> dict[str, Any]:
-    """The Popolo document of the database's record (see the module's docstring).
+    """The Popolo document of the database's record (see the module's docstring), in memory.
 
     `roster` gives the organizations' names and the persons' other names (default: the shipped
     roster); `site_url` the published site (publish.base_url), to link each paragraph on it too;
     `database` the name the site serves the database under.
     """
+    parts = popolo_parts(conn, roster=roster, site_url=site_url, database=database)
+    return {k: v if isinstance(v, dict | list) else list(v) for k, v in parts.items()}
+
+
+def popolo_parts(
+    conn: sqlite3.Connection,
+    *,
+    roster: Roster | None = None,
+    site_url: str | None = None,
+    database: str = "necwatch",
+) -> dict[str, Any]:
+    """The document with `speeches` (most of its objects) left as an iterator over the open
+    connection, so `write_json` writes them one by one instead of holding them all."""
     roster = roster or Roster.shipped()
     tables = _tables(conn)
     if "records" not in tables:
@@ -232,17 +252,20 @@ def popolo_document(
     for rid in duplicates:
         meeting_of.pop(rid, None)
 
+    merged = {m["meeting_id"] for m in minutes}
     # Reports no minutes cover: their meetings from the records alone.
     loose: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in _rows(
         conn,
         "select records.report_id, records.meeting_date, records.meeting_kind, reports.duplicate_of "
         "from records join reports on reports.id = records.report_id "
-        "where records.meeting_date is not null order by reports.published_at, records.report_id",
+        "where coalesce(records.meeting_date, '') != '' order by reports.published_at, records.report_id",
     ):
         if r["report_id"] in meeting_of or r["report_id"] in duplicates or r["duplicate_of"]:
             continue
         mid = meeting_id_of(r["meeting_date"], r["meeting_kind"])
+        if mid in merged:  # minutes of that date exist without this report (not re-derived yet)
+            mid += "-unmerged"
         loose[mid].append(r)
         meeting_of[r["report_id"]] = mid
 
@@ -383,7 +406,7 @@ def _named(conn: sqlite3.Connection, meeting_of: dict[str, str]) -> dict[str, li
     """The people each meeting's reports name: roster persons once (with their role that day),
     names no one on the roster matched once per name."""
     seen: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for r in _rows(
+    for r in _iter_rows(
         conn,
         "select report_id, name, canonical, person_id, role from mentions order by report_id, position",
     ):
@@ -547,13 +570,8 @@ def _minutes_motion(
         motion["sources"] = out
     if d["disputed"] and d["outcome"] is None:
         return motion, None  # reporters differ on the outcome: no result to state
-    return motion, _vote_event(motion, d, bool(d["counted"]) and not _disputed_count(d))
-
-
-def _disputed_count(d: dict[str, Any]) -> bool:
-    """A count the minutes mark counted is undisputed by the contract; a belt for rows that say
-    disputed and still carry numbers."""
-    return bool(d["disputed"]) and not d["counted"]
+    # `counted` is 1 only for a stated, undisputed count (migration 16's contract)
+    return motion, _vote_event(motion, d, bool(d["counted"]))
 
 
 def _records_motion(
@@ -573,17 +591,17 @@ def _records_motion(
 
 def _speeches(
     conn: sqlite3.Connection, meeting_of: dict[str, str], duplicates: set[str], links: _Links
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
+    """The statements, one at a time, in publication order (the speaker's role: the first mention
+    of them in the same report that gives one)."""
     roles = {
-        (r["report_id"], r["person_id"]): r["role"]
-        for r in _rows(
-            conn,
+        (rid, pid): role
+        for rid, pid, role in conn.execute(
             "select report_id, person_id, role from mentions "
-            "where person_id is not null and role is not null order by report_id, position desc",
+            "where person_id is not null and role is not null order by report_id, position desc"
         )
     }
-    out: list[dict[str, Any]] = []
-    for s in _rows(
+    for s in _iter_rows(
         conn,
         "select statements.*, reports.author, reports.published_at from statements "
         "join reports on reports.id = statements.report_id "
@@ -610,13 +628,36 @@ def _speeches(
         src = links.to(s["report_id"], s["paragraph"], f"Reported by {s['author'] or 'an unnamed member'}")
         if src:
             speech["sources"] = src
-        out.append(speech)
-    return out
+        yield speech
+
+
+def write_json(parts: dict[str, Any], out: IO[str]) -> dict[str, int]:
+    """Write the document to `out`: one object a line inside each collection (a line per object
+    reads and diffs well, and lets the iterators in `parts` be written without holding them).
+    Returns how many objects each collection has."""
+    counts: dict[str, int] = {}
+    out.write("{")
+    for i, (key, value) in enumerate(parts.items()):
+        out.write(f"{',' if i else ''}\n {json.dumps(key)}: ")
+        if isinstance(value, dict):
+            out.write(json.dumps(value, ensure_ascii=False))
+            continue
+        n = 0
+        out.write("[")
+        for obj in value:
+            out.write(f"{',' if n else ''}\n  {json.dumps(obj, ensure_ascii=False)}")
+            n += 1
+        out.write("\n ]" if n else "]")
+        counts[key] = n
+    out.write("\n}\n")
+    return counts
 
 
 def dumps(document: dict[str, Any]) -> str:
-    """The document as JSON text: UTF-8, one space of indent (readable, a third smaller than two)."""
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    """The document as JSON text, as `write_json` writes it."""
+    buffer = io.StringIO()
+    write_json(document, buffer)
+    return buffer.getvalue()
 
 
 def write_popolo(
@@ -629,14 +670,19 @@ def write_popolo(
 ) -> dict[str, int]:
     """Write the Popolo document of the database at `db_path` to `out` (a temp file renamed over it,
     so a reader never sees half a file). Returns how many objects of each collection it holds."""
-    conn = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
-    try:
-        doc = popolo_document(conn, roster=roster, site_url=site_url, database=database)
-    finally:
-        conn.close()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(dumps(doc), encoding="utf-8")
+    conn = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    try:
+        conn.execute("begin")  # one snapshot of a live database for every query
+        parts = popolo_parts(conn, roster=roster, site_url=site_url, database=database)
+        with tmp.open("w", encoding="utf-8") as f:
+            counts = write_json(parts, f)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        conn.close()
     os.replace(tmp, out)
-    return {k: len(v) for k, v in doc.items() if isinstance(v, list)}
+    return counts

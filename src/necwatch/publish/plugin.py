@@ -7,12 +7,14 @@ though it was sanitized when written, so it is sanitized again here before any p
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextvars
 import functools
 import hashlib
 import json
 import re
+import tempfile
 import weakref
 from collections.abc import Awaitable, Callable
 from html import escape, unescape
@@ -431,7 +433,7 @@ async def popolo_json(datasette: Any, request: Any, send: Any) -> Any:
     """The record as Popolo JSON (docs/publishing.md, "Popolo export"), with the permission checks
     of the database page."""
     from datasette.utils import tilde_decode
-    from datasette.utils.asgi import Forbidden, NotFound, Response, asgi_send_file
+    from datasette.utils.asgi import Forbidden, NotFound, asgi_send_file
 
     database = tilde_decode(request.url_vars["database"])
     if database not in datasette.databases or not is_necwatch(datasette, database):
@@ -442,21 +444,61 @@ async def popolo_json(datasette: Any, request: Any, send: Any) -> Any:
     if not visible:
         raise Forbidden("You do not have permission to view this database")
     for mount, directory in datasette.static_mounts:
-        path = Path(directory) / POPOLO_FILE
-        if mount == DOWNLOADS_MOUNT and path.is_file():
-            await asgi_send_file(send, str(path), content_type=POPOLO_TYPE)
+        published = Path(directory) / POPOLO_FILE
+        if mount == DOWNLOADS_MOUNT and published.is_file():
+            await asgi_send_file(send, str(published), content_type=POPOLO_TYPE)
             return None
     try:  # in process (necwatch serve): from the database as it is now
-        from necwatch.popolo import dumps, popolo_document
+        from necwatch.popolo import popolo_parts, write_json
     except ImportError:  # a deployment without the file: nothing to build it with
         raise NotFound("This site publishes no Popolo export") from None
     site = datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
+    db = datasette.get_database(database)
+    built = _popolo_built.setdefault(datasette, {})
+    lock = built.setdefault(database, {"lock": asyncio.Lock()})["lock"]
+    async with lock:  # one build at a time; the others wait for it and send the same file
+        entry = built[database]
+        state = (_file_state(db.path), site)
+        path: Path | None = entry.get("path")
+        if entry.get("state") != state or path is None or not path.is_file():
+            target = Path(_popolo_dir().name) / f"{id(built)}-{quote(database, safe='')}.json"
 
-    def build(conn: Any) -> str:
-        return dumps(popolo_document(conn, site_url=site, database=database))
+            def build(conn: Any) -> None:
+                parts = popolo_parts(conn, site_url=site, database=database)
+                tmp = target.with_name(target.name + ".tmp")
+                with tmp.open("w", encoding="utf-8") as f:
+                    write_json(parts, f)
+                tmp.replace(target)
 
-    text = await datasette.get_database(database).execute_fn(build)
-    return Response(text, content_type=POPOLO_TYPE)
+            await db.execute_fn(build)
+            entry.update(state=state, path=target)
+            path = target
+    await asgi_send_file(send, str(path), content_type=POPOLO_TYPE)
+    return None
+
+
+# Built Popolo files of `necwatch serve`, per instance and database: rebuilt only when the database
+# file (or its WAL) changed, so a reload costs a file read, not a walk of every record table.
+_popolo_built: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+_popolo_tmp: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _popolo_dir() -> tempfile.TemporaryDirectory[str]:
+    if not _popolo_tmp:
+        _popolo_tmp.append(tempfile.TemporaryDirectory(prefix="necwatch-popolo-"))
+    return _popolo_tmp[0]
+
+
+def _file_state(path: str | None) -> tuple[tuple[int, int], ...]:
+    """The database file's and its WAL's modification time and size: changes when a write commits."""
+    out = []
+    for p in (path, f"{path}-wal") if path else ():
+        try:
+            st = Path(p).stat()
+        except OSError:
+            continue
+        out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -> Any:
