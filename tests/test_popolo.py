@@ -795,6 +795,11 @@ def test_export_popolo_command(demo_db: Path, tmp_path: Path) -> None:
     assert "exported" in r.output and (tmp_path / "dataset").is_dir()
     r = CliRunner().invoke(cli, ["export", "--db", str(demo_db)])
     assert r.exit_code == 2 and "DIRECTORY" in r.output
+    old = tmp_path / "old.db"  # a database from before the record tables (migration 15)
+    sqlite3.connect(old).execute("create table reports (id text primary key)").connection.close()
+    r = CliRunner().invoke(cli, ["export", "--db", str(old), "--popolo", str(tmp_path / "old.json")])
+    assert r.exit_code == 2 and "necwatch reextract" in r.output
+    assert not (tmp_path / "old.json").exists() and not (tmp_path / "old.json.tmp").exists()
 
 
 def test_the_file_is_json_with_one_object_a_line(demo_db: Path, tmp_path: Path) -> None:

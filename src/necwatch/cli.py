@@ -791,9 +791,12 @@ def export_cmd(
         _current_db[:] = [path]
         site = site_url or (config.publish.base_url if config else None)
         # the site serves the published snapshot, named necwatch whatever the live file's name
-        counts = write_popolo(
-            path, popolo_file, roster=roster_of(config), site_url=site, database=DATASETTE_DB
-        )
+        try:
+            counts = write_popolo(
+                path, popolo_file, roster=roster_of(config), site_url=site, database=DATASETTE_DB
+            )
+        except ValueError as e:  # a database from before the record tables
+            raise UsageExit(f"{path}: {e}") from e
         click.echo(f"wrote popolo {popolo_file}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
