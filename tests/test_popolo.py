@@ -157,6 +157,11 @@ def test_the_demo_exports_valid_popolo_with_events_from_the_records(demo_db: Pat
         for d, k in conn.execute("select meeting_date, meeting_kind from records where meeting_date != ''")
     }
     assert len(doc["events"]) == len(meetings) == 13
+    dates = [e["start_date"] for e in doc["events"]]
+    assert dates == sorted(dates) and dates[0] == "2011-11-01"
+    order = {e["id"]: i for i, e in enumerate(doc["events"])}
+    sessions = [order[m["legislative_session_id"]] for m in doc["motions"]]
+    assert sessions == sorted(sessions)  # motions in meeting order
     assert len(doc["motions"]) == conn.execute("select count(*) from decisions").fetchone()[0]
     assert len(doc["speeches"]) == conn.execute("select count(*) from statements").fetchone()[0]
     assert {p["id"] for p in doc["persons"]} == {r[0] for r in conn.execute("select id from people")}

@@ -225,12 +225,14 @@ def popolo_parts(
     tables = _tables(conn)
     if "records" not in tables:
         raise ValueError("the database has no record tables (migration 15): run `necwatch reextract`")
+    cited = "select report_id from records"  # and the reports the minutes cite (one may have lost its record)
+    if "minutes" in tables:
+        cited += " union select report_id from minutes_coverage union select report_id from minutes_sources"
     reports = {
         r["id"]: Report(r["id"], r["canonical_url"], r["author"], r["published_at"], r["removed_at"])
         for r in _rows(
             conn,
-            "select id, canonical_url, author, published_at, removed_at from reports "
-            "where id in (select report_id from records) order by id",
+            f"select id, canonical_url, author, published_at, removed_at from reports where id in ({cited})",
         )
     }
     links = _Links(reports, site_url, database)
@@ -271,8 +273,9 @@ def popolo_parts(
 
     named = _named(conn, meeting_of)
     events: list[dict[str, Any]] = []
-    motions: list[dict[str, Any]] = []
-    vote_events: list[dict[str, Any]] = []
+    # per meeting, so that both kinds of meeting come out in one date order
+    motions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    vote_events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if minutes:
         items = _by_meeting(_rows(conn, "select * from minutes_items order by meeting_id, position"))
         decisions = _by_meeting(_rows(conn, "select * from minutes_decisions order by meeting_id, position"))
@@ -293,24 +296,26 @@ def popolo_parts(
             titles = {i["position"]: i["title"] for i in items[mid]}
             for d in decisions[mid]:
                 motion, vote = _minutes_motion(d, titles, sources[(mid, d["position"])], links)
-                motions.append(motion)
+                motions[mid].append(motion)
                 if vote:
-                    vote_events.append(vote)
-    report_decisions = _rows(conn, "select * from decisions order by report_id, position")
+                    vote_events[mid].append(vote)
+    unmerged = {r["report_id"] for rows in loose.values() for r in rows}
     by_report: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for d in report_decisions:
-        by_report[d["report_id"]].append(d)
-    for mid in sorted(loose, key=lambda k: (loose[k][0]["meeting_date"], k)):
-        rows = loose[mid]
+    for d in _iter_rows(conn, "select * from decisions order by report_id, position"):
+        if d["report_id"] in unmerged:
+            by_report[d["report_id"]].append(d)
+    for mid, rows in loose.items():
         events.append(_records_event(mid, rows, reports, named.get(mid), links))
         position = 0
         for r in rows:
             for d in by_report[r["report_id"]]:
                 motion, vote = _records_motion(mid, position, d, links)
-                motions.append(motion)
+                motions[mid].append(motion)
                 if vote:
-                    vote_events.append(vote)
+                    vote_events[mid].append(vote)
                 position += 1
+    events.sort(key=lambda e: (e["start_date"] or "", e["id"]))
+    order = [e["id"].removeprefix("meeting/") for e in events]
 
     speeches = _speeches(conn, meeting_of, duplicates, links)
     return {
@@ -325,8 +330,8 @@ def popolo_parts(
         "organizations": _organizations(memberships, roster),
         "memberships": _unique([_membership(m) for m in memberships]),
         "events": events,
-        "motions": motions,
-        "vote_events": vote_events,
+        "motions": [m for mid in order for m in motions[mid]],
+        "vote_events": [v for mid in order for v in vote_events[mid]],
         "speeches": speeches,
     }
 
