@@ -147,11 +147,39 @@ def _document(path: Path, **kwargs: Any) -> dict[str, Any]:
         conn.close()
 
 
-def test_the_demo_exports_valid_popolo_with_events_from_the_records(demo_db: Path) -> None:
-    doc = _document(demo_db, site_url="https://necwatch.example.org", database="demo")
+MINUTES_TABLES = (
+    "minutes_sources",
+    "minutes_disagreements",
+    "minutes_coverage",
+    "minutes_decisions",
+    "minutes_items",
+    "minutes",
+)
+
+
+@pytest.fixture(scope="module")
+def demo_without_minutes(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo as a database whose minutes are not derived yet (empty migration-16 tables)."""
+    path = tmp_path_factory.mktemp("popolo-no-minutes") / "demo.db"
+    shutil.copyfile(demo_db, path)
+    conn = sqlite3.connect(path)
+    for table in MINUTES_TABLES:
+        conn.execute(f"delete from {table}")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("minutes", ["as built", "empty"])
+def test_the_demo_exports_valid_popolo(demo_db: Path, demo_without_minutes: Path, minutes: str) -> None:
+    """With the demo's minutes (once the merge writes them) and with none: the same meetings,
+    decisions and statements, all valid."""
+    path = demo_db if minutes == "as built" else demo_without_minutes
+    doc = _document(path, site_url="https://necwatch.example.org", database="demo")
     assert check_document(doc) > 100
-    conn = sqlite3.connect(demo_db)
-    assert conn.execute("select count(*) from minutes").fetchone()[0] == 0  # no minutes yet: records
+    conn = sqlite3.connect(path)
+    if minutes == "empty":
+        assert all("not merged" in e["description"] for e in doc["events"])
     meetings = {
         (d, k)
         for d, k in conn.execute("select meeting_date, meeting_kind from records where meeting_date != ''")
@@ -162,7 +190,10 @@ def test_the_demo_exports_valid_popolo_with_events_from_the_records(demo_db: Pat
     order = {e["id"]: i for i, e in enumerate(doc["events"])}
     sessions = [order[m["legislative_session_id"]] for m in doc["motions"]]
     assert sessions == sorted(sessions)  # motions in meeting order
-    assert len(doc["motions"]) == conn.execute("select count(*) from decisions").fetchone()[0]
+    if minutes == "empty" or not conn.execute("select count(*) from minutes").fetchone()[0]:
+        assert len(doc["motions"]) == conn.execute("select count(*) from decisions").fetchone()[0]
+    else:
+        assert len(doc["motions"]) == conn.execute("select count(*) from minutes_decisions").fetchone()[0]
     assert len(doc["speeches"]) == conn.execute("select count(*) from statements").fetchone()[0]
     assert {p["id"] for p in doc["persons"]} == {r[0] for r in conn.execute("select id from people")}
     event = next(e for e in doc["events"] if e["id"] == "meeting/2024-01-23")
@@ -186,9 +217,13 @@ def test_the_demo_exports_valid_popolo_with_events_from_the_records(demo_db: Pat
     conn.close()
 
 
-def test_every_source_points_to_the_report_and_a_paragraph_it_has(demo_db: Path) -> None:
-    doc = _document(demo_db, site_url="https://necwatch.example.org", database="demo")
-    conn = sqlite3.connect(demo_db)
+@pytest.mark.parametrize("minutes", ["as built", "empty"])
+def test_every_source_points_to_the_report_and_a_paragraph_it_has(
+    demo_db: Path, demo_without_minutes: Path, minutes: str
+) -> None:
+    path = demo_db if minutes == "as built" else demo_without_minutes
+    doc = _document(path, site_url="https://necwatch.example.org", database="demo")
+    conn = sqlite3.connect(path)
     reports = {
         rid: (url, {p.id for p in split_paragraphs(body or "")}, body)
         for rid, url, body in conn.execute("select id, canonical_url, body_text from reports")
@@ -197,23 +232,26 @@ def test_every_source_points_to_the_report_and_a_paragraph_it_has(demo_db: Path)
     checked = 0
     for collection in ("motions", "vote_events", "speeches"):
         for obj in doc[collection]:
-            original, page = obj["sources"]
-            rid, pid = original["+report_id"], original["+paragraph"]
-            assert pid in reports[rid][1], f"{obj['id']}: {pid} is not a paragraph of {rid}"
-            assert original["url"] == reports[rid][0]
-            assert page["url"] == f"https://necwatch.example.org/demo/reports/{rid}#{pid}"
-            assert pid in original["note"]
-            checked += 1
+            sources = obj["sources"]  # each version: the report's URL, then its page on necwatch
+            assert sources and len(sources) % 2 == 0
+            for original, page in zip(sources[::2], sources[1::2], strict=True):
+                rid, pid = original["+report_id"], original["+paragraph"]
+                assert pid in reports[rid][1], f"{obj['id']}: {pid} is not a paragraph of {rid}"
+                assert original["url"] == reports[rid][0]
+                assert page["url"] == f"https://necwatch.example.org/demo/reports/{rid}#{pid}"
+                assert pid in original["note"]
+                if collection == "motions":  # the quote of each version is the report's own words
+                    assert original["+quote"] in reports[rid][2]
+                    assert "+quote" not in page  # once a version
+                checked += 1
     assert checked > 100
-    for m in doc["motions"]:  # the quote of each version is the report's own words
-        source = m["sources"][0]
-        assert source["+quote"] in reports[source["+report_id"]][2]
-        assert "+quote" not in m["sources"][1]  # once a version
 
 
-def test_a_count_only_when_stated(demo_db: Path) -> None:
-    doc = _document(demo_db)
-    conn = sqlite3.connect(demo_db)
+def test_a_count_only_when_stated(demo_without_minutes: Path) -> None:
+    """Unmerged, one motion a report's decision: a count exactly where the report states one.
+    (Merged counts, disputed or not: the composed minutes below.)"""
+    doc = _document(demo_without_minutes)
+    conn = sqlite3.connect(demo_without_minutes)
     stated = conn.execute("select count(*) from decisions where votes_for is not null").fetchone()[0]
     conn.close()
     counted = [v for v in doc["vote_events"] if "counts" in v]
@@ -718,6 +756,36 @@ def test_each_reporters_version_is_a_source_with_its_paragraph(composed: dict[st
     assert first["creator_id"] == "sam-carter" and first["+seconder"] == "Jo Lane"
     assert "+seconder_id" not in first
     assert composed["motions"][3]["+removed_only"] is True
+    # without the merge's people, the meeting's people are its reports' mentions
+    assert composed["events"][0]["+named"] == [
+        {"person_id": "sam-carter", "name": "Sam Carter", "role": "Chair"}
+    ]
+
+
+def test_the_people_the_merge_lists_are_the_meetings_named(tmp_path: Path) -> None:
+    path = _composed(tmp_path / "composed.db")
+    conn = sqlite3.connect(path)
+    if "people" not in {r[1] for r in conn.execute("pragma table_info(minutes)")}:
+        conn.execute("alter table minutes add column people text")  # the merge's column, if not yet here
+    people = [
+        {"person_id": "sam-carter", "name": "Sam Carter", "role": "Chair",
+         "reporters": ["Priya Shah", "Tom Ellis"],
+         "sources": [{"report_id": ALPHA, "paragraph": "paaaastat01", "removed": False}]},
+        {"person_id": None, "name": "Jo Lane", "role": None, "reporters": ["Priya Shah"], "sources": []},
+    ]  # fmt: skip
+    conn.execute("update minutes set people = ?", [json.dumps(people)])
+    conn.commit()
+    conn.close()
+    (event,) = _document(path)["events"]
+    assert event["+named"] == [
+        {
+            "person_id": "sam-carter",
+            "name": "Sam Carter",
+            "role": "Chair",
+            "reporters": ["Priya Shah", "Tom Ellis"],
+        },
+        {"name": "Jo Lane", "reporters": ["Priya Shah"]},
+    ]
 
 
 def test_statements_once_and_linked_to_their_meeting(composed: dict[str, Any]) -> None:

@@ -292,7 +292,8 @@ def popolo_parts(
             sources[(s["meeting_id"], s["decision_position"])].append(s)
         for m in minutes:
             mid = m["meeting_id"]
-            events.append(_minutes_event(m, coverage[mid], disagreements[mid], named.get(mid), links))
+            named_here = _merged_people(m.get("people")) or named.get(mid)
+            events.append(_minutes_event(m, coverage[mid], disagreements[mid], named_here, links))
             titles = {i["position"]: i["title"] for i in items[mid]}
             for d in decisions[mid]:
                 motion, vote = _minutes_motion(d, titles, sources[(mid, d["position"])], links)
@@ -427,6 +428,18 @@ def _named(conn: sqlite3.Connection, meeting_of: dict[str, str]) -> dict[str, li
         mid: sorted(v.values(), key=lambda e: (e["name"], e.get("person_id") or ""))
         for mid, v in seen.items()
     }
+
+
+def _merged_people(text: str | None) -> list[dict[str, Any]] | None:
+    """The people of a meeting as the merge gives them (`minutes.people`, when the merge writes
+    that column: each with the reporters naming them), else None."""
+    out = []
+    for p in _loads(text, []):
+        if not isinstance(p, dict) or not p.get("name"):
+            continue
+        entry = {k: p.get(k) for k in ("person_id", "name", "role", "reporters")}
+        out.append({k: v for k, v in entry.items() if v not in (None, [])})
+    return out or None
 
 
 def _event_base(mid: str, meeting_date: str, kind: str | None) -> dict[str, Any]:
