@@ -961,6 +961,7 @@ def test_publish_ships_popolo_json_and_the_site_serves_that_file(
     assert f"{DOWNLOADS_MOUNT}:{downloads}" in mounts
     # what publish writes there before deploying, and what the deployed plugin answers with
     written = write_site_popolo(config, db, downloads / "popolo.json")
+    assert written is not None
     ds = build_datasette(db, immutable=True)
     ds.static_mounts.append((DOWNLOADS_MOUNT, str(downloads)))
     client = Client(ds)

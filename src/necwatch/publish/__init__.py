@@ -286,13 +286,20 @@ def publish(
     subprocess.run(cmd, check=True)
 
 
-def write_site_popolo(config: Config, snap: Path, out: Path) -> Path:
+def write_site_popolo(config: Config, snap: Path, out: Path) -> Path | None:
     """The snapshot's record as Popolo JSON (necwatch.popolo), its sources linking the published
-    site's report pages when publish.base_url is set."""
+    site's report pages when publish.base_url is set. A database from before the record tables is
+    published without it (said on stderr), not refused."""
     from necwatch.popolo import write_popolo
     from necwatch.record.derive import roster_of
 
-    write_popolo(snap, out, roster=roster_of(config), site_url=config.publish.base_url, database=snap.stem)
+    try:
+        write_popolo(
+            snap, out, roster=roster_of(config), site_url=config.publish.base_url, database=snap.stem
+        )
+    except ValueError as e:
+        click.echo(f"necwatch: no popolo.json: {e}", err=True)
+        return None
     return out
 
 
