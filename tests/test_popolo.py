@@ -800,6 +800,7 @@ def test_statements_once_and_linked_to_their_meeting(composed: dict[str, Any]) -
     assert membership["priya-shah"]["label"] == "NEC member (CLP)"
     assert membership["priya-shah"]["sources"] == [{"url": "https://results.example.org/nec-2022"}]
     assert membership["sam-carter"]["+source_note"] == "general knowledge; to verify"
+    assert membership["sam-carter"]["start_date"] == "2023-11" and "end_date" not in membership["sam-carter"]
 
 
 def test_reports_no_minutes_cover_still_get_their_meeting(tmp_path: Path) -> None:
@@ -974,3 +975,22 @@ def test_publish_ships_popolo_json_and_the_site_serves_that_file(
         assert 'href="/necwatch/-/popolo.json"' in home
     finally:
         client.close()
+
+
+def test_a_roster_date_popolo_refuses_is_kept_as_ours(tmp_path: Path) -> None:
+    path = _composed(tmp_path / "composed.db")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "insert into memberships (person_id, position, organization, role, start_date, end_date, source) "
+        "values ('sam-carter', 1, 'labour-party', 'Party Chair', '2019-09-xx', '2020', "
+        "'https://en.example.org/wiki/Party_chair (list of chairs; read in a stored copy)')"
+    )
+    conn.commit()
+    conn.close()
+    doc = _document(path)
+    check_document(doc)
+    chair = next(m for m in doc["memberships"] if m["role"] == "Party Chair")
+    assert chair["+start_date"] == "2019-09-xx" and "start_date" not in chair and chair["end_date"] == "2020"
+    assert chair["sources"] == [
+        {"url": "https://en.example.org/wiki/Party_chair", "note": "list of chairs; read in a stored copy"}
+    ]

@@ -62,6 +62,8 @@ RESULTS = {"carried": "pass", "agreed": "pass", "rejected": "fail"}
 OPTIONS = (("votes_for", "yes"), ("votes_against", "no"), ("abstentions", "abstain"))
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+# Popolo's date pattern for memberships and events: YYYY, YYYY-MM or YYYY-MM-DD.
+PARTIAL_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}){0,2}")
 
 
 def _slug(text: str) -> str:
@@ -366,9 +368,8 @@ def _organizations(memberships: list[dict[str, Any]], roster: Roster) -> list[di
             org["classification"] = o["classification"]
         if oid == NEC:
             org["name"] = "Labour Party National Executive Committee"
-            org["parent_id"] = "labour-party" if "labour-party" in ids else None
-            if org["parent_id"] is None:
-                del org["parent_id"]
+            if "labour-party" in ids:
+                org["parent_id"] = "labour-party"
         out.append(org)
     return out
 
@@ -385,8 +386,10 @@ def _membership(m: dict[str, Any]) -> dict[str, Any]:
     if m["section"]:
         out["label"] = f"{role} ({m['section']})"
     for key in ("start_date", "end_date"):
-        if m[key]:
+        if m[key] and PARTIAL_DATE.fullmatch(m[key]):
             out[key] = m[key]
+        elif m[key]:  # a config may write a date Popolo's pattern refuses: kept, marked as ours
+            out[f"+{key}"] = m[key]
     source = (m["source"] or "").strip()
     url, _, rest = source.partition(" ")  # "https://… (list of leaders; read in a stored copy)"
     if _http(url):
