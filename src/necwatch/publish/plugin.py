@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import nh3
 from datasette import hookimpl
@@ -287,9 +287,13 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
     urls = datasette.urls
     if column == "meeting_date" and value:
         return _a(urls.query(database, "meeting_reports") + "?meeting=" + quote(value), value)
-    if table is not None or not value:
+    if not value or (table is not None and table != "reports_list"):
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
+    if table == "reports_list":  # "Browse all reports": each title opens its report's page
+        if column == "title" and "id" in keys:
+            return _a(report_url(datasette, database, row["id"]), value)
+        return None
     report_id = row["report_id"] if "report_id" in keys else None
     if column in REPORT_ID_COLUMNS:
         return _a(report_url(datasette, database, value), value)
@@ -486,13 +490,16 @@ def _removal(removed_at: str | None, events: list[dict[str, Any]]) -> dict[str, 
     gone = [e for e in events if e["kind"] == "report_removed"]
     back = [e for e in events if e["kind"] == "report_restored"]
     if removed_at:
-        return {"state": "removed", "removed": day(removed_at), "reason": gone[-1]["summary"] if gone else None}
+        reason = gone[-1]["summary"] if gone else None
+        return {"state": "removed", "removed": day(removed_at), "reason": reason}
     if gone and back and back[-1]["at"] >= gone[-1]["at"]:
         return {"state": "came back", "removed": day(gone[-1]["at"]), "came_back": day(back[-1]["at"])}
     return None
 
 
-def _points_to(datasette: Any, database: str, report_id: str, posts: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _points_to(
+    datasette: Any, database: str, report_id: str, posts: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """For a post that only points to a report published elsewhere ("my report is on the Progress
     website"): that report's page when necwatch has it, else the address it points to."""
     for p in posts:
@@ -539,9 +546,6 @@ def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
 # `.csv` stay Datasette's, as does any database that is not necwatch's.
 MEETING_QUERY, COVERAGE_QUERY, SEARCH_QUERY = "meeting_reports", "coverage", "search_reports"
 EDITED_QUERY, REMOVED_QUERY = "edited_reports", "removed_reports"
-_QUERY_ROUTE = (
-    r"^/(?P<database>[^/.]+)/(?P<table>meeting_reports|coverage|search_reports|edited_reports|removed_reports)$"
-)
 # Each page: its template and the request parameters its query takes.
 _QUERY_PAGES = {
     MEETING_QUERY: ("necwatch_meeting.html", ("meeting",)),
@@ -550,6 +554,7 @@ _QUERY_PAGES = {
     EDITED_QUERY: ("necwatch_edited.html", ()),
     REMOVED_QUERY: ("necwatch_removed.html", ()),
 }
+_QUERY_ROUTE = r"^/(?P<database>[^/.]+)/(?P<table>" + "|".join(_QUERY_PAGES) + ")$"
 
 
 async def query_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -642,7 +647,8 @@ def search_switch(params: dict[str, str]) -> dict[str, Any]:
     other, relevance = params.get("other") == "1", params.get("sort") == "relevance"
 
     def link(**change: str) -> str:
-        keep = {"q": params.get("q", ""), "sort": "relevance" if relevance else "", "other": "1" if other else ""}
+        keep = {"q": params.get("q", ""), "sort": "relevance" if relevance else ""}
+        keep["other"] = "1" if other else ""
         keep.update(change)
         return "?" + urlencode({k: v for k, v in keep.items() if v})
 
@@ -872,7 +878,10 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 @hookimpl
 def extra_css_urls(datasette: Any) -> list[str]:
-    return [datasette.urls.path("/necwatch-static/necwatch.css")] if _static_mounted(datasette) else []
+    if not _static_mounted(datasette):
+        return []
+    names = ("necwatch.css", "necwatch-reader.css")
+    return [datasette.urls.path(f"/necwatch-static/{name}") for name in names]
 
 
 def _static_mounted(datasette: Any) -> bool:
