@@ -106,9 +106,9 @@ CANNED = [
     ("feed_new_reports", {}, 13),
     ("feed_changes", {}, 8),
     ("feed_search", {"q": "forde"}, 1),
-    ("unmatched", {}, 0),
+    ("unmatched", {}, 0),  # the names the records matched to no one (tests/record/test_store_record.py)
     ("edited_reports", {}, 1),  # the demo's one edit (tests/publish/test_reader_fixes.py)
-    ("removed_reports", {}, 1),  # the demo's report removed, then back  # the names the records matched to no one (tests/record/test_store_record.py)
+    ("removed_reports", {}, 1),  # the demo's report removed, then back
 ]
 
 
