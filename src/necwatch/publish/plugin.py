@@ -517,11 +517,23 @@ def _points_to(
     return None
 
 
+_reports_prefix: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def report_url(datasette: Any, database: str, report_id: str, format: str | None = None) -> str:
-    """A report's page (or its `format`), its id tilde-encoded as Datasette writes row URLs."""
+    """A report's page (or its `format`), its id tilde-encoded as Datasette writes row URLs.
+
+    The page's prefix (/<db>/reports) is built once per database: Datasette's URL builder took
+    ~35 µs a link, 2 ms of a 50-row listing whose every title links to its report."""
     from datasette.utils import tilde_encode
 
-    return str(datasette.urls.row(database, "reports", tilde_encode(report_id), format=format))
+    if format is not None:
+        return str(datasette.urls.row(database, "reports", tilde_encode(report_id), format=format))
+    known = _reports_prefix.setdefault(datasette, {})
+    prefix = known.get(database)
+    if prefix is None:
+        prefix = known[database] = str(datasette.urls.table(database, "reports"))
+    return prefix + "/" + tilde_encode(report_id)
 
 
 def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
