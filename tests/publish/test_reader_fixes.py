@@ -458,3 +458,84 @@ def test_search_query_is_one_statement_for_datasettes_json(client: Any) -> None:
     assert query["sql"] == search_sql(SEARCH_COUNT_CAP)
     csv = client.get("/demo/search_reports.csv?q=nec&other=1").text
     assert csv.splitlines()[0].startswith("report_id,title,author,published_at,meeting_date,is_other_post")
+
+
+# -- in a real browser ---------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_newcomer_pages_in_a_browser_at_1280_and_390_px(browser_server: str) -> None:
+    """Home → "Edited reports" (the diff, highlighted), home → "Removed reports", a search → "Include
+    other posts" (marked), a pointer post → its report: clicks a newcomer makes, with no sideways
+    scroll on a 390 px phone and no CSP violation or script error."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARGS, CHROMIUM, SHOTS
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            # (a report body's third-party image is blocked by the CSP: its placeholder is the page chrome's
+            # part of the issue, item 7, not these pages')
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(m.text)
+                    if "Security Policy" in m.text and "Loading the image" not in m.text
+                    else None
+                ),
+            )
+
+            def no_sideways_scroll(page: Any, name: str, width: int) -> None:
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, (name, width, wide)
+                page.screenshot(path=str(SHOTS / f"reader-{name}-{width}.png"), full_page=True)
+
+            page.goto(browser_server + "/")
+            page.click("a:text-is('Edited reports')")
+            page.wait_for_load_state()
+            assert page.locator(".nw-edit ins").first.inner_text().startswith("[Edited in the necwatch demo")
+            no_sideways_scroll(page, "edited", width)
+
+            page.goto(browser_server + "/")
+            page.click("a:text-is('Removed reports')")
+            page.wait_for_load_state()
+            assert page.locator("h2").first.inner_text().startswith("Came back")
+            page.click(".nw-removed-entry h3 a")
+            page.wait_for_load_state()
+            assert page.locator(".nw-came-back").inner_text().startswith("This report came back.")
+            no_sideways_scroll(page, "came-back", width)
+
+            page.goto(browser_server + "/demo/search_reports?q=nec")
+            assert page.locator(".nw-marker").count() == 0
+            page.click("a:text-is('Include other posts')")
+            page.wait_for_load_state()
+            assert page.locator(".nw-marker").count() >= 4 and "other=1" in page.url
+            no_sideways_scroll(page, "search-other", width)
+
+            page.click(".nw-other-post .nw-result-title a:text-is('NEC Report')")  # the pointer post
+            page.wait_for_load_state()
+            page.click(".nw-points-to a")
+            page.wait_for_load_state()
+            assert page.locator("h1").first.inner_text().strip() == "NEC report – November 2011"
+
+            page.goto(browser_server + "/demo/reports_list?is_nec_report=1")
+            page.click("td.col-title a >> nth=0")
+            page.wait_for_load_state()
+            assert page.locator("h1").first.inner_text().strip() == "NEC Report – 23 January 2024"
+            page.close()
+        browser.close()
+    assert problems == [], problems
+
+
+@pytest.fixture
+def browser_server(db_copy: Path, tmp_path: Path) -> Iterator[str]:
+    from .test_browser import server
+
+    yield from server.__wrapped__(db_copy, tmp_path)  # type: ignore[attr-defined]
