@@ -319,6 +319,10 @@ def test_the_removed_reports_page_lists_it_with_date_reason_and_last_text(remove
     last = _text(entry.split('<blockquote class="nw-last-text">', 1)[1].split("</blockquote>", 1)[0])
     assert last.startswith("The March NEC meeting discussed a range of issues") and last.endswith("…")
     assert "Came back" not in text
+    found = removed_client.get("/demo/search_reports?q=diveristy").text  # (sic: the report's heading)
+    assert f'<a href="/demo/reports/{REMOVED}">' in found
+    item = found.split(f'<a href="/demo/reports/{REMOVED}">', 1)[1].split("</li>", 1)[0]
+    assert '<span class="nw-marker nw-marker-removed">Removed ' in item  # marked in the search too
     home = removed_client.get("/").text
     assert '<a href="/demo/removed_reports">Removed reports</a>' in home
 

@@ -268,7 +268,7 @@ def search_sql(count_cap: int, page_size: int = SEARCH_PAGE_SIZE) -> str:
   {hits}
 )
 select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  1 - coalesce(r.is_nec_report, 0) as is_other_post,
+  1 - coalesce(r.is_nec_report, 0) as is_other_post, r.removed_at,
   (select p.pointer_report_id from posts p where p.report_id = r.id and p.pointer_report_id is not null
     limit 1) as points_to,
   necwatch_snippet(r.body_text, :q) as snippet,

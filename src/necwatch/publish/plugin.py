@@ -713,6 +713,7 @@ def _search_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "meeting": day(row["meeting_date"]),
         "meeting_href": _meeting_href(datasette, database, row["meeting_date"]),
         "other": bool(row["is_other_post"]),
+        "removed": day(row["removed_at"]),
         "points_to": report_url(datasette, database, row["points_to"]) if row["points_to"] else None,
         "snippet": Markup(marked) if text else None,
     }
