@@ -86,7 +86,7 @@ def test_browse_search_report_feed(server: str) -> None:
         assert page.locator("mark").count() > 0
         page.screenshot(path=str(SHOTS / "2-search.png"), full_page=True)
 
-        page.click("td.col-report_id a >> nth=0")
+        page.click(".nw-result-title a >> nth=0")  # the first result's title
         page.wait_for_load_state()
         assert page.locator("#report-body p").count() > 3
         assert page.locator(".nw-report-links a").count() >= 3
@@ -146,7 +146,7 @@ def test_journalists_question_in_three_clicks(server: str) -> None:
         page.fill("input[name=q]", '"trigger ballots"')
         page.click("form.nw-search button")
         page.wait_for_load_state()
-        page.click("td.col-title a >> nth=0")
+        page.click(".nw-result-title a >> nth=0")
         page.wait_for_load_state()
         assert "trigger ballots" in page.locator("#report-body").inner_text().lower()
         page.screenshot(path=str(SHOTS / "q4-search-report.png"))

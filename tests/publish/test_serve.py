@@ -107,6 +107,8 @@ CANNED = [
     ("feed_changes", {}, 8),
     ("feed_search", {"q": "forde"}, 1),
     ("unmatched", {}, 0),  # the names the records matched to no one (tests/record/test_store_record.py)
+    ("edited_reports", {}, 1),  # the demo's one edit (tests/publish/test_reader_fixes.py)
+    ("removed_reports", {}, 1),  # the demo's report removed, then back
 ]
 
 
@@ -166,8 +168,8 @@ def test_titles_link_to_report_pages_and_alerts_to_their_diff(client: Any) -> No
 
 def test_edited_reports_link_shows_the_edits(client: Any) -> None:
     home = client.get("/").text
-    assert 'href="/demo/report_versions?kind=edit"' in home
-    data = client.get("/demo/report_versions.json?kind=edit&_shape=objects").json()
+    assert 'href="/demo/edited_reports"' in home
+    data = client.get("/demo/edited_reports.json?_shape=objects").json()
     assert [r["report_id"] for r in data["rows"]] == [REPORT]
 
 
@@ -367,7 +369,7 @@ def test_search_counts_every_match_says_so_and_pages(client_for: Any, db_copy: P
     assert len(one) == 50 and len(two) == 20 and one[0]["matches"] == 70
     assert {r["report_id"] for r in one} | {r["report_id"] for r in two} == {f"w{i:03d}" for i in range(70)}
     html = c.get("/demo/search_reports?q=wombat").text
-    assert "70 reports match, the most recently stored first: showing 1–50." in html
+    assert "70 reports match, newest first: showing 1–50." in html
     assert '<a rel="next" href="?q=wombat&amp;page=2">Next page</a>' in html
     last = c.get("/demo/search_reports?q=wombat&page=2").text
     assert "showing 51–70." in last and 'rel="next"' not in last and 'rel="prev"' in last
@@ -391,7 +393,7 @@ def test_search_past_the_count_cap_says_more_than_and_still_pages(client_for: An
     assert [len(p) for p in pages] == [50, 50, 20] and pages[0][0]["matches"] == 61  # counted to cap + 1
     assert {r["report_id"] for p in pages for r in p} == {f"w{i:03d}" for i in range(120)}
     html = c.get("/demo/search_reports?q=wombat&page=2").text
-    assert "More than 60 reports match, the most recently stored first: showing 51–100." in html
+    assert "More than 60 reports match, newest first: showing 51–100." in html
     assert '<a rel="next" href="?q=wombat&amp;page=3">Next page</a>' in html
     last = c.get("/demo/search_reports?q=wombat&page=3").text
     assert "showing 101–120." in last and 'rel="next"' not in last and 'rel="prev"' in last

@@ -62,6 +62,12 @@ REPORT_COLUMNS = {
 # The reports table's own columns (REPORT_COLUMNS also describes reports_list's computed ones).
 REPORT_SORTABLE = [c for c in REPORT_COLUMNS if c not in ("meeting_year", "days_after_meeting")]
 
+# The search page counts matches up to this many, then says "more than": an exact count of a common
+# word's 100,000 matches is a full doclist walk (seconds under load), and no reader pages that far.
+# 1,000, not 10,000: NEC reports only are counted, a row read per match (1,000 in ~3 ms at 100,000
+# reports; 10,000 took ~20 ms, most of the page).
+SEARCH_COUNT_CAP = 1_000
+
 # What the columns of the canned queries mean (each page lists only the columns it shows).
 QUERY_COLUMNS = {
     **{k: v for k, v in REPORT_COLUMNS.items() if k not in BODY_COLUMNS},
@@ -84,10 +90,21 @@ QUERY_COLUMNS = {
     "errors_7d": "Failed fetches in the last 7 days.",
     "reports": "Reports of the meeting.",
     "comment_id": "The comment's id.",
-    "matches": "How many reports match the search, in all pages, counted up to 10,001 (more than 10,000).",
+    "matches": (
+        f"How many reports match the search, in all pages, counted up to {SEARCH_COUNT_CAP + 1:,} "
+        f"(more than {SEARCH_COUNT_CAP:,})."
+    ),
     "name": "The name as the reports write it.",
     "count": "How many reports name it.",
     "report_ids": "The reports naming it: each opens its report page.",
+    "is_other_post": "1: not an NEC report (another post of the same blog, an explainer, a pointer).",
+    "points_to": "For a post that only points to a report published elsewhere: that report's id.",
+    "edited_at": "When necwatch saw the edit (UTC).",
+    "current_version": "The report's current version number.",
+    "state": "removed (gone from every place it was published), came back, or still published elsewhere.",
+    "came_back_at": "When it answered again after its removal.",
+    "reason": "What the address answered when it was removed.",
+    "last_text": "The start of the last text necwatch saw (the report page shows all of it).",
 }
 
 # The reports' records (necwatch.record; docs/record.md): derived from each NEC report's current text.
@@ -176,9 +193,6 @@ RECORD_TABLES: dict[str, dict[str, Any]] = {
     },
 }
 
-# The search page counts matches up to this many, then says "more than": an exact count of a common
-# word's 100,000 matches is a full doclist walk (seconds under load), and no reader pages that far.
-SEARCH_COUNT_CAP = 10_000
 
 # The meeting page shows one column per report and one labelled row per field.
 MEETING_LABELS = {
@@ -186,6 +200,83 @@ MEETING_LABELS = {
     "days_after_meeting": "Days after the meeting", "length_words": "Length (words)",
     "versions": "Versions", "comments": "Comments", "report_id": "Report id",
 }  # fmt: skip
+
+
+SEARCH_PAGE_SIZE = 50
+# Below this many matches a search page reads and sorts every match (a row read each); above it, when
+# newest first, it walks the reports in date order (an index) and keeps those that match.
+_SEARCH_FEW = 1_000
+# Above this many matches (at 100,000 reports: one in ten or more), the walk checks each report against
+# the search by its rowid (~40 µs, stopping after a page) instead of collecting every match first.
+_SEARCH_DENSE = 10_000
+_SEARCH_DENSE_PAGES = 10
+
+
+def search_sql(count_cap: int, page_size: int = SEARCH_PAGE_SIZE) -> str:
+    """The search page's one query: a page of matches, NEC reports only unless `:other` is '1', newest
+    published first, or best match first (FTS5's bm25) when `:sort` is 'relevance'; `:page` is 1 when
+    not given. Each row says whether it is another post and which report a pointer post points to;
+    `matches` counts matching reports up to `count_cap` + 1.
+
+    The way to the page depends on how many reports match (counted to _SEARCH_DENSE + 1 in the FTS
+    index, no row read): few, every match is read and sorted (sorting a common word's 100,000
+    matches by date took 170 ms); many, the reports are walked in date order (an index) keeping those
+    in the set of matches; very many, each walked report is checked against the search by rowid,
+    stopping after the page (2 ms for a word in every report). Each branch is a compound member whose
+    LIMIT is 0 unless it is the one: SQLite evaluates a LIMIT once, before its loop (a subquery in a
+    WHERE term is evaluated per row). Best match first reads every match's rank: ~1 s for a word in
+    every one of 100,000 reports, the reader's choice, never the default."""
+    match = "reports_fts match necwatch_fts_query(:q)"
+    page = "max(coalesce(cast(nullif(:page, '') as integer), 1), 1)"
+    offset = f"{page_size} * ({page} - 1)"
+    raw = "(select raw from n)"
+    dense = f"{raw} > {_SEARCH_DENSE} and {page} <= {_SEARCH_DENSE_PAGES}"
+    branches = [
+        f"""select * from (
+    select case when :sort = 'relevance' then f.rank else 0 end as rk, r.published_at as published,
+      r.rowid as rid
+    from reports_fts f join reports r on r.rowid = f.rowid
+    where {match} and (r.is_nec_report = 1 or :other = '1')
+    order by rk, r.published_at desc, r.rowid desc
+    limit case when :sort = 'relevance' or {raw} <= {_SEARCH_FEW} then {page_size} else 0 end
+    offset {offset}
+  )"""
+    ]
+    checks = (
+        ("exists (select 1 from reports_fts f where " + match + " and f.rowid = r.rowid)", dense),
+        ("r.rowid in (select rowid from reports_fts where " + match + ")", f"not ({dense})"),
+    )
+    for other, index, where in (
+        ("!=", "idx_reports_is_nec_report_published_at", "r.is_nec_report = 1"),
+        ("=", "idx_reports_published_at", "1"),
+    ):
+        for check, when in checks:
+            many = f":sort != 'relevance' and :other {other} '1' and {raw} > {_SEARCH_FEW} and {when}"
+            branches.append(
+                f"""select * from (
+    select 0 as rk, r.published_at as published, r.rowid as rid
+    from reports r indexed by {index}
+    where {where} and {check}
+    order by r.published_at desc, r.rowid desc
+    limit case when {many} then {page_size} else 0 end offset {offset}
+  )"""
+            )
+    hits = "\n  union all\n  ".join(branches)
+    return f"""with n as (
+  select count(*) as raw from (select 1 from reports_fts where {match} limit {_SEARCH_DENSE + 1})
+), hits as (
+  {hits}
+)
+select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
+  1 - coalesce(r.is_nec_report, 0) as is_other_post, r.removed_at,
+  (select p.pointer_report_id from posts p where p.report_id = r.id and p.pointer_report_id is not null
+    limit 1) as points_to,
+  necwatch_snippet(r.body_text, :q) as snippet,
+  (select count(*) from (select 1 from reports_fts f join reports r on r.rowid = f.rowid
+    where {match} and (r.is_nec_report = 1 or :other = '1') limit {count_cap + 1})) as matches
+from hits
+join reports r on r.rowid = hits.rid
+order by hits.rk, hits.published desc, hits.rid desc"""
 
 
 def _canned_queries(authors: list[str], count_cap: int) -> dict[str, dict[str, Any]]:
@@ -263,32 +354,65 @@ from alerts a
 order by a.created_at desc, a.rowid desc
 limit 100""",
         },
+        "edited_reports": {
+            "title": "Edited reports",
+            "description": (
+                "Reports their authors changed after publishing them, the latest edit first: the words "
+                "removed and added, highlighted, with a link to every version of the report."
+            ),
+            # From the edit alerts (index on kind, created_at), newest first, each joined to its
+            # version row by the report's key and the run that saw it: no scan of report_versions.
+            "sql": """select min(a.created_at) as edited_at, r.id as report_id, r.title, r.author,
+  r.meeting_date, v.version, r.version as current_version, r.removed_at, min(a.summary) as summary,
+  v.word_diff
+from alerts a
+join report_versions v on v.report_id = a.report_id and v.run_id = a.run_id and v.kind = 'edit'
+join reports r on r.id = a.report_id
+where a.kind = 'report_edited'
+group by v.report_id, v.version
+order by edited_at desc, v.version desc
+limit 100""",
+        },
+        "removed_reports": {
+            "title": "Removed reports",
+            "description": (
+                "NEC reports that disappeared from a place they were published: those gone from every "
+                "place first (the date they went, what the address answered, the start of the last text "
+                "necwatch saw), then those that came back, then those still published elsewhere."
+            ),
+            # From the removal and restoration alerts (index on kind, created_at); SQLite gives the
+            # bare `summary` of the row holding max(created_at): the latest removal's reason.
+            "sql": """with gone as (
+  select a.report_id, max(a.created_at) as removed_on, a.summary as reason
+  from alerts a where a.kind = 'report_removed' and a.report_id is not null
+  group by a.report_id
+), back as (
+  select a.report_id, max(a.created_at) as back_on
+  from alerts a where a.kind = 'report_restored' and a.report_id is not null
+  group by a.report_id
+)
+select r.id as report_id, r.title, r.author, r.meeting_date,
+  case when r.removed_at is not null then 'removed'
+    when b.back_on >= g.removed_on then 'came back'
+    else 'still published elsewhere' end as state,
+  coalesce(r.removed_at, g.removed_on) as removed_at, b.back_on as came_back_at, g.reason,
+  r.version, substr(r.body_text, 1, 600) as last_text
+from gone g
+join reports r on r.id = g.report_id
+left join back b on b.report_id = g.report_id
+order by r.removed_at is null, b.back_on is null, coalesce(r.removed_at, g.removed_on) desc
+limit 500""",
+        },
         "search_reports": {
             "title": "Search reports",
             "description": (
-                "Full-text search of titles, bodies and authors over every report: how many match, "
-                "then 50 a page, the most recently stored first, with the matching passage highlighted."
+                "Full-text search of the NEC reports' titles, bodies and authors: how many match, then 50 "
+                "a page, newest first or best match first, with the matching passage highlighted. Other "
+                "posts (a blog's other posts, explainers, posts pointing to a report) only when asked for."
             ),
-            # One FTS5 cursor lists a page by rowid (FTS5 walks its doclist in that order and stops
-            # after the page), necwatch_snippet() cuts each of its 50 bodies around the first match
-            # (FTS5's snippet() re-tokenized every whole body: most of the page's time), and a
-            # second cursor counts the matches up to SEARCH_COUNT_CAP + 1: counting all 100,000 matches of a
-            # common word took seconds under load (and hit the time limit), so past the cap the page
-            # says "more than 10,000" and still links the next page. `page` is 1 when not given.
-            "sql": f"""with page as (
-  select rowid from reports_fts where reports_fts match necwatch_fts_query(:q)
-  order by rowid desc
-  limit 50 offset 50 * (max(coalesce(cast(nullif(:page, '') as integer), 1), 1) - 1)
-)
-select r.id as report_id, r.title, r.author, r.published_at, r.meeting_date,
-  necwatch_snippet(r.body_text, :q) as snippet,
-  (select count(*) from (select 1 from reports_fts where reports_fts match necwatch_fts_query(:q)
-    limit {count_cap + 1})) as matches
-from page
-join reports r on r.rowid = page.rowid
-order by page.rowid desc""",
+            "sql": search_sql(count_cap),
             "count_cap": count_cap,
-            "page_size": 50,
+            "page_size": SEARCH_PAGE_SIZE,
         },
         "unmatched": {
             "title": "Names no one on the roster matched",
