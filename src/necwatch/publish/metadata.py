@@ -229,7 +229,9 @@ order by r.published_at""",
         },
         "report_history": {
             "title": "A report's versions, with diffs",
-            "description": "Every version of report :report_id, newest first, with word and line diffs.",
+            "description": (
+                "Every version of the report, newest first, with what changed in each: words and paragraphs."
+            ),
             "sql": """select v.version, v.seen_at, v.kind, v.title, v.report_id, v.word_diff, v.diff
 from report_versions v
 where v.report_id = :report_id
@@ -237,7 +239,7 @@ order by v.version desc""",
         },
         "report_comments": {
             "title": "Comments on a report",
-            "description": "Comments on report :report_id from every place it was published.",
+            "description": "Comments on the report from every place it was published, oldest first.",
             "sql": """select c.published_at, c.author, c.body_html, c.url, c.version, c.removed_at,
   c.id as comment_id
 from comments c
@@ -345,20 +347,11 @@ def _coverage_sql(authors: list[str]) -> str:
     )
 
 
-def _feed(select: str, empty_title: str) -> str:
-    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result.
-
-    `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's feed renderer
-    turns them into each entry's `rel=related` links to the report page and to its diffs.
-    """
-    return f"""with entries as (
-{select}
-)
-select * from entries
-union all
-select 'tag:necwatch,2024:empty', {empty_title}, '2000-01-01T00:00:00+00:00',
-  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null, null, null
-where not exists (select 1 from entries)"""
+def _feed(select: str) -> str:
+    """A feed query. `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's
+    feed renderer turns them into each entry's `rel=related` links to the report page and to its
+    diffs. No rows is an empty feed (the renderer writes it; no placeholder entry)."""
+    return select.strip("\n")
 
 
 _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
@@ -385,8 +378,7 @@ def _feeds() -> dict[str, dict[str, Any]]:
 from reports r
 where r.is_nec_report = 1 and r.duplicate_of is null
 order by r.published_at desc
-limit 50""",
-                "'No reports yet'",
+limit 50"""
             ),
         },
         "feed_changes": {
@@ -402,6 +394,7 @@ limit 50""",
     || case when trim(coalesce(a.diff, '')) != '' then '<pre>' || necwatch_escape(a.diff) || '</pre>'
       else '' end as atom_content_html,
   case when a.url like 'http%' then a.url
+    when c.url like 'http%' then c.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
   case when a.comment_id is null then r.author end as atom_author_name,
@@ -409,17 +402,19 @@ limit 50""",
   case when a.kind = 'report_edited' then a.report_id end as necwatch_diff_of
 from alerts a
 left join reports r on r.id = a.report_id
+left join comments c on c.id = a.comment_id
 where a.kind in ("""
                 + _PUBLIC_KINDS
                 + """) and a.backfill = 0
 order by a.created_at desc, a.id
-limit 100""",
-                "'No changes yet'",
+limit 100"""
             ),
         },
         "feed_search": {
-            "title": "necwatch: saved search",
-            "description": "Atom feed of the reports matching :q, newest first (add .atom to subscribe).",
+            "title": "necwatch: a saved search",
+            "description": (
+                "Atom feed of the reports matching the search words, newest first (add .atom to subscribe)."
+            ),
             "sql": _feed(
                 _REPORT_ENTRY
                 + """
@@ -427,8 +422,7 @@ from reports_fts
 join reports r on r.rowid = reports_fts.rowid
 where reports_fts match necwatch_fts_query(:q)
 order by r.published_at desc
-limit 50""",
-                "'No reports match ' || necwatch_escape(:q) || ' yet'",
+limit 50"""
             ),
         },
     }
