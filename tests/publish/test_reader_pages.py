@@ -81,7 +81,8 @@ def test_coverage_grid_links_each_meeting_and_matches_its_json(client: Any) -> N
     assert len(trs) == len(data) > 3  # one row per meeting, as the query answers
     first = re.findall(r'<td class="col-([^"]*)">(.*?)</td>', trs[0], re.S)
     date = data[0]["meeting_date"]
-    assert first[0] == ("meeting_date", f'<a href="/demo/meeting_reports?meeting={date}">{date_words(date)}</a>')
+    link = f'<a href="/demo/meeting_reports?meeting={date}">{date_words(date)}</a>'
+    assert first[0] == ("meeting_date", link)
     assert [v for _, v in first[1:]] == ["" if v is None else str(v) for v in list(data[0].values())[1:]]
     assert "latest 1,000" not in html  # not truncated
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from necwatch.publish.metadata import MEETING_LABELS, build_metadata
-from necwatch.publish.plugin import fts_query
+from necwatch.publish.plugin import date_words, fts_query
 
 REPORT = "5d2fed3db43821ad"  # NEC Report – 23 January 2024, Luke Akehurst, 3 comments
 
@@ -341,7 +341,8 @@ def test_every_canned_query_page_shows_its_title_not_its_sql(client: Any, name: 
     query = build_metadata("demo", authors=["A"])["databases"]["demo"]["queries"][name]
     html = client.get(f"/demo/{name}", params=params).text
     # the meeting page is titled by the meeting it shows
-    expected = f"NEC meeting of {params['meeting']}" if name == "meeting_reports" else query["title"]
+    meeting = f"NEC meeting of {date_words(params.get('meeting'))}"
+    expected = meeting if name == "meeting_reports" else query["title"]
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
     assert h1 and unescape(h1.group(1).strip()) == expected
     title = unescape(html.split("<title>", 1)[1].split("</title>", 1)[0])

@@ -182,10 +182,13 @@ SEARCH_COUNT_CAP = 10_000
 
 # The meeting page shows one column per report and one labelled row per field.
 MEETING_LABELS = {
-    "author": "Author", "title": "Report", "source": "Published on", "published": "Published",
+    "author": "Author", "title": "Report", "published": "Published",
     "days_after_meeting": "Days after the meeting", "length_words": "Length (words)",
-    "versions": "Versions", "comments": "Comments", "report_id": "Report id",
+    "versions": "Versions", "comments": "Comments", "report_id": "Report id", "canonical_url": "Original",
 }  # fmt: skip
+# Columns of the meeting page's JSON it does not show as a row (the source's short name reads as a
+# person's: "Published on: luke-akehurst"; the address it was published at, "Original", instead).
+MEETING_HIDDEN = ("source",)
 
 
 def _canned_queries(authors: list[str], count_cap: int) -> dict[str, dict[str, Any]]:
@@ -205,16 +208,17 @@ limit 50""",
         "meeting_reports": {
             "title": "An NEC meeting: every report of it, side by side",
             "description": (
-                "Every member's report of the NEC meeting on :meeting (YYYY-MM-DD or YYYY-MM): who wrote "
-                "it, where, when, how long after the meeting and how long it is, with links to the "
-                "report, its versions and its comments."
+                "Every member's report of one NEC meeting, side by side: who wrote it, where, when, how "
+                "long after the meeting and how long it is, with links to the report, its versions and "
+                "its comments."
             ),
             "sql": """select r.author as author, r.title as title, r.source as source,
   r.published_at as published,
   case when length(r.meeting_date) = 10
     then cast(julianday(substr(r.published_at, 1, 10)) - julianday(r.meeting_date) as integer)
   end as days_after_meeting,
-  r.words as length_words, r.version as versions, r.comment_count as comments, r.id as report_id
+  r.words as length_words, r.version as versions, r.comment_count as comments, r.id as report_id,
+  r.canonical_url as canonical_url
 from reports r
 where r.meeting_date = :meeting and r.is_nec_report = 1 and r.duplicate_of is null
 order by r.published_at""",
@@ -318,6 +322,7 @@ limit 50""",
     for query in queries.values():
         query["columns"] = QUERY_COLUMNS  # the page lists only the columns it shows
     queries["meeting_reports"]["labels"] = MEETING_LABELS
+    queries["meeting_reports"]["hidden"] = list(MEETING_HIDDEN)
     queries.update(_feeds())
     for query in queries.values():
         query["hide_sql"] = True  # a reader sees the title and description; "Show SQL" reveals it

@@ -63,7 +63,7 @@ MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 TIME_COLUMNS = frozenset(
     {"published_at", "published", "first_seen_at", "updated_at", "removed_at", "seen_at", "created_at",
      "last_ok_at", "last_polled_at", "next_check_at", "delivered_at", "fetched_at", "ts", "started_at",
-     "finished_at"}
+     "finished_at", "first_report_at"}
 )  # fmt: skip
 # Column names as a reader reads them (headers, glossaries, phone labels); any other column is
 # written out ("errors_7d" → "Errors 7d"). The names stay the data's (JSON, CSV, SQL).
@@ -652,6 +652,8 @@ def _field(datasette: Any, database: str, column: str, value: Any) -> Any:
         return _truncate(str(value), 240)
     if column in REPORT_ID_COLUMNS:
         return _a(report_url(datasette, database, str(value)), str(value))
+    if column in TIME_COLUMNS and isinstance(value, str):
+        return _time(value)
     href = safe_href(value) if column == "canonical_url" and isinstance(value, str) else None
     return _a(href, value) if href else value
 
@@ -718,7 +720,11 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
     if name == MEETING_QUERY:
         labels = query.get("labels") or {}
         context["description"] = query.get("description", "").replace(":meeting", params["meeting"] or "…")
-        context["fields"] = [(c, labels.get(c, c), [r[i] for r in cells]) for i, c in enumerate(columns)]
+        hidden = set(query.get("hidden") or ())
+        context["names"] = [c for c in columns if c not in hidden]
+        context["fields"] = [
+            (c, labels.get(c, c), [r[i] for r in cells]) for i, c in enumerate(columns) if c not in hidden
+        ]
     elif name == COVERAGE_QUERY:
         context["table_rows"] = _table_rows(columns, cells)
     else:
