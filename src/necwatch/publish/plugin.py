@@ -169,6 +169,8 @@ def _placeholder_images(html: str) -> str:
             return ""
         attrs = {k.lower(): unescape(v) for k, v in _ATTRIBUTE.findall(m.group(3))}
         alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
+        if " " not in alt and any(c.isdigit() or c in "_." for c in alt):
+            alt = ""  # a file name ("img_9901"), not a description
         label = escape(f"Image: {alt}" if alt else "Image")
         href = safe_href(attrs.get("src"))
         if depth or not href:  # inside a link already: no link in a link
