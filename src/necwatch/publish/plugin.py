@@ -146,6 +146,7 @@ def sanitize(html: str) -> str:
 # two alternatives of an attribute character never start alike.
 _LINK_OR_IMAGE = re.compile(r'<(/?)(a|img)\b((?:[^>"]|"[^"]*")*)>', re.I)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+_FILE_NAME = re.compile(r"[\w-]*(?:\.(?:jpe?g|png|gif|webp|svg)|[_-]?\d{2,})", re.I)
 
 
 def page_html(html: str) -> str:
@@ -169,8 +170,8 @@ def _placeholder_images(html: str) -> str:
             return ""
         attrs = {k.lower(): unescape(v) for k, v in _ATTRIBUTE.findall(m.group(3))}
         alt = " ".join((attrs.get("alt") or attrs.get("title") or "").split())
-        if " " not in alt and any(c.isdigit() or c in "_." for c in alt):
-            alt = ""  # a file name ("img_9901"), not a description
+        if len(alt) < 80 and _FILE_NAME.fullmatch(alt):
+            alt = ""  # a file name ("img_9901", "photo.jpg"), not a description
         label = escape(f"Image: {alt}" if alt else "Image")
         href = safe_href(attrs.get("src"))
         if depth or not href:  # inside a link already: no link in a link
@@ -844,7 +845,7 @@ def _render_atom(
 
 def search_feed_title(q: str) -> str:
     """A saved search's feed title: its words, as a feed reader lists it among others."""
-    words = " ".join(q.split())
+    words = " ".join(xml_text(q).split())
     if not words:
         return "necwatch: a saved search with no words"
     return f"necwatch: reports matching \u201c{words}\u201d"
