@@ -357,7 +357,8 @@ def _render_word_diff(value: str) -> Markup:
 # Every column render_cell changes; any other cell is left to Datasette at once.
 _CELL_COLUMNS = frozenset(
     {*HTML_COLUMNS, *TRUNCATE_IN_TABLES, *REPORT_ID_COLUMNS, *COUNT_LINKS, "body_text", "diff", "word_diff",
-     "snippet", "meeting_date", "title", "diff_of", "report_ids", "meeting_kind", *URL_COLUMNS, *TIME_COLUMNS}
+     "snippet", "meeting_date", "title", "diff_of", "report_ids", "meeting_kind", "kind", *URL_COLUMNS,
+     *TIME_COLUMNS}
 )  # fmt: skip
 
 
@@ -413,6 +414,8 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
         return _a(href, short_url(href), title=href) if href else None
     if table is not None or not value:
         return None
+    if column == "kind" and "_" in value:  # an alert's kind: "report_removed" → "report removed"
+        return value.replace("_", " ")
     keys = row.keys() if hasattr(row, "keys") else ()
     report_id = row["report_id"] if "report_id" in keys else None
     if column in REPORT_ID_COLUMNS:
