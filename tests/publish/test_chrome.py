@@ -37,6 +37,10 @@ QUERY_PAGES = [
     "/demo/recent_alerts",
     "/demo/source_health",
     "/demo/unmatched",
+    "/demo/feed_new_reports",  # a feed's own page: its entries, no Atom markup as text
+    "/demo/feed_changes",
+    "/demo/feed_search",
+    "/demo/feed_search?q=forde",
 ]
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
