@@ -24,6 +24,7 @@ from necwatch.publish.plugin import (
 )
 
 from .test_browser import ARGS, CHROMIUM, SHOTS, server  # noqa: F401 - the browser's server fixture
+from .test_feeds_xss import hostile_db  # noqa: F401 - its hostile rows
 from .test_serve import REPORT
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -379,3 +380,28 @@ def test_titles_and_comments_get_the_width(server: str) -> None:  # noqa: F811
         box = placeholder.bounding_box()
         assert box and box["height"] < 60  # a line, not a 300×225 hole
         browser.close()
+
+
+def test_hostile_rows_and_words_stay_text_on_the_pages_in_words(client_for: Any, hostile_db: Path) -> None:  # noqa: F811
+    """The pages this file changed, over the hostile rows of test_feeds_xss (a report whose title,
+    author, body, comment and alert are payloads) and hostile search words: nothing executable."""
+    from .scan import html_payloads
+
+    c = client_for(hostile_db)
+    q = "\"><script>alert('q')</script>"
+    for path, params in [
+        ("/demo/report_comments", {"report_id": "evil"}),
+        ("/demo/report_history", {"report_id": "evil"}),
+        ("/demo/recent_alerts", {}),
+        ("/demo/latest_reports", {}),
+        ("/demo/search_reports", {"q": q}),
+        ("/demo/search_comments", {"q": q}),
+        ("/demo/feed_search", {"q": q}),
+        ("/demo/feed_changes", {}),
+        ("/demo/reports/evil", {}),
+    ]:
+        r = c.get(path, params=params)
+        assert r.status_code == 200, path
+        assert html_payloads(r.text) == [], path
+    named = c.get("/demo/report_comments", params={"report_id": "evil"}).text
+    assert 'Report: <a href="/demo/reports/evil">&lt;script&gt;' in named  # the title, as text
