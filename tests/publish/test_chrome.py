@@ -83,6 +83,7 @@ def test_a_page_about_one_report_names_it_instead_of_asking_for_its_id(client: A
         f'Report: <a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a> by Luke Akehurst' in html
     )
     assert 'name="report_id"' not in html  # no form: the page already shows its report
+    assert "<title>Comments on a report · NEC Report – 23 January 2024 · demo</title>" in html
     assert "24 January 2024, 16:15" in html  # the first comment's time, in words
     form = client.get("/demo/report_comments").text  # no report given: a form asks for one
     assert 'name="report_id"' in form and "Nothing" not in _reader_text(form)
