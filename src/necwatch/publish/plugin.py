@@ -66,7 +66,7 @@ TIME_COLUMNS = frozenset(
      "finished_at", "first_report_at"}
 )  # fmt: skip
 # Column names as a reader reads them (headers, glossaries, phone labels); any other column is
-# written out ("errors_7d" → "Errors 7d"). The names stay the data's (JSON, CSV, SQL).
+# written out ("some_new_column" → "Some new column"). The names stay the data's (JSON, CSV, SQL).
 COLUMN_LABELS = {
     "report_id": "Report", "title": "Title", "author": "Author", "published_at": "Published",
     "published": "Published", "meeting_date": "Meeting", "meeting_kind": "Kind of meeting",
