@@ -192,7 +192,12 @@ def alerts_feed(
         _link(feed, blog, "related", "text/html", "the source")
     authors = store.report_authors([r["report_id"] for r in rows if r["report_id"]])
     for r in rows:
-        label = f"{AlertKind.label_of(r['kind'])}: {r['title'] or ''}".rstrip(": ")
+        if not r["url"] and r["comment_id"]:  # a removed comment has no URL of its own any more
+            r = {**r, "url": store.comment_page(r["comment_id"])}
+        label = AlertKind.label_of(r["kind"])
+        # the title, unless it only repeats the kind ("Comment removed: Comment removed")
+        if r["title"] and r["title"].strip().lower() != label.lower():
+            label = f"{label}: {r['title']}"
         entry = _entry(feed, TAG + f"alert:{r['id']}", label, r["created_at"], r["created_at"])
         # A comment's alert is not by the report's author (its comment's author is in its content).
         entry_author = author or (None if r["comment_id"] else authors.get(r["report_id"] or ""))

@@ -125,7 +125,7 @@ def test_journalists_question_in_three_clicks(server: str) -> None:
         page.on("pageerror", lambda e: problems.append(str(e)))
 
         page.goto(server + "/")
-        page.click("a:text-is('2024-01-23')")  # click 1: the meeting
+        page.click("a:text-is('23 January 2024')")  # click 1: the meeting
         page.wait_for_load_state()
         assert "meeting=2024-01-23" in page.url
         assert page.locator("td.col-author").first.inner_text().strip() == "Luke Akehurst"  # who reported it

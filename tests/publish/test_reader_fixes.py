@@ -48,8 +48,8 @@ def test_browse_all_reports_puts_a_readers_columns_first_and_links_every_title(c
     data = client.get("/demo/reports_list.json?is_nec_report=1&_shape=objects").json()["rows"]
     assert len(data) == 13
     for row in data:  # every report's title opens its report page, in the first cell of its row
-        link = f'<td class="col-title type-str"><a href="/demo/reports/{row["id"]}">{row["title"]}</a></td>'
-        assert link in html
+        link = f'<a href="/demo/reports/{row["id"]}">{row["title"]}</a></td>'
+        assert re.search(r'<td class="col-title type-str"[^>]*>' + re.escape(link), html), link
     rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
     assert all(r.strip().startswith('<td class="col-title') for r in rows) and len(rows) == 13
     # the JSON keeps the view's own column order: only the page is arranged for a reader

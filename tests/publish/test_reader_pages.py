@@ -13,6 +13,7 @@ import pytest
 
 from necwatch.publish import build_datasette, split_queries, write_bundle
 from necwatch.publish.metadata import build_metadata
+from necwatch.publish.plugin import date_words
 
 from .conftest import Client
 from .test_serve import REPORT
@@ -80,7 +81,8 @@ def test_coverage_grid_links_each_meeting_and_matches_its_json(client: Any) -> N
     assert len(trs) == len(data) > 3  # one row per meeting, as the query answers
     first = re.findall(r'<td class="col-([^"]*)">(.*?)</td>', trs[0], re.S)
     date = data[0]["meeting_date"]
-    assert first[0] == ("meeting_date", f'<a href="/demo/meeting_reports?meeting={date}">{date}</a>')
+    link = f'<a href="/demo/meeting_reports?meeting={date}">{date_words(date)}</a>'
+    assert first[0] == ("meeting_date", link)
     assert [v for _, v in first[1:]] == ["" if v is None else str(v) for v in list(data[0].values())[1:]]
     assert "latest 1,000" not in html  # not truncated
 

@@ -196,10 +196,13 @@ RECORD_TABLES: dict[str, dict[str, Any]] = {
 
 # The meeting page shows one column per report and one labelled row per field.
 MEETING_LABELS = {
-    "author": "Author", "title": "Report", "source": "Published on", "published": "Published",
+    "author": "Author", "title": "Report", "published": "Published",
     "days_after_meeting": "Days after the meeting", "length_words": "Length (words)",
-    "versions": "Versions", "comments": "Comments", "report_id": "Report id",
+    "versions": "Versions", "comments": "Comments", "report_id": "Report id", "canonical_url": "Original",
 }  # fmt: skip
+# Columns of the meeting page's JSON it does not show as a row (the source's short name reads as a
+# person's: "Published on: luke-akehurst"; the address it was published at, "Original", instead).
+MEETING_HIDDEN = ("source",)
 
 
 SEARCH_PAGE_SIZE = 50
@@ -296,16 +299,17 @@ limit 50""",
         "meeting_reports": {
             "title": "An NEC meeting: every report of it, side by side",
             "description": (
-                "Every member's report of the NEC meeting on :meeting (YYYY-MM-DD or YYYY-MM): who wrote "
-                "it, where, when, how long after the meeting and how long it is, with links to the "
-                "report, its versions and its comments."
+                "Every member's report of one NEC meeting, side by side: who wrote it, where, when, how "
+                "long after the meeting and how long it is, with links to the report, its versions and "
+                "its comments."
             ),
             "sql": """select r.author as author, r.title as title, r.source as source,
   r.published_at as published,
   case when length(r.meeting_date) = 10
     then cast(julianday(substr(r.published_at, 1, 10)) - julianday(r.meeting_date) as integer)
   end as days_after_meeting,
-  r.words as length_words, r.version as versions, r.comment_count as comments, r.id as report_id
+  r.words as length_words, r.version as versions, r.comment_count as comments, r.id as report_id,
+  r.canonical_url as canonical_url
 from reports r
 where r.meeting_date = :meeting and r.is_nec_report = 1 and r.duplicate_of is null
 order by r.published_at""",
@@ -320,7 +324,9 @@ order by r.published_at""",
         },
         "report_history": {
             "title": "A report's versions, with diffs",
-            "description": "Every version of report :report_id, newest first, with word and line diffs.",
+            "description": (
+                "Every version of the report, newest first, with what changed in each: words and paragraphs."
+            ),
             "sql": """select v.version, v.seen_at, v.kind, v.title, v.report_id, v.word_diff, v.diff
 from report_versions v
 where v.report_id = :report_id
@@ -328,7 +334,7 @@ order by v.version desc""",
         },
         "report_comments": {
             "title": "Comments on a report",
-            "description": "Comments on report :report_id from every place it was published.",
+            "description": "Comments on the report from every place it was published, oldest first.",
             "sql": """select c.published_at, c.author, c.body_html, c.url, c.version, c.removed_at,
   c.id as comment_id
 from comments c
@@ -440,6 +446,7 @@ limit 50""",
     for query in queries.values():
         query["columns"] = QUERY_COLUMNS  # the page lists only the columns it shows
     queries["meeting_reports"]["labels"] = MEETING_LABELS
+    queries["meeting_reports"]["hidden"] = list(MEETING_HIDDEN)
     queries.update(_feeds())
     for query in queries.values():
         query["hide_sql"] = True  # a reader sees the title and description; "Show SQL" reveals it
@@ -469,20 +476,11 @@ def _coverage_sql(authors: list[str]) -> str:
     )
 
 
-def _feed(select: str, empty_title: str) -> str:
-    """Wrap a feed query so it always returns a row: datasette-atom 0.9 fails on an empty result.
-
-    `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's feed renderer
-    turns them into each entry's `rel=related` links to the report page and to its diffs.
-    """
-    return f"""with entries as (
-{select}
-)
-select * from entries
-union all
-select 'tag:necwatch,2024:empty', {empty_title}, '2000-01-01T00:00:00+00:00',
-  '<p>Nothing here yet.</p>', 'https://github.com/necwatch/necwatch', null, null, null
-where not exists (select 1 from entries)"""
+def _feed(select: str) -> str:
+    """A feed query. `necwatch_report_id` and `necwatch_diff_of` are not Atom columns: the plugin's
+    feed renderer turns them into each entry's `rel=related` links to the report page and to its
+    diffs. No rows is an empty feed (the renderer writes it; no placeholder entry)."""
+    return select.strip("\n")
 
 
 _REPORT_ENTRY = """select 'tag:necwatch,2024:report:' || r.id as atom_id,
@@ -509,8 +507,7 @@ def _feeds() -> dict[str, dict[str, Any]]:
 from reports r
 where r.is_nec_report = 1 and r.duplicate_of is null
 order by r.published_at desc
-limit 50""",
-                "'No reports yet'",
+limit 50"""
             ),
         },
         "feed_changes": {
@@ -526,6 +523,7 @@ limit 50""",
     || case when trim(coalesce(a.diff, '')) != '' then '<pre>' || necwatch_escape(a.diff) || '</pre>'
       else '' end as atom_content_html,
   case when a.url like 'http%' then a.url
+    when c.url like 'http%' then c.url
     when r.canonical_url like 'http%' then r.canonical_url
     else 'https://github.com/necwatch/necwatch' end as atom_link,
   case when a.comment_id is null then r.author end as atom_author_name,
@@ -533,17 +531,19 @@ limit 50""",
   case when a.kind = 'report_edited' then a.report_id end as necwatch_diff_of
 from alerts a
 left join reports r on r.id = a.report_id
+left join comments c on c.id = a.comment_id
 where a.kind in ("""
                 + _PUBLIC_KINDS
                 + """) and a.backfill = 0
 order by a.created_at desc, a.id
-limit 100""",
-                "'No changes yet'",
+limit 100"""
             ),
         },
         "feed_search": {
-            "title": "necwatch: saved search",
-            "description": "Atom feed of the reports matching :q, newest first (add .atom to subscribe).",
+            "title": "necwatch: a saved search",
+            "description": (
+                "Atom feed of the reports matching the search words, newest first (add .atom to subscribe)."
+            ),
             "sql": _feed(
                 _REPORT_ENTRY
                 + """
@@ -551,8 +551,7 @@ from reports_fts
 join reports r on r.rowid = reports_fts.rowid
 where reports_fts match necwatch_fts_query(:q)
 order by r.published_at desc
-limit 50""",
-                "'No reports match ' || necwatch_escape(:q) || ' yet'",
+limit 50"""
             ),
         },
     }

@@ -144,6 +144,16 @@ class ReaderQueries(StoreBase):
         row = self.db.execute("select body_html from comments where id = ?", [comment_id]).fetchone()
         return row[0] if row else None
 
+    def comment_page(self, comment_id: str) -> str | None:
+        """Where a comment is or was: its own URL, else the post its report was first published at
+        (the link of an alert about a comment that has none, e.g. a removed one)."""
+        row = self.db.execute(
+            "select coalesce(c.url, r.canonical_url) from comments c "
+            "left join reports r on r.id = c.report_id where c.id = ?",
+            [comment_id],
+        ).fetchone()
+        return row[0] if row else None
+
     def report_body(self, report_id: str) -> str | None:
         """A report's sanitized HTML (shown under its alert)."""
         row = self.db.execute("select body_html from reports where id = ?", [report_id]).fetchone()
