@@ -392,7 +392,25 @@ _HEADLINE = ("title", "author", "published_at", "meeting_date", "meeting_kind", 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    return [(_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page)]
+    # the record pages (record_pages.py) first: the meeting page is the minutes when there are some
+    return [*_record_pages().routes(query_page), (_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page)]
+
+
+@functools.cache
+def _record_pages() -> Any:
+    """necwatch.publish.record_pages, or (deployed without necwatch) the copy `necwatch publish`
+    puts beside this file."""
+    try:
+        from necwatch.publish import record_pages
+    except ImportError:  # pragma: no cover - deployed: load the file next to this one
+        import importlib.util
+
+        path = Path(__file__).with_name("necwatch_record_pages.py")
+        spec = importlib.util.spec_from_file_location("necwatch_record_pages", path)
+        assert spec is not None and spec.loader is not None
+        record_pages = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(record_pages)
+    return record_pages
 
 
 async def report_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -436,7 +454,8 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
     return {
         "id": report_id,
         **{k: row[k] for k in _HEADLINE},
-        "body": Markup(sanitize(row["body_html"])) if row["body_html"] else None,
+        # every paragraph in a <span id="p…"> with the record's paragraph id (record_pages)
+        "body": _record_pages().body_with_ids(sanitize(row["body_html"])) if row["body_html"] else None,
         "body_text": row["body_text"],
         "posts": [{**p, "href": safe_href(p["url"])} for p in posts],
         "versions": versions,
