@@ -86,15 +86,22 @@ class Minutes:
 
 def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
     """Replace one meeting's minutes rows with `m`'s."""
-    for table in ("minutes_items", "minutes_decisions", "minutes_sources", "minutes_disagreements",
-                  "minutes_coverage", "minutes"):  # fmt: skip
+    for table in (
+        "minutes_items",
+        "minutes_decisions",
+        "minutes_sources",
+        "minutes_disagreements",
+        "minutes_coverage",
+        "minutes",
+    ):
         conn.execute(f"delete from {table} where meeting_id = ?", [m.meeting_id])
     reporter = {r.report_id: r.reporter for r in m.reports}
     removed = {r.report_id for r in m.reports if r.removed}
     hashes = {
         rid: h
         for rid, h in conn.execute(
-            f"select id, content_hash from reports where id in ({','.join('?' * len(reporter))})", list(reporter)
+            f"select id, content_hash from reports where id in ({','.join('?' * len(reporter))})",
+            list(reporter),
         )
     }
     disputed = {d.decision for d in m.disagreements if d.decision is not None}
@@ -105,23 +112,58 @@ def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
         counted = int(d.votes_for is not None and pos not in disputed)
         conn.execute(
             "insert into minutes_decisions values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [m.meeting_id, pos, d.item, d.summary, d.outcome, d.manner,
-             d.votes_for if counted else None, d.votes_against if counted else None,
-             d.abstentions if counted else None, counted, d.mover, d.mover_id, d.seconder, d.seconder_id,
-             json.dumps(names), "corroborated" if len(names) > 1 else "single-source", int(pos in disputed),
-             int(all(v.report_id in removed for v in d.versions))],
-        )  # fmt: skip
+            [
+                m.meeting_id,
+                pos,
+                d.item,
+                d.summary,
+                d.outcome,
+                d.manner,
+                d.votes_for if counted else None,
+                d.votes_against if counted else None,
+                d.abstentions if counted else None,
+                counted,
+                d.mover,
+                d.mover_id,
+                d.seconder,
+                d.seconder_id,
+                json.dumps(names),
+                "corroborated" if len(names) > 1 else "single-source",
+                int(pos in disputed),
+                int(all(v.report_id in removed for v in d.versions)),
+            ],
+        )
         for v in d.versions:
             conn.execute(
                 "insert into minutes_sources values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [m.meeting_id, pos, v.report_id, v.report_position, reporter[v.report_id], v.paragraph,
-                 v.quote, v.outcome, v.manner, v.votes_for, v.votes_against, v.abstentions,
-                 int(v.report_id in removed)],
-            )  # fmt: skip
+                [
+                    m.meeting_id,
+                    pos,
+                    v.report_id,
+                    v.report_position,
+                    reporter[v.report_id],
+                    v.paragraph,
+                    v.quote,
+                    v.outcome,
+                    v.manner,
+                    v.votes_for,
+                    v.votes_against,
+                    v.abstentions,
+                    int(v.report_id in removed),
+                ],
+            )
     for pos, it in enumerate(m.items):
         names = list(dict.fromkeys(reporter[s[0]] for s in it.sources))
-        sources = [{"report_id": rid, "reporter": reporter[rid], "title": title, "paragraph": paragraph,
-                    "removed": rid in removed} for rid, title, paragraph in it.sources]  # fmt: skip
+        sources = [
+            {
+                "report_id": rid,
+                "reporter": reporter[rid],
+                "title": title,
+                "paragraph": paragraph,
+                "removed": rid in removed,
+            }
+            for rid, title, paragraph in it.sources
+        ]
         conn.execute(
             "insert into minutes_items values (?,?,?,?,?,?)",
             [m.meeting_id, pos, it.title, json.dumps(names), int(len(names) == 1), json.dumps(sources)],
@@ -134,13 +176,33 @@ def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
     for r in m.reports:
         conn.execute(
             "insert into minutes_coverage values (?,?,?,?,?,?,?,?)",
-            [m.meeting_id, r.report_id, r.reporter, r.published_at, r.days_after, json.dumps(list(r.duplicates)),
-             json.dumps(list(r.only_here)), int(r.removed)],
-        )  # fmt: skip
+            [
+                m.meeting_id,
+                r.report_id,
+                r.reporter,
+                r.published_at,
+                r.days_after,
+                json.dumps(list(r.duplicates)),
+                json.dumps(list(r.only_here)),
+                int(r.removed),
+            ],
+        )
     published = sorted(r.published_at for r in m.reports)
     conn.execute(
         "insert into minutes values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [m.meeting_id, m.date, m.kind, len(m.reports), json.dumps([r.reporter for r in m.reports]),
-         len(m.items), len(m.decisions), corroborated, len(m.disagreements), m.statements,
-         published[0], published[-1], json.dumps({rid: hashes.get(rid) for rid in reporter})],
-    )  # fmt: skip
+        [
+            m.meeting_id,
+            m.date,
+            m.kind,
+            len(m.reports),
+            json.dumps([r.reporter for r in m.reports]),
+            len(m.items),
+            len(m.decisions),
+            corroborated,
+            len(m.disagreements),
+            m.statements,
+            published[0],
+            published[-1],
+            json.dumps({rid: hashes.get(rid) for rid in reporter}),
+        ],
+    )

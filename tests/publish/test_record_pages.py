@@ -4,13 +4,20 @@ and paragraph ids on the report page; on the demo database with minutes rows com
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
 
 import feedparser
+import httpx
 import pytest
 
 from necwatch.publish.plugin import sanitize
@@ -26,7 +33,8 @@ JAN = "5d2fed3db43821ad"  # Luke Akehurst, NEC Report – 23 January 2024
 # Written for these tests in the genre of an NEC report (not copied from any report).
 SECOND_PARAGRAPHS = [
     "Report of the NEC meeting, 28 March 2023",
-    "Keir Starmer's motion on the candidacy of Jeremy Corbyn was carried by 21 votes to 12 after a long debate.",
+    "Keir Starmer's motion on the candidacy of Jeremy Corbyn was carried by 21 votes to 12 after a long"
+    " debate.",
     "I voted against the motion.",
     "Amendment to our parliamentary selection procedures",
     "The amendment was agreed unanimously.",
@@ -39,24 +47,39 @@ def _pid(text: str) -> str:
     return paragraph_id(text)
 
 
-def add_second_report(conn: sqlite3.Connection, *, title: str = "NEC report: 28 March 2023",
-                      author: str = "Ann Black", extra: str = "") -> None:  # fmt: skip
+def add_second_report(
+    conn: sqlite3.Connection,
+    *,
+    title: str = "NEC report: 28 March 2023",
+    author: str = "Ann Black",
+    extra: str = "",
+) -> None:
     body_text = "\n\n".join(SECOND_PARAGRAPHS) + extra
     body_html = "".join(f"<p>{p}</p>" for p in SECOND_PARAGRAPHS) + extra
     conn.execute(
         "insert into reports (id, title, author, published_at, meeting_date, meeting_kind, is_nec_report, "
         "canonical_url, source, post_count, comment_count, version, content_hash, first_seen_at, body_text, "
         "body_html, words) values (?, ?, ?, '2023-03-31T09:00:00+00:00', '2023-03-28', 'full', 1, "
-        "'https://example.org/demo-fixture', 'demo-fixture', 1, 0, 1, 'v1:demo', '2023-03-31T09:00:00+00:00', "
+        "'https://example.org/demo-fixture', 'demo-fixture', 1, 0, 1, 'v1:demo', "
+        "'2023-03-31T09:00:00+00:00', "
         "?, ?, 60)",
         [SECOND, title, author, body_text, body_html],
     )
     conn.execute(
-        "insert into statements (report_id, position, version, paragraph, speaker, person_id, quote, verb, vote) "
-        "values (?, 0, 1, ?, ?, 'ann-black', ?, 'voted', 'against'), (?, 1, 1, ?, ?, 'ann-black', ?, 'said', null)",
-        [SECOND, _pid(SECOND_PARAGRAPHS[2]), author, SECOND_PARAGRAPHS[2],
-         SECOND, _pid(SECOND_PARAGRAPHS[5]), author, SECOND_PARAGRAPHS[5]],
-    )  # fmt: skip
+        "insert into statements (report_id, position, version, paragraph, speaker, person_id, quote, verb, "
+        "vote) values (?, 0, 1, ?, ?, 'ann-black', ?, 'voted', 'against'), "
+        "(?, 1, 1, ?, ?, 'ann-black', ?, 'said', null)",
+        [
+            SECOND,
+            _pid(SECOND_PARAGRAPHS[2]),
+            author,
+            SECOND_PARAGRAPHS[2],
+            SECOND,
+            _pid(SECOND_PARAGRAPHS[5]),
+            author,
+            SECOND_PARAGRAPHS[5],
+        ],
+    )
     conn.execute(
         "insert into mentions (report_id, position, version, paragraph, name, canonical, person_id, role, "
         "paragraphs, written) values (?, 0, 1, ?, 'Keir Starmer', 'Keir Starmer', 'keir-starmer', 'Leader', "
@@ -64,54 +87,123 @@ def add_second_report(conn: sqlite3.Connection, *, title: str = "NEC report: 28 
         [SECOND, _pid(SECOND_PARAGRAPHS[1])],
     )
     conn.execute(
-        "insert into decisions (report_id, position, version, paragraph, item, quote, outcome, manner, votes_for, "
+        "insert into decisions (report_id, position, version, paragraph, item, quote, outcome, manner, "
+        "votes_for, "
         "votes_against, mover, mover_id) values (?, 0, 1, ?, null, ?, 'carried', 'contested', 21, 12, "
         "'Keir Starmer', 'keir-starmer')",
         [SECOND, _pid(SECOND_PARAGRAPHS[1]), SECOND_PARAGRAPHS[1]],
     )
 
 
-def march_minutes(reporter: str = "Ann Black", summary: str = "the motion on the candidacy of Jeremy Corbyn",
-                  removed: bool = False) -> Minutes:  # fmt: skip
+def march_minutes(
+    reporter: str = "Ann Black",
+    summary: str = "the motion on the candidacy of Jeremy Corbyn",
+    removed: bool = False,
+) -> Minutes:
     amendment = Item(
         "Amendment to our parliamentary selection procedures",
-        ((LUKE, "Amendment to our parliamentary selection procedures", "p338410a601"),
-         (SECOND, SECOND_PARAGRAPHS[3], _pid(SECOND_PARAGRAPHS[3]))),
-    )  # fmt: skip
+        (
+            (LUKE, "Amendment to our parliamentary selection procedures", "p338410a601"),
+            (SECOND, SECOND_PARAGRAPHS[3], _pid(SECOND_PARAGRAPHS[3])),
+        ),
+    )
     safeguarding = Item("New safeguarding policies", ((LUKE, "New safeguarding policies", "pda90d1a6a2"),))
     return Minutes(
         meeting_id="2023-03-28",
         date="2023-03-28",
         kind="full",
         reports=(
-            Report(LUKE, "Luke Akehurst", "2023-03-30T10:20:00+00:00", 2, only_here=("New safeguarding policies",)),
+            Report(
+                LUKE,
+                "Luke Akehurst",
+                "2023-03-30T10:20:00+00:00",
+                2,
+                only_here=("New safeguarding policies",),
+            ),
             Report(SECOND, reporter, "2023-03-31T09:00:00+00:00", 3, removed=removed),
         ),
         items=(amendment, safeguarding),
         decisions=(
-            Decision(summary, (Version(LUKE, "p8f98347986", MOTION, "carried", "contested", 22, 12),
-                               Version(SECOND, _pid(SECOND_PARAGRAPHS[1]), SECOND_PARAGRAPHS[1], "carried",
-                                       "contested", 21, 12)),
-                     outcome="carried", manner="contested", votes_for=22, votes_against=12,
-                     mover="Keir Starmer", mover_id="keir-starmer"),
-            Decision("the amendment to the selection procedures",
-                     (Version(LUKE, "p338410a601", "This proposal was agreed unanimously.", "agreed", "unanimous", report_position=1),
-                      Version(SECOND, _pid(SECOND_PARAGRAPHS[4]), SECOND_PARAGRAPHS[4], "agreed", "unanimous")),
-                     item=0, outcome="agreed", manner="unanimous"),
-            Decision("a suite of new safeguarding policies",
-                     (Version(LUKE, "pda90d1a6a2", "Finally, we agreed a suite of new safeguarding policies.", "agreed", report_position=5),),
-                     item=1, outcome="agreed"),
+            Decision(
+                summary,
+                (
+                    Version(LUKE, "p8f98347986", MOTION, "carried", "contested", 22, 12),
+                    Version(
+                        SECOND,
+                        _pid(SECOND_PARAGRAPHS[1]),
+                        SECOND_PARAGRAPHS[1],
+                        "carried",
+                        "contested",
+                        21,
+                        12,
+                    ),
+                ),
+                outcome="carried",
+                manner="contested",
+                votes_for=22,
+                votes_against=12,
+                mover="Keir Starmer",
+                mover_id="keir-starmer",
+            ),
+            Decision(
+                "the amendment to the selection procedures",
+                (
+                    Version(
+                        LUKE,
+                        "p338410a601",
+                        "This proposal was agreed unanimously.",
+                        "agreed",
+                        "unanimous",
+                        report_position=1,
+                    ),
+                    Version(SECOND, _pid(SECOND_PARAGRAPHS[4]), SECOND_PARAGRAPHS[4], "agreed", "unanimous"),
+                ),
+                item=0,
+                outcome="agreed",
+                manner="unanimous",
+            ),
+            Decision(
+                "a suite of new safeguarding policies",
+                (
+                    Version(
+                        LUKE,
+                        "pda90d1a6a2",
+                        "Finally, we agreed a suite of new safeguarding policies.",
+                        "agreed",
+                        report_position=5,
+                    ),
+                ),
+                item=1,
+                outcome="agreed",
+            ),
         ),
         disagreements=(
-            Disagreement("count", "22-12 or 21-12", (
-                {"value": "22-12", "reporters": ["Luke Akehurst"], "report_ids": [LUKE],
-                 "paragraphs": ["p8f98347986"], "quotes": [MOTION], "removed": False},
-                {"value": "21-12", "reporters": [reporter], "report_ids": [SECOND],
-                 "paragraphs": [_pid(SECOND_PARAGRAPHS[1])], "quotes": [SECOND_PARAGRAPHS[1]], "removed": removed},
-            ), decision=0),
+            Disagreement(
+                "count",
+                "22-12 or 21-12",
+                (
+                    {
+                        "value": "22-12",
+                        "reporters": ["Luke Akehurst"],
+                        "report_ids": [LUKE],
+                        "paragraphs": ["p8f98347986"],
+                        "quotes": [MOTION],
+                        "removed": False,
+                    },
+                    {
+                        "value": "21-12",
+                        "reporters": [reporter],
+                        "report_ids": [SECOND],
+                        "paragraphs": [_pid(SECOND_PARAGRAPHS[1])],
+                        "quotes": [SECOND_PARAGRAPHS[1]],
+                        "removed": removed,
+                    },
+                ),
+                decision=0,
+            ),
         ),
         statements=2,
-    )  # fmt: skip
+    )
 
 
 def january_minutes() -> Minutes:
@@ -120,7 +212,9 @@ def january_minutes() -> Minutes:
         date="2024-01-23",
         kind="full",
         reports=(Report(JAN, "Luke Akehurst", "2024-01-24T12:00:00+00:00", 1),),
-        items=(Item("NEC's work on the Forde Report", ((JAN, "NEC's work on the Forde Report", "pa033ac323b"),)),),
+        items=(
+            Item("NEC's work on the Forde Report", ((JAN, "NEC's work on the Forde Report", "pa033ac323b"),)),
+        ),
     )
 
 
@@ -144,10 +238,22 @@ def test_words_a_reader_reads() -> None:
     assert date_words("2024-01-23") == "23 January 2024"
     assert date_words("2017-07") == "July 2017"
     assert date_words("2023-03-30T10:20:00+00:00") == "30 March 2023"
-    carried = {"outcome": "carried", "manner": "contested", "votes_for": 22, "votes_against": 12, "counted": 1}
+    carried = {
+        "outcome": "carried",
+        "manner": "contested",
+        "votes_for": 22,
+        "votes_against": 12,
+        "counted": 1,
+    }
     assert decision_headline(carried) == ("Carried 22–12", False)
-    assert decision_headline({"outcome": "agreed", "manner": "unanimous", "counted": 0}) == ("Agreed unanimously", False)
-    assert decision_headline({"outcome": "carried", "manner": "contested", "counted": 0}) == ("Carried on a vote", True)
+    assert decision_headline({"outcome": "agreed", "manner": "unanimous", "counted": 0}) == (
+        "Agreed unanimously",
+        False,
+    )
+    assert decision_headline({"outcome": "carried", "manner": "contested", "counted": 0}) == (
+        "Carried on a vote",
+        True,
+    )
     assert decision_headline({"outcome": None, "counted": 0}) == ("Outcome disputed", False)
 
 
@@ -171,9 +277,9 @@ def test_meeting_page_reads_like_minutes(client_for: Any, minutes_db: Path) -> N
     assert f'<a href="/demo/reports/{LUKE}#p8f98347986">paragraph</a>' in html
     # names link to person pages; statements by speaker; stated votes; coverage
     assert '<a href="/demo/people/keir-starmer">Keir Starmer</a>' in html
-    assert "Ann Black voted against: “I voted against the motion.”" in text.replace('"', "“", 1).replace('"', "”", 1) or (
-        "voted against" in text and "I voted against the motion." in text
-    )
+    assert "Ann Black voted against: “I voted against the motion.”" in text.replace('"', "“", 1).replace(
+        '"', "”", 1
+    ) or ("voted against" in text and "I voted against the motion." in text)
     assert "Only Luke Akehurst's report mentions: New safeguarding policies." in text
     assert f'<a href="/demo/report_history?report_id={LUKE}">' in html
     assert "2023-03" not in text.replace("2023-03-28", "")  # dates in words (the id only in URLs)
@@ -183,8 +289,15 @@ def test_meeting_page_reads_like_minutes(client_for: Any, minutes_db: Path) -> N
 def test_count_not_reported_and_a_plain_date_and_fallback(client_for: Any, minutes_db: Path) -> None:
     conn = sqlite3.connect(minutes_db)
     m = march_minutes()
-    undisputed = Minutes(**{**m.__dict__, "disagreements": (), "decisions": (
-        Decision("the motion", m.decisions[0].versions, outcome="carried", manner="contested"),)})  # fmt: skip
+    undisputed = Minutes(
+        **{
+            **m.__dict__,
+            "disagreements": (),
+            "decisions": (
+                Decision("the motion", m.decisions[0].versions, outcome="carried", manner="contested"),
+            ),
+        }
+    )
     write_minutes(conn, undisputed)
     conn.commit()
     conn.close()
@@ -228,9 +341,9 @@ def test_person_page_and_feed(client_for: Any, minutes_db: Path) -> None:
     text = _text(html)
     assert "<h1>Ann Black</h1>" in html
     assert "Roles over time" in text and "NEC member" in text
-    assert "Voted against: “I voted against the motion.”" in text.replace('"', "“", 1).replace('"', "”", 1) or (
-        "Voted against:" in text
-    )
+    assert "Voted against: “I voted against the motion.”" in text.replace('"', "“", 1).replace(
+        '"', "”", 1
+    ) or ("Voted against:" in text)
     assert "members deserved a clear timetable" in text
     assert f'href="/demo/reports/{SECOND}"' in html  # reports written
     assert '<link rel="alternate" type="application/atom+xml"' in html
@@ -253,7 +366,9 @@ def test_decisions_list_search_facets_and_feed(client_for: Any, minutes_db: Path
     text = _text(html)
     assert "3 decisions: showing 1–3." in text
     assert "Agreed unanimously: the amendment to the selection procedures" in text
-    assert '<a href="/demo/meeting_reports?meeting=2023-03-28#decision-1">NEC meeting, 28 March 2023</a>' in html
+    assert (
+        '<a href="/demo/meeting_reports?meeting=2023-03-28#decision-1">NEC meeting, 28 March 2023</a>' in html
+    )
     for facet in ("Outcome", "Year", "Meeting", "Count"):
         assert f"<h2>{facet}</h2>" in html
     assert 'href="/demo/decisions_list?outcome=agreed"' in html
@@ -269,7 +384,9 @@ def test_decisions_list_search_facets_and_feed(client_for: Any, minutes_db: Path
     r = c.get("/demo/decisions_list.atom?q=safeguarding")
     assert r.headers["content-type"].startswith("application/atom+xml")
     feed = feedparser.parse(r.content)
-    assert not feed.bozo and [e.title for e in feed.entries] == ["Agreed: a suite of new safeguarding policies"]
+    assert not feed.bozo and [e.title for e in feed.entries] == [
+        "Agreed: a suite of new safeguarding policies"
+    ]
     assert feed.entries[0].link == "http://localhost/demo/meeting_reports?meeting=2023-03-28#decision-2"
     assert len(feedparser.parse(c.get("/demo/decisions_list.atom").content).entries) == 3
 
@@ -293,14 +410,23 @@ def test_report_page_paragraph_ids_are_the_records(client: Any, demo_db: Path) -
 @pytest.mark.parametrize(
     ("html", "text"),
     [
-        ("<p>One.</p><p>Two <b>bold</b> and <a href='https://x.org'>a link</a>.</p>", "One.\n\nTwo bold and a link."),
-        ("<p><b>Leader's report</b></p><p>Line one.<br>Line two.</p>", "Leader's report\n\nLine one.\nLine two."),
+        (
+            "<p>One.</p><p>Two <b>bold</b> and <a href='https://x.org'>a link</a>.</p>",
+            "One.\n\nTwo bold and a link.",
+        ),
+        (
+            "<p><b>Leader's report</b></p><p>Line one.<br>Line two.</p>",
+            "Leader's report\n\nLine one.\nLine two.",
+        ),
         ("<ul><li>First item</li><li>Second item</li></ul>", "First item\n\nSecond item"),
         ("<p><a href='https://x.org'>Linked</a> start.</p>", "Linked start."),
         ("<div>Loose text<p>Inner.</p>tail text</div>", "Loose text\n\nInner.\n\ntail text"),
-        ("<p><b>Across<br>two lines.</b></p><p>Same.</p><p>Same.</p>", "Across\ntwo lines.\n\nSame.\n\nSame."),
+        (
+            "<p><b>Across<br>two lines.</b></p><p>Same.</p><p>Same.</p>",
+            "Across\ntwo lines.\n\nSame.\n\nSame.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_body_with_ids_wraps_every_paragraph_with_its_record_id(html: str, text: str) -> None:
     out = str(body_with_ids(sanitize(html)))
     ids = re.findall(r'<span class="nw-para" id="([^"]+)"', out)
@@ -334,25 +460,175 @@ def test_untrusted_text_is_escaped_on_every_record_page(client_for: Any, db_copy
 
 
 RECORD_PAGES = [
-    "/demo/meeting_reports?meeting=2023-03-28", "/demo/meetings", "/demo/people/ann-black",
-    "/demo/people/ann-black.atom", "/demo/decisions_list", "/demo/decisions_list?q=alert",
-    "/demo/decisions_list.atom", f"/demo/reports/{SECOND}",
-]  # fmt: skip
+    "/demo/meeting_reports?meeting=2023-03-28",
+    "/demo/meetings",
+    "/demo/people/ann-black",
+    "/demo/people/ann-black.atom",
+    "/demo/decisions_list",
+    "/demo/decisions_list?q=alert",
+    "/demo/decisions_list.atom",
+    f"/demo/reports/{SECOND}",
+]
 
 
 def hostile_minutes(conn: sqlite3.Connection) -> None:
     """The composed second report and its minutes with hostile names, quotes and headings."""
     add_second_report(conn, title="Evil " + HOSTILE, author="Ann Black", extra="<p>" + HOSTILE + "</p>")
-    conn.execute("update statements set quote = ?, speaker = ? where report_id = ?", [HOSTILE, HOSTILE, SECOND])
-    conn.execute("update mentions set name = ?, canonical = ?, role = ? where report_id = ?",
-                 [HOSTILE, HOSTILE, HOSTILE, SECOND])  # fmt: skip
+    conn.execute(
+        "update statements set quote = ?, speaker = ? where report_id = ?", [HOSTILE, HOSTILE, SECOND]
+    )
+    conn.execute(
+        "update mentions set name = ?, canonical = ?, role = ? where report_id = ?",
+        [HOSTILE, HOSTILE, HOSTILE, SECOND],
+    )
     m = march_minutes(reporter=HOSTILE, summary=HOSTILE)
     items = (Item(HOSTILE, m.items[0].sources), *m.items[1:])
     versions = tuple({**v, "quotes": [HOSTILE], "value": HOSTILE} for v in m.disagreements[0].versions)
     dis = (Disagreement("count", HOSTILE, versions, decision=0), Disagreement("date", HOSTILE, versions))
     decisions = (
-        Decision(HOSTILE, (Version(SECOND, HOSTILE, HOSTILE, "carried"),), item=0, outcome="carried",
-                 mover=HOSTILE, mover_id="x\"><script>alert(3)</script>"),
+        Decision(
+            HOSTILE,
+            (Version(SECOND, HOSTILE, HOSTILE, "carried"),),
+            item=0,
+            outcome="carried",
+            mover=HOSTILE,
+            mover_id='x"><script>alert(3)</script>',
+        ),
         *m.decisions[1:],
-    )  # fmt: skip
-    write_minutes(conn, Minutes(**{**m.__dict__, "items": items, "disagreements": dis, "decisions": decisions}))
+    )
+    write_minutes(
+        conn, Minutes(**{**m.__dict__, "items": items, "disagreements": dis, "decisions": decisions})
+    )
+
+
+# -- in a real browser (Playwright with Debian's Chromium, as test_browser.py) -----------------------
+
+
+@contextlib.contextmanager
+def _serving(db: Path, tmp_path: Path) -> Iterator[str]:
+    """`datasette serve` as deployed (bundle with the plugin and record_pages copies), like
+    test_browser.server, on `db`."""
+    from necwatch.publish import datasette_options, write_bundle
+
+    from .test_browser import _free_port
+
+    bundle = write_bundle(db, tmp_path / "bundle")
+    assert (bundle["plugins"] / "necwatch_record_pages.py").is_file()
+    port = _free_port()
+    datasette = Path(sys.executable).parent / "datasette"
+    cmd = [
+        str(datasette),
+        "serve",
+        str(db),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        *datasette_options(bundle, public=True, immutable=False),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""}
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _browser_problems(page: Any) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append("dialog: " + d.message), d.dismiss()))
+    return problems
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+def test_minutes_to_the_highlighted_paragraph_in_a_browser(minutes_db: Path, tmp_path: Path) -> None:
+    """Meetings → a meeting's minutes → a decision's "paragraph": the report page scrolls to that
+    paragraph and highlights it; the record pages fit a 390 px phone without sideways scrolling."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARGS, CHROMIUM, SHOTS
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with _serving(minutes_db, tmp_path) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems = _browser_problems(page)
+        page.goto(server + "/demo/meetings")
+        page.screenshot(path=str(SHOTS / "r1-meetings.png"), full_page=True)
+        page.click("a:text-is('28 March 2023')")
+        page.wait_for_load_state()
+        assert "meeting=2023-03-28" in page.url
+        assert page.locator("li.nw-decision").count() == 3
+        assert page.locator(".nw-disagreement .nw-side-version").count() == 2
+        page.screenshot(path=str(SHOTS / "r2-minutes.png"), full_page=True)
+        page.locator("#decision-0 .nw-versions a:text-is('paragraph')").nth(1).click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/demo/reports/{SECOND}#{_pid(SECOND_PARAGRAPHS[1])}")
+        target = page.locator(":target")
+        assert target.count() == 1 and "21 votes to 12" in target.inner_text()
+        assert target.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 241, 168)"
+        box = target.bounding_box()
+        assert box is not None and 0 <= box["y"] < 900  # scrolled to it
+        page.screenshot(path=str(SHOTS / "r3-paragraph.png"))
+        for path, shot in [("/demo/people/ann-black", "r4-person"), ("/demo/decisions_list", "r5-decisions")]:
+            page.goto(server + path)
+            page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        problems += _browser_problems(phone)
+        for path in (
+            "/demo/meeting_reports?meeting=2023-03-28",
+            "/demo/meetings",
+            "/demo/people/ann-black",
+            "/demo/decisions_list",
+        ):
+            phone.goto(server + path)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+        phone.goto(server + "/demo/meeting_reports?meeting=2023-03-28")
+        phone.screenshot(path=str(SHOTS / "r6-minutes-390.png"), full_page=True)
+        browser.close()
+    assert problems == [], problems
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+def test_no_script_runs_on_any_record_page_in_a_browser(db_copy: Path, tmp_path: Path) -> None:
+    """The hostile names, quotes and headings of test_untrusted_text_is_escaped_on_every_record_page,
+    opened in Chromium: no dialog, no CSP violation, no error, and the text is shown."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARGS, CHROMIUM
+
+    conn = sqlite3.connect(db_copy)
+    hostile_minutes(conn)
+    conn.commit()
+    conn.close()
+    with _serving(db_copy, tmp_path) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        problems = _browser_problems(page)
+        for path in RECORD_PAGES:
+            if path.endswith(".atom"):
+                continue
+            page.goto(server + path)
+            page.wait_for_load_state("load")
+            assert "<script>alert('x')</script>" in page.locator("body").inner_text(), path
+        browser.close()
+    # the hostile body's <img src=x> (kept by the sanitizer, a relative image) answers 404: not a script
+    assert [m for m in problems if "status of 404" not in m] == [], problems

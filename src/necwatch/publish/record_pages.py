@@ -15,6 +15,7 @@ plugin.py; plugin.py registers its routes (`routes`) and asks it for report bodi
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -34,18 +35,19 @@ try:  # the record's own paragraphs and ids, when necwatch is installed
 except ImportError:  # pragma: no cover - deployed without necwatch: one paragraph per line, same ids
     split_paragraphs = None  # type: ignore[assignment]
 
-    def paragraph_id(text: str) -> str:  # type: ignore[misc]
+    def paragraph_id(text: str) -> str:
         return "p" + hashlib.blake2b(" ".join(text.split()).encode(), digest_size=5).hexdigest()
 
 
 try:
     from necwatch.extract.text import BLOCK_TAGS
 except ImportError:  # pragma: no cover - deployed without necwatch: the same set, restated
-    BLOCK_TAGS = frozenset(
+    _BLOCKS = (
         "address article aside blockquote body caption center dd details dialog div dl dt fieldset "
         "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section "
-        "summary table tbody td tfoot th thead tr ul".split()
+        "summary table tbody td tfoot th thead tr ul"
     )
+    BLOCK_TAGS = frozenset(_BLOCKS.split())
 
 _DB = r"^/(?P<database>[^/.]+)"
 MEETING_ROUTE = _DB + r"/(?P<table>meeting_reports)$"
@@ -63,7 +65,7 @@ _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 def date_words(value: Any) -> str:
-    """"2024-01-23" → "23 January 2024", "2017-07" → "July 2017", an ISO time → its date in words;
+    """ "2024-01-23" → "23 January 2024", "2017-07" → "July 2017", an ISO time → its date in words;
     anything else as it is."""
     if not value:
         return ""
@@ -127,7 +129,9 @@ def count_words(votes_for: Any, votes_against: Any, abstentions: Any) -> str:
     """ "22–12", "22–12, 3 abstentions"; "" when no count is stated."""
     if votes_for is None and votes_against is None:
         return ""
-    text = f"{votes_for if votes_for is not None else '?'}–{votes_against if votes_against is not None else '?'}"
+    text = (
+        f"{votes_for if votes_for is not None else '?'}–{votes_against if votes_against is not None else '?'}"
+    )
     if abstentions:
         text += f", {abstentions} abstention{'' if abstentions == 1 else 's'}"
     return text
@@ -177,7 +181,9 @@ def names_list(names: list[str]) -> str:
 
 
 # -- paragraph ids on a report's body ---------------------------------------------------------------
-_VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset(
+    {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 
 
 class _Tokens(HTMLParser):
@@ -263,7 +269,9 @@ def _paragraphs(text: str) -> list[tuple[str, int, int]]:
     """(id, start, end) of the paragraphs of a body's text, as the record splits it."""
     if split_paragraphs is not None:
         return [(p.id, p.start or 0, (p.start or 0) + len(p.text)) for p in split_paragraphs(text)]
-    out, seen, at = [], {}, 0  # pragma: no cover - without necwatch: one paragraph a line
+    out: list[tuple[str, int, int]] = []  # pragma: no cover - without necwatch: one paragraph a line
+    seen: dict[str, int] = {}
+    at = 0  # pragma: no cover - without necwatch: one paragraph a line
     for line in text.split("\n"):
         if line.strip():
             pid = paragraph_id(line)
@@ -273,27 +281,34 @@ def _paragraphs(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def _balanced(tokens: list[tuple[str, str, Any]], a: int, b: int) -> tuple[int, int]:
-    """(lowest depth, final depth) of the elements opened and closed in tokens[a..b]."""
-    depth = low = 0
-    for kind, _, _ in tokens[a : b + 1]:
+def _depths(tokens: list[tuple[str, str, Any]]) -> list[int]:
+    """The element depth after each token (start tags +1, end tags -1), from 0 before the first."""
+    out, depth = [], 0
+    for kind, _, _ in tokens:
         depth += 1 if kind == "start" else -1 if kind == "end" else 0
-        low = min(low, depth)
-    return low, depth
+        out.append(depth)
+    return out
 
 
-def _wrap(tokens: list[tuple[str, str, Any]], a: int, b: int) -> tuple[int, int] | None:
+def _wrap(tokens: list[tuple[str, str, Any]], depths: list[int], a: int, b: int) -> tuple[int, int] | None:
     """The token range to wrap for a paragraph whose text runs from token a to token b: widened
     over the inline tags just around it until every element inside is closed inside (`<b>` at its
     start, `</a>` at its end), or None when no such range exists (an inline element that spans two
     paragraphs): the paragraph then gets an empty anchor."""
-    low, final = _balanced(tokens, a, b)
+
+    def balance(a: int, b: int) -> tuple[int, int]:
+        before = depths[a - 1] if a else 0
+        return min(depths[a : b + 1]) - before, depths[b] - before
+
+    low, final = balance(a, b)
     while low < 0 and a > 0 and tokens[a - 1][0] == "start" and tokens[a - 1][1] not in BLOCK_TAGS:
         a -= 1
-        low, final = _balanced(tokens, a, b)
-    while final > 0 and b + 1 < len(tokens) and tokens[b + 1][0] == "end" and tokens[b + 1][1] not in BLOCK_TAGS:
+        low, final = balance(a, b)
+    while (
+        final > 0 and b + 1 < len(tokens) and tokens[b + 1][0] == "end" and tokens[b + 1][1] not in BLOCK_TAGS
+    ):
         b += 1
-        low, final = _balanced(tokens, a, b)
+        low, final = balance(a, b)
     return (a, b) if low >= 0 and final == 0 else None
 
 
@@ -307,24 +322,23 @@ def body_with_ids(html: str) -> Markup:
     parser.close()
     tokens = parser.out
     text, lines = _lines(tokens)
+    depths = _depths(tokens)
     opens: dict[int, list[str]] = {}
     closes: dict[int, int] = {}
     starts = [at for at, _, _ in lines]
-    import bisect
-
     for pid, start, end in _paragraphs(text):
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_right(starts, max(end - 1, start)) - 1
         if first < 0:
             continue
-        span = _wrap(tokens, lines[first][1], lines[last][2])
+        span = _wrap(tokens, depths, lines[first][1], lines[last][2])
         attrs = f'class="nw-para" id="{escape(pid)}"'
         if span is None:
             opens.setdefault(lines[first][1], []).append(f"<span {attrs}></span>")
             continue
         opens.setdefault(span[0], []).append(f"<span {attrs}>")
         closes[span[1]] = closes.get(span[1], 0) + 1
-    out = []
+    out: list[str] = []
     for i, token in enumerate(tokens):
         out.extend(opens.get(i, ()))
         out.append(_serialize(token))
@@ -413,7 +427,8 @@ MINUTES_SQL = """select m.*,
   (select json_group_array(json_object('position', position, 'field', field,
      'decision_position', decision_position, 'item_position', item_position, 'summary', summary,
      'versions', versions))
-   from (select * from minutes_disagreements where meeting_id = m.meeting_id order by position)) as nw_disagreements,
+   from (select * from minutes_disagreements where meeting_id = m.meeting_id
+     order by position)) as nw_disagreements,
   (select json_group_array(json_object('report_id', c.report_id, 'reporter', c.reporter,
      'published_at', c.published_at, 'days_after', c.days_after, 'duplicates', c.duplicates,
      'only_here', c.only_here, 'removed', c.removed, 'title', r.title, 'source', r.source,
@@ -465,16 +480,23 @@ def _version_line(datasette: Any, database: str, s: dict[str, Any]) -> dict[str,
     return {
         "reporter": s.get("reporter") or "",
         "quote": s.get("quote") or "",
-        "href": _report_url(datasette, database, s["report_id"], s.get("paragraph")) if s.get("report_id") else None,
+        "href": _report_url(datasette, database, s["report_id"], s.get("paragraph"))
+        if s.get("report_id")
+        else None,
         "removed": bool(s.get("removed")),
     }
 
 
 def _person_link(datasette: Any, database: str, name: Any, person_id: Any) -> dict[str, Any]:
-    return {"name": str(name or person_id or ""), "href": _person_url(datasette, database, person_id) if person_id else None}
+    return {
+        "name": str(name or person_id or ""),
+        "href": _person_url(datasette, database, person_id) if person_id else None,
+    }
 
 
-def _disagreement(datasette: Any, database: str, d: dict[str, Any], reporter_of: dict[str, str]) -> dict[str, Any]:
+def _disagreement(
+    datasette: Any, database: str, d: dict[str, Any], reporter_of: dict[str, str]
+) -> dict[str, Any]:
     """A point where reporters differ, each version attributed and quoted, side by side."""
     versions = []
     for v in _loads(d.get("versions"), []):
@@ -502,7 +524,9 @@ def _disagreement(datasette: Any, database: str, d: dict[str, Any], reporter_of:
                 }
             )
         value = v.get("value")
-        versions.append({"value": "" if value is None else _value_words(d.get("field"), value), "lines": lines})
+        versions.append(
+            {"value": "" if value is None else _value_words(d.get("field"), value), "lines": lines}
+        )
     return {
         "position": d.get("position"),
         "field": FIELD_WORDS.get(str(d.get("field")), str(d.get("field") or "a detail").replace("_", " ")),
@@ -519,7 +543,9 @@ def _value_words(field: Any, value: Any) -> str:
         truth = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
         return "a vote was held" if truth else "no vote (the NEC was informed or noted it)"
     if isinstance(value, dict):
-        return count_words(value.get("for"), value.get("against"), value.get("abstentions")) or json.dumps(value)
+        return count_words(value.get("for"), value.get("against"), value.get("abstentions")) or json.dumps(
+            value
+        )
     if isinstance(value, list):
         return "–".join(str(v) for v in value)
     text = str(value)
@@ -540,7 +566,9 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     sources = _loads(row["nw_sources"], [])
     coverage = _loads(row["nw_coverage"], [])
     reporter_of = {str(c.get("report_id")): c.get("reporter") or "" for c in coverage}
-    disagreements = [_disagreement(datasette, database, d, reporter_of) for d in _loads(row["nw_disagreements"], [])]
+    disagreements = [
+        _disagreement(datasette, database, d, reporter_of) for d in _loads(row["nw_disagreements"], [])
+    ]
     disputes_of: dict[Any, list[dict[str, Any]]] = {}
     for d in disagreements:
         if d["decision_position"] is not None:
@@ -560,7 +588,9 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
                 "summary": d.get("summary") or "",
                 "corroborated": d.get("corroboration") == "corroborated",
                 "reporters": names_list(reporters),
-                "mover": _person_link(datasette, database, d.get("mover"), d.get("mover_id")) if d.get("mover") else None,
+                "mover": _person_link(datasette, database, d.get("mover"), d.get("mover_id"))
+                if d.get("mover")
+                else None,
                 "seconder": (
                     _person_link(datasette, database, d.get("seconder"), d.get("seconder_id"))
                     if d.get("seconder")
@@ -600,11 +630,18 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     for s in _loads(row["nw_statements"], []):
         line = _version_line(datasette, database, s)
         if s.get("vote"):
-            votes.append({**line, "speaker": _person_link(datasette, database, s.get("speaker"), s.get("person_id")), "vote": s["vote"]})
+            votes.append(
+                {
+                    **line,
+                    "speaker": _person_link(datasette, database, s.get("speaker"), s.get("person_id")),
+                    "vote": s["vote"],
+                }
+            )
             continue
         key = str(s.get("person_id") or s.get("speaker") or "")
         group = statements.setdefault(
-            key, {"speaker": _person_link(datasette, database, s.get("speaker"), s.get("person_id")), "lines": []}
+            key,
+            {"speaker": _person_link(datasette, database, s.get("speaker"), s.get("person_id")), "lines": []},
         )
         group["lines"].append({**line, "verb": s.get("verb") or ""})
     people: dict[str, dict[str, Any]] = {}
@@ -615,10 +652,14 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         p = people.setdefault(
             key,
             {
-                "person": _person_link(datasette, database, x.get("canonical") or x.get("name"), x.get("person_id")),
+                "person": _person_link(
+                    datasette, database, x.get("canonical") or x.get("name"), x.get("person_id")
+                ),
                 "role": x.get("role") or "",
                 "reporters": [],
-                "href": _report_url(datasette, database, x["report_id"], x.get("paragraph")) if x.get("report_id") else None,
+                "href": _report_url(datasette, database, x["report_id"], x.get("paragraph"))
+                if x.get("report_id")
+                else None,
             },
         )
         p["role"] = p["role"] or x.get("role") or ""
@@ -759,7 +800,8 @@ _MEETING_OF = """left join records rec on rec.report_id = {r}.id
 PERSON_SQL = f"""select p.id, p.name,
   (select json_group_array(json_object('organization', organization, 'role', role, 'section', section,
      'start_date', start_date, 'end_date', end_date))
-   from (select * from memberships where person_id = :id order by coalesce(start_date, ''), position)) as nw_roles,
+   from (select * from memberships where person_id = :id
+     order by coalesce(start_date, ''), position)) as nw_roles,
   (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'role', role,
      'name', name, 'reporter', reporter, 'removed_at', removed_at, 'date', date, 'kind', kind,
      'meeting_id', meeting_id))
@@ -777,7 +819,8 @@ PERSON_SQL = f"""select p.id, p.name,
        coalesce(mi.kind, rec.meeting_kind) as kind, coalesce(c.meeting_id, rec.meeting_date) as meeting_id
      from statements s join reports r on r.id = s.report_id
      {_MEETING_OF.format(r="r")}
-     where s.person_id = :id order by date desc, r.published_at, s.position limit {_PERSON_LIMIT})) as nw_statements,
+     where s.person_id = :id
+     order by date desc, r.published_at, s.position limit {_PERSON_LIMIT})) as nw_statements,
   (select json_group_array(json_object('report_id', report_id, 'position', position, 'paragraph', paragraph,
      'quote', quote, 'subject', subject, 'outcome', outcome, 'manner', manner, 'votes_for', votes_for,
      'votes_against', votes_against, 'abstentions', abstentions, 'moved', moved, 'reporter', reporter,
@@ -850,7 +893,8 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         {
             "role": _role_words(m),
             "organization": {"nec": "NEC", "labour-party": "Labour Party"}.get(
-                str(m.get("organization") or ""), str(m.get("organization") or "").replace("-", " ").capitalize()
+                str(m.get("organization") or ""),
+                str(m.get("organization") or "").replace("-", " ").capitalize(),
             ),
             "start": date_words(m.get("start_date")) or "date not known",
             "end": date_words(m.get("end_date")),
@@ -864,7 +908,8 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         m = meetings.setdefault(key, {**where, "role": x.get("role") or "", "sources": []})
         m["sources"].append(where)
         m["role"] = m["role"] or x.get("role") or ""
-    statements, votes = [], []
+    statements: list[dict[str, Any]] = []
+    votes: list[dict[str, Any]] = []
     for s in _loads(row["nw_statements"], []):
         line = {**_where(datasette, database, s), "quote": s.get("quote") or "", "verb": s.get("verb") or "",
                 "vote": s.get("vote"), "id": f"{s.get('report_id')}:{s.get('position')}"}  # fmt: skip
@@ -889,8 +934,12 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
             "href": _report_url(datasette, database, r["report_id"]),
             "published": date_words(r.get("published_at")),
             "published_at": r.get("published_at"),
-            "meeting": meeting_title(r.get("meeting_date"), r.get("meeting_kind")) if r.get("meeting_date") else "",
-            "meeting_href": _meeting_url(datasette, database, r["meeting_date"]) if r.get("meeting_date") else None,
+            "meeting": meeting_title(r.get("meeting_date"), r.get("meeting_kind"))
+            if r.get("meeting_date")
+            else "",
+            "meeting_href": _meeting_url(datasette, database, r["meeting_date"])
+            if r.get("meeting_date")
+            else None,
             "removed": bool(r.get("removed_at")),
             "id": r.get("report_id"),
         }
@@ -931,15 +980,24 @@ async def person_feed(datasette: Any, request: Any, send: Any) -> Any:
     database, p, _ = found
     entries = []
     for r in p["reports"]:
-        entries.append((r["published_at"], f"report:{r['id']}", f"{p['name']} reported: {r['title']}", r["href"],
-                        f"<p>{escape(r['title'])}" + (f", on the {escape(r['meeting'])}" if r["meeting"] else "") + ".</p>"))  # fmt: skip
+        on = f", on the {escape(r['meeting'])}" if r["meeting"] else ""
+        content = f"<p>{escape(r['title'])}{on}.</p>"
+        entries.append(
+            (
+                r["published_at"],
+                f"report:{r['id']}",
+                f"{p['name']} reported: {r['title']}",
+                r["href"],
+                content,
+            )
+        )
     for s in p["statements"] + p["votes"]:
         what = f"voted {s['vote']}" if s["vote"] else (s["verb"] or "said")
-        entries.append((s["published_at"], f"statement:{s['id']}", f"{p['name']} {what}" + (f" at the {s['meeting']}" if s["meeting"] else ""),
-                        s["href"], f"<blockquote><p>{escape(s['quote'])}</p></blockquote><p>Reported by {escape(s['reporter'])}.</p>"))  # fmt: skip
+        title = f"{p['name']} {what}" + (f" at the {s['meeting']}" if s["meeting"] else "")
+        entries.append((s["published_at"], f"statement:{s['id']}", title, s["href"], _quoted(s)))
     for d in p["decisions"]:
-        entries.append((d["published_at"], f"decision:{d['id']}", f"{d['role']} by {p['name']}: {d['headline']}: {d['summary']}",
-                        d["href"], f"<blockquote><p>{escape(d['quote'])}</p></blockquote><p>Reported by {escape(d['reporter'])}.</p>"))  # fmt: skip
+        title = f"{d['role']} by {p['name']}: {d['headline']}: {d['summary']}"
+        entries.append((d["published_at"], f"decision:{d['id']}", title, d["href"], _quoted(d)))
     entries.sort(key=lambda e: e[0] or "", reverse=True)
     body = atom_feed(
         datasette, request, f"necwatch: {p['name']}", f"tag:necwatch,2024:person:{p['id']}",
@@ -948,14 +1006,27 @@ async def person_feed(datasette: Any, request: Any, send: Any) -> Any:
     return Response(body, content_type=ATOM)
 
 
+def _quoted(line: dict[str, Any]) -> str:
+    """A feed entry's content: the sentence as written, and who reported it."""
+    quote, reporter = escape(line["quote"]), escape(line["reporter"])
+    return f"<blockquote><p>{quote}</p></blockquote><p>Reported by {reporter}.</p>"
+
+
 def atom_feed(
-    datasette: Any, request: Any, title: str, feed_id: str, page: str, entries: list[tuple[Any, str, str, str, str]]
+    datasette: Any,
+    request: Any,
+    title: str,
+    feed_id: str,
+    page: str,
+    entries: list[tuple[Any, str, str, str, str]],
 ) -> str:
     """An Atom document: `entries` are (updated, id suffix, title, relative link, HTML content)."""
     now = "2000-01-01T00:00:00+00:00"
     stamps = [_atom_time(e[0]) for e in entries if e[0]]
     updated = max(stamps) if stamps else dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    self_url = datasette.absolute_url(request, request.path + (("?" + request.query_string) if request.query_string else ""))
+    self_url = datasette.absolute_url(
+        request, request.path + (("?" + request.query_string) if request.query_string else "")
+    )
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -1074,11 +1145,13 @@ select (select count(*) from hits) as total,
      'seconder', seconder, 'seconder_id', seconder_id, 'date', date, 'kind', kind, 'item', item,
      'first_reported', (select min(r.published_at) from minutes_sources s join reports r on r.id = s.report_id
        where s.meeting_id = h.meeting_id and s.decision_position = h.position),
-     'sources', (select json_group_array(json_object('report_id', report_id, 'report_position', report_position,
+     'sources', (select json_group_array(json_object('report_id', report_id,
+         'report_position', report_position,
          'reporter', reporter, 'paragraph', paragraph, 'quote', quote, 'removed', removed))
        from (select * from minutes_sources s where s.meeting_id = h.meeting_id
          and s.decision_position = h.position order by report_id, report_position))))
-   from (select * from hits order by date desc, meeting_id, position limit {limit} offset :offset) h) as nw_rows{facets}"""
+   from (select * from hits order by date desc, meeting_id, position
+     limit {limit} offset :offset) h) as nw_rows{facets}"""
 
 
 FACET_TITLES = {"outcome": "Outcome", "year": "Year", "kind": "Meeting", "counted": "Count"}
@@ -1111,11 +1184,24 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         "reporters": names_list(_loads(d.get("reporters"), [])),
         "versions": [_version_line(datasette, database, s) for s in sources],
         "removed_only": bool(d.get("removed_only")),
-        "mover": _person_link(datasette, database, d.get("mover"), d.get("mover_id")) if d.get("mover") else None,
-        "seconder": _person_link(datasette, database, d.get("seconder"), d.get("seconder_id")) if d.get("seconder") else None,
+        "mover": _person_link(datasette, database, d.get("mover"), d.get("mover_id"))
+        if d.get("mover")
+        else None,
+        "seconder": _person_link(datasette, database, d.get("seconder"), d.get("seconder_id"))
+        if d.get("seconder")
+        else None,
         "first_reported": d.get("first_reported"),
-        "key": f"{d.get('meeting_id')}:{first.get('report_id', '')}:{first.get('report_position', d.get('position'))}",
-        "first_href": _report_url(datasette, database, first["report_id"], first.get("paragraph")) if first else None,
+        "key": ":".join(
+            str(x)
+            for x in (
+                d.get("meeting_id"),
+                first.get("report_id", ""),
+                first.get("report_position", d.get("position")),
+            )
+        ),
+        "first_href": _report_url(datasette, database, first["report_id"], first.get("paragraph"))
+        if first
+        else None,
     }
 
 
@@ -1154,7 +1240,11 @@ async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
                 "chosen": _facet_label(facet, chosen) if facet in given else None,
                 "clear": link(**{facet: None, "page": None}) if facet in given else None,
                 "options": [
-                    {"label": _facet_label(facet, v), "count": n, "href": link(**{facet: str(v if v is not None else ""), "page": None})}
+                    {
+                        "label": _facet_label(facet, v),
+                        "count": n,
+                        "href": link(**{facet: str(v if v is not None else ""), "page": None}),
+                    }
                     for v, n in values
                     if isinstance(values, list)
                 ],
@@ -1193,7 +1283,9 @@ async def decisions_feed(datasette: Any, request: Any, send: Any) -> Any:
     where, params, given = _decision_filters(request.args)
     params["offset"] = 0
     rows = await _rows(datasette, database, decisions_sql(where, 50, False), params)
-    decisions = [_decision_row(datasette, database, d) for d in _loads(rows[0]["nw_rows"] if rows else None, [])]
+    decisions = [
+        _decision_row(datasette, database, d) for d in _loads(rows[0]["nw_rows"] if rows else None, [])
+    ]
     entries = []
     for d in decisions:
         versions = "".join(
