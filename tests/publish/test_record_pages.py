@@ -632,3 +632,41 @@ def test_no_script_runs_on_any_record_page_in_a_browser(db_copy: Path, tmp_path:
         browser.close()
     # the hostile body's <img src=x> (kept by the sanitizer, a relative image) answers 404: not a script
     assert [m for m in problems if "status of 404" not in m] == [], problems
+
+
+BLOCK_NECWATCH = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "necwatch" or name.startswith("necwatch."):
+            raise ImportError(name)
+sys.meta_path.insert(0, Block())
+from datasette.utils import module_from_path
+plugin = module_from_path(sys.argv[1], "necwatch_plugin")
+pages = plugin._record_pages()
+assert pages.__name__ == "necwatch_record_pages", pages.__name__
+print(pages.body_with_ids(plugin.sanitize("<p>One.</p><p>Two <b>words</b>.</p>")))
+print(len(pages.routes(plugin.query_page)))
+"""
+
+
+def test_the_deployed_plugin_loads_the_record_pages_beside_it_without_necwatch(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    """`datasette publish` installs neither necwatch nor its record module: the bundle's plugin loads
+    the record pages from the copy beside it, and paragraphs still get the record's ids."""
+    from necwatch.publish import write_bundle
+
+    plugins = write_bundle(demo_db, tmp_path / "bundle")["plugins"]
+    out = subprocess.run(
+        [sys.executable, "-c", BLOCK_NECWATCH, str(plugins / "necwatch_plugin.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.splitlines()
+    assert out[0] == (
+        f'<p><span class="nw-para" id="{_pid("One.")}">One.</span></p>'
+        f'<p><span class="nw-para" id="{_pid("Two words.")}">Two <b>words</b>.</span></p>'
+    )
+    assert out[1] == "6"

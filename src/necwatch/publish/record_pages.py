@@ -475,10 +475,15 @@ async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callab
     return await _render(datasette, request, "necwatch_minutes.html", context, "meeting")
 
 
-def _version_line(datasette: Any, database: str, s: dict[str, Any]) -> dict[str, Any]:
-    """One reporter's version of a line: who, their words, the link to the paragraph."""
+def _version_line(
+    datasette: Any, database: str, s: dict[str, Any], people: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One reporter's version of a line: who (linked to their person page when `people`, reporter
+    name → person id, knows them), their words, the link to the paragraph."""
+    person = (people or {}).get(str(s.get("reporter") or ""))
     return {
         "reporter": s.get("reporter") or "",
+        "reporter_href": _person_url(datasette, database, person) if person else None,
         "quote": s.get("quote") or "",
         "href": _report_url(datasette, database, s["report_id"], s.get("paragraph"))
         if s.get("report_id")
@@ -566,6 +571,9 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     sources = _loads(row["nw_sources"], [])
     coverage = _loads(row["nw_coverage"], [])
     reporter_of = {str(c.get("report_id")): c.get("reporter") or "" for c in coverage}
+    person_of = {
+        str(c["reporter"]): str(c["person_id"]) for c in coverage if c.get("reporter") and c.get("person_id")
+    }
     disagreements = [
         _disagreement(datasette, database, d, reporter_of) for d in _loads(row["nw_disagreements"], [])
     ]
@@ -575,7 +583,8 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
             disputes_of.setdefault(d["decision_position"], []).append(d)
     versions_of: dict[Any, list[dict[str, Any]]] = {}
     for s in sources:
-        versions_of.setdefault(s.get("decision_position"), []).append(_version_line(datasette, database, s))
+        line = _version_line(datasette, database, s, person_of)
+        versions_of.setdefault(s.get("decision_position"), []).append(line)
     by_item: dict[Any, list[dict[str, Any]]] = {}
     for d in decisions:
         head, missing = decision_headline(d)
