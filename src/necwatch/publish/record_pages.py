@@ -763,7 +763,8 @@ async def meetings_page(datasette: Any, request: Any, send: Any) -> Any:
     from datasette.views.table import TableView
 
     database = tilde_decode(request.url_vars["database"])
-    if not is_necwatch(datasette, database):
+    # Datasette's own filters, sorts and facets on the view (?_sort=, ?meeting_date=) stay its page
+    if not is_necwatch(datasette, database) or set(request.args) - {"after"}:
         return await _datasettes_view(TableView, datasette, request, send)
     after = request.args.get("after", "").strip()
     if after:
