@@ -84,6 +84,12 @@ class Minutes:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
+    """By column name: the merge may add columns (migration 16 is not released)."""
+    names = ", ".join(row)
+    conn.execute(f"insert into {table} ({names}) values ({', '.join('?' * len(row))})", list(row.values()))
+
+
 def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
     """Replace one meeting's minutes rows with `m`'s."""
     for table in (
@@ -97,60 +103,57 @@ def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
         conn.execute(f"delete from {table} where meeting_id = ?", [m.meeting_id])
     reporter = {r.report_id: r.reporter for r in m.reports}
     removed = {r.report_id for r in m.reports if r.removed}
-    hashes = {
-        rid: h
-        for rid, h in conn.execute(
-            f"select id, content_hash from reports where id in ({','.join('?' * len(reporter))})",
-            list(reporter),
-        )
-    }
+    marks = ",".join("?" * len(reporter))
+    hashes = dict(conn.execute(f"select id, content_hash from reports where id in ({marks})", list(reporter)))
     disputed = {d.decision for d in m.disagreements if d.decision is not None}
     corroborated = 0
     for pos, d in enumerate(m.decisions):
         names = list(dict.fromkeys(reporter[v.report_id] for v in d.versions))
         corroborated += len(names) > 1
-        counted = int(d.votes_for is not None and pos not in disputed)
-        conn.execute(
-            "insert into minutes_decisions values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                m.meeting_id,
-                pos,
-                d.item,
-                d.summary,
-                d.outcome,
-                d.manner,
-                d.votes_for if counted else None,
-                d.votes_against if counted else None,
-                d.abstentions if counted else None,
-                counted,
-                d.mover,
-                d.mover_id,
-                d.seconder,
-                d.seconder_id,
-                json.dumps(names),
-                "corroborated" if len(names) > 1 else "single-source",
-                int(pos in disputed),
-                int(all(v.report_id in removed for v in d.versions)),
-            ],
+        counted = d.votes_for is not None and pos not in disputed  # only when stated and not disputed
+        _insert(
+            conn,
+            "minutes_decisions",
+            {
+                "meeting_id": m.meeting_id,
+                "position": pos,
+                "item_position": d.item,
+                "summary": d.summary,
+                "outcome": d.outcome,
+                "manner": d.manner,
+                "votes_for": d.votes_for if counted else None,
+                "votes_against": d.votes_against if counted else None,
+                "abstentions": d.abstentions if counted else None,
+                "counted": int(counted),
+                "mover": d.mover,
+                "mover_id": d.mover_id,
+                "seconder": d.seconder,
+                "seconder_id": d.seconder_id,
+                "reporters": json.dumps(names),
+                "corroboration": "corroborated" if len(names) > 1 else "single-source",
+                "disputed": int(pos in disputed),
+                "removed_only": int(all(v.report_id in removed for v in d.versions)),
+            },
         )
         for v in d.versions:
-            conn.execute(
-                "insert into minutes_sources values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    m.meeting_id,
-                    pos,
-                    v.report_id,
-                    v.report_position,
-                    reporter[v.report_id],
-                    v.paragraph,
-                    v.quote,
-                    v.outcome,
-                    v.manner,
-                    v.votes_for,
-                    v.votes_against,
-                    v.abstentions,
-                    int(v.report_id in removed),
-                ],
+            _insert(
+                conn,
+                "minutes_sources",
+                {
+                    "meeting_id": m.meeting_id,
+                    "decision_position": pos,
+                    "report_id": v.report_id,
+                    "report_position": v.report_position,
+                    "reporter": reporter[v.report_id],
+                    "paragraph": v.paragraph,
+                    "quote": v.quote,
+                    "outcome": v.outcome,
+                    "manner": v.manner,
+                    "votes_for": v.votes_for,
+                    "votes_against": v.votes_against,
+                    "abstentions": v.abstentions,
+                    "removed": int(v.report_id in removed),
+                },
             )
     for pos, it in enumerate(m.items):
         names = list(dict.fromkeys(reporter[s[0]] for s in it.sources))
@@ -161,48 +164,66 @@ def write_minutes(conn: sqlite3.Connection, m: Minutes) -> None:
                 "title": title,
                 "paragraph": paragraph,
                 "removed": rid in removed,
+                "prose": False,
             }
             for rid, title, paragraph in it.sources
         ]
-        conn.execute(
-            "insert into minutes_items values (?,?,?,?,?,?)",
-            [m.meeting_id, pos, it.title, json.dumps(names), int(len(names) == 1), json.dumps(sources)],
+        _insert(
+            conn,
+            "minutes_items",
+            {
+                "meeting_id": m.meeting_id,
+                "position": pos,
+                "title": it.title,
+                "reporters": json.dumps(names),
+                "single_source": int(len(names) == 1),
+                "sources": json.dumps(sources),
+            },
         )
     for pos, x in enumerate(m.disagreements):
-        conn.execute(
-            "insert into minutes_disagreements values (?,?,?,?,?,?,?)",
-            [m.meeting_id, pos, x.field, x.decision, x.item, x.summary, json.dumps(list(x.versions))],
+        _insert(
+            conn,
+            "minutes_disagreements",
+            {
+                "meeting_id": m.meeting_id,
+                "position": pos,
+                "field": x.field,
+                "decision_position": x.decision,
+                "item_position": x.item,
+                "summary": x.summary,
+                "versions": json.dumps(list(x.versions)),
+            },
         )
     for r in m.reports:
-        conn.execute(
-            "insert into minutes_coverage values (?,?,?,?,?,?,?,?)",
-            [
-                m.meeting_id,
-                r.report_id,
-                r.reporter,
-                r.published_at,
-                r.days_after,
-                json.dumps(list(r.duplicates)),
-                json.dumps(list(r.only_here)),
-                int(r.removed),
-            ],
+        _insert(
+            conn,
+            "minutes_coverage",
+            {
+                "meeting_id": m.meeting_id,
+                "report_id": r.report_id,
+                "reporter": r.reporter,
+                "published_at": r.published_at,
+                "days_after": r.days_after,
+                "duplicates": json.dumps(list(r.duplicates)),
+                "only_here": json.dumps(list(r.only_here)),
+                "removed": int(r.removed),
+            },
         )
     published = sorted(r.published_at for r in m.reports)
-    conn.execute(
-        "insert into minutes values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            m.meeting_id,
-            m.date,
-            m.kind,
-            len(m.reports),
-            json.dumps([r.reporter for r in m.reports]),
-            len(m.items),
-            len(m.decisions),
-            corroborated,
-            len(m.disagreements),
-            m.statements,
-            published[0],
-            published[-1],
-            json.dumps({rid: hashes.get(rid) for rid in reporter}),
-        ],
-    )
+    row = {
+        "meeting_id": m.meeting_id,
+        "date": m.date,
+        "kind": m.kind,
+        "reports": len(m.reports),
+        "reporters": json.dumps([r.reporter for r in m.reports]),
+        "items": len(m.items),
+        "decisions": len(m.decisions),
+        "corroborated": corroborated,
+        "disagreements": len(m.disagreements),
+        "statements": m.statements,
+        "first_report_at": published[0],
+        "last_report_at": published[-1],
+        "sources": json.dumps({rid: hashes.get(rid) for rid in reporter}),
+    }
+    columns = {c[1] for c in conn.execute("pragma table_info(minutes)")}
+    _insert(conn, "minutes", {**row, **{k: v for k, v in m.extra.items() if k in columns}})

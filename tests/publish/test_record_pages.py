@@ -5,6 +5,7 @@ and paragraph ids on the report page; on the demo database with minutes rows com
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -189,6 +190,7 @@ def march_minutes(
                         "paragraphs": ["p8f98347986"],
                         "quotes": [MOTION],
                         "removed": False,
+                        "removed_reports": [],
                     },
                     {
                         "value": "21-12",
@@ -197,6 +199,7 @@ def march_minutes(
                         "paragraphs": [_pid(SECOND_PARAGRAPHS[1])],
                         "quotes": [SECOND_PARAGRAPHS[1]],
                         "removed": removed,
+                        "removed_reports": [SECOND] if removed else [],
                     },
                 ),
                 decision=0,
@@ -326,6 +329,49 @@ def test_a_removed_reports_contribution_stays_marked(client_for: Any, minutes_db
     conn.close()
     text = _text(client_for(minutes_db).get("/demo/meeting_reports?meeting=2023-03-28").text)
     assert "21 votes to 12" in text and "(from a removed report)" in text and "removed 2 April 2023" in text
+
+
+def test_disagreements_as_the_merge_writes_them(client_for: Any, minutes_db: Path) -> None:
+    """Versions as record.minutes writes them: distinct report ids and reporters, one quote and one
+    paragraph per statement (a report may state it twice), a vote against "noted only"; the merged
+    people of `minutes.people` when the merge wrote that column; a date one reporter gave."""
+    conn = sqlite3.connect(minutes_db)
+    if "people" not in {c[1] for c in conn.execute("pragma table_info(minutes)")}:
+        conn.execute("alter table minutes add column people text")  # the merge's column (migration 16)
+    conn.execute("update reports set meeting_date = '2023-03-29' where id = ?", [SECOND])
+    m = march_minutes()
+    twice = (MOTION, "The motion was carried on a vote.")
+    vote_held = Disagreement(
+        "vote_held",
+        "carried on a vote or only noted",
+        (
+            {"value": "a vote", "reporters": ["Luke Akehurst"], "report_ids": [LUKE],
+             "paragraphs": ["p8f98347986", "p8f98347986"], "quotes": list(twice), "removed": False,
+             "removed_reports": []},
+            {"value": "noted only", "reporters": ["Ann Black"], "report_ids": [SECOND],
+             "paragraphs": [_pid(SECOND_PARAGRAPHS[1])], "quotes": [SECOND_PARAGRAPHS[1]], "removed": False,
+             "removed_reports": []},
+        ),
+        decision=0,
+    )  # fmt: skip
+    source = {"report_id": SECOND, "paragraph": _pid(SECOND_PARAGRAPHS[5]), "removed": False}
+    people = [{"person_id": None, "name": "Jo Bloggs-Smith", "role": "Treasurer", "reporters": ["Ann Black"],
+               "sources": [source]}]  # fmt: skip
+    write_minutes(
+        conn,
+        Minutes(**{**m.__dict__, "disagreements": (vote_held,), "extra": {"people": json.dumps(people)}}),
+    )
+    conn.commit()
+    conn.close()
+    html = client_for(minutes_db).get("/demo/meeting_reports?meeting=2023-03-29").text  # Ann Black's date
+    text = _text(html)
+    assert "<h1>NEC meeting, 28 March 2023</h1>" in html
+    assert "The reports differ on whether a vote was held: carried on a vote or only noted" in text
+    side = _text(html.split('class="nw-side-versions"', 1)[1].split("</div>\n</div>", 1)[0])
+    assert side.count("Luke Akehurst:") == 2 and "The motion was carried on a vote." in side
+    assert "a vote" in side and "noted only" in side
+    assert side.count("paragraph") == 3
+    assert "Jo Bloggs-Smith (not on necwatch's roster), Treasurer (named by Ann Black, paragraph)" in text
 
 
 def test_meetings_list(client_for: Any, minutes_db: Path) -> None:

@@ -122,6 +122,7 @@ FIELD_WORDS = {
     "date": "the date of the meeting",
     "name": "how a name is spelled",
     "mover": "who moved it",
+    "seconder": "who seconded it",
 }
 
 
@@ -459,7 +460,9 @@ MINUTES_SQL = """select m.*,
    from minutes o where o.date = m.date and o.meeting_id != m.meeting_id) as nw_same_day
 from minutes m
 where m.meeting_id = :meeting or m.date = :meeting
-order by m.meeting_id = :meeting desc, m.kind = 'full' desc, m.meeting_id
+  or m.meeting_id in (select c.meeting_id from reports r join minutes_coverage c on c.report_id = r.id
+    where r.meeting_date = :meeting)
+order by m.meeting_id = :meeting desc, m.date = :meeting desc, m.kind = 'full' desc, m.meeting_id
 limit 1"""
 
 
@@ -514,30 +517,12 @@ def _disagreement(
     for v in _loads(d.get("versions"), []):
         if not isinstance(v, dict):
             continue
-        ids = [str(i) for i in (v.get("report_ids") or [])]
-        paragraphs = list(v.get("paragraphs") or [])
-        quotes = list(v.get("quotes") or [])
-        reporters = list(v.get("reporters") or [])
-        removed = v.get("removed")
-        lines = []
-        for k in range(max(len(ids), len(quotes), len(reporters))):
-            rid = ids[k] if k < len(ids) else None
-            gone = removed[k] if isinstance(removed, list) and k < len(removed) else removed
-            lines.append(
-                {
-                    "reporter": reporters[k] if k < len(reporters) else reporter_of.get(rid or "", ""),
-                    "quote": quotes[k] if k < len(quotes) else "",
-                    "href": (
-                        _report_url(datasette, database, rid, paragraphs[k] if k < len(paragraphs) else None)
-                        if rid
-                        else None
-                    ),
-                    "removed": bool(gone) and not isinstance(gone, list),
-                }
-            )
         value = v.get("value")
         versions.append(
-            {"value": "" if value is None else _value_words(d.get("field"), value), "lines": lines}
+            {
+                "value": "" if value is None else _value_words(d.get("field"), value),
+                "lines": _disputed_lines(datasette, database, v, reporter_of),
+            }
         )
     return {
         "position": d.get("position"),
@@ -548,22 +533,58 @@ def _disagreement(
     }
 
 
-def _value_words(field: Any, value: Any) -> str:
-    """A disputed value as a reader reads it: a date in words, a count with an en dash, words for
-    an outcome or a manner."""
-    if isinstance(value, bool) or field == "vote_held":
-        truth = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-        return "a vote was held" if truth else "no vote (the NEC was informed or noted it)"
-    if isinstance(value, dict):
-        return count_words(value.get("for"), value.get("against"), value.get("abstentions")) or json.dumps(
-            value
+def _disputed_lines(
+    datasette: Any, database: str, v: dict[str, Any], reporter_of: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One version's quotes, each with its reporter and paragraph link. `report_ids` and `reporters`
+    are distinct while `quotes` and `paragraphs` are one per statement (a report may state it twice):
+    a quote goes with the report at its place when the lists line up, else with the only report."""
+    ids = [str(i) for i in (v.get("report_ids") or []) if i]
+    quotes = [str(q) for q in (v.get("quotes") or [])]
+    paragraphs = list(v.get("paragraphs") or [])
+    reporters = [str(r) for r in (v.get("reporters") or [])]
+    gone = {str(i) for i in (v.get("removed_reports") or [])}
+    if not gone and v.get("removed") is True:
+        gone = set(ids)
+    lines = []
+    for k in range(max(len(quotes), len(ids))):
+        if len(ids) == len(quotes) or k >= len(quotes):
+            rid = ids[k] if k < len(ids) else None
+        else:  # fewer reports than quotes: the only one, else the nearest (a reporter's second quote)
+            rid = ids[min(k, len(ids) - 1)] if ids else None
+        who = reporter_of.get(rid or "") or (reporters[k] if len(reporters) == len(quotes) > k else "")
+        lines.append(
+            {
+                "reporter": who or names_list(reporters),
+                "quote": quotes[k] if k < len(quotes) else "",
+                "href": _report_url(datasette, database, rid, paragraphs[k] if k < len(paragraphs) else None)
+                if rid
+                else None,
+                "removed": bool(rid and rid in gone),
+            }
         )
+    return lines
+
+
+def _value_words(field: Any, value: Any) -> str:
+    """A disputed value as a reader reads it: a date in words, a count with an en dash ("22-12-3"
+    → "22–12, 3 abstentions"), words for an outcome or a manner; any other text as it is."""
+    if isinstance(value, bool):
+        return "a vote was held" if value else "no vote"
+    if isinstance(value, dict):
+        return count_words(value.get("for"), value.get("against"), value.get("abstentions")) or ""
     if isinstance(value, list):
-        return "–".join(str(v) for v in value)
+        if field == "count":
+            return count_words(*[*value, None, None, None][:3])
+        return ", ".join(map(str, value))
     text = str(value)
     if field == "date":
         return date_words(text)
     if field == "count":
+        parts = text.split("-")
+        if 2 <= len(parts) <= 3 and all(p.strip().isdigit() or p.strip() == "?" for p in parts):
+            nums = [int(p) if p.strip().isdigit() else None for p in parts] + [None]
+            return count_words(nums[0], nums[1], nums[2]) or text
         return text.replace("-", "–")
     if field == "outcome":
         return OUTCOME_WORDS.get(text, text)
@@ -661,7 +682,18 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         )
         group["lines"].append({**line, "verb": s.get("verb") or ""})
     people: dict[str, dict[str, Any]] = {}
-    for x in _loads(row["nw_people"], []):
+    merged = _loads(row["people"], []) if "people" in row.keys() else []  # noqa: SIM118 (sqlite3.Row)
+    for x in merged if merged else []:
+        if not isinstance(x, dict) or not (x.get("person_id") or x.get("name")):
+            continue
+        src = next((s for s in x.get("sources") or [] if isinstance(s, dict) and s.get("report_id")), None)
+        people[str(x.get("person_id") or x.get("name"))] = {
+            "person": _person_link(datasette, database, x.get("name"), x.get("person_id")),
+            "role": x.get("role") or "",
+            "reporters": [str(r) for r in x.get("reporters") or []],
+            "href": _report_url(datasette, database, src["report_id"], src.get("paragraph")) if src else None,
+        }
+    for x in [] if merged else _loads(row["nw_people"], []):
         key = str(x.get("person_id") or x.get("name") or "")
         if not key:
             continue
