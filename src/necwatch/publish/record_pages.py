@@ -613,6 +613,10 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     for s in sources:
         line = _version_line(datasette, database, s, person_of)
         versions_of.setdefault(s.get("decision_position"), []).append(line)
+    summaries = {d.get("position"): " ".join(str(d.get("summary") or "").split()) for d in decisions}
+    for position, lines in versions_of.items():
+        for line in lines:  # a version that only repeats the summary is not quoted again
+            line["same"] = " ".join(line["quote"].split()) == summaries.get(position)
     by_item: dict[Any, list[dict[str, Any]]] = {}
     for d in decisions:
         head, missing = decision_headline(d)
@@ -758,6 +762,7 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "loose": loose,
         "disagreements": disagreements,
         "meeting_wide": [d for d in disagreements if d["decision_position"] is None],
+        "one_reporter": len(reporters) <= 1,
         "statements": list(statements.values()),
         "votes": votes,
         "people": named,
@@ -1223,6 +1228,10 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
     head, missing = decision_headline(d)
     sources = [s for s in _loads(d.get("sources"), []) if isinstance(s, dict)]
     first = sources[0] if sources else {}
+    summary = " ".join(str(d.get("summary") or "").split())
+    versions = [_version_line(datasette, database, s) for s in sources]
+    for line in versions:
+        line["same"] = " ".join(line["quote"].split()) == summary
     return {
         "headline": head,
         "count_missing": missing,
@@ -1233,7 +1242,7 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         "corroborated": d.get("corroboration") == "corroborated",
         "disputed": bool(d.get("disputed")),
         "reporters": names_list(_loads(d.get("reporters"), [])),
-        "versions": [_version_line(datasette, database, s) for s in sources],
+        "versions": versions,
         "removed_only": bool(d.get("removed_only")),
         "mover": _person_link(datasette, database, d.get("mover"), d.get("mover_id"))
         if d.get("mover")
