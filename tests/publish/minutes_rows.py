@@ -84,6 +84,22 @@ class Minutes:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+TABLES = (
+    "minutes_items",
+    "minutes_decisions",
+    "minutes_sources",
+    "minutes_disagreements",
+    "minutes_coverage",
+    "minutes",
+)
+
+
+def clear_minutes(conn: sqlite3.Connection, like: str = "%") -> None:
+    """Delete the minutes of the meetings whose id is `like` (all by default): what the merge wrote."""
+    for table in TABLES:
+        conn.execute(f"delete from {table} where meeting_id like ?", [like])
+
+
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
     """By column name: the merge may add columns (migration 16 is not released)."""
     names = ", ".join(row)

@@ -25,7 +25,7 @@ from necwatch.publish.plugin import sanitize
 from necwatch.publish.record_pages import body_with_ids, date_words, decision_headline
 from necwatch.record.text import paragraph_id, split_paragraphs
 
-from .minutes_rows import Decision, Disagreement, Item, Minutes, Report, Version, write_minutes
+from .minutes_rows import Decision, Disagreement, Item, Minutes, Report, Version, clear_minutes, write_minutes
 from .scan import html_payloads
 
 LUKE = "178e840b7642e585"  # Luke Akehurst, NEC Report – 28 March 2023 (the demo's)
@@ -223,7 +223,9 @@ def january_minutes() -> Minutes:
 
 @pytest.fixture
 def minutes_db(db_copy: Path) -> Path:
+    """The demo with only the minutes composed here (the merge's own, once it writes them, cleared)."""
     conn = sqlite3.connect(db_copy)
+    clear_minutes(conn)
     add_second_report(conn)
     write_minutes(conn, march_minutes())
     write_minutes(conn, january_minutes())
@@ -317,11 +319,7 @@ def test_count_not_reported_and_a_plain_date_and_fallback(client_for: Any, minut
     jan = _text(c.get("/demo/meeting_reports?meeting=2024-01-23").text)
     assert "NEC's work on the Forde Report Reported by Luke Akehurst" in jan and "0 decisions." in jan
     # a meeting with no minutes is still the reports side by side
-    conn = sqlite3.connect(minutes_db)
-    for table in ("minutes_items", "minutes_decisions", "minutes_sources", "minutes_disagreements",
-                  "minutes_coverage", "minutes"):  # fmt: skip
-        conn.execute(f"delete from {table} where meeting_id like '2017-07%'")  # merged ones, after the merge
-    conn.commit()
+
     conn.close()
     old = c.get("/demo/meeting_reports?meeting=2017-07").text
     assert 'class="table-wrapper nw-side-by-side"' in old and "nw-minutes" not in old
@@ -538,6 +536,7 @@ RECORD_PAGES = [
 
 def hostile_minutes(conn: sqlite3.Connection) -> None:
     """The composed second report and its minutes with hostile names, quotes and headings."""
+    clear_minutes(conn)
     add_second_report(conn, title="Evil " + HOSTILE, author="Ann Black", extra="<p>" + HOSTILE + "</p>")
     conn.execute(
         "update statements set quote = ?, speaker = ? where report_id = ?", [HOSTILE, HOSTILE, SECOND]
