@@ -21,6 +21,7 @@ import functools
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
@@ -350,11 +351,19 @@ def body_with_ids(html: str) -> Markup:
 # -- plumbing shared by the pages -------------------------------------------------------------------
 
 
+_necwatch_dbs: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def is_necwatch(datasette: Any, database: str) -> bool:
+    """A database with necwatch's metadata (as plugin.is_necwatch; cached: Datasette merges its
+    whole metadata on every call)."""
     if database not in datasette.databases:
         return False
-    meta = datasette.metadata(database=database) or {}
-    return "report_versions" in (meta.get("tables") or {})
+    known = _necwatch_dbs.setdefault(datasette, {})
+    if database not in known:
+        meta = datasette.metadata(database=database) or {}
+        known[database] = "report_versions" in (meta.get("tables") or {})
+    return known[database]
 
 
 async def _visible(datasette: Any, request: Any, database: str, table: str) -> bool:
