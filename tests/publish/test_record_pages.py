@@ -418,6 +418,7 @@ def test_person_page_and_feed(client_for: Any, minutes_db: Path) -> None:
     titles = [e.title for e in feed.entries]
     assert "Ann Black voted against at the NEC meeting, 28 March 2023" in titles
     assert all(e.link.startswith("http://localhost/demo/reports/") for e in feed.entries)
+    assert all(e.updated[:4] in ("2023", "2024") for e in feed.entries)  # dated by the reports, no 2000
     assert c.get("/demo/people/no-one-at-all").status_code == 404
     assert c.get("/demo/people/ann-black.json").json()["rows"]  # Datasette's JSON stays
 
@@ -451,6 +452,7 @@ def test_decisions_list_search_facets_and_feed(client_for: Any, minutes_db: Path
         "Agreed: a suite of new safeguarding policies"
     ]
     assert feed.entries[0].link == "http://localhost/demo/meeting_reports?meeting=2023-03-28#decision-2"
+    assert feed.entries[0].updated == "2023-03-30T10:20:00+00:00"  # when it was first reported
     assert len(feedparser.parse(c.get("/demo/decisions_list.atom").content).entries) == 3
 
 

@@ -883,7 +883,8 @@ PERSON_SQL = f"""select p.id, p.name,
      'verb', verb, 'vote', vote, 'reporter', reporter, 'published_at', published_at,
      'removed_at', removed_at, 'date', date, 'kind', kind, 'meeting_id', meeting_id, 'position', position))
    from (select s.report_id, s.position, s.paragraph, s.quote, s.verb, s.vote, r.author as reporter,
-       r.published_at, r.removed_at, coalesce(mi.date, rec.meeting_date) as date,
+       coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at,
+       coalesce(mi.date, rec.meeting_date) as date,
        coalesce(mi.kind, rec.meeting_kind) as kind, coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
      from (select * from statements where person_id = :id order by rowid desc limit {_PERSON_SCAN}) s
      join reports r on r.id = s.report_id
@@ -894,7 +895,8 @@ PERSON_SQL = f"""select p.id, p.name,
      'votes_against', votes_against, 'abstentions', abstentions, 'moved', moved, 'reporter', reporter,
      'published_at', published_at, 'removed_at', removed_at, 'date', date, 'kind', kind,
      'meeting_id', meeting_id))
-   from (select d.*, d.mover_id = :id as moved, r.author as reporter, r.published_at, r.removed_at,
+   from (select d.*, d.mover_id = :id as moved, r.author as reporter,
+       coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at,
        coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
        coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
      from decisions d join reports r on r.id = d.report_id
@@ -903,7 +905,8 @@ PERSON_SQL = f"""select p.id, p.name,
          order by rowid desc limit {_PERSON_SCAN})
        and (d.mover_id = :id or d.seconder_id = :id)
      order by date desc, d.report_id, d.position limit {_PERSON_LIMIT})) as nw_decisions,
-  (select json_group_array(json_object('report_id', id, 'title', title, 'published_at', published_at,
+  (select json_group_array(json_object('report_id', id, 'title', title,
+     'published_at', coalesce(published_at, first_seen_at),
      'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
    from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
      order by published_at desc limit {_PERSON_LIMIT})) as nw_reports
@@ -1090,8 +1093,7 @@ def atom_feed(
     entries: list[tuple[Any, str, str, str, str]],
 ) -> str:
     """An Atom document: `entries` are (updated, id suffix, title, relative link, HTML content)."""
-    now = "2000-01-01T00:00:00+00:00"
-    stamps = [_atom_time(e[0]) for e in entries if e[0]]
+    stamps = [t for t in (_atom_time(e[0]) for e in entries) if t]
     updated = max(stamps) if stamps else dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     self_url = datasette.absolute_url(
         request, request.path + (("?" + request.query_string) if request.query_string else "")
@@ -1112,7 +1114,7 @@ def atom_feed(
             "<entry>",
             f"<id>{xml_escape(feed_id + ':' + suffix)}</id>",
             f"<title>{xml_escape(_xml(entry_title))}</title>",
-            f"<updated>{_atom_time(when) if when else now}</updated>",
+            f"<updated>{_atom_time(when) or updated}</updated>",  # undated: the feed's time
             f'<link href="{escape(link)}" rel="alternate" type="text/html"/>',
             f'<content type="html">{xml_escape(_xml(content))}</content>',
             "</entry>",
@@ -1128,20 +1130,19 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _atom_time(value: Any) -> str:
-    """An RFC 3339 time for Atom: a date alone is midnight UTC, a naive time is UTC."""
-    text = str(value)
-    if len(text) == 10:
-        return text + "T00:00:00+00:00"
+def _atom_time(value: Any) -> str | None:
+    """An RFC 3339 time in UTC for Atom (a date alone is midnight, a naive time is UTC); None for
+    no time or one that does not parse."""
+    text = str(value or "")
     if len(text) == 7:
-        return text + "-01T00:00:00+00:00"
+        text += "-01"
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return "2000-01-01T00:00:00+00:00"
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.isoformat(timespec="seconds")
+    return parsed.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 # -- the decisions ----------------------------------------------------------------------------------
@@ -1211,7 +1212,8 @@ select (select json_group_array(json_object('meeting_id', d.meeting_id, 'positio
      'reporters', d.reporters, 'corroboration', d.corroboration, 'disputed', d.disputed,
      'removed_only', d.removed_only, 'mover', d.mover, 'mover_id', d.mover_id, 'seconder', d.seconder,
      'seconder_id', d.seconder_id, 'date', h.date, 'kind', h.kind, 'item', i.title,
-     'first_reported', (select min(r.published_at) from minutes_sources s join reports r on r.id = s.report_id
+     'first_reported', (select min(coalesce(r.published_at, r.first_seen_at)) from minutes_sources s
+       join reports r on r.id = s.report_id
        where s.meeting_id = h.meeting_id and s.decision_position = h.position),
      'sources', (select json_group_array(json_object('report_id', report_id,
          'report_position', report_position,
