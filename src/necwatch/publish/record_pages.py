@@ -1146,7 +1146,7 @@ def _atom_time(value: Any) -> str | None:
 
 
 # -- the decisions ----------------------------------------------------------------------------------
-DECISIONS_PAGE = 100
+DECISIONS_PAGE = 50  # as Datasette's default_page_size: the page's cost is mostly rendering its rows
 FACETS = ("outcome", "year", "kind", "counted")
 _MAX_WORDS = 8
 
