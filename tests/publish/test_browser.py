@@ -176,7 +176,11 @@ def test_readable_meeting_page_and_glossary(server: str) -> None:
         assert author.inner_text().split("\t") == ["Author", "Luke Akehurst"]
         page.screenshot(path=str(SHOTS / "b1-meeting-one-report.png"), full_page=True)
         page.goto(server + "/demo/meeting_reports?meeting=2017-07")
-        assert page.locator(".nw-side-by-side tr.col-title td").count() == 2
+        titles = page.locator(".nw-side-by-side tr.col-title td").count()
+        # with minutes (issue 20) the month's full meeting and its sub-committees are two meetings,
+        # and the full meeting's minutes link the other
+        other = page.locator("a:text-is('the NEC sub-committees')").count()
+        assert titles == 2 or (titles == 1 and other == 1), (titles, other)
         page.screenshot(path=str(SHOTS / "b2-meeting-two-reports.png"), full_page=True)
 
         page.goto(server + "/demo/reports_list?is_nec_report=1")

@@ -34,6 +34,7 @@ HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 PLUGIN_FILE = HERE / "plugin.py"
+RECORD_PAGES_FILE = HERE / "record_pages.py"  # the record pages, which the plugin loads beside itself
 STATIC_MOUNT = "necwatch-static"
 SNAPSHOT_NAME = "necwatch.db"
 DATASETTE_LITE = "https://lite.datasette.io/"
@@ -193,6 +194,7 @@ def write_bundle(
     plugins = out / "plugins"
     plugins.mkdir(exist_ok=True)
     shutil.copyfile(PLUGIN_FILE, plugins / "necwatch_plugin.py")
+    shutil.copyfile(RECORD_PAGES_FILE, plugins / "necwatch_record_pages.py")
     (plugins / QUERIES_FILE).write_text(json.dumps(queries, indent=2, ensure_ascii=False), encoding="utf-8")
     return {"metadata": metadata_path, "plugins": plugins}
 

@@ -168,6 +168,13 @@ def page_html(html: str) -> str:
     return _placeholder_images(clean) if "<img" in clean else clean
 
 
+def _report_body(html: str) -> Markup:
+    """A report's body on its page: sanitized, each paragraph in its record id's span, images as
+    placeholders."""
+    with_ids = str(_record_pages().body_with_ids(sanitize(html)))
+    return Markup(_placeholder_images(with_ids) if "<img" in with_ids else with_ids)
+
+
 def _placeholder_images(html: str) -> str:
     depth = 0
 
@@ -599,7 +606,30 @@ _HEADLINE = ("title", "author", "published_at", "meeting_date", "meeting_kind", 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    return [(_REPORT_ROUTE, report_page), (_QUERY_ROUTE, query_page), (_POPOLO_ROUTE, popolo_json)]
+    # the record pages (record_pages.py) first: the meeting page is the minutes when there are some
+    return [
+        *_record_pages().routes(query_page),
+        (_REPORT_ROUTE, report_page),
+        (_QUERY_ROUTE, query_page),
+        (_POPOLO_ROUTE, popolo_json),
+    ]
+
+
+@functools.cache
+def _record_pages() -> Any:
+    """necwatch.publish.record_pages, or (deployed without necwatch) the copy `necwatch publish`
+    puts beside this file."""
+    try:
+        from necwatch.publish import record_pages
+    except ImportError:  # pragma: no cover - deployed: load the file next to this one
+        import importlib.util
+
+        path = Path(__file__).with_name("necwatch_record_pages.py")
+        spec = importlib.util.spec_from_file_location("necwatch_record_pages", path)
+        assert spec is not None and spec.loader is not None
+        record_pages = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(record_pages)
+    return record_pages
 
 
 async def report_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -726,7 +756,9 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
         "version": row["version"],
         "removal": _removal(row["removed_at"], removals),
         "points_to": _points_to(datasette, database, report_id, posts),
-        "body": Markup(page_html(row["body_html"])) if row["body_html"] else None,
+        # every paragraph in a <span id="p…"> with the record's paragraph id (record_pages), ids
+        # taken from the sanitized text before images become placeholders (which add words)
+        "body": _report_body(row["body_html"]) if row["body_html"] else None,
         "body_text": row["body_text"],
         "posts": [
             {
