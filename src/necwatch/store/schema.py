@@ -624,6 +624,8 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
             "first_report_at": str,
             "last_report_at": str,
             "sources": str,  # JSON {report_id: content_hash} the minutes were merged from
+            # JSON [{person_id, name, role, reporters, sources: [{report_id, paragraph, removed}]}]
+            "people": str,
         },
         pk="meeting_id",
     )
@@ -713,6 +715,13 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     db.execute("create index idx_minutes_sources_report on minutes_sources (report_id)")
     db.execute("create index idx_minutes_coverage_report on minutes_coverage (report_id)")
     db.execute("create index idx_minutes_decisions_outcome on minutes_decisions (outcome)")
+    # the merge reads the reports around a meeting date, and a report's near-copies
+    db.execute(
+        "create index idx_records_meeting_date on records (meeting_date) where meeting_date is not null"
+    )
+    db.execute(
+        "create index idx_reports_duplicate_of on reports (duplicate_of) where duplicate_of is not null"
+    )
 
 
 Migration = Callable[[sqlite_utils.Database], None]
