@@ -439,6 +439,12 @@ class _Dec:
     decision: Decision
     words: frozenset[str]
     item: int | None  # index of its item in the report
+    count: tuple[int | None, int | None, int | None] | None = None  # None: no count stated
+    outcome: str | None = None  # its outcome's class (carried and agreed: passed)
+
+    def __post_init__(self) -> None:
+        self.count = _count(self.decision) if _has_count(self.decision) else None
+        self.outcome = _outcome_class(self.decision.outcome)
 
 
 def _fold_counts(decisions: Sequence[Decision]) -> list[tuple[int, Decision]]:
@@ -470,15 +476,16 @@ def _decision_words(d: Decision) -> frozenset[str]:
     return subject if len(subject) >= 2 else subject | words(d.quote)
 
 
-def _decision_score(a: _Dec, b: _Dec, item_sim: float | None) -> float:
-    score = similarity(a.words, b.words)
-    if score == 0.0:
-        return 0.0
+def _decision_score(a: _Dec, b: _Dec, common: int, item_sim: float | None) -> float:
+    """`similarity` of the words (`common` of them shared), +0.15 under one item (-0.1 under two
+    different ones), +0.1 for the same stated count, +0.05 for the same kind of outcome."""
+    na, nb = len(a.words), len(b.words)
+    score = (2 * common / (na + nb) + common / min(na, nb)) / 2
     if item_sim is not None:
         score += 0.15 if item_sim >= ITEM_MATCH else -0.1
-    if _has_count(a.decision) and _count(a.decision) == _count(b.decision):
+    if a.count is not None and a.count == b.count:
         score += 0.1
-    if _outcome_class(a.decision.outcome) == _outcome_class(b.decision.outcome):
+    if a.outcome == b.outcome:
         score += 0.05
     return score
 
@@ -540,8 +547,11 @@ def _align_decisions(decs: list[_Dec], item_words: dict[tuple[int, int], frozens
                     if key not in item_cache:
                         item_cache[key] = similarity(item_words[key[0]], item_words[key[1]])
                     item_sim = item_cache[key]
-                score = _decision_score(d, e, item_sim)
-                if score >= DECISION_MATCH and len(d.words & e.words) >= min(2, len(d.words), len(e.words)):
+                common = len(d.words & e.words)
+                if common < min(2, len(d.words), len(e.words)):
+                    continue
+                score = _decision_score(d, e, common, item_sim)
+                if score >= DECISION_MATCH:
                     pairs.append((score, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     sets = _Sets(decs)
@@ -862,32 +872,9 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
     for pos, mi in enumerate(merged_items):
         for member in mi.members:
             item_of[member] = pos
-        covered = {g for g, _ in mi.members}
-        sources = []
-        titles: Counter[str] = Counter()
-        for g, i in mi.members:
-            it = groups[g].lead.items[i]
-            titles[it.title] += 1
-            sources.append(_item_source(groups[g], it.title, it.paragraph, prose=False))
-        for g, group in enumerate(groups):
-            if g in covered:
-                continue
-            paragraph = _prose_covers(frozenset().union(*mi.words), group)
-            if paragraph is not None:
-                covered.add(g)
-                sources.append(_item_source(group, None, paragraph, prose=True))
-        order = [groups[g].lead.items[i].title for g, i in mi.members]
-        title = max(titles, key=lambda t: (titles[t], -order.index(t)))
-        minutes.items.append(
-            MinutesItem(
-                position=pos,
-                title=title,
-                reporters=_unique(reporter[g] for g in sorted(covered)),
-                sources=sources,
-            )
-        )
-    # each act's versions, merged and compared
+    # each act's versions, under the item most of its versions are under
     drafts = []
+    by_decision: dict[int, dict[int, str]] = defaultdict(dict)  # item → report group → paragraph
     for act in acts:
         versions = [
             Version(
@@ -906,8 +893,38 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
                 places.append(at)
         tally = Counter(places)
         item_position = max(tally, key=lambda p: (tally[p], -places.index(p))) if tally else None
+        if item_position is not None:
+            for k in act:
+                by_decision[item_position].setdefault(decs[k].group, decs[k].decision.paragraph)
         first = decs[act[0]]
         drafts.append((item_position, first.group, first.position, versions))
+    for pos, mi in enumerate(merged_items):
+        covered = {g for g, _ in mi.members}
+        sources = []
+        titles: Counter[str] = Counter()
+        for g, i in mi.members:
+            it = groups[g].lead.items[i]
+            titles[it.title] += 1
+            sources.append(_item_source(groups[g], it.title, it.paragraph, prose=False))
+        for g, group in enumerate(groups):
+            if g in covered:
+                continue
+            # a report without the heading covers the item by a decision merged under it, or by a
+            # paragraph naming it
+            paragraph = by_decision[pos].get(g) or _prose_covers(frozenset().union(*mi.words), group)
+            if paragraph is not None:
+                covered.add(g)
+                sources.append(_item_source(group, None, paragraph, prose=True))
+        order = [groups[g].lead.items[i].title for g, i in mi.members]
+        title = max(titles, key=lambda t: (titles[t], -order.index(t)))
+        minutes.items.append(
+            MinutesItem(
+                position=pos,
+                title=title,
+                reporters=_unique(reporter[g] for g in sorted(covered)),
+                sources=sources,
+            )
+        )
     drafts.sort(key=lambda x: (x[0] is None, x[0] or 0, x[1], x[2]))
     for pos, (item_position, _g, _p, versions) in enumerate(drafts):
         merged, points = _compare(versions)
