@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +346,67 @@ def test_two_blogs_reporting_one_meeting_through_the_real_pipeline(tl: Timeline,
     imported = Store.open(copy)
     assert dump(imported) == before
     imported.close()
+
+
+def test_incremental_merges_equal_the_whole_merge_in_a_random_history(store: Store) -> None:
+    """Forty polls of a random history (reports of meetings a day or a month apart, some giving only
+    the month, special meetings, edits moving dates, removals and returns, near-copies, posts that
+    stop being reports): after each, the minutes equal those merged from scratch."""
+    rng = random.Random(20)
+    days = ["2024-01-09", "2024-01-10", "2024-01-12", "2024-01-23", "2024-01-24", "2024-02-20", "2024-02-21"]
+    authors = ["Luke Akehurst", "Ann Henderson", "Ann Black", "Mish Rahman"]
+
+    def body(day: str, k: int) -> str:
+        d = date.fromisoformat(day)
+        when = f"{d.day} {d.strftime('%B %Y')}"
+        opening = rng.choice(
+            [
+                f"The NEC met on {when}.",
+                f"The special NEC meeting on {when} was called at short notice.",
+                f"The {d.strftime('%B')} NEC met in London.",
+            ]
+        )
+        return (
+            f"{opening}\n\nForde Report\n\n"
+            f"The NEC agreed the Forde action plan by {20 + k % 3} votes to 12.\n\n"
+            "Selections\n\nWe agreed the selection procedures for Scotland by consensus."
+        )
+
+    live: list[str] = []
+    for step in range(40):
+        choice = rng.random()
+        if choice < 0.4 or not live:
+            rid = f"r{step}"
+            day = rng.choice(days)
+            extra: dict[str, Any] = {}
+            if live and rng.random() < 0.2:
+                extra = {"duplicate_of": rng.choice(live), "similarity": 0.95}
+            published = (date.fromisoformat(day) + timedelta(days=rng.randint(1, 5))).isoformat()
+            op: Any = NewReport(
+                row(
+                    rid,
+                    body(day, step),
+                    author=rng.choice(authors),
+                    published=published + "T10:00:00+00:00",
+                    **extra,
+                )
+            )
+            live.append(rid)
+        elif choice < 0.65:
+            rid = rng.choice(live)
+            published = store.db["reports"].get(rid)["published_at"][:10]
+            day = rng.choice([d for d in days if d < published] or [days[0]])
+            op = edit(rid, body(day, step))
+        elif choice < 0.85:
+            rid = rng.choice(live)
+            gone = store.db["reports"].get(rid)["removed_at"]
+            op = ReportChange(rid, {"removed_at": None if gone else "2024-03-01T00:00:00+00:00"})
+        else:
+            rid = rng.choice(live)
+            op = ReportChange(rid, {"is_nec_report": 1 - store.db["reports"].get(rid)["is_nec_report"]})
+        poll(store, op)
+        assert dump(store) == rebuilt(store), f"step {step}: {op}"
+    ids = store.meeting_ids()
+    assert len(ids) >= 4 and any(i.endswith("-special") for i in ids), ids
+    assert store.db.execute("select count(*) from minutes_coverage where removed = 1").fetchone()[0]
+    assert store.db.execute("select count(*) from minutes_disagreements").fetchone()[0]

@@ -835,6 +835,12 @@ def _prose_covers(title_words: frozenset[str], group: Copies) -> str | None:
     return None
 
 
+def meeting_id_of(groups: Sequence[Copies]) -> str:
+    """The id `merge_meeting` gives the meeting of these reports (without merging them)."""
+    groups = sorted(groups, key=lambda g: _published_key(g.lead))
+    return meeting_id(merged_date(groups)[0], kind_of(groups[0].lead.meeting_kind))
+
+
 def merge_meeting(groups: Sequence[Copies]) -> Minutes:
     """The minutes of one meeting from its reports (each group a report and its copies)."""
     groups = sorted(groups, key=lambda g: _published_key(g.lead))

@@ -30,6 +30,7 @@ from necwatch.record.minutes import (
     ReportInput,
     cluster_meetings,
     group_copies,
+    meeting_id_of,
     merge_meeting,
 )
 from necwatch.record.model import Decision, Item, PersonMention, Statement
@@ -370,7 +371,7 @@ class MinutesStore(RecordStore):
         change) or are in now, with every report chained to them by date. Call inside the
         transaction that changed the reports or their records. Returns the meetings written."""
         conn = self.db.conn
-        pending = self._copies_of(set(report_ids))
+        touched = pending = self._copies_of(set(report_ids))
         seen: set[str] = set()
         old: set[str] = set()
         loaded: dict[str, ReportInput] = {}
@@ -422,8 +423,24 @@ class MinutesStore(RecordStore):
         missing = sorted(seen - set(loaded))
         for chunk in _chunks(missing):
             loaded.update(self._light(f" and r.id in ({_marks(len(chunk))})", chunk))
-        minutes = [merge_meeting(c) for c in cluster_meetings(group_copies(self._full(loaded).values()))]
-        self._replace_minutes(old | {m.meeting_id for m in minutes}, minutes)
+        # a meeting none of whose reports changed, merged from the same reports' same texts, stays
+        stored: dict[str, Any] = {}
+        for chunk in _chunks(sorted(old)):
+            for mid, sources in conn.execute(
+                f"select meeting_id, sources from minutes where meeting_id in ({_marks(len(chunk))})", chunk
+            ):
+                stored[mid] = json.loads(sources or "{}")
+        changed, kept = [], set()
+        for meeting in cluster_meetings(group_copies(loaded.values())):
+            members = {r.id: r.content_hash for g in meeting for r in (g.lead, *g.copies)}
+            mid = meeting_id_of(meeting)
+            if stored.get(mid) == members and not touched & members.keys():
+                kept.add(mid)
+            else:
+                changed.append(meeting)
+        full = self._full({r.id: r for meeting in changed for g in meeting for r in (g.lead, *g.copies)})
+        minutes = [merge_meeting(_refill(meeting, full)) for meeting in changed]
+        self._replace_minutes((old - kept) | {m.meeting_id for m in minutes}, minutes)
         return len(minutes)
 
     def rebuild_minutes(self, *, transactions: bool = False, batch: int = MEETINGS_BATCH) -> int:

@@ -607,7 +607,7 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     (`minutes_disagreements`) and who reported it (`minutes_coverage`). Derived data like the
     report records: rewritten for every meeting a write touches, in the same transaction, re-derived
     by `necwatch reextract` and on import, never exported. A removed report's contribution stays,
-    marked `removed`."""
+    marked `removed`. The minutes of the records a database already holds are merged here."""
     meeting = [("meeting_id", "minutes", "meeting_id")]
     db.table("minutes").create(
         {
