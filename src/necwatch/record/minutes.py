@@ -721,10 +721,13 @@ def _compare(
     merged: dict[str, Any] = {}
     points: list[tuple[str, str, list[dict[str, Any]]]] = []
     # whether a vote was held, and the outcome
-    voted = [(v, _voted(v.decision)) for v in versions]
-    no_vote = [v for v in versions if v.decision.manner in _NO_VOTE or v.decision.outcome == "noted"]
+    no_vote = [
+        v
+        for v in versions
+        if (v.decision.manner in _NO_VOTE or v.decision.outcome == "noted") and not _voted(v.decision)
+    ]
     classes = {_outcome_class(d.outcome) for d in ds if d.outcome}
-    vote_dispute = any(x for _, x in voted) and bool(no_vote)
+    vote_dispute = any(_voted(d) for d in ds) and bool(no_vote)
     if vote_dispute:
         values = [
             (
