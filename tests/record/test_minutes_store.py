@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 
 from necwatch.intents import NewReport, ReportChange
 from necwatch.job import reextract
@@ -25,6 +26,8 @@ from necwatch.store import Store
 from necwatch.store.checksum import digest
 from necwatch.store.export import export_dataset, import_dataset
 from necwatch.store.minutes import MINUTES_TABLES
+from necwatch.store.records import RecordStore
+from necwatch.store.schema import MIGRATIONS, _apply, migrate
 from tests.tracking.helpers import Timeline
 
 ROSTER = Roster.shipped()
@@ -161,6 +164,15 @@ def test_a_second_report_of_the_meeting_is_merged_in_the_poll_that_stores_it(sto
         (c["report_id"], c["days_after"], json.loads(c["only_here"])) for c in rows["minutes_coverage"]
     ]
     assert coverage == [("a", 2, ["Leader's report"]), ("h", 3, ["Local government"])]
+
+
+def test_a_plain_date_any_reporter_gave_finds_the_meeting(store: Store) -> None:
+    two_reports(store)
+    assert store.meeting_for("2024-01-23") == "2024-01-23"
+    assert store.meeting_for("2024-01-24") == "2024-01-23", "Ann Henderson's day is in the merged meeting"
+    assert store.meeting_for("2024-01-25") is None
+    rows = store.db.execute("select date, meeting_id, kind, reports from minutes_dates").fetchall()
+    assert rows == [("2024-01-23", "2024-01-23", "full", 1), ("2024-01-24", "2024-01-23", "full", 1)]
 
 
 def test_an_edit_updates_the_minutes(store: Store) -> None:
@@ -410,3 +422,21 @@ def test_incremental_merges_equal_the_whole_merge_in_a_random_history(store: Sto
     assert len(ids) >= 4 and any(i.endswith("-special") for i in ids), ids
     assert store.db.execute("select count(*) from minutes_coverage where removed = 1").fetchone()[0]
     assert store.db.execute("select count(*) from minutes_disagreements").fetchone()[0]
+
+
+def test_migration_16_merges_the_records_a_database_already_holds() -> None:
+    db = sqlite_utils.Database(memory=True)
+    for number, migration in enumerate(MIGRATIONS[:15], start=1):
+        _apply(db, number, migration)
+    old = RecordStore(db)
+    for r in (
+        row("a", AKEHURST, author="Luke Akehurst", published="2024-01-25T10:00:00+00:00"),
+        row("h", HENDERSON.format(count=21), author="Ann Henderson", published="2024-01-26T10:00:00+00:00"),
+    ):
+        db["reports"].insert(r)
+    old.derive_records(["a", "h"], ROSTER)
+    db.conn.commit()
+    assert migrate(db) == 16
+    store = Store(db)
+    assert store.meeting_ids() == ["2024-01-23"]
+    assert dump(store) == rebuilt(store)

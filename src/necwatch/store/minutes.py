@@ -499,6 +499,17 @@ class MinutesStore(RecordStore):
             )
         return out
 
+    def meeting_for(self, value: str) -> str | None:
+        """The meeting a link names: a meeting id as it is, else the meeting whose reports give that
+        date (the ordinary meeting first), else None. A plain date keeps working when reporters
+        disagreed on the day."""
+        if self.db.execute("select 1 from minutes where meeting_id = ?", [value]).fetchone():
+            return value
+        row = self.db.execute(
+            "select meeting_id from minutes_dates where date = ? limit 1", [value]
+        ).fetchone()
+        return row[0] if row else None
+
     def meeting_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("select meeting_id from minutes order by meeting_id")]
 
