@@ -17,6 +17,7 @@ import pytest
 
 from necwatch.record import extract_record
 from necwatch.record.minutes import (
+    MAX_ALIGNED,
     Copies,
     ReportInput,
     cluster_meetings,
@@ -26,7 +27,7 @@ from necwatch.record.minutes import (
     similarity,
     words,
 )
-from necwatch.record.model import Decision
+from necwatch.record.model import Decision, Item, Statement
 from necwatch.record.roster import Roster
 
 # -- three members' reports of one meeting ----------------------------------------------------------
@@ -408,3 +409,35 @@ def test_groups_and_rows_are_plain_data() -> None:
     m = only(three())
     assert isinstance(group_copies(three())[0], Copies)
     json.dumps([x.versions for x in m.disagreements])  # every version is JSON as stored
+
+
+@pytest.mark.timeout(120)
+def test_degenerate_reports_stay_bounded() -> None:
+    """A page read as 8,000 "decisions" and 3,000 items, twice (two reporters): only each report's
+    first MAX_ALIGNED decisions are aligned, the rest listed single-source; and ten reports of 40
+    items and 300 statements each, whose prose is read once per report, not once per item."""
+    rng = random.Random(3)
+    decisions = tuple(
+        Decision(
+            quote="The NEC agreed " + " ".join(rng.sample(VOCAB, 6)) + ".",
+            outcome="agreed",
+            paragraph=f"p{k}",
+        )
+        for k in range(8_000)
+    )
+    items = tuple(Item(title=" ".join(rng.sample(VOCAB, 2)).title(), paragraph=f"i{k}") for k in range(3_000))
+    one = replace(big_meeting(1, 1)[0], decisions=decisions, items=items)
+    m = only([one, replace(one, id="r2", content_hash="h2", reporter="Member 2")])
+    assert sum(len(d.versions) for d in m.decisions) == 16_000
+    assert len([d for d in m.decisions if len(d.versions) == 2]) == MAX_ALIGNED
+    titles = [" ".join(rng.sample(VOCAB, 2)) for _ in range(40)]
+    reports = []
+    for r in big_meeting(10, 200):
+        its = tuple(Item(title=titles[k].title(), paragraph=f"i{r.id}{k}") for k in range(40))
+        said = tuple(
+            Statement(speaker="X", quote="X said " + " ".join(rng.sample(VOCAB, 8)), paragraph=f"s{k}")
+            for k in range(300)
+        )
+        reports.append(replace(r, items=its, statements=said))
+    m = only(reports)
+    assert [len(it.reporters) for it in m.items] == [10] * 40

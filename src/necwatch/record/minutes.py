@@ -45,6 +45,9 @@ ITEM_MATCH = 0.5
 """Two items are one from this title similarity (or when they hold one merged decision)."""
 RARE_WORDS = 4
 """A decision is compared with those sharing one of its this many rarest words."""
+MAX_ALIGNED = 2_000
+"""A report's first this many decisions (and statements) are aligned with other reports'; past it (a
+degenerate page read as 80,000 "decisions"), they are listed, single-source. A real report has < 100."""
 ORDINARY_KINDS = frozenset({None, "", "full"})
 
 
@@ -523,6 +526,8 @@ def _align_decisions(decs: list[_Dec], item_words: dict[tuple[int, int], frozens
     for d in decs:
         df.update(d.words)
     n_groups = len({d.group for d in decs})
+    if n_groups < 2:
+        return [[i] for i in range(len(decs))]
     cap = max(64, 6 * n_groups)
     index: dict[str, list[int]] = defaultdict(list)
     rare: list[list[str]] = []
@@ -577,12 +582,9 @@ def _item_score(
 ) -> float:
     """How well an item of a report matches a merged item: the best title similarity with any of its
     items, 0.75 when one holds a decision merged with one of the item's; 0 below ITEM_MATCH."""
-    best = 0.0
-    for member, ws in zip(entry.members, entry.words, strict=True):
-        s = similarity(ws, item_words[key])
-        if (member, key) in linked:
-            s = max(s, 0.75)
-        best = max(best, s)
+    best = max(similarity(ws, item_words[key]) for ws in set(entry.words))
+    if best < 0.75 and any((member, key) in linked for member in entry.members):
+        best = 0.75
     return best if best >= ITEM_MATCH else 0.0
 
 
@@ -823,19 +825,35 @@ def _completeness(d: Decision) -> tuple[int, int]:
     return (stated, len(d.subject or d.quote))
 
 
-def _prose_covers(title_words: frozenset[str], group: Copies) -> str | None:
-    """A paragraph of a report without the item's heading that is about it: one of its decisions or
-    statements names every content word of the item's title ("The General Secretary reported …"
-    for "GS report", "The NEC agreed the Forde action plan" for "Forde"). Returns its paragraph."""
-    if not title_words or not any(len(w) >= 4 or "_" in w for w in title_words):
+class _Prose:
+    """A report's statements and decisions as word sets, with an index from each word to them: which
+    of its sentences names every word of a title, without reading them all for every item."""
+
+    def __init__(self, group: Copies) -> None:
+        self.sentences: list[tuple[frozenset[str], str]] = []
+        self.index: dict[str, list[int]] = defaultdict(list)
+        quotes = [
+            *((s.quote, s.paragraph) for s in group.lead.statements),
+            *((d.quote, d.paragraph) for d in group.lead.decisions),
+        ]
+        for text, paragraph in quotes[:MAX_ALIGNED]:
+            ws = words(text)
+            for w in ws:
+                self.index[w].append(len(self.sentences))
+            self.sentences.append((ws, paragraph))
+
+    def covers(self, title_words: frozenset[str]) -> str | None:
+        """The paragraph of the first sentence naming every content word of the title ("The General
+        Secretary reported …" for "GS report", "The NEC agreed the Forde action plan" for "Forde"),
+        when the title has a word of four letters or an office."""
+        if not title_words or not any(len(w) >= 4 or "_" in w for w in title_words):
+            return None
+        rarest = min(title_words, key=lambda w: (len(self.index.get(w, ())), w))
+        for k in self.index.get(rarest, ()):
+            ws, paragraph = self.sentences[k]
+            if title_words <= ws:
+                return paragraph
         return None
-    for text, paragraph in [
-        *((s.quote, s.paragraph) for s in group.lead.statements),
-        *((d.quote, d.paragraph) for d in group.lead.decisions),
-    ]:
-        if title_words <= words(text):
-            return paragraph
-    return None
 
 
 def meeting_id_of(groups: Sequence[Copies]) -> str:
@@ -866,8 +884,9 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
         for i, it in enumerate(group.lead.items):
             item_words[(g, i)] = words(it.title)
             item_index.setdefault(it.title, i)
-        for pos, d in _fold_counts(group.lead.decisions):
-            decs.append(_Dec(g, pos, d, _decision_words(d), item_index.get(d.item) if d.item else None))
+        for n, (pos, d) in enumerate(_fold_counts(group.lead.decisions)):
+            ws = _decision_words(d) if n < MAX_ALIGNED else frozenset()
+            decs.append(_Dec(g, pos, d, ws, item_index.get(d.item) if d.item else None))
     acts = _align_decisions(decs, item_words)
     linked: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     for act in acts:
@@ -907,6 +926,7 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
                 by_decision[item_position].setdefault(decs[k].group, decs[k].decision.paragraph)
         first = decs[act[0]]
         drafts.append((item_position, first.group, first.position, versions))
+    prose: dict[int, _Prose] = {}
     for pos, mi in enumerate(merged_items):
         covered = {g for g, _ in mi.members}
         sources = []
@@ -920,7 +940,11 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
                 continue
             # a report without the heading covers the item by a decision merged under it, or by a
             # paragraph naming it
-            paragraph = by_decision[pos].get(g) or _prose_covers(frozenset().union(*mi.words), group)
+            paragraph = by_decision[pos].get(g)
+            if paragraph is None:
+                if g not in prose:
+                    prose[g] = _Prose(group)
+                paragraph = next(filter(None, (prose[g].covers(ws) for ws in _unique(mi.words))), None)
             if paragraph is not None:
                 covered.add(g)
                 sources.append(_item_source(group, None, paragraph, prose=True))
