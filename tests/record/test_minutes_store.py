@@ -28,7 +28,7 @@ from necwatch.store.export import export_dataset, import_dataset
 from necwatch.store.minutes import MINUTES_TABLES
 from necwatch.store.records import RecordStore
 from necwatch.store.schema import MIGRATIONS, _apply, migrate
-from tests.tracking.helpers import Timeline
+from tests.tracking.helpers import NEW_POST_ID, NEW_POST_LINK, Timeline
 
 ROSTER = Roster.shipped()
 
@@ -340,6 +340,37 @@ def test_two_blogs_reporting_one_meeting_through_the_real_pipeline(tl: Timeline,
         )
     }
     assert covered == dated
+
+    # a republication of Luke's text with a standfirst (a near-copy, duplicate_of): counted once
+    tl.add_blogger_entry(
+        post_id="7700000000000000002",
+        path="2024/03/republished-nec-report.html",
+        title="NEC Report – 21 March 2024 (republished)",
+        body_html="<p>This report first appeared on LabourList.</p>\n" + BLOGGER_BODY,
+    )
+    tl.step(repeat=False)
+    copy_id = tl.one("select id, duplicate_of from reports where title like '%(republished)'")
+    assert copy_id["duplicate_of"] is not None
+    rows = tl.store.stored_minutes("2024-03-21")
+    assert rows["minutes"][0]["reports"] == 2 and copy_id["id"] in json.loads(rows["minutes"][0]["sources"])
+    luke = next(c for c in rows["minutes_coverage"] if c["reporter"] == "Luke Akehurst")
+    assert json.loads(luke["duplicates"]) == [copy_id["id"]]
+
+    # Alice's post is taken down (410, gone from the listing): her contribution stays, marked removed
+    tl.set_wp_posts([p for p in tl.wp_posts() if p["id"] != NEW_POST_ID])
+    tl.web.delete(NEW_POST_LINK, 410)
+    tl.step(repeat=False)
+    rows = tl.store.stored_minutes("2024-03-21")
+    assert [(c["reporter"], c["removed"]) for c in rows["minutes_coverage"]] == [
+        ("Alice Perry", 1),
+        ("Luke Akehurst", 0),
+    ]
+    assert json.loads(rows["minutes"][0]["reporters"]) == ["Alice Perry", "Luke Akehurst"]
+    [count] = [d for d in rows["minutes_disagreements"] if d["field"] == "count"]
+    assert [(v["value"], v["removed"]) for v in json.loads(count["versions"])] == [
+        ("22-12", True),
+        ("21-12", False),
+    ]
     before = dump(tl.store)
 
     # reextract: the same minutes, merged again from the records derived again
