@@ -441,3 +441,21 @@ def test_degenerate_reports_stay_bounded() -> None:
         reports.append(replace(r, items=its, statements=said))
     m = only(reports)
     assert [len(it.reporters) for it in m.items] == [10] * 40
+
+
+def test_an_item_named_for_a_person_is_the_office_they_hold() -> None:
+    a, _, _ = three()
+    keir = report(
+        "k",
+        "The NEC met on 23 January 2024.\n\nKeir's report\n\nKeir Starmer, the Leader, spoke about the "
+        "cost of living.\n\nDavid Evans\n\nDavid Evans reported on staffing.",
+        title="NEC report",
+        author="Mish Rahman",
+        published=date(2024, 1, 24),
+    )
+    m = only([a, keir])
+    assert [(it.title, it.reporters) for it in m.items[:2]] == [
+        ("Keir's report", ["Mish Rahman", "Luke Akehurst"]),  # one each: the first report's title
+        ("David Evans", ["Mish Rahman", "Luke Akehurst"]),
+    ]
+    assert [s["title"] for s in m.items[1].sources] == ["David Evans", "General Secretary's report"]

@@ -825,6 +825,35 @@ def _completeness(d: Decision) -> tuple[int, int]:
     return (stated, len(d.subject or d.quote))
 
 
+OFFICE_WORDS = frozenset({"leader", "deputy_leader", "general_secretary", "treasurer", "chair"})
+_RAW_WORD = re.compile(r"[a-z]+")
+
+
+def _offices_named(people: Sequence[PersonMention]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The report's office holders: each form it writes them in (as lower-case words) and their
+    office as the merge's words (the roster's role on the meeting date: "Leader" → leader)."""
+    out = []
+    for p in people:
+        office = words(p.role) & OFFICE_WORDS if p.role else frozenset()
+        if office:
+            for form in {*p.written, p.name}:
+                raw = frozenset(_RAW_WORD.findall(form.lower()))
+                if raw and not raw & {"the", "a"}:
+                    out.append((raw, office))
+    return out
+
+
+def _title_words(title: str, offices: list[tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
+    """An item title's words, with the office of a person it names: "Keir's report" is the Leader's."""
+    ws = words(title)
+    if offices:
+        raw = set(_RAW_WORD.findall(title.lower()))
+        for form, office in offices:
+            if form <= raw:
+                ws |= office
+    return ws
+
+
 class _Prose:
     """A report's statements and decisions as word sets, with an index from each word to them: which
     of its sentences names every word of a title, without reading them all for every item."""
@@ -881,8 +910,9 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
     decs: list[_Dec] = []
     for g, group in enumerate(groups):
         item_index: dict[str, int] = {}
+        offices = _offices_named(group.lead.people)
         for i, it in enumerate(group.lead.items):
-            item_words[(g, i)] = words(it.title)
+            item_words[(g, i)] = _title_words(it.title, offices)
             item_index.setdefault(it.title, i)
         for n, (pos, d) in enumerate(_fold_counts(group.lead.decisions)):
             ws = _decision_words(d) if n < MAX_ALIGNED else frozenset()
