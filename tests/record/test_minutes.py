@@ -12,6 +12,7 @@ import json
 import random
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,8 @@ from necwatch.record.minutes import (
     MAX_ALIGNED,
     Copies,
     ReportInput,
+    Version,
+    _compare,
     cluster_meetings,
     group_copies,
     meeting_id,
@@ -459,3 +462,55 @@ def test_an_item_named_for_a_person_is_the_office_they_hold() -> None:
         ("David Evans", ["Mish Rahman", "Luke Akehurst"]),
     ]
     assert [s["title"] for s in m.items[1].sources] == ["David Evans", "General Secretary's report"]
+
+
+def versions(*decisions: Decision) -> list[Version]:
+    return [Version(f"r{k}", 0, f"Member {k}", d, False) for k, d in enumerate(decisions)]
+
+
+def act(
+    outcome: str, manner: str | None = None, count: tuple[int | None, ...] = (None, None), **kw: Any
+) -> Decision:
+    votes = dict(zip(("votes_for", "votes_against", "abstentions"), count, strict=False))
+    return Decision(
+        quote="The NEC agreed the plan.", outcome=outcome, paragraph="p1", manner=manner, **votes, **kw
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "fields", "merged"),
+    [
+        # "agreed" says nothing about a vote: carried 22-12, corroborated
+        (act("agreed"), act("carried", "contested", (22, 12)), [], {"outcome": "carried", "votes_for": 22}),
+        (
+            act("carried", "contested", (22, 12)),
+            act("carried", "contested", (21, 12)),
+            ["count"],
+            {"votes_for": None},
+        ),
+        (act("carried", "contested", (22, 12, 3)), act("carried", None, (22, 12)), [], {"abstentions": 3}),
+        (act("carried", "contested"), act("agreed", "consensus"), ["vote_held"], {"outcome": None}),
+        (act("carried", "contested", (22, 12)), act("noted"), ["vote_held"], {"outcome": None}),
+        (act("agreed", "unanimous"), act("carried", "contested"), ["manner"], {"manner": None}),
+        (act("agreed", "unanimous"), act("agreed", "consensus"), [], {"manner": "unanimous"}),
+        (act("agreed"), act("rejected"), ["outcome"], {"outcome": None}),
+        (act("agreed"), act("referred"), ["outcome"], {"outcome": None}),
+        (act("agreed", mover="Ann Black"), act("agreed", mover="Jon Lansman"), ["mover"], {"mover": None}),
+        (
+            act("agreed", mover="Ann Black", mover_id="ann-black"),
+            act("agreed"),
+            [],
+            {"mover_id": "ann-black"},
+        ),
+        (act("agreed", seconder="Ann Black"), act("agreed", seconder="Luke Akehurst"), ["seconder"], {}),
+    ],
+)
+def test_versions_compared_never_reconciled(
+    a: Decision, b: Decision, fields: list[str], merged: dict[str, Any]
+) -> None:
+    values, points = _compare(versions(a, b))
+    assert [p[0] for p in points] == fields
+    for key, value in merged.items():
+        assert values[key] == value, key
+    for _field, _summary, vs in points:
+        assert [v["reporters"] for v in vs] == [["Member 0"], ["Member 1"]], "each version attributed"
