@@ -910,13 +910,17 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
     decs: list[_Dec] = []
     for g, group in enumerate(groups):
         item_index: dict[str, int] = {}
+        by_paragraph: dict[str, int] = {}  # two items of one title ("Brexit" twice) told apart
         offices = _offices_named(group.lead.people)
         for i, it in enumerate(group.lead.items):
             item_words[(g, i)] = _title_words(it.title, offices)
             item_index.setdefault(it.title, i)
+            for p in it.paragraphs or (it.paragraph,):
+                by_paragraph.setdefault(p, i)
         for n, (pos, d) in enumerate(_fold_counts(group.lead.decisions)):
             ws = _decision_words(d) if n < MAX_ALIGNED else frozenset()
-            decs.append(_Dec(g, pos, d, ws, item_index.get(d.item) if d.item else None))
+            item = by_paragraph.get(d.paragraph, item_index.get(d.item)) if d.item else None
+            decs.append(_Dec(g, pos, d, ws, item))
     acts = _align_decisions(decs, item_words)
     linked: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     for act in acts:
@@ -1005,62 +1009,66 @@ def merge_meeting(groups: Sequence[Copies]) -> Minutes:
         for name, summary, vs in points:
             minutes.disagreements.append(Disagreement(0, name, pos, item_position, summary, vs))
     # the date, the names
-    if len([d for d in given if len(d) == 10]) > 1:
-        date_versions = [
-            {
-                "value": d,
-                "reporters": _unique(g.lead.reporter for g in given[d]),
-                "report_ids": [g.lead.id for g in given[d]],
-                "paragraphs": [],
-                "quotes": [],
-                "titles": [g.lead.title for g in given[d]],
-                "removed": all(g.removed for g in given[d]),
-                "removed_reports": [g.lead.id for g in given[d] if g.removed],
-            }
-            for d in sorted(given, key=lambda d: [str(g.lead.meeting_date) for g in groups].index(d))
-            if len(d) == 10
-        ]
-        minutes.disagreements.insert(
-            0,
-            Disagreement(
-                0,
-                "date",
-                None,
-                None,
-                " or ".join(_long_date(str(v["value"])) for v in date_versions),
-                date_versions,
-            ),
-        )
+    point = _date_point(groups, given)
+    if point is not None:
+        minutes.disagreements.insert(0, point)
     people, spellings = _merge_people(groups, reporter, removed)
     minutes.people = people
     minutes.disagreements.extend(spellings)
     for i, dis in enumerate(minutes.disagreements):
         dis.position = i
     minutes.statements = sum(len(g.lead.statements) for g in groups)
-    # coverage
+    minutes.coverage = _coverage(groups, minutes.items, day)
+    return minutes
+
+
+def _date_point(groups: Sequence[Copies], given: dict[str, list[Copies]]) -> Disagreement | None:
+    """Reports that give different days for the meeting: each day with its reporters and titles."""
+    days = [d for d in _unique(str(g.lead.meeting_date) for g in groups) if len(d) == 10]
+    if len(days) < 2:
+        return None
+    versions: list[dict[str, Any]] = [
+        {
+            "value": d,
+            "reporters": _unique(g.lead.reporter for g in given[d]),
+            "report_ids": [g.lead.id for g in given[d]],
+            "paragraphs": [],
+            "quotes": [],
+            "titles": [g.lead.title for g in given[d]],
+            "removed": all(g.removed for g in given[d]),
+            "removed_reports": [g.lead.id for g in given[d] if g.removed],
+        }
+        for d in days
+    ]
+    return Disagreement(0, "date", None, None, " or ".join(_long_date(d) for d in days), versions)
+
+
+def _coverage(groups: Sequence[Copies], items: Sequence[MinutesItem], day: str) -> list[Coverage]:
+    """Who reported the meeting, how many days after it, and the items only each one mentions (when
+    two reporters or more reported it)."""
+    index = {g.lead.id: k for k, g in enumerate(groups)}
     only: dict[int, list[str]] = defaultdict(list)
-    if len(set(reporter)) > 1:
-        for item in minutes.items:
+    if len({g.lead.reporter for g in groups}) > 1:
+        for item in items:
             if item.single_source:
                 for s in item.sources:
-                    only[next(g for g, gr in enumerate(groups) if gr.lead.id == s["report_id"])].append(
-                        item.title
-                    )
+                    only[index[s["report_id"]]].append(item.title)
     meeting_day = _day(day)
-    for g, group in enumerate(groups):
+    out = []
+    for k, group in enumerate(groups):
         published = _published_day(group.lead.published_at)
-        minutes.coverage.append(
+        out.append(
             Coverage(
                 report_id=group.lead.id,
-                reporter=reporter[g],
+                reporter=group.lead.reporter,
                 published_at=group.lead.published_at,
                 days_after=(published - meeting_day).days if published and meeting_day else None,
                 duplicates=[r.id for r in group.copies],
-                only_here=_unique(only.get(g, [])),
+                only_here=_unique(only.get(k, [])),
                 removed=group.removed,
             )
         )
-    return minutes
+    return out
 
 
 def _item_source(group: Copies, title: str | None, paragraph: str, *, prose: bool) -> dict[str, Any]:
