@@ -514,3 +514,20 @@ def test_versions_compared_never_reconciled(
         assert values[key] == value, key
     for _field, _summary, vs in points:
         assert [v["reporters"] for v in vs] == [["Member 0"], ["Member 1"]], "each version attributed"
+
+
+def test_two_items_of_one_title_keep_their_own_decisions() -> None:
+    body = (
+        "The NEC met on 12 March 2024.\n\n"
+        "Brexit\n\nThe NEC agreed the campaign plan for the referendum.\n\n"
+        "Finance\n\nWe noted the quarterly accounts.\n\n"
+        "Brexit\n\nThe NEC agreed to hold a special conference on the withdrawal agreement."
+    )
+    twice = report("t", body, title="NEC report", author="Luke Akehurst", published=date(2024, 3, 13))
+    assert [it.title for it in twice.items] == ["Brexit", "Finance", "Brexit"]
+    m = only([twice])
+    assert [(d.item_position, d.summary[:30]) for d in m.decisions] == [
+        (0, "The NEC agreed the campaign pl"),
+        (1, "We noted the quarterly account"),
+        (2, "The NEC agreed to hold a speci"),
+    ]
