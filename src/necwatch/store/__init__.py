@@ -3,7 +3,8 @@
 WAL mode, synchronous=NORMAL, a 15 s busy timeout, and one `BEGIN IMMEDIATE` transaction per
 source per run, so a crash leaves every source's data either fully written or untouched. The Store
 is assembled from one class per concern: the response archive, the state a poll reads, the writes
-of a poll, the queries of everything downstream, and the reports' records (store/records.py).
+of a poll, the queries of everything downstream, the reports' records (store/records.py) and the
+meetings' minutes merged from them (store/minutes.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlite_utils
 
 from necwatch.store.base import StoreBase
 from necwatch.store.cursors import CursorStore
+from necwatch.store.minutes import MinutesStore
 from necwatch.store.opening import (
     check_file,
     connect_readonly,
@@ -24,14 +26,13 @@ from necwatch.store.opening import (
     unusable,
 )
 from necwatch.store.queries import ReaderQueries
-from necwatch.store.records import RecordStore
 from necwatch.store.responses import ResponseArchive
 from necwatch.store.schema import migrate, refuse_newer
 from necwatch.store.state import StateReads
 from necwatch.store.writes import PollWrites
 
 
-class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, RecordStore, CursorStore, StoreBase):
+class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, MinutesStore, CursorStore, StoreBase):
     """A necwatch database. Open with Store.open(path)."""
 
     @classmethod

@@ -293,7 +293,8 @@ def import_dataset(src: str | Path, db: str | Path, *, roster: Roster | None = N
     """Build a fresh database at `db` from an export under `src`. Returns the number of rows.
 
     The reports' records (store/records.py) are not in the export: they are derived again from the
-    imported texts with `roster` (the shipped one when None), in the import's transaction.
+    imported texts with `roster` (the shipped one when None), in the import's transaction, and the
+    meetings' minutes merged again from them (store/minutes.py).
 
     The rows go into a new file beside `db` (`<name>.import-tmp`), which replaces `db` (`os.replace`,
     atomic) only once every file was read and committed: a broken export raises ImportFailed naming
@@ -319,6 +320,7 @@ def import_dataset(src: str | Path, db: str | Path, *, roster: Roster | None = N
             conn.executemany(f"update posts set {SEEN_COLUMN} = ? where id = ?", seen)
             nec = "select id from reports where is_nec_report = 1 and body_text is not null order by id"
             store.derive_records([r[0] for r in conn.execute(nec)], roster or roster_of(None))
+            store.rebuild_minutes()  # and the meetings' minutes, merged from those records
         conn.execute("pragma wal_checkpoint(truncate)")
         conn.execute("pragma journal_mode = delete")  # one self-contained file to move
     except BaseException:

@@ -600,6 +600,24 @@ def _m15_record(db: sqlite_utils.Database) -> None:
     db.create_view("unmatched_names", UNMATCHED_NAMES_VIEW, replace=True)
 
 
+# Every meeting date a report gives (its record's, as `reports.meeting_date` has it too) and the
+# meeting whose minutes it is in: a link written with the date one reporter gave ("2024-01-24") finds
+# the merged meeting ("2024-01-23"). Ordinary meetings first for a date shared with a special one.
+MINUTES_DATES_VIEW = """
+select
+  rec.meeting_date as date,
+  c.meeting_id,
+  m.kind,
+  count(*) as reports
+from minutes_coverage c
+join minutes m on m.meeting_id = c.meeting_id
+join records rec on rec.report_id = c.report_id
+where rec.meeting_date is not null
+group by rec.meeting_date, c.meeting_id
+order by rec.meeting_date, m.kind != 'full', c.meeting_id
+"""
+
+
 def _m16_minutes(db: sqlite_utils.Database) -> None:
     """The minutes of each NEC meeting, merged from the records of every report of it
     (necwatch.record.minutes): the meeting (`minutes`), its items in agenda order, its decisions
@@ -607,7 +625,7 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     (`minutes_disagreements`) and who reported it (`minutes_coverage`). Derived data like the
     report records: rewritten for every meeting a write touches, in the same transaction, re-derived
     by `necwatch reextract` and on import, never exported. A removed report's contribution stays,
-    marked `removed`."""
+    marked `removed`. The minutes of the records a database already holds are merged here."""
     meeting = [("meeting_id", "minutes", "meeting_id")]
     db.table("minutes").create(
         {
@@ -624,6 +642,8 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
             "first_report_at": str,
             "last_report_at": str,
             "sources": str,  # JSON {report_id: content_hash} the minutes were merged from
+            # JSON [{person_id, name, role, reporters, sources: [{report_id, paragraph, removed}]}]
+            "people": str,
         },
         pk="meeting_id",
     )
@@ -713,6 +733,18 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     db.execute("create index idx_minutes_sources_report on minutes_sources (report_id)")
     db.execute("create index idx_minutes_coverage_report on minutes_coverage (report_id)")
     db.execute("create index idx_minutes_decisions_outcome on minutes_decisions (outcome)")
+    # the merge reads the reports around a meeting date, and a report's near-copies
+    db.execute(
+        "create index idx_records_meeting_date on records (meeting_date) where meeting_date is not null"
+    )
+    db.execute(
+        "create index idx_reports_duplicate_of on reports (duplicate_of) where duplicate_of is not null"
+    )
+    db.create_view("minutes_dates", MINUTES_DATES_VIEW, replace=True)
+    # a database with records already (migration 15, filled by polls or reextract): its minutes now
+    from necwatch.store.minutes import MinutesStore
+
+    MinutesStore(db).rebuild_minutes()
 
 
 Migration = Callable[[sqlite_utils.Database], None]
