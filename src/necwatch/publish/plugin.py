@@ -987,8 +987,7 @@ def search_switch(params: dict[str, str]) -> dict[str, Any]:
 def day(value: Any) -> str:
     """An ISO date or time as people write a day ("23 January 2024"; a month alone: "September
     2020"), without the time of day; anything else as it is, and nothing for nothing."""
-    text = str(value or "")
-    return date_words(text[:10] if text[10:11] in ("T", " ") else text)
+    return str(_record_pages().date_words(value))
 
 
 def _words(text: str | None, limit: int) -> str:

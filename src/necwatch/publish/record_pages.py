@@ -75,11 +75,31 @@ def date_words(value: Any) -> str:
     if not m:
         return text
     year, month, day = m.group(1), m.group(2), m.group(3)
-    if not month or not 1 <= int(month) <= 12:
+    if not month:
         return year
+    if not 1 <= int(month) <= 12 or (day and not 1 <= int(day) <= 31):
+        return text  # not a date: as it is
     if not day:
         return f"{MONTHS[int(month) - 1]} {year}"
     return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+
+
+def time_words(value: Any) -> str:
+    """date_words, with the time of day when the value has one: "24 January 2024, 13:37" (UTC as
+    stored)."""
+    text = str(value or "")
+    words = date_words(text)
+    clock = text[11:16] if text[10:11] in ("T", " ") and text[13:14] == ":" else ""
+    return f"{words}, {clock}" if clock and words != text else words
+
+
+def _original(url: Any) -> dict[str, str] | None:
+    """Where a report was first published, as a link: its address (http(s) only) and a short text."""
+    text = str(url or "").strip()
+    if not text.lower().startswith(("http://", "https://")):
+        return None
+    short = text.split("://", 1)[-1].removeprefix("www.")
+    return {"href": text, "text": short if len(short) <= 48 else short[:47] + "…"}
 
 
 KIND_WORDS = {
@@ -448,6 +468,7 @@ MINUTES_SQL = """select m.*,
      order by position)) as nw_disagreements,
   (select json_group_array(json_object('report_id', c.report_id, 'reporter', c.reporter,
      'published_at', c.published_at, 'days_after', c.days_after, 'duplicates', c.duplicates,
+     'canonical_url', r.canonical_url,
      'only_here', c.only_here, 'removed', c.removed, 'title', r.title, 'source', r.source,
      'words', r.words, 'version', r.version, 'comments', r.comment_count, 'removed_at', r.removed_at,
      'person_id', (select p.id from people p where p.name = c.reporter)))
@@ -739,8 +760,8 @@ def _minutes_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
                 "reporter": _person_link(datasette, database, c.get("reporter"), c.get("person_id")),
                 "title": c.get("title") or rid,
                 "href": _report_url(datasette, database, rid),
-                "source": c.get("source") or "",
-                "published": date_words(c.get("published_at")),
+                "original": _original(c.get("canonical_url")),
+                "published": time_words(c.get("published_at")),
                 "days_after": c.get("days_after"),
                 "words": c.get("words"),
                 "versions": versions,
