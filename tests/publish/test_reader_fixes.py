@@ -543,3 +543,21 @@ def browser_server(db_copy: Path, tmp_path: Path) -> Iterator[str]:
     from .test_browser import server
 
     yield from server.__wrapped__(db_copy, tmp_path)  # type: ignore[attr-defined]
+
+
+def test_the_search_feed_follows_the_search_pages_switch(client: Any, demo_db: Path) -> None:
+    """Subscribing to a search gives what the page shows: NEC reports, or other posts too."""
+    conn = sqlite3.connect(demo_db)
+    other_id, title = conn.execute(
+        "select r.id, r.title from reports r join reports_fts f on f.rowid = r.rowid "
+        "where r.is_nec_report = 0 and r.title is not null order by r.id limit 1"
+    ).fetchone()
+    word = max(re.findall(r"[A-Za-z]{4,}", title), key=len)
+    page = client.get("/demo/search_reports", params={"q": word}).text
+    subscribe = re.search(r'href="([^"]*feed_search\.atom[^"]*)">Subscribe to this search', page)
+    assert subscribe and "other=1" not in unescape(subscribe.group(1))
+    assert f"/demo/reports/{other_id}" not in client.get(unescape(subscribe.group(1))).text
+    page = client.get("/demo/search_reports", params={"q": word, "other": "1"}).text
+    subscribe = re.search(r'href="([^"]*feed_search\.atom[^"]*)">Subscribe to this search', page)
+    assert subscribe and "other=1" in unescape(subscribe.group(1))
+    assert f"/demo/reports/{other_id}" in client.get(unescape(subscribe.group(1))).text

@@ -542,14 +542,15 @@ limit 100"""
         "feed_search": {
             "title": "necwatch: a saved search",
             "description": (
-                "Atom feed of the reports matching the search words, newest first (add .atom to subscribe)."
+                "Atom feed of the NEC reports matching the search words (and other posts too when "
+                "other is 1, as on the search page), newest first (add .atom to subscribe)."
             ),
             "sql": _feed(
                 _REPORT_ENTRY
                 + """
 from reports_fts
 join reports r on r.rowid = reports_fts.rowid
-where reports_fts match necwatch_fts_query(:q)
+where reports_fts match necwatch_fts_query(:q) and (r.is_nec_report = 1 or :other = '1')
 order by r.published_at desc
 limit 50"""
             ),
