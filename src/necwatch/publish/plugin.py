@@ -266,8 +266,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return _truncate(value, 240)
     if column in HTML_COLUMNS:
         if in_listing:
-            text = re.sub(r"<[^>]*>", " ", value)
-            return _truncate(" ".join(text.split()), 240)
+            return listing_excerpt(value, 240)
         return Markup('<div class="nw-body">' + sanitize(value) + "</div>")
     if column in TRUNCATE_IN_TABLES and in_listing:
         return _truncate(value, TRUNCATE_IN_TABLES[column])
@@ -286,7 +285,7 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
     report id and a title (next to a report_id) to the report page, versions and comments to theirs."""
     urls = datasette.urls
     if column == "meeting_date" and value:
-        return _a(urls.query(database, "meeting_reports") + "?meeting=" + quote(value), value)
+        return _a(_query_url(datasette, database, "meeting_reports") + "?meeting=" + quote(value), value)
     if table is not None or not value:
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
@@ -300,6 +299,17 @@ def _link_cell(row: Any, value: str, column: str, table: str | None, database: s
     if column == "report_ids":  # a JSON list of report ids (the unmatched names): one link each
         return _report_links(datasette, database, value)
     return None
+
+
+_query_urls: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]] = weakref.WeakKeyDictionary()
+
+
+def _query_url(datasette: Any, database: str, name: str) -> str:
+    """A canned query's URL, worked out once (a listing links a meeting date in each of its rows)."""
+    known = _query_urls.setdefault(datasette, {})
+    if (database, name) not in known:
+        known[(database, name)] = str(datasette.urls.query(database, name))
+    return known[(database, name)]
 
 
 def _report_links(datasette: Any, database: str, value: str) -> Any:
@@ -321,8 +331,12 @@ def _a(href: str, text: str) -> Markup:
 
 def _is_row_page(datasette: Any) -> bool:
     """A row page's path is /<db>/<table>/<pk> (after the base URL)."""
-    path = _request_path.get()
-    base = datasette.setting("base_url") or "/"
+    return _is_row_path(_request_path.get(), datasette.setting("base_url") or "/")
+
+
+@functools.lru_cache(maxsize=512)
+def _is_row_path(path: str, base: str) -> bool:
+    """Asked for every rendered cell of a page (the same path each time): cached."""
     if path.startswith(base):
         path = path[len(base) :]
     parts = [p for p in path.split("/") if p]
@@ -338,6 +352,29 @@ def safe_href(url: str | None) -> str | None:
 
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def listing_excerpt(html: str, limit: int) -> str:
+    """The text of `html` (tags stripped, spaces collapsed), cut to `limit` characters, read from
+    as short a prefix of `html` as gives it: a listing shows 240 characters of each ~15 kB body,
+    and stripping and re-splitting the whole body for them was a third of the table page's time.
+
+    The same string as `_truncate(" ".join(_TAG.sub(" ", html).split()), limit)`: the prefix ends
+    before the first `<` after its last `>` (a tag it may have cut in two), so every tag it strips
+    is one the whole body strips, and its collapsed text is a prefix of the whole body's."""
+    size = 4 * limit + 256
+    while True:
+        if size >= len(html):
+            return _truncate(" ".join(_TAG.sub(" ", html).split()), limit)
+        chunk = html[:size]
+        cut = chunk.find("<", chunk.rfind(">") + 1)
+        text = " ".join(_TAG.sub(" ", chunk if cut < 0 else chunk[:cut]).split())
+        if len(text) > limit:
+            return _truncate(text, limit)
+        size *= 4
 
 
 @hookimpl
@@ -701,12 +738,34 @@ def move_glossary(page: str, glossary: str) -> Markup:
     return Markup(page[:at] + str(glossary) + page[at:] if at >= 0 else page + str(glossary))
 
 
+def table_body(rows: Any) -> Markup:
+    """A table page's <tr>s as Datasette's _table.html writes them (each cell's class from its column
+    and value type; its value escaped unless it is Markup), built in one pass rather than in Jinja."""
+    from datasette.utils import to_css_class
+    from markupsafe import escape as escape_markup
+
+    classes: dict[tuple[str, str], str] = {}
+    out = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            key = (cell["column"], cell["value_type"])
+            attrs = classes.get(key)
+            if attrs is None:
+                column, kind = escape_markup(to_css_class(key[0])), escape_markup(key[1])
+                attrs = classes[key] = f'class="col-{column} type-{kind}"'
+            cells.append(f"<td {attrs}>{escape_markup(cell['value'])}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return Markup("\n".join(out))
+
+
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     # Templates are read once: re-checking each on every render (auto_reload) was ~14 file stats a
     # page, as many as Datasette's own template lookups (an edited template needs a restart).
     env.auto_reload = False
     env.filters["necwatch_move_glossary"] = move_glossary
+    env.filters["necwatch_table_body"] = table_body
 
 
 @hookimpl
