@@ -196,9 +196,18 @@ def canned_queries(datasette: Any, database: str, actor: Any) -> dict[str, Any] 
     return (queries if queries is not None else _bundled_queries()).get(database)
 
 
+# Each report row is ~30 kB (two bodies), about a page of its own plus overflow pages, so a query
+# that touches many rows (a table search counting a common word's 100,000 matches) reads a page per
+# row: through mmap rather than a read() call each, that count took 82 ms instead of 156 ms at
+# 100,000 reports. Served connections only read; SQLite caps the size (2 GB in common builds).
+MMAP_SIZE = 1 << 31
+
+
 @hookimpl
 def prepare_connection(conn: Any) -> None:
-    """SQL helpers for the canned queries and feeds: re-sanitize, escape, safe FTS queries."""
+    """SQL helpers for the canned queries and feeds: re-sanitize, escape, safe FTS queries; and
+    reads through memory-mapped I/O (MMAP_SIZE)."""
+    conn.execute(f"pragma mmap_size = {MMAP_SIZE}")
     conn.create_function("necwatch_clean_html", 1, _clean_or_empty, deterministic=True)
     conn.create_function("necwatch_escape", 1, _escape_or_empty, deterministic=True)
     conn.create_function("necwatch_fts_query", 1, fts_query, deterministic=True)
