@@ -103,7 +103,7 @@ def test_browse_search_report_feed(server: str) -> None:
         href = page.get_attribute("a[href$='feed_new_reports.atom']", "href")
         assert href
         feed = feedparser.parse(httpx.get(server + href, timeout=30).content)
-        assert not feed.bozo and len(feed.entries) == 13
+        assert not feed.bozo and len(feed.entries) == 14
         browser.close()
     csp = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
     assert csp == [], csp
