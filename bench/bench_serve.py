@@ -350,19 +350,28 @@ def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serving(cmds: dict[str, list[str]], ports: dict[str, int]) -> Iterator[dict[str, str]]:
-    """Both servers up at once (each idle while the other is loaded): base URL by server."""
+def serving(
+    cmds: dict[str, list[str]], ports: dict[str, int]
+) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
+    """Both servers up at once (each idle while the other is loaded): base URL and pid by server."""
     procs = {server: subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for server, cmd in cmds.items()}  # fmt: skip
     try:
         bases = {server: f"http://127.0.0.1:{ports[server]}" for server in cmds}
         for server, proc in procs.items():
             _wait(bases[server] + "/-/versions.json", proc)
-        yield bases
+        yield bases, {server: proc.pid for server, proc in procs.items()}
     finally:
         for proc in procs.values():
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system, every thread): what a page cost the server,
+    whatever else the machine was running (on a shared machine latency is also queueing)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load(base: str, page: Page, server: str, seconds: float, conc: int) -> dict[str, Any]:
@@ -393,8 +402,9 @@ def summarize(rounds: list[dict[str, Any]], target: float) -> tuple[list[str], l
     failures = []
     lines = [
         "| page | stock p50 ms (range) | stock p95 ms | necwatch p50 ms (range) | necwatch p95 ms "
-        "| speed-up: median of rounds (range) | answers checked |",
-        "|---|---|---|---|---|---|---|",
+        "| speed-up: median of rounds (range) | server CPU ms an answer, stock / necwatch "
+        "| CPU ratio (range) | answers checked |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label in rounds[0]["necwatch"]:
         cells = []
@@ -417,8 +427,15 @@ def summarize(rounds: list[dict[str, Any]], target: float) -> tuple[list[str], l
         if ratios[0] < target:
             failures.append(f"{label}: {ratios[0]:.2f}× in its worst round, below {target}×")
         spread = f" ({ratios[0]:.2f}–{ratios[-1]:.2f})" if len(ratios) > 1 else ""
+        cpu = {s: statistics.median(r[s][label]["cpu_ms"] for r in rounds) for s in ("stock", "necwatch")}
+        cpu_ratios = sorted(
+            r["stock"][label]["cpu_ms"] / max(r["necwatch"][label]["cpu_ms"], 1e-9) for r in rounds
+        )
+        cpu_spread = f" ({cpu_ratios[0]:.2f}–{cpu_ratios[-1]:.2f})" if len(cpu_ratios) > 1 else ""
         lines.append(
-            f"| {label} | {' | '.join(cells)} | {statistics.median(ratios):.2f}×{spread} | {checked:,} |"
+            f"| {label} | {' | '.join(cells)} | {statistics.median(ratios):.2f}×{spread} "
+            f"| {cpu['stock']:.1f} / {cpu['necwatch']:.1f} "
+            f"| {statistics.median(cpu_ratios):.2f}×{cpu_spread} | {checked:,} |"
         )
     loads = [x for r in rounds for x in r["load"]]
     lines.append("")
@@ -468,7 +485,7 @@ def main() -> None:
     }  # fmt: skip
     chosen = select_pages(args.pages, name, n, args.db)
     rounds: list[dict[str, Any]] = []
-    with serving(cmds, ports) as bases:
+    with serving(cmds, ports) as (bases, pids):
         problems = check_answers(bases, chosen)
         # Each page on stock and necwatch back to back, in alternating order from round to round
         # (ABBA): on a shared machine the load drifts over minutes, and a ratio of two runs seconds
@@ -478,7 +495,11 @@ def main() -> None:
             for j, (label, page) in enumerate(chosen.items()):
                 order = ("stock", "necwatch") if (i + j) % 2 == 0 else ("necwatch", "stock")
                 for server in order:
-                    this[server][label] = load(bases[server], page, server, args.seconds, args.concurrency)
+                    before = cpu_seconds(pids[server])
+                    run = load(bases[server], page, server, args.seconds, args.concurrency)
+                    answers = run["n"] + run["wrong"] + 2  # and the client's two warm-up requests
+                    run["cpu_ms"] = (cpu_seconds(pids[server]) - before) * 1000 / answers
+                    this[server][label] = run
                     print(f"round {i + 1} {server:8} {label:24} {this[server][label]}", file=sys.stderr)
             this["load"].append(os.getloadavg()[0])
             rounds.append(this)
