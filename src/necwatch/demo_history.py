@@ -4,7 +4,13 @@ Nothing here is attributed to a real person beyond sentences that say they were 
 The states, each polled once by `necwatch demo`:
 
 1. *before*: the snapshot without Alice Perry's newest report (September 2020), as it stood before
-   she posted it: every report is backfill.
+   she posted it: every report is backfill. LabourList carries the demo's one invented report
+   (`SECOND_REPORT`): a second member's report of the 23 January 2024 meeting, written for the
+   demo and marked as such in its title, byline and first paragraph (its author, "Alex Fixture",
+   is not a real person), so the demo has a meeting reported by two members. It agrees with Luke
+   Akehurst's report on the items, the Forde figures and who spoke, and disagrees on one point:
+   it says the NEC voted on the final Forde paper (carried 24 to 8), where his says the NEC
+   received it.
 2. *later*: that report appears (`new_report`); Luke Akehurst's 23 January 2024 report gains one
    marked sentence (`report_edited`, a version with a diff); a marked demo comment appears under
    Alice Perry's 17 September report (`new_comment`); his 28 March 2023 report is reposted at a
@@ -41,8 +47,39 @@ REPUBLISHED_COPY_ID = "1000000000000000001"
 REPUBLISHED_PATH = "2024/04/nec-report-28-march-2023-republished.html"
 
 # Fixed Last-Modified times, so two demo runs store the same validators.
+FIXTURE_TIME = "Fri, 26 Jan 2024 10:00:00 GMT"
 LATER = "Mon, 01 Apr 2024 09:00:00 GMT"
 LATEST = "Tue, 02 Apr 2024 09:00:00 GMT"
+
+# The demo's second reporter (see the module docstring): written for the demo, copied from nowhere.
+LABOURLIST_TAG = "https://labourlist.org/tag/nec/"
+SECOND_REPORT_URL = "https://labourlist.org/2024/01/necwatch-demo-fixture-nec-report-23-january-2024/"
+SECOND_REPORT_TITLE = "NEC Report – 23 January 2024 (a necwatch demo fixture)"
+SECOND_REPORT_AUTHOR = "Alex Fixture"
+SECOND_REPORT_PUBLISHED = "2024-01-26T10:00:00+00:00"
+SECOND_REPORT_BODY = """\
+<p><em>[Demo fixture: this report was written for the necwatch demo, to show a meeting reported by two \
+members. Its author, Alex Fixture, is not a real person or NEC member, and it is not an account of the \
+meeting.]</em></p>
+<p><strong>Apologies and tributes</strong></p>
+<p>We began with tributes to Tony Lloyd, Glenys Kinnock, Derek Draper and Alan Rogers. Keir Starmer sent \
+apologies as he was in the Commons for the statement on the Middle East.</p>
+<p>The minutes of the previous meeting were agreed.</p>
+<p><strong>Forde Report</strong></p>
+<p>Vidhya Alakeson presented the final paper on implementing the Forde Report: 154 of its 165 \
+recommendations have been completed.</p>
+<p>After a long discussion the NEC voted to accept the final Forde paper and close the Forde work, by 24 \
+votes to 8.</p>
+<p><strong>General Secretary’s report</strong></p>
+<p>David Evans reported on the five byelections of 2023 and the two coming in Kingswood and Wellingborough \
+on 15 February.</p>
+<p>The NEC agreed unanimously the timetable for the remaining parliamentary selections in \
+non-battleground seats.</p>
+<p>A proposal to hold the Young Labour committee elections by online ballot was carried by 22 votes to \
+12.</p>
+<p><strong>Deputy Leader’s report</strong></p>
+<p>Angela Rayner paid tribute to Tony Lloyd and called for the party to be united and disciplined.</p>
+"""
 
 
 class DemoHistory:
@@ -63,6 +100,7 @@ class DemoHistory:
     # -- the states ------------------------------------------------------------------------------
     def before(self) -> None:
         self._set_listing([p for p in self.listing if p["id"] != NEWEST_WP_POST], None)
+        self._add_second_report()
 
     def later(self) -> None:
         self._set_listing([p for p in self.listing if p["id"] != REMOVED_WP_POST], LATER)
@@ -109,6 +147,42 @@ class DemoHistory:
         )
         comment["content"] = {"rendered": f"<p>[Demo comment: {what} by the necwatch demo.]</p>\n"}
         return comment
+
+    # -- LabourList: the demo's second reporter ------------------------------------------------------
+    def _add_second_report(self) -> None:
+        """SECOND_REPORT as a LabourList article, first on the NEC tag's listing."""
+        from html import escape
+
+        title, author = escape(SECOND_REPORT_TITLE), escape(SECOND_REPORT_AUTHOR)
+        profile = "https://labourlist.org/author/alexfixture/"
+        byline = f'<a class="author url fn" href="{profile}" rel="author">{author}</a>'
+        page = f"""<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="UTF-8"><title>{title} - LabourList</title>
+<link rel="canonical" href="{SECOND_REPORT_URL}" /></head>
+<body class="single single-post"><main id="main">
+<article id="post-990002" class="post type-post status-publish format-standard hentry tag-nec">
+<header class="article-header"><h1 class="article-header__title entry-title">{title}</h1>
+<span class="byline">By {byline}</span>
+<time class="entry-date published" datetime="{SECOND_REPORT_PUBLISHED}">26th January, 2024, 10:00 am</time>
+</header>
+<div class="article-body entry-content">
+{SECOND_REPORT_BODY}</div>
+</article></main></body></html>
+"""
+        self.web.set(SECOND_REPORT_URL, page, headers={"last-modified": FIXTURE_TIME})
+        card = f"""<article class="card card--post post-990002 post type-post status-publish hentry tag-nec">
+			<div class="card__body">
+				<h2 class="card__title"><a href="{SECOND_REPORT_URL}">{title}</a></h2>
+				<div class="card__meta"><span class="card__author">{author}</span> <time class="card__date" \
+datetime="{SECOND_REPORT_PUBLISHED}">26th January, 2024, 10:00 am</time></div>
+			</div>
+		</article>
+		"""
+        listing = self.web.body(LABOURLIST_TAG).decode()
+        at = listing.index('<article class="card')
+        self.web.set(
+            LABOURLIST_TAG, listing[:at] + card + listing[at:], headers={"last-modified": FIXTURE_TIME}
+        )
 
     # -- Blogger -----------------------------------------------------------------------------------
     def _edit_blogger_report(self) -> None:

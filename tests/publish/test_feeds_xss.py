@@ -25,7 +25,7 @@ def test_new_reports_feed(client: Any) -> None:
     feed = _feed(client, "/demo/feed_new_reports.atom")
     assert feed.feed.title == "necwatch: new NEC reports"
     titles = [e.title for e in feed.entries]
-    assert len(titles) == 13
+    assert len(titles) == 14
     assert "NEC Report – 23 January 2024" in titles
     assert all(e.id.startswith("tag:necwatch,2024:report:") for e in feed.entries)
     assert all(e.link.startswith("http") for e in feed.entries)

@@ -49,7 +49,7 @@ def test_snapshot_is_consistent_and_strips_raw_bodies(db_copy: Path, tmp_path: P
     dest = snapshot(db_copy, tmp_path / "out" / "necwatch.db")
     conn = sqlite3.connect(dest)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("select count(*) from reports").fetchone()[0] == 24
+    assert conn.execute("select count(*) from reports").fetchone()[0] == 25
     assert conn.execute("select count(*) from raw_bodies").fetchone()[0] == 0
     assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"
     assert not (tmp_path / "out" / "necwatch.db.tmp").exists()

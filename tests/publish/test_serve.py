@@ -37,7 +37,7 @@ def test_database_page_has_the_same_intro(client: Any) -> None:
 
 def test_reports_table_json_sorted_and_facets_where_they_are_cheap(client: Any) -> None:
     data = client.get("/demo/reports.json?_shape=objects").json()
-    assert data["filtered_table_rows_count"] == 24
+    assert data["filtered_table_rows_count"] == 25  # with the demo's second reporter
     dates = [row["published_at"] for row in data["rows"]]
     assert dates == sorted(dates, reverse=True)
     # No configured facets on the table a search filters (a common word matches every report and a
@@ -56,7 +56,7 @@ def test_reports_list_view_facets_by_meeting_year(client: Any) -> None:
     assert "body_text" not in data["columns"] and "body_html" not in data["columns"]
     years = {f["value"]: f["count"] for f in data["facet_results"]["meeting_year"]["results"]}
     assert years["2017"] == 3 and years["2020"] == 3
-    assert len(data["rows"]) == 13
+    assert len(data["rows"]) == 14
 
 
 def test_listing_truncates_bodies_html(client: Any) -> None:
@@ -136,8 +136,9 @@ def test_coverage_grid_has_a_column_per_member(client: Any) -> None:
 
 def test_meeting_page_puts_the_reports_side_by_side_with_links(client: Any) -> None:
     data = client.get("/demo/meeting_reports.json?meeting=2024-01-23&_shape=objects").json()
-    (row,) = data["rows"]
+    row, second = data["rows"]  # in order of publication: the second is the demo's second reporter
     assert (row["author"], row["source"], row["report_id"]) == ("Luke Akehurst", "luke-akehurst", REPORT)
+    assert (second["author"], second["source"]) == ("Alex Fixture", "labourlist")
     assert row["days_after_meeting"] == 1 and row["length_words"] > 500 and row["versions"] == 2
     r = client.get("/demo/meeting_reports?meeting=2024-01-23")
     assert f'<a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a>' in r.text
@@ -230,7 +231,7 @@ def test_no_sql_writes_over_http(client: Any, demo_db: Path) -> None:
     assert r.status_code in (400, 403, 405)
     r = client.post("/demo", data={"sql": "delete from reports"})
     assert r.status_code in (400, 403, 405)
-    assert client.get("/demo/reports.json").json()["filtered_table_rows_count"] == 24
+    assert client.get("/demo/reports.json").json()["filtered_table_rows_count"] == 25
     assert hashlib.sha256(demo_db.read_bytes()).hexdigest() == before
 
 
@@ -294,14 +295,16 @@ def _rows_of(html: str) -> list[tuple[str, list[str]]]:
 
 
 def test_meeting_page_labels_every_value_even_with_one_report(client: Any) -> None:
-    html = client.get("/demo/meeting_reports?meeting=2024-01-23").text
+    # 28 March 2023: one report (23 January 2024 has two, with the demo's second reporter)
+    (only,) = client.get("/demo/meeting_reports.json?meeting=2023-03-28&_shape=objects").json()["rows"]
+    html = client.get("/demo/meeting_reports?meeting=2023-03-28").text
     rows = dict(_rows_of(html))
     assert list(rows) == list(MEETING_LABELS.values())  # every field labelled, in the query's order
     assert all(len(cells) == 1 for cells in rows.values())  # one report: one column of values
     # the minutes (issue 20) link the author to their person page
     assert [re.sub("<[^>]+>", "", a) for a in rows["Author"]] == ["Luke Akehurst"]
-    assert rows["Days after the meeting"] == ["1"]
-    assert rows["Report"] == [f'<a href="/demo/reports/{REPORT}">NEC Report – 23 January 2024</a>']
+    assert rows["Days after the meeting"] == ["2"]
+    assert rows["Report"] == [f'<a href="/demo/reports/{only["report_id"]}">NEC Report – 28 March 2023</a>']
     assert "<thead>" not in html.split('class="table-wrapper', 1)[1].split("</table>", 1)[0]
 
 
