@@ -40,6 +40,10 @@ class Resolved:
 # A word: letters, with inner hyphens or apostrophes (Long-Bailey, O'Brien); a possessive is split off.
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?")
 _POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
+# The first word of a run of capitalised words: a match of _WORD where _WORD.finditer would start one
+# (not preceded by a letter, nor by a hyphen or apostrophe that joins it to the word before: "Long-Bailey"
+# is one word), beginning with an ASCII capital or a non-ASCII letter (str.isupper decides those).
+_CAP_WORD = re.compile(r"(?<![^\W\d_])(?<![^\W\d_][-'’])(?=[A-Z]|[^\W\d_\x00-\x7f])" + _WORD.pattern)
 _PARTICLES = frozenset("de van von der den bin al el da di le la du dos das".split())  # noqa: SIM905
 
 # Words that are never part of a person's name (folded): organisations, places, offices, calendar.
@@ -101,6 +105,9 @@ _PERSON_CUES_AFTER = words(
     then himself herself later again too immediately rightly
     """
 )
+
+# A run of one of these words alone names nobody: _run skips honorifics, stop words and suffixes.
+_NOT_A_NAME = _STOP | _HONORIFICS | _SUFFIXES
 
 # Office titles. The holder is read from the roster on the meeting date; a name next to the title
 # is its holder as the text says.
@@ -297,8 +304,7 @@ class _Finder:
     def run(self, paragraphs: tuple[Paragraph, ...]) -> list[_Hit]:
         for para in paragraphs:
             text = para.text
-            starts = self._sentence_starts(text)
-            names = self._names(para.index, text, starts)
+            names = self._names(para.index, text)
             titles = self._titles(para.index, text, names)
             for hit in sorted(names + titles, key=lambda h: h.start):
                 self.hits.append(hit)
@@ -313,31 +319,43 @@ class _Finder:
             starts.add(m.end())
         return starts
 
-    def _names(self, p: int, text: str, starts: set[int]) -> list[_Hit]:
-        words = list(_WORD.finditer(text))
+    def _names(self, p: int, text: str, starts: set[int] | None = None) -> list[_Hit]:
+        """The names of one paragraph. Only the capitalised words are visited (one C-speed scan of
+        `_CAP_WORD` finds each run's first word); a run is then read word by word from there, exactly
+        as a walk over every word of the text would read it."""
         out: list[_Hit] = []
-        i = 0
-        while i < len(words):
-            if not _namey(words[i].group()):
-                i += 1
+        search_word, search_cap = _WORD.search, _CAP_WORD.search
+        given = self.index.given
+        pos = 0
+        while True:
+            first = search_cap(text, pos)
+            if first is None:
+                break
+            if not first.group()[:1].isupper():  # a non-ASCII letter that is not a capital
+                pos = first.end()
                 continue
-            j = i + 1  # a run: capitalised words separated by spaces only (no line break)
+            run = [first]
+            nxt = search_word(text, first.end())
             while (
-                j < len(words)
-                and _namey(words[j].group(), particle_ok=True)
-                and _joined(text, words[j - 1], words[j], self.index.given)
+                nxt is not None
+                and _namey(nxt.group(), particle_ok=True)
+                and _joined(text, run[-1], nxt, given)
             ):
-                if _is_possessive(words[j - 1].group()):
+                if _is_possessive(run[-1].group()):
                     break
-                j += 1
-            while j > i + 1 and words[j - 1].group().lower() in _PARTICLES:
-                j -= 1
-            out.extend(
-                self._run(
-                    p, text, words[i:j], words[i].start() in starts, words[j] if j < len(words) else None
-                )
-            )
-            i = j
+                run.append(nxt)
+                nxt = search_word(text, nxt.end())
+            while len(run) > 1 and run[-1].group().lower() in _PARTICLES:
+                nxt = run.pop()
+            if len(run) == 1 and _token(first.group()).rstrip(".") in _NOT_A_NAME:
+                pass  # "The", "We", "NEC", "Cllr": one word that names nobody (what _run would find)
+            else:
+                if starts is None:
+                    starts = self._sentence_starts(text)
+                out.extend(self._run(p, text, run, first.start() in starts, nxt))
+            if nxt is None:
+                break
+            pos = nxt.start()
         for h in out:  # "Vidhya Alakeson, Director of External Relations": the role the text gives
             if h.text_role is None:
                 h.text_role = _appositive_role(text, h.end)
@@ -346,10 +364,7 @@ class _Finder:
     def _run(
         self, p: int, text: str, run: list[re.Match[str]], initial: bool, after: re.Match[str] | None
     ) -> list[_Hit]:
-        toks = [
-            _POSSESSIVE.sub(r"\1", fold(w.group())) if _is_possessive(w.group()) else fold(w.group())
-            for w in run
-        ]
+        toks = [_token(w.group()) for w in run]
         out: list[_Hit] = []
         i = 0
         honorific_at = -1
@@ -664,6 +679,12 @@ def _may_name_office(text: str) -> bool:
     if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:
         return True
     return "gen" in low and _TITLE_WORD.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str) -> str:
+    """A word of a name as compared: folded, a possessive's 's dropped (a cache keyed by words)."""
+    return _POSSESSIVE.sub(r"\1", fold(word)) if _is_possessive(word) else fold(word)
 
 
 def _namey(word: str, *, particle_ok: bool = False) -> bool:
