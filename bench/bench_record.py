@@ -177,7 +177,7 @@ def fifteen_kb_reports(n: int = 60, size: int = 15_000) -> list[Args]:
 def bench_parts(repeats: int, n: int = 60) -> dict[str, Any]:
     """CPU ms a ~15 kB report spends in each part of extract_record (median of `repeats` runs over
     n reports), the steps called as extract_record calls them."""
-    from necwatch.record import MAX_QUOTE_CHARS
+    from necwatch.record import MAX_QUOTE_CHARS, forget_paragraphs
     from necwatch.record.decisions import find_decisions
     from necwatch.record.items import find_items
     from necwatch.record.meeting import find_meeting
@@ -195,6 +195,7 @@ def bench_parts(repeats: int, n: int = 60) -> dict[str, Any]:
         spent = dict.fromkeys(parts, 0.0)
         started = clock()
         for title, body, published, author in reports:
+            forget_paragraphs()  # as extract_record does: no split carried from another report
             t0 = clock()
             paragraphs = split_paragraphs(body)
             t1 = clock()
