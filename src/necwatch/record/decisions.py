@@ -558,6 +558,38 @@ def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> boo
     return any(n in low for n in needles) and pattern.search(s) is not None
 
 
+_QUIET_NEEDLES = (
+    *_MOVER_WORDS,  # _movers
+    *_VOTE_WORDS,  # find_counts, _lone_vote
+    "did",  # NEGATED_RE: did not, didn't
+    "refused",
+    "declined",
+    "failed",
+    "consensus",  # CONSENSUS_RE
+    "agreement",
+    "thanks",  # THANKS_CUE
+    "gratitude",
+    "appreciation",
+    "congratulations",
+    "condolences",
+)
+
+
+def _quiet(s: str) -> bool:
+    """Whether a sentence surely states nothing find_decisions reads (no verb of outcome, negated act,
+    consensus, thanks, list opening, mover or vote word): one lower(), one findall and substring
+    tests, where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
+    times more. ASCII text only (where lower() folds as the patterns' IGNORECASE does); False when
+    unsure."""
+    if not s.isascii() or s.rstrip().endswith(":"):
+        return False
+    low = s.lower()
+    for needle in _QUIET_NEEDLES:
+        if needle in low:
+            return False
+    return o.first_words_absent(low)
+
+
 def _movers(s: str) -> tuple[str | None, str | None]:
     """(mover, seconder) a sentence states, as written."""
     mover = seconder = None
@@ -746,6 +778,9 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
                     continue
+                if _quiet(s):
+                    last_sentence = (None, s)
+                    continue  # no act, list opening, mover or count: only the next "It" reads it
                 hits = _hits(s, _lazy_actor(last_sentence), cac)
                 opening = _intro(s, hits)
                 if opening is not None:
