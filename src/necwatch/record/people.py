@@ -278,6 +278,54 @@ def _fuzzy_full(roster: Roster, folded: str) -> str | None:
     return next(iter(ids)) if len(ids) == 1 else None
 
 
+class _Day:
+    """What the people pass reads of a roster on one day, worked out once per roster and day (reports
+    of one meeting share it): who sat (held any post), and the words naming them."""
+
+    def __init__(self, roster: Roster, day: date | None) -> None:
+        self.roster, self.day = roster, day
+        self.sitting = frozenset(
+            pid
+            for pid, terms in roster.terms.items()
+            if day is not None and any(t.covers(day) for t in terms)
+        )
+        self._words: tuple[dict[str, set[str]], list[str]] | None = None
+        self._surnames: list[str] | None = None
+
+    @property
+    def active_words(self) -> tuple[dict[str, set[str]], list[str]]:
+        """A word naming someone sitting that day → their ids, and those words as a list (rapidfuzz)."""
+        if self._words is None:
+            words: dict[str, set[str]] = {}
+            if self.day is not None:
+                for pid, tokens in self.roster.names.tokens.items():
+                    if pid in self.sitting:
+                        for w in tokens:
+                            words.setdefault(w, set()).add(pid)
+            self._words = (words, list(words))
+        return self._words
+
+    @property
+    def surnames(self) -> list[str]:
+        if self._surnames is None:
+            self._surnames = list(self.roster.names.surnames)
+        return self._surnames
+
+
+_DAYS: dict[tuple[int, date | None], _Day] = {}
+
+
+def _on_day(roster: Roster, day: date | None) -> _Day:
+    """The roster's _Day (kept per roster object and day; a roster rebuilt gets new ones)."""
+    key = (id(roster), day)
+    found = _DAYS.get(key)
+    if found is None or found.roster is not roster:
+        if len(_DAYS) >= 4096:
+            _DAYS.clear()
+        found = _DAYS[key] = _Day(roster, day)
+    return found
+
+
 # Beyond this many different unknown names a text is not a report (a list, a dump): names are then
 # matched exactly, without misspellings, so its cost stays linear.
 _MAX_FUZZY = 2000
@@ -295,7 +343,9 @@ class _Finder:
         self.seen: dict[str, dict[str, None]] = {}
         self.unknown_names: dict[str, str] = {}  # folded full name of an unknown person → its key
         self._fuzzy_cache: dict[str, str | None] = {}
+        self.sitting = _on_day(roster, day).sitting  # who held a roster post that day
         self._active_words: dict[str, set[str]] | None = None
+        self._active_list: list[str] = []
         self._unknown_buckets: dict[tuple[str, str], list[str]] = {}
         self._surname_cache: dict[tuple[str, bool], str | None] = {}
 
@@ -512,7 +562,7 @@ class _Finder:
         if len(ids) == 1:
             pid = next(iter(ids))
         else:  # two roster people of one name: the one sitting that day, else unresolved
-            active = [x for x in sorted(ids) if self.roster.active(x, self.day)]
+            active = [x for x in sorted(ids) if x in self.sitting]
             pid = active[0] if len(active) == 1 else None
         key = pid or self._unknown_key(fold(written))
         self._remember(key, self.index.tokens.get(pid, frozenset()) if pid else {fold(run[i].group())})
@@ -526,7 +576,7 @@ class _Finder:
         if not keys:
             return None
         if len(keys) > 1:
-            sitting = [k for k in keys if not k.startswith(("?", "~")) and self.roster.active(k, self.day)]
+            sitting = [k for k in keys if not k.startswith(("?", "~")) and k in self.sitting]
             if len(sitting) == 1:
                 return sitting[0]
         return next(reversed(keys))
@@ -536,7 +586,7 @@ class _Finder:
         day, else a distinctive surname's only bearer, else unresolved."""
         if latest is not None:
             return (latest if not latest.startswith(("?", "~")) else None), latest
-        active = [x for x in sorted(ids) if self.roster.active(x, self.day)]
+        active = [x for x in sorted(ids) if x in self.sitting]
         if len(active) == 1:
             return active[0], active[0]
         if not active and len(ids) == 1 and word not in self.index.given and word not in _WORDLIKE:
@@ -588,26 +638,19 @@ class _Finder:
 
     def _misspelt_surname(self, word: str, cue_after: bool) -> str | None:
         if self._active_words is None:
-            self._active_words = {}
-            if self.day is not None:
-                for pid, words in self.index.tokens.items():
-                    if self.roster.active(pid, self.day):
-                        for w in words:
-                            self._active_words.setdefault(w, set()).add(pid)
-        near = process.extract(
-            word, list(self._active_words), scorer=Levenshtein.distance, score_cutoff=1, limit=3
-        )
+            self._active_words, self._active_list = _on_day(self.roster, self.day).active_words
+        near = process.extract(word, self._active_list, scorer=Levenshtein.distance, score_cutoff=1, limit=3)
         active_ids = {pid for text, _d, _i in near if len(text) >= 7 for pid in self._active_words[text]}
         if len(active_ids) == 1:
             return next(iter(active_ids))
         hits = process.extract(
-            word, list(self.index.surnames), scorer=Levenshtein.distance, score_cutoff=1, limit=3
+            word, _on_day(self.roster, None).surnames, scorer=Levenshtein.distance, score_cutoff=1, limit=3
         )
         ids = {pid for text, _d, _i in hits if len(text) >= 7 for pid in self.index.surnames[text]}
         if len(ids) != 1:
             return None
         pid = next(iter(ids))
-        return pid if cue_after or self.roster.active(pid, self.day) else None
+        return pid if cue_after or pid in self.sitting else None
 
     # --- office titles ---
 
