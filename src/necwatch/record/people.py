@@ -278,6 +278,16 @@ def _fuzzy_full(roster: Roster, folded: str) -> str | None:
     return next(iter(ids)) if len(ids) == 1 else None
 
 
+def _fuzzy_full_cached(roster: Roster, folded: str) -> str | None:
+    """_fuzzy_full, its answer kept per roster (keyed by the name)."""
+    cache = _on_day(roster, None).fuzzy_full
+    if folded not in cache:
+        if len(cache) >= 4 * _MAX_FUZZY:
+            cache.clear()
+        cache[folded] = _fuzzy_full(roster, folded)
+    return cache[folded]
+
+
 class _Day:
     """What the people pass reads of a roster on one day, worked out once per roster and day (reports
     of one meeting share it): who sat (held any post), and the words naming them."""
@@ -290,6 +300,8 @@ class _Day:
             if day is not None and any(t.covers(day) for t in terms)
         )
         self._words: tuple[dict[str, set[str]], list[str]] | None = None
+        self.misspelt: dict[tuple[str, bool], str | None] = {}  # _Finder._fuzzy_surname's answers
+        self.fuzzy_full: dict[str, str | None] = {}  # _fuzzy_full's answers (on the day None only)
         self._surnames: list[str] | None = None
 
     @property
@@ -347,7 +359,6 @@ class _Finder:
         self._active_words: dict[str, set[str]] | None = None
         self._active_list: list[str] = []
         self._unknown_buckets: dict[tuple[str, str], list[str]] = {}
-        self._surname_cache: dict[tuple[str, bool], str | None] = {}
 
     # --- the pass ---
 
@@ -622,7 +633,7 @@ class _Finder:
         if len(self._fuzzy_cache) >= _MAX_FUZZY:  # not a report: thousands of names, matched exactly
             return self._fuzzy_cache.get(folded)
         if folded not in self._fuzzy_cache:
-            self._fuzzy_cache[folded] = _fuzzy_full(self.roster, folded)
+            self._fuzzy_cache[folded] = _fuzzy_full_cached(self.roster, folded)
         return self._fuzzy_cache[folded]
 
     def _fuzzy_surname(self, word: str, cue_after: bool) -> str | None:
@@ -631,10 +642,15 @@ class _Finder:
         naming a person active on the date, 7+ letters."""
         if len(word) < 7 or word in self.index.given:
             return None
-        key = (word, cue_after)  # the same word recurs in a report: two edit-distance scans each time
-        if key not in self._surname_cache:
-            self._surname_cache[key] = self._misspelt_surname(word, cue_after)
-        return self._surname_cache[key]
+        # the same word recurs in a report and in the reports of one meeting: two edit-distance scans
+        # each time, so the answer is kept per roster and day (keyed by the word)
+        key = (word, cue_after)
+        cache = _on_day(self.roster, self.day).misspelt
+        if key not in cache:
+            if len(cache) >= _MAX_FUZZY:
+                cache.clear()
+            cache[key] = self._misspelt_surname(word, cue_after)
+        return cache[key]
 
     def _misspelt_surname(self, word: str, cue_after: bool) -> str | None:
         if self._active_words is None:
