@@ -355,6 +355,9 @@ def bullet_len(line: str) -> int:
 _MISSED_END = re.compile(r"(?<=\betc\.)\s+(?=[A-Z])|(?<=…)\s+(?=[A-Z])|(?<=[a-z0-9%)]\.)(?=[A-Z][a-z])")
 
 
+_DOT_CAPITAL = re.compile(r"\.[A-Z]")  # _MISSED_END's third shape needs one
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """record.text.sentences, and the ends it misses split too (see `_MISSED_END`)."""
     return list(_split_sentences(text))
@@ -364,6 +367,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for a, b in sentences(text):
+        if (
+            "etc." not in text[max(0, a - 4) : b]
+            and "…" not in text[max(0, a - 1) : b]
+            and _DOT_CAPITAL.search(text, a, b) is None
+        ):
+            out.append((a, b))  # none of _MISSED_END's three shapes in it (the usual sentence)
+            continue
         start = a
         for m in _MISSED_END.finditer(text, a, b):
             if m.start() > start:
