@@ -43,7 +43,13 @@ _POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
 # The first word of a run of capitalised words: a match of _WORD where _WORD.finditer would start one
 # (not preceded by a letter, nor by a hyphen or apostrophe that joins it to the word before: "Long-Bailey"
 # is one word), beginning with an ASCII capital or a non-ASCII letter (str.isupper decides those).
-_CAP_WORD = re.compile(r"(?<![^\W\d_])(?<![^\W\d_][-'’])(?=[A-Z]|[^\W\d_\x00-\x7f])" + _WORD.pattern)
+# The first letter is matched first and the look-behinds checked after it (the engine then skips to
+# candidate letters at C speed): an ASCII capital or a non-ASCII letter, not after a letter, nor after
+# a hyphen or apostrophe that follows one.
+_CAP_WORD = re.compile(
+    r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
+    r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
+)
 _PARTICLES = frozenset("de van von der den bin al el da di le la du dos das".split())  # noqa: SIM905
 
 # Words that are never part of a person's name (folded): organisations, places, offices, calendar.
@@ -106,6 +112,7 @@ _PERSON_CUES_AFTER = words(
     """
 )
 
+_LINE_START = re.compile(r"(?m)^[\s\-–•*·>\d.)(]*")
 # A run of one of these words alone names nobody: _run skips honorifics, stop words and suffixes.
 _NOT_A_NAME = _STOP | _HONORIFICS | _SUFFIXES
 
@@ -376,7 +383,7 @@ class _Finder:
         starts = set()
         for a, _b in sentences(text):
             starts.add(a)
-        for m in re.finditer(r"(?m)^[\s\-–•*·>\d.)(]*", text):  # list items, one a line
+        for m in _LINE_START.finditer(text):  # list items, one a line
             starts.add(m.end())
         return starts
 
