@@ -42,10 +42,6 @@ _LOWER_WORD = re.compile(r"[a-z]+")
 _PRONOUN_FIRST = re.compile(r"\s*(?:[A-Z][a-z]+,\s+)?(?:he|she|He|She)\b")
 
 
-def _may_speak(text: str) -> bool:
-    return not _VERB_FIRST.isdisjoint(_LOWER_WORD.findall(text))
-
-
 _TOLD_OBJECT = re.compile(
     r"\s+(?:us|me|him|her|them|everyone|colleagues|members|the\s+(?:NEC|meeting|committee|members|national))\b",
     re.IGNORECASE,
@@ -502,7 +498,10 @@ def find_statements(paragraphs: tuple[Paragraph, ...]) -> tuple[Statement, ...]:
     """Every statement of the report, in order; speaker as written ("Keir", "the General Secretary", "I")."""
     out: list[Statement] = []
     for p in paragraphs:
-        if p.heading or not _may_speak(p.text):
+        if p.heading:
+            continue
+        verbs = _VERB_FIRST.intersection(_LOWER_WORD.findall(p.text))
+        if not verbs:
             continue  # no verb of speech anywhere in it: no statement (the usual paragraph)
         # the previous sentence's subject for a "He"/"She": a name, or a sentence whose leading
         # subject is read only when a pronoun asks for it
@@ -510,7 +509,7 @@ def find_statements(paragraphs: tuple[Paragraph, ...]) -> tuple[Statement, ...]:
         for a, b in units(p.text):
             sentence = p.text[a:b]
             found: list[Statement] = []
-            if _may_speak(sentence):
+            if any(v in sentence for v in verbs):  # a sentence holds a verb's word if it has a match
                 for clause in sentence.split("; "):  # "Mish Rahman argued …; Luke Akehurst insisted …"
                     if found:
                         last_found = found[-1].speaker
