@@ -246,10 +246,47 @@ def _office_at(m: re.Match[str]) -> Office | None:
     return None
 
 
+# A word (lower case) in every match of _OFFICE: one per alternative of OFFICES' patterns.
+_OFFICE_NEEDLES = (
+    "leader",
+    "secretary",
+    "gen",
+    "treasurer",
+    "chair",
+    "plp",
+    "european",
+    "parliamentary",
+    "alc",
+    "association",
+    "lga",
+    "cac",
+    "conference",
+    "org",
+    "disputes",
+    "equalit",
+    "home",
+    "international",
+    "audit",
+    "risk",
+    "business",
+    "ncc",
+    "national",
+    "joint",
+    "jpc",
+    "npf",
+    "governance",
+    "executive",
+)
+
+
 def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
+    if sentence.isascii():  # where lower() folds as re.IGNORECASE does
+        low = sentence.lower()
+        if not any(n in low for n in _OFFICE_NEEDLES):
+            return None  # every pattern below needs an office's name, which holds one of these
     patterns = (_OFFICE_REPORT, _REPORT_AS, _IN_REPORT, _GAVE_REPORT) if _REPORT_HINT.search(sentence) else ()
     if "," in sentence:
         patterns = (*patterns, _APPOSITION)
