@@ -127,3 +127,13 @@ def test_no_sentence_split_is_carried_from_one_report_to_the_next() -> None:
     extract_record("NEC Report – 23 January 2024", body, date(2024, 1, 24))
     extract_record("NEC Report – 23 January 2024", "Another report. It had two sentences.", None)
     assert text._sentences.cache_info().currsize <= 3  # only the last report's paragraphs
+
+
+_OLD_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+
+
+@pytest.mark.parametrize("s", [*TEXTS, "a.\n\n\n B", ". \n A", 'x!  \t"A', "end.\n\nStart", "q?(A", " \n \n"])
+def test_the_meeting_sentence_split_matches_where_the_old_one_did(s: str) -> None:
+    from necwatch.record.meeting import _SENTENCE
+
+    assert [m.span() for m in _SENTENCE.finditer(s)] == [m.span() for m in _OLD_SENTENCE.finditer(s)]
