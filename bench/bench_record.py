@@ -152,6 +152,86 @@ def bench_synthetic(n: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def fifteen_kb_reports(n: int = 60, size: int = 15_000) -> list[Args]:
+    """n bodies of ~15 kB (a complete report's size) assembled from the emulator's real paragraphs."""
+    import random
+
+    from platformweb import real_paragraphs
+
+    paras = list(real_paragraphs())
+    rng = random.Random(15)
+    gold = gold_inputs()
+    out: list[Args] = []
+    for k in range(n):
+        rng.shuffle(paras)
+        body: list[str] = []
+        for p in paras:
+            body.append(p)
+            if sum(map(len, body)) > size:
+                break
+        g = gold[k % len(gold)]
+        out.append((g.title, "\n\n".join(body), g.published, g.author))
+    return out
+
+
+def bench_parts(repeats: int, n: int = 60) -> dict[str, Any]:
+    """CPU ms a ~15 kB report spends in each part of extract_record (median of `repeats` runs over
+    n reports), the steps called as extract_record calls them."""
+    from necwatch.record import MAX_QUOTE_CHARS, forget_paragraphs
+    from necwatch.record.decisions import find_decisions
+    from necwatch.record.items import find_items
+    from necwatch.record.meeting import find_meeting
+    from necwatch.record.people import find_people
+    from necwatch.record.roster import Roster
+    from necwatch.record.statements import find_statements
+    from necwatch.record.text import split_paragraphs
+
+    reports = fifteen_kb_reports(n)
+    roster = Roster.shipped()
+    parts = ("text", "meeting", "items", "people", "decisions", "statements")
+    runs: dict[str, list[float]] = {k: [] for k in (*parts, "total")}
+    clock = time.process_time
+    for rep in range(repeats + 1):
+        spent = dict.fromkeys(parts, 0.0)
+        started = clock()
+        for title, body, published, author in reports:
+            forget_paragraphs()  # as extract_record does: no split carried from another report
+            t0 = clock()
+            paragraphs = split_paragraphs(body)
+            t1 = clock()
+            meeting = find_meeting(title, paragraphs, published)
+            t2 = clock()
+            items = find_items(paragraphs)
+            t3 = clock()
+            people = find_people(paragraphs, roster, meeting.date, published, author)
+            t4 = clock()
+            for d in find_decisions(paragraphs, items):
+                if len(d.quote) <= MAX_QUOTE_CHARS:
+                    people.resolve(d.mover, d.paragraph), people.resolve(d.seconder, d.paragraph)
+            t5 = clock()
+            for s in find_statements(paragraphs):
+                if len(s.quote) <= MAX_QUOTE_CHARS:
+                    people.resolve(s.speaker, s.paragraph)
+            t6 = clock()
+            for k, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6))):
+                spent[parts[k]] += b - a
+        total = clock() - started
+        if rep == 0:
+            continue  # the first run warms the roster's indexes
+        for k in parts:
+            runs[k].append(1000 * spent[k] / n)
+        runs["total"].append(1000 * total / n)
+    whole = timed(lambda: run_all(reports), repeats, clock)
+    return {
+        "reports": n,
+        "body_kB_mean": round(sum(len(r[1].encode()) for r in reports) / n / 1000, 1),
+        "ms_a_report_median": {k: round(statistics.median(v), 2) for k, v in runs.items()},
+        "ms_a_report_min": {k: round(min(v), 2) for k, v in runs.items()},
+        "extract_record_ms_median": round(1000 * statistics.median(whole) / n, 2),
+        "extract_record_ms_min_max": [round(1000 * min(whole) / n, 2), round(1000 * max(whole) / n, 2)],
+    }
+
+
 def bench_poll(gold_record_s: float) -> dict[str, Any]:
     """The first poll of the whole reference web against the record time of its 13 reports."""
     from bench_parse import end_to_end
@@ -312,6 +392,9 @@ def main() -> None:
     parser.add_argument("--db-reports", type=int, default=10_000, metavar="N")
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument(
+        "--parts", action="store_true", help="only the CPU ms a 15 kB report spends in each part"
+    )
+    parser.add_argument(
         "--db-platform",
         choices=("blogger", "wordpress"),
         default="blogger",
@@ -326,6 +409,12 @@ def main() -> None:
         "cpu": pin(args.cpu),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
+    if args.parts:
+        out["parts"] = bench_parts(args.repeats)
+        out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(out, indent=2))
+        return
+    out["parts"] = bench_parts(args.repeats)
     out["gold"] = bench_gold(args.repeats)
     out["synthetic"] = bench_synthetic(args.synthetic, max(1, args.repeats // 2))
     gold_s = out["gold"]["reports"] * out["gold"]["record"]["ms_each_median"] / 1000
@@ -340,6 +429,12 @@ def main() -> None:
         return
     g, s, p = out["gold"], out["synthetic"], out["poll"]
     print(f"{out['cpu']}; load average {out['load_average_start']} → {out['load_average_end']}")
+    parts = out["parts"]
+    print(
+        f"{parts['reports']} reports of {parts['body_kB_mean']} kB: extract_record "
+        f"{parts['extract_record_ms_median']} ms CPU a report {parts['extract_record_ms_min_max']}; by part "
+        + ", ".join(f"{k} {v}" for k, v in parts["ms_a_report_median"].items())
+    )
     print("| set | reports | body kB (mean) | extract_record reports/s, median (min-max) | ms a report |")
     print("|---|---|---|---|---|")
     for name, v in (("gold (13 real)", g), (f"synthetic ({s['reports']:,})", s)):

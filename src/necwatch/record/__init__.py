@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from necwatch.record import statements as _statements
+from necwatch.record import text as _text
 from necwatch.record.decisions import find_decisions
 from necwatch.record.items import find_items
 from necwatch.record.meeting import find_meeting
@@ -38,6 +40,15 @@ page without stops (a table, a list run together, hostile text), whose every act
 5,000 of them in one 36 kB "sentence" made a record of 61 MB. Such quotes are left out."""
 
 
+def forget_paragraphs() -> None:
+    """Empty the caches of sentence splits, which are keyed by a paragraph's text: they let the parts
+    of one report split each paragraph once, and must not carry a split from one report to the next
+    (a bench whose reports reuse real paragraphs would time the cache, not the work)."""
+    _text._sentences.cache_clear()
+    _statements._split_sentences.cache_clear()
+    _statements._units.cache_clear()
+
+
 def extract_record(
     title: str,
     body_text: str,
@@ -48,6 +59,7 @@ def extract_record(
     version: str | None = None,
 ) -> Record:
     """The record of one report version. `author` lets "I voted …" name its speaker."""
+    forget_paragraphs()
     paragraphs = split_paragraphs(body_text)
     meeting = find_meeting(title, paragraphs, published)
     items = find_items(paragraphs)

@@ -558,6 +558,49 @@ def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> boo
     return any(n in low for n in needles) and pattern.search(s) is not None
 
 
+_QUIET_NEEDLES = (
+    *_MOVER_WORDS,  # _movers
+    *_VOTE_WORDS,  # find_counts, _lone_vote
+    "did",  # NEGATED_RE: did not, didn't
+    "refused",
+    "declined",
+    "failed",
+    "consensus",  # CONSENSUS_RE
+    "agreement",
+    "thanks",  # THANKS_CUE
+    "gratitude",
+    "appreciation",
+    "congratulations",
+    "condolences",
+)
+
+
+def _may_hold_low(s: str, low: str | None, needles: tuple[str, ...]) -> bool:
+    """False when ASCII `s` (lower-cased: `low`) holds none of `needles`; else True (unsure)."""
+    return low is None or any(n in low for n in needles)
+
+
+def _quiet(s: str) -> bool:
+    """Whether a sentence surely states nothing find_decisions reads (no verb of outcome, negated act,
+    consensus, thanks, list opening, mover or vote word): one lower(), one findall and substring
+    tests, where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
+    times more. ASCII text only (where lower() folds as the patterns' IGNORECASE does); False when
+    unsure."""
+    if not s.isascii():
+        return False
+    return _quiet_low(s, s.lower())
+
+
+def _quiet_low(s: str, low: str) -> bool:
+    """_quiet on ASCII `s`, lower-cased as `low`."""
+    if s.rstrip().endswith(":"):
+        return False
+    for needle in _QUIET_NEEDLES:
+        if needle in low:
+            return False
+    return o.first_words_absent(low)
+
+
 def _movers(s: str) -> tuple[str | None, str | None]:
     """(mover, seconder) a sentence states, as written."""
     mover = seconder = None
@@ -746,13 +789,22 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
                     continue
+                low = s.lower() if s.isascii() else None  # ASCII: lower() folds as IGNORECASE does
+                if low is not None and _quiet_low(s, low):
+                    last_sentence = (None, s)
+                    continue  # no act, list opening, mover or count: only the next "It" reads it
                 hits = _hits(s, _lazy_actor(last_sentence), cac)
                 opening = _intro(s, hits)
                 if opening is not None:
                     intro = opening
                     continue
-                mover, seconder = _movers(s)
-                counts = find_counts(s) if hits or _may_hold(s, _VOTE_WORD, _VOTE_WORDS) else []
+                mover, seconder = _movers(s) if _may_hold_low(s, low, _MOVER_WORDS) else (None, None)
+                vote = hits or (
+                    _may_hold(s, _VOTE_WORD, _VOTE_WORDS)
+                    if low is None
+                    else any(n in low for n in _VOTE_WORDS) and _VOTE_WORD.search(s) is not None
+                )
+                counts = find_counts(s) if vote else []
                 if hits:
                     _finish(s, hits, counts)
                 last_sentence = (hits[0].actor, None) if hits else (None, s)

@@ -40,6 +40,16 @@ class Resolved:
 # A word: letters, with inner hyphens or apostrophes (Long-Bailey, O'Brien); a possessive is split off.
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?")
 _POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
+# The first word of a run of capitalised words: a match of _WORD where _WORD.finditer would start one
+# (not preceded by a letter, nor by a hyphen or apostrophe that joins it to the word before: "Long-Bailey"
+# is one word), beginning with an ASCII capital or a non-ASCII letter (str.isupper decides those).
+# The first letter is matched first and the look-behinds checked after it (the engine then skips to
+# candidate letters at C speed): an ASCII capital or a non-ASCII letter, not after a letter, nor after
+# a hyphen or apostrophe that follows one.
+_CAP_WORD = re.compile(
+    r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
+    r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
+)
 _PARTICLES = frozenset("de van von der den bin al el da di le la du dos das".split())  # noqa: SIM905
 
 # Words that are never part of a person's name (folded): organisations, places, offices, calendar.
@@ -101,6 +111,10 @@ _PERSON_CUES_AFTER = words(
     then himself herself later again too immediately rightly
     """
 )
+
+_LINE_START = re.compile(r"(?m)^[\s\-–•*·>\d.)(]*")
+# A run of one of these words alone names nobody: _run skips honorifics, stop words and suffixes.
+_NOT_A_NAME = _STOP | _HONORIFICS | _SUFFIXES
 
 # Office titles. The holder is read from the roster on the meeting date; a name next to the title
 # is its holder as the text says.
@@ -271,6 +285,66 @@ def _fuzzy_full(roster: Roster, folded: str) -> str | None:
     return next(iter(ids)) if len(ids) == 1 else None
 
 
+def _fuzzy_full_cached(roster: Roster, folded: str) -> str | None:
+    """_fuzzy_full, its answer kept per roster (keyed by the name)."""
+    cache = _on_day(roster, None).fuzzy_full
+    if folded not in cache:
+        if len(cache) >= 4 * _MAX_FUZZY:
+            cache.clear()
+        cache[folded] = _fuzzy_full(roster, folded)
+    return cache[folded]
+
+
+class _Day:
+    """What the people pass reads of a roster on one day, worked out once per roster and day (reports
+    of one meeting share it): who sat (held any post), and the words naming them."""
+
+    def __init__(self, roster: Roster, day: date | None) -> None:
+        self.roster, self.day = roster, day
+        self.sitting = frozenset(
+            pid
+            for pid, terms in roster.terms.items()
+            if day is not None and any(t.covers(day) for t in terms)
+        )
+        self._words: tuple[dict[str, set[str]], list[str]] | None = None
+        self.misspelt: dict[tuple[str, bool], str | None] = {}  # _Finder._fuzzy_surname's answers
+        self.fuzzy_full: dict[str, str | None] = {}  # _fuzzy_full's answers (on the day None only)
+        self._surnames: list[str] | None = None
+
+    @property
+    def active_words(self) -> tuple[dict[str, set[str]], list[str]]:
+        """A word naming someone sitting that day → their ids, and those words as a list (rapidfuzz)."""
+        if self._words is None:
+            words: dict[str, set[str]] = {}
+            if self.day is not None:
+                for pid, tokens in self.roster.names.tokens.items():
+                    if pid in self.sitting:
+                        for w in tokens:
+                            words.setdefault(w, set()).add(pid)
+            self._words = (words, list(words))
+        return self._words
+
+    @property
+    def surnames(self) -> list[str]:
+        if self._surnames is None:
+            self._surnames = list(self.roster.names.surnames)
+        return self._surnames
+
+
+_DAYS: dict[tuple[int, date | None], _Day] = {}
+
+
+def _on_day(roster: Roster, day: date | None) -> _Day:
+    """The roster's _Day (kept per roster object and day; a roster rebuilt gets new ones)."""
+    key = (id(roster), day)
+    found = _DAYS.get(key)
+    if found is None or found.roster is not roster:
+        if len(_DAYS) >= 4096:
+            _DAYS.clear()
+        found = _DAYS[key] = _Day(roster, day)
+    return found
+
+
 # Beyond this many different unknown names a text is not a report (a list, a dump): names are then
 # matched exactly, without misspellings, so its cost stays linear.
 _MAX_FUZZY = 2000
@@ -288,17 +362,17 @@ class _Finder:
         self.seen: dict[str, dict[str, None]] = {}
         self.unknown_names: dict[str, str] = {}  # folded full name of an unknown person → its key
         self._fuzzy_cache: dict[str, str | None] = {}
+        self.sitting = _on_day(roster, day).sitting  # who held a roster post that day
         self._active_words: dict[str, set[str]] | None = None
+        self._active_list: list[str] = []
         self._unknown_buckets: dict[tuple[str, str], list[str]] = {}
-        self._surname_cache: dict[tuple[str, bool], str | None] = {}
 
     # --- the pass ---
 
     def run(self, paragraphs: tuple[Paragraph, ...]) -> list[_Hit]:
         for para in paragraphs:
             text = para.text
-            starts = self._sentence_starts(text)
-            names = self._names(para.index, text, starts)
+            names = self._names(para.index, text)
             titles = self._titles(para.index, text, names)
             for hit in sorted(names + titles, key=lambda h: h.start):
                 self.hits.append(hit)
@@ -309,35 +383,47 @@ class _Finder:
         starts = set()
         for a, _b in sentences(text):
             starts.add(a)
-        for m in re.finditer(r"(?m)^[\s\-–•*·>\d.)(]*", text):  # list items, one a line
+        for m in _LINE_START.finditer(text):  # list items, one a line
             starts.add(m.end())
         return starts
 
-    def _names(self, p: int, text: str, starts: set[int]) -> list[_Hit]:
-        words = list(_WORD.finditer(text))
+    def _names(self, p: int, text: str, starts: set[int] | None = None) -> list[_Hit]:
+        """The names of one paragraph. Only the capitalised words are visited (one C-speed scan of
+        `_CAP_WORD` finds each run's first word); a run is then read word by word from there, exactly
+        as a walk over every word of the text would read it."""
         out: list[_Hit] = []
-        i = 0
-        while i < len(words):
-            if not _namey(words[i].group()):
-                i += 1
+        search_word, search_cap = _WORD.search, _CAP_WORD.search
+        given = self.index.given
+        pos = 0
+        while True:
+            first = search_cap(text, pos)
+            if first is None:
+                break
+            if not first.group()[:1].isupper():  # a non-ASCII letter that is not a capital
+                pos = first.end()
                 continue
-            j = i + 1  # a run: capitalised words separated by spaces only (no line break)
+            run = [first]
+            nxt = search_word(text, first.end())
             while (
-                j < len(words)
-                and _namey(words[j].group(), particle_ok=True)
-                and _joined(text, words[j - 1], words[j], self.index.given)
+                nxt is not None
+                and _namey(nxt.group(), particle_ok=True)
+                and _joined(text, run[-1], nxt, given)
             ):
-                if _is_possessive(words[j - 1].group()):
+                if _is_possessive(run[-1].group()):
                     break
-                j += 1
-            while j > i + 1 and words[j - 1].group().lower() in _PARTICLES:
-                j -= 1
-            out.extend(
-                self._run(
-                    p, text, words[i:j], words[i].start() in starts, words[j] if j < len(words) else None
-                )
-            )
-            i = j
+                run.append(nxt)
+                nxt = search_word(text, nxt.end())
+            while len(run) > 1 and run[-1].group().lower() in _PARTICLES:
+                nxt = run.pop()
+            if len(run) == 1 and _token(first.group()).rstrip(".") in _NOT_A_NAME:
+                pass  # "The", "We", "NEC", "Cllr": one word that names nobody (what _run would find)
+            else:
+                if starts is None:
+                    starts = self._sentence_starts(text)
+                out.extend(self._run(p, text, run, first.start() in starts, nxt))
+            if nxt is None:
+                break
+            pos = nxt.start()
         for h in out:  # "Vidhya Alakeson, Director of External Relations": the role the text gives
             if h.text_role is None:
                 h.text_role = _appositive_role(text, h.end)
@@ -346,10 +432,7 @@ class _Finder:
     def _run(
         self, p: int, text: str, run: list[re.Match[str]], initial: bool, after: re.Match[str] | None
     ) -> list[_Hit]:
-        toks = [
-            _POSSESSIVE.sub(r"\1", fold(w.group())) if _is_possessive(w.group()) else fold(w.group())
-            for w in run
-        ]
+        toks = [_token(w.group()) for w in run]
         out: list[_Hit] = []
         i = 0
         honorific_at = -1
@@ -497,7 +580,7 @@ class _Finder:
         if len(ids) == 1:
             pid = next(iter(ids))
         else:  # two roster people of one name: the one sitting that day, else unresolved
-            active = [x for x in sorted(ids) if self.roster.active(x, self.day)]
+            active = [x for x in sorted(ids) if x in self.sitting]
             pid = active[0] if len(active) == 1 else None
         key = pid or self._unknown_key(fold(written))
         self._remember(key, self.index.tokens.get(pid, frozenset()) if pid else {fold(run[i].group())})
@@ -511,7 +594,7 @@ class _Finder:
         if not keys:
             return None
         if len(keys) > 1:
-            sitting = [k for k in keys if not k.startswith(("?", "~")) and self.roster.active(k, self.day)]
+            sitting = [k for k in keys if not k.startswith(("?", "~")) and k in self.sitting]
             if len(sitting) == 1:
                 return sitting[0]
         return next(reversed(keys))
@@ -521,7 +604,7 @@ class _Finder:
         day, else a distinctive surname's only bearer, else unresolved."""
         if latest is not None:
             return (latest if not latest.startswith(("?", "~")) else None), latest
-        active = [x for x in sorted(ids) if self.roster.active(x, self.day)]
+        active = [x for x in sorted(ids) if x in self.sitting]
         if len(active) == 1:
             return active[0], active[0]
         if not active and len(ids) == 1 and word not in self.index.given and word not in _WORDLIKE:
@@ -557,7 +640,7 @@ class _Finder:
         if len(self._fuzzy_cache) >= _MAX_FUZZY:  # not a report: thousands of names, matched exactly
             return self._fuzzy_cache.get(folded)
         if folded not in self._fuzzy_cache:
-            self._fuzzy_cache[folded] = _fuzzy_full(self.roster, folded)
+            self._fuzzy_cache[folded] = _fuzzy_full_cached(self.roster, folded)
         return self._fuzzy_cache[folded]
 
     def _fuzzy_surname(self, word: str, cue_after: bool) -> str | None:
@@ -566,33 +649,31 @@ class _Finder:
         naming a person active on the date, 7+ letters."""
         if len(word) < 7 or word in self.index.given:
             return None
-        key = (word, cue_after)  # the same word recurs in a report: two edit-distance scans each time
-        if key not in self._surname_cache:
-            self._surname_cache[key] = self._misspelt_surname(word, cue_after)
-        return self._surname_cache[key]
+        # the same word recurs in a report and in the reports of one meeting: two edit-distance scans
+        # each time, so the answer is kept per roster and day (keyed by the word)
+        key = (word, cue_after)
+        cache = _on_day(self.roster, self.day).misspelt
+        if key not in cache:
+            if len(cache) >= _MAX_FUZZY:
+                cache.clear()
+            cache[key] = self._misspelt_surname(word, cue_after)
+        return cache[key]
 
     def _misspelt_surname(self, word: str, cue_after: bool) -> str | None:
         if self._active_words is None:
-            self._active_words = {}
-            if self.day is not None:
-                for pid, words in self.index.tokens.items():
-                    if self.roster.active(pid, self.day):
-                        for w in words:
-                            self._active_words.setdefault(w, set()).add(pid)
-        near = process.extract(
-            word, list(self._active_words), scorer=Levenshtein.distance, score_cutoff=1, limit=3
-        )
+            self._active_words, self._active_list = _on_day(self.roster, self.day).active_words
+        near = process.extract(word, self._active_list, scorer=Levenshtein.distance, score_cutoff=1, limit=3)
         active_ids = {pid for text, _d, _i in near if len(text) >= 7 for pid in self._active_words[text]}
         if len(active_ids) == 1:
             return next(iter(active_ids))
         hits = process.extract(
-            word, list(self.index.surnames), scorer=Levenshtein.distance, score_cutoff=1, limit=3
+            word, _on_day(self.roster, None).surnames, scorer=Levenshtein.distance, score_cutoff=1, limit=3
         )
         ids = {pid for text, _d, _i in hits if len(text) >= 7 for pid in self.index.surnames[text]}
         if len(ids) != 1:
             return None
         pid = next(iter(ids))
-        return pid if cue_after or self.roster.active(pid, self.day) else None
+        return pid if cue_after or pid in self.sitting else None
 
     # --- office titles ---
 
@@ -664,6 +745,12 @@ def _may_name_office(text: str) -> bool:
     if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:
         return True
     return "gen" in low and _TITLE_WORD.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str) -> str:
+    """A word of a name as compared: folded, a possessive's 's dropped (a cache keyed by words)."""
+    return _POSSESSIVE.sub(r"\1", fold(word)) if _is_possessive(word) else fold(word)
 
 
 def _namey(word: str, *, particle_ok: bool = False) -> bool:

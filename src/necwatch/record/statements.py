@@ -13,7 +13,7 @@ name phrase as written, by walking a bounded number of words, never with a backt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from necwatch.record.model import Paragraph, Statement
@@ -35,6 +35,13 @@ _VERBS = _words(
     "voted abstained"
 )
 _VERB_RE = re.compile(r"\b(?:" + "|".join(_VERBS) + r"|pointed out|called for|paid tribute|set out)\b")
+# Their first words: a text none of whose lower-case words is one holds no match of _VERB_RE in any
+# part of it (one findall and a set test; an alternation of 60 words costs more).
+_VERB_FIRST = frozenset([*_VERBS, "pointed", "called", "paid", "set"])
+_LOWER_WORD = re.compile(r"[a-z]+")
+_PRONOUN_FIRST = re.compile(r"\s*(?:[A-Z][a-z]+,\s+)?(?:he|she|He|She)\b")
+
+
 _TOLD_OBJECT = re.compile(
     r"\s+(?:us|me|him|her|them|everyone|colleagues|members|the\s+(?:NEC|meeting|committee|members|national))\b",
     re.IGNORECASE,
@@ -344,6 +351,9 @@ def bullet_len(line: str) -> int:
 _MISSED_END = re.compile(r"(?<=\betc\.)\s+(?=[A-Z])|(?<=…)\s+(?=[A-Z])|(?<=[a-z0-9%)]\.)(?=[A-Z][a-z])")
 
 
+_DOT_CAPITAL = re.compile(r"\.[A-Z]")  # _MISSED_END's third shape needs one
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """record.text.sentences, and the ends it misses split too (see `_MISSED_END`)."""
     return list(_split_sentences(text))
@@ -353,6 +363,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for a, b in sentences(text):
+        if (
+            "etc." not in text[max(0, a - 4) : b]
+            and "…" not in text[max(0, a - 1) : b]
+            and _DOT_CAPITAL.search(text, a, b) is None
+        ):
+            out.append((a, b))  # none of _MISSED_END's three shapes in it (the usual sentence)
+            continue
         start = a
         for m in _MISSED_END.finditer(text, a, b):
             if m.start() > start:
@@ -387,6 +404,13 @@ _VOTE_FOR = re.compile(
 )
 _VOTE_AGAINST = re.compile(r"\b(?:against|to\s+(?:reject|oppose|block|defeat)|no)\b", re.I)
 _NEGATED = re.compile(r"(?:\bnot|n[’']t|\bnever)\s*$", re.I)
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|being|is|are|be)\s+$")
+_ANY_WORD = re.compile(r"\w")
+_QUOTED_FIRST = re.compile(r"\w.*[,?!][\"”’']\s")
+_QUOTE_CLOSE = re.compile(r"[,?!][\"”’']\s")  # what _QUOTED_FIRST needs: a cheap test first
+_QUOTE_END = re.compile(r"[,?!][\"”’']\s*$")
+_PARTICIPLE_AFTER = re.compile(r"\s+[a-z]+ed\b")
+_NOT_PARTICIPLE = re.compile(r"\s+(?:need|ask|us)")
 
 
 def _vote(after: str, verb: str) -> str | None:
@@ -403,27 +427,36 @@ def _vote(after: str, verb: str) -> str | None:
 
 def statement_in(sentence: str, antecedent: str | None) -> Statement | None:
     """The statement one sentence makes, with `paragraph` left empty, or None."""
+    return _statement_in(sentence, lambda: antecedent)
+
+
+def _statement_in(sentence: str, antecedent: Callable[[], str | None]) -> Statement | None:
+    """statement_in, the antecedent worked out only when a "He"/"She" asks for it."""
     for m in _VERB_RE.finditer(sentence):
         verb = m.group()
         before = sentence[max(0, m.start() - _MAX_BACK) : m.start()]
         after = sentence[m.end() :]
-        if _NEGATED.search(before):
+        # the patterns below end in \s*$ / \s+$: searched from the last few characters before the
+        # trailing space (the longest word they end with), not tried at each of 160 positions
+        stripped = len(before.rstrip())
+        if _NEGATED.search(before, max(0, stripped - 5)):
             continue  # "I did not vote for it", "he never said"
-        if re.search(r"\b(?:was|were|been|being|is|are|be)\s+$", before):
+        if stripped < len(before) and _PASSIVE_BEFORE.search(before, max(0, stripped - 5)):
             continue  # passive: "we were told", "it was noted"
-        quoted_first = re.search(r"\w.*[,?!][\"”’']\s", before) is not None  # '"We must win," she said.'
-        if not re.search(r"\w", after[:40]) and verb not in ("voted", "abstained") and not quoted_first:
+        if (
+            not _ANY_WORD.search(after[:40])
+            and verb not in ("voted", "abstained")
+            and not (
+                _QUOTE_CLOSE.search(before) and _QUOTED_FIRST.search(before)
+            )  # '"We must win," she said.'
+        ):
             continue  # "Anonymous said..." in a comment header: nothing said
         if verb == "told" and not _TOLD_OBJECT.match(after):
             continue
-        if (
-            verb != "said"
-            and re.match(r"\s+[a-z]+ed\b", after)
-            and not re.match(r"\s+(?:need|ask|us)", after)
-        ):
+        if verb != "said" and _PARTICIPLE_AFTER.match(after) and not _NOT_PARTICIPLE.match(after):
             continue  # a participle, not a verb of speech: "Activity noted included:"
         speaker = _speaker(before, sentence, antecedent)
-        if speaker is None and re.search(r"[,?!][\"”’']\s*$", before):
+        if speaker is None and _QUOTE_END.search(before, max(0, stripped - 2)):
             speaker = name_after(after.lstrip())  # '"We must win," said Keir Starmer.'
         if speaker is None:
             continue
@@ -434,7 +467,7 @@ def statement_in(sentence: str, antecedent: str | None) -> Statement | None:
     return None
 
 
-def _speaker(before: str, sentence: str, antecedent: str | None) -> str | None:
+def _speaker(before: str, sentence: str, antecedent: Callable[[], str | None]) -> str | None:
     tail = before.rstrip()
     toks = _WORD.findall(tail[-40:])
     while toks and toks[-1].lower() in ADVERBS:
@@ -443,7 +476,7 @@ def _speaker(before: str, sentence: str, antecedent: str | None) -> str | None:
         # "He said": only right after a sentence about one person, and only as the clause's subject.
         if len(toks) >= 2 and not _ends_clause(toks[-2]) and toks[-2].lower() not in INTRO_WORDS | {"and"}:
             return None
-        return antecedent
+        return antecedent()
     if toks and toks[-1].lower() in ("and", "but"):
         # "Jeremy gave the Leader's report and updated the NEC": the sentence's own subject
         return leading_subject(sentence)
@@ -467,21 +500,53 @@ def find_statements(paragraphs: tuple[Paragraph, ...]) -> tuple[Statement, ...]:
     for p in paragraphs:
         if p.heading:
             continue
-        antecedent: str | None = None
+        verbs = _VERB_FIRST.intersection(_LOWER_WORD.findall(p.text))
+        if not verbs:
+            continue  # no verb of speech anywhere in it: no statement (the usual paragraph)
+        # the previous sentence's subject for a "He"/"She": a name, or a sentence whose leading
+        # subject is read only when a pronoun asks for it
+        ante = _Antecedent()
         for a, b in units(p.text):
             sentence = p.text[a:b]
             found: list[Statement] = []
-            for clause in sentence.split("; "):  # "Mish Rahman argued …; Luke Akehurst insisted …"
-                st = statement_in(clause, found[-1].speaker if found else antecedent)
-                if st is not None:
-                    found.append(st)
+            if any(v in sentence for v in verbs):  # a sentence holds a verb's word if it has a match
+                for clause in sentence.split("; "):  # "Mish Rahman argued …; Luke Akehurst insisted …"
+                    if found:
+                        last_found = found[-1].speaker
+                        st = _statement_in(clause, lambda last_found=last_found: last_found)  # type: ignore[misc]
+                    else:
+                        st = _statement_in(clause, ante)
+                    if st is not None:
+                        found.append(st)
             for st in found:
                 out.append(
                     Statement(speaker=st.speaker, quote=sentence, paragraph=p.id, verb=st.verb, vote=st.vote)
                 )
             if found:
                 last = found[-1].speaker
-                antecedent = None if " and " in last or last == "I" or _GROUP.search(last) else last
-            elif re.match(r"\s*(?:[A-Z][a-z]+,\s+)?(?:he|she|He|She)\b", sentence) is None:
-                antecedent = leading_subject(sentence)  # "He covered …" keeps the same person
+                ante.set(None if " and " in last or last == "I" or _GROUP.search(last) else last)
+            elif _PRONOUN_FIRST.match(sentence) is None:
+                ante.later(sentence)  # "He covered …" keeps the same person
     return tuple(out)
+
+
+class _Antecedent:
+    """The speaker a "He"/"She" refers to: set from a statement, or the leading subject of a sentence,
+    read (once) only when asked."""
+
+    __slots__ = ("_sentence", "_value")
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+        self._sentence: str | None = None
+
+    def set(self, value: str | None) -> None:
+        self._value, self._sentence = value, None
+
+    def later(self, sentence: str) -> None:
+        self._value, self._sentence = None, sentence
+
+    def __call__(self) -> str | None:
+        if self._sentence is not None:
+            self._value, self._sentence = leading_subject(self._sentence), None
+        return self._value
