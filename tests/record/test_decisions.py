@@ -946,3 +946,27 @@ def test_the_author_asked_to_take_a_role_is_not_a_referral() -> None:
     body or officers (an edit adding it once raised "decision added" on a reworded paragraph)."""
     assert decide("I was asked to chair that panel, and I agreed.") == ()
     assert [d.outcome for d in decide("Officers were asked to produce a paper by March.")] == ["referred"]
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        (
+            "Our first substantive item was to conclude the NEC's work on the Forde Report by receiving a "
+            "final paper on progress on its implementation from the Director of External Relations.",
+            "noted",
+        ),
+        ("Our final item was a motion on the Party's rules, which was carried.", "carried"),
+    ],
+)
+def test_an_agenda_item_sentence_is_the_necs_act_whatever_noun_comes_before_the_verb(
+    text: str, outcome: str
+) -> None:
+    assert one(text).outcome == outcome
+
+
+def test_an_agenda_item_that_only_states_facts_is_no_decision() -> None:
+    assert (
+        decide("The next item was the General Secretary's report, which noted that membership had risen.")
+        == ()
+    )

@@ -251,6 +251,33 @@ def test_a_vote_against_only_noted_is_whether_a_vote_was_held() -> None:
     ]
 
 
+def test_one_act_in_a_long_sentence_and_a_short_one_is_found_from_either() -> None:
+    """A long account whose rarest words are its own (names, titles) still meets the short account
+    of the same act: the short one's rare words ("final", "Forde") are looked up in the long one."""
+    long = report(
+        "l",
+        "The NEC met on 23 January 2024.\n\nForde Report\n\nOur first substantive item was to conclude "
+        "the NEC's work on the Forde Report by receiving a final paper on progress on its implementation "
+        "from Vidhya Alakeson, Director of External Relations.",
+        title="NEC report 23 January 2024",
+        author="Luke Akehurst",
+        published=date(2024, 1, 24),
+    )
+    short = report(
+        "s",
+        "The NEC met on 23 January 2024.\n\nForde\n\nAfter a long discussion the NEC voted to accept "
+        "the final Forde paper and close the Forde work, by 24 votes to 8.",
+        title="NEC report 23 January 2024",
+        author="Alex Example",
+        published=date(2024, 1, 26),
+    )
+    m = only([long, short])
+    [d] = m.decisions
+    assert d.reporters == ["Luke Akehurst", "Alex Example"] and d.disputed
+    [point] = m.disagreements
+    assert point.field == "vote_held"
+
+
 def test_an_outcome_reporters_give_differently_and_the_mover() -> None:
     agreed = report(
         "x",

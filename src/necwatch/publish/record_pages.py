@@ -164,8 +164,10 @@ def decision_headline(d: dict[str, Any]) -> tuple[str, bool]:
     disputed"), and whether to say "Count not reported" (a vote or a carried/rejected motion
     with no count stated and none disputed)."""
     outcome, manner = d.get("outcome"), d.get("manner")
+    if not outcome:  # the versions, side by side below, say what each reporter gives: no count here
+        return "Outcome disputed", False
     counted = bool(d.get("counted")) if "counted" in d else d.get("votes_for") is not None
-    head = OUTCOME_WORDS.get(str(outcome), "Outcome disputed") if outcome else "Outcome disputed"
+    head = OUTCOME_WORDS.get(str(outcome), "Outcome disputed")
     count = count_words(d.get("votes_for"), d.get("votes_against"), d.get("abstentions")) if counted else ""
     if count:
         head += " " + count

@@ -155,6 +155,13 @@ _QUALIFIED_MEMBERS = re.compile(
     r"(?:\s+(?:of|on)\s+the\s+nec)?\s*$",
     re.IGNORECASE,
 )
+# "Our first substantive item was to conclude … by receiving a final paper": an agenda item of the
+# meeting, whose acts are the NEC's whatever noun ("the Forde Report") comes last before the verb.
+_AGENDA_ITEM = re.compile(
+    r"\s*(?:our|the)\s+(?:(?:first|second|third|next|final|last|main|substantive|other|only)\s+){0,3}"
+    r"(?:item|business)\s+(?:of\s+business\s+)?(?:was|were)\s+(?:to|a|an|the)\b",
+    re.IGNORECASE,
+)
 _OPENING_NEC = re.compile(
     r"\s*(?:[A-Z]\w*,?\s+){0,2}?(?:the\s+)?(?:NEC|National\s+Executive(?:\s+Committee)?|we|committee|"
     r"Organisation\s+Committee|Org\s+Committee|Business\s+Board|Disputes\s+Panel|NEC\s+officers)\b",
@@ -455,6 +462,8 @@ def _classify(
                 marker = (
                     "other"  # "David Evans said that we have appointed …": the speaker's "we", not the NEC
                 )
+            if marker in (None, "motion") and not it and _AGENDA_ITEM.match(s):
+                marker = "nec"
             actor = marker or ""
             if (
                 form in ("voted down", "voted through")

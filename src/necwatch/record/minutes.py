@@ -519,9 +519,9 @@ class _Sets:
 def _align_decisions(decs: list[_Dec], item_words: dict[tuple[int, int], frozenset[str]]) -> list[list[int]]:
     """Sets of decisions (indexes into `decs`) that are one act, each at most one per report.
 
-    Candidates share one of their RARE_WORDS rarest words (a word in more than `cap` decisions
-    does not pair: "plan" in a meeting of 30 reports of 500 decisions); each pair is scored, and pairs
-    are joined best first."""
+    Candidates are the decisions holding one of a decision's RARE_WORDS rarest words (a word in more
+    than `cap` decisions does not pair: "plan" in a meeting of 30 reports of 500 decisions); each
+    pair is scored, and pairs are joined best first."""
     df: Counter[str] = Counter()
     for d in decs:
         df.update(d.words)
@@ -532,20 +532,21 @@ def _align_decisions(decs: list[_Dec], item_words: dict[tuple[int, int], frozens
     index: dict[str, list[int]] = defaultdict(list)
     rare: list[list[str]] = []
     for i, d in enumerate(decs):
-        picked = sorted((w for w in d.words if df[w] <= cap), key=lambda w: (df[w], w))[:RARE_WORDS]
-        rare.append(picked)
-        for w in picked:
+        usable = [w for w in d.words if df[w] <= cap]
+        rare.append(sorted(usable, key=lambda w: (df[w], w))[:RARE_WORDS])
+        for w in usable:  # every usable word, so a pair is found when either's rare word is the other's
             index[w].append(i)
     item_cache: dict[tuple[tuple[int, int], tuple[int, int]], float] = {}
     pairs: list[tuple[float, int, int]] = []
     seen: set[tuple[int, int]] = set()
-    for i, d in enumerate(decs):
-        for w in rare[i]:
-            for j in index[w]:
-                if j <= i or decs[j].group == d.group or (i, j) in seen:
+    for k in range(len(decs)):
+        for w in rare[k]:
+            for m in index[w]:
+                i, j = min(k, m), max(k, m)
+                if i == j or decs[i].group == decs[j].group or (i, j) in seen:
                     continue
                 seen.add((i, j))
-                e = decs[j]
+                d, e = decs[i], decs[j]
                 item_sim = None
                 if d.item is not None and e.item is not None:
                     key = ((d.group, d.item), (e.group, e.item))
