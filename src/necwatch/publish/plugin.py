@@ -661,7 +661,12 @@ async def _recent_meetings(datasette: Any, database: str, limit: int = 6) -> lis
     urls = urls_of(datasette)
     href = urls.query(database, "meeting_reports") + "?meeting="
     return [
-        {**dict(r), "href": href + quote(r["meeting_date"]), "when": date_words(r["meeting_date"])}
+        {
+            **dict(r),
+            "authors": ", ".join((r["authors"] or "").split(",")),  # the view's group_concat
+            "href": href + quote(r["meeting_date"]),
+            "when": date_words(r["meeting_date"]),
+        }
         for r in rows.rows
     ]
 
