@@ -1112,18 +1112,26 @@ def _search_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     }
 
 
-def _edited_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
-    """One edit: the report, when necwatch saw the edit, and its words removed and added."""
+def _report_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
+    """What a list of reports (edited, removed) says of each: its link, title, author, meeting and
+    removal."""
     return {
         "href": report_url(datasette, database, row["report_id"]),
         "title": row["title"] or "Untitled report",
         "author": row["author"],
         "meeting": day(row["meeting_date"]),
         "meeting_href": _meeting_href(datasette, database, row["meeting_date"]),
+        "removed": day(row["removed_at"]),
+    }
+
+
+def _edited_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
+    """One edit: the report, when necwatch saw the edit, and its words removed and added."""
+    return {
+        **_report_entry(datasette, database, row),
         "edited": day(row["edited_at"]),
         "version": row["version"],
         "current_version": row["current_version"],
-        "removed": day(row["removed_at"]),
         "summary": row["summary"],
         "diff": _render_word_diff(row["word_diff"]) if row["word_diff"] else None,
         "history_href": str(datasette.urls.query(database, "report_history"))
@@ -1135,13 +1143,8 @@ def _edited_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
 def _removed_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     """One removed report: gone, back, or gone from one place only; when, why, its last text."""
     return {
-        "href": report_url(datasette, database, row["report_id"]),
-        "title": row["title"] or "Untitled report",
-        "author": row["author"],
-        "meeting": day(row["meeting_date"]),
-        "meeting_href": _meeting_href(datasette, database, row["meeting_date"]),
+        **_report_entry(datasette, database, row),
         "state": row["state"],
-        "removed": day(row["removed_at"]),
         "came_back": day(row["came_back_at"]),
         "reason": row["reason"],
         "last_text": _words(row["last_text"], 60),
