@@ -1,9 +1,16 @@
-"""Fixtures: a demo database built once per session, and an in-process Datasette client on it."""
+"""Fixtures: a demo database built once per session, an in-process Datasette client on it, and
+`datasette serve` as deployed for the browser tests."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,3 +78,42 @@ def client_for() -> Iterator[Any]:
     yield make
     for c in made:
         c.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(db: Path, bundle_dir: Path) -> Iterator[str]:
+    """`datasette serve` on `db` as deployed: the bundle `necwatch publish` writes (metadata, the
+    plugin and record pages copies, templates, static, settings) in `bundle_dir`, the plugin from
+    its plugins folder (PYTHONPATH emptied). Yields the server's base URL; stops it after."""
+    from necwatch.publish import datasette_options, write_bundle
+
+    bundle = write_bundle(db, bundle_dir)
+    port = free_port()
+    datasette = Path(sys.executable).parent / "datasette"
+    cmd = [str(datasette), "serve", str(db), "-h", "127.0.0.1", "-p", str(port),
+           *datasette_options(bundle, public=True, immutable=False)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": ""}  # the plugin comes from --plugins-dir
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60  # generous: Datasette starts in seconds, slower on a loaded machine
+    try:
+        while True:
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -6,11 +6,6 @@ Screenshots go to artifacts/screenshots/ (gitignored). The page must raise no CS
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +13,7 @@ import feedparser
 import httpx
 import pytest
 
-from necwatch.publish import datasette_options, write_bundle
+from .conftest import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -31,37 +26,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(db_copy: Path, tmp_path: Path) -> Iterator[str]:
     """`datasette serve` as deployed: bundle (metadata + plugin copy), templates, static, settings."""
-    bundle = write_bundle(db_copy, tmp_path / "bundle")
-    port = _free_port()
-    datasette = Path(sys.executable).parent / "datasette"
-    cmd = [str(datasette), "serve", str(db_copy), "-h", "127.0.0.1", "-p", str(port),
-           *datasette_options(bundle, public=True, immutable=False)]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": ""}  # the plugin comes from --plugins-dir
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # generous: Datasette starts in seconds, slower on a loaded machine
-    while True:
-        try:
-            if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(db_copy, tmp_path / "bundle") as base:
+        yield base
 
 
 def test_browse_search_report_feed(server: str) -> None:

@@ -15,23 +15,18 @@ versions and alerts), not from the page.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from necwatch.demo_history import SECOND_REPORT_AUTHOR, SECOND_REPORT_TITLE
-from necwatch.publish import datasette_options, write_bundle
+
+from .conftest import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -49,12 +44,6 @@ browser_only = pytest.mark.skipif(
 # -- the site and the browser ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the demo database for this module's server (named demo.db: URLs are /demo/…)."""
@@ -66,28 +55,8 @@ def site_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(site_db: Path) -> Iterator[str]:
     """`datasette serve` as deployed (bundle, templates, static, settings), as test_browser runs it."""
-    bundle = write_bundle(site_db, site_db.parent / "bundle")
-    port = _free_port()
-    datasette = Path(sys.executable).parent / "datasette"
-    cmd = [str(datasette), "serve", str(site_db), "-h", "127.0.0.1", "-p", str(port),
-           *datasette_options(bundle, public=True, immutable=False)]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": ""}  # the plugin comes from --plugins-dir
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(site_db, site_db.parent / "bundle") as base:
+        yield base
 
 
 class Journey:

@@ -6,25 +6,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
 
 import feedparser
-import httpx
 import pytest
 
 from necwatch.publish.plugin import sanitize
 from necwatch.publish.record_pages import body_with_ids, date_words, decision_headline
 from necwatch.record.text import paragraph_id, split_paragraphs
 
+from .conftest import serving
 from .minutes_rows import Decision, Disagreement, Item, Minutes, Report, Version, clear_minutes, write_minutes
 from .scan import html_payloads
 
@@ -572,45 +570,10 @@ def hostile_minutes(conn: sqlite3.Connection) -> None:
 
 @contextlib.contextmanager
 def _serving(db: Path, tmp_path: Path) -> Iterator[str]:
-    """`datasette serve` as deployed (bundle with the plugin and record_pages copies), like
-    test_browser.server, on `db`."""
-    from necwatch.publish import datasette_options, write_bundle
-
-    from .test_browser import _free_port
-
-    bundle = write_bundle(db, tmp_path / "bundle")
-    assert (bundle["plugins"] / "necwatch_record_pages.py").is_file()
-    port = _free_port()
-    datasette = Path(sys.executable).parent / "datasette"
-    cmd = [
-        str(datasette),
-        "serve",
-        str(db),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        *datasette_options(bundle, public=True, immutable=False),
-    ]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": ""}
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(base + "/-/versions.json", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "no output")
-            time.sleep(0.1)
+    """`datasette serve` as deployed (bundle with the plugin and record_pages copies) on `db`."""
+    with serving(db, tmp_path / "bundle") as base:
+        assert (tmp_path / "bundle" / "plugins" / "necwatch_record_pages.py").is_file()
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _browser_problems(page: Any) -> list[str]:
