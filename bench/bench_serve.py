@@ -11,7 +11,8 @@ need the plugin's SQL functions are left out). Each page is loaded from a separa
 Like for like (`pages`): every page is the same question on both servers, answered with the same
 rows: the same URL where stock has the page (tables, views, canned queries, a table search with
 its order given), else stock's own way to answer it (the feed's SQL through `?sql=`, the search
-page's rows through stock's table search of the same word in the same order). What a correct
+page's rows, NEC reports newest published first as it shows by default, through stock's table
+search of the same word with `is_nec_report=1` in the same order). What a correct
 answer holds is worked out from the database with sqlite3, not from either server: the ids of the
 rows the page must show, which the page's `pattern` finds in it. The load client checks EVERY
 answer, not only its status: only a 200 holding every expected token is counted (its latency
@@ -180,11 +181,22 @@ def _column(db: Path, sql: str, params: Any = (), limit: int = ROWS) -> tuple[st
 
 
 def _search_page(db: Path, word: str) -> tuple[str, ...]:
-    """A search's first page, newest stored first: the search page's order, and `_sort_desc=rowid`'s."""
+    """A table search's first page, newest stored first (`_sort_desc=rowid`)."""
     return _column(
         db,
         "select r.id from reports_fts join reports r on r.rowid = reports_fts.rowid "
         f"where reports_fts match ? order by reports_fts.rowid desc limit {PAGE_SIZE}",
+        [f'"{word}"'],
+    )
+
+
+def _nec_search_page(db: Path, word: str) -> tuple[str, ...]:
+    """The search page's first page as it answers by default: the NEC reports holding the word,
+    newest published first (stock: its table search with `is_nec_report=1&_sort_desc=published_at`)."""
+    return _column(
+        db,
+        "select r.id from reports_fts join reports r on r.rowid = reports_fts.rowid "
+        f"where reports_fts match ? and r.is_nec_report = 1 order by r.published_at desc limit {PAGE_SIZE}",
         [f'"{word}"'],
     )
 
@@ -245,10 +257,10 @@ def pages(name: str, n: int, db: Path) -> dict[str, Page]:
     }
     for label, word in (("search (common word)", COMMON_WORD), ("search (rare word)", RARE_WORD)):
         out[label] = Page(
-            f"/{name}/reports?_search={word}&_sort_desc=rowid",
+            f"/{name}/reports?_search={word}&is_nec_report=1&_sort_desc=published_at",
             f"/{name}/search_reports?q={word}",
             IDS,
-            _search_page(db, word),
+            _nec_search_page(db, word),
         )
     return out
 
