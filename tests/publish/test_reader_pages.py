@@ -123,7 +123,16 @@ def test_canned_queries_come_from_the_plugin_not_the_metadata(client: Any, tmp_p
     assert client.get("/demo/search_reports?q=forde").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/demo/coverage", "/demo/meeting_reports?meeting=2024-01-23"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/demo/coverage",
+        "/demo/meeting_reports?meeting=2024-01-23",  # the minutes
+        "/demo/meeting_reports?meeting=1999-01-01",  # no minutes: the reports side by side
+        "/demo/decisions_list",
+        "/demo/meetings",
+    ],
+)
 def test_reader_pages_respect_a_deny_rule(demo_db: Path, path: str) -> None:
     """The pages keep Datasette's permission checks: a database closed to everyone is closed."""
     meta = build_metadata("demo", authors=["Luke Akehurst"])

@@ -508,10 +508,10 @@ async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callab
     meeting = request.args.get("meeting", "").strip()
     if not meeting or not is_necwatch(datasette, database):
         return await fallback(datasette, request, send)
-    private = await _visible(datasette, request, database, "minutes")
     rows = await _rows(datasette, database, MINUTES_SQL, {"meeting": meeting})
-    if not rows:
+    if not rows:  # the fallback checks its own permissions (a canned query's)
         return await fallback(datasette, request, send)
+    private = await _visible(datasette, request, database, "minutes")  # nothing shown before it
     minutes = _minutes_context(datasette, database, rows[0])
     context = {"database": database, "private": private, "m": minutes, "meeting": meeting}
     return await _render(datasette, request, "necwatch_minutes.html", context, "meeting")
