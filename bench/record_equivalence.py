@@ -5,10 +5,11 @@
     python bench/record_equivalence.py --check BASE --inputs CAPTURED.json  # and texts captured elsewhere
 
 The corpus (~400 reports): the gold set's reports (bench/record_gold, read as eval_record reads
-them), every composed report in tests/record (*.txt), the seeds (../shared/seeds, when present,
-whole files as bodies), every post of the reference web's pages (`inspect_target` on each stored
-page), 15 kB bodies assembled from the emulator's real paragraphs (bench/platformweb.py, fixed
-seeds), and the bad-input cases of tests/record/test_bounds.py (the 5 MB report cut to 300 kB).
+them), every composed report in tests/record (*.txt), the seeds (bench/seeds, the five documents
+the project was created from, whole files as bodies), every post of the reference web's pages
+(`inspect_target` on each stored page), 15 kB bodies assembled from the emulator's real paragraphs
+(bench/platformweb.py, fixed seeds), and the bad-input cases of tests/record/test_bounds.py (the
+5 MB report cut to 300 kB).
 `--inputs` adds a JSON list of {title, body, published, author} (for instance every text the
 tests of tests/record split into paragraphs, captured by a pytest plugin). Each report's
 `Record.as_json()` is serialized with sorted keys; `--check` names every report whose record
@@ -34,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from necwatch.record import extract_record  # noqa: E402
 
-SEEDS = ROOT.parent.parent / "shared" / "seeds"
+SEEDS = HERE / "seeds"
 PUBLISHED = date(2024, 1, 24)
 Case = dict[str, Any]
 
@@ -71,7 +72,7 @@ def composed_cases() -> list[Case]:
 
 def seed_cases(seeds: Path = SEEDS) -> list[Case]:
     out = []
-    for path in sorted(seeds.glob("*.txt")) if seeds.is_dir() else []:
+    for path in sorted(seeds.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         out.append(_case(f"seeds/{path.name}", "", text, PUBLISHED, None))
         # each report of a seed on its own: a blog page holds several, split at their titles
