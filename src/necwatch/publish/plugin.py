@@ -281,21 +281,10 @@ def snippet(text: str | None, q: str | None, words: int = 24) -> str:
     return lead + window + ("…" if len(rest) > words - len(before) else "")
 
 
-_necwatch_dbs: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
-
-
 def is_necwatch(datasette: Any, database: str | None) -> bool:
     """Only touch databases with necwatch metadata (the plugin is registered process-wide).
-
-    Cached: render_cell asks once per cell, and merging metadata is not free.
-    """
-    if not database:
-        return False
-    known = _necwatch_dbs.setdefault(datasette, {})
-    if database not in known:
-        meta = datasette.metadata(database=database) or {}
-        known[database] = "report_versions" in (meta.get("tables") or {})
-    return known[database]
+    record_pages holds the one cached check (render_cell asks once per cell)."""
+    return bool(_record_pages().is_necwatch(datasette, database))
 
 
 # Canned queries are served by the `canned_queries` hook, not kept in Datasette's metadata:

@@ -376,10 +376,10 @@ def body_with_ids(html: str) -> Markup:
 _necwatch_dbs: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
-def is_necwatch(datasette: Any, database: str) -> bool:
-    """A database with necwatch's metadata (as plugin.is_necwatch; cached: Datasette merges its
-    whole metadata on every call)."""
-    if database not in datasette.databases:
+def is_necwatch(datasette: Any, database: str | None) -> bool:
+    """A database with necwatch's metadata (plugin.is_necwatch asks here too; cached: Datasette
+    merges its whole metadata on every call)."""
+    if not database or database not in datasette.databases:
         return False
     known = _necwatch_dbs.setdefault(datasette, {})
     if database not in known:
