@@ -17,7 +17,7 @@ import click
 from necwatch import __version__
 from necwatch.alerts import AlertKind
 from necwatch.config import Config, load_config
-from necwatch.errors import ConfigError, DatabaseUnusable, FetchError, LockHeld, StoreError
+from necwatch.errors import ConfigError, DatabaseUnusable, LockHeld, StoreError
 
 # The database the command works on, once known: a SQLite error that makes the whole file unusable
 # (damaged, not SQLite) is reported against it in one line (see main).
@@ -484,27 +484,27 @@ def _iso_time(option: str, value: str | None) -> datetime | None:
 def inspect(target: str, url: str | None, type_: str, config_path: str | None, as_json: bool) -> None:
     """What would necwatch extract from TARGET (a URL or a saved page), and by which method?
 
-    Nothing is written to a database. Exit 0 extracted, 1 extraction failed (the message names the
-    stage and field), 2 usage.
+    Nothing is written to a database. Exit 0 extracted (or a listing: its post links are printed),
+    1 extraction failed (the message names the stage and field, printed once), 2 usage. A file is
+    read up to the run's size cap (fetch.max_bytes, default 10 MiB): one over it is refused as a run
+    refuses such a page; a binary file (an image, a PDF, an archive) is "not HTML".
 
     \b
     Example:
       necwatch inspect https://lukeakehurst.blogspot.com/2024/01/nec-report-23-january-2024.html
       necwatch inspect saved.html --url https://example.org/2020/04/post/ --json
     """
-    from necwatch.inspection import inspect_target, load_target, render
+    from necwatch.inspection import inspect as inspect_page
+    from necwatch.inspection import render
 
     config = _load(config_path, None) if config_path else None
     if not target.startswith(("http://", "https://")) and not Path(target).is_file():
         raise UsageExit(f"{target}: neither an http(s) URL nor a file")
-    try:
-        text, address = load_target(target, url, config)
-    except FetchError as e:
-        raise click.ClickException(f"fetch: {e}") from e
-    result = inspect_target(text, address, type_, target=target, config=config)
+    result = inspect_page(target, url, type_, config=config)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else render(result))
-    if result.error or not result.posts:
-        click.echo(f"extraction failed: {result.error or 'no post'}", err=True)
+    if result.error or not (result.posts or result.links):
+        if not as_json:  # the JSON carries it: the failure is printed once
+            click.echo(f"extraction failed: {result.error or 'no post'}", err=True)
         sys.exit(1)
 
 

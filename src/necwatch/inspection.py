@@ -4,6 +4,12 @@ The first thing to run when adding a blog or when a source starts failing: one U
 same client, guards, robots rules and limits as a run) or a saved file is read by the same code a run
 uses (the adapters' single-page parsers, the layered extractor, the feed parsers), and the result is
 shown field by field with the layer that produced it. Nothing is written to a database.
+
+A saved file gets what a fetched page gets: the run's size cap (`fetch.max_bytes`; only that much is
+read, and a file over it is refused as a run refuses such a response, saying it was cut), "not HTML"
+for a binary file (named by its first bytes: a PNG image, a PDF, gzip data ...), and a listing (a
+home page or archive of post cards) is said to be one, with the post links it shows, instead of
+being extracted as one post.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from necwatch.config import Config
-from necwatch.errors import FetchError, ParseError
+from necwatch.errors import FetchError, ParseError, ResponseTooLarge
+from necwatch.extract.cards import listing_links
 from necwatch.extract.limits import check_complexity
 from necwatch.extract.page import ExtractedPost, detect_platform, extract_post
 from necwatch.extract.select import parse_html
@@ -26,7 +33,7 @@ from necwatch.models import Comment, Post
 from necwatch.normalize import canonical_author, content_hash
 from necwatch.record.derive import record_of, roster_of
 
-__all__ = ["Inspection", "inspect_target", "load_target"]
+__all__ = ["Inspection", "inspect", "inspect_target", "load_target", "not_html"]
 
 TYPES = ("auto", "blogger", "wordpress", "labourlist", "feed", "html")
 
@@ -41,6 +48,7 @@ class Inspection:
     posts: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    links: list[dict[str, str]] = field(default_factory=list)  # a listing's posts: url, title
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -50,6 +58,8 @@ class Inspection:
             "posts": self.posts,
             "warnings": self.warnings,
         }
+        if self.kind == "listing" and not self.posts:
+            out["links"] = self.links
         if self.error:
             out["error"] = self.error
         return out
@@ -129,16 +139,104 @@ def post_json(
     }
 
 
+# What a file that is not a page is, by its first bytes (the formats a saved "page" turns out to be).
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx, .xlsx, .epub)"),
+    (b"\x1f\x8b", "gzip-compressed data (decompress it first)"),
+    (b"BZh", "bzip2-compressed data (decompress it first)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document (.doc, .xls)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"wOFF", "a WOFF font"),
+    (b"wOF2", "a WOFF2 font"),
+    (b"OggS", "Ogg audio or video"),
+    (b"ID3", "an MP3 file"),
+    (b"\x00\x00\x01\x00", "a Windows icon"),
+)
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # UTF-8/16 text, whatever follows
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13, 27}
+SNIFF = 8192  # bytes looked at
+
+
+def not_html(data: bytes) -> str | None:
+    """What `data` is when it is not a page (HTML, XML, text), from its first bytes; None for text."""
+    head = data[:SNIFF]
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return f"{name} (it starts with {head[: len(magic)]!r})"
+    if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        kind = {b"WEBP": "a WebP image", b"WAVE": "a WAV sound", b"AVI ": "an AVI video"}[head[8:12]]
+        return f"{kind} (it starts with {head[:12]!r})"
+    if head[4:8] == b"ftyp":
+        return f"an MP4/MOV video or HEIF image (it starts with {head[:12]!r})"
+    if head.startswith(_TEXT_BOMS):
+        return None
+    nul = head.count(0)
+    control = sum(1 for b in head if b in _CONTROL)
+    if nul or control * 10 > len(head):
+        return f"binary data ({nul} NUL and {control} other control bytes in its first {len(head)} bytes)"
+    return None
+
+
+def _read_file(path: Path, cap: int) -> bytes:
+    """The file's bytes, at most `cap` of them (one more is read to know it is longer):
+    ResponseTooLarge, as a run's fetch of a body over the cap, when it is."""
+    with path.open("rb") as f:
+        data = f.read(cap + 1)
+    if len(data) <= cap:
+        return data
+    try:
+        size = f"{path.stat().st_size:,} bytes"
+    except OSError:
+        size = "longer"
+    raise ResponseTooLarge(
+        f"{size}, over the {cap:,}-byte cap of a run (fetch.max_bytes): cut, only the first "
+        f"{cap:,} bytes were read, and a run refuses a page over the cap, so nothing is extracted "
+        "(raise fetch.max_bytes in --config to read it whole)",
+        url=path.resolve().as_uri(),
+        bytes_read=cap,
+    )
+
+
 def load_target(target: str, url: str | None, config: Config | None) -> tuple[str, str]:
-    """(page text, its address): a saved file is read as UTF-8; a URL is fetched like a run would."""
+    """(page text, its address): a saved file is read up to the run's size cap, as UTF-8; a URL is
+    fetched like a run would. ResponseTooLarge over the cap; ParseError (unexpected_page) for a
+    file or response that is not a page (an image, a PDF, an archive ...)."""
+    config = config or Config()
     if target.startswith(("http://", "https://")):
-        return asyncio.run(_fetch(target, config or Config())), target
-    path = Path(target)
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return text, url or path.resolve().as_uri()
+        data, text = asyncio.run(_fetch(target, config))
+        address = target
+    else:
+        path = Path(target)
+        data = _read_file(path, config.fetch.max_bytes)
+        text, address = data.decode("utf-8", errors="replace"), url or path.resolve().as_uri()
+    if (what := not_html(data)) is not None:
+        raise ParseError(f"not HTML: {what}", url=address, kind="unexpected_page")
+    return text, address
 
 
-async def _fetch(url: str, config: Config) -> str:
+def inspect(target: str, url: str | None, type_: str = "auto", *, config: Config | None = None) -> Inspection:
+    """Load `target` (a URL or a saved file, as `load_target`) and read it as `inspect_target`; a
+    failure to load it is the result's one error."""
+    try:
+        text, address = load_target(target, url, config)
+    except FetchError as e:  # its text names the URL and the kind already
+        fetched = target.startswith(("http://", "https://"))
+        return Inspection(target=target, error=f"fetch failed: {e}" if fetched else str(e))
+    except ParseError as e:
+        return Inspection(target=target, error=f"{e.kind}: {e}")
+    return inspect_target(text, address, type_, target=target, config=config)
+
+
+async def _fetch(url: str, config: Config) -> tuple[bytes, str]:
     from necwatch.fetch import HttpClient
     from necwatch.fetch.guard import normalize_allowed
 
@@ -149,7 +247,7 @@ async def _fetch(url: str, config: Config) -> str:
         # the allow-list key keeps a non-default port (`127.0.0.1:8000`), as a source's hosts do
         allowed = normalize_allowed([urlsplit(url).netloc])
         response = await client.for_source("inspect", allowed).get(url, conditional=False)
-        return response.text
+        return response.content, response.text
     finally:
         await client.aclose()
 
@@ -193,6 +291,9 @@ def _inspect_page(
         result.kind = "listing"
         page = parse_listing_page(url, text, tz)
         result.posts = [post_json(lp.post, None, config=config) for lp in page.posts if lp.post is not None]
+        return
+    if (cards := listing_links(tree, url)) is not None:  # a listing of post cards, not one post
+        result.kind, result.links = "listing", [{"url": c.url, "title": c.title} for c in cards]
         return
     extracted = extract_post(text, url, platform, tz=tz)
     result.warnings.extend(extracted.warnings)
@@ -238,6 +339,10 @@ def _inspect_selectors(result: Inspection, text: str, url: str, type_: str, conf
 def render(result: Inspection) -> str:
     """Human output: platform, each field with the method that produced it, warnings."""
     lines = [f"target:    {result.target}", f"platform:  {result.platform}   kind: {result.kind}"]
+    if result.kind == "listing" and not result.posts and result.links:
+        count = len(result.links)
+        lines.append(f"listing:   {count} post links: a listing of posts, not one post; inspect one:")
+        lines += [f"  {link['url']}   {link['title']}" for link in result.links]
     for post in result.posts:
         methods = post["extraction"]
         words = post["body_text"].split()
@@ -254,9 +359,7 @@ def render(result: Inspection) -> str:
             *render_record(post["record"]),
         ]
     lines += [f"warning:   {w}" for w in result.warnings]
-    if result.error:
-        lines.append(f"FAILED:    {result.error}")
-    return "\n".join(lines)
+    return "\n".join(lines)  # a failure is not here: the CLI prints it once, on stderr
 
 
 def render_record(record: dict[str, Any]) -> list[str]:
