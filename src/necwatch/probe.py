@@ -3,9 +3,18 @@
 A probe goes through the same HttpClient as a run (User-Agent, robots.txt, address guards, per-host
 delay): `auto`'s detection (one page, at most two platform probes), the detected adapter's listing
 (one feed/API/listing request, its own paging), and up to `PAGES` post pages when the listing does
-not carry content. Nothing is stored. `add_source` then writes the entry into the config file with
-ruamel.yaml, keeping the file's comments and order, and validates the result (restoring the file
-when it does not validate).
+not carry content. Nothing is stored.
+
+When the page shows no platform and links no feed, `add` looks further before settling for generic
+extraction (`discover`): the common feed paths (`FEED_PATHS`) and every registered platform's
+`feed_paths`, under the URL's folder and its origin, one request each and at most `MAX_FEED_PROBES`,
+stopping at the first that answers a feed with entries (or at a sign the site wants fewer requests:
+429, a bot check, a failing host); then the page's post links (cards whose link wraps the heading,
+and headings holding a link: necwatch.extract.cards), read as an html listing. Each step and what it
+found is printed, in order, whether a source is found or not.
+
+`add_source` then writes the entry into the config file with ruamel.yaml, keeping the file's
+comments and order, and validates the result (restoring the file when it does not validate).
 """
 
 from __future__ import annotations
@@ -16,10 +25,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from necwatch.config import Config, load_config
 from necwatch.errors import ConfigError, FetchError, ParseError
+from necwatch.extract.cards import post_links
+from necwatch.extract.feeds import is_feed_document, parse_any_feed
+from necwatch.extract.select import parse_html
 from necwatch.fetch import Fetcher, HttpClient
 from necwatch.models import Post
 from necwatch.normalize import classify
@@ -27,9 +39,38 @@ from necwatch.settings import SourceConfig
 from necwatch.sources import REGISTRY, Listing, Source, SourceContext
 from necwatch.sources.auto import Detection, GenericHtmlSource, delegate_config, detect
 
-__all__ = ["PAGES", "ProbeResult", "add_source", "entry_for", "probe", "probe_source", "slug_for"]
+__all__ = [
+    "FEED_PATHS",
+    "PAGES",
+    "ProbeResult",
+    "add_source",
+    "discover",
+    "entry_for",
+    "feed_candidates",
+    "probe",
+    "probe_source",
+    "slug_for",
+]
 
 PAGES = 5  # post pages read at most when the listing carries no content (to classify titles)
+# Where blogs keep a feed they do not link: WordPress and Ghost (/feed/, /rss/), Jekyll (/feed.xml,
+# /atom.xml), Hugo (/index.xml); registered platforms add their own `feed_paths`.
+FEED_PATHS = ("feed/", "rss/", "atom.xml", "index.xml", "feed.xml")
+MAX_FEED_PROBES = 12  # requests at most, one per candidate: a polite probe, not a crawl
+# Answers after which no more paths are tried on the host: it asks for fewer requests or is failing.
+STOP_KINDS = frozenset(
+    {
+        "rate_limited",
+        "challenge",
+        "connect",
+        "dns",
+        "timeout",
+        "deadline",
+        "tls",
+        "http_5xx",
+        "robots_unavailable",
+    }
+)
 
 COMMENTS = {
     "blogger": "Blogger comment feeds (/feeds/POSTID/comments/default), for NEC reports only",
@@ -51,15 +92,25 @@ class ProbeResult:
     labels: Counter[str] = field(default_factory=Counter)  # label → NEC reports carrying it
     comments: str = ""
     tried: list[str] = field(default_factory=list)  # "status URL" of every request
+    steps: list[str] = field(default_factory=list)  # what discovery looked for, in order, and found
     error: str | None = None
+
+    def _steps(self) -> list[str]:
+        return (
+            ["tried, in order:", *(f"  {i}. {s}" for i, s in enumerate(self.steps, 1))] if self.steps else []
+        )
+
+    def _requests(self) -> list[str]:
+        return ["requests:" if self.steps else "tried:", *(f"  {t}" for t in self.tried)]
 
     def lines(self) -> list[str]:
         """The human summary `add` and `check --online` print."""
         if self.detection is None:
-            return [f"cannot read {self.url}: {self.error}", "tried:", *(f"  {t}" for t in self.tried)]
+            return [f"cannot read {self.url}: {self.error}", *self._steps(), *self._requests()]
         d = self.detection
         out = [f"platform: {d.platform} at {d.url}" + "".join(f" ({k}: {v})" for k, v in d.options.items())]
         out += [f"  evidence: {e}" for e in d.evidence]
+        out += self._steps()  # how `add` came to it, when the page did not say
         listed = "complete" if self.complete else "incomplete"
         out.append(f"posts: {self.posts} listed ({listed}); {len(self.reports)} look like NEC reports")
         out += [f"  {t}" for t in self.reports[:10]]
@@ -70,6 +121,8 @@ class ProbeResult:
         out.append(f"comments: {self.comments}")
         if self.error:
             out.append(f"problem: {self.error}")
+            if not self.posts:
+                out += self._requests()
         return out
 
 
@@ -105,20 +158,113 @@ def _adapter(source: SourceConfig, fetcher: Fetcher, detection: Detection | None
     return cls(SourceContext(config=source, fetcher=fetcher, wants_comments=lambda post: False))
 
 
-async def probe_source(config: Config, source: SourceConfig) -> ProbeResult:
-    """Read what `source` would read (detecting first for `type: auto`), without storing anything."""
+def feed_candidates(url: str) -> list[str]:
+    """Where the feed of the site at `url` may be when no page links it, in the order tried: the
+    common paths, then every registered platform's `feed_paths`, under the URL's folder (a blog in
+    /blog/) and then under its origin; each URL once, at most MAX_FEED_PROBES."""
+    from necwatch.sources.registry import platforms
+
+    paths = [*FEED_PATHS, *(path.lstrip("/") for p in platforms() for path in p.feed_paths)]
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}/"
+    folder = urljoin(url, "./").split("?", 1)[0]
+    out: list[str] = []
+    for base in dict.fromkeys((folder, origin)):
+        for path in paths:
+            candidate = urljoin(base, path)
+            if candidate not in out:
+                out.append(candidate)
+    return out[:MAX_FEED_PROBES]
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def discover(fetcher: Fetcher, url: str, steps: list[str]) -> Detection | None:
+    """A site whose page shows no platform and links no feed: a feed at a common or platform path,
+    else the page's post links as an html listing; None when neither is there. Each step is appended
+    to `steps`. FetchError when the page itself cannot be read, or when the host answers a feed path
+    with a sign to stop (STOP_KINDS: 429, a bot check, 5xx, a failing connection)."""
+    asked = {r.url for r in fetcher.records}  # detection's own probes are not asked again
+    answers: list[str] = []
+    for candidate in feed_candidates(url):
+        if candidate in asked:
+            continue
+        try:
+            response = await fetcher.get(candidate, probe=True)
+        except FetchError as e:
+            answers.append(f"{_path(candidate)} ({e.status or e.kind})")
+            if e.kind in STOP_KINDS:  # the probe ends here, failing with this answer
+                answers.append(f"stopped: {e.kind} is a sign to ask this host no more")
+                steps.append("feed paths: " + ", ".join(answers))
+                raise
+            continue
+        if not is_feed_document(response.content_type, response.text):
+            answers.append(f"{_path(candidate)} ({response.status}, a page, not a feed)")
+            continue
+        try:
+            entries = len(parse_any_feed(response.final_url, response.text))
+        except ParseError as e:
+            answers.append(f"{_path(candidate)} (a feed that does not parse: {e.kind})")
+            continue
+        if not entries:
+            answers.append(f"{_path(candidate)} (an empty feed)")
+            continue
+        kind = response.content_type or "by content"
+        steps.append("feed paths: " + ", ".join([*answers, f"{_path(candidate)} (a feed: found)"]))
+        evidence = (
+            "no platform marker and no feed link on the page",
+            f"{response.final_url} answers a feed ({kind}) with {entries} entries",
+        )
+        return Detection("feed", response.final_url, evidence=evidence)
+    steps.append("feed paths: " + (", ".join(answers) or "none left to try") + ": no feed")
+    page = await fetcher.get(url)
+    links = post_links(parse_html(page.text, page.final_url), page.final_url)
+    if not links:
+        steps.append(
+            "post links on the page (cards whose link wraps a heading, headings holding a link): none"
+        )
+        return None
+    steps.append(
+        f"post links on the page: {len(links)} (cards whose link wraps a heading, headings holding a link)"
+    )
+    evidence = (
+        "no platform marker, no feed link, no feed at the common paths",
+        f"{len(links)} post links on the page: generic extraction of each post",
+    )
+    return Detection("html", page.final_url, evidence=evidence)
+
+
+async def probe_source(config: Config, source: SourceConfig, *, look_further: bool = False) -> ProbeResult:
+    """Read what `source` would read (detecting first for `type: auto`), without storing anything.
+    `look_further` (`add`): a site that shows no platform and links no feed is `discover`ed."""
     result = ProbeResult(source.url)
     client = _client(config)
     fetcher = client.for_source(source.name, source.allowed_hosts)
     try:
         detection = await detect(fetcher, source.url) if source.type == "auto" else None
+        if detection is not None and detection.platform == "html" and look_further:
+            result.steps.append(
+                'the page: no platform marker (generator, API link, host), no <link rel="alternate"> feed;'
+                " platform probes: "
+                + (
+                    ", ".join(_path(r.url) + f" ({r.status or r.error_kind})" for r in fetcher.records[1:])
+                    or "none"
+                )
+            )
+            detection = await discover(fetcher, source.url, result.steps)
+            if detection is None:
+                result.error = "no platform, no feed and no post links found"
+                return result
         result.detection = detection or Detection(source.type, source.url, evidence=("configured type",))
         adapter = _adapter(source, fetcher, detection)
         listing = await adapter.discover()
         await _summarize(result, adapter, listing, source.match)
     except (FetchError, ParseError) as e:
         result.error = f"{getattr(e, 'kind', 'error')}: {e}"
-    finally:
+    finally:  # also after a `return` above
         result.tried = [f"{r.status or r.error_kind} {r.url}" for r in fetcher.records]
         await client.aclose()
     return result
@@ -149,7 +295,7 @@ async def _summarize(result: ProbeResult, adapter: Source, listing: Listing, mat
 def probe(config: Config, url: str, *, name: str, match: str | None = None) -> ProbeResult:
     """Probe a URL as `type: auto` would read it."""
     source = SourceConfig.model_validate({"name": name, "type": "auto", "url": url, "match": match})
-    return asyncio.run(probe_source(config, source))
+    return asyncio.run(probe_source(config, source, look_further=True))
 
 
 def add_source(path: Path, entry: dict[str, Any], *, comment: str | None = None) -> Config:

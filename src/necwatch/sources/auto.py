@@ -29,6 +29,7 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 from necwatch.errors import FetchError, ParseError
+from necwatch.extract.cards import post_links
 from necwatch.extract.feeds import feed_links, is_feed_document
 from necwatch.extract.page import read_post
 from necwatch.extract.select import parse_html
@@ -161,6 +162,8 @@ class GenericHtmlSource(Source):
                     urls.append(link)
             if urls:
                 break
+        if not urls:  # cards whose link wraps the heading (`<a href><h2>…</h2></a>`): necwatch.extract.cards
+            urls = [card.url for card in post_links(tree, response.final_url)]
         if not urls:
             raise ParseError("no post links found", url=response.final_url, selector=", ".join(self.LINKS))
         return Listing(posts=[ListedPost(url=u) for u in urls], exhausted=False)
