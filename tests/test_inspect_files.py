@@ -277,3 +277,17 @@ def test_a_post_with_an_author_box_and_more_posts_is_not_a_listing() -> None:
     )
     result = inspect_text(page, "https://jo.example/nec-april/")
     assert result.kind == "post" and not result.links
+
+
+def test_a_served_image_is_not_html_either(tmp_path: Path) -> None:
+    from tests.sources.blogsites import serve
+
+    web = serve(tmp_path, {"https://jo.example/2025/03/photo/": (_png(), "image/png")})
+    config = tmp_path / "config.yaml"
+    config.write_text(f"allow_private_addresses: true\ndatabase: {tmp_path / 'n.db'}\n", encoding="utf-8")
+    try:
+        result = run(web.local("https://jo.example/2025/03/photo/"), "--config", str(config))
+    finally:
+        web.stop()
+    assert result.exit_code == 1
+    assert result.stderr.count("not HTML: a PNG image") == 1 and result.stderr.count("extraction failed") == 1
