@@ -29,8 +29,7 @@ fetch:
   retries: 0
 sources: []
 """
-ATOM = "application/atom+xml; charset=UTF-8"
-DETECTION_PROBES = ["/", "/feeds/posts/default", "/wp-json/"]  # auto's own requests before discovery
+COMMON = ["/feed/", "/rss/", "/atom.xml", "/index.xml", "/feed.xml"]  # FEED_PATHS at the origin
 
 
 def _config(tmp_path: Path) -> Path:
@@ -43,9 +42,11 @@ def add(url: str, config: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["add", url, "-c", str(config), *args])
 
 
-def asked(web: ReplayWeb, host: str) -> list[str]:
-    """The paths requested of `host`, in order (robots.txt aside)."""
-    return [r.path for r in web.requests if r.host == host and r.path != "/robots.txt"]
+def asked(web: ReplayWeb, host: str, since: str | None = None) -> list[str]:
+    """The paths requested of `host`, in order (robots.txt aside); with `since`, from the first
+    request of that path on (what detection asked before discovery depends on the registry)."""
+    paths = [r.path for r in web.requests if r.host == host and r.path != "/robots.txt"]
+    return paths[paths.index(since) :] if since in paths else ([] if since else paths)
 
 
 def home(title: str, body: str) -> str:
@@ -146,8 +147,7 @@ def test_a_feed_only_at_feed_xml_is_found_after_the_common_paths_before_it(
     misses = "/feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404)"
     assert f"2. feed paths: {misses}, /feed.xml (a feed: found)" in result.output
     # the common paths in order, one request each, and none after the feed was found
-    feed_probes = ["/feed/", "/rss/", "/atom.xml", "/index.xml", "/feed.xml"]
-    assert asked(sites, "jekyll.example") == [*DETECTION_PROBES, *feed_probes, "/feed.xml"]  # + the read
+    assert asked(sites, "jekyll.example", since="/feed/") == [*COMMON, "/feed.xml"]  # + the read
     (source,) = load_config(config).sources
     assert (source.type, source.url) == ("feed", url + "feed.xml")
 
@@ -166,12 +166,8 @@ def test_a_hugo_site_in_a_folder_has_its_index_xml_found_past_a_soft_404(
     assert f"platform: feed at {url}index.xml" in result.output
     assert "type: feed" in result.output and f"url: {url}index.xml" in result.output
     # the folder's paths first; /blog/feed/ answered a page (200), which is not a feed
-    assert asked(sites, "hugo.example")[3:7] == [
-        "/blog/feed/",
-        "/blog/rss/",
-        "/blog/atom.xml",
-        "/blog/index.xml",
-    ]
+    in_folder = ["/blog/feed/", "/blog/rss/", "/blog/atom.xml", "/blog/index.xml"]
+    assert asked(sites, "hugo.example", since="/blog/feed/") == [*in_folder, "/blog/index.xml"]
 
 
 def test_a_site_with_only_post_cards_is_an_html_listing_that_a_run_reads(
@@ -186,8 +182,7 @@ def test_a_site_with_only_post_cards_is_an_html_listing_that_a_run_reads(
     assert "3. post links on the page: 2 (cards whose link wraps a heading" in result.output
     assert "posts: 2 listed" in result.output and "1 look like NEC reports" in result.output
     assert "NEC report, January 2024" in result.output
-    feed_probes = [p for p in asked(sites, "cards.example") if p.endswith(("feed/", "rss/", ".xml"))]
-    assert feed_probes == ["/feed/", "/rss/", "/atom.xml", "/index.xml", "/feed.xml"]  # each once
+    assert [p for p in asked(sites, "cards.example") if p in COMMON] == COMMON  # each once, in order
     (source,) = load_config(config).sources
     assert (source.type, source.url) == ("auto", url)
 
@@ -211,8 +206,8 @@ def test_a_site_with_nothing_is_refused_saying_what_was_tried_in_order(
     steps = [
         "tried, in order:",
         "  1. the page: no platform marker",
-        "  2. feed paths: /feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404), /feed.xml (404): "
-        "no feed",
+        "  2. feed paths: /feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404), /feed.xml (404)",
+        ": no feed",  # after the registered platforms' paths, if any
         "  3. post links on the page (cards whose link wraps a heading, headings holding a link): none",
         "requests:",
         f"  404 {url}feed.xml",
@@ -220,7 +215,7 @@ def test_a_site_with_nothing_is_refused_saying_what_was_tried_in_order(
     ]
     positions = [out.find(s) for s in steps]
     assert -1 not in positions and positions == sorted(positions), out
-    assert "platform probes: /feeds/posts/default (404), /wp-json/ (404)" in out
+    assert "; platform probes: /" in out and "/wp-json/ (404)" in out
     assert load_config(config).sources == []
 
 
@@ -228,7 +223,9 @@ def test_registered_platforms_feed_paths_come_after_the_common_ones(
     sites: ReplayWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a platform registered by another part of necwatch (here a stand-in): its feed path is tried too
-    stand_in = Platform("standin", "a test platform", FeedSource, feed_paths=("/blog?format=rss", "feed/"))
+    stand_in = Platform(
+        "standin", "a test platform", FeedSource, feed_paths=("/blog?format=rss", "feed/"), order=-1
+    )  # first in detection order, so whatever else is registered comes after it
     monkeypatch.setitem(PLATFORMS, "standin", stand_in)
     candidates = feed_candidates("https://x.example/")
     assert candidates[: len(FEED_PATHS) + 1] == [
@@ -236,11 +233,13 @@ def test_registered_platforms_feed_paths_come_after_the_common_ones(
         "https://x.example/blog?format=rss",
     ]
     assert len(candidates) == len(set(candidates)) <= MAX_FEED_PROBES  # feed/ once
-    # a folder URL: the folder's candidates, then the origin's
+    # a folder URL: the common paths in the folder, then at the origin, then the platforms' paths
     folder = feed_candidates("https://x.example/writing/post.html")
-    assert folder[0] == "https://x.example/writing/feed/" and "https://x.example/feed/" in folder
+    assert folder[:2] == ["https://x.example/writing/feed/", "https://x.example/writing/rss/"]
+    assert folder[5:7] == ["https://x.example/feed/", "https://x.example/rss/"]
+    assert folder[10] == "https://x.example/writing/blog?format=rss"
 
-    sites.set("https://bare.example/blog?format=rss", report_rss("https://bare.example/"), content_type=ATOM)
+    sites.set("https://bare.example/blog?format=rss", report_rss("https://bare.example/"), content_type=RSS)
     result = add(sites.base("bare.example"), _config(tmp_path), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "/feed.xml (404), /blog?format=rss (a feed: found)" in result.output
@@ -262,4 +261,4 @@ def test_robots_and_a_rate_limit_are_obeyed(sites: ReplayWeb, tmp_path: Path) ->
     assert result.exit_code == 1
     assert "cannot read" in result.output and "rate_limited" in result.output
     assert "/feed/ (429), stopped: rate_limited is a sign to ask this host no more" in result.output
-    assert [p for p in asked(sites, "bare.example") if p not in DETECTION_PROBES] == ["/feed/"]
+    assert asked(sites, "bare.example", since="/feed/") == ["/feed/"]

@@ -160,21 +160,16 @@ def _adapter(source: SourceConfig, fetcher: Fetcher, detection: Detection | None
 
 def feed_candidates(url: str) -> list[str]:
     """Where the feed of the site at `url` may be when no page links it, in the order tried: the
-    common paths, then every registered platform's `feed_paths`, under the URL's folder (a blog in
-    /blog/) and then under its origin; each URL once, at most MAX_FEED_PROBES."""
+    common paths under the URL's folder (a blog in /blog/), then under its origin, then every
+    registered platform's `feed_paths` the same way; each URL once, at most MAX_FEED_PROBES."""
     from necwatch.sources.registry import platforms
 
-    paths = [*FEED_PATHS, *(path.lstrip("/") for p in platforms() for path in p.feed_paths)]
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}/"
-    folder = urljoin(url, "./").split("?", 1)[0]
-    out: list[str] = []
-    for base in dict.fromkeys((folder, origin)):
-        for path in paths:
-            candidate = urljoin(base, path)
-            if candidate not in out:
-                out.append(candidate)
-    return out[:MAX_FEED_PROBES]
+    bases = list(dict.fromkeys((urljoin(url, "./").split("?", 1)[0], origin)))
+    extra = [path.lstrip("/") for p in platforms() for path in p.feed_paths]
+    candidates = [urljoin(base, path) for paths in (FEED_PATHS, extra) for base in bases for path in paths]
+    return list(dict.fromkeys(candidates))[:MAX_FEED_PROBES]
 
 
 def _path(url: str) -> str:
