@@ -291,3 +291,15 @@ def test_a_served_image_is_not_html_either(tmp_path: Path) -> None:
         web.stop()
     assert result.exit_code == 1
     assert result.stderr.count("not HTML: a PNG image") == 1 and result.stderr.count("extraction failed") == 1
+
+
+def test_a_file_is_decoded_as_a_response_is(tmp_path: Path) -> None:
+    # an old blog's page saved in windows-1252, as its <meta charset> says
+    page = tmp_path / "old.html"
+    page.write_bytes(
+        POST.replace("<head>", "<head><meta charset='windows-1252'>")
+        .replace("party finances", "party finances (£2.1m short)")
+        .encode("cp1252")
+    )
+    result = inspect(str(page), "https://jo.example/2010/03/nec-march/")
+    assert result.error is None and "(£2.1m short)" in result.posts[0]["body_text"]

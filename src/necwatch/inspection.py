@@ -29,6 +29,7 @@ from necwatch.extract.limits import check_complexity
 from necwatch.extract.page import ExtractedPost, detect_platform, extract_post
 from necwatch.extract.select import parse_html
 from necwatch.fetch.classify import not_the_post
+from necwatch.fetch.encoding import decode
 from necwatch.models import Comment, Post
 from necwatch.normalize import canonical_author, content_hash
 from necwatch.record.derive import record_of, roster_of
@@ -207,7 +208,8 @@ def _read_file(path: Path, cap: int) -> bytes:
 
 
 def load_target(target: str, url: str | None, config: Config | None) -> tuple[str, str]:
-    """(page text, its address): a saved file is read up to the run's size cap, as UTF-8; a URL is
+    """(page text, its address): a saved file is read up to the run's size cap and decoded as a
+    response is (BOM, UTF-8, <meta charset>, cp1252: necwatch.fetch.encoding); a URL is
     fetched like a run would. ResponseTooLarge over the cap; ParseError (unexpected_page) for a
     file or response that is not a page (an image, a PDF, an archive ...)."""
     config = config or Config()
@@ -217,7 +219,7 @@ def load_target(target: str, url: str | None, config: Config | None) -> tuple[st
     else:
         path = Path(target)
         data = _read_file(path, config.fetch.max_bytes)
-        text, address = data.decode("utf-8", errors="replace"), url or path.resolve().as_uri()
+        text, address = decode(data)[0], url or path.resolve().as_uri()  # as a response's body
     if (what := not_html(data)) is not None:
         raise ParseError(f"not HTML: {what}", url=address, kind="unexpected_page")
     return text, address
