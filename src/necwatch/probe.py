@@ -241,15 +241,12 @@ async def probe_source(config: Config, source: SourceConfig, *, look_further: bo
     try:
         detection = await detect(fetcher, source.url) if source.type == "auto" else None
         if detection is not None and detection.platform == "html" and look_further:
+            probes = ", ".join(f"{_path(r.url)} ({r.status or r.error_kind})" for r in fetcher.records[1:])
             result.steps.append(
-                'the page: no platform marker (generator, API link, host), no <link rel="alternate"> feed;'
-                " platform probes: "
-                + (
-                    ", ".join(_path(r.url) + f" ({r.status or r.error_kind})" for r in fetcher.records[1:])
-                    or "none"
-                )
+                'the page: no platform marker (generator, API link, host) and no <link rel="alternate">'
+                f" feed; platform probes: {probes or 'none'}"
             )
-            detection = await discover(fetcher, source.url, result.steps)
+            detection = await discover(fetcher, detection.url, result.steps)
             if detection is None:
                 result.error = "no platform, no feed and no post links found"
                 return result
