@@ -303,3 +303,19 @@ def test_a_file_is_decoded_as_a_response_is(tmp_path: Path) -> None:
     )
     result = inspect(str(page), "https://jo.example/2010/03/nec-march/")
     assert result.error is None and "(£2.1m short)" in result.posts[0]["body_text"]
+
+
+def test_bootstrap_cards_with_h5_titles_are_a_listing() -> None:
+    card = (
+        "<div class='col'><div class='card'>"
+        "<a href='/{slug}/'><img class='card-img-top' src='/i.jpg' alt=''></a>"
+        "<div class='card-body'><h5 class='card-title'><a href='/{slug}/'>{title}</a></h5>"
+        "<p class='card-text'>{title}: a line about it.</p></div></div></div>"
+    )
+    result = inspect_text(
+        _card_page("<div class='container'><div class='row'>" + _cards(card) + "</div></div>"),
+        "https://jo.example/",
+    )
+    assert result.kind == "listing" and [link["url"] for link in result.links] == [
+        f"https://jo.example/{slug}/" for slug, _ in POSTS
+    ]

@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = ["Card", "listing_links", "post_links"]
 
-HEADINGS = "h1, h2, h3, h4"
+HEADINGS = "h1, h2, h3, h4, h5, h6"
 # A title element inside a link card that themes mark by class rather than by a heading.
 TITLES = '[class*="title"], [class*="headline"]'
 CHROME_TAGS = frozenset({"nav", "aside", "form", "menu"})  # and header/footer outside an article
