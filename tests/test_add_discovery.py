@@ -141,11 +141,12 @@ def test_a_feed_only_at_feed_xml_is_found_after_the_common_paths_before_it(
     result = add(url, config, "--name", "jo", "--author", "Jo Member")
     assert result.exit_code == 0, result.output
     assert "platform: feed at " + url + "feed.xml" in result.output
-    assert "evidence: no platform marker and no feed link on the page" in result.output
+    assert "evidence: no platform marker; no feed link on the page" in result.output
     assert f"evidence: {url}feed.xml answers a feed (application/rss+xml) with 2 entries" in result.output
     assert "posts: 2 listed" in result.output and "NEC report, January 2024" in result.output
     misses = "/feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404)"
-    assert f"2. feed paths: {misses}, /feed.xml (a feed: found)" in result.output
+    assert "2. feed links in the page's text: none" in result.output
+    assert f"3. feed paths: {misses}, /feed.xml (a feed: found)" in result.output
     # the common paths in order, one request each, and none after the feed was found
     assert asked(sites, "jekyll.example", since="/feed/") == [*COMMON, "/feed.xml"]  # + the read
     (source,) = load_config(config).sources
@@ -179,7 +180,7 @@ def test_a_site_with_only_post_cards_is_an_html_listing_that_a_run_reads(
     assert result.exit_code == 0, result.output
     assert f"platform: html at {url}" in result.output
     assert "evidence: 2 post links on the page: generic extraction of each post" in result.output
-    assert "3. post links on the page: 2 (cards whose link wraps a heading" in result.output
+    assert "4. post links on the page: 2 (cards whose link wraps a heading" in result.output
     assert "posts: 2 listed" in result.output and "1 look like NEC reports" in result.output
     assert "NEC report, January 2024" in result.output
     assert [p for p in asked(sites, "cards.example") if p in COMMON] == COMMON  # each once, in order
@@ -206,9 +207,10 @@ def test_a_site_with_nothing_is_refused_saying_what_was_tried_in_order(
     steps = [
         "tried, in order:",
         "  1. the page: no platform marker",
-        "  2. feed paths: /feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404), /feed.xml (404)",
+        "  2. feed links in the page's text: none",
+        "  3. feed paths: /feed/ (404), /rss/ (404), /atom.xml (404), /index.xml (404), /feed.xml (404)",
         ": no feed",  # after the registered platforms' paths, if any
-        "  3. post links on the page (cards whose link wraps a heading, headings holding a link): none",
+        "  4. post links on the page (cards whose link wraps a heading, headings holding a link): none",
         "requests:",
         f"  404 {url}feed.xml",
         "nothing to add",
@@ -262,3 +264,25 @@ def test_robots_and_a_rate_limit_are_obeyed(sites: ReplayWeb, tmp_path: Path) ->
     assert "cannot read" in result.output and "rate_limited" in result.output
     assert "/feed/ (429), stopped: rate_limited is a sign to ask this host no more" in result.output
     assert asked(sites, "bare.example", since="/feed/") == ["/feed/"]
+
+
+def test_a_feed_linked_only_in_the_pages_text_is_tried_first(sites: ReplayWeb, tmp_path: Path) -> None:
+    # no <link rel="alternate">, but the footer links the feed (and a sitemap, which is no feed)
+    footer = (
+        "<footer><a href='/sitemap.xml'>Sitemap</a> · <a href='https://twitter.example/jo'>RSS</a>"
+        " · <a href='/notes.atom'>Subscribe</a> · <a href='/syndication/'>RSS</a></footer>"
+    )
+    sites.set("https://jekyll.example/", home("Jo's notes", "<h1>Jo's notes</h1>" + footer))
+    sites.set("https://jekyll.example/syndication/", report_rss("https://jekyll.example/"), content_type=RSS)
+    result = add(sites.base("jekyll.example"), _config(tmp_path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "2. feed links in the page's text: /notes.atom, /syndication/" in result.output
+    assert "3. feed paths: /notes.atom (404), /syndication/ (a feed: found)" in result.output
+    assert "evidence: no platform marker; a link in the page's text" in result.output
+    assert f"url: {sites.base('jekyll.example')}syndication/" in result.output
+    # no guessed path was asked: the linked feed was found first (then read by the feed source)
+    assert asked(sites, "jekyll.example", since="/notes.atom") == [
+        "/notes.atom",
+        "/syndication/",
+        "/syndication/",
+    ]

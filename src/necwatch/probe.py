@@ -6,12 +6,13 @@ delay): `auto`'s detection (one page, at most two platform probes), the detected
 not carry content. Nothing is stored.
 
 When the page shows no platform and links no feed, `add` looks further before settling for generic
-extraction (`discover`): the common feed paths (`FEED_PATHS`) and every registered platform's
-`feed_paths`, under the URL's folder and its origin, one request each and at most `MAX_FEED_PROBES`,
-stopping at the first that answers a feed with entries (or at a sign the site wants fewer requests:
-429, a bot check, a failing host); then the page's post links (cards whose link wraps the heading,
-and headings holding a link: necwatch.extract.cards), read as an html listing. Each step and what it
-found is printed, in order, whether a source is found or not.
+extraction (`discover`): feeds the page's text links (a footer's "RSS", at most `FEED_ANCHORS`), then
+the common feed paths (`FEED_PATHS`) and every registered platform's `feed_paths`, under the URL's
+folder and its origin, one request each and at most `MAX_FEED_PROBES`, stopping at the first that
+answers a feed with entries (or at a sign the site wants fewer requests: 429, a bot check, a failing
+host); then the page's post links (cards whose link wraps the heading, and headings holding a link:
+necwatch.extract.cards), read as an html listing. Each step and what it found is printed, in order,
+whether a source is found or not.
 
 `add_source` then writes the entry into the config file with ruamel.yaml, keeping the file's
 comments and order, and validates the result (restoring the file when it does not validate).
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
 
 from necwatch.config import Config, load_config
 from necwatch.errors import ConfigError, FetchError, ParseError
@@ -46,6 +49,7 @@ __all__ = [
     "add_source",
     "discover",
     "entry_for",
+    "feed_anchors",
     "feed_candidates",
     "probe",
     "probe_source",
@@ -57,6 +61,11 @@ PAGES = 5  # post pages read at most when the listing carries no content (to cla
 # /atom.xml), Hugo (/index.xml); registered platforms add their own `feed_paths`.
 FEED_PATHS = ("feed/", "rss/", "atom.xml", "index.xml", "feed.xml")
 MAX_FEED_PROBES = 12  # requests at most, one per candidate: a polite probe, not a crawl
+FEED_ANCHORS = 2  # feed links in the page's text tried first, at most
+FEED_ENDINGS = (".xml", ".rss", ".atom", "/feed", "/rss", "/atom", "/feed.json")
+FEED_WORDS = frozenset(
+    {"rss", "atom", "feed", "rss feed", "atom feed", "subscribe via rss", "subscribe to rss"}
+)
 # Answers after which no more paths are tried on the host: it asks for fewer requests or is failing.
 STOP_KINDS = frozenset(
     {
@@ -177,14 +186,37 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def feed_anchors(tree: LexborHTMLParser, url: str) -> list[str]:
+    """Feeds the page links in its text rather than its head ("RSS", "Atom", "Subscribe via RSS" in a
+    footer, `/feed.xml`, `/blog.atom`): same-host `<a href>`s whose path ends like a feed or whose text
+    names one, in page order, at most FEED_ANCHORS."""
+    host = urlsplit(url).netloc.lower()
+    found: list[str] = []
+    for a in tree.css("a[href]"):
+        link = urljoin(url, (a.attributes.get("href") or "").strip()).split("#", 1)[0]
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != host or link in found:
+            continue
+        path = parts.path.lower().rstrip("/")
+        words = " ".join((a.text() or "").lower().split())
+        if "sitemap" not in path and (path.endswith(FEED_ENDINGS) or words in FEED_WORDS):
+            found.append(link)
+    return found[:FEED_ANCHORS]
+
+
 async def discover(fetcher: Fetcher, url: str, steps: list[str]) -> Detection | None:
-    """A site whose page shows no platform and links no feed: a feed at a common or platform path,
-    else the page's post links as an html listing; None when neither is there. Each step is appended
-    to `steps`. FetchError when the page itself cannot be read, or when the host answers a feed path
-    with a sign to stop (STOP_KINDS: 429, a bot check, 5xx, a failing connection)."""
+    """A site whose page shows no platform and links no feed in its head: a feed its text links, or
+    one at a common or platform path, else the page's post links as an html listing; None when
+    neither is there. Each step is appended to `steps`. FetchError when the page itself cannot be
+    read, or when the host answers a feed path with a sign to stop (STOP_KINDS: 429, a bot check,
+    5xx, a failing connection)."""
     asked = {r.url for r in fetcher.records}  # detection's own probes are not asked again
+    page = await fetcher.get(url)
+    tree = parse_html(page.text, page.final_url)
+    linked = feed_anchors(tree, page.final_url)
+    steps.append("feed links in the page's text: " + (", ".join(_path(u) for u in linked) or "none"))
     answers: list[str] = []
-    for candidate in feed_candidates(url):
+    for candidate in dict.fromkeys([*linked, *feed_candidates(page.final_url)]):
         if candidate in asked:
             continue
         try:
@@ -209,14 +241,14 @@ async def discover(fetcher: Fetcher, url: str, steps: list[str]) -> Detection | 
             continue
         kind = response.content_type or "by content"
         steps.append("feed paths: " + ", ".join([*answers, f"{_path(candidate)} (a feed: found)"]))
+        where = "a link in the page's text" if candidate in linked else "no feed link on the page"
         evidence = (
-            "no platform marker and no feed link on the page",
+            f"no platform marker; {where}",
             f"{response.final_url} answers a feed ({kind}) with {entries} entries",
         )
         return Detection("feed", response.final_url, evidence=evidence)
     steps.append("feed paths: " + (", ".join(answers) or "none left to try") + ": no feed")
-    page = await fetcher.get(url)
-    links = post_links(parse_html(page.text, page.final_url), page.final_url)
+    links = post_links(tree, page.final_url)
     if not links:
         steps.append(
             "post links on the page (cards whose link wraps a heading, headings holding a link): none"
