@@ -108,6 +108,10 @@ class SourceConfig(Strict):
     # Every stored post is revalidated at least once per this period (rolling, spread across polls),
     # so an edit that does not move the platform's modified time is still found.
     sweep_period: Duration = 7 * 86400.0
+    # Recovery from the web archive (docs/archive.md): removed reports never stored in full, and posts
+    # gone before the first poll, read from the archive at `archive_url` (default the Wayback Machine).
+    archive: bool = False
+    archive_url: str | None = None
 
     def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
         """`SourceConfig(type="blogger", ...)` builds the registered model of that type."""

@@ -94,7 +94,7 @@ class ArchiveStore(StoreBase):
         return [
             dict(r)
             for r in self.db.query(
-                "select p.id, p.url, p.removed_at, p.title from posts p where p.source = ? "
+                "select p.id, p.url, p.removed_at, p.removed_reason, p.title from posts p where p.source = ? "
                 "and p.removed_at is not null and p.is_excerpt = 1 "
                 "and not exists (select 1 from archive_recoveries a where a.post_id = p.id) order by p.id",
                 [source],
