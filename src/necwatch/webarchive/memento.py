@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 __all__ = ["ArchiveRef", "parse_archive_url", "raw_url", "replay_url"]
 
 _WEB = re.compile(r"^/web/(\d{4,14})([a-z]{2}_)?/(.+)$")
+_HOSTLIKE = re.compile(
+    r"^(?:https?:/{1,2})?[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+(?::\d{1,5})?(?:[/?]|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ def parse_archive_url(url: str) -> ArchiveRef | None:
     if m is None:
         return None
     original = m.group(3)
+    if not _HOSTLIKE.match(original):
+        return None  # a site's own /web/2019/… path, not an archive URL
     if not original.startswith(("http://", "https://")):
         # the archive collapses `//` in paths of some links: `https:/x.org/` → `https://x.org/`
         original = re.sub(r"^(https?):/+", r"\1://", original)
