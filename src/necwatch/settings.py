@@ -112,6 +112,7 @@ class SourceConfig(Strict):
     # gone before the first poll, read from the archive at `archive_url` (default the Wayback Machine).
     archive: bool = False
     archive_url: str | None = None
+    archive_delay: Duration | None = None  # seconds between two requests to the archive (default 3)
 
     def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
         """`SourceConfig(type="blogger", ...)` builds the registered model of that type."""

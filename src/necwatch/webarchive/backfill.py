@@ -335,7 +335,10 @@ class Backfill:
         assert judged.post is not None
         post = judged.post if judged.post.url == url else _with_url(judged.post, url)
         pid = post_key(self.source.name, url)
-        stored = {p.id: p for p in self.store.stored_posts_of(self.source.name, [pid], [url])}
+        found = self.store.stored_posts_of(self.source.name, [pid], [url])
+        stored = next((p for p in found if p.id == pid), None) or next(
+            (p for p in found if p.url == url), None
+        )
         index = _Index(self.store)
         tracker = Tracker(
             source=self.source.name,
@@ -349,7 +352,7 @@ class Backfill:
         )
         norm = normalize_post(post, None, self.source, self.config)
         obs = PostObservation(url, Outcome.FETCHED, post=post)
-        tracker.observe(obs, norm, stored.get(pid), {}, listing_complete=False)
+        tracker.observe(obs, norm, stored, {}, listing_complete=False)
         return tracker.ops
 
     def _store_capture(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:

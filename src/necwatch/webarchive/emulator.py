@@ -270,7 +270,7 @@ class Scenario:
 
     site: str
     edited: str  # two captures with different texts: two versions
-    deleted: str  # a post the live site no longer has (tests delete it from the live web)
+    deleted: str  # a post only the archive holds: deleted before necwatch's first poll
     not_found_capture: str  # also captured as a 404 page
     redirect_from: str  # an old slug captured as a 301 to `not_found_capture`'s post
     soft_error: str  # also captured as a 200 "site suspended" page
@@ -294,11 +294,53 @@ def _earlier(body: bytes) -> bytes:
     return body[:cut] + body[flair:] if cut > 0 else body
 
 
+# A report composed for the scenario (in the genre, no one's real report): the post deleted before
+# necwatch's first poll, which only the archive still holds.
+_COMPOSED_PATH = "2018/11/27/labour-nec-report-november-2018/"
+_COMPOSED_TITLE = "Labour NEC Report – November 2018"
+_COMPOSED_BODY = """<h3>General Secretary's Report</h3>
+<p>The NEC met on 27 November 2018. The General Secretary updated us on staffing, the new membership
+system and the preparations for a possible early general election.</p>
+<h3>Selections</h3>
+<p>The NEC agreed the timetable for selecting parliamentary candidates in the remaining seats. It was
+agreed that every shortlist should include at least one woman, and that the selections in the key
+seats should be completed first.</p>
+<h3>Disputes</h3>
+<p>The NEC noted the number of disciplinary cases outstanding and agreed the procedure for the new
+disputes panels. I asked for regular reports on how long cases take.</p>
+<h3>Local Government</h3>
+<p>Councillors continue to face difficult budget decisions. The NEC discussed support for Labour
+groups setting budgets and agreed to raise the issue with the Local Government Association.</p>
+<p>If you have any questions about this report please get in touch.</p>
+"""
+
+
+def _composed(page: bytes, path: str, title: str) -> bytes:
+    """The composed report, in the template of the post at `path` (title, date, URL and body replaced)."""
+    text = page.decode("utf-8")
+    start = text.index('<div class="entry-content">') + len('<div class="entry-content">')
+    end = text.index('<div id="jp-post-flair"')
+    text = text[:start] + _COMPOSED_BODY + text[end:]
+    for old, new in (
+        (path, _COMPOSED_PATH),
+        (title, _COMPOSED_TITLE),
+        (title.replace(" 2019", "&nbsp;2019"), _COMPOSED_TITLE.replace(" 2018", "&nbsp;2018")),
+        ("2019-01-30T", "2018-11-27T"),
+        ("January 30, 2019", "November 27, 2018"),
+        ("post-4076", "post-3990"),
+        ("postid-4076", "postid-3990"),
+    ):
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
 def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
 
     * every post two days after its date, and again 400 days later, byte for byte (same digest);
+    * `deleted`, a report composed for the scenario that the live web does not have (gone before
+      necwatch's first poll), captured twice;
     * `edited` first captured without its last paragraph, the full text 30 days later;
     * `not_found_capture` captured later as a 404; `redirect_from` (an older slug) as a 301 to it;
     * `soft_error` later as a 200 "this site has been archived or suspended" page, `login` as a
@@ -330,7 +372,12 @@ def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario
         captures.append(Capture(_ts(day, 402), url(u), body=pages[u]))
     by_slug = {re.search(r"/([^/]+)/$", u).group(1): u for u in posts}  # type: ignore[union-attr]
     edited = by_slug["labour-nec-report-january-2019"]
-    deleted = by_slug["nec-report-special-meeting-on-2019-election-defeat-and-lessons-for-the-future"]
+    deleted = base + _COMPOSED_PATH  # never on the live web: deleted before the first poll
+    composed = _composed(
+        pages[edited], "2019/01/30/labour-nec-report-january-2019/", "Labour NEC Report – January 2019"
+    )
+    captures.append(Capture(_ts("2018/11/27", 1), deleted, body=composed))
+    captures.append(Capture(_ts("2018/11/27", 200), deleted, body=composed))
     not_found = by_slug["labour-nec-report-march-2019"]
     soft = by_slug["labour-nec-report-july-2017"]
     login = by_slug["labour-nec-report-17-september"]
@@ -367,13 +414,13 @@ def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario
     scenario = Scenario(
         site=base,
         edited=url(edited),
-        deleted=url(deleted),
+        deleted=deleted,
         not_found_capture=url(not_found),
         redirect_from=old_slug,
         soft_error=url(soft),
         login=url(login),
         other_page=url(other),
-        posts=tuple(url(u) for u in posts),
+        posts=(*(url(u) for u in posts), deleted),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario
 

@@ -23,6 +23,12 @@ def archive_base(source: SourceConfig) -> str:
     return getattr(source, "archive_url", None) or DEFAULT_ARCHIVE
 
 
+def _delay(source: SourceConfig) -> float:
+    if source.type == "archive":
+        return float(getattr(source, "delay", DEFAULT_DELAY))
+    return source.archive_delay if source.archive_delay is not None else DEFAULT_DELAY
+
+
 async def archive_backfill(
     config: Config,
     store: Store,
@@ -46,7 +52,7 @@ async def archive_backfill(
     fetcher = http.for_source(source.name, frozenset({urlsplit(base).netloc.lower()}))
     requests = ArchiveRequests(
         fetcher,
-        delay=delay if delay is not None else getattr(source, "delay", DEFAULT_DELAY),
+        delay=delay if delay is not None else _delay(source),
         budget=budget if budget is not None else getattr(source, "budget", DEFAULT_BUDGET),
         until=deadline,
         clock=time.monotonic,
