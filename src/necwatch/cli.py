@@ -389,7 +389,7 @@ def demo(
     from necwatch.demo import run_demo
 
     feeds = Path(feeds_dir) if feeds_dir else feeds_dir_for(Path(db))
-    results, store = run_demo(Path(db), feeds)
+    results, store = run_demo(Path(db), feeds, archive=True)  # with the demo archive (docs/archive.md)
     for state, result in zip(("before", "later", "latest"), results, strict=True):
         click.echo(f"\nstate: {state}")
         _print_summary(result)
@@ -411,6 +411,11 @@ def _print_demo_contents(store: Any, db: Path, feeds_dir: Path) -> None:
     for r in nec:
         click.echo(
             f"  {r['meeting_date'] or '?':10}  {r['meeting_kind'] or '':14} {r['author']:14} {r['title']}"
+        )
+    for r in store.recoveries():
+        click.echo(
+            f"recovered from the web archive: report {r['report_id']} ({r['kind']}), capture of "
+            f"{r['captured_at'][:10]} {r['archive_url']}"
         )
     click.echo(f"feeds: {feeds_dir.resolve()}")
 

@@ -854,6 +854,7 @@ def _m17_archive(db: sqlite_utils.Database) -> None:
         },
         pk="post_id",
     )
+    db.execute("create index idx_archive_recoveries_report on archive_recoveries (report_id)")
     db.create_view("version_origin", VERSION_ORIGIN_VIEW, replace=True)
 
 
