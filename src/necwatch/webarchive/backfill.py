@@ -241,15 +241,15 @@ class Backfill:
         if self.mode == "recover" and (stored or url in self.known):
             return  # the live poll's (recovery of removed excerpts is _recover_removed)
         last = self.store.archive_post_last(self.source.name, url)
-        rows = await self._captures_of(url, after=last, until=None)
-        if not rows:
-            return
         gone: str | None = None
-        if self.mode == "recover" and not last:
+        if self.mode == "recover" and not last:  # asked of the live site first: no archive request
             gone = await self._live_gone(url)
             if gone is None:  # the live site serves it (or could not say): the live poll's
                 self.summary.skipped_live += 1
                 return
+        rows = await self._captures_of(url, after=last, until=None)
+        if not rows:
+            return
         ops_all: list[Intent] = []
         previous_digest: str | None = None
         for row in rows:
