@@ -33,7 +33,10 @@ def test_a_post_deleted_before_the_first_poll_is_stored_removed_and_recovered(tm
             post = next(store.db.query("select * from posts where url = ?", [sc.deleted]))
             assert post["removed_at"] and post["removed_reason"] == "pre_watch_http_404"
             report = next(store.db.query("select * from reports where id = ?", [post["report_id"]]))
-            assert report["title"] == "Labour NEC Report – November 2018" and report["removed_at"]
+            assert (
+                report["title"] == "Labour NEC Report – November 2018 (a necwatch demo fixture)"
+                and report["removed_at"]
+            )
             assert report["first_seen_at"] == "2018-11-28T12:00:00+00:00"  # the capture's time
             (recovery,) = store.recoveries("alice-perry")
             assert recovery["kind"] == "pre_watch" and recovery["archive_url"].endswith(sc.deleted)

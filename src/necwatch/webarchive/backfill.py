@@ -44,7 +44,7 @@ from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
 from necwatch.webarchive.pick import is_post_url, platform_patterns, site_key
 from necwatch.webarchive.verdict import Judged, judge
 
-log = logging.getLogger("necwatch.webarchive")
+log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, at info
 
 __all__ = ["ArchiveSummary", "Backfill", "on_site"]
 
@@ -138,6 +138,8 @@ class Backfill:
                     await self._post(url)
                     pending.remove(url)
                     self._save_progress(phase="captures" if pending else "done", pending=pending)
+                if not s.posts:  # nothing to read: the listing alone completes the run
+                    self._save_progress(phase="done", pending=[])
                 s.complete = not pending
         except BudgetSpent as e:
             s.stopped = str(e)

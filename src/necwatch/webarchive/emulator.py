@@ -294,11 +294,14 @@ def _earlier(body: bytes) -> bytes:
     return body[:cut] + body[flair:] if cut > 0 else body
 
 
-# A report composed for the scenario (in the genre, no one's real report): the post deleted before
-# necwatch's first poll, which only the archive still holds.
+# A report composed for the scenario, marked as such in its title, byline and first paragraph like the
+# demo's other fixture (no one's real report): the post deleted before necwatch's first poll, which
+# only the archive still holds.
 _COMPOSED_PATH = "2018/11/27/labour-nec-report-november-2018/"
-_COMPOSED_TITLE = "Labour NEC Report – November 2018"
-_COMPOSED_BODY = """<h3>General Secretary's Report</h3>
+_COMPOSED_TITLE = "Labour NEC Report – November 2018 (a necwatch demo fixture)"
+_COMPOSED_BODY = """<p>[Written for the necwatch demo, not a real report: it stands for a report deleted
+before necwatch's first poll, which only the web archive still holds.]</p>
+<h3>General Secretary's Report</h3>
 <p>The NEC met on 27 November 2018. The General Secretary updated us on staffing, the new membership
 system and the preparations for a possible early general election.</p>
 <h3>Selections</h3>
@@ -329,6 +332,7 @@ def _composed(page: bytes, path: str, title: str) -> bytes:
         ("January 30, 2019", "November 27, 2018"),
         ("post-4076", "post-3990"),
         ("postid-4076", "postid-3990"),
+        ("Alice Perry", "Alex Fixture"),
     ):
         text = text.replace(old, new)
     return text.encode("utf-8")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -17,6 +18,8 @@ from necwatch.webarchive.backfill import ArchiveSummary, Backfill, Mode
 from necwatch.webarchive.client import ArchiveRequests, Sleep
 
 __all__ = ["archive_backfill", "poll_archive_source", "recover_from_archive"]
+
+log = logging.getLogger("necwatch.webarchive")
 
 
 def archive_base(source: SourceConfig) -> str:
@@ -91,8 +94,14 @@ async def poll_archive_source(
     observation with no posts (its listing is no evidence of anything) carrying the summary."""
     summary = await archive_backfill(config, store, source, http, run_id=run_id, now=now, deadline=deadline)
     return SourceObservation(
-        source.name, (), True, tuple(summary.failures), partial=True, warnings=(summary.line(),)
+        source.name, (), True, tuple(summary.failures), partial=True, warnings=_said(summary)
     )
+
+
+def _said(summary: ArchiveSummary) -> tuple[str, ...]:
+    """The summary is logged (info); it is a warning of the poll only when the backfill stopped early."""
+    log.info(summary.line(), extra={"source": summary.source})
+    return () if summary.complete or summary.stopped is None else (summary.line(),)
 
 
 async def recover_from_archive(
@@ -115,4 +124,4 @@ async def recover_from_archive(
     summary = await archive_backfill(
         config, store, source, http, run_id=run_id, now=now, live=live, known=seen, deadline=deadline
     )
-    return replace(obs, warnings=(*obs.warnings, summary.line()))
+    return replace(obs, warnings=(*obs.warnings, *_said(summary)))
