@@ -101,7 +101,7 @@ ARCHIVED_SOURCE = "alice-perry"
 def demo_archive() -> Any:
     from necwatch.webarchive.emulator import EmulatedArchive, reference_captures
 
-    return EmulatedArchive(reference_captures()[0])  # answers as https://web.archive.org/
+    return EmulatedArchive(reference_captures(with_feed=False)[0])  # answers as https://web.archive.org/
 
 
 def with_archive(config: Config) -> Config:

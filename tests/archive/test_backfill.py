@@ -67,7 +67,11 @@ def test_a_dead_site_is_read_from_its_captures(
     assert s.complete and s.stopped is None
     assert s.posts == len(sc.posts)  # the tag listing is not a post page
     reports = {r["canonical_url"]: r for r in store.db.query("select * from reports where is_nec_report = 1")}
-    assert set(reports) == set(sc.posts) - {sc.other_page} or set(reports) == set(sc.posts)
+    # every post page but the Clause V explainer (not an NEC report), and the post only a feed holds
+    assert set(reports) == set(sc.posts) - {sc.other_page} | {sc.feed_only}
+    (from_feed,) = store.version_origins(reports[sc.feed_only]["id"])
+    assert from_feed["original_url"] == SITE + "tag/general-election/feed/"
+    assert from_feed["captured_at"] == "2018-07-27T12:00:00+00:00" and s.feeds == 1
     assert s.new_reports == len(reports)
     # never the replay page, never the live host
     assert a.count("replay") == 0
@@ -139,7 +143,9 @@ def test_a_budget_stops_the_run_and_the_next_run_resumes(
     assert len(runs) > 2
     fresh = Store.open(tmp_path / "fresh.db")
     whole = backfill(config, fresh)
-    assert sum(r.versions for r in runs) == whole.versions == 11  # 10 NEC reports, one edited
+    assert (
+        sum(r.versions for r in runs) == whole.versions == 12
+    )  # 11 NEC reports (one from a feed), one edited
     rows = store.db.execute("select count(*) from report_versions").fetchone()[0]
     assert rows == fresh.db.execute("select count(*) from report_versions").fetchone()[0]
     assert (
@@ -161,7 +167,7 @@ def test_a_429_is_waited_for_then_the_run_stops_asking_and_the_next_resumes(tmp_
         assert store.archive_progress("old-blog")["pending"]  # where it stopped
         second = backfill(config, store)
         assert second.complete
-        assert first.versions + second.versions == 11  # as one clean run: 10 NEC reports, one edited
+        assert first.versions + second.versions == 12  # as one clean run
 
 
 def test_dry_run_lists_and_writes_nothing(
@@ -190,10 +196,10 @@ def test_a_run_reads_an_archive_source_through_its_backfill(
     assert summary.warnings == []  # a complete backfill is no warning
     store = Store.open(config.database_path)
     progress = store.archive_progress("old-blog")
-    assert progress["phase"] == "done" and progress["new_reports"] == 10
+    assert progress["phase"] == "done" and progress["new_reports"] == 11
     raw, cdx = a.count("raw"), a.count("cdx")
-    for _ in range(2):  # each later run lists incrementally (one CDX page): nothing new, no capture
+    for _ in range(2):  # each later run lists incrementally: nothing new, no capture
         again = run_job(config)
         assert again.sources[0].status == "ok" and a.count("raw") == raw
-    assert a.count("cdx") == cdx + 2
+    assert a.count("cdx") == cdx + 4  # pages and feeds: one CDX listing each
     assert Store.open(config.database_path).archive_progress("old-blog")["phase"] == "done"

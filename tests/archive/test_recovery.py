@@ -38,8 +38,13 @@ def test_a_post_deleted_before_the_first_poll_is_stored_removed_and_recovered(tm
                 and report["removed_at"]
             )
             assert report["first_seen_at"] == "2018-11-28T12:00:00+00:00"  # the capture's time
-            (recovery,) = store.recoveries("alice-perry")
-            assert recovery["kind"] == "pre_watch" and recovery["archive_url"].endswith(sc.deleted)
+            recovered = {r["original_url"]: r for r in store.recoveries("alice-perry")}
+            feed = web.base(HOST) + "tag/general-election/feed/"
+            assert set(recovered) == {sc.deleted, feed}  # the page's capture; the feed holding the other
+            assert all(r["kind"] == "pre_watch" for r in recovered.values())
+            assert recovered[sc.deleted]["archive_url"].endswith(sc.deleted)
+            from_feed = next(store.db.query("select * from posts where url = ?", [sc.feed_only]))
+            assert from_feed["removed_reason"] == "pre_watch_http_404" and from_feed["via"] == "feed"
             origins = store.version_origins(report["id"])
             assert [(o["origin"], o["captured_at"]) for o in origins] == [
                 ("archive", "2018-11-28T12:00:00+00:00")
@@ -56,7 +61,7 @@ def test_a_post_deleted_before_the_first_poll_is_stored_removed_and_recovered(tm
             # the next run lists incrementally and finds nothing new
             raw = a.count("raw")
             run_job(config)
-            assert a.count("raw") == raw and len(store.recoveries("alice-perry")) == 1
+            assert a.count("raw") == raw and len(store.recoveries("alice-perry")) == 2
 
 
 def test_a_removed_report_never_stored_in_full_gets_the_latest_capture_before_its_removal(

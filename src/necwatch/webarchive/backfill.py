@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from necwatch.config import Config, SourceConfig
-from necwatch.errors import FetchError
+from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
 from necwatch.intents import Intent, NewReport, NewReportVersion, PostChange, ReportChange
 from necwatch.models import Failure, Outcome, PostObservation
@@ -41,7 +41,7 @@ from necwatch.track import Tracker, post_key
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, timestamp_of
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
 from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
-from necwatch.webarchive.pick import is_post_url, platform_patterns, site_key
+from necwatch.webarchive.pick import is_feed_url, is_post_url, platform_patterns, site_key
 from necwatch.webarchive.verdict import Judged, judge
 
 log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, at info
@@ -49,6 +49,7 @@ log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, 
 __all__ = ["ArchiveSummary", "Backfill", "on_site"]
 
 HTML_200 = ("statuscode:200", "mimetype:text/html")
+FEED_TYPES = "mimetype:.*(?:rss|atom|xml).*"  # RSS and Atom, as sites label them
 LIST_PAGE = 500  # CDX rows per listing page
 Mode = Literal["archive", "recover"]
 
@@ -60,6 +61,7 @@ class ArchiveSummary:
     source: str
     captures_listed: int = 0
     posts: int = 0  # post pages picked from the listing (this run's listing, or the pending ones)
+    feeds: int = 0  # posts feeds captured, read for posts whose pages were never captured
     captures: int = 0  # captures judged this run
     fetched: int = 0  # of them, fetched from the archive (the others were stored by digest)
     versions: int = 0
@@ -76,7 +78,7 @@ class ArchiveSummary:
     def line(self) -> str:
         state = "complete" if self.complete else f"stopped: {self.stopped}" if self.stopped else "partial"
         return (
-            f"{self.source}: captures listed {self.captures_listed}, posts {self.posts}, "
+            f"{self.source}: captures listed {self.captures_listed}, posts {self.posts}, feeds {self.feeds}, "
             f"new reports {self.new_reports}, recovered reports {self.recovered}, versions {self.versions} "
             f"(captures read {self.captures}, fetched {self.fetched}, requests {self.requests}; {state})"
         )
@@ -132,13 +134,14 @@ class Backfill:
             if self.mode == "recover" and not self.dry_run:
                 await self._recover_removed()
             pending = await self._listing()
-            s.posts = len(pending)
+            s.feeds = sum(1 for u in pending if is_feed_url(u))
+            s.posts = len(pending) - s.feeds
             if not self.dry_run:
                 for url in list(pending):
                     await self._post(url)
                     pending.remove(url)
                     self._save_progress(phase="captures" if pending else "done", pending=pending)
-                if not s.posts:  # nothing to read: the listing alone completes the run
+                if not pending and not (s.posts or s.feeds):  # nothing to read: the listing completes it
                     self._save_progress(phase="done", pending=[])
                 s.complete = not pending
         except BudgetSpent as e:
@@ -187,9 +190,29 @@ class Backfill:
                 )
             if resume is None:
                 break
+        feeds = await self._feed_listing(since)
+        pending += [f for f in feeds if f not in pending]  # after the pages: their posts come first
         if not self.dry_run:
             self._save_progress(phase="captures", pending=pending, listed_until=self.until or started)
         return pending
+
+    async def _feed_listing(self, since: str | None) -> list[str]:
+        """The site's captured posts feeds (one CDX listing, feed types only): their entries may hold
+        posts whose pages the archive never captured."""
+        url = cdx_url(
+            self.archive,
+            _query_url(self.source.url),
+            collapse="urlkey",
+            filters=("statuscode:200", FEED_TYPES),
+            since=since,
+            until=self.until,
+            limit=LIST_PAGE,
+        )
+        page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
+        self.summary.captures_listed += len(page.rows)
+        return list(
+            dict.fromkeys(on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original))
+        )
 
     def _save_progress(self, **row: Any) -> None:
         s = self.summary
@@ -218,7 +241,9 @@ class Backfill:
             self.store.save_archive_progress(out)
 
     # -- one post ---------------------------------------------------------------------------
-    async def _captures_of(self, url: str, *, after: str | None, until: str | None) -> list[CdxRow]:
+    async def _captures_of(
+        self, url: str, *, after: str | None, until: str | None, filters: Sequence[str] = HTML_200
+    ) -> list[CdxRow]:
         since = None
         if after:
             since = timestamp_of(parse_timestamp(after) + timedelta(seconds=1))
@@ -229,7 +254,7 @@ class Backfill:
             _query_url(url),
             match_type="exact",
             collapse="digest",
-            filters=HTML_200,
+            filters=filters,
             since=since,
             until=until or self.until,
             limit=10_000,
@@ -238,6 +263,9 @@ class Backfill:
         return sorted(rows, key=lambda r: r.timestamp)
 
     async def _post(self, url: str) -> None:
+        if is_feed_url(url):
+            await self._feed(url)
+            return
         pid = post_key(self.source.name, url)
         stored = self.store.stored_posts_of(self.source.name, [pid], [url])
         if self.mode == "recover" and (stored or url in self.known):
@@ -278,30 +306,99 @@ class Backfill:
             return None
         return None
 
+    async def _feed(self, url: str) -> None:
+        """A captured posts feed: its entries with full content for posts necwatch has stored no
+        version of and whose pages the archive has no capture of (those were read from their pages),
+        each a version at the feed capture's time. Excerpts are never a report's body."""
+        from necwatch.extract.feeds import parse_any_feed
+        from necwatch.sources.feed import entry_post, looks_like_excerpt
+
+        last = self.store.archive_post_last(self.source.name, url)
+        rows = [r for r in await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))]
+        seen: set[str] = set()
+        for row in rows:
+            if row.digest in seen:
+                continue
+            seen.add(row.digest)
+            self.summary.captures += 1
+            status, _final, _ctype, body, soft = await self._fetch(row)
+            entries = []
+            if status == 200 and soft is None:
+                try:
+                    entries = parse_any_feed(row.original, body.decode("utf-8", "replace"))
+                except ParseError:
+                    self.summary.not_versions["not a feed"] += 1
+            self._keep(row, status, "application/rss+xml", body, "feed", None)
+            for fields in entries:
+                if not fields.link or looks_like_excerpt(fields):
+                    continue
+                link = on_site(fields.link, self.source.url)
+                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.patterns):
+                    continue
+                pid = post_key(self.source.name, link)
+                if self.store.stored_posts_of(self.source.name, [pid], [link]) or link in self.known:
+                    continue  # stored (from its page, or live): the page is the better source
+                if self.store.archive_post_last(self.source.name, link):
+                    continue
+                post = entry_post(fields, self.tz, self.source.author)
+                ops = self._store_capture(link, row, Judged(_with_url(post, link), None))
+                if self.mode == "recover" and any(isinstance(op, NewReport) for op in ops):
+                    gone = await self._live_gone(link)
+                    if gone is not None:
+                        self._mark_pre_watch(link, [row], ops, gone)
+            if not self.dry_run:
+                with self.store.transaction():
+                    self.store.save_archive_post(
+                        {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
+                         "updated_at": self.now.isoformat(timespec="seconds")}
+                    )  # fmt: skip
+
+    async def _fetch(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
+        """(status, the original the archive finally served, content type, body, soft error) of a
+        capture: from the database when its digest is stored, else fetched raw (`id_`)."""
+        cached = self.store.archive_capture(row.digest)
+        if cached is not None:
+            soft = cached.reason if cached.verdict == "not_a_version" and not cached.body else None
+            return cached.status, None, cached.mimetype, cached.body, soft
+        self.summary.fetched += 1
+        try:
+            response = await self.requests.get(raw_url(self.archive, row.timestamp, row.original))
+        except FetchError as e:
+            if e.kind in ("unavailable", "challenge"):  # the fetcher's own soft-error check
+                return 200, None, "text/html", b"", f"{e.kind}: {e}"
+            if e.status is None or e.status == 429 or e.status >= 500:
+                raise  # the archive failing, not the capture: stop, resume next run
+            return e.status, None, "", b"", None
+        ref = parse_archive_url(response.final_url)
+        return response.status, ref.original if ref else None, response.content_type, response.content, None
+
+    def _keep(
+        self, row: CdxRow, status: int, ctype: str, body: bytes, verdict: str, reason: str | None
+    ) -> None:
+        """A capture fetched now, kept by digest (never fetched again)."""
+        if self.dry_run or self.store.archive_capture(row.digest) is not None:
+            return
+        with self.store.transaction():
+            self.store.save_archive_capture(
+                {
+                    "digest": row.digest,
+                    "url": row.original,
+                    "timestamp": row.timestamp,
+                    "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                    "status": status,
+                    "mimetype": ctype,
+                    "verdict": verdict,
+                    "reason": reason,
+                    "source": self.source.name,
+                    "fetched_at": self.now.isoformat(timespec="seconds"),
+                },
+                body,
+            )
+
     async def _judge(self, row: CdxRow) -> Judged:
         s = self.summary
         s.captures += 1
-        cached = self.store.archive_capture(row.digest)
-        soft: str | None = None
-        if cached is not None:
-            status, final, ctype, body = cached.status, None, cached.mimetype, cached.body
-            if cached.verdict == "not_a_version" and not body:
-                soft = cached.reason  # judged before its body could be kept (a soft-error page)
-        else:
-            try:
-                response = await self.requests.get(raw_url(self.archive, row.timestamp, row.original))
-                status, ctype, body = response.status, response.content_type, response.content
-                ref = parse_archive_url(response.final_url)
-                final = ref.original if ref is not None else None
-            except FetchError as e:
-                if e.kind in ("unavailable", "challenge"):  # the fetcher's own soft-error check
-                    status, final, ctype, body = 200, None, "text/html", b""
-                    soft = f"{e.kind}: {e}"
-                elif e.status is None or e.status == 429 or e.status >= 500:
-                    raise  # the archive failing, not the capture: stop, resume next run
-                else:
-                    status, final, ctype, body = e.status, None, "", b""
-            s.fetched += 1
+        status, final, ctype, body, soft = await self._fetch(row)
         if soft is not None:
             judged = Judged(None, soft)
         else:
@@ -310,23 +407,9 @@ class Backfill:
             )
         if not judged.is_version:
             s.not_versions[(judged.reason or "").split(":")[0]] += 1
-        if cached is None and not self.dry_run:
-            with self.store.transaction():
-                self.store.save_archive_capture(
-                    {
-                        "digest": row.digest,
-                        "url": row.original,
-                        "timestamp": row.timestamp,
-                        "captured_at": row.captured_at.isoformat(timespec="seconds"),
-                        "status": status,
-                        "mimetype": ctype,
-                        "verdict": "version" if judged.is_version else "not_a_version",
-                        "reason": judged.reason,
-                        "source": self.source.name,
-                        "fetched_at": self.now.isoformat(timespec="seconds"),
-                    },
-                    body,
-                )
+        self._keep(
+            row, status, ctype, body, "version" if judged.is_version else "not_a_version", judged.reason
+        )
         return judged
 
     def _track(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:

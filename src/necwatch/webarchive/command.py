@@ -71,7 +71,7 @@ def summary_lines(s: ArchiveSummary) -> list[str]:
     lines = [
         f"{s.source}{' (dry run: nothing fetched or written beyond the listing)' if s.dry_run else ''}",
         f"  captures listed   {s.captures_listed}",
-        f"  posts             {s.posts}",
+        f"  posts             {s.posts}" + (f" (and {s.feeds} feeds)" if s.feeds else ""),
         f"  new reports       {s.new_reports}",
         f"  recovered reports {s.recovered}",
         f"  versions          {s.versions}",

@@ -276,6 +276,7 @@ class Scenario:
     soft_error: str  # also captured as a 200 "site suspended" page
     login: str  # also captured as a login wall
     other_page: str  # also captured holding a listing page
+    feed_only: str  # a post only a captured feed holds (with_feed)
     posts: tuple[str, ...]  # every post page captured
 
 
@@ -318,6 +319,37 @@ groups setting budgets and agreed to raise the issue with the Local Government A
 """
 
 
+# A second composed report that the archive holds only inside a captured feed (its page was never
+# captured): read from the feed entry's full content.
+FEED_ONLY_PATH = "2018/07/24/labour-nec-report-july-2018/"
+_FEED_ITEM = """<item>
+		<title>Labour NEC Report – July 2018 (a necwatch demo fixture)</title>
+		<link>{base}2018/07/24/labour-nec-report-july-2018/</link>
+		<dc:creator><![CDATA[Alex Fixture]]></dc:creator>
+		<pubDate>Tue, 24 Jul 2018 20:00:00 +0000</pubDate>
+		<category><![CDATA[Labour NEC]]></category>
+		<guid isPermaLink="false">{base}?p=3900</guid>
+		<description><![CDATA[The NEC met on 24 July 2018 [&#8230;]]]></description>
+		<content:encoded><![CDATA[<p>[Written for the necwatch demo, not a real report: only a
+captured feed still holds it.]</p>
+<h3>Rule Changes</h3>
+<p>The NEC met on 24 July 2018 and discussed the rule changes to be put to Conference. It was agreed
+that the consultation responses would be published to members before the September meeting.</p>
+<h3>Selections</h3>
+<p>The NEC agreed the procedures for selecting candidates for the next local elections, and asked
+for a report on the diversity of candidates at the next meeting.</p>
+<p>If you have any questions about this report please get in touch.</p>]]></content:encoded>
+	</item>
+"""
+
+
+def _composed_feed(feed: bytes, base: str) -> bytes:
+    """The blog's tag feed as captured in 2018: its channel, with the one composed item."""
+    text = feed.decode("utf-8")
+    head = text[: text.index("<item>")]
+    return (head + _FEED_ITEM.format(base=base) + "</channel>\n</rss>\n").encode("utf-8")
+
+
 def _composed(page: bytes, path: str, title: str) -> bytes:
     """The composed report, in the template of the post at `path` (title, date, URL and body replaced)."""
     text = page.decode("utf-8")
@@ -338,7 +370,7 @@ def _composed(page: bytes, path: str, title: str) -> bytes:
     return text.encode("utf-8")
 
 
-def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario]:
+def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
 
@@ -349,7 +381,9 @@ def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario
     * `not_found_capture` captured later as a 404; `redirect_from` (an older slug) as a 301 to it;
     * `soft_error` later as a 200 "this site has been archived or suspended" page, `login` as a
       WordPress log-in wall, `other_page` holding a listing page instead of the post;
-    * a tag archive (a listing, never a post page).
+    * a tag archive (a listing, never a post page);
+    * (`with_feed`) the tag feed captured in 2018 holding a second composed report, `feed_only`,
+      whose page the archive never captured.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -409,6 +443,13 @@ def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario
         b"</body></html>"
     )
     captures.append(Capture(_ts("2019/09/19", 1000), url(login), body=wall))
+    feed = f"{real}tag/general-election/feed/"
+    feed_file = next(item["file"] for item in manifest if item["url"] == feed)
+    feed_body = _composed_feed(move((corpus / feed_file).read_bytes()), base)
+    if with_feed:
+        captures.append(
+            Capture(_ts("2018/07/24", 3), url(feed), body=feed_body, mimetype="application/rss+xml")
+        )
     tag = f"{real}tag/general-election/"
     listing = pages.get(real) or pages[tag]  # the blog has no home page in the reference web
     captures.append(Capture(_ts("2019/10/31", 1100), url(other), body=listing))
@@ -424,6 +465,7 @@ def reference_captures(site: str | None = None) -> tuple[list[Capture], Scenario
         soft_error=url(soft),
         login=url(login),
         other_page=url(other),
+        feed_only=base + FEED_ONLY_PATH,
         posts=(*(url(u) for u in posts), deleted),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["is_post_url", "site_key"]
+__all__ = ["is_feed_url", "is_post_url", "site_key"]
 
 # a date then a slug: /2019/01/30/slug/ (WordPress), /2011/11/slug.html (Blogger), /2013/06/slug/
 _DATED = re.compile(r"^/(?:[a-z0-9_-]{1,40}/){0,2}(?:19|20)\d\d/[01]\d/(?:[0-3]\d/)?[^/]{3,300}/?$")
@@ -46,3 +46,22 @@ def platform_patterns() -> tuple[re.Pattern[str], ...]:
     from necwatch.sources.registry import platforms
 
     return tuple(p.post_url for p in platforms() if p.post_url is not None)
+
+
+# A site's or a label's posts feed (WordPress /feed/, /tag/x/feed/, ?feed=rss2; Blogger
+# /feeds/posts/default[/-/LABEL], atom.xml, rss.xml), never a comment feed.
+_FEED = re.compile(
+    r"(?:^|/)feed/?$|^/feeds/posts/(?:default|full)(?:/-/[^/]{1,200})?/?$|/(?:atom|rss2?)\.xml$"
+)
+_COMMENT_FEED = re.compile(r"/comments/feed/?$|^/feeds/\d+/comments/|(?:^|/)comment-page-")
+
+
+def is_feed_url(url: str) -> bool:
+    """Whether `url` is a posts feed whose captures may hold posts the archive has no page of."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if _COMMENT_FEED.search(path):
+        return False
+    if dict(parse_qsl(parts.query)).get("feed") in ("rss2", "rss", "atom") and path in ("", "/"):
+        return True
+    return not parts.query and bool(_FEED.search(path))
