@@ -70,6 +70,7 @@ class ArchiveSummary:
     skipped_live: int = 0  # recover: posts the live site still serves (the live poll's)
     not_versions: Counter[str] = field(default_factory=Counter)
     requests: int = 0
+    waited: float = 0.0  # seconds slept for the delay between two requests
     complete: bool = False  # the listing and every post picked were read
     stopped: str | None = None  # why the run stopped early (budget, rate limit, an error)
     failures: list[Failure] = field(default_factory=list)
@@ -149,7 +150,7 @@ class Backfill:
         except FetchError as e:
             s.stopped = f"{e.kind}: {e}"
             s.failures.append(Failure.from_error(e))
-        s.requests = self.requests.made
+        s.requests, s.waited = self.requests.made, round(self.requests.waited, 2)
         return s
 
     # -- listing ----------------------------------------------------------------------------
