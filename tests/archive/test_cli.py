@@ -64,6 +64,8 @@ def test_archive_command_dry_run_then_backfill_then_status(tmp_path: Path) -> No
             cli, ["archive", "old-blog", "-c", config, "--from", "2019", "--to", "2019-12"]
         )
         assert ranged.exit_code == 0, ranged.output
+        listed = json.loads(runner.invoke(cli, ["status", "-c", config, "--json"]).output)[0]["archive"]
+        assert listed["listed_until"] == as_json[0]["archive"]["listed_until"]  # a range is no full listing
         bad = runner.invoke(cli, ["archive", "old-blog", "-c", config, "--from", "last week"])
         assert bad.exit_code == 2
         unknown = runner.invoke(cli, ["archive", "nope", "-c", config])

@@ -42,6 +42,9 @@ def test_the_demo_recovers_one_report_with_its_provenance(demo: Path) -> None:
         "select kind, backfill from alerts where report_id = ?", [recovery["report_id"]]
     ).fetchall()
     assert kinds == [("new_report", 1)]
+    # its record (meeting, decisions, people) is derived like any report's
+    record = store.db.execute("select count(*) from records where report_id = ?", [recovery["report_id"]])
+    assert record.fetchone()[0] == 1
 
 
 def test_the_report_page_shows_the_recovery_and_the_capture(demo: Path) -> None:

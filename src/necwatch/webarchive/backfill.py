@@ -194,7 +194,10 @@ class Backfill:
         feeds = await self._feed_listing(since)
         pending += [f for f in feeds if f not in pending]  # after the pages: their posts come first
         if not self.dry_run:
-            self._save_progress(phase="captures", pending=pending, listed_until=self.until or started)
+            # only a listing of everything is complete "up to now" (a --from/--to range is not)
+            whole = not (self.since or self.until)
+            listed_until = started if whole else progress.get("listed_until")
+            self._save_progress(phase="captures", pending=pending, listed_until=listed_until)
         return pending
 
     async def _feed_listing(self, since: str | None) -> list[str]:
