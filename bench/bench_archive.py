@@ -28,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -107,8 +108,9 @@ def recovery_costs(tmp: Path) -> dict[str, Any]:
                 "recovered": recovered,
                 "archive_requests": archive_requests(a),
                 "requests_per_recovered": round(archive_requests(a) / max(recovered, 1), 2),
-                "note": "first run: the site's listing (1 CDX page), the recovered post's captures (1 CDX), "
-                "its raw captures; the 10 live posts cost the archive nothing",
+                "note": "first run: the site's listings (pages, feeds: 1 CDX page each), then per "
+                "recovered post its captures (1 CDX) and 1 raw capture; the 10 live posts cost the "
+                "archive nothing",
             }
             before = archive_requests(a)
             run_job(config.model_copy(update={"sources": [live]}))
@@ -133,13 +135,16 @@ def recovery_costs(tmp: Path) -> dict[str, Any]:
                 return await archive_backfill(config, store, live, http, run_id="b", now=NOW)
 
         s = asyncio.run(go())
-        cdx = sum(1 for h in a.requests if h.path.startswith("/cdx/"))
+        path = sc.edited.split("/", 3)[3]
+        encoded = quote(path, safe="")  # as the CDX query's url= carries it
+        for_it = sum(1 for h in a.requests if path in h.path or encoded in h.path)  # its CDX, raw captures
         out["removed_excerpt"] = {
             "recovered": s.recovered,
-            "archive_requests_for_it": a.count("raw") + 1,  # its CDX query and its raw captures
-            "listing_requests": cdx - 1,
+            "archive_requests_for_it": for_it,
+            "other_requests": archive_requests(a) - for_it,
             "note": "one CDX query of the post's captures before its removal, then raw captures newest "
-            "first until one is a version",
+            "first until one is a version; the others list the site (pages, feeds): no live fetcher "
+            "here, so no post is taken for a vanished one",
         }
     captures, sc = reference_captures(DEAD)
     with EmulatedArchive(captures) as a:
@@ -251,17 +256,19 @@ def main() -> None:
     )
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--recovery-only", action="store_true", help="Only the requests per recovered report."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         (tmp / "r").mkdir()
         (tmp / "b").mkdir()
         (tmp / "c").mkdir()
-        result = {
-            "recovery": recovery_costs(tmp / "r"),
-            "backfill": backfill_time(args.posts, tmp / "b"),
-            "delay_check": delay_check(tmp / "c"),
-        }
+        result = {"recovery": recovery_costs(tmp / "r")}
+        if not args.recovery_only:
+            result["backfill"] = backfill_time(args.posts, tmp / "b")
+            result["delay_check"] = delay_check(tmp / "c")
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -344,12 +344,16 @@ class Backfill:
                     continue  # stored (from its page, or live): the page is the better source
                 if self.store.archive_post_last(self.source.name, link):
                     continue
+                gone = None
+                if self.mode == "recover":  # only a post the live site no longer serves
+                    gone = await self._live_gone(link)
+                    if gone is None:
+                        self.summary.skipped_live += 1
+                        continue
                 post = entry_post(fields, self.tz, self.source.author)
                 ops = self._store_capture(link, row, Judged(_with_url(post, link), None))
-                if self.mode == "recover" and any(isinstance(op, NewReport) for op in ops):
-                    gone = await self._live_gone(link)
-                    if gone is not None:
-                        self._mark_pre_watch(link, [row], ops, gone)
+                if gone is not None and any(isinstance(op, NewReport) for op in ops):
+                    self._mark_pre_watch(link, [row], ops, gone)
             if not self.dry_run:
                 with self.store.transaction():
                     self.store.save_archive_post(
