@@ -51,6 +51,7 @@ __all__ = ["ArchiveSummary", "Backfill", "on_site"]
 HTML_200 = ("statuscode:200", "mimetype:text/html")
 FEED_TYPES = "mimetype:.*(?:rss|atom|xml).*"  # RSS and Atom, as sites label them
 LIST_PAGE = 500  # CDX rows per listing page
+SAVE_EVERY = 25  # posts read between two saves of the posts still to read
 Mode = Literal["archive", "recover"]
 
 
@@ -131,6 +132,7 @@ class Backfill:
     # -- the run ----------------------------------------------------------------------------
     async def run(self) -> ArchiveSummary:
         s = self.summary
+        pending: list[str] | None = None  # set once listed: saved when the run stops early
         try:
             if self.mode == "recover" and not self.dry_run:
                 await self._recover_removed()
@@ -138,10 +140,14 @@ class Backfill:
             s.feeds = sum(1 for u in pending if is_feed_url(u))
             s.posts = len(pending) - s.feeds
             if not self.dry_run:
-                for url in list(pending):
+                for i, url in enumerate(list(pending), start=1):
                     await self._post(url)
                     pending.remove(url)
-                    self._save_progress(phase="captures" if pending else "done", pending=pending)
+                    # the list of posts to read is rewritten every SAVE_EVERY posts, not after each
+                    # (each post's last capture read is saved with its writes: a post read again after
+                    # a stop costs one CDX query, no capture)
+                    if not pending or i % SAVE_EVERY == 0:
+                        self._save_progress(phase="captures" if pending else "done", pending=pending)
                 if not pending and not (s.posts or s.feeds):  # nothing to read: the listing completes it
                     self._save_progress(phase="done", pending=[])
                 s.complete = not pending
@@ -150,6 +156,8 @@ class Backfill:
         except FetchError as e:
             s.stopped = f"{e.kind}: {e}"
             s.failures.append(Failure.from_error(e))
+        if s.stopped and pending is not None and not self.dry_run:
+            self._save_progress(phase="captures", pending=pending)  # the next run starts here
         s.requests, s.waited = self.requests.made, round(self.requests.waited, 2)
         return s
 
@@ -185,10 +193,8 @@ class Backfill:
                     if post not in pending:
                         pending.append(post)
             resume = page.resume_key
-            if not self.dry_run:
-                self._save_progress(
-                    phase="listing" if resume else "captures", pending=pending, resume_key=resume
-                )
+            if not self.dry_run:  # "listing" until the feeds are listed too (a stop re-lists the rest)
+                self._save_progress(phase="listing", pending=pending, resume_key=resume)
             if resume is None:
                 break
         feeds = await self._feed_listing(since)
