@@ -174,6 +174,7 @@ class Backfill:
         resume = progress.get("resume_key") if phase == "listing" else None
         since = self.since or (progress.get("listed_until") if phase == "done" else None)
         started = timestamp_of(self.now)
+        listed = set(pending)
         while True:
             url = cdx_url(
                 self.archive,
@@ -190,7 +191,8 @@ class Backfill:
             for row in page.rows:
                 if is_post_url(row.original, self.patterns):
                     post = on_site(row.original, self.source.url)
-                    if post not in pending:
+                    if post not in listed:
+                        listed.add(post)
                         pending.append(post)
             resume = page.resume_key
             if not self.dry_run:  # "listing" until the feeds are listed too (a stop re-lists the rest)
@@ -198,7 +200,7 @@ class Backfill:
             if resume is None:
                 break
         feeds = await self._feed_listing(since)
-        pending += [f for f in feeds if f not in pending]  # after the pages: their posts come first
+        pending += [f for f in feeds if f not in listed]  # after the pages: their posts come first
         if not self.dry_run:
             # only a listing of everything is complete "up to now" (a --from/--to range is not)
             whole = not (self.since or self.until)
