@@ -143,6 +143,17 @@ class SourceConfig(Strict):
             raise ValueError(f"not an http(s) URL: {v!r}")
         return v if parts.path else v + "/"
 
+    @field_validator("archive_url")
+    @classmethod
+    def _archive_url(cls, v: str | None) -> str | None:
+        """The web archive's base (docs/archive.md): an http(s) URL ending in `/`."""
+        if v is None:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {v!r}")
+        return v if v.endswith("/") else v + "/"
+
     @field_validator("interval")
     @classmethod
     def _interval(cls, v: float) -> float:

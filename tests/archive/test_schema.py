@@ -70,3 +70,25 @@ def test_provenance_is_exported_with_its_report(tmp_path: Path) -> None:
     import_dataset(tmp_path / "out", tmp_path / "b.db")
     again = Store.open(tmp_path / "b.db")
     assert again.version_origins("r1")[0]["archive_url"].endswith("/https://x.org/p/")
+
+
+def test_archive_keys_are_validated() -> None:
+    import pytest
+
+    from necwatch.config import config_from_dict
+    from necwatch.errors import ConfigError
+
+    ok = config_from_dict(
+        {"sources": [{"name": "a", "type": "archive", "url": "https://old.example.org/"}]}, file="t"
+    ).sources[0]
+    assert (ok.archive_url, ok.delay, ok.budget) == ("https://web.archive.org/", 3.0, 300)  # type: ignore[attr-defined]
+    live = config_from_dict(
+        {"sources": [{"name": "b", "type": "wordpress", "url": "https://x.org/", "archive": True}]}, file="t"
+    ).sources[0]
+    assert live.archive and live.archive_url is None and live.archive_delay is None
+    for bad in ({"archive_url": "ftp://x/"}, {"delay": "soon"}, {"budget": 0}):
+        with pytest.raises(ConfigError):
+            config_from_dict(
+                {"sources": [{"name": "a", "type": "archive", "url": "https://o.example.org/", **bad}]},
+                file="t",
+            )

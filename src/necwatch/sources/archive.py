@@ -11,9 +11,8 @@ goes (`pipeline` hands it over), so the adapter's own poll only says so.
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from necwatch.models import SourceObservation
 from necwatch.settings import Duration, SourceConfig
@@ -34,16 +33,6 @@ class ArchiveSourceConfig(SourceConfig):
     archive_url: str | None = DEFAULT_ARCHIVE
     delay: Duration = DEFAULT_DELAY
     budget: int = Field(DEFAULT_BUDGET, ge=1)
-
-    @field_validator("archive_url")
-    @classmethod
-    def _archive_url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {v!r}")
-        return v if v.endswith("/") else v + "/"
 
 
 @register("archive", options=ArchiveSourceConfig)
