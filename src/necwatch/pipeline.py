@@ -642,7 +642,10 @@ class _Run:
         run_id, until = self.result.run_id, self.backfill_until
         if s.type == "archive":
             if self.technical or not isinstance(self.http, HttpClient):  # re-extraction fetches nothing
-                return SourceObservation(s.name, (), True, (), partial=True)
+                from necwatch.webarchive.run import reextract_archive_source
+
+                # the stored captures, read again (technical versions with their provenance)
+                return reextract_archive_source(self.config, self.store, s, run_id=run_id)
             return await poll_archive_source(
                 self.config, self.store, s, self.http, run_id=run_id, now=utcnow(), deadline=until
             )

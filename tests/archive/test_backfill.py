@@ -203,3 +203,40 @@ def test_a_run_reads_an_archive_source_through_its_backfill(
         assert again.sources[0].status == "ok" and a.count("raw") == raw
     assert a.count("cdx") == cdx + 4  # pages and feeds: one CDX listing each
     assert Store.open(config.database_path).archive_progress("old-blog")["phase"] == "done"
+
+
+def test_reextract_reads_the_stored_captures_again(
+    dead_site: tuple[EmulatedArchive, Scenario], tmp_path: Path
+) -> None:
+    import zlib
+
+    from necwatch.job import reextract, run_job
+
+    a, sc = dead_site
+    config = archive_config(tmp_path, a.base)
+    run_job(config)
+    requests = len(a.requests)
+    store = Store.open(config.database_path)
+    alerts = store.db.execute("select count(*) from alerts").fetchone()[0]
+    reextract(config)  # the same extractor: nothing changes
+    assert (
+        store.db.execute("select count(*) from report_versions where kind = 'technical'").fetchone()[0] == 0
+    )
+    # a better extractor, as the stored capture of the edited post now reads
+    digest, body = store.db.execute(
+        "select digest, body from archive_captures where url = ? and verdict = 'version' "
+        "order by timestamp desc",
+        [sc.edited],
+    ).fetchone()
+    changed = zlib.decompress(body).replace(b"Labour membership continues", b"Party membership continues")
+    with store.transaction():
+        store.db.execute(
+            "update archive_captures set body = ? where digest = ?", [zlib.compress(changed), digest]
+        )
+    reextract(config)
+    rid = store.db.execute("select report_id from posts where url = ?", [sc.edited]).fetchone()[0]
+    versions = store.version_origins(rid)
+    assert [v["kind"] for v in versions] == ["initial", "edit", "technical"]
+    assert versions[-1]["origin"] == "archive" and versions[-1]["captured_at"] == "2019-03-03T12:00:00+00:00"
+    assert store.db.execute("select count(*) from alerts").fetchone()[0] == alerts  # never an alert
+    assert len(a.requests) == requests  # nothing fetched

@@ -42,6 +42,21 @@ class ArchiveStore(StoreBase):
         stored = {**row, "size": len(body), "body": zlib.compress(body, 6)}
         self.db.table("archive_captures").upsert(stored, pk="digest")
 
+    def archive_version_captures(self, source: str) -> list[StoredCapture]:
+        """The source's captures judged versions (page captures; feeds aside), oldest first: what a
+        re-extraction reads instead of fetching."""
+        rows = self.db.execute(
+            "select digest, url, timestamp, status, mimetype, body, verdict, reason from archive_captures "
+            "where source = ? and verdict = 'version' order by timestamp, digest",
+            [source],
+        ).fetchall()
+        return [
+            StoredCapture(
+                r[0], r[1], r[2], r[3] or 0, r[4] or "", zlib.decompress(r[5]) if r[5] else b"", r[6], r[7]
+            )
+            for r in rows
+        ]
+
     def archive_post_last(self, source: str, url: str) -> str | None:
         row = self.db.execute(
             "select last_timestamp from archive_posts where source = ? and url = ?", [source, url]

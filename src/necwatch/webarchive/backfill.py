@@ -38,7 +38,7 @@ from necwatch.models import Failure, Outcome, PostObservation
 from necwatch.record.derive import report_record, roster_of
 from necwatch.store import Store
 from necwatch.track import Tracker, post_key
-from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, timestamp_of
+from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
 from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
 from necwatch.webarchive.pick import is_feed_url, is_post_url, platform_patterns, site_key
@@ -428,8 +428,28 @@ class Backfill:
         )
         return judged
 
-    def _track(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:
-        """The intents of one capture observed as a poll at the capture's time."""
+    def reextract(self) -> int:
+        """`necwatch reextract` of a `type: archive` source: each post's latest capture judged a
+        version, read again from its stored body (nothing fetched); a changed extraction is a
+        technical version (no alert), whose provenance is that capture. Returns versions written."""
+        latest = {
+            on_site(c.url, self.source.url): c for c in self.store.archive_version_captures(self.source.name)
+        }
+        before = self.summary.versions
+        for url, c in sorted(latest.items()):
+            judged = judge(
+                c.url, 200, None, c.mimetype, c.body, tz=self.tz, default_author=self.source.author
+            )
+            if judged.post is None:
+                continue
+            row = CdxRow(surt(c.url), c.timestamp, c.url, c.mimetype, "200", c.digest)
+            ops = self._track(url, row, judged, technical=True)
+            with self.store.transaction():
+                self._apply(ops, row)
+        return self.summary.versions - before
+
+    def _track(self, url: str, row: CdxRow, judged: Judged, *, technical: bool = False) -> list[Intent]:
+        """The intents of one capture observed as a poll at the capture's time (re-extracting: now)."""
         from necwatch.normalize import content_hash
         from necwatch.pipeline import _Index, normalize_post
 
@@ -444,10 +464,11 @@ class Backfill:
         tracker = Tracker(
             source=self.source.name,
             run_id=self.run_id,
-            now=row.captured_at,
+            now=self.now if technical else row.captured_at,
             index=index,
             near=index.near_match,
             backfill=True,  # old news: recorded, never pushed
+            technical=technical,
             hash_of=content_hash,
             record_of=functools.partial(report_record, roster=self.roster),
         )

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 from urllib.parse import urlsplit
 
 from necwatch.config import Config, SourceConfig
@@ -125,3 +126,25 @@ async def recover_from_archive(
         config, store, source, http, run_id=run_id, now=now, live=live, known=seen, deadline=deadline
     )
     return replace(obs, warnings=(*obs.warnings, *_said(summary)))
+
+
+def reextract_archive_source(
+    config: Config, store: Store, source: SourceConfig, *, run_id: str
+) -> SourceObservation:
+    """`necwatch reextract` of a `type: archive` source (Backfill.reextract): its stored captures read
+    again, written here; the observation says nothing else (no post, no evidence of absence)."""
+    from datetime import UTC
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    requests = ArchiveRequests(http_less(), budget=0)
+    backfill = Backfill(
+        config, store, source, requests, archive_url=archive_base(source), run_id=run_id, now=now
+    )
+    versions = backfill.reextract()
+    log.info("%s: re-extracted from stored captures, %d technical versions", source.name, versions)
+    return SourceObservation(source.name, (), False, (), partial=True)
+
+
+def http_less() -> Fetcher:
+    """No fetcher: a re-extraction asks the archive nothing (a budget of 0 refuses any request)."""
+    return cast(Fetcher, None)
