@@ -389,7 +389,7 @@ def demo(
     from necwatch.demo import run_demo
 
     feeds = Path(feeds_dir) if feeds_dir else feeds_dir_for(Path(db))
-    results, store = run_demo(Path(db), feeds)
+    results, store = run_demo(Path(db), feeds, archive=True)  # with the demo archive (docs/archive.md)
     for state, result in zip(("before", "later", "latest"), results, strict=True):
         click.echo(f"\nstate: {state}")
         _print_summary(result)
@@ -411,6 +411,11 @@ def _print_demo_contents(store: Any, db: Path, feeds_dir: Path) -> None:
     for r in nec:
         click.echo(
             f"  {r['meeting_date'] or '?':10}  {r['meeting_kind'] or '':14} {r['author']:14} {r['title']}"
+        )
+    for r in store.recoveries():
+        click.echo(
+            f"recovered from the web archive: report {r['report_id']} ({r['kind']}), capture of "
+            f"{r['captured_at'][:10]} {r['archive_url']}"
         )
     click.echo(f"feeds: {feeds_dir.resolve()}")
 
@@ -500,12 +505,73 @@ def inspect(target: str, url: str | None, type_: str, config_path: str | None, a
     config = _load(config_path, None) if config_path else None
     if not target.startswith(("http://", "https://")) and not Path(target).is_file():
         raise UsageExit(f"{target}: neither an http(s) URL nor a file")
-    result = inspect_page(target, url, type_, config=config)
+    from necwatch.webarchive.memento import parse_archive_url, raw_url
+
+    capture = parse_archive_url(target) if target.startswith(("http://", "https://")) else None
+    fetched, address = target, None
+    if capture is not None:  # a Wayback URL: the raw capture (no toolbar), read as its original page
+        fetched = raw_url(target.split("/web/", 1)[0] + "/", capture.timestamp, capture.original)
+        address = url or capture.original
+        if not as_json:
+            click.echo(f"archive capture of {capture.original} at {capture.timestamp} (raw: {fetched})")
+    result = inspect_page(fetched, url, type_, config=config, address=address)
     click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else render(result))
     if result.error or not (result.posts or result.links):
         if not as_json:  # the JSON carries it: the failure is printed once
             click.echo(f"extraction failed: {result.error or 'no post'}", err=True)
         sys.exit(1)
+
+
+@cli.command("archive")
+@click.argument("source_name", metavar="SOURCE")
+@config_options
+@click.option("--from", "since", help="Only captures from this date (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option("--to", "until", help="Only captures up to this date (inclusive).")
+@click.option("--dry-run", is_flag=True, help="List the captures and posts; fetch and write nothing else.")
+@log_options
+def archive_command(
+    source_name: str,
+    config_path: str,
+    db: str | None,
+    since: str | None,
+    until: str | None,
+    dry_run: bool,
+    log_format: str | None,
+    verbose: bool,
+) -> None:
+    """Backfill one source from the web archive (the Wayback Machine's CDX listing and captures).
+
+    A `type: archive` source is read whole; a live source is recovered from (removed reports never
+    stored in full, posts gone before the first poll). Prints captures listed, posts, new reports,
+    recovered reports and versions. A long backfill stops at the source's `budget` of requests and
+    resumes at the next run. Exit 0 complete, 1 stopped or failed (resumable), 2 usage.
+
+    \b
+    Example:
+      necwatch archive old-blog
+      necwatch archive old-blog --from 2012 --to 2016-06 --dry-run
+    """
+    from necwatch.webarchive.command import cdx_bound, run_archive, summary_lines
+
+    _setup_logs(log_format, verbose)
+    config = _load(config_path, db, polls=True)
+    _check_names(config, (source_name,))
+    try:
+        bounds = cdx_bound(since), cdx_bound(until)
+    except ValueError as e:
+        raise UsageExit(str(e)) from e
+    try:
+        summary = run_archive(
+            config, config.source(source_name), since=bounds[0], until=bounds[1], dry_run=dry_run
+        )
+    except LockHeld as e:
+        click.echo(f"skipped: {e}", err=True)
+        sys.exit(0)
+    except StoreError as e:
+        raise click.ClickException(f"{e.kind}: {e}") from e
+    for line in summary_lines(summary):
+        click.echo(line)
+    sys.exit(0 if summary.complete or summary.dry_run else 1)
 
 
 @cli.command()
@@ -545,8 +611,10 @@ def status(config_path: str, db: str | None, as_json: bool, unmatched: bool) -> 
             _print_unmatched(names)
         return
     out = store.source_status(sources)
+    progress = {p["source"]: p for p in store.all_archive_progress()}  # the web archive (docs/archive.md)
     if as_json:
-        click.echo(json.dumps(out, indent=2))
+        rows = [{**o, **({"archive": progress[o["name"]]} if o["name"] in progress else {})} for o in out]
+        click.echo(json.dumps(rows, indent=2))
         return
     for o in out:
         click.echo(f"{o['name']:20} {o['health']:13} posts={o['posts']} failures={o['consecutive_failures']}")
@@ -560,10 +628,24 @@ def status(config_path: str, db: str | None, as_json: bool, unmatched: bool) -> 
             click.echo(f"    {o['excerpts']} posts stored as excerpts only (their pages could not be read)")
         if o["last_error"]:
             click.echo(f"    last error: {o['last_error']}")
+        if o["name"] in progress:
+            click.echo(f"    {_archive_line(progress[o['name']])}")
         if o["fallbacks"]:
             uses = ", ".join(f"{k} ×{n}" for k, n in sorted(o["fallbacks"].items()))
             click.echo(f"    relies on fallback extraction: {uses} (see `necwatch inspect URL`)")
     _print_unmatched(names, limit=UNMATCHED_SHOWN)
+
+
+def _archive_line(p: dict[str, Any]) -> str:
+    """A source's archive backfill in one line (status)."""
+    pending = json.loads(p["pending"]) if p.get("pending") else []
+    state = "complete" if p.get("phase") == "done" else f"{p.get('phase')}, {len(pending)} posts to read"
+    return (
+        f"archive: {state}; captures listed {p.get('captures_listed') or 0}, fetched "
+        f"{p.get('captures_fetched') or 0}, versions {p.get('versions') or 0}, "
+        f"recovered {p.get('recovered') or 0} (requests {p.get('requests') or 0}, "
+        f"updated {p.get('updated_at') or '-'})"
+    )
 
 
 # `status` shows this many unmatched names (the most frequent); `status --unmatched` shows them all.

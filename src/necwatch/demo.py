@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from necwatch.config import Config, config_from_dict
 from necwatch.demo_history import DemoHistory
@@ -65,9 +68,11 @@ def demo_config(
     return config_from_dict(data, file="<demo>")
 
 
-def run_demo(database: Path, feeds_dir: Path) -> tuple[list[Any], Any]:
+def run_demo(database: Path, feeds_dir: Path, *, archive: bool = False) -> tuple[list[Any], Any]:
     """Poll each state of the bundled snapshot's history into a fresh `database`, writing the feeds
-    after each poll. Returns the RunResult of every state and the open Store."""
+    after each poll. Returns the RunResult of every state and the open Store. `archive` (what
+    `necwatch demo` does): Alice Perry's source also reads the demo's web archive, which recovers a
+    report gone before the first poll (the tests' demo database leaves it out: their counts)."""
     from necwatch.job import run_job
     from necwatch.store import Store
 
@@ -75,8 +80,45 @@ def run_demo(database: Path, feeds_dir: Path) -> tuple[list[Any], Any]:
         Path(str(database) + suffix).unlink(missing_ok=True)
     web = ReplayWeb()  # no servers: the transport answers from the corpus in memory
     config = demo_config(None, database=database.resolve(), feeds_dir=feeds_dir.resolve())
+    emulated = demo_archive() if archive else None
+    if archive:
+        config = with_archive(config)
     results = []
     for state in DemoHistory(web).states():
         state()
-        results.append(run_job(config, trigger="demo", transport=ReplayTransport(web)))
+        replay = ReplayTransport(web)
+        transport = ArchiveOrReplay(emulated, replay) if emulated is not None else replay
+        results.append(run_job(config, trigger="demo", transport=transport))
     return results, Store.open(database)
+
+
+# The demo's web archive (necwatch.webarchive, docs/archive.md): captures of Alice Perry's blog at
+# several times, among them a report gone before the demo's first poll, which `archive: true` on her
+# source recovers (stored removed, with the capture as evidence and its provenance).
+ARCHIVED_SOURCE = "alice-perry"
+
+
+def demo_archive() -> Any:
+    from necwatch.webarchive.emulator import EmulatedArchive, reference_captures
+
+    return EmulatedArchive(reference_captures(with_feed=False)[0])  # answers as https://web.archive.org/
+
+
+def with_archive(config: Config) -> Config:
+    sources = [
+        s.model_copy(update={"archive": True, "archive_delay": 0}) if s.name == ARCHIVED_SOURCE else s
+        for s in config.sources
+    ]
+    return config.model_copy(update={"sources": sources})
+
+
+class ArchiveOrReplay(httpx.AsyncBaseTransport):
+    """The emulated archive for its host (web.archive.org), the replayed snapshot for the rest."""
+
+    def __init__(self, archive: Any, replay: httpx.AsyncBaseTransport) -> None:
+        self.archive, self.replay = archive.transport(), replay
+        self.host = urlsplit(archive.base).hostname
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        chosen = self.archive if request.url.host == self.host else self.replay
+        return await chosen.handle_async_request(request)

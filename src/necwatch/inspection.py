@@ -225,11 +225,20 @@ def load_target(target: str, url: str | None, config: Config | None) -> tuple[st
     return text, address
 
 
-def inspect(target: str, url: str | None, type_: str = "auto", *, config: Config | None = None) -> Inspection:
-    """Load `target` (a URL or a saved file, as `load_target`) and read it as `inspect_target`; a
-    failure to load it is the result's one error."""
+def inspect(
+    target: str,
+    url: str | None,
+    type_: str = "auto",
+    *,
+    config: Config | None = None,
+    address: str | None = None,
+) -> Inspection:
+    """Load `target` (a URL or a saved file, as `load_target`) and read it as `inspect_target`, as
+    served at `address` when given (an archive capture is read as its original page); a failure to
+    load it is the result's one error."""
     try:
-        text, address = load_target(target, url, config)
+        text, loaded = load_target(target, url, config)
+        address = address or loaded
     except FetchError as e:  # its text names the URL and the kind already
         fetched = target.startswith(("http://", "https://"))
         return Inspection(target=target, error=f"fetch failed: {e}" if fetched else str(e))

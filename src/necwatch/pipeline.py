@@ -613,20 +613,61 @@ class _Run:
     async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
         try:
-            obs = await poll_source(
-                s,
-                self.fetchers[s.name],
-                self.store,
-                incremental=not self.technical,
-                backfill_until=self.backfill_until,
-                started=self.adapters.setdefault(s.name, []),
-            )
+            if s.type == "archive" or (getattr(s, "archive", False) and not self.technical):
+                obs = await self._with_archive(s)  # the web archive (necwatch.webarchive)
+            else:
+                obs = await self._poll(s)
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(
                 s.name, (), False, (Failure(s.url, "unexpected_page", f"adapter error: {e!r}"),)
             )
         return s, obs, time.monotonic() - started
+
+    async def _poll(self, s: SourceConfig) -> SourceObservation:
+        return await poll_source(
+            s,
+            self.fetchers[s.name],
+            self.store,
+            incremental=not self.technical,
+            backfill_until=self.backfill_until,
+            started=self.adapters.setdefault(s.name, []),
+        )
+
+    async def _with_archive(self, s: SourceConfig) -> SourceObservation:
+        """A `type: archive` source is read by its backfill (written as it goes); a live source
+        with `archive: true` is polled, then recovered from (docs/archive.md)."""
+        from necwatch.webarchive.run import poll_archive_source, recover_from_archive
+
+        run_id, until = self.result.run_id, self.backfill_until
+        if s.type == "archive":
+            if self.technical or not isinstance(self.http, HttpClient):  # re-extraction fetches nothing
+                from necwatch.webarchive.run import reextract_archive_source
+
+                # the stored captures, read again (technical versions with their provenance)
+                return reextract_archive_source(self.config, self.store, s, run_id=run_id)
+            return await poll_archive_source(
+                self.config, self.store, s, self.http, run_id=run_id, now=utcnow(), deadline=until
+            )
+        obs = await self._poll(s)
+        if not isinstance(self.http, HttpClient):
+            return obs
+        fetcher = self.fetchers[s.name]
+        try:
+            return await recover_from_archive(
+                self.config,
+                self.store,
+                s,
+                self.http,
+                obs,
+                fetcher,
+                run_id=run_id,
+                now=utcnow(),
+                deadline=until,
+            )
+        except Exception:  # the archive's recovery must never cost the live poll
+            log.exception("archive recovery crashed", extra={"source": s.name})
+            return obs
 
     async def poll_all(self) -> list[Polled]:
         """Write each source as it completes. Sources that failed only at the network level are held

@@ -108,6 +108,11 @@ class SourceConfig(Strict):
     # Every stored post is revalidated at least once per this period (rolling, spread across polls),
     # so an edit that does not move the platform's modified time is still found.
     sweep_period: Duration = 7 * 86400.0
+    # Recovery from the web archive (docs/archive.md): removed reports never stored in full, and posts
+    # gone before the first poll, read from the archive at `archive_url` (default the Wayback Machine).
+    archive: bool = False
+    archive_url: str | None = None
+    archive_delay: Duration | None = None  # seconds between two requests to the archive (default 3)
 
     def __new__(cls, *args: Any, **data: Any) -> SourceConfig:
         """`SourceConfig(type="blogger", ...)` builds the registered model of that type."""
@@ -137,6 +142,17 @@ class SourceConfig(Strict):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {v!r}")
         return v if parts.path else v + "/"
+
+    @field_validator("archive_url")
+    @classmethod
+    def _archive_url(cls, v: str | None) -> str | None:
+        """The web archive's base (docs/archive.md): an http(s) URL ending in `/`."""
+        if v is None:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {v!r}")
+        return v if v.endswith("/") else v + "/"
 
     @field_validator("interval")
     @classmethod

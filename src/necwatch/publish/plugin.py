@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import re
+import sqlite3
 import tempfile
 import weakref
 from collections.abc import Awaitable, Callable
@@ -835,6 +836,9 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
     if row is None:
         return None
     posts, versions, comments, removals = (json.loads(row[k] or "[]") for k in _SECTIONS)
+    archived, recovery = await _archive_provenance(datasette.get_database(database), report_id)
+    for v in versions:
+        v["archive"] = archived.get(v["version"])
     urls = urls_of(datasette)
     by_report = "?report_id=" + quote(report_id)
     return {
@@ -859,6 +863,7 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
             for p in posts
         ],
         "versions": versions,
+        "recovery": recovery,
         "comments": [
             {**c, "href": safe_href(c["url"]), "body": Markup(page_html(c["body_html"] or ""))}
             for c in comments
@@ -875,6 +880,34 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
         # sqlite3.Row iterates over values, not names: keys() is needed
         "fields": [(k, _field(datasette, database, k, row[k])) for k in row.keys() if k not in _SECTIONS],  # noqa: SIM118
     }
+
+
+_PROVENANCE_SQL = """select 'version', version, captured_at, original_url, archive_url, null
+  from version_provenance where report_id = ?
+union all
+select 'recovery', null, captured_at, original_url, archive_url, kind
+  from archive_recoveries where report_id = ?"""
+
+
+async def _archive_provenance(
+    db: Any, report_id: str
+) -> tuple[dict[int, dict[str, Any]], dict[str, Any] | None]:
+    """The versions whose text came from a web archive capture (version → capture time, original and
+    archive URL) and the report's recovery from the archive, if any (docs/archive.md). A database
+    older than migration 17 has neither."""
+    try:
+        rows = (await db.execute(_PROVENANCE_SQL, [report_id, report_id])).rows
+    except sqlite3.OperationalError:  # no such table: written before the archive source
+        return {}, None
+    archived: dict[int, dict[str, Any]] = {}
+    recovery = None
+    for what, version, captured_at, original, archive_url, kind in rows:
+        found = {"captured_at": captured_at, "original_url": original, "href": safe_href(archive_url or "")}
+        if what == "version":
+            archived[version] = found
+        else:
+            recovery = {**found, "kind": kind}
+    return archived, recovery
 
 
 def _removal(removed_at: str | None, events: list[dict[str, Any]]) -> dict[str, Any] | None:

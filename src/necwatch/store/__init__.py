@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from necwatch.store.archive import ArchiveStore
 from necwatch.store.base import StoreBase
 from necwatch.store.cursors import CursorStore
 from necwatch.store.minutes import MinutesStore
@@ -32,7 +33,9 @@ from necwatch.store.state import StateReads
 from necwatch.store.writes import PollWrites
 
 
-class Store(ResponseArchive, StateReads, PollWrites, ReaderQueries, MinutesStore, CursorStore, StoreBase):
+class Store(
+    ResponseArchive, StateReads, PollWrites, ReaderQueries, MinutesStore, CursorStore, ArchiveStore, StoreBase
+):
     """A necwatch database. Open with Store.open(path)."""
 
     @classmethod

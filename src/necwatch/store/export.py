@@ -68,6 +68,7 @@ PER_REPORT = {
     "comments": "report_id",
     "alerts": "report_id",
     "report_minhash": "report_id",
+    "version_provenance": "report_id",  # migration 17: where an archived version's text came from
 }
 RAW = "raw_bodies"
 # A post's last_seen_at is refreshed whenever a poll sees it (at most daily; the rolling revalidation

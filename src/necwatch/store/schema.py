@@ -747,6 +747,117 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     MinutesStore(db).rebuild_minutes()
 
 
+# Each report version with where its text came from: a live fetch (no provenance row; the version's
+# post, at its seen_at) or an archive capture (its time, its original URL, the archive URL to open).
+VERSION_ORIGIN_VIEW = """
+select
+  v.report_id,
+  v.version,
+  v.seen_at,
+  v.kind,
+  coalesce(p.origin, 'live') as origin,
+  coalesce(p.captured_at, v.seen_at) as captured_at,
+  coalesce(p.original_url, po.url) as original_url,
+  p.archive_url,
+  p.digest
+from report_versions v
+left join version_provenance p on p.report_id = v.report_id and p.version = v.version
+left join posts po on po.id = v.post_id
+"""
+
+
+def _m17_archive(db: sqlite_utils.Database) -> None:
+    """The web archive as a source (issue 22, docs/archive.md).
+
+    `version_provenance`: one row per report version whose text came from an archive capture
+    (`origin` 'archive', `captured_at` the capture's time, `original_url`, `archive_url` the replay
+    page a reader opens, `digest`); a version without a row came from a live fetch. The view
+    `version_origin` gives every version its origin. `archive_captures`: each capture fetched, by
+    digest (captures are immutable: never fetched twice), its body zlib-compressed and what it was
+    judged (`verdict` 'version' or 'not_a_version', `reason`). `archive_posts`: per source and post
+    URL, the last capture read (a later run reads only newer ones). `archive_progress`: per source,
+    the backfill's state (resume key of the listing, posts still to read, the listed range, counts).
+    `archive_recoveries`: posts whose text was recovered from the archive (`kind` 'removed': a
+    removed report whose full text was never stored; 'pre_watch': a post gone before the first poll)."""
+    db.table("version_provenance").create(
+        {
+            "report_id": str,
+            "version": int,
+            "origin": str,
+            "captured_at": str,
+            "original_url": str,
+            "archive_url": str,
+            "digest": str,
+        },
+        pk=("report_id", "version"),
+    )
+    db.table("archive_captures").create(
+        {
+            "digest": str,
+            "url": str,
+            "timestamp": str,
+            "captured_at": str,
+            "status": int,
+            "mimetype": str,
+            "size": int,
+            "body": bytes,
+            "verdict": str,
+            "reason": str,
+            "source": str,
+            "fetched_at": str,
+        },
+        pk="digest",
+    )
+    db.table("archive_posts").create(
+        {
+            "source": str,
+            "url": str,
+            "last_timestamp": str,
+            "captures": int,
+            "versions": int,
+            "updated_at": str,
+        },
+        pk=("source", "url"),
+    )
+    db.table("archive_progress").create(
+        {
+            "source": str,
+            "phase": str,  # listing, captures, done
+            "resume_key": str,
+            "range_from": str,
+            "range_to": str,
+            "listed_until": str,  # the listing was complete up to this capture time (next run: from here)
+            "pending": str,  # JSON list of post URLs still to read
+            "captures_listed": int,
+            "posts": int,
+            "captures_fetched": int,
+            "versions": int,
+            "new_reports": int,
+            "recovered": int,
+            "requests": int,
+            "updated_at": str,
+            "completed_at": str,
+        },
+        pk="source",
+    )
+    db.table("archive_recoveries").create(
+        {
+            "post_id": str,
+            "report_id": str,
+            "source": str,
+            "kind": str,
+            "captured_at": str,
+            "original_url": str,
+            "archive_url": str,
+            "digest": str,
+            "recovered_at": str,
+        },
+        pk="post_id",
+    )
+    db.execute("create index idx_archive_recoveries_report on archive_recoveries (report_id)")
+    db.create_view("version_origin", VERSION_ORIGIN_VIEW, replace=True)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -765,6 +876,7 @@ MIGRATIONS: list[Migration] = [
     _m14_responses_by_source,
     _m15_record,
     _m16_minutes,
+    _m17_archive,
 ]
 
 

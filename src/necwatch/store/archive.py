@@ -1,0 +1,117 @@
+"""The web archive's state (migration 17, docs/archive.md): captures cached by digest, each source's
+backfill progress, the last capture read of each post, versions' provenance and recoveries."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from necwatch.store.base import StoreBase
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    digest: str
+    url: str
+    timestamp: str
+    status: int
+    mimetype: str
+    body: bytes
+    verdict: str | None
+    reason: str | None
+
+
+class ArchiveStore(StoreBase):
+    """Reads and writes the archive tables; the caller holds the transaction for writes."""
+
+    def archive_capture(self, digest: str) -> StoredCapture | None:
+        row = self.db.execute(
+            "select digest, url, timestamp, status, mimetype, body, verdict, reason from archive_captures "
+            "where digest = ?",
+            [digest],
+        ).fetchone()
+        if row is None:
+            return None
+        body = zlib.decompress(row[5]) if row[5] is not None else b""
+        return StoredCapture(row[0], row[1], row[2], row[3] or 0, row[4] or "", body, row[6], row[7])
+
+    def save_archive_capture(self, row: dict[str, Any], body: bytes) -> None:
+        stored = {**row, "size": len(body), "body": zlib.compress(body, 6)}
+        self.db.table("archive_captures").upsert(stored, pk="digest")
+
+    def archive_version_captures(self, source: str) -> list[StoredCapture]:
+        """The source's captures judged versions (page captures; feeds aside), oldest first: what a
+        re-extraction reads instead of fetching."""
+        rows = self.db.execute(
+            "select digest, url, timestamp, status, mimetype, body, verdict, reason from archive_captures "
+            "where source = ? and verdict = 'version' order by timestamp, digest",
+            [source],
+        ).fetchall()
+        return [
+            StoredCapture(
+                r[0], r[1], r[2], r[3] or 0, r[4] or "", zlib.decompress(r[5]) if r[5] else b"", r[6], r[7]
+            )
+            for r in rows
+        ]
+
+    def archive_post_last(self, source: str, url: str) -> str | None:
+        row = self.db.execute(
+            "select last_timestamp from archive_posts where source = ? and url = ?", [source, url]
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def save_archive_post(self, row: dict[str, Any]) -> None:
+        self.db.table("archive_posts").upsert(row, pk=("source", "url"))
+
+    def archive_progress(self, source: str) -> dict[str, Any]:
+        rows = list(self.db.query("select * from archive_progress where source = ?", [source]))
+        if not rows:
+            return {}
+        row = dict(rows[0])
+        row["pending"] = json.loads(row["pending"]) if row.get("pending") else []
+        return row
+
+    def save_archive_progress(self, row: dict[str, Any]) -> None:
+        out = dict(row)
+        if isinstance(out.get("pending"), list):
+            out["pending"] = json.dumps(out["pending"])
+        self.db.table("archive_progress").upsert(out, pk="source")
+
+    def all_archive_progress(self) -> list[dict[str, Any]]:
+        if "archive_progress" not in self.db.table_names():
+            return []
+        return [dict(r) for r in self.db.query("select * from archive_progress order by source")]
+
+    def add_provenance(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.db.table("version_provenance").upsert_all(list(rows), pk=("report_id", "version"))
+
+    def add_recovery(self, row: dict[str, Any]) -> None:
+        self.db.table("archive_recoveries").upsert(row, pk="post_id")
+
+    def version_origins(self, report_id: str) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.db.query(
+                "select * from version_origin where report_id = ? order by version", [report_id]
+            )
+        ]
+
+    def recoveries(self, source: str | None = None) -> list[dict[str, Any]]:
+        sql = "select * from archive_recoveries" + (" where source = ?" if source else "")
+        return [dict(r) for r in self.db.query(sql + " order by post_id", [source] if source else [])]
+
+    def removed_without_text(self, source: str) -> list[dict[str, Any]]:
+        """Posts of `source` confirmed removed whose full text was never stored (only an excerpt),
+        not yet recovered: the archive recovery's candidates."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "select p.id, p.url, p.removed_at, p.removed_reason, p.title from posts p where p.source = ? "
+                "and p.removed_at is not null and p.is_excerpt = 1 "
+                "and not exists (select 1 from archive_recoveries a where a.post_id = p.id) order by p.id",
+                [source],
+            )
+        ]

@@ -1,0 +1,596 @@
+"""One source's backfill from the archive: list, pick, fetch, judge, track, store, resume.
+
+    listing    the CDX index of the site's URL prefix, collapsed by URL key, 200 HTML captures only,
+               paged by resume key (the key is saved after each page: a stopped listing resumes)
+    captures   for each post page picked (webarchive.pick), its own captures (collapsed by digest:
+               a run of identical captures is one row), oldest first, newer than the last one read;
+               each fetched raw (`id_`) unless its digest is stored (captures are immutable), judged
+               (webarchive.verdict), and a version fed to the same Tracker as a live poll, whose
+               clock is the capture's time: versions, first-seen times and alerts carry the capture
+               time, never the publication time, and alerts are backfill alerts (recorded, never
+               pushed). Each capture is written in its own transaction with its provenance and the
+               post's last capture read, so a run stopped anywhere resumes at the next capture.
+
+Two modes. `archive` (`type: archive`): every post's whole history. `recover` (`archive: true` on
+a live source): a removed post whose full text was never stored gets the latest good capture
+before its removal; a post the archive knows and the live site no longer serves (404/410, or a
+host that no longer resolves) and necwatch never stored is stored from its captures, then marked
+removed with the capture as evidence; posts the live site still serves are the live poll's.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from necwatch.config import Config, SourceConfig
+from necwatch.errors import FetchError, ParseError
+from necwatch.fetch import Fetcher
+from necwatch.intents import Intent, NewReport, NewReportVersion, PostChange, ReportChange
+from necwatch.models import Failure, Outcome, PostObservation
+from necwatch.record.derive import report_record, roster_of
+from necwatch.store import Store
+from necwatch.track import Tracker, post_key
+from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
+from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
+from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
+from necwatch.webarchive.pick import is_feed_url, is_post_url, platform_patterns, site_key
+from necwatch.webarchive.verdict import Judged, judge
+
+log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, at info
+
+__all__ = ["ArchiveSummary", "Backfill", "on_site"]
+
+HTML_200 = ("statuscode:200", "mimetype:text/html")
+FEED_TYPES = "mimetype:.*(?:rss|atom|xml).*"  # RSS and Atom, as sites label them
+LIST_PAGE = 500  # CDX rows per listing page
+SAVE_EVERY = 25  # posts read between two saves of the posts still to read
+Mode = Literal["archive", "recover"]
+
+
+@dataclass
+class ArchiveSummary:
+    """What one backfill run found (printed by `necwatch archive`)."""
+
+    source: str
+    captures_listed: int = 0
+    posts: int = 0  # post pages picked from the listing (this run's listing, or the pending ones)
+    feeds: int = 0  # posts feeds captured, read for posts whose pages were never captured
+    captures: int = 0  # captures judged this run
+    fetched: int = 0  # of them, fetched from the archive (the others were stored by digest)
+    versions: int = 0
+    new_reports: int = 0
+    recovered: int = 0
+    skipped_live: int = 0  # recover: posts the live site still serves (the live poll's)
+    not_versions: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    waited: float = 0.0  # seconds slept for the delay between two requests
+    complete: bool = False  # the listing and every post picked were read
+    stopped: str | None = None  # why the run stopped early (budget, rate limit, an error)
+    failures: list[Failure] = field(default_factory=list)
+    dry_run: bool = False
+
+    def line(self) -> str:
+        state = "complete" if self.complete else f"stopped: {self.stopped}" if self.stopped else "partial"
+        return (
+            f"{self.source}: captures listed {self.captures_listed}, posts {self.posts}, feeds {self.feeds}, "
+            f"new reports {self.new_reports}, recovered reports {self.recovered}, versions {self.versions} "
+            f"(captures read {self.captures}, fetched {self.fetched}, requests {self.requests}; {state})"
+        )
+
+
+def on_site(original: str, base: str) -> str:
+    """The archive's original URL on the source's own scheme and host (the archive may hold
+    `http://` or `www.` forms of the site's https URLs), so a post has one identity."""
+    if site_key(original) != site_key(base):
+        return original
+    src, orig = urlsplit(base), urlsplit(original)
+    return f"{src.scheme}://{src.netloc}{orig.path or '/'}" + (f"?{orig.query}" if orig.query else "")
+
+
+def _query_url(url: str) -> str:
+    """The CDX `url` of a site or prefix: without its scheme (the index ignores it)."""
+    parts = urlsplit(url)
+    return parts.netloc + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+class Backfill:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        source: SourceConfig,
+        requests: ArchiveRequests,
+        *,
+        archive_url: str,
+        run_id: str,
+        now: datetime,
+        mode: Mode = "archive",
+        since: str | None = None,
+        until: str | None = None,
+        dry_run: bool = False,
+        live: Fetcher | None = None,
+        known: Iterable[str] = (),
+    ) -> None:
+        self.config, self.store, self.source, self.requests = config, store, source, requests
+        self.archive, self.run_id, self.now, self.mode = archive_url, run_id, now, mode
+        self.since, self.until, self.dry_run, self.live = since, until, dry_run, live
+        self.known = set(store.known_posts(source.name)) | set(known)
+        self.tz = ZoneInfo(source.timezone)
+        self.patterns = platform_patterns()
+        self.summary = ArchiveSummary(source.name, dry_run=dry_run)
+        self.roster = roster_of(config)
+        self._before = store.archive_progress(source.name)
+
+    # -- the run ----------------------------------------------------------------------------
+    async def run(self) -> ArchiveSummary:
+        s = self.summary
+        pending: list[str] | None = None  # set once listed: saved when the run stops early
+        try:
+            if self.mode == "recover" and not self.dry_run:
+                await self._recover_removed()
+            pending = await self._listing()
+            s.feeds = sum(1 for u in pending if is_feed_url(u))
+            s.posts = len(pending) - s.feeds
+            if not self.dry_run:
+                for i, url in enumerate(list(pending), start=1):
+                    await self._post(url)
+                    pending.remove(url)
+                    # the list of posts to read is rewritten every SAVE_EVERY posts, not after each
+                    # (each post's last capture read is saved with its writes: a post read again after
+                    # a stop costs one CDX query, no capture)
+                    if not pending or i % SAVE_EVERY == 0:
+                        self._save_progress(phase="captures" if pending else "done", pending=pending)
+                if not pending and not (s.posts or s.feeds):  # nothing to read: the listing completes it
+                    self._save_progress(phase="done", pending=[])
+                s.complete = not pending
+        except BudgetSpent as e:
+            s.stopped = str(e)
+        except FetchError as e:
+            s.stopped = f"{e.kind}: {e}"
+            s.failures.append(Failure.from_error(e))
+        if s.stopped and pending is not None and not self.dry_run:
+            self._save_progress(phase="captures", pending=pending)  # the next run starts here
+        s.requests, s.waited = self.requests.made, round(self.requests.waited, 2)
+        return s
+
+    # -- listing ----------------------------------------------------------------------------
+    async def _listing(self) -> list[str]:
+        """The post pages to read: the pending ones of a stopped run, else a listing (resumed from
+        its saved key, or started: from the end of the last complete listing, incrementally)."""
+        progress = self.store.archive_progress(self.source.name)
+        same_range = (progress.get("range_from"), progress.get("range_to")) == (self.since, self.until)
+        phase = progress.get("phase") if progress and (same_range or not (self.since or self.until)) else None
+        pending: list[str] = list(progress.get("pending") or []) if phase in ("listing", "captures") else []
+        if phase == "captures":
+            return pending
+        resume = progress.get("resume_key") if phase == "listing" else None
+        since = self.since or (progress.get("listed_until") if phase == "done" else None)
+        started = timestamp_of(self.now)
+        listed = set(pending)
+        while True:
+            url = cdx_url(
+                self.archive,
+                _query_url(self.source.url),
+                collapse="urlkey",
+                filters=HTML_200,
+                since=since,
+                until=self.until,
+                limit=LIST_PAGE,
+                resume_key=resume,
+            )
+            page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
+            self.summary.captures_listed += len(page.rows)
+            for row in page.rows:
+                if is_post_url(row.original, self.patterns):
+                    post = on_site(row.original, self.source.url)
+                    if post not in listed:
+                        listed.add(post)
+                        pending.append(post)
+            resume = page.resume_key
+            if not self.dry_run:  # "listing" until the feeds are listed too (a stop re-lists the rest)
+                self._save_progress(phase="listing", pending=pending, resume_key=resume)
+            if resume is None:
+                break
+        feeds = await self._feed_listing(since)
+        pending += [f for f in feeds if f not in listed]  # after the pages: their posts come first
+        if not self.dry_run:
+            # only a listing of everything is complete "up to now" (a --from/--to range is not)
+            whole = not (self.since or self.until)
+            listed_until = started if whole else progress.get("listed_until")
+            self._save_progress(phase="captures", pending=pending, listed_until=listed_until)
+        return pending
+
+    async def _feed_listing(self, since: str | None) -> list[str]:
+        """The site's captured posts feeds (one CDX listing, feed types only): their entries may hold
+        posts whose pages the archive never captured."""
+        url = cdx_url(
+            self.archive,
+            _query_url(self.source.url),
+            collapse="urlkey",
+            filters=("statuscode:200", FEED_TYPES),
+            since=since,
+            until=self.until,
+            limit=LIST_PAGE,
+        )
+        page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
+        self.summary.captures_listed += len(page.rows)
+        return list(
+            dict.fromkeys(on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original))
+        )
+
+    def _save_progress(self, **row: Any) -> None:
+        s = self.summary
+        out = {
+            "source": self.source.name,
+            "range_from": self.since,
+            "range_to": self.until,
+            "updated_at": self.now.isoformat(timespec="seconds"),
+            **row,
+        }
+        if row.get("phase") == "done":
+            out["completed_at"] = self.now.isoformat(timespec="seconds")
+            out["resume_key"] = None
+        base = self._before  # counts are cumulative over the source's runs
+        for key, value in (
+            ("captures_listed", s.captures_listed),
+            ("captures_fetched", s.fetched),
+            ("versions", s.versions),
+            ("new_reports", s.new_reports),
+            ("recovered", s.recovered),
+            ("requests", self.requests.made),
+        ):
+            out[key] = int(base.get(key) or 0) + value
+        out["posts"] = len(out.get("pending") or []) if row.get("phase") == "listing" else s.posts
+        with self.store.transaction():
+            self.store.save_archive_progress(out)
+
+    # -- one post ---------------------------------------------------------------------------
+    async def _captures_of(
+        self, url: str, *, after: str | None, until: str | None, filters: Sequence[str] = HTML_200
+    ) -> list[CdxRow]:
+        since = None
+        if after:
+            since = timestamp_of(parse_timestamp(after) + timedelta(seconds=1))
+        if self.since and (since is None or self.since > since):
+            since = self.since
+        query = cdx_url(
+            self.archive,
+            _query_url(url),
+            match_type="exact",
+            collapse="digest",
+            filters=filters,
+            since=since,
+            until=until or self.until,
+            limit=10_000,
+        )
+        rows = parse_cdx((await self.requests.get(query, accept="application/json")).text).rows
+        return sorted(rows, key=lambda r: r.timestamp)
+
+    async def _post(self, url: str) -> None:
+        if is_feed_url(url):
+            await self._feed(url)
+            return
+        pid = post_key(self.source.name, url)
+        stored = self.store.stored_posts_of(self.source.name, [pid], [url])
+        if self.mode == "recover" and (stored or url in self.known):
+            return  # the live poll's (recovery of removed excerpts is _recover_removed)
+        last = self.store.archive_post_last(self.source.name, url)
+        gone: str | None = None
+        if self.mode == "recover" and not last:  # asked of the live site first: no archive request
+            gone = await self._live_gone(url)
+            if gone is None:  # the live site serves it (or could not say): the live poll's
+                self.summary.skipped_live += 1
+                return
+        rows = await self._captures_of(url, after=last, until=None)
+        if not rows:
+            return
+        ops_all: list[Intent] = []
+        previous_digest: str | None = None
+        for row in rows:
+            if row.digest == previous_digest:
+                continue
+            previous_digest = row.digest
+            judged = await self._judge(row)
+            ops_all += self._store_capture(url, row, judged)
+        if gone is not None and any(isinstance(op, NewReport) for op in ops_all):
+            self._mark_pre_watch(url, rows, ops_all, gone)
+
+    async def _live_gone(self, url: str) -> str | None:
+        """Whether the live site no longer serves `url`: the removal reason, or None when it does
+        (or the answer says nothing: a timeout, a 5xx)."""
+        if self.live is None:
+            return None
+        try:
+            await self.live.get(url)
+        except FetchError as e:
+            if e.status in (404, 410):
+                return f"pre_watch_http_{e.status}"
+            if e.kind == "dns":
+                return "pre_watch_no_host"
+            return None
+        return None
+
+    async def _feed(self, url: str) -> None:
+        """A captured posts feed: its entries with full content for posts necwatch has stored no
+        version of and whose pages the archive has no capture of (those were read from their pages),
+        each a version at the feed capture's time. Excerpts are never a report's body."""
+        from necwatch.extract.feeds import parse_any_feed
+        from necwatch.sources.feed import entry_post, looks_like_excerpt
+
+        last = self.store.archive_post_last(self.source.name, url)
+        rows = [r for r in await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))]
+        seen: set[str] = set()
+        for row in rows:
+            if row.digest in seen:
+                continue
+            seen.add(row.digest)
+            self.summary.captures += 1
+            status, _final, _ctype, body, soft = await self._fetch(row)
+            entries = []
+            if status == 200 and soft is None:
+                try:
+                    entries = parse_any_feed(row.original, body.decode("utf-8", "replace"))
+                except ParseError:
+                    self.summary.not_versions["not a feed"] += 1
+            self._keep(row, status, "application/rss+xml", body, "feed", None)
+            for fields in entries:
+                if not fields.link or looks_like_excerpt(fields):
+                    continue
+                link = on_site(fields.link, self.source.url)
+                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.patterns):
+                    continue
+                pid = post_key(self.source.name, link)
+                if self.store.stored_posts_of(self.source.name, [pid], [link]) or link in self.known:
+                    continue  # stored (from its page, or live): the page is the better source
+                if self.store.archive_post_last(self.source.name, link):
+                    continue
+                gone = None
+                if self.mode == "recover":  # only a post the live site no longer serves
+                    gone = await self._live_gone(link)
+                    if gone is None:
+                        self.summary.skipped_live += 1
+                        continue
+                post = entry_post(fields, self.tz, self.source.author)
+                ops = self._store_capture(link, row, Judged(_with_url(post, link), None))
+                if gone is not None and any(isinstance(op, NewReport) for op in ops):
+                    self._mark_pre_watch(link, [row], ops, gone)
+            if not self.dry_run:
+                with self.store.transaction():
+                    self.store.save_archive_post(
+                        {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
+                         "updated_at": self.now.isoformat(timespec="seconds")}
+                    )  # fmt: skip
+
+    async def _fetch(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
+        """(status, the original the archive finally served, content type, body, soft error) of a
+        capture: from the database when its digest is stored, else fetched raw (`id_`)."""
+        cached = self.store.archive_capture(row.digest)
+        if cached is not None:
+            soft = cached.reason if cached.verdict == "not_a_version" and not cached.body else None
+            return cached.status, None, cached.mimetype, cached.body, soft
+        self.summary.fetched += 1
+        try:
+            response = await self.requests.get(raw_url(self.archive, row.timestamp, row.original))
+        except FetchError as e:
+            if e.kind in ("unavailable", "challenge"):  # the fetcher's own soft-error check
+                return 200, None, "text/html", b"", f"{e.kind}: {e}"
+            if e.status is None or e.status == 429 or e.status >= 500:
+                raise  # the archive failing, not the capture: stop, resume next run
+            return e.status, None, "", b"", None
+        ref = parse_archive_url(response.final_url)
+        return response.status, ref.original if ref else None, response.content_type, response.content, None
+
+    def _keep(
+        self, row: CdxRow, status: int, ctype: str, body: bytes, verdict: str, reason: str | None
+    ) -> None:
+        """A capture fetched now, kept by digest (never fetched again)."""
+        if self.dry_run or self.store.archive_capture(row.digest) is not None:
+            return
+        with self.store.transaction():
+            self.store.save_archive_capture(
+                {
+                    "digest": row.digest,
+                    "url": row.original,
+                    "timestamp": row.timestamp,
+                    "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                    "status": status,
+                    "mimetype": ctype,
+                    "verdict": verdict,
+                    "reason": reason,
+                    "source": self.source.name,
+                    "fetched_at": self.now.isoformat(timespec="seconds"),
+                },
+                body,
+            )
+
+    async def _judge(self, row: CdxRow) -> Judged:
+        s = self.summary
+        s.captures += 1
+        status, final, ctype, body, soft = await self._fetch(row)
+        if soft is not None:
+            judged = Judged(None, soft)
+        else:
+            judged = judge(
+                row.original, status, final, ctype, body, tz=self.tz, default_author=self.source.author
+            )
+        if not judged.is_version:
+            s.not_versions[(judged.reason or "").split(":")[0]] += 1
+        self._keep(
+            row, status, ctype, body, "version" if judged.is_version else "not_a_version", judged.reason
+        )
+        return judged
+
+    def reextract(self) -> int:
+        """`necwatch reextract` of a `type: archive` source: each post's latest capture judged a
+        version, read again from its stored body (nothing fetched); a changed extraction is a
+        technical version (no alert), whose provenance is that capture. Returns versions written."""
+        latest = {
+            on_site(c.url, self.source.url): c for c in self.store.archive_version_captures(self.source.name)
+        }
+        before = self.summary.versions
+        for url, c in sorted(latest.items()):
+            judged = judge(
+                c.url, 200, None, c.mimetype, c.body, tz=self.tz, default_author=self.source.author
+            )
+            if judged.post is None:
+                continue
+            row = CdxRow(surt(c.url), c.timestamp, c.url, c.mimetype, "200", c.digest)
+            ops = self._track(url, row, judged, technical=True)
+            with self.store.transaction():
+                self._apply(ops, row)
+        return self.summary.versions - before
+
+    def _track(self, url: str, row: CdxRow, judged: Judged, *, technical: bool = False) -> list[Intent]:
+        """The intents of one capture observed as a poll at the capture's time (re-extracting: now)."""
+        from necwatch.normalize import content_hash
+        from necwatch.pipeline import _Index, normalize_post
+
+        assert judged.post is not None
+        post = judged.post if judged.post.url == url else _with_url(judged.post, url)
+        pid = post_key(self.source.name, url)
+        found = self.store.stored_posts_of(self.source.name, [pid], [url])
+        stored = next((p for p in found if p.id == pid), None) or next(
+            (p for p in found if p.url == url), None
+        )
+        index = _Index(self.store)
+        tracker = Tracker(
+            source=self.source.name,
+            run_id=self.run_id,
+            now=self.now if technical else row.captured_at,
+            index=index,
+            near=index.near_match,
+            backfill=True,  # old news: recorded, never pushed
+            technical=technical,
+            hash_of=content_hash,
+            record_of=functools.partial(report_record, roster=self.roster),
+        )
+        norm = normalize_post(post, None, self.source, self.config)
+        obs = PostObservation(url, Outcome.FETCHED, post=post)
+        tracker.observe(obs, norm, stored, {}, listing_complete=False)
+        return tracker.ops
+
+    def _store_capture(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:
+        from necwatch.pipeline import index_reports
+
+        ops = self._track(url, row, judged) if judged.is_version else []
+        if self.dry_run:
+            return ops
+        with self.store.transaction():
+            self._apply(ops, row)
+            self.store.save_archive_post(
+                {
+                    "source": self.source.name,
+                    "url": url,
+                    "last_timestamp": row.timestamp,
+                    "updated_at": self.now.isoformat(timespec="seconds"),
+                }
+            )
+            index_reports(self.store, ops)
+        return ops
+
+    def _apply(self, ops: Sequence[Intent], row: CdxRow) -> None:
+        if not ops:
+            return
+        self.store.apply(ops)
+        provenance = [
+            {
+                "report_id": op.row["report_id"],
+                "version": op.row["version"],
+                "origin": "archive",
+                "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                "original_url": row.original,
+                "archive_url": replay_url(self.archive, row.timestamp, row.original),
+                "digest": row.digest,
+            }
+            for op in ops
+            if isinstance(op, NewReportVersion)
+        ]
+        self.store.add_provenance(provenance)
+        self.store.derive_touched(ops, self.roster)
+        self.summary.versions += len(provenance)
+        self.summary.new_reports += sum(
+            1 for op in ops if isinstance(op, NewReport) and op.row.get("is_nec_report")
+        )
+
+    # -- recovery ---------------------------------------------------------------------------
+    def _mark_pre_watch(self, url: str, rows: Sequence[CdxRow], ops: Sequence[Intent], reason: str) -> None:
+        """A post gone before necwatch's first poll, now stored from its captures: removed (now, by
+        `reason`), recovered, its newest capture the evidence."""
+        pid = post_key(self.source.name, url)
+        report_id = next((op.row["id"] for op in ops if isinstance(op, NewReport)), None)
+        ts = self.now.isoformat(timespec="seconds")
+        evidence = rows[-1]
+        with self.store.transaction():
+            changes: list[Intent] = [PostChange(pid, {"removed_at": ts, "removed_reason": reason})]
+            stored = self.store.stored_posts_of(self.source.name, [pid], [url])
+            report_id = stored[0].report_id if stored else report_id
+            if report_id and self.store.live_posts(report_id) <= 1:
+                changes.append(ReportChange(report_id, {"removed_at": ts}))
+            self.store.apply(changes)
+            self.store.derive_touched(changes, self.roster)
+            self._recovered(pid, report_id, "pre_watch", evidence)
+
+    def _recovered(self, pid: str, report_id: str | None, kind: str, row: CdxRow) -> None:
+        self.store.add_recovery(
+            {
+                "post_id": pid,
+                "report_id": report_id,
+                "source": self.source.name,
+                "kind": kind,
+                "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                "original_url": row.original,
+                "archive_url": replay_url(self.archive, row.timestamp, row.original),
+                "digest": row.digest,
+                "recovered_at": self.now.isoformat(timespec="seconds"),
+            }
+        )
+        self.summary.recovered += 1
+
+    async def _recover_removed(self) -> None:
+        """Removed posts whose full text was never stored (an excerpt only): the latest good capture
+        before the removal becomes the report's text; the post and report stay removed."""
+        for post in self.store.removed_without_text(self.source.name):
+            until = timestamp_of(datetime.fromisoformat(post["removed_at"]))
+            rows = await self._captures_of(post["url"], after=None, until=until)
+            for row in reversed(rows):
+                judged = await self._judge(row)
+                if not judged.is_version:
+                    continue
+                ops = [*self._track(post["url"], row, judged)]
+                report_id = next(
+                    (
+                        op.row.get("report_id")
+                        for op in ops
+                        if isinstance(op, PostChange) and op.key == post["id"]
+                    ),
+                    None,
+                )
+                ops.append(
+                    PostChange(
+                        post["id"],
+                        {"removed_at": post["removed_at"], "removed_reason": post["removed_reason"]},
+                    )
+                )
+                if report_id:
+                    ops.append(ReportChange(report_id, {"removed_at": post["removed_at"]}))
+                with self.store.transaction():
+                    self._apply(ops, row)
+                    from necwatch.pipeline import index_reports
+
+                    index_reports(self.store, ops)
+                    self._recovered(post["id"], report_id, "removed", row)
+                break
+
+
+def _with_url(post: Any, url: str) -> Any:
+    from dataclasses import replace
+
+    return replace(post, url=url)

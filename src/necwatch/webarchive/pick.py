@@ -1,0 +1,67 @@
+"""Which listed URLs are post pages: the platforms' own permalink patterns (`Platform.post_url` in
+the registry, sources/registry.py), else a heuristic that knows the permalink shapes of blogs
+(a dated path with a slug, WordPress's `?p=N`, Blogger's `/YYYY/MM/slug.html`) and refuses the
+pages that are never posts (listings, feeds, APIs, log-in pages, assets). Pure."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["is_feed_url", "is_post_url", "site_key"]
+
+# a date then a slug: /2019/01/30/slug/ (WordPress), /2011/11/slug.html (Blogger), /2013/06/slug/
+_DATED = re.compile(r"^/(?:[a-z0-9_-]{1,40}/){0,2}(?:19|20)\d\d/[01]\d/(?:[0-3]\d/)?[^/]{3,300}/?$")
+_NOT_POST = re.compile(
+    r"(?:^|/)(?:tag|category|author|page|feed|feeds|wp-json|wp-admin|wp-content|wp-includes|search|"
+    r"comment-page-\d+|trackback|attachment|amp)(?:/|$)|wp-login\.php|xmlrpc\.php|_archive\.html$|robots\.txt$"
+)
+_ASSET = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|pdf|xml|json|txt|zip|mp3|mp4)$")
+
+
+def site_key(url: str) -> str:
+    """host without `www.`, lower case: two URLs of one site have the same key, whatever the scheme."""
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def is_post_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
+    """Whether `url` (as the archive captured it) is a post's permalink. `patterns`: the platforms'
+    post_url patterns (matched against the path); any match is a post. Else the heuristic."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if _NOT_POST.search(path.lower()) or _ASSET.search(path.lower()):
+        return False
+    query = dict(parse_qsl(parts.query))
+    if set(query) - {"p"} or (query and not query.get("p", "").isdigit()):
+        return False  # ?showComment=…, ?share=…, ?replytocom=…: another view of a page
+    if any(p.search(path) for p in patterns):
+        return True
+    if query.get("p", "").isdigit() and path in ("", "/"):
+        return True
+    return bool(_DATED.match(path))
+
+
+def platform_patterns() -> tuple[re.Pattern[str], ...]:
+    """Every registered platform's post_url pattern (none registered yet: the heuristic alone)."""
+    from necwatch.sources.registry import platforms
+
+    return tuple(p.post_url for p in platforms() if p.post_url is not None)
+
+
+# A site's or a label's posts feed (WordPress /feed/, /tag/x/feed/, ?feed=rss2; Blogger
+# /feeds/posts/default[/-/LABEL], atom.xml, rss.xml), never a comment feed.
+_FEED = re.compile(
+    r"(?:^|/)feed/?$|^/feeds/posts/(?:default|full)(?:/-/[^/]{1,200})?/?$|/(?:atom|rss2?)\.xml$"
+)
+_COMMENT_FEED = re.compile(r"/comments/feed/?$|^/feeds/\d+/comments/|(?:^|/)comment-page-")
+
+
+def is_feed_url(url: str) -> bool:
+    """Whether `url` is a posts feed whose captures may hold posts the archive has no page of."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if _COMMENT_FEED.search(path):
+        return False
+    if dict(parse_qsl(parts.query)).get("feed") in ("rss2", "rss", "atom") and path in ("", "/"):
+        return True
+    return not parts.query and bool(_FEED.search(path))

@@ -1,0 +1,110 @@
+"""Which captured URLs are post pages; which captures are versions; the polite client's pace."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
+from necwatch.webarchive.emulator import reference_captures
+from necwatch.webarchive.pick import is_post_url
+from necwatch.webarchive.verdict import judge, login_wall, same_post
+
+TZ = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("url", "post"),
+    [
+        ("https://x.wordpress.com/2019/01/30/labour-nec-report-january-2019/", True),
+        ("http://x.blogspot.com/2011/11/nec-report.html", True),
+        ("https://labourlist.org/2014/11/nec-report-november-4th-2014/", True),
+        ("https://x.org/blog/2016/03/nec-report/", True),
+        ("https://x.org/?p=4076", True),
+        ("https://x.wordpress.com/tag/general-election/", False),
+        ("https://x.wordpress.com/tag/general-election/page/2/", False),
+        ("https://x.wordpress.com/2019/01/30/labour-nec-report-january-2019/feed/", False),
+        ("https://x.wordpress.com/2019/01/30/labour-nec-report-january-2019/comment-page-2/", False),
+        ("https://x.blogspot.com/2011_11_01_archive.html", False),
+        ("https://x.blogspot.com/2023/03/nec-report.html?showComment=1680251592604", False),
+        ("https://x.wordpress.com/wp-json/wp/v2/posts?tags=1", False),
+        ("https://x.wordpress.com/wp-login.php", False),
+        ("https://x.wordpress.com/2019/01/photo.jpg", False),
+        ("https://x.wordpress.com/", False),
+        ("https://x.wordpress.com/about/", False),
+    ],
+)
+def test_post_pages_by_the_heuristic(url: str, post: bool) -> None:
+    assert is_post_url(url) is post
+
+
+def test_a_platform_pattern_picks_pages_the_heuristic_does_not() -> None:
+    assert not is_post_url("https://x.org/reports/nec-march/")
+    assert is_post_url("https://x.org/reports/nec-march/", (re.compile(r"^/reports/[^/]+/$"),))
+    assert not is_post_url("https://x.org/tag/nec/", (re.compile(r"^/.+/$"),))  # never a listing
+
+
+def test_captures_judged_like_live_pages() -> None:
+    captures, sc = reference_captures()
+    by = {(c.original, c.timestamp): c for c in captures}
+    post = next(c for (u, _), c in by.items() if u == sc.edited)
+    ok = judge(sc.edited, 200, None, "text/html", post.body, tz=TZ, default_author=None)
+    assert ok.is_version and ok.post is not None and ok.post.url == sc.edited
+    assert judge(sc.edited, 404, None, "text/html", b"", tz=TZ, default_author=None).reason == "http_404"
+    redirected = judge(
+        sc.edited, 200, sc.not_found_capture, "text/html", post.body, tz=TZ, default_author=None
+    )
+    assert redirected.reason is not None and redirected.reason.startswith("redirect")
+    login = next(c for (u, _), c in by.items() if u == sc.login and b"loginform" in c.body)
+    assert login_wall(login.body) and judge(
+        sc.login, 200, None, "text/html", login.body, tz=TZ, default_author=None
+    ).reason.startswith("login")  # type: ignore[union-attr]
+    listing = next(c for (u, t), c in by.items() if u == sc.other_page and t.startswith("2022"))
+    other = judge(sc.other_page, 200, None, "text/html", listing.body, tz=TZ, default_author=None)
+    assert other.reason is not None and other.reason.startswith("different page")
+    # a post page served under another post's URL: its canonical link says so
+    moved = judge(sc.login, 200, None, "text/html", post.body, tz=TZ, default_author=None)
+    assert moved.reason is not None and moved.reason.startswith("different page")
+
+
+def test_same_post_ignores_scheme_www_and_trailing_slash() -> None:
+    assert same_post("http://www.x.org/2019/01/a", "https://x.org/2019/01/a/")
+    assert not same_post("https://x.org/2019/01/a/", "https://x.org/2019/01/b/")
+    assert not same_post("https://x.org/?p=1", "https://x.org/?p=2")
+
+
+class _Fetcher:
+    def __init__(self) -> None:
+        self.records: list[object] = []
+        self.requests = 0
+        self.times: list[float] = []
+
+    async def get(self, url: str, **kw: object) -> object:
+        self.times.append(now[0])
+        self.requests = 1
+        return object()
+
+
+now = [0.0]
+
+
+def test_one_request_at_a_time_with_the_delay_and_a_budget() -> None:
+    fetcher = _Fetcher()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    async def go() -> None:
+        client = ArchiveRequests(fetcher, delay=3.0, budget=4, sleep=sleep, clock=lambda: now[0])  # type: ignore[arg-type]
+        await asyncio.gather(*(client.get(f"u{i}") for i in range(4)))
+        with pytest.raises(BudgetSpent):
+            await client.get("u5")
+        assert client.made == 4 and client.waited == 9.0
+
+    asyncio.run(go())
+    assert [b - a for a, b in zip(fetcher.times, fetcher.times[1:], strict=False)] == [3.0, 3.0, 3.0]
