@@ -31,12 +31,13 @@ __all__ = ["PAGES", "ProbeResult", "add_source", "entry_for", "probe", "probe_so
 
 PAGES = 5  # post pages read at most when the listing carries no content (to classify titles)
 
-COMMENTS = {
-    "blogger": "Blogger comment feeds (/feeds/POSTID/comments/default), for NEC reports only",
-    "wordpress": "WordPress REST comments?post=ID, else the post page's comment list",
-    "labourlist": "not collected (Disqus threads are loaded by script)",
-    "html": "not read (generic extraction has no comment selectors)",
-}
+
+def comments_note(platform: str) -> str:
+    """How the platform's comments are read (its registry entry's `comments`), "" when it does not say."""
+    from necwatch.sources.registry import PLATFORMS
+
+    entry = PLATFORMS.get(platform)
+    return entry.comments if entry is not None else ""
 
 
 @dataclass
@@ -141,7 +142,7 @@ async def _summarize(result: ProbeResult, adapter: Source, listing: Listing, mat
             result.labels.update(post.labels)
     platform = result.detection.platform
     linked = any(lp.comments_url for lp in listing.posts)
-    result.comments = COMMENTS.get(platform) or (
+    result.comments = comments_note(platform) or (
         "the entries' comment feeds (wfw:commentRss)" if linked else "the feed links no comments: not read"
     )
 

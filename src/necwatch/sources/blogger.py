@@ -49,9 +49,9 @@ from selectolax.lexbor import LexborNode
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import localize, parse_iso, parse_local, parse_words
-from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
+from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root, is_feed_document
 from necwatch.extract.metadata import Found
-from necwatch.extract.page import MarkupRead, extract_post, register_markup
+from necwatch.extract.page import MarkupRead, extract_post
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
@@ -59,6 +59,15 @@ from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 from necwatch.sources.blogger_incremental import BloggerPoll
 from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.registry import (
+    Detected,
+    PageFacts,
+    Platform,
+    Probe,
+    is_feed,
+    origin_of,
+    register_platform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -670,9 +679,6 @@ def _comment_time(text: str, tz: ZoneInfo) -> datetime | None:
         return None
 
 
-register_markup("blogger", read_blogger_markup)
-
-
 # -- the adapter ----------------------------------------------------------------------------------
 
 
@@ -910,3 +916,75 @@ def _more(page: FeedPage, start: int) -> bool:
 def _newest_first(lp: ListedPost) -> float:
     published = lp.post.published_at if lp.post else None
     return -published.timestamp() if published else 0.0
+
+
+# -- the platform ---------------------------------------------------------------------------------
+
+_LABEL_PATH = re.compile(r"^/search/label/([^/?#]+)")
+
+
+def url_options(url: str) -> dict[str, str]:
+    """A label listing URL reads that label: `/search/label/NEC` → {"label": "NEC"}."""
+    m = _LABEL_PATH.match(urlsplit(url).path)
+    return {"label": m.group(1)} if m else {}
+
+
+def detect(facts: PageFacts) -> Detected | None:
+    """A Blogger generator meta, a `/feeds/posts/default` feed link, or a `*.blogspot.com` host."""
+    if is_feed(facts):
+        return None
+    evidence = [
+        *(["generator meta: Blogger"] if facts.generator.lower().startswith("blogger") else []),
+        *([f"feed link {f}" for f in facts.feeds if "/feeds/posts/default" in f][:1]),
+        *(["a blogspot.com host"] if facts.host.endswith(".blogspot.com") else []),
+    ]
+    if not evidence:
+        return None
+    return Detected(origin_of(facts.url), tuple(evidence), url_options(facts.url))
+
+
+def marks(facts: PageFacts) -> bool:
+    """Blogger's static assets or feed URLs in the page, or a blogger.com host."""
+    return (
+        "www.blogger.com/static" in facts.text
+        or "blogger.com/feeds/" in facts.text
+        or facts.host.endswith(".blogger.com")
+    )
+
+
+def _read_single(url: str, text: str, tz: ZoneInfo) -> tuple[Post, tuple[Comment, ...] | None]:
+    return parse_post_page(url, text, tz)
+
+
+def _read_listing(url: str, text: str, tz: ZoneInfo) -> list[Post] | None:
+    """A home or archive page of full posts (more than one post body), else None."""
+    if len(parse_html(text, url).css(".post-body")) <= 1:
+        return None
+    return [lp.post for lp in parse_listing_page(url, text, tz).posts if lp.post is not None]
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="blogger",
+        summary="Blogger / Blogspot blogs: Atom or JSON feeds, the classic HTML template as fallback",
+        source=BloggerSource,
+        detect=detect,
+        probes=(
+            Probe(
+                "feeds/posts/default",
+                lambda r: is_feed_document(r.content_type, r.text),
+                "{url} is an Atom feed",
+            ),
+        ),
+        read_page=read_blogger_markup,
+        post_url=re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$"),
+        feed_paths=("feeds/posts/default",),
+        methods=("blogger",),
+        order=10,
+        url_options=url_options,
+        marks=marks,
+        comments="Blogger comment feeds (/feeds/POSTID/comments/default), for NEC reports only",
+        read_single=_read_single,
+        read_listing=_read_listing,
+    )
+)

@@ -39,6 +39,7 @@ from necwatch.sources.listing_poll import (
     listing_sig,
     stored_items,
 )
+from necwatch.sources.registry import Detected, PageFacts, Platform, is_feed, register_platform
 
 __all__ = ["FeedSource", "FeedSourceConfig", "entry_post", "find_feed", "looks_like_excerpt"]
 
@@ -104,6 +105,12 @@ def entry_post(fields: FeedFields, tz: ZoneInfo, default_author: str | None = No
         labels=fields.labels,
         via="feed",
     )
+
+
+def read_feed(url: str, text: str, tz: ZoneInfo, default_author: str | None = None) -> list[Post]:
+    """A feed document → its entries as posts (entries without a link are skipped), in feed order:
+    what a `feed` source lists, and what `inspect --type feed` prints."""
+    return [entry_post(f, tz, default_author) for f in parse_any_feed(url, text) if f.link]
 
 
 async def find_feed(source: Source, url: str) -> tuple[str, str]:
@@ -241,3 +248,27 @@ class FeedSource(Source):
             body_html=item.content,
             url=item.link,
         )
+
+
+# -- the platform ---------------------------------------------------------------------------------
+
+
+def detect(facts: PageFacts) -> Detected | None:
+    """The URL is a feed, or its page advertises one with `<link rel="alternate">`."""
+    if is_feed(facts):
+        how = facts.content_type or "by content"
+        return Detected(facts.url, (f"{facts.url} is a feed ({how})",))
+    if facts.feeds:
+        return Detected(facts.feeds[0], (f'<link rel="alternate"> to {facts.feeds[0]}',))
+    return None
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="feed",
+        summary="any RSS, Atom or JSON feed; cut entries are read from their pages",
+        source=FeedSource,
+        detect=detect,
+        order=90,  # after every platform: most platforms also advertise a feed
+    )
+)

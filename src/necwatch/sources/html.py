@@ -32,6 +32,7 @@ from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObser
 from necwatch.settings import SourceConfig, Strict
 from necwatch.sources.base import ListedPost, Listing, Source, register
 from necwatch.sources.listing_poll import ListingPoll, forget_failed, listing_sig
+from necwatch.sources.registry import Platform, register_platform
 from necwatch.sources.wordpress import follow_comment_pages
 
 __all__ = [
@@ -406,3 +407,14 @@ class HtmlSource(SelectorSource):
     @property
     def selectors(self) -> HtmlSelectors:
         return self.config.selectors
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="html",
+        summary="any other site: CSS selectors from the config, or (auto) generic extraction",
+        source=HtmlSource,
+        order=1000,  # the last resort: no detection, `auto` falls back to it
+        comments="not read (generic extraction has no comment selectors)",
+    )
+)

@@ -65,13 +65,22 @@ from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
-from necwatch.extract.page import MarkupRead, extract_post, register_markup
+from necwatch.extract.page import MarkupRead, extract_post
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.registry import (
+    Detected,
+    PageFacts,
+    Platform,
+    Probe,
+    is_feed,
+    origin_of,
+    register_platform,
+)
 from necwatch.sources.wp_incremental import WordPressPoll
 
 __all__ = [
@@ -625,17 +634,21 @@ def read_wordpress_markup(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> Mar
     if labels:
         read.fields["labels"] = Found(tuple(dict.fromkeys(t for t in labels if t)), "wordpress")
     read.platform_id = _article_post_id(scope)
-    if tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list") is not None:
-        try:
-            read.comments = tuple(parse_html_comments(url, tree, tz))
-        except ParseError as e:  # the post is still read; its comments are unknown
-            read.warnings.append(f"comments: {e}")
-    elif tree.css_first("#comments, #respond") is not None:
-        read.comments = ()
+    try:
+        read.comments = page_comments(tree, url, tz)
+    except ParseError as e:  # the post is still read; its comments are unknown
+        read.warnings.append(f"comments: {e}")
     return read
 
 
-register_markup("wordpress", read_wordpress_markup)
+def page_comments(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> tuple[Comment, ...] | None:
+    """The comments printed on a post page: its comment list, () when the page has a comment area
+    but no comment, None when it has neither (comments not shown)."""
+    if tree.css_first(_COMMENT_LIST) is not None:
+        return tuple(parse_html_comments(url, tree, tz))
+    if tree.css_first("#comments, #respond") is not None:
+        return ()
+    return None
 
 
 def _require_single(tree: LexborHTMLParser, url: str) -> None:
@@ -1113,3 +1126,66 @@ class WordPressSource(Source):
             for r in rest:
                 comments += parse_rest_comments(r.final_url, r.text)
         return sorted(comments, key=lambda c: (c.published_at is None, c.published_at, _int(c.platform_id)))
+
+
+# -- the platform ---------------------------------------------------------------------------------
+
+_ARCHIVE_PATH = re.compile(r"^/(tag|category|author)/([^/]+)/?")
+_ARCHIVE_OPTION = {"tag": "tag", "category": "category", "author": "author_slug"}
+
+
+def url_options(url: str) -> dict[str, str]:
+    """An archive URL reads that archive: `/tag/nec/` → {"tag": "nec"} (category, author_slug)."""
+    m = _ARCHIVE_PATH.match(urlsplit(url).path)
+    return {_ARCHIVE_OPTION[m.group(1)]: m.group(2)} if m else {}
+
+
+def detect(facts: PageFacts) -> Detected | None:
+    """A WordPress generator meta, a `Link: <…/wp-json/>` header or `<link rel="https://api.w.org/">`;
+    the adapter starts at the REST base the page names (a site in a subdirectory keeps it)."""
+    if is_feed(facts):
+        return None
+    api = facts.tree.css_first('link[rel="https://api.w.org/"]')
+    api_href = api.attributes.get("href") if api is not None else None
+    evidence = [
+        *([f"generator meta: {facts.generator}"] if facts.generator.lower().startswith("wordpress") else []),
+        *(["Link header to /wp-json/"] if "wp-json" in facts.headers.get("link", "") else []),
+        *([f'<link rel="https://api.w.org/"> {api_href}'] if api_href else []),
+    ]
+    if not evidence:
+        return None
+    base = urljoin(facts.url, api_href).split("wp-json", 1)[0] if api_href else origin_of(facts.url)
+    return Detected(base, tuple(evidence), url_options(facts.url))
+
+
+def marks(facts: PageFacts) -> bool:
+    """WordPress's asset paths in the page, or a wordpress.com host."""
+    return (
+        "/wp-content/" in facts.text or "/wp-includes/" in facts.text or facts.host.endswith(".wordpress.com")
+    )
+
+
+def _read_single(url: str, text: str, tz: ZoneInfo) -> tuple[Post, tuple[Comment, ...] | None]:
+    """The post as `fetch_post` reads it, with the comments printed on the page."""
+    tree = parse_html(text, url)
+    comments = page_comments(tree, url, tz)
+    return parse_single_page(url, text, tz=tz), comments
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="wordpress",
+        summary="WordPress.com and self-hosted WordPress: REST API, then RSS, then the HTML archive",
+        source=WordPressSource,
+        detect=detect,
+        probes=(Probe("wp-json/", lambda r: '"namespaces"' in r.text[:4096], "{url} answers"),),
+        read_page=read_wordpress_markup,
+        feed_paths=("feed/",),
+        methods=("wordpress",),
+        order=30,
+        url_options=url_options,
+        marks=marks,
+        comments="WordPress REST comments?post=ID, else the post page's comment list",
+        read_single=_read_single,
+    )
+)
