@@ -416,5 +416,6 @@ PLATFORM = register_platform(
         source=HtmlSource,
         order=1000,  # the last resort: no detection, `auto` falls back to it
         comments="not read (generic extraction has no comment selectors)",
+        config_example={"selectors": {"item": "article", "title": "h1", "body": ".entry-content"}},
     )
 )

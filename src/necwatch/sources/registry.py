@@ -107,6 +107,9 @@ class Platform:
     comments: str = ""  # how its comments are read, one line for `add` and `check --online`
     read_single: SingleReader | None = None  # a post page as a run reads it (inspect)
     read_listing: ListingReader | None = None  # a page of full posts as a run reads it (inspect)
+    # The options a minimal config entry needs besides name, type and url (the contract test and the
+    # docs build one): {} for most; html needs its selectors.
+    config_example: Mapping[str, object] = field(default_factory=dict)
 
 
 PLATFORMS: dict[str, Platform] = {}
