@@ -464,7 +464,12 @@ def _meta(tree: LexborHTMLParser, prop: str) -> str | None:
 
 
 def parse_single_page(
-    url: str, data: bytes | str, *, default_author: str | None = None, tz: ZoneInfo | str = "Europe/London"
+    url: str,
+    data: bytes | str,
+    *,
+    default_author: str | None = None,
+    tz: ZoneInfo | str = "Europe/London",
+    tree: LexborHTMLParser | None = None,
 ) -> Post:
     """A single post page → Post (the article's entry content only, chrome removed).
 
@@ -472,10 +477,12 @@ def parse_single_page(
     link when it has one, else `url`. Dates come from `datetime` attributes / `article:*_time` meta.
     Current themes (`article` + `.entry-title` + `.entry-content`) are read directly; older
     WordPress.com themes and custom themes go through the layered extractor (extract.page) with
-    `read_wordpress_markup` first. A field no layer finds fails the post (ParseError).
+    `read_wordpress_markup` first. A field no layer finds fails the post (ParseError). `tz` reads
+    dates printed without an offset (the source's `timezone:`); `tree`: the page already parsed.
     """
     text = _text(data)
-    tree = parse_html(text, url)
+    if tree is None:
+        tree = parse_html(text, url)
     _require_single(tree, url)
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     try:
@@ -826,7 +833,7 @@ async def follow_comment_pages(
     )
 
 
-def _comment_page(url: str, text: str) -> list[Comment]:
+def _comment_page(url: str, text: str, tz: ZoneInfo | str = "Europe/London") -> list[Comment]:
     """One `comment-page-N/` of a post: its comment list is required."""
     tree = parse_html(text, url)
     if tree.css_first(_COMMENT_LIST) is None:
@@ -835,7 +842,7 @@ def _comment_page(url: str, text: str) -> list[Comment]:
             url=url,
             selector=_COMMENT_LIST,
         )
-    return parse_html_comments(url, tree)
+    return parse_html_comments(url, tree, tz)
 
 
 def _parent_comment_id(li: LexborNode) -> str | None:
@@ -1092,21 +1099,32 @@ class WordPressSource(Source):
     async def fetch_post(self, url: str) -> PostObservation:
         """Read a post's single page: the post and, when wanted, the comments printed under it."""
         response = await self.fetcher.get(url)
-        post = parse_single_page(response.final_url, response.text, default_author=self.config.author)
+        tree = parse_html(response.text, response.final_url)  # once: the post, then its comments
+        post = parse_single_page(
+            response.final_url, response.text, default_author=self.config.author, tz=self.tz, tree=tree
+        )
         comments: tuple[Comment, ...] | None = None
         if self.ctx.wants_comments(post):
             try:
-                comments = await self._page_comments(response)
+                comments = await self._page_comments(response, tree)
             except (FetchError, ParseError) as e:
                 self.record(e)  # the post is still read; its comments are unknown (None)
         return PostObservation(url, Outcome.FETCHED, post=post, comments=comments)
 
-    async def _page_comments(self, response: Response) -> tuple[Comment, ...]:
+    async def _page_comments(
+        self, response: Response, tree: LexborHTMLParser | None = None
+    ) -> tuple[Comment, ...]:
         """Comments printed on a post page, plus every other comment page of the post when WordPress
-        splits them (`follow_comment_pages`)."""
-        tree = parse_html(response.text, response.final_url)
-        comments = list({c.platform_id: c for c in parse_html_comments(response.final_url, tree)}.values())
-        return await follow_comment_pages(self.fetcher, response.final_url, tree, comments, _comment_page)
+        splits them (`follow_comment_pages`); printed times are read in the source's time zone."""
+        if tree is None:
+            tree = parse_html(response.text, response.final_url)
+        url, tz = response.final_url, self.tz
+        comments = list({c.platform_id: c for c in parse_html_comments(url, tree, tz)}.values())
+
+        def comment_page(page_url: str, text: str) -> list[Comment]:
+            return _comment_page(page_url, text, tz)
+
+        return await follow_comment_pages(self.fetcher, url, tree, comments, comment_page)
 
     async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
         """REST: the comments endpoint (all pages). RSS: the post's own page."""
