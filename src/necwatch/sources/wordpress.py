@@ -62,7 +62,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.chars import clean_json
-from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
+from necwatch.extract.dates import in_utc_range, localize, parse_iso, parse_words
 from necwatch.extract.feeds import entry_fields, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post
@@ -71,6 +71,7 @@ from necwatch.extract.text import clean_name, html_to_text, node_text, strip_bid
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+from necwatch.sources.feed import EntryRules, entry_post
 from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
 from necwatch.sources.registry import (
     Detected,
@@ -364,40 +365,24 @@ class FeedItem:
     comment_count: int | None
 
 
+RSS_RULES = EntryRules(via="rss", clean_html=lambda html: clean_body_html(html), strict_dates=True)
+
+
 def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> list[FeedItem]:
-    """A WordPress RSS2 feed → items with full content (`content:encoded`, else `description`).
+    """A WordPress RSS2 feed → items with full content (`content:encoded`, else `description`),
+    through the one entry mapping (`feed.entry_post`) with WordPress's rules: its chrome out of the
+    content, a bad `pubDate` fails the feed, dates shown in `tz` (RSS writes +0000).
 
     ParseError when the document is not a feed. An empty channel is a valid, empty list.
     """
     parsed = parse_feed(url, data, kind="RSS")
+    rules = replace(RSS_RULES, show_in_zone=tz is not None)
     items = []
     for entry in parsed.entries:
         fields = entry_fields(url, entry)
         if not fields.link:
             raise ParseError("feed item without <link>", url=url, selector="item/link")
-        title, title_raw = split_title(fields.title)
-        published = None
-        if fields.published:
-            try:
-                published = _localize(parse_rfc2822(fields.published), tz)
-            except OutOfRange:
-                published = None  # readable, but no UTC value in years 1-9999: the date is unknown
-            except ValueError as e:
-                raise ParseError(f"bad pubDate: {e}", url=url, selector="item/pubDate") from e
-        m = _P_QUERY.search(fields.guid)
-        body_html = clean_body_html(fields.content)
-        post = Post(
-            url=fields.link,
-            title=title,
-            title_raw=title_raw,
-            body_html=body_html,
-            body_text=html_to_text(body_html),
-            platform_id=m.group(1) if m else None,
-            author=fields.author,
-            published_at=published,
-            labels=fields.labels,
-            via="rss",
-        )
+        post = entry_post(fields, tz or ZoneInfo("UTC"), rules=rules, url=url)
         items.append(
             FeedItem(post=post, comments_feed=fields.comments_feed, comment_count=fields.comment_count)
         )
