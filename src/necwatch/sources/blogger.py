@@ -451,6 +451,9 @@ def parse_listing_page(
 def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -> tuple[Comment, ...] | None:
     """The classic comment block (`dl#comments-block`) → comments at minute precision.
 
+    Two generations: the classic template's `dt.comment-poster` + `dd.comment-body` +
+    `dd.comment-timestamp`, and the layouts era's `dt.comment-author` + `dd.comment-body` +
+    `dd.comment-footer` (its time in `.comment-timestamp a`, printed in the blog's language).
     None when the page has no comment block at all (comments off, or not a post page): unknown, not
     "no comments".
     """
@@ -459,6 +462,8 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
     block = tree.css_first("#comments")
     if block is None:
         return None
+    if block.css_first("dt.comment-poster") is None and block.css_first("dt.comment-author[id]") is not None:
+        return tuple(_layout_comments(block, url, zone))
     comments = []
     for dt in block.css("dt.comment-poster"):
         cid = (dt.attributes.get("id") or "").removeprefix("c")
@@ -501,6 +506,73 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
             )
         )
     return tuple(comments)
+
+
+# "NAME said..." in the languages Blogger prints it (after text_of, whitespace is single spaces)
+_SAID_ANY = re.compile(
+    r" (?:said|hat gesagt|a dit|ha dicho|ha detto|disse|zei|sagde|skrev) ?(?:\.\.\.|…|:)?$", re.IGNORECASE
+)
+_SHOW_COMMENT = re.compile(r"[?&]showComment=(\d{12,14})(?:[&#]|$)")
+
+
+def _layout_comments(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]:
+    """The layouts-era classic list: `dt.comment-author#cID`, its `dd.comment-body`, then its
+    `dd.comment-footer`. A comment without a body is a template change (ParseError)."""
+    comments = []
+    for dt in block.css("dt.comment-author[id]"):
+        cid = (dt.attributes.get("id") or "").removeprefix("c")
+        if not cid.isdigit():
+            continue
+        body = dt.next
+        while body is not None and body.tag != "dd":
+            body = body.next
+        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
+            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
+        footer = body.next
+        while footer is not None and footer.tag not in ("dd", "dt"):
+            footer = footer.next
+        stamp = None
+        if footer is not None and footer.tag == "dd":
+            stamp = footer.css_first(".comment-timestamp a[href]") or footer.css_first("a[href]")
+        href = (stamp.attributes.get("href") or "") if stamp is not None else ""
+        profile = next((a for a in dt.css("a[href]") if not a.attributes.get("name") and text_of(a)), None)
+        anon = dt.css_first("span.anon-comment-author")
+        if anon is not None:
+            author = text_of(anon)
+        elif profile is not None:
+            author = text_of(profile)
+        else:
+            author = _SAID_ANY.sub("", text_of(dt))
+        html = (body.inner_html or "").strip()
+        comments.append(
+            Comment(
+                platform_id=cid,
+                author=clean_name(author) or "Anonymous",
+                author_url=profile.attributes.get("href") if profile is not None else None,
+                published_at=_stamped(text_of(stamp) if stamp is not None else "", href, tz),
+                body_text=comment_text(html, body),
+                body_html=html,
+                url=urljoin(url, href) if href else None,
+            )
+        )
+    return comments
+
+
+def _stamped(text: str, href: str, tz: ZoneInfo) -> datetime | None:
+    """A comment's time: the printed one when it names the day (any language), else the exact
+    instant of its permalink's `showComment=<epoch ms>`, shown in `tz`; else unknown. A printed time
+    without a day ("21:00") is never read as today."""
+    if re.search(r"\d{4}", text):
+        found = _comment_time(text, tz)
+        if found is not None:
+            return found
+    m = _SHOW_COMMENT.search(href)
+    if m is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(m.group(1)) / 1000, UTC).astimezone(tz)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_post_page(
@@ -626,43 +698,106 @@ def _blogger_post_id(scope: LexborNode, tree: Any) -> str | None:
 
 
 def _blogger_comments(tree: Any, url: str, tz: ZoneInfo) -> tuple[Comment, ...] | None:
-    """Classic `dl#comments-block`, else the threaded list of later templates (`li.comment#cID`)."""
+    """Classic `dl#comments-block`, else the threaded list of later templates (`li.comment#cID`,
+    replies nested in `.comment-replies`), completed by the thread's `var items = [...]` data (the
+    comments the page's script renders, replies included). None when the page has no comment area,
+    or when it says it has comments but shows none a reader could see without its script (Dynamic
+    Views and script-rendered threads): unknown, never "none"."""
     if tree.css_first("#comments-block, dt.comment-poster") is not None:
         return parse_comments_html(url, tree, tz)
-    block = tree.css_first("#comments, .comments")
+    block = tree.css_first("#comments") or tree.css_first(".comments")
     if block is None:
         return None
-    comments = []
+    comments: dict[str, Comment] = {}
     for li in block.css("li.comment[id], div.comment[id]"):
         cid = (li.attributes.get("id") or "").removeprefix("c")
         content = li.css_first(".comment-content")
-        if not cid.isdigit() or content is None:
+        if not cid.isdigit() or content is None or cid in comments:
             continue  # a placeholder or a deleted comment: nothing a reader sees
         user = li.css_first(".comment-header .user, .user, cite.user")
         link = user.css_first("a[href]") if user is not None else None
-        stamp = li.css_first(".comment-header .datetime a, .datetime a, .datetime")
-        published = _comment_time(text_of(stamp) if stamp is not None else "", tz)
+        stamp = li.css_first(".datetime a[href]") or li.css_first(".datetime")
+        href = (stamp.attributes.get("href") or "") if stamp is not None and stamp.tag == "a" else ""
         html = (content.inner_html or "").strip()
         parent = li.parent
         while parent is not None and not (
             parent.tag == "li" and "comment" in (parent.attributes.get("class") or "")
         ):
             parent = parent.parent
-        comments.append(
-            Comment(
-                platform_id=cid,
-                author=clean_name(text_of(user) if user is not None else "") or "Anonymous",
-                author_url=link.attributes.get("href") if link is not None else None,
-                published_at=published,
-                body_text=comment_text(html, content),
-                body_html=html,
-                parent_id=(parent.attributes.get("id") or "").removeprefix("c") or None if parent else None,
-                url=urljoin(url, stamp.attributes.get("href") or "")
-                if stamp is not None and stamp.tag == "a"
-                else None,
-            )
+        comments[cid] = Comment(
+            platform_id=cid,
+            author=clean_name(text_of(user) if user is not None else "") or "Anonymous",
+            author_url=link.attributes.get("href") if link is not None else None,
+            published_at=_stamped(text_of(stamp) if stamp is not None else "", href, tz),
+            body_text=comment_text(html, content),
+            body_html=html,
+            parent_id=(parent.attributes.get("id") or "").removeprefix("c") or None if parent else None,
+            url=urljoin(url, href) if href else None,
         )
-    return tuple(comments)
+    for item in _thread_items(block, url, tz):
+        comments.setdefault(item.platform_id, item)
+    if not comments and _stated_count(block) > 0:
+        return None
+    return tuple(comments.values())
+
+
+_ITEMS = "var items = "
+
+
+def _thread_items(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]:
+    """The threaded widget's data, `var items = [{"id", "body", "timestamp", "author", "parentId",
+    "permalink"}, …]` in the comment block's script: one JSON value read where it starts."""
+    out: list[Comment] = []
+    for script in block.css("script"):
+        code = script.text(deep=True) or ""
+        at = code.find(_ITEMS)
+        if at < 0 or not code[at + len(_ITEMS) :].lstrip().startswith("["):
+            continue
+        start = code.index("[", at)
+        try:
+            items, _ = json.JSONDecoder().raw_decode(code, start)
+        except ValueError:
+            continue
+        for item in items if isinstance(items, list) else []:
+            comment = _thread_item(item, url, tz)
+            if comment is not None:
+                out.append(comment)
+    return out
+
+
+def _thread_item(item: Any, url: str, tz: ZoneInfo) -> Comment | None:
+    if not isinstance(item, dict) or not str(item.get("id") or "").isdigit():
+        return None
+    html = str(item.get("body") or "").strip()
+    if not html or "deleted-comment" in html:
+        return None
+    author: dict[str, Any] = item["author"] if isinstance(item.get("author"), dict) else {}
+    stamp = str(item.get("timestamp") or "")
+    published = None
+    if stamp.isdigit():
+        try:
+            published = datetime.fromtimestamp(int(stamp) / 1000, UTC).astimezone(tz)
+        except (OverflowError, OSError, ValueError):
+            published = None
+    parent = str(item.get("parentId") or "")
+    permalink = str(item.get("permalink") or "")
+    return Comment(
+        platform_id=str(item["id"]),
+        author=clean_name(str(author.get("name") or "")) or "Anonymous",
+        author_url=str(author.get("profileUrl") or "") or None,
+        published_at=published,
+        body_text=comment_text(html),
+        body_html=html,
+        parent_id=parent if parent.isdigit() else None,
+        url=urljoin(url, permalink) if permalink else None,
+    )
+
+
+def _stated_count(block: LexborNode) -> int:
+    """The number of comments the comment area's heading states ("71 comments:", "2 Kommentare:")."""
+    heading = block.css_first("h4, h3, h2, .comments-title, .comment-count")
+    m = re.search(r"\d+", text_of(heading)) if heading is not None else None
+    return int(m.group(0)) if m else 0
 
 
 def _comment_time(text: str, tz: ZoneInfo) -> datetime | None:

@@ -134,7 +134,12 @@ _POST_ID = re.compile(r"^post-(\d+)$")
 _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _P_QUERY = re.compile(r"[?&]p=(\d+)(?:&|$)")
 _COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?$")
-_COMMENT_LIST = "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list"
+_COMMENT_LIST = (
+    "ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list, div.commentlist, div.comment-list"
+)
+# A comment: `li#comment-ID`/`li#li-comment-ID`, or (themes that list comments as divs, WordPress's
+# `style => div`) `div.comment#comment-ID` / `article.comment#comment-ID`.
+_COMMENT_ITEM = "li[id], div.comment[id], article.comment[id]"
 MAX_COMMENT_PAGES = 50  # a post's comment pages read in one poll, the post's own page included
 
 
@@ -660,20 +665,23 @@ def parse_html_comments(
 ) -> list[Comment]:
     """The comment list of a single page → comments in page order, replies with `parent_id`.
 
-    Comment ids come from `li#comment-ID` / `li#li-comment-ID`; the parent is the nearest enclosing
-    comment `li`. A page without a comment list has no comments (`[]`); a comment without
-    `.comment-content` is a ParseError (the template changed).
+    Comment ids come from `li#comment-ID` / `li#li-comment-ID`, or `div.comment#comment-ID` in themes
+    that list comments as divs; the parent is the nearest enclosing comment of another id. A page
+    without a comment list has no comments (`[]`); a comment without text is a ParseError (the
+    template changed).
     """
     tree = parse_html(_text(data), url) if isinstance(data, bytes | str) else data
-    comment_list = tree.css_first("ol.commentlist, ol.comment-list, ul.commentlist, ul.comment-list")
+    comment_list = tree.css_first(_COMMENT_LIST)
     if comment_list is None:
         return []
     comments = []
-    for li in comment_list.css("li"):
+    seen: set[str] = set()
+    for li in comment_list.css(_COMMENT_ITEM):
         m = _COMMENT_ID.match(li.attributes.get("id") or "")
-        if not m:
-            continue
+        if not m or m.group(1) in seen:
+            continue  # not a comment, or the comment's own box inside its `li`
         cid = m.group(1)
+        seen.add(cid)
         body = li.css_first(f"#div-comment-{cid}, article#comment-{cid}, div#comment-{cid}") or li
         author_node = body.css_first(".fn") or first_of(
             body, "cite.comment-author, .comment-author, cite", skip_comments=False
@@ -713,9 +721,12 @@ def _comment_body_html(body: LexborNode, url: str) -> str:
     """`.comment-content`, else older themes' body classes, else (Kubrick) the comment's own
     paragraphs. ParseError when none: a comment without text means the template changed."""
     content = body.css_first(".comment-content") or first_of(body, _OLD_COMMENT_BODY, skip_comments=False)
-    if content is not None:
+    if content is not None and content.css_first(_COMMENT_CHROME) is None:
         return (content.inner_html or "").strip()
-    paragraphs = [p.html or "" for p in body.iter() if p.tag == "p"]
+    # Kubrick's `li`, or WordPress's html4 walker (`div.comment-body` holding the author and meta
+    # boxes, then the text): the comment's own paragraphs, quotes and lists
+    box, tags = (body, ("p",)) if content is None else (content, _COMMENT_TEXT_TAGS)
+    paragraphs = [p.html or "" for p in box.iter() if p.tag in tags]
     if not paragraphs:
         raise ParseError("comment without text", url=url, selector=".comment-content")
     return "\n".join(paragraphs).strip()
@@ -743,6 +754,8 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
         return None
 
 
+_COMMENT_TEXT_TAGS = ("p", "blockquote", "ul", "ol", "pre")
+_COMMENT_CHROME = ".comment-author, .comment-meta, .commentmetadata"  # a box holding these is not the text
 _OLD_COMMENT_BODY = ".comment-text, .contenttext, .commentbody, .comment-entry, .comment-body"
 
 
@@ -831,11 +844,14 @@ def _comment_page(url: str, text: str, tz: ZoneInfo | str = "Europe/London") -> 
 
 
 def _parent_comment_id(li: LexborNode) -> str | None:
+    own = _COMMENT_ID.match(li.attributes.get("id") or "")
     node = li.parent
     while node is not None:
-        if node.tag == "li":
+        if node.tag == "li" or (
+            node.tag in ("div", "article") and "comment" in (node.attributes.get("class") or "").split()
+        ):
             m = _COMMENT_ID.match(node.attributes.get("id") or "")
-            if m:
+            if m and (own is None or m.group(1) != own.group(1)):
                 return m.group(1)
         node = node.parent
     return None
