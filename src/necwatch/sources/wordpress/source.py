@@ -62,11 +62,11 @@ class WordPressSource(Source):
     def __init__(self, ctx: SourceContext) -> None:
         super().__init__(ctx)
         self.tz = ZoneInfo(self.config.timezone)
-        self._authors: dict[int, str] = {}
+        self.authors: dict[int, str] = {}
         self.path_used: str | None = None
 
     # -- URLs -------------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
+    def site_url(self, path: str) -> str:
         return urljoin(self.config.url, path)
 
     def _scope(self) -> tuple[str, str] | None:
@@ -81,7 +81,7 @@ class WordPressSource(Source):
 
     def archive_url(self) -> str:
         scope = self._scope()
-        return self._url(f"{scope[0]}/{quote(scope[1], safe='')}/") if scope else self.config.url
+        return self.site_url(f"{scope[0]}/{quote(scope[1], safe='')}/") if scope else self.config.url
 
     def feed_url(self) -> str:
         return urljoin(self.archive_url(), "feed/")
@@ -121,7 +121,7 @@ class WordPressSource(Source):
             return None
         if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
             return None
-        self._authors.update({int(k): v for k, v in (cursor.get("authors") or {}).items()})
+        self.authors.update({int(k): v for k, v in (cursor.get("authors") or {}).items()})
         try:
             return await WordPressPoll(self, str(cursor["query"])).run()
         except Unsupported:
@@ -141,7 +141,7 @@ class WordPressSource(Source):
         if counted and cursor.get("mode") != "legacy":
             cursor["mode"] = "incremental"
         posts = [lp.post for lp in listing.posts if lp.post is not None]
-        cursor.update(query=query, authors={str(k): v for k, v in sorted(self._authors.items())})
+        cursor.update(query=query, authors={str(k): v for k, v in sorted(self.authors.items())})
         now = self.ctx.now or datetime.now(UTC)
         warning = after_full_read(cursor, posts, now=now, cut=cut)
         if warning:
@@ -159,7 +159,7 @@ class WordPressSource(Source):
             endpoint, param = {"tag": ("tags", "tags"), "category": ("categories", "categories")}.get(
                 kind, ("users", "author")
             )
-            lookup = self._url(f"wp-json/wp/v2/{endpoint}?slug={quote(slug, safe='')}")
+            lookup = self.site_url(f"wp-json/wp/v2/{endpoint}?slug={quote(slug, safe='')}")
             response = await self._first(lookup, REST_ABSENT, fallback)
             query = f"{param}={parse_rest_term_id(response.final_url, response.text)}"
             fallback = False  # REST answered: from here on a 404 is a failure, not an absence
@@ -192,7 +192,7 @@ class WordPressSource(Source):
             total = _total_pages(response)
             counted = counted or "x-wp-total" in response.headers
             for post, author_id in rows:
-                listing.posts.append(await self._rest_listed(post, author_id))
+                listing.posts.append(await self.rest_listed(post, author_id))
             page += 1
         self._legacy_cursor(query, listing, cut, counted)
         return listing
@@ -203,26 +203,26 @@ class WordPressSource(Source):
             params += [f"per_page={self.rest_per_page}", f"page={page}"]
         elif page > 1:
             params.append(f"page={page}")
-        return self._url("wp-json/wp/v2/posts" + ("?" + "&".join(params) if params else ""))
+        return self.site_url("wp-json/wp/v2/posts" + ("?" + "&".join(params) if params else ""))
 
-    async def _rest_listed(self, post: Post, author_id: int | None) -> ListedPost:
+    async def rest_listed(self, post: Post, author_id: int | None) -> ListedPost:
         author = await self._author_name(author_id) if author_id is not None else None
         post = replace(post, author=author or self.config.author)
-        comments_url = self._url(f"wp-json/wp/v2/comments?post={post.platform_id}")
+        comments_url = self.site_url(f"wp-json/wp/v2/comments?post={post.platform_id}")
         return ListedPost(url=post.url, post=post, comments_url=comments_url, platform_id=post.platform_id)
 
     async def _author_name(self, author_id: int) -> str | None:
         """users/ID once per poll; a failure is recorded and the configured author used instead."""
-        if author_id not in self._authors:
-            url = self._url(f"wp-json/wp/v2/users/{author_id}")
+        if author_id not in self.authors:
+            url = self.site_url(f"wp-json/wp/v2/users/{author_id}")
             try:
                 response = await self.fetcher.get(url)
-                self._authors[author_id] = parse_rest_user_name(response.final_url, response.text)
+                self.authors[author_id] = parse_rest_user_name(response.final_url, response.text)
             except (FetchError, ParseError) as e:
                 if not (isinstance(e, FetchError) and e.status in REST_ABSENT):
                     self.record(e)
                 return None
-        return self._authors[author_id]
+        return self.authors[author_id]
 
     async def _discover_rss(self, fallback: bool) -> Listing:
         response = await self._first(self.feed_url(), FEED_ABSENT, fallback)
