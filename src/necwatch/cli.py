@@ -473,12 +473,30 @@ def _iso_time(option: str, value: str | None) -> datetime | None:
         raise UsageExit(f"{option}: not an ISO date/time: {value!r}") from e
 
 
+class _TypeChoice(click.Choice):
+    """`--type`: auto and every registered platform, read from the registry when first asked (so
+    `necwatch --help` does not import the adapters)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from necwatch.inspection import types
+
+        return types()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
+
+
 @cli.command()
 @click.argument("target")
 @click.option("--url", help="The saved file's original address (for links and platform hints).")
 @click.option(
-    "--type", "type_", type=click.Choice(["auto", "blogger", "wordpress", "labourlist", "feed", "html"]),
-    default="auto", show_default=True, help="Read it as this source type would.",
+    "--type", "type_", type=_TypeChoice(), default="auto", show_default=True,
+    help="Read it as this source type would (auto, or a registered platform).",
 )  # fmt: skip
 @click.option(
     "--config", "-c", "config_path", type=click.Path(dir_okay=False), help="Fetch settings, html selectors."

@@ -18,7 +18,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,19 @@ from necwatch.models import Comment, Post
 from necwatch.normalize import canonical_author, content_hash
 from necwatch.record.derive import record_of, roster_of
 
+if TYPE_CHECKING:
+    from necwatch.sources.registry import SingleReader
+
 __all__ = ["Inspection", "inspect", "inspect_target", "load_target", "not_html"]
 
-TYPES = ("auto", "blogger", "wordpress", "labourlist", "feed", "html")
+__all__ = ["Inspection", "inspect_target", "load_target", "types"]
+
+
+def types() -> tuple[str, ...]:
+    """The `--type` choices: auto, then every registered platform (sources.registry) in order."""
+    from necwatch.sources.registry import platforms
+
+    return ("auto", *(p.name for p in platforms()))
 
 
 @dataclass
@@ -279,8 +289,12 @@ def inspect_target(
             type_ == "auto" and (head.startswith("<?xml") or "<rss" in head or "<feed" in head)
         ):
             _inspect_feed(result, text, url, config)
-        elif type_ in ("labourlist", "html"):
-            _inspect_selectors(result, text, url, type_, config)
+        elif type_ == "html":
+            _inspect_selectors(result, text, url, config)
+        elif (fixed := _fixed_reader(type_)) is not None:
+            post, comments = fixed(url, text, tz)
+            result.platform = type_
+            result.posts = [post_json(post, comments, config=config)]
         else:
             _inspect_page(result, text, url, None if type_ == "auto" else type_, tz, config)
     except (ParseError, FetchError) as e:
@@ -288,32 +302,39 @@ def inspect_target(
     return result
 
 
+def _fixed_reader(type_: str) -> SingleReader | None:
+    """A platform read by fixed selectors only (no markup reader for the layered extractor): its
+    single-page reader, which `inspect --type NAME` uses as a run would."""
+    from necwatch.sources.registry import PLATFORMS
+
+    entry = PLATFORMS.get(type_)
+    return entry.read_single if entry is not None and entry.read_page is None else None
+
+
 def _inspect_page(
     result: Inspection, text: str, url: str, hint: str | None, tz: ZoneInfo, config: Config | None = None
 ) -> None:
     """A post page through the adapter a run would use, plus the layered extractor for precision."""
-    from necwatch.sources.blogger import parse_listing_page, parse_post_page
-    from necwatch.sources.wordpress import parse_single_page
+    from necwatch.sources.registry import PLATFORMS
 
     tree = parse_html(text, url)
     platform = hint or detect_platform(tree, text, url)
     result.platform = platform
-    if platform == "blogger" and len(tree.css(".post-body")) > 1:
-        result.kind = "listing"
-        page = parse_listing_page(url, text, tz)
-        result.posts = [post_json(lp.post, None, config=config) for lp in page.posts if lp.post is not None]
-        return
+    entry = PLATFORMS.get(platform)
+    if entry is not None and entry.read_listing is not None:
+        listed = entry.read_listing(url, text, tz)
+        if listed is not None:
+            result.kind = "listing"
+            result.posts = [post_json(post, None, config=config) for post in listed]
+            return
     if (cards := listing_links(tree, url)) is not None:  # a listing of post cards, not one post
         result.kind, result.links = "listing", [{"url": c.url, "title": c.title} for c in cards]
         return
     extracted = extract_post(text, url, platform, tz=tz)
     result.warnings.extend(extracted.warnings)
     comments: tuple[Comment, ...] | None
-    if platform == "blogger":
-        post, comments = parse_post_page(url, text, tz)
-    elif platform == "wordpress":
-        post = parse_single_page(url, text, tz=tz)
-        comments = extracted.comments
+    if entry is not None and entry.read_single is not None:
+        post, comments = entry.read_single(url, text, tz)
     else:
         post, comments = extracted.to_post(tz=tz, default_author=None), extracted.comments
     for name in ("author", "published"):
@@ -325,24 +346,23 @@ def _inspect_page(
 
 
 def _inspect_feed(result: Inspection, text: str, url: str, config: Config | None = None) -> None:
-    from necwatch.sources.wordpress import parse_rss
+    """A feed through the `feed` source's own mapping of an entry to a post."""
+    from necwatch.sources.feed import read_feed
 
     result.kind, result.platform = "feed", "feed"
-    result.posts = [post_json(item.post, None, config=config) for item in parse_rss(url, text)]
+    posts = read_feed(url, text, ZoneInfo("Europe/London"))
+    result.posts = [post_json(post, None, config=config) for post in posts]
 
 
-def _inspect_selectors(result: Inspection, text: str, url: str, type_: str, config: Config | None) -> None:
-    """labourlist (fixed selectors) or html (the selectors of the first html source in --config)."""
+def _inspect_selectors(result: Inspection, text: str, url: str, config: Config | None) -> None:
+    """html: the selectors of the first html source in --config."""
     from necwatch.sources.html import parse_article
-    from necwatch.sources.labourlist import SELECTORS
 
-    selectors: Any = SELECTORS
-    if type_ == "html":
-        sources = [s for s in (config.sources if config else []) if s.type == "html"]
-        if not sources:
-            raise ParseError("--type html needs --config with an html source's selectors", url=url)
-        selectors = sources[0].selectors  # type: ignore[attr-defined]
-    result.platform = type_
+    sources = [s for s in (config.sources if config else []) if s.type == "html"]
+    if not sources:
+        raise ParseError("--type html needs --config with an html source's selectors", url=url)
+    selectors: Any = sources[0].selectors  # type: ignore[attr-defined]
+    result.platform = "html"
     post = parse_article(url, text, selectors, tz=ZoneInfo("Europe/London"))
     result.posts = [post_json(post, None, config=config)]
 

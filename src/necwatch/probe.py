@@ -81,12 +81,13 @@ STOP_KINDS = frozenset(
     }
 )
 
-COMMENTS = {
-    "blogger": "Blogger comment feeds (/feeds/POSTID/comments/default), for NEC reports only",
-    "wordpress": "WordPress REST comments?post=ID, else the post page's comment list",
-    "labourlist": "not collected (Disqus threads are loaded by script)",
-    "html": "not read (generic extraction has no comment selectors)",
-}
+
+def comments_note(platform: str) -> str:
+    """How the platform's comments are read (its registry entry's `comments`), "" when it does not say."""
+    from necwatch.sources.registry import PLATFORMS
+
+    entry = PLATFORMS.get(platform)
+    return entry.comments if entry is not None else ""
 
 
 @dataclass
@@ -311,7 +312,7 @@ async def _summarize(result: ProbeResult, adapter: Source, listing: Listing, mat
             result.labels.update(post.labels)
     platform = result.detection.platform
     linked = any(lp.comments_url for lp in listing.posts)
-    result.comments = COMMENTS.get(platform) or (
+    result.comments = comments_note(platform) or (
         "the entries' comment feeds (wfw:commentRss)" if linked else "the feed links no comments: not read"
     )
 

@@ -42,7 +42,11 @@ def test_blogger_layout_era_german_page() -> None:
     assert post.labels == ("NEC", "Labour") and post.platform_id == "4711"
     assert post.body_text == "Erster Absatz des Berichts.\n\nLetzter Satz hier."
     assert dict(post.extraction)["body"] == "blogger"
-    assert comments is not None and [c.platform_id for c in comments] == []  # no dt.comment-poster
+    # the layouts era's classic list (dt.comment-author, dd.comment-footer), read since issue 21
+    assert comments is not None
+    assert [(c.platform_id, c.author, c.published_at) for c in comments] == [
+        ("101", "Max", datetime.fromisoformat("2020-04-28T22:00:00+01:00"))
+    ]
 
 
 def test_blogger_contempo_threaded_comments_and_unknown_author() -> None:

@@ -200,7 +200,11 @@ def feed_links(url: str, html_text: str) -> list[str]:
     """Feeds a page advertises with <link rel="alternate" type="…">, resolved; comment feeds last."""
     from necwatch.extract.select import parse_html  # selectolax only where pages are read
 
-    tree = parse_html(html_text, url)
+    return feed_links_in(parse_html(html_text, url), url)
+
+
+def feed_links_in(tree: Any, url: str) -> list[str]:
+    """feed_links on a page already parsed (a LexborHTMLParser)."""
     posts: list[str] = []
     comments: list[str] = []
     for link in tree.css('link[rel~="alternate"][href]'):

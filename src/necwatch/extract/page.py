@@ -1,7 +1,7 @@
 """One post page → its fields, each from the first layer that has it, with the layer recorded.
 
-    1. the platform's own markup: readers the adapters register (`register_markup("blogger", …)`),
-       which know every template family of their platform;
+    1. the platform's own markup: the `read_page` of the registered platform (sources.registry),
+       which knows every template family of its platform;
     2. structured metadata the page carries (extract/metadata.py);
     3. a generic main-content extractor for the body, and the page's heading for the title
        (extract/generic.py).
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -38,7 +38,6 @@ __all__ = [
     "MarkupRead",
     "detect_platform",
     "extract_post",
-    "register_markup",
 ]
 
 # A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
@@ -66,12 +65,20 @@ class MarkupRead:
 
 
 MarkupReader = Callable[[LexborHTMLParser, str, ZoneInfo], MarkupRead]
-MARKUP: dict[str, MarkupReader] = {}
 
 
-def register_markup(platform: str, reader: MarkupReader) -> None:
-    """Adapters register their platform's page reader here (imports point from sources to extract)."""
-    MARKUP[platform] = reader
+def _reader(platform: str | None) -> MarkupReader | None:
+    """The markup reader of a registered platform (sources.registry), None for any other name."""
+    from necwatch.sources.registry import PLATFORMS  # imports point from sources to extract
+
+    entry = PLATFORMS.get(platform or "")
+    return entry.read_page if entry is not None else None
+
+
+def _platform_methods() -> frozenset[str]:
+    from necwatch.sources.registry import platform_methods
+
+    return platform_methods()
 
 
 @dataclass(frozen=True)
@@ -140,20 +147,12 @@ def _as_datetime(value: datetime | date | None, tz: ZoneInfo) -> datetime | None
 
 
 def detect_platform(tree: LexborHTMLParser, html: str, url: str) -> str:
-    """blogger | wordpress | other, from the generator meta, platform asset URLs and the host."""
-    gen = tree.css_first('meta[name="generator"]')
-    generator = (gen.attributes.get("content") or "").lower() if gen is not None else ""
-    host = urlsplit(url).hostname or ""
-    for platform in ("blogger", "wordpress"):
-        if generator.startswith(platform):
-            return platform
-    if "www.blogger.com/static" in html or "blogger.com/feeds/" in html:
-        return "blogger"
-    if "/wp-content/" in html or "/wp-includes/" in html:
-        return "wordpress"
-    if host.endswith((".blogspot.com", ".blogger.com")):
-        return "blogger"
-    return "wordpress" if host.endswith(".wordpress.com") else "other"
+    """The registered platform whose markup reader reads this page (`registry.markup_platform`:
+    its `detect`, else its weaker `marks` such as asset URLs and hosts), or "other"."""
+    from necwatch.sources.registry import markup_platform, page_facts_of
+
+    entry = markup_platform(page_facts_of(url, html, tree=tree))
+    return entry.name if entry is not None else "other"
 
 
 def extract_post(
@@ -169,8 +168,10 @@ def extract_post(
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if tree is None:
         tree = parse_html(html, url)  # refuses too_complex pages before parsing
-    platform = platform_hint if platform_hint in MARKUP else detect_platform(tree, html, url)
-    read = MARKUP[platform](tree, url, zone) if platform in MARKUP else MarkupRead()
+    reader = _reader(platform_hint)
+    platform = platform_hint if reader is not None and platform_hint else detect_platform(tree, html, url)
+    reader = reader or _reader(platform)
+    read = reader(tree, url, zone) if reader is not None else MarkupRead()
     fields = dict(read.fields)
     warnings = list(read.warnings)
     for name, found in read_metadata(tree).items():
@@ -217,7 +218,7 @@ def extract_post(
     )
 
 
-_POST_EVIDENCE = {"blogger", "wordpress", "json-ld", "microformats", "itemprop"}
+_POST_EVIDENCE = frozenset({"json-ld", "microformats", "itemprop"})  # and every platform's methods
 
 
 def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
@@ -226,7 +227,7 @@ def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
     an invented title and body, and a false edit: it must fail loudly instead."""
     if "published" in fields or "body" in fields:
         return True
-    if "title" in fields and fields["title"].method in _POST_EVIDENCE:
+    if "title" in fields and fields["title"].method in _POST_EVIDENCE | _platform_methods():
         return True
     og_type = tree.css_first('meta[property="og:type"]')
     return og_type is not None and (og_type.attributes.get("content") or "").lower() == "article"
@@ -239,7 +240,7 @@ def _body(
     found = fields.get("body")
     if found is not None and isinstance(found.value, LexborNode):
         node = found.value
-        if found.method != "blogger" and found.method != "wordpress":
+        if found.method not in _platform_methods():
             for junk in node.css(_BODY_CHROME):
                 junk.decompose()
         text = node_text(node)

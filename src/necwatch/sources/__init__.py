@@ -1,8 +1,10 @@
 """Platform adapters, registered by type name (`type:` in config.yaml).
 
-Adding a platform: write one module with an options model (a config.SourceConfig subclass with
-`type: Literal["name"]`) and a @register("name", options=Model) Source subclass, and import it here.
-This registry is the only list of types: config.py validates `type:` and each type's options from it.
+Adding a platform: one package (or module) with an options model (a config.SourceConfig subclass
+with `type: Literal["name"]`), a @register("name", options=Model) Source subclass and a `Platform`
+registered with `registry.register_platform`, and one import line here (docs/sources.md, "Platforms
+and the registry"). These registries are the only lists of types and platforms: config.py validates
+`type:` and each type's options from them, every other consumer reads `registry.platforms()`.
 """
 
 from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, SourceContext, register

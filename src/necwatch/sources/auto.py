@@ -1,14 +1,13 @@
 """`type: auto`: detect the platform at the first poll, then read the site with that platform's adapter.
 
-Detection reads `url` once and looks, in this order, for:
+Detection reads `url` once (parsed once into `registry.PageFacts`) and asks every registered
+platform in order (`registry.platforms()`, docs/sources.md "Platforms and the registry"):
 
-* **blogger**: `<meta name="generator" content="Blogger">`, a `/feeds/posts/default` feed link, or a
-  `*.blogspot.com` host; a `/search/label/NAME` URL reads that label;
-* **labourlist**: the page is a LabourList tag listing (its fixed selectors match);
-* **wordpress**: a `WordPress` generator, a `Link: <…/wp-json/>` header or `<link rel="https://api.w.org/">`;
-  `/tag/X/`, `/category/X/` and `/author/X/` URLs read that tag, category or author;
-* **feed**: `url` is a feed, or its page advertises one with `<link rel="alternate">`;
-* else, with one request each, `/feeds/posts/default` (Blogger) and `/wp-json/` (WordPress);
+* each platform's `detect`: blogger (generator meta, feed link, `*.blogspot.com`), labourlist (its
+  tag listing), wordpress (generator, `Link: <…/wp-json/>`, `<link rel="https://api.w.org/">`), …,
+  then feed (`url` is a feed, or its page advertises one); a listing URL implies its options
+  (`/search/label/NEC` → label, `/tag/nec/` → tag);
+* else each platform's `probes`, one request each (`/feeds/posts/default`, `/wp-json/`, …);
 * else **html**: generic extraction (post links from the page's `<article>`s and headings, each
   post read with `necwatch.extract.page.read_post`).
 
@@ -22,23 +21,21 @@ failed polls of the streak do not detect again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.cards import post_links
-from necwatch.extract.feeds import feed_links, is_feed_document
 from necwatch.extract.page import read_post
 from necwatch.extract.select import parse_html
 from necwatch.fetch import Fetcher
 from necwatch.models import Failure, Outcome, PostObservation, Response, SourceObservation
 from necwatch.settings import SOURCE_TYPES, SourceConfig
 from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, register
-from necwatch.sources.html import parse_listing, resolve
-from necwatch.sources.labourlist import SELECTORS as LABOURLIST
+from necwatch.sources.html import resolve
+from necwatch.sources.registry import PLATFORMS, origin_of, page_facts, platforms
 
 __all__ = ["AutoSource", "AutoSourceConfig", "Detection", "GenericHtmlSource", "detect", "detect_page"]
 
@@ -54,68 +51,25 @@ class Detection:
     """What a site is: the adapter type to read it with, the URL that adapter starts from, the
     options its URL implies (tag, label, ...), and the evidence, for `necwatch add` to print."""
 
-    platform: str  # blogger, wordpress, labourlist, feed, html
+    platform: str  # a registered platform's name, or html
     url: str
     options: Mapping[str, str] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
 
 
-_WP_PATH = re.compile(r"^/(tag|category|author)/([^/]+)/?")
-_BLOGGER_LABEL = re.compile(r"^/search/label/([^/?#]+)")
-_WP_OPTION = {"tag": "tag", "category": "category", "author": "author_slug"}
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
 def url_options(platform: str, url: str) -> dict[str, str]:
-    """The options a listing URL implies: `/tag/nec/` → tag nec; `/search/label/NEC` → label NEC."""
-    path = urlsplit(url).path
-    if platform == "wordpress" and (m := _WP_PATH.match(path)):
-        return {_WP_OPTION[m.group(1)]: m.group(2)}
-    if platform == "blogger" and (m := _BLOGGER_LABEL.match(path)):
-        return {"label": m.group(1)}
-    return {}
+    """The options a listing URL implies for `platform` (its registry entry's `url_options`)."""
+    entry = PLATFORMS.get(platform)
+    return dict(entry.url_options(url)) if entry is not None and entry.url_options is not None else {}
 
 
 def detect_page(url: str, response: Response) -> Detection | None:
     """Detect the platform from one response (pure). None: the page alone does not say."""
-    text, headers = response.text, response.headers
-    if is_feed_document(response.content_type, text):
-        return Detection(
-            "feed", url, evidence=(f"{url} is a feed ({response.content_type or 'by content'})",)
-        )
-    tree = parse_html(text, url)
-    gen_node = tree.css_first('meta[name="generator"]')
-    generator = (gen_node.attributes.get("content") or "") if gen_node is not None else ""
-    feeds = feed_links(url, text)
-    host = urlsplit(url).hostname or ""
-    blogger = [
-        *(["generator meta: Blogger"] if generator.startswith("Blogger") else []),
-        *([f"feed link {f}" for f in feeds if "/feeds/posts/default" in f][:1]),
-        *(["a blogspot.com host"] if host.endswith(".blogspot.com") else []),
-    ]
-    if blogger:
-        return Detection("blogger", _origin(url), url_options("blogger", url), tuple(blogger))
-    try:
-        if parse_listing(url, text, LABOURLIST).posts:
-            return Detection("labourlist", url, {}, ("LabourList tag listing (its card selectors match)",))
-    except ParseError:
-        pass
-    api = tree.css_first('link[rel="https://api.w.org/"]')
-    api_href = api.attributes.get("href") if api is not None else None
-    wordpress = [
-        *([f"generator meta: {generator}"] if generator.startswith("WordPress") else []),
-        *(["Link header to /wp-json/"] if "wp-json" in headers.get("link", "") else []),
-        *([f'<link rel="https://api.w.org/"> {api_href}'] if api_href else []),
-    ]
-    if wordpress:
-        base = urljoin(url, api_href).split("wp-json", 1)[0] if api_href else _origin(url)
-        return Detection("wordpress", base, url_options("wordpress", url), tuple(wordpress))
-    if feeds:
-        return Detection("feed", feeds[0], {}, (f'<link rel="alternate"> to {feeds[0]}',))
+    facts = page_facts(url, response)
+    for entry in platforms():
+        found = entry.detect(facts) if entry.detect is not None else None
+        if found is not None:
+            return Detection(entry.name, found.url, dict(found.options), found.evidence)
     return None
 
 
@@ -126,18 +80,16 @@ async def detect(fetcher: Fetcher, url: str) -> Detection:
     found = detect_page(response.final_url, response)
     if found is not None:
         return found
-    origin = _origin(response.final_url)
-    for probe, platform in (("feeds/posts/default", "blogger"), ("wp-json/", "wordpress")):
-        try:
-            answer = await fetcher.get(origin + probe)
-        except FetchError:
-            continue
-        if platform == "blogger" and is_feed_document(answer.content_type, answer.text):
-            return Detection("blogger", origin, evidence=(f"{origin}{probe} is an Atom feed",))
-        if platform == "wordpress" and '"namespaces"' in answer.text[:4096]:
-            return Detection(
-                "wordpress", origin, url_options("wordpress", url), (f"{origin}{probe} answers",)
-            )
+    origin = origin_of(response.final_url)
+    for entry in platforms():
+        for probe in entry.probes:
+            try:
+                answer = await fetcher.get(origin + probe.path)
+            except FetchError:
+                continue
+            if probe.recognise(answer):
+                evidence = probe.evidence.format(url=origin + probe.path)
+                return Detection(entry.name, origin, url_options(entry.name, url), (evidence,))
     return Detection(
         "html", response.final_url, evidence=("no platform marker, no feed: generic extraction",)
     )

@@ -26,39 +26,27 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urljoin
 
-from necwatch.errors import FetchError, ParseError
+from necwatch.errors import ParseError
 from necwatch.extract.dates import parse_iso
 from necwatch.extract.feeds import ATOM, atom_root
-from necwatch.fetch import Fetcher
-from necwatch.models import Comment, Outcome, PostObservation
-from necwatch.sources.base import ListedPost, Listing, SourceContext
+from necwatch.models import Comment
+from necwatch.sources.base import ListedPost
 from necwatch.sources.incremental import (
-    UNSUPPORTED,
     Unsupported,
-    backfill_warning,
     ephemeral,
     iso,
     later,
-    oldest_published,
-    parse_time,
-    sweep_steps,
 )
-from necwatch.sources.removals import removal_candidates
+from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp
 
 
-class BloggerSource(Protocol):
+class BloggerSource(PollingSource, Protocol):
     """What the incremental poll uses of the Blogger adapter (sources.blogger.BloggerSource)."""
 
-    ctx: SourceContext
-    config: Any  # BloggerSourceConfig
-    fetcher: Fetcher
     base: str
-    warnings: list[str]
-    next_cursor: dict[str, Any] | None
 
     def parse_posts_feed(self, url: str, text: str) -> list[Any]: ...
     def parse_comment_entry(self, element: ET.Element, url: str) -> Comment: ...
-    def record(self, error: FetchError | ParseError) -> None: ...
     def comments_url(
         self, post_id: str, fmt: str, start: int | None = None, max_results: int | None = None
     ) -> str: ...
@@ -70,15 +58,10 @@ _OS = "{http://a9.com/-/spec/opensearchrss/1.0/}"
 _THR = "{http://purl.org/syndication/thread/1.0}"
 
 
-class BloggerPoll:
-    """One incremental poll of one Blogger source; `run()` gives the listing and sets the cursor."""
+class BloggerPoll(IncrementalPoll):
+    """One incremental poll of one Blogger source (the steps are in sources/polling.py)."""
 
-    def __init__(self, src: BloggerSource) -> None:
-        self.src, self.ctx = src, src.ctx
-        self.cursor: dict[str, Any] = dict(src.ctx.cursor)
-        self.now = src.ctx.now or datetime.now(UTC)
-        self.listing = Listing(partial=True, exhausted=False)
-        self.listed: dict[str, ListedPost] = {}
+    src: BloggerSource
 
     def feed(self, kind: str, params: str) -> str:
         path = f"feeds/posts/{kind}"
@@ -86,39 +69,18 @@ class BloggerPoll:
             path += "/-/" + quote(self.src.config.label, safe="")
         return urljoin(self.src.base, path) + "?" + params
 
-    async def run(self) -> Listing:
-        try:
-            response = await self.src.fetcher.get(
-                self.feed("summary", f"orderby=updated&max-results={PROBE}")
-            )
-        except FetchError as e:
-            if e.status in UNSUPPORTED:
-                raise Unsupported(str(e)) from e
-            raise
+    async def probe(self) -> tuple[list[Stamp], int]:
+        response = await self.src.fetcher.get(self.feed("summary", f"orderby=updated&max-results={PROBE}"))
         entries, total = _summary(response.final_url, response.text)
         times = [t for _, _, t in entries]
         if total is None or any(a < b for a, b in itertools.pairwise(times)):
             raise Unsupported("the blog ignores orderby=updated or gives no openSearch:totalResults")
-        since = self.cursor.get("since")
-        watermark = parse_time(since)
-        changed = [e for e in entries if watermark is None or e[2] > watermark]
-        if changed:
-            await self._posts(
-                f"orderby=updated&updated-min={since}&max-results={BIG}" if since else f"max-results={BIG}"
-            )
-        await self._comments()
-        new = sum(1 for pid, _, _ in changed if pid not in self.ctx.by_platform_id)
-        deficit = self.ctx.live - len(self.ctx.suspects) + new - total
-        if deficit > 0:
-            await self._removals(total, deficit)
-        await self._sweep(total)
-        await self._backfill()
-        self.cursor["since"] = later(since, max(times, default=None))
-        self.cursor["mode"] = "incremental"
-        self.cursor.pop("probed_at", None)
-        self.listing.posts = list(self.listed.values())
-        self.src.next_cursor = self.cursor
-        return self.listing
+        return [Stamp(pid, when) for pid, _, when in entries], total
+
+    async def read_changed(self, since: str | None) -> None:
+        await self._posts(
+            f"orderby=updated&updated-min={since}&max-results={BIG}" if since else f"max-results={BIG}"
+        )
 
     async def _posts(self, params: str, *, partial: bool = True) -> list[ListedPost]:
         """Full posts of one feed page, as listed posts (comments site-wide unless `partial` is off)."""
@@ -127,9 +89,8 @@ class BloggerPoll:
         entries = self.src.parse_posts_feed(response.final_url, response.text)
         if entries and ephemeral(url):  # content the raw archive will not hold (see job.reextract_config)
             self.cursor["unarchived"] = True
-        out = []
-        for entry in entries:
-            lp = ListedPost(
+        out = [
+            ListedPost(
                 url=entry.url,
                 post=entry.post,
                 comments_url=self.src.comments_url(entry.platform_id, "feed"),
@@ -137,11 +98,12 @@ class BloggerPoll:
                 platform_id=entry.platform_id,
                 comments_partial=partial,
             )
-            out.append(lp)
-            self.listed.setdefault(lp.url, lp)
+            for entry in entries
+        ]
+        self.add(out)
         return out
 
-    async def _comments(self) -> None:
+    async def read_comments(self) -> None:
         since = self.cursor.get("comments_since")
         params = f"orderby=updated&max-results={BIG}" + (f"&updated-min={since}" if since else "")
         response = await self.src.fetcher.get(urljoin(self.src.base, "feeds/comments/default?" + params))
@@ -158,43 +120,23 @@ class BloggerPoll:
             if comment.published_at is not None:
                 newest = comment.published_at if newest is None else max(newest, comment.published_at)
         self.cursor["comments_since"] = later(since, newest)
-        listed = {lp.platform_id: lp for lp in self.listed.values() if lp.platform_id}
-        for post_id, comments in by_post.items():
-            lp = listed.get(post_id)
-            ordered = tuple(sorted(comments, key=lambda c: (c.published_at is None, c.published_at)))
-            if lp is not None and lp.post is not None and self.ctx.wants_comments(lp.post):
-                self.listed[lp.url] = ListedPost(
-                    lp.url, lp.post, lp.comments_url, None, lp.platform_id, True, ordered
-                )
-            elif lp is None and post_id in self.ctx.report_ids:
-                url = self.ctx.by_platform_id[post_id]
-                self.listing.extra.append(
-                    PostObservation(url, Outcome.NOT_MODIFIED, comments=ordered, comments_partial=True)
-                )
+        self.attach_comments(
+            {
+                post_id: tuple(sorted(comments, key=lambda c: (c.published_at is None, c.published_at)))
+                for post_id, comments in by_post.items()
+            }
+        )
 
-    async def _removals(self, total: int, deficit: int) -> None:
-        """The count dropped: find the stored posts no longer listed (re-read by their URL). A failed
-        or inconsistent sweep is recorded and names no candidate: the drop is looked for again."""
-        ctx = self.ctx
-        try:
-            missing = await removal_candidates(
-                ctx,
-                deficit,
-                page=BIG,
-                full_requests=math.ceil(total / BIG),
-                count=self._count,
-                list_ids=self._ids,
-                list_all=lambda: self._all_missing(total),
-            )
-        except (FetchError, ParseError) as e:
-            self.src.record(e)
-            return
-        self.listing.recheck += [ctx.by_platform_id[pid] for pid in sorted(missing)]
+    def removal_page(self) -> int:
+        return BIG
+
+    def removal_full_requests(self, total: int) -> int:
+        return math.ceil(total / BIG)
 
     def _range(self, lo: datetime, hi: datetime) -> str:
         return f"published-min={iso(lo)}&published-max={iso(hi)}"
 
-    async def _count(self, lo: datetime, hi: datetime) -> int:
+    async def count(self, lo: datetime, hi: datetime) -> int:
         """How many posts were published in [lo, hi) (`published-max` is exclusive)."""
         response = await self.src.fetcher.get(self.feed("summary", f"{self._range(lo, hi)}&max-results=1"))
         total = _summary(response.final_url, response.text)[1]
@@ -202,7 +144,7 @@ class BloggerPoll:
             raise ParseError("no openSearch:totalResults", url=response.final_url, kind="unexpected_page")
         return total
 
-    async def _ids(self, lo: datetime, hi: datetime) -> set[str]:
+    async def ids(self, lo: datetime, hi: datetime) -> set[str]:
         """The ids of the posts published in [lo, hi): every page of them, or an error (a short read
         must not make a post look missing)."""
         ids: set[str] = set()
@@ -223,7 +165,7 @@ class BloggerPoll:
             "id listing longer than max_pages", url=self.feed("summary", params), kind="unexpected_page"
         )
 
-    async def _all_missing(self, total: int) -> set[str]:
+    async def all_missing(self, total: int) -> set[str]:
         """Every id by `start-index` pages of 500: the stored ids not among them."""
         pages = math.ceil(total / BIG)
         if pages > self.src.config.max_pages:
@@ -237,37 +179,17 @@ class BloggerPoll:
             ids |= {pid for pid, _, _ in _summary(response.final_url, response.text)[0]}
         return {pid for pid in self.ctx.by_platform_id if pid not in ids}
 
-    async def _sweep(self, total: int) -> None:
-        pages = max(1, math.ceil(total / PAGE))
-        state, steps = sweep_steps(self.cursor.get("sweep"), pages, self.now, self.src.config.sweep_period)
-        for _ in range(min(steps, self.src.config.max_pages)):
-            before = state.get("before")
-            posts = await self._posts(f"max-results={PAGE}" + (f"&published-max={before}" if before else ""))
-            state["done"] = int(state.get("done", 0)) + 1
-            oldest = oldest_published(posts)
-            if len(posts) < PAGE or oldest is None:
-                state.update(finished=True, before=None)
-                break
-            state["before"] = iso(oldest)
-        self.cursor["sweep"] = state
+    def sweep_size(self) -> int:
+        return PAGE
 
-    async def _backfill(self) -> None:
-        before = self.cursor.get("backfill_before")
-        if not before:
-            return
-        read = 0
-        for _ in range(self.src.config.max_pages):
-            posts = await self._posts(f"max-results={BIG}&published-max={before}", partial=False)
-            oldest = oldest_published(posts)
-            if len(posts) < BIG or oldest is None:
-                self.cursor.pop("backfill_before", None)
-                return
-            before = iso(oldest)
-            read += len(posts)
-            if read >= self.src.config.backfill_batch or self.ctx.backfill_out_of_time():
-                break  # a poll's posts are held in memory until written: the rest next poll
-        self.cursor["backfill_before"] = before
-        self.src.warnings.append(backfill_warning(before))
+    async def sweep_page(self, before: str | None) -> list[ListedPost]:
+        return await self._posts(f"max-results={PAGE}" + (f"&published-max={before}" if before else ""))
+
+    def backfill_size(self) -> int:
+        return BIG
+
+    async def backfill_page(self, before: str) -> list[ListedPost]:
+        return await self._posts(f"max-results={BIG}&published-max={before}", partial=False)
 
 
 def _summary(url: str, data: str) -> tuple[list[tuple[str, str, datetime]], int | None]:

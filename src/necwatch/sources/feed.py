@@ -16,18 +16,19 @@ WordPress post's `/feed/`), and `slash:comments`/`thr:total` of 0 means none; ot
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import in_utc_range, parse_any
+from necwatch.extract.dates import OutOfRange, in_utc_range, parse_any
 from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
 from necwatch.extract.page import read_post
-from necwatch.extract.text import collapse_ws, html_to_text
+from necwatch.extract.text import collapse_ws, html_to_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, SourceObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
@@ -39,8 +40,18 @@ from necwatch.sources.listing_poll import (
     listing_sig,
     stored_items,
 )
+from necwatch.sources.registry import Detected, PageFacts, Platform, is_feed, register_platform
 
-__all__ = ["FeedSource", "FeedSourceConfig", "entry_post", "find_feed", "looks_like_excerpt"]
+__all__ = [
+    "FEED_RULES",
+    "EntryRules",
+    "FeedSource",
+    "FeedSourceConfig",
+    "entry_post",
+    "find_feed",
+    "looks_like_excerpt",
+    "read_feed",
+]
 
 
 class FeedSourceConfig(SourceConfig):
@@ -66,18 +77,53 @@ def looks_like_excerpt(fields: FeedFields) -> bool:
     return bool(_CUT.search(_FOOTER.sub("", html_to_text(fields.content))))
 
 
-def _when(value: str | None, tz: ZoneInfo) -> datetime | None:
+def _when(value: str | None, tz: ZoneInfo, *, strict: bool = False, url: str = "") -> datetime | None:
+    """A feed date: ISO 8601 or RFC 2822, else any reading dateutil finds (a time without an offset
+    is in `tz`). Unreadable: unknown (None), or, `strict`, a ParseError naming it; a date with no
+    UTC value (years 1-9999) is unknown either way."""
     if not value:
         return None
     try:
         return parse_any(value, default_tz=tz)
+    except OutOfRange:
+        return None
     except ValueError:
         pass
     try:
         parsed = dateutil_parser.parse(value)
         return in_utc_range(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz))
-    except (ValueError, OverflowError):
+    except OutOfRange:
         return None
+    except (ValueError, OverflowError) as e:
+        if strict:
+            raise ParseError(f"bad date {value!r}: {e}", url=url, selector="item/pubDate") from e
+        return None
+
+
+def _shown_in(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
+    if value is None:
+        return None
+    try:
+        local = value.astimezone(tz)
+    except OverflowError:  # the calendar's last or first hours: kept with the offset given
+        return value
+    return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
+
+
+@dataclass(frozen=True)
+class EntryRules:
+    """What a platform's feed adds to the one reading of an entry (`entry_post`): its `via`, the
+    chrome its content carries, whether a bad date fails the feed, whether dates are shown in the
+    source's zone rather than the offset the feed wrote (RSS `pubDate` is always +0000)."""
+
+    via: str = "feed"
+    clean_html: Callable[[str], str] | None = None
+    strict_dates: bool = False
+    show_in_zone: bool = False
+
+
+FEED_RULES = EntryRules()
 
 
 def _shown(fields: FeedFields) -> str:
@@ -86,24 +132,46 @@ def _shown(fields: FeedFields) -> str:
     return "\n".join([*parts, str(fields.comment_count)])
 
 
-def entry_post(fields: FeedFields, tz: ZoneInfo, default_author: str | None = None) -> Post:
-    """A feed entry → Post (via="feed"); the body is the entry's content as served."""
+def entry_post(
+    fields: FeedFields,
+    tz: ZoneInfo,
+    default_author: str | None = None,
+    *,
+    rules: EntryRules = FEED_RULES,
+    url: str = "",
+) -> Post:
+    """A feed entry → Post: the one mapping every feed path uses (the `feed` source, WordPress RSS,
+    `inspect --type feed`). The body is the entry's content as served (less the platform's chrome);
+    the title has its whitespace collapsed and bidi controls dropped, the served one kept in
+    `title_raw` when it differs; the id is WordPress's `?p=N` or a `post-N` guid."""
     assert fields.link is not None
     m = _POST_ID.search(fields.guid)
-    title = collapse_ws(fields.title)
+    served = strip_bidi(fields.title).strip()
+    title = collapse_ws(served)
+    body_html = rules.clean_html(fields.content) if rules.clean_html is not None else fields.content
+    published = _when(fields.published, tz, strict=rules.strict_dates, url=url)
+    updated = _when(fields.updated, tz, strict=rules.strict_dates, url=url)
+    if rules.show_in_zone:
+        published, updated = _shown_in(published, tz), _shown_in(updated, tz)
     return Post(
         url=fields.link,
         title=title,
-        title_raw=fields.title.strip() if fields.title.strip() != title else None,
-        body_html=fields.content,
-        body_text=html_to_text(_FOOTER.sub("", fields.content)),
+        title_raw=served if served != title else None,
+        body_html=body_html,
+        body_text=html_to_text(_FOOTER.sub("", body_html)),
         platform_id=next((g for g in m.groups() if g), None) if m else None,
         author=fields.author or default_author,
-        published_at=_when(fields.published, tz),
-        updated_at=_when(fields.updated, tz),
+        published_at=published,
+        updated_at=updated,
         labels=fields.labels,
-        via="feed",
+        via=rules.via,
     )
+
+
+def read_feed(url: str, text: str, tz: ZoneInfo, default_author: str | None = None) -> list[Post]:
+    """A feed document → its entries as posts (entries without a link are skipped), in feed order:
+    what a `feed` source lists, and what `inspect --type feed` prints."""
+    return [entry_post(f, tz, default_author) for f in parse_any_feed(url, text) if f.link]
 
 
 async def find_feed(source: Source, url: str) -> tuple[str, str]:
@@ -241,3 +309,27 @@ class FeedSource(Source):
             body_html=item.content,
             url=item.link,
         )
+
+
+# -- the platform ---------------------------------------------------------------------------------
+
+
+def detect(facts: PageFacts) -> Detected | None:
+    """The URL is a feed, or its page advertises one with `<link rel="alternate">`."""
+    if is_feed(facts):
+        how = facts.content_type or "by content"
+        return Detected(facts.url, (f"{facts.url} is a feed ({how})",))
+    if facts.feeds:
+        return Detected(facts.feeds[0], (f'<link rel="alternate"> to {facts.feeds[0]}',))
+    return None
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="feed",
+        summary="any RSS, Atom or JSON feed; cut entries are read from their pages",
+        source=FeedSource,
+        detect=detect,
+        order=90,  # after every platform: most platforms also advertise a feed
+    )
+)

@@ -20,6 +20,7 @@ from necwatch.models import Comment, Post
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import register
 from necwatch.sources.html import HtmlSelectors, ListingPage, SelectorSource, parse_article, parse_listing
+from necwatch.sources.registry import Detected, PageFacts, Platform, register_platform
 
 __all__ = [
     "SELECTORS",
@@ -96,3 +97,32 @@ class LabourListSource(SelectorSource):
     def parse_post_comments(self, url: str, html: str) -> tuple[Comment, ...] | None:
         """Disqus comments are not in the page: not available (None), see the module docstring."""
         return None
+
+
+# -- the platform ---------------------------------------------------------------------------------
+
+
+def detect(facts: PageFacts) -> Detected | None:
+    """A LabourList tag listing: its card selectors match, every card with a link."""
+    cards = facts.tree.css(SELECTORS.item)
+    link = SELECTORS.link or "a[href]"
+    if not cards or any(card.css_first(link) is None for card in cards):
+        return None
+    return Detected(facts.url, ("LabourList tag listing (its card selectors match)",))
+
+
+def _read_single(url: str, text: str, tz: ZoneInfo) -> tuple[Post, tuple[Comment, ...] | None]:
+    return parse_article(url, text, SELECTORS, tz=tz), None
+
+
+PLATFORM = register_platform(
+    Platform(
+        name="labourlist",
+        summary="LabourList: a tag listing and its article pages, through fixed selectors",
+        source=LabourListSource,
+        detect=detect,
+        order=20,  # before wordpress: LabourList runs on WordPress
+        comments="not collected (Disqus threads are loaded by script)",
+        read_single=_read_single,
+    )
+)

@@ -17,11 +17,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from selectolax.lexbor import LexborHTMLParser
 
     from necwatch.extract.page import MarkupReader
-    from necwatch.models import Response
+    from necwatch.models import Comment, Post, Response
     from necwatch.sources.base import Source
+
+# A post page as a run of the platform reads it: (url, text, tz) → (Post, its comments or None).
+SingleReader = Callable[[str, str, "ZoneInfo"], "tuple[Post, tuple[Comment, ...] | None]"]
+# A page showing several posts in full (Blogger's home page): (url, text, tz) → its posts, or None
+# when the page is not such a listing.
+ListingReader = Callable[[str, str, "ZoneInfo"], "list[Post] | None"]
 
 __all__ = [
     "PLATFORMS",
@@ -29,7 +37,13 @@ __all__ = [
     "PageFacts",
     "Platform",
     "Probe",
+    "is_feed",
+    "markup_platform",
+    "origin_of",
+    "page_facts",
+    "page_facts_of",
     "platform",
+    "platform_methods",
     "platforms",
     "register_platform",
 ]
@@ -83,6 +97,19 @@ class Platform:
     feed_paths: tuple[str, ...] = ()  # where its feeds live, relative to the origin
     methods: tuple[str, ...] = ()  # extraction method names its readers and API mapping record
     order: int = 100  # detection order, lower first: specific platforms before `feed` and `html`
+    # -- optional fields added by issue 21's registry part (defaults keep every platform valid) --
+    # The options a listing URL of the platform implies (`/tag/nec/` → {"tag": "nec"}), for a
+    # detection made by a probe or stored from an earlier poll.
+    url_options: Callable[[str], Mapping[str, str]] | None = None
+    # Weaker evidence than `detect` (asset URLs, hosts) that a single page is the platform's, to pick
+    # its markup reader (`extract_post`); checked after every platform's `detect` said no.
+    marks: Callable[[PageFacts], bool] | None = None
+    comments: str = ""  # how its comments are read, one line for `add` and `check --online`
+    read_single: SingleReader | None = None  # a post page as a run reads it (inspect)
+    read_listing: ListingReader | None = None  # a page of full posts as a run reads it (inspect)
+    # The options a minimal config entry needs besides name, type and url (the contract test and the
+    # docs build one): {} for most; html needs its selectors.
+    config_example: Mapping[str, object] = field(default_factory=dict)
 
 
 PLATFORMS: dict[str, Platform] = {}
@@ -108,3 +135,75 @@ def platform(name: str) -> Platform:
     except KeyError:
         known = ", ".join(sorted(PLATFORMS)) or "none"
         raise KeyError(f"unknown platform {name!r} (known: {known})") from None
+
+
+def platform_methods() -> frozenset[str]:
+    """The extraction methods every platform's own readers record (`posts.extraction`): a field from
+    any other method came from a fallback layer."""
+    return frozenset(m for p in PLATFORMS.values() for m in (p.methods or (p.name,)) if p.read_page)
+
+
+def page_facts_of(
+    url: str,
+    text: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    content_type: str | None = None,
+    tree: LexborHTMLParser | None = None,
+) -> PageFacts:
+    """A page parsed once into what every platform's `detect` reads. ParseError for an empty or
+    pathological page (extract.select.parse_html)."""
+    from urllib.parse import urlsplit
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    from necwatch.extract.feeds import feed_links_in, is_feed_document
+    from necwatch.extract.select import parse_html
+
+    if tree is None and is_feed_document(content_type or "", text):
+        tree = LexborHTMLParser("<html></html>")  # a feed is not a page: nothing to parse as one
+    elif tree is None:
+        tree = parse_html(text, url)
+    node = tree.css_first('meta[name="generator"]')
+    generator = (node.attributes.get("content") or "") if node is not None else ""
+    return PageFacts(
+        url=url,
+        text=text,
+        headers=headers or {},
+        content_type=content_type,
+        tree=tree,
+        generator=generator.strip(),
+        feeds=tuple(feed_links_in(tree, url)),
+        host=(urlsplit(url).hostname or "").lower(),
+    )
+
+
+def page_facts(url: str, response: Response) -> PageFacts:
+    """One response parsed once (`url`: where it was finally served from)."""
+    return page_facts_of(url, response.text, headers=response.headers, content_type=response.content_type)
+
+
+def is_feed(facts: PageFacts) -> bool:
+    """Whether the response is a feed document (RSS, Atom, JSON Feed), not a page: a platform whose
+    `detect` reads pages says no to it, so `feed` answers for a feed URL."""
+    from necwatch.extract.feeds import is_feed_document
+
+    return is_feed_document(facts.content_type or "", facts.text)
+
+
+def markup_platform(facts: PageFacts) -> Platform | None:
+    """The platform whose markup reader reads this single page: the first whose `detect` answers,
+    else the first whose `marks` do; None when no platform with a page reader claims it."""
+    readers = [p for p in platforms() if p.read_page is not None]
+    for entry in readers:
+        if entry.detect is not None and entry.detect(facts) is not None:
+            return entry
+    return next((p for p in readers if p.marks is not None and p.marks(facts)), None)
+
+
+def origin_of(url: str) -> str:
+    """`https://host:port/` of a URL: where a platform's site (and its probes) start."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"

@@ -86,6 +86,9 @@ class ReaderQueries(StoreBase):
     def fallback_counts(self) -> dict[str, dict[str, int]]:
         """Per source, how many live posts had their title, body or date from a layer other than
         the platform's own markup (`posts.extraction`): a template change shows here first."""
+        from necwatch.sources.registry import platform_methods  # at call time: the store needs no adapters
+
+        own = platform_methods()
         out: dict[str, dict[str, int]] = {}
         for r in self.db.query(
             "select source, extraction from posts where extraction is not null and removed_at is null"
@@ -96,7 +99,7 @@ class ReaderQueries(StoreBase):
                 continue
             for name in ("title", "body", "published"):
                 method = methods.get(name)
-                if method and method not in ("blogger", "wordpress"):
+                if method and method not in own:
                     key = f"{name}: {method}"
                     out.setdefault(r["source"], {})[key] = out.get(r["source"], {}).get(key, 0) + 1
         return out

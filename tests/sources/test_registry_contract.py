@@ -1,0 +1,113 @@
+"""The registry's contract, walked for every registered platform (old and new alike).
+
+Each platform keeps its own minimal fixtures in `tests/fixtures/platforms/<name>/` (pages `*.html`,
+feeds `*.xml`/`*.json`; an optional `urls.json` maps a file name to the URL it is served from, else
+`https://example.org/<name>/<file>`). For every platform: it is a registered source type whose config
+model builds from a minimal entry; its name is an `inspect --type` and a CLI `--type` choice; when it
+detects, one of its fixtures is detected as it by `auto` (all platforms asked, in order); when it
+reads pages, one of its pages is read by its own markup reader (title and body by its methods).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from necwatch.extract.page import detect_platform, extract_post
+from necwatch.extract.select import parse_html
+from necwatch.inspection import types
+from necwatch.models import Response
+from necwatch.settings import SourceConfig
+from necwatch.sources import REGISTRY
+from necwatch.sources.auto import detect_page
+from necwatch.sources.registry import Platform, page_facts_of, platforms
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
+NAMES = [p.name for p in platforms()]
+
+
+def _entry(name: str) -> Platform:
+    return next(p for p in platforms() if p.name == name)
+
+
+def _files(name: str) -> list[tuple[Path, str]]:
+    """(file, the URL it is served from) for a platform's fixtures."""
+    folder = FIXTURES / name
+    if not folder.is_dir():
+        return []
+    urls_file = folder / "urls.json"
+    urls = json.loads(urls_file.read_text()) if urls_file.exists() else {}
+    return [
+        (f, urls.get(f.name, f"https://example.org/{name}/{f.name}"))
+        for f in sorted(folder.iterdir())
+        if f.suffix in (".html", ".xml", ".json") and f.name != "urls.json"
+    ]
+
+
+def _response(path: Path, url: str) -> Response:
+    text = path.read_text(encoding="utf-8")
+    kind = {".html": "text/html", ".xml": "application/xml", ".json": "application/json"}[path.suffix]
+    return Response(url, url, 200, {"content-type": kind}, text.encode(), text, "utf-8")
+
+
+def test_the_registry_holds_the_built_in_platforms_feed_and_html_last() -> None:
+    assert {"blogger", "wordpress", "labourlist", "feed", "html"} <= set(NAMES)
+    assert NAMES[-2:] == ["feed", "html"]  # every specific platform is asked before the generic ones
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_platform_is_a_source_type_with_a_config_model(name: str) -> None:
+    entry = _entry(name)
+    assert REGISTRY[name] is entry.source
+    assert entry.source.type_name == name
+    data = {"name": "contract", "type": name, "url": "https://example.org/", **entry.config_example}
+    config = SourceConfig.model_validate(data)
+    assert isinstance(config, entry.source.options)
+    assert config.type == name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_platform_is_an_inspect_type_and_a_cli_choice(name: str) -> None:
+    from necwatch.cli import inspect
+
+    option = next(p for p in inspect.params if p.name == "type_")
+    assert name in option.type.choices  # type: ignore[attr-defined]
+    assert name in types()
+
+
+@pytest.mark.parametrize("name", [p.name for p in platforms() if p.detect is not None])
+def test_auto_detects_a_platform_on_its_own_fixture(name: str) -> None:
+    files = _files(name)
+    assert files, f"no fixture in tests/fixtures/platforms/{name}/"
+    found = {path.name: detect_page(url, _response(path, url)) for path, url in files}
+    assert any(d is not None and d.platform == name and d.evidence for d in found.values()), found
+
+
+@pytest.mark.parametrize("name", [p.name for p in platforms() if p.read_page is not None])
+def test_a_platform_reads_a_page_of_its_own_with_its_markup_reader(name: str) -> None:
+    entry = _entry(name)
+    pages = [(p, u) for p, u in _files(name) if p.suffix == ".html"]
+    assert pages, f"no page in tests/fixtures/platforms/{name}/"
+    methods = set(entry.methods or (name,))
+    read = []
+    for path, url in pages:
+        text = path.read_text(encoding="utf-8")
+        if detect_platform(parse_html(text, url), text, url) != name:
+            continue  # e.g. a listing page of the platform's that its detection alone names
+        post = extract_post(text, url, name, tz=ZoneInfo("Europe/London"))
+        assert post.platform == name
+        if post.title and post.body_text and {post.extraction["title"], post.extraction["body"]} <= methods:
+            read.append(path.name)
+    assert read, f"no page of {name} read by its own markup reader (title and body)"
+
+
+def test_page_facts_parse_a_page_once_with_generator_feeds_and_host() -> None:
+    path, _ = _files("blogger")[0]
+    facts = page_facts_of("https://Example-Member.blogspot.com/2023/03/x.html", path.read_text())
+    assert facts.generator == "Blogger"
+    assert facts.feeds == ("https://example-member.blogspot.com/feeds/posts/default",)
+    assert facts.host == "example-member.blogspot.com"
+    assert facts.tree.css_first("h3.post-title") is not None
