@@ -36,6 +36,7 @@ from necwatch.fetch import Fetcher
 from necwatch.models import Failure, Outcome, PostObservation, Response, SourceObservation
 from necwatch.settings import SOURCE_TYPES, SourceConfig
 from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, register
+from necwatch.sources.hosted import detect_registered  # registry-hook
 from necwatch.sources.html import parse_listing, resolve
 from necwatch.sources.labourlist import SELECTORS as LABOURLIST
 
@@ -72,6 +73,8 @@ def _origin(url: str) -> str:
 def url_options(platform: str, url: str) -> dict[str, str]:
     """The options a listing URL implies: `/tag/nec/` → tag nec; `/search/label/NEC` → label NEC."""
     path = urlsplit(url).path
+    if (hosted := getattr(REGISTRY.get(platform), "url_options", None)) is not None:  # registry-hook
+        return dict(hosted(url))  # registry-hook
     if platform == "wordpress" and (m := _WP_PATH.match(path)):
         return {_WP_OPTION[m.group(1)]: m.group(2)}
     if platform == "blogger" and (m := _BLOGGER_LABEL.match(path)):
@@ -82,6 +85,8 @@ def url_options(platform: str, url: str) -> dict[str, str]:
 def detect_page(url: str, response: Response) -> Detection | None:
     """Detect the platform from one response (pure). None: the page alone does not say."""
     text, headers = response.text, response.headers
+    if (hit := detect_registered(url, response)) is not None:  # registry-hook
+        return Detection(hit[0], hit[1].url, hit[1].options, hit[1].evidence)  # registry-hook
     if is_feed_document(response.content_type, text):
         return Detection(
             "feed", url, evidence=(f"{url} is a feed ({response.content_type or 'by content'})",)

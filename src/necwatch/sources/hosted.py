@@ -1,0 +1,340 @@
+"""What the hosted platforms (Substack, Ghost, Medium, Squarespace) share: small pure helpers for
+their pages and JSON, and `HostedSource`, the polling half they have in common.
+
+A hosted platform lists its posts through pages of an API or a feed, read with `ListingPoll`
+(sources/listing_poll.py: the whole listing on a first read, then only the newest pages until one
+shows nothing new or changed, known posts revisited when due). A listed post carries its full
+content when the listing does (a Ghost Content API post, a Medium RSS item); otherwise its own page
+is read (`fetch_post`) through `extract_post` with the platform's markup reader, parsed once, in the
+source's time zone. A post's page is also what a 404/410 is read on, so a deletion is seen on the
+post's own URL as everywhere else (sources/base.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from necwatch.errors import FetchError, ParseError
+from necwatch.extract.chars import clean_json
+from necwatch.extract.dates import in_utc_range, parse_any
+from necwatch.extract.feeds import feed_links, is_feed_document
+from necwatch.extract.metadata import ARTICLE_TYPES, Found
+from necwatch.extract.page import extract_post
+from necwatch.extract.select import parse_html
+from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
+from necwatch.models import Comment, Outcome, Post, PostObservation, Response, SourceObservation
+from necwatch.sources.base import ListedPost, Listing, Source
+from necwatch.sources.listing_poll import ListingPoll, forget_failed
+from necwatch.sources.registry import Detected, PageFacts, platforms
+
+__all__ = [
+    "HostedSource",
+    "article_ld",
+    "body_found",
+    "clean_fragment",
+    "cleaned",
+    "detect_registered",
+    "facts_of",
+    "json_of",
+    "meta",
+    "origin",
+    "strip_nodes",
+    "title_without_site",
+    "when",
+]
+
+MAX_COMMENTS = 5000  # comments read for one post at most (a runaway thread must not hold a poll)
+
+
+# -- pure helpers ---------------------------------------------------------------------------------
+
+
+def origin(url: str) -> str:
+    """`https://host:port/` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def json_of(url: str, text: str) -> Any:
+    """An API answer → its JSON (lone surrogates cleaned); ParseError `unexpected_page` otherwise."""
+    try:
+        return clean_json(json.loads(text))
+    except ValueError as e:
+        raise ParseError(f"not JSON: {e}", url=url, kind="unexpected_page") from e
+
+
+def when(value: Any, tz: ZoneInfo) -> datetime | None:
+    """An API or feed date → aware datetime, offset kept as given: ISO 8601 ("2024-01-24T13:37:00.000Z",
+    "…+01:00"; read in `tz` when it has no offset), RFC 2822, or epoch milliseconds (Squarespace),
+    shown in `tz`. None when absent or unreadable (a date is never invented)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return in_utc_range(datetime.fromtimestamp(value / 1000, UTC).astimezone(tz))
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        return parse_any(str(value), default_tz=tz)
+    except ValueError:
+        return None
+
+
+_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ")
+
+
+def title_without_site(title: str, *names: str | None) -> str:
+    """A served title without the site or platform names appended to it ("Title | by Jo | Medium",
+    "Title - Jo Member - Medium", "Title – Site"): trailing parts equal to one of `names` (or a
+    "by NAME" part) are dropped, one at a time; a dash inside the title itself is kept."""
+    wanted = {collapse_ws(n).lower() for n in names if n and collapse_ws(n)}
+    text = collapse_ws(strip_bidi(title))
+    for _ in range(4):
+        cut = max((text.rfind(sep) for sep in _SEPARATORS), default=-1)
+        if cut <= 0:
+            break
+        sep = next(s for s in _SEPARATORS if text.startswith(s, cut))
+        tail = text[cut + len(sep) :].strip().lower()
+        if tail in wanted or (tail.startswith("by ") and tail[3:] in wanted):
+            text = text[:cut].rstrip()
+        else:
+            break
+    return text
+
+
+def meta(tree: LexborHTMLParser, key: str) -> str | None:
+    """`<meta property|name="key" content>`, stripped; None when absent or empty."""
+    node = tree.css_first(f'meta[property="{key}"], meta[name="{key}"]')
+    value = (node.attributes.get("content") or "").strip() if node is not None else ""
+    return value or None
+
+
+def article_ld(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The page's JSON-LD article object (`@graph`s and lists searched), {} when none."""
+    for script in tree.css('script[type="application/ld+json"]'):
+        raw = (script.text(deep=True) or "").strip()
+        if raw.startswith("<![CDATA["):
+            raw = raw.removeprefix("<![CDATA[").removesuffix("]]>")
+        try:
+            doc = json.loads(raw or "null")
+        except ValueError:
+            continue
+        stack = [doc]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                kinds = item.get("@type")
+                names = kinds if isinstance(kinds, list) else [kinds]
+                if {str(k) for k in names} & ARTICLE_TYPES:
+                    return item
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(reversed(item["@graph"]))
+    return {}
+
+
+def ld_authors(article: Mapping[str, Any]) -> str | None:
+    """JSON-LD `author` (a Person, a list of them, or a name) → "Name, Name"."""
+    value = article.get("author")
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and (clean := clean_name(name)) and clean not in names:
+            names.append(clean)
+    return ", ".join(names) or None
+
+
+def strip_nodes(node: LexborNode, selectors: Iterable[str]) -> None:
+    """Remove every element matching one of `selectors` from inside `node`."""
+    for selector in selectors:
+        for junk in node.css(selector):
+            junk.decompose()
+
+
+def clean_fragment(fragment: str, selectors: Iterable[str]) -> str:
+    """An HTML fragment (API or feed content) without the elements matching `selectors`."""
+    tree = LexborHTMLParser(f"<div id='necwatch-body'>{fragment}</div>")
+    root = tree.css_first("#necwatch-body")
+    if root is None:  # pragma: no cover - the parser always keeps the wrapper
+        return fragment
+    strip_nodes(root, selectors)
+    return (root.inner_html or "").strip()
+
+
+def cleaned(post: Post, selectors: Iterable[str]) -> Post:
+    """A feed's post with the platform's chrome (subscribe, share) removed from its body."""
+    body_html = clean_fragment(post.body_html, selectors)
+    return replace(post, body_html=body_html, body_text=html_to_text(body_html))
+
+
+def body_found(node: LexborNode, method: str) -> Found | None:
+    """A platform's body element → Found((html, text), method), None when it holds no text."""
+    text = node_text(node)
+    if not text:
+        return None
+    return Found(((node.inner_html or "").strip(), text), method)
+
+
+def drop_leading_repeats(node: LexborNode, *texts: str | None) -> None:
+    """Remove the body's first elements when they only repeat the title or the subtitle (a post
+    pasted with its own heading at the top)."""
+    wanted = {collapse_ws(t).lower() for t in texts if t and collapse_ws(t)}
+    for _ in range(len(wanted)):
+        first = node.child
+        while first is not None and (first.tag == "-text" and not (first.text() or "").strip()):
+            first = first.next
+        if first is None or first.tag == "-text":
+            return
+        if collapse_ws(first.text(deep=True, separator=" ")).lower() not in wanted:
+            return
+        first.decompose()
+
+
+def text_or_none(node: LexborNode | None) -> str | None:
+    """A node's text, whitespace collapsed; None when no node or no text."""
+    if node is None:
+        return None
+    return collapse_ws(strip_bidi(node.text(deep=True, separator=" "))) or None
+
+
+# -- detection, until the registry's consumers read it ------------------------------------------
+
+
+def facts_of(url: str, response: Response) -> PageFacts:
+    """One response as `Platform.detect` sees it (the page parsed once)."""
+    text = response.text
+    tree = parse_html(text, url) if text.strip() else LexborHTMLParser("<html></html>")
+    gen = tree.css_first('meta[name="generator"]')
+    generator = (gen.attributes.get("content") or "").strip() if gen is not None else ""
+    feeds: tuple[str, ...] = ()
+    if not is_feed_document(response.content_type, text) and text.strip():
+        feeds = tuple(feed_links(url, text))
+    return PageFacts(
+        url=url,
+        text=text,
+        headers=response.headers,
+        content_type=response.content_type,
+        tree=tree,
+        generator=generator,
+        feeds=feeds,
+        host=(urlsplit(url).hostname or "").lower(),
+    )
+
+
+def detect_registered(url: str, response: Response) -> tuple[str, Detected] | None:
+    """The first registered platform whose `detect` recognises the page: (name, what it found)."""
+    facts: PageFacts | None = None
+    for entry in platforms():
+        if entry.detect is None:
+            continue
+        facts = facts or facts_of(url, response)
+        found = entry.detect(facts)
+        if found is not None:
+            return entry.name, found
+    return None
+
+
+def feed_generator(facts: PageFacts) -> str:
+    """A feed document's `<generator>` text ("" when the page is no feed or names none)."""
+    if not is_feed_document(facts.content_type or "", facts.text):
+        return ""
+    m = _GENERATOR.search(facts.text[:8192])
+    return m.group(1).strip() if m else ""
+
+
+_GENERATOR = re.compile(r"<generator[^>]{0,200}>([^<]{0,200})</generator>", re.IGNORECASE)
+
+
+# -- polling ------------------------------------------------------------------------------------
+
+
+class HostedSource(Source):
+    """The polling shared by the hosted platforms (module docstring). A subclass says where its
+    listing starts and how one listing page reads, and may read comments from an API."""
+
+    platform: ClassVar[str]  # the markup reader's name (extract_post's platform hint)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.timezone)
+
+    @abstractmethod
+    async def listing_start(self) -> str:
+        """The URL of the first listing page (API page or feed)."""
+
+    @abstractmethod
+    async def read_listing_page(self, url: str) -> tuple[list[ListedPost], str | None]:
+        """One listing page → its posts (in order, with `listing_sig`) and the next page's URL."""
+
+    async def discover(self) -> Listing:
+        run = ListingPoll(self.ctx, self.config, await self.listing_start(), self.read_listing_page)
+        listing = await run.run()
+        self.next_cursor = run.cursor
+        self.warnings.extend(run.warnings)
+        return listing
+
+    async def poll(self) -> SourceObservation:
+        """The shared poll; a post whose read failed keeps no listing signature in the cursor."""
+        obs = await super().poll()
+        return replace(obs, cursor=forget_failed(obs.cursor, obs.posts))
+
+    # -- one post's page ------------------------------------------------------------------------
+    def page_post(self, url: str, response: Response) -> tuple[Post, tuple[Comment, ...] | None, str | None]:
+        """A post page → (Post, comments the page shows or None, the platform's post id or None).
+        The tree is parsed once and read by the platform's markup, metadata and generic layers."""
+        tree = parse_html(response.text, response.final_url)
+        extracted = extract_post(response.text, url, self.platform, tz=self.tz, tree=tree)
+        post = extracted.to_post(tz=self.tz, default_author=self.config.author)
+        post = replace(post, url=url, is_excerpt=self.paywalled(tree))
+        return post, extracted.comments, extracted.platform_id
+
+    def paywalled(self, tree: LexborHTMLParser) -> bool:
+        """Whether the page shows only the free part of a members' post (never a report's body)."""
+        return False
+
+    def complete_post(self, post: Post) -> Post:
+        """What the listing knew of a post read from its page (labels, ids): subclasses merge it."""
+        return post
+
+    async def fetch_post(self, url: str) -> PostObservation:
+        """The post's own page: its content and, when wanted, its comments (page or API)."""
+        try:
+            response = await self.fetcher.get(url)
+            post, comments, post_id = self.page_post(url, response)
+        except (FetchError, ParseError) as e:
+            return self.observe_error(url, e)
+        post = self.complete_post(post)
+        if self.ctx.wants_comments(post):
+            try:
+                comments = await self.api_comments(url, post_id or post.platform_id, comments)
+            except (FetchError, ParseError) as e:
+                self.record(e)  # the post is still read; its comments are unknown
+                comments = None
+        else:
+            comments = None
+        outcome = Outcome.NOT_MODIFIED if response.not_modified else Outcome.FETCHED
+        return PostObservation(url, outcome, post=post, comments=comments, http_status=response.status)
+
+    async def fetch_comments(self, listed: ListedPost, post: Post) -> tuple[Comment, ...] | None:
+        return await self.api_comments(listed.url, listed.platform_id or post.platform_id, None)
+
+    async def api_comments(
+        self, url: str, post_id: str | None, shown: tuple[Comment, ...] | None
+    ) -> tuple[Comment, ...] | None:
+        """A post's comments: by default what its page shows (None: unknown)."""
+        return shown
+
+    def url_of(self, path: str) -> str:
+        return urljoin(self.config.url, path)
