@@ -282,6 +282,7 @@ class GhostSource(HostedSource):
                 home = await self.fetcher.get(self.base)
                 self.api = find_key(parse_html(home.text, home.final_url), home.final_url)
         if self.api is None:
+            self.latest_only = True  # the RSS shows the latest posts only
             scope = self._scope()
             path = f"{scope[0]}/{quote(scope[1], safe='')}/rss/" if scope else "rss/"
             return self.base + path

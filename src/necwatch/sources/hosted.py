@@ -265,6 +265,9 @@ class HostedSource(Source):
     listing starts and how one listing page reads, and may read comments from an API."""
 
     platform: ClassVar[str]  # the markup reader's name (extract_post's platform hint)
+    # The listing shows only the latest posts (a feed): a known post missing from it is evidence
+    # of nothing, and is re-read only when published after the oldest one shown.
+    latest_only = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -281,6 +284,7 @@ class HostedSource(Source):
     async def discover(self) -> Listing:
         run = ListingPoll(self.ctx, self.config, await self.listing_start(), self.read_listing_page)
         listing = await run.run()
+        listing.exhausted = listing.exhausted and not self.latest_only
         self.next_cursor = run.cursor
         self.warnings.extend(run.warnings)
         return listing

@@ -260,6 +260,7 @@ class SubstackSource(HostedSource):
                 if e.status not in ABSENT:
                     raise
                 self.use_feed = True
+        self.latest_only = self.use_feed  # the feed shows the latest posts only
         return self.base + "feed" if self.use_feed else archive_url(self.base, 0)
 
     async def read_listing_page(self, url: str) -> tuple[list[ListedPost], str | None]:
