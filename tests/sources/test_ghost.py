@@ -184,3 +184,13 @@ def test_add_picks_ghost_and_run_polls_it(tmp_path: Path) -> None:
         assert store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0] == 1
     finally:
         web.stop()
+
+
+def test_a_custom_theme_with_share_and_tag_blocks_in_the_content() -> None:
+    post = extract("ghost", "custom-theme.html", SITE + "nec-report-march-2023/")
+    assert (post.title, post.author) == ("NEC report: March 2023", "Jo Member")
+    assert post.published_at == datetime(2023, 3, 28, 19, 5, tzinfo=UTC0)  # 20:05 BST as printed
+    assert post.body_text == (
+        "The NEC met on Tuesday 28 March and agreed the timetable for the local election campaign.\n\n"
+        "The disputes panel reported on the cases it had heard since January."
+    )

@@ -152,3 +152,16 @@ def test_add_picks_medium_and_run_polls_it(tmp_path: Path) -> None:
         assert store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0] == 1
     finally:
         web.stop()
+
+
+def test_the_title_repeated_inside_the_first_section_is_not_body() -> None:
+    post = extract("medium", "heading-in-section.html", PROFILE + "/nec-report-may-2015-2e3f4a5b6c7d")
+    assert (post.title, post.author, post.platform_id) == (
+        "NEC report: May 2015",
+        "Jo Member",
+        "2e3f4a5b6c7d",
+    )
+    assert post.body_text == (
+        "The NEC met on Tuesday 19 May, after the general election, and set the timetable for the "
+        "leadership election."
+    )

@@ -38,7 +38,7 @@ from necwatch.extract.feeds import parse_any_feed
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import MarkupRead, register_markup
 from necwatch.extract.select import first_of, parse_html
-from necwatch.extract.text import clean_name, html_to_text
+from necwatch.extract.text import html_to_text
 from necwatch.models import Comment, Post
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, register
@@ -55,6 +55,7 @@ from necwatch.sources.hosted import (
     json_of,
     ld_authors,
     meta,
+    names_of,
     origin,
     strip_nodes,
     text_or_none,
@@ -75,9 +76,12 @@ __all__ = [
 
 NAME = "ghost"
 PAGE_SIZE = 50
-TITLE = "h1.article-title, h1.gh-article-title, h1.post-full-title, h1.post-title, article h1"
+TITLE = "h1.article-title, h1.gh-article-title, h1.post-full-title, h1.post-title, article h1, h1.title"
 EXCERPT = ".article-excerpt, .gh-article-excerpt, .post-full-custom-excerpt, .post-excerpt"
-AUTHOR = ".article-byline .author-name, .gh-article-author-name, .post-full-byline .author-name, .author-name"
+AUTHOR = (
+    ".article-byline .author-name, .gh-article-author-name, .post-full-byline .author-name, .author-name, "
+    ".post-meta a.author, .post-author a, a[rel='author']"
+)
 DATE = "article header time[datetime], .byline-meta-date, .post-full-meta-date, time[datetime]"
 BODY = "section.gh-content, .gh-content, .post-full-content .post-content, .post-content, .article-content"
 CHROME = (
@@ -86,6 +90,11 @@ CHROME = (
     ".gh-subscribe",
     ".kg-cta-card",
     ".footer-cta",
+    ".share-wrap",
+    ".post-share",
+    ".share-links",
+    ".tag-wrap",
+    ".post-tags",
     "aside",
     "script",
     "style",
@@ -151,8 +160,7 @@ def read_ghost(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     title = text_or_none(first_of(tree, TITLE))
     if title:
         read.fields["title"] = Found(title, NAME)
-    names = [n for node in tree.css(AUTHOR) if (n := clean_name(node.text(deep=True, separator=" ")))]
-    author = ", ".join(dict.fromkeys(names)) or ld_authors(ld)
+    author = names_of(tree, AUTHOR) or ld_authors(ld)
     if author:
         read.fields["author"] = Found(author, NAME)
     published = meta(tree, "article:published_time") or ld.get("datePublished")

@@ -47,6 +47,7 @@ __all__ = [
     "facts_of",
     "json_of",
     "meta",
+    "names_of",
     "origin",
     "strip_nodes",
     "title_without_site",
@@ -188,18 +189,32 @@ def body_found(node: LexborNode, method: str) -> Found | None:
 
 
 def drop_leading_repeats(node: LexborNode, *texts: str | None) -> None:
-    """Remove the body's first elements when they only repeat the title or the subtitle (a post
-    pasted with its own heading at the top)."""
+    """Remove the body's first headings or paragraphs when they only repeat the title or the
+    subtitle (a post pasted with its own heading at the top, Medium's title inside its first
+    section), looking at the first few blocks only and stopping at the first that differs."""
     wanted = {collapse_ws(t).lower() for t in texts if t and collapse_ws(t)}
-    for _ in range(len(wanted)):
-        first = node.child
-        while first is not None and (first.tag == "-text" and not (first.text() or "").strip()):
-            first = first.next
-        if first is None or first.tag == "-text":
+    if not wanted:
+        return
+    seen = 0
+    for block in node.css("h1, h2, h3, h4, h5, h6, p"):
+        text = collapse_ws(block.text(deep=True, separator=" ")).lower()
+        if not text:
+            continue
+        if text not in wanted or seen >= len(wanted):
             return
-        if collapse_ws(first.text(deep=True, separator=" ")).lower() not in wanted:
-            return
-        first.decompose()
+        block.decompose()
+        seen += 1
+
+
+def names_of(tree: LexborHTMLParser | LexborNode, selectors: str) -> str | None:
+    """Bylines: every name the first of `selectors` (comma-separated, in order of trust) that
+    matches anything gives, joined ("Jo Member, Sam Reader"); a later selector is not mixed in, so
+    an author card of another post elsewhere in the page is not added."""
+    for selector in selectors.split(", "):
+        names = [n for node in tree.css(selector) if (n := clean_name(node.text(deep=True, separator=" ")))]
+        if names:
+            return ", ".join(dict.fromkeys(names))
+    return None
 
 
 def text_or_none(node: LexborNode | None) -> str | None:

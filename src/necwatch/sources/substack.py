@@ -37,7 +37,7 @@ from necwatch.extract.feeds import parse_any_feed
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import MarkupRead, register_markup
 from necwatch.extract.select import first_of
-from necwatch.extract.text import clean_name, collapse_ws
+from necwatch.extract.text import collapse_ws
 from necwatch.models import Comment, Post, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, register
@@ -53,6 +53,7 @@ from necwatch.sources.hosted import (
     json_of,
     ld_authors,
     meta,
+    names_of,
     origin,
     strip_nodes,
     text_or_none,
@@ -136,8 +137,7 @@ def read_substack(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     if title:
         read.fields["title"] = Found(title, NAME)
     subtitle = text_or_none(first_of(tree, SUBTITLE))
-    names = [n for a in tree.css(BYLINE) if (n := clean_name(a.text(deep=True, separator=" ")))]
-    author = ", ".join(dict.fromkeys(names)) or ld_authors(ld)
+    author = names_of(tree, BYLINE) or ld_authors(ld)
     if author:
         read.fields["author"] = Found(author, NAME)
     published = ld.get("datePublished") or meta(tree, "article:published_time")
