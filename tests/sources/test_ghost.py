@@ -29,6 +29,7 @@ from tests.sources.platformsites import (
     extract,
     facts,
     fixture,
+    response,
     rows,
 )
 
@@ -194,3 +195,10 @@ def test_a_custom_theme_with_share_and_tag_blocks_in_the_content() -> None:
         "The NEC met on Tuesday 28 March and agreed the timetable for the local election campaign.\n\n"
         "The disputes panel reported on the cases it had heard since January."
     )
+
+
+def test_probe_recognises_the_site_api() -> None:
+    (probe,) = platform("ghost").probes
+    site = '{"site":{"title":"Red Rose Notes","url":"https://redrose.example.org/","version":"5.75"}}'
+    assert probe.recognise(response(SITE + probe.path, site, JSON))
+    assert not probe.recognise(response(SITE + probe.path, '{"errors":[]}', JSON))

@@ -165,3 +165,25 @@ def test_the_title_repeated_inside_the_first_section_is_not_body() -> None:
         "The NEC met on Tuesday 19 May, after the general election, and set the timetable for the "
         "leadership election."
     )
+
+
+def test_a_known_post_older_than_the_feed_is_not_re_read(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    try:
+        cfg = config(tmp_path, {"name": "jo", "type": "medium", "url": web.local(PROFILE)})
+        assert run_job(cfg).exit_code == 0
+        # the feed moves on: the older post drops out of it (Medium shows the latest ten)
+        feed = fixture("medium", "feed.xml")
+        web.set(FEED, feed[: feed.index("<item>", feed.index("</item>"))] + "</channel></rss>")
+        with web.recording() as second:
+            assert run_job(cfg).exit_code == 0
+        assert not [r for r in second if "canvassing" in r.path]  # not re-read: no evidence either way
+        store = Store.open(cfg.database_path)
+        assert [
+            r["title"] for r in rows(store, "select title from posts where removed_at is null order by title")
+        ] == [
+            "Canvassing in the rain",
+            "NEC report: January 2024",
+        ]
+    finally:
+        web.stop()

@@ -26,6 +26,7 @@ from tests.sources.platformsites import (
     extract,
     facts,
     fixture,
+    response,
     rows,
 )
 
@@ -174,3 +175,9 @@ def test_add_picks_substack_and_run_polls_it(tmp_path: Path) -> None:
         assert store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0] == 1
     finally:
         web.stop()
+
+
+def test_probe_recognises_the_archive_api() -> None:
+    (probe,) = platform("substack").probes
+    assert probe.recognise(response(SITE + probe.path, fixture("substack", "archive.json"), JSON))
+    assert not probe.recognise(response(SITE + probe.path, "<html><body>Not found</body></html>"))

@@ -46,6 +46,7 @@ from necwatch.sources.feed import entry_post
 from necwatch.sources.hosted import (
     MAX_COMMENTS,
     HostedSource,
+    answers_json,
     article_ld,
     body_found,
     clean_fragment,
@@ -62,7 +63,7 @@ from necwatch.sources.hosted import (
     when,
 )
 from necwatch.sources.listing_poll import listing_sig
-from necwatch.sources.registry import Detected, PageFacts, Platform, register_platform
+from necwatch.sources.registry import Detected, PageFacts, Platform, Probe, register_platform
 
 __all__ = [
     "GhostSource",
@@ -403,6 +404,11 @@ GHOST = register_platform(
         source=GhostSource,
         detect=detect_ghost,
         read_page=read_ghost,
+        probes=(
+            Probe(
+                "ghost/api/admin/site/", lambda r: answers_json(r, "site"), "{url} answers Ghost's site API"
+            ),
+        ),
         feed_paths=("rss/",),
         methods=(NAME,),
         order=20,

@@ -261,6 +261,15 @@ def detect_registered(url: str, response: Response) -> tuple[str, Detected] | No
     return None
 
 
+def answers_json(response: Response, key: str | None = None) -> bool:
+    """Whether a probe's answer is JSON (a list, or an object holding `key`): an API that exists."""
+    try:
+        doc = json.loads(response.text)
+    except ValueError:
+        return False
+    return isinstance(doc, list) if key is None else isinstance(doc, dict) and key in doc
+
+
 def feed_generator(facts: PageFacts) -> str:
     """A feed document's `<generator>` text ("" when the page is no feed or names none)."""
     if not is_feed_document(facts.content_type or "", facts.text):

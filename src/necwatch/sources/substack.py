@@ -45,6 +45,7 @@ from necwatch.sources.feed import entry_post
 from necwatch.sources.hosted import (
     MAX_COMMENTS,
     HostedSource,
+    answers_json,
     article_ld,
     body_found,
     cleaned,
@@ -60,7 +61,7 @@ from necwatch.sources.hosted import (
     when,
 )
 from necwatch.sources.listing_poll import listing_sig
-from necwatch.sources.registry import Detected, PageFacts, Platform, register_platform
+from necwatch.sources.registry import Detected, PageFacts, Platform, Probe, register_platform
 
 __all__ = [
     "SubstackSource",
@@ -333,6 +334,13 @@ SUBSTACK = register_platform(
         source=SubstackSource,
         detect=detect_substack,
         read_page=read_substack,
+        probes=(
+            Probe(
+                "api/v1/archive?sort=new&offset=0&limit=1",
+                lambda r: answers_json(r),
+                "{url} answers Substack's archive API",
+            ),
+        ),
         post_url=re.compile(r"^/p/[^/]+/?$"),
         feed_paths=("feed",),
         methods=(NAME,),
