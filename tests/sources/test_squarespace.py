@@ -152,3 +152,20 @@ def test_add_picks_squarespace_and_run_polls_it(tmp_path: Path) -> None:
         assert store.db.execute("select count(*) from reports where is_nec_report = 1").fetchone()[0] == 2
     finally:
         web.stop()
+
+
+def test_an_older_template_without_blog_item_classes() -> None:
+    url = SITE + "news/2019/3/27/nec-report-march-2019"
+    found = squarespace.detect_squarespace(facts(url, fixture("squarespace", "brine.html")))
+    assert found is not None and found.url == SITE + "news"
+    post = extract("squarespace", "brine.html", url)
+    assert (post.title, post.author, post.platform_id) == (
+        "NEC report: March 2019",
+        "Jo Member",
+        "5c9b00000000000000000001",
+    )
+    assert post.published_at == datetime(2019, 3, 27, 21, 10, tzinfo=UTC0)
+    assert post.body_text == (
+        "The NEC met on Tuesday 26 March and heard the general secretary on the European elections.\n\n"
+        "The organisation committee agreed the procedures for candidate selections."
+    )

@@ -75,6 +75,8 @@ def test_paid_post_page_is_an_excerpt() -> None:
     from necwatch.extract.select import parse_html
 
     assert substack.paywalled(parse_html(fixture("substack", "paid.html"), PAID))
+    # the post id (for the comments API) from the preview image Substack makes for the post
+    assert extract("substack", "paid.html", PAID).platform_id == "140000002"
     assert not substack.paywalled(parse_html(fixture("substack", "post.html"), POST))
 
 

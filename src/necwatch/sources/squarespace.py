@@ -73,9 +73,15 @@ NAME = "squarespace"
 ABSENT = frozenset({403, 404, 410})
 SCOPE = "article.hentry, article.h-entry, article.BlogItem, .blog-item-wrapper, article"
 TITLE = "[data-content-field='title'], .entry-title, .blog-item-title h1, h1"
-AUTHOR = ".blog-author-name, .blog-meta-author a, .author a[rel='author'], a[rel='author'], .blog-author"
+AUTHOR = (
+    ".blog-author-name, .blog-meta-author a, .Blog-meta-item--author, .author a[rel='author'], "
+    "a[rel='author'], .blog-author"
+)
 DATE = "time.dt-published[datetime], time.published[datetime], time[datetime]"
-BODY = ".blog-item-content, .entry-content, [data-content-field='main-content'], .body"
+BODY = (
+    ".blog-item-content, .entry-content, [data-content-field='main-content'], .body, "
+    ".sqs-layout[data-type='item']"
+)
 TAGS = ".blog-item-tag, .blog-meta-item--tags a, .tags a"
 CHROME = (
     ".sqs-block-newsletter",

@@ -95,7 +95,8 @@ CHROME = (
     "style",
     "noscript",
 )
-_PRELOAD_ID = re.compile(r'\\?"post\\?"\s*:\s*\{\s*\\?"id\\?"\s*:\s*(\d{1,20})')
+_PRELOAD_ID = re.compile(r'\\?"post(?:MetaData)?\\?"\s*:\s*\{\s*\\?"id\\?"\s*:\s*(\d{1,20})')
+_PREVIEW_ID = re.compile(r"post_preview(?:/|%2F)(\d{1,20})(?:/|%2F)")
 
 
 class SubstackSourceConfig(SourceConfig):
@@ -154,7 +155,8 @@ def read_substack(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
         drop_leading_repeats(body, title, subtitle)
         if (found := body_found(body, NAME)) is not None:
             read.fields["body"] = found
-    m = _PRELOAD_ID.search(tree.html or "")
+    # the id of the comments API: in the preview image's URL, else in the page's preloaded state
+    m = _PREVIEW_ID.search(meta(tree, "twitter:image") or "") or _PRELOAD_ID.search(tree.html or "")
     read.platform_id = m.group(1) if m else None
     return read
 
