@@ -115,7 +115,13 @@ def test_registered_platform() -> None:
     assert (cfg.tag, cfg.content_key, cfg.via) == ("nec", None, "auto")
 
 
-def _site(tmp: Path, *, scripts: bool = True) -> ReplayWeb:
+GHOST_ROBOTS = (
+    "User-agent: *\nSitemap: https://redrose.example.org/sitemap.xml\nDisallow: /ghost/\nDisallow: /email/\n"
+    "Disallow: /members/api/comments/counts/\nDisallow: /r/\nDisallow: /webmentions/receive/\n"
+)
+
+
+def _site(tmp: Path, *, scripts: bool = True, robots: bool = False) -> ReplayWeb:
     home = fixture("ghost", "post.html")
     if not scripts:  # a theme without Ghost's scripts: no key in the page
         home = home.replace("data-key=", "data-other=")
@@ -129,6 +135,8 @@ def _site(tmp: Path, *, scripts: bool = True) -> ReplayWeb:
         COMMENTS: (fixture("ghost", "comments.json"), JSON),
         REPLIES: (fixture("ghost", "replies.json"), JSON),
     }
+    if robots:  # Ghost's default robots.txt
+        pages[SITE + "robots.txt"] = (GHOST_ROBOTS, "text/plain; charset=utf-8")
     return serve(tmp, pages)
 
 
@@ -202,3 +210,24 @@ def test_probe_recognises_the_site_api() -> None:
     site = '{"site":{"title":"Red Rose Notes","url":"https://redrose.example.org/","version":"5.75"}}'
     assert probe.recognise(response(SITE + probe.path, site, JSON))
     assert not probe.recognise(response(SITE + probe.path, '{"errors":[]}', JSON))
+
+
+def test_ghosts_default_robots_txt_is_respected(tmp_path: Path) -> None:
+    web = _site(tmp_path, robots=True)
+    try:
+        cfg = config(tmp_path, {"name": "jo", "type": "ghost", "url": web.local(SITE)})
+        result = run_job(cfg)
+        assert result.exit_code == 0, [(s.name, s.status, s.error) for s in result.sources]
+        assert not [
+            r for r in web.requests if r.path.startswith(("/ghost/", "/members/api/comments/counts/"))
+        ]
+        store = Store.open(cfg.database_path)
+        (post,) = rows(store, "select * from posts")
+        assert (post["title"], post["via"]) == ("NEC report: January 2024", "feed")
+        assert rows(store, "select * from fetch_errors") == []  # a refused API is no failure
+        # the feed's guid is the post's id: its comments are still read (that path is allowed)
+        assert len(rows(store, "select * from comments")) == 3
+        (rep,) = rows(store, "select * from reports where is_nec_report = 1")
+        assert rep["body_text"] == REPORT_TEXT
+    finally:
+        web.stop()

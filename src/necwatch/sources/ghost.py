@@ -39,7 +39,7 @@ from necwatch.extract.metadata import Found
 from necwatch.extract.page import MarkupRead, register_markup
 from necwatch.extract.select import first_of, parse_html
 from necwatch.extract.text import html_to_text
-from necwatch.models import Comment, Post
+from necwatch.models import Comment, Post, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, register
 from necwatch.sources.feed import entry_post
@@ -58,6 +58,7 @@ from necwatch.sources.hosted import (
     meta,
     names_of,
     origin,
+    path_refused,
     strip_nodes,
     text_or_none,
     when,
@@ -77,6 +78,8 @@ __all__ = [
 
 NAME = "ghost"
 PAGE_SIZE = 50
+ABSENT = frozenset({404, 410})
+API_REFUSED = frozenset({401, 403, 404, 410})  # no such API, or the key rejected
 TITLE = "h1.article-title, h1.gh-article-title, h1.post-full-title, h1.post-title, article h1, h1.title"
 EXCERPT = ".article-excerpt, .gh-article-excerpt, .post-full-custom-excerpt, .post-excerpt"
 AUTHOR = (
@@ -101,6 +104,7 @@ CHROME = (
     "style",
     "noscript",
 )
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 _SCOPE = re.compile(r"^/(tag|author)/([^/?#]+)/?")
 
 
@@ -273,8 +277,10 @@ class GhostSource(HostedSource):
         super().__init__(*args, **kwargs)
         self.base = origin(self.config.url)
         self.api: tuple[str, str] | None = None
+        self.first: Response | None = None  # the API's first page, read to see if it answers
         self.counts: dict[str, int] = {}
         self.comments_api = True  # False once the members API answered 404 (no native comments)
+        self.counts_api = True  # False once the counts were refused (robots.txt, 404)
 
     def _scope(self) -> tuple[str, str] | None:
         if self.config.tag:
@@ -284,12 +290,23 @@ class GhostSource(HostedSource):
         return None
 
     async def listing_start(self) -> str:
+        """The Content API's first page when there is a key and the API answers; else the RSS (an
+        API refused: absent, the key rejected, or disallowed by robots.txt, as Ghost's default
+        robots.txt does for `/ghost/`)."""
         if self.config.via != "feed":
             if self.config.content_key:
                 self.api = (self.base + "ghost/api/content/", self.config.content_key)
             else:
                 home = await self.fetcher.get(self.base)
                 self.api = find_key(parse_html(home.text, home.final_url), home.final_url)
+        if self.api is not None and self.config.via == "auto":
+            try:
+                self.first = await self.fetcher.get(self._api_page(1), probe=True)
+            except FetchError as e:
+                if not path_refused(e, API_REFUSED):
+                    raise
+                self.warnings.append(f"Content API not read ({e.kind}): reading the RSS feed")
+                self.api = None
         if self.api is None:
             self.latest_only = True  # the RSS shows the latest posts only
             scope = self._scope()
@@ -305,7 +322,8 @@ class GhostSource(HostedSource):
         return url + (f"&filter={scope[0]}:{quote(scope[1], safe='')}" if scope else "")
 
     async def read_listing_page(self, url: str) -> tuple[list[ListedPost], str | None]:
-        response = await self.fetcher.get(url)
+        first, self.first = self.first, None
+        response = first if first is not None and first.url == url else await self.fetcher.get(url)
         if self.api is None:
             return self._feed_page(response.final_url, response.text), None
         doc = json_of(response.final_url, response.text)
@@ -320,7 +338,7 @@ class GhostSource(HostedSource):
         await self._count_comments([p.platform_id for p in posts if p.platform_id])
         listed = []
         for post, obj in zip(posts, [o for o in items if isinstance(o, dict)], strict=True):
-            count = self.counts.get(post.platform_id or "") if self.comments_api else None
+            count = self.counts.get(post.platform_id or "") if self.comments_api and self.counts_api else None
             shown = "\n".join(str(obj.get(k)) for k in ("title", "updated_at", "published_at", "visibility"))
             listed.append(
                 ListedPost(
@@ -340,23 +358,26 @@ class GhostSource(HostedSource):
         for fields in parse_any_feed(url, text):
             if fields.link:
                 post = cleaned(entry_post(fields, self.tz, self.config.author), CHROME)
+                if _OBJECT_ID.match(fields.guid):  # Ghost's guid is the post's id (its comments' key)
+                    post = replace(post, platform_id=fields.guid)
                 sig = listing_sig(post.url, "\n".join([fields.title, fields.published or "", fields.content]))
                 full = fields.full_content and bool(fields.content.strip())
-                posts.append(ListedPost(url=post.url, post=post if full else None, listing_sig=sig))
+                listed = ListedPost(url=post.url, post=post if full else None, platform_id=post.platform_id)
+                posts.append(replace(listed, listing_sig=sig))
         return posts
 
     async def _count_comments(self, ids: list[str]) -> None:
-        """Comment counts of one API page's posts (one request); a 404 says: no native comments."""
-        if not ids or not self.comments_api:
+        """Comment counts of one API page's posts (one request). Refused (404: no native comments;
+        robots.txt: Ghost's default disallows the counts): counts unknown, not asked again."""
+        if not ids or not self.counts_api:
             return
         url = f"{self.base}members/api/comments/counts/?ids={','.join(ids)}"
         try:
             response = await self.fetcher.get(url, probe=True)
             doc = json_of(response.final_url, response.text)
         except FetchError as e:
-            if e.status in (404, 410):
-                self.comments_api = False
-            else:
+            self.counts_api = False
+            if not path_refused(e, ABSENT):
                 self.record(e)
             return
         except ParseError as e:
@@ -382,8 +403,8 @@ class GhostSource(HostedSource):
             try:
                 response = await self.fetcher.get(api, probe=page == 1)
             except FetchError as e:
-                if page == 1 and e.status in (404, 410):
-                    self.comments_api = False
+                if page == 1 and path_refused(e, ABSENT):
+                    self.comments_api = False  # no native comments (or not for us): unknown
                     return shown
                 raise
             found, more, page = parse_comments(response.final_url, response.text, self.tz)

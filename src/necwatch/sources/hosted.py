@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.errors import FetchError, ParseError
+from necwatch.errors import FetchError, ParseError, RobotsDisallowed
 from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import in_utc_range, parse_any
 from necwatch.extract.feeds import feed_links, is_feed_document
@@ -49,6 +49,7 @@ __all__ = [
     "meta",
     "names_of",
     "origin",
+    "path_refused",
     "strip_nodes",
     "title_without_site",
     "when",
@@ -58,6 +59,12 @@ MAX_COMMENTS = 5000  # comments read for one post at most (a runaway thread must
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
+
+
+def path_refused(error: FetchError, absent: frozenset[int]) -> bool:
+    """Whether an API's first answer says this path is not for us: absent (`absent` statuses) or
+    disallowed by the site's robots.txt (Ghost's default one disallows `/ghost/`, its Content API)."""
+    return isinstance(error, RobotsDisallowed) or error.status in absent
 
 
 def origin(url: str) -> str:

@@ -53,6 +53,7 @@ from necwatch.sources.hosted import (
     json_of,
     ld_authors,
     origin,
+    path_refused,
     strip_nodes,
     text_or_none,
     when,
@@ -250,7 +251,7 @@ class SquarespaceSource(HostedSource):
             try:
                 self.first = await self.fetcher.get(self._json_url(""), probe=True)
             except FetchError as e:
-                if e.status not in ABSENT:
+                if not path_refused(e, ABSENT):
                     raise
                 self.use_feed = True
         self.latest_only = self.use_feed  # the RSS shows the latest posts only

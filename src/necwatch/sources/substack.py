@@ -56,6 +56,7 @@ from necwatch.sources.hosted import (
     meta,
     names_of,
     origin,
+    path_refused,
     strip_nodes,
     text_or_none,
     when,
@@ -260,7 +261,7 @@ class SubstackSource(HostedSource):
             try:
                 self.first = await self.fetcher.get(archive_url(self.base, 0), probe=True)
             except FetchError as e:
-                if e.status not in ABSENT:
+                if not path_refused(e, ABSENT):
                     raise
                 self.use_feed = True
         self.latest_only = self.use_feed  # the feed shows the latest posts only
