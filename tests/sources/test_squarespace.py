@@ -88,7 +88,7 @@ def test_registered_platform() -> None:
     )
 
 
-def _site(tmp: Path, *, json_api: bool = True) -> ReplayWeb:
+def _site(tmp: Path, *, json_api: bool = True, robots: str | None = None) -> ReplayWeb:
     pages: dict[str, tuple[str, str]] = {
         POST: (fixture("squarespace", "post.html"), HTML),
         BLOG + "?format=rss": (fixture("squarespace", "rss.xml"), RSS),
@@ -96,6 +96,8 @@ def _site(tmp: Path, *, json_api: bool = True) -> ReplayWeb:
     if json_api:
         pages[BLOG + "?format=json"] = (fixture("squarespace", "blog.json"), JSON)
         pages[BLOG + "?offset=1705773600000&format=json"] = (fixture("squarespace", "blog-2.json"), JSON)
+    if robots is not None:
+        pages[SITE + "robots.txt"] = (robots, "text/plain; charset=utf-8")
     return serve(tmp, pages)
 
 
@@ -169,3 +171,16 @@ def test_an_older_template_without_blog_item_classes() -> None:
         "The NEC met on Tuesday 26 March and heard the general secretary on the European elections.\n\n"
         "The organisation committee agreed the procedures for candidate selections."
     )
+
+
+def test_a_robots_txt_that_disallows_the_json_sends_it_to_the_rss(tmp_path: Path) -> None:
+    web = _site(tmp_path, robots="User-agent: *\nDisallow: /*?format=json\nDisallow: /*&format=json\n")
+    try:
+        cfg = config(tmp_path, {"name": "jo", "type": "squarespace", "url": web.local(BLOG)})
+        assert run_job(cfg).exit_code == 0
+        assert not [r for r in web.requests if "format=json" in r.path]
+        store = Store.open(cfg.database_path)
+        assert [r["via"] for r in rows(store, "select via from posts")] == ["feed"]
+        assert rows(store, "select * from fetch_errors") == []
+    finally:
+        web.stop()
