@@ -231,3 +231,12 @@ def test_ghosts_default_robots_txt_is_respected(tmp_path: Path) -> None:
         assert rep["body_text"] == REPORT_TEXT
     finally:
         web.stop()
+
+
+def test_platform_fields_of_the_registry_part_are_passed_only_when_platform_has_them() -> None:
+    from necwatch.sources.hosted import optional_fields
+    from necwatch.sources.registry import Platform
+
+    assert optional_fields(no_such_field=1) == {}
+    assert optional_fields(order=5) == {"order": 5}  # an existing field passes
+    assert "comments" not in Platform.__dataclass_fields__ or platform("ghost").comments == ghost.COMMENTS

@@ -57,6 +57,7 @@ from necwatch.sources.hosted import (
     ld_authors,
     meta,
     names_of,
+    optional_fields,
     origin,
     path_refused,
     strip_nodes,
@@ -77,6 +78,10 @@ __all__ = [
 ]
 
 NAME = "ghost"
+COMMENTS = (
+    "Ghost native comments (/members/api/comments/post/ID/), replies threaded; "
+    "unknown on sites without them"
+)  # `add` and `check --online` print it
 PAGE_SIZE = 50
 ABSENT = frozenset({404, 410})
 API_REFUSED = frozenset({401, 403, 404, 410})  # no such API, or the key rejected
@@ -433,5 +438,6 @@ GHOST = register_platform(
         feed_paths=("rss/",),
         methods=(NAME,),
         order=20,
+        **optional_fields(comments=COMMENTS, url_options=url_options),  # registry-hook
     )
 )

@@ -35,7 +35,7 @@ from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_te
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response, SourceObservation
 from necwatch.sources.base import ListedPost, Listing, Source
 from necwatch.sources.listing_poll import ListingPoll, forget_failed
-from necwatch.sources.registry import Detected, PageFacts, platforms
+from necwatch.sources.registry import Detected, PageFacts, Platform, platforms
 
 __all__ = [
     "HostedSource",
@@ -253,6 +253,13 @@ def facts_of(url: str, response: Response) -> PageFacts:
         feeds=feeds,
         host=(urlsplit(url).hostname or "").lower(),
     )
+
+
+def optional_fields(**values: Any) -> dict[str, Any]:  # registry-hook
+    """The `Platform` fields the registry part adds (`url_options`, `comments`), passed only when this
+    branch's `Platform` has them, so each platform states them once and works before and after the
+    merge (then: pass them directly)."""
+    return {k: v for k, v in values.items() if k in Platform.__dataclass_fields__}  # registry-hook
 
 
 def detect_registered(url: str, response: Response) -> tuple[str, Detected] | None:

@@ -51,6 +51,7 @@ from necwatch.sources.hosted import (
     feed_generator,
     ld_authors,
     meta,
+    optional_fields,
     origin,
     strip_nodes,
     text_or_none,
@@ -62,6 +63,8 @@ from necwatch.sources.registry import Detected, PageFacts, Platform, register_pl
 __all__ = ["MediumSource", "MediumSourceConfig", "detect_medium", "feed_url", "read_medium", "site_url"]
 
 NAME = "medium"
+# how comments are read, for `add` and `check --online`
+COMMENTS = "not read: Medium responses are loaded by script, with no public API"
 TITLE = "h1[data-testid='storyTitle'], h1.pw-post-title, .graf--title, article h1"
 SUBTITLE = "h2.pw-subtitle-paragraph, .graf--subtitle"
 AUTHOR = "a[data-testid='authorName'], a.postMetaInline--author, .postMetaInline-authorLockup a[href*='/@']"
@@ -272,5 +275,6 @@ MEDIUM = register_platform(
         feed_paths=("feed",),
         methods=(NAME,),
         order=20,
+        **optional_fields(comments=COMMENTS),  # registry-hook
     )
 )

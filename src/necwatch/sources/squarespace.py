@@ -52,6 +52,7 @@ from necwatch.sources.hosted import (
     feed_generator,
     json_of,
     ld_authors,
+    optional_fields,
     origin,
     path_refused,
     strip_nodes,
@@ -71,6 +72,8 @@ __all__ = [
 ]
 
 NAME = "squarespace"
+# how comments are read, for `add` and `check --online`
+COMMENTS = "not read: Squarespace comments are loaded by script; a count of 0 reads none"
 ABSENT = frozenset({403, 404, 410})
 SCOPE = "article.hentry, article.h-entry, article.BlogItem, .blog-item-wrapper, article"
 TITLE = "[data-content-field='title'], .entry-title, .blog-item-title h1, h1"
@@ -323,5 +326,6 @@ SQUARESPACE = register_platform(
         feed_paths=("blog?format=rss",),
         methods=(NAME,),
         order=20,
+        **optional_fields(comments=COMMENTS),  # registry-hook
     )
 )

@@ -55,6 +55,7 @@ from necwatch.sources.hosted import (
     ld_authors,
     meta,
     names_of,
+    optional_fields,
     origin,
     path_refused,
     strip_nodes,
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 NAME = "substack"
+# how comments are read, for `add` and `check --online`
+COMMENTS = "Substack comments API (/api/v1/post/ID/comments), threaded; posts with none skipped"
 PAGE_SIZE = 50
 ABSENT = frozenset({403, 404, 410})
 TITLE = "h1.post-title, .post-header h1, article h1"
@@ -348,5 +351,6 @@ SUBSTACK = register_platform(
         feed_paths=("feed",),
         methods=(NAME,),
         order=20,
+        **optional_fields(comments=COMMENTS),  # registry-hook
     )
 )
