@@ -187,3 +187,26 @@ def test_a_known_post_older_than_the_feed_is_not_re_read(tmp_path: Path) -> None
         ]
     finally:
         web.stop()
+
+
+def test_a_preview_in_the_feed_is_completed_from_the_page(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    try:
+        start = "<content:encoded><![CDATA[<h3>NEC report"
+        feed = fixture("medium", "feed.xml")
+        cut = feed.index(start), feed.index("</content:encoded>") + len("</content:encoded>")
+        preview = (
+            '<content:encoded><![CDATA[<div class="medium-feed-item"><p class="medium-feed-snippet">'
+            "The NEC met on Tuesday 23 January and began with tributes&#x2026;</p>"
+            f'<p class="medium-feed-link"><a href="{POST}">Continue reading on Medium »</a></p></div>]]>'
+            "</content:encoded>"
+        )
+        web.set(FEED, feed[: cut[0]] + preview + feed[cut[1] :])
+        cfg = config(tmp_path, {"name": "jo", "type": "medium", "url": web.local(PROFILE)})
+        assert run_job(cfg).exit_code == 0
+        store = Store.open(cfg.database_path)
+        (rep,) = rows(store, "select * from reports where is_nec_report = 1")
+        assert rep["body_text"] == REPORT_TEXT
+        assert web.count(path="/@jomember/nec-report-january-2024-4f2a9c1b7e3d") == 1
+    finally:
+        web.stop()

@@ -42,7 +42,7 @@ from necwatch.extract.text import clean_name, collapse_ws, html_to_text
 from necwatch.models import Post
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, register
-from necwatch.sources.feed import entry_post
+from necwatch.sources.feed import entry_post, looks_like_excerpt
 from necwatch.sources.hosted import (
     HostedSource,
     article_ld,
@@ -247,7 +247,10 @@ class MediumSource(HostedSource):
                 continue
             post = self.feed_post(entry_post(fields, self.tz, self.config.author), fields.guid)
             sig = listing_sig(post.url, "\n".join([fields.title, fields.updated or "", fields.content]))
-            posts.append(ListedPost(url=post.url, post=post, platform_id=post.platform_id, listing_sig=sig))
+            # a preview ("medium-feed-snippet … Continue reading on Medium »"): the page is read
+            full = "medium-feed-snippet" not in fields.content and not looks_like_excerpt(fields)
+            listed = ListedPost(url=post.url, post=post if full else None, platform_id=post.platform_id)
+            posts.append(replace(listed, listing_sig=sig))
         return posts, None
 
     def feed_post(self, post: Post, guid: str) -> Post:
