@@ -160,7 +160,11 @@ def read_substack(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
         if (found := body_found(body, NAME)) is not None:
             read.fields["body"] = found
     # the id of the comments API: in the preview image's URL, else in the page's preloaded state
-    m = _PREVIEW_ID.search(meta(tree, "twitter:image") or "") or _PRELOAD_ID.search(tree.html or "")
+    m = _PREVIEW_ID.search(meta(tree, "twitter:image") or "")
+    for script in () if m else tree.css("script:not([src])"):
+        text = script.text(deep=True) or ""
+        if "_preloads" in text and (m := _PRELOAD_ID.search(text)):
+            break
     read.platform_id = m.group(1) if m else None
     return read
 
