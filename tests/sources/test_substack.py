@@ -65,7 +65,8 @@ def test_page_reading_exact_fields() -> None:
     assert post.author == "Jo Member"
     assert post.published_at == datetime(2024, 1, 24, 13, 37, tzinfo=UTC0)
     assert post.updated_at == datetime(2024, 1, 25, 9, 5, tzinfo=UTC0)
-    # no repeated title at the top, no subscribe widget, no share button, no subtitle
+    # no repeated title at the top, no subscribe widget, no share button, no subtitle, no caption,
+    # no card of another post (with its likes and comment counts, which change every day)
     assert post.body_text == REPORT_TEXT
     assert post.platform_id == "140000001"
     assert {post.extraction[f] for f in ("title", "author", "published", "body")} == {"substack"}

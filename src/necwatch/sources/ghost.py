@@ -104,6 +104,7 @@ CHROME = (
     ".share-links",
     ".tag-wrap",
     ".post-tags",
+    "figcaption",
     "aside",
     "script",
     "style",

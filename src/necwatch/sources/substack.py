@@ -95,6 +95,12 @@ CHROME = (
     ".post-ufi",
     ".paywall",
     ".paywall-jump",
+    # a card of another post (its title, date, likes and comment counts): not this post's text, and
+    # its counts change every day
+    ".embedded-post-wrap",
+    ".embedded-publication-wrap",
+    ".image-link-expand",
+    "figcaption",
     "script",
     "style",
     "noscript",
