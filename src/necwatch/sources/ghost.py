@@ -49,6 +49,7 @@ from necwatch.sources.hosted import (
     answers_json,
     article_ld,
     body_found,
+    byline,
     clean_fragment,
     cleaned,
     drop_leading_repeats,
@@ -171,7 +172,7 @@ def read_ghost(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     title = text_or_none(first_of(tree, TITLE))
     if title:
         read.fields["title"] = Found(title, NAME)
-    author = names_of(tree, AUTHOR) or ld_authors(ld)
+    author = byline(names_of(tree, AUTHOR), ld_authors(ld))
     if author:
         read.fields["author"] = Found(author, NAME)
     published = meta(tree, "article:published_time") or ld.get("datePublished")

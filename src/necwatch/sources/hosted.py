@@ -41,6 +41,7 @@ __all__ = [
     "HostedSource",
     "article_ld",
     "body_found",
+    "byline",
     "clean_fragment",
     "cleaned",
     "detect_registered",
@@ -222,6 +223,14 @@ def names_of(tree: LexborHTMLParser | LexborNode, selectors: str) -> str | None:
         if names:
             return ", ".join(dict.fromkeys(names))
     return None
+
+
+def byline(shown: str | None, structured: str | None) -> str | None:
+    """The author: the byline the page shows, unless the name the page states in its metadata is
+    inside it with words around it ("Von Der Spendenteddy", "Words by Jo Member"): then the name."""
+    if shown and structured and structured != shown and structured.lower() in shown.lower():
+        return structured
+    return shown or structured
 
 
 def text_or_none(node: LexborNode | None) -> str | None:

@@ -47,6 +47,7 @@ from necwatch.sources.hosted import (
     HostedSource,
     article_ld,
     body_found,
+    byline,
     drop_leading_repeats,
     feed_generator,
     ld_authors,
@@ -174,7 +175,7 @@ def read_medium(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     """A Medium post page → its fields (see the module docstring); pure, the tree read once."""
     read = MarkupRead(tried={"body": BODY, "title": TITLE, "published": "JSON-LD datePublished"})
     ld = article_ld(tree)
-    author = text_or_none(first_of(tree, AUTHOR)) or meta(tree, "author") or ld_authors(ld)
+    author = byline(text_or_none(first_of(tree, AUTHOR)), meta(tree, "author") or ld_authors(ld))
     author = clean_name(author) if author else None
     if author:
         read.fields["author"] = Found(author, NAME)

@@ -47,6 +47,7 @@ from necwatch.sources.hosted import (
     HostedSource,
     article_ld,
     body_found,
+    byline,
     clean_fragment,
     cleaned,
     feed_generator,
@@ -163,7 +164,7 @@ def read_squarespace(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRe
         strip_nodes(heading, ("time",))  # "Jun 17" nested in the title by some templates
         if title := text_or_none(heading):
             read.fields["title"] = Found(title, NAME)
-    author = text_or_none(first_of(scope, AUTHOR)) or _itemprop(tree, "author") or ld_authors(ld)
+    author = byline(text_or_none(first_of(scope, AUTHOR)), _itemprop(tree, "author") or ld_authors(ld))
     if author and (name := clean_name(author)):
         read.fields["author"] = Found(name, NAME)
     published = _itemprop(tree, "datePublished") or ld.get("datePublished")

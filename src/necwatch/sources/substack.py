@@ -48,6 +48,7 @@ from necwatch.sources.hosted import (
     answers_json,
     article_ld,
     body_found,
+    byline,
     cleaned,
     drop_leading_repeats,
     feed_generator,
@@ -149,7 +150,7 @@ def read_substack(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     if title:
         read.fields["title"] = Found(title, NAME)
     subtitle = text_or_none(first_of(tree, SUBTITLE))
-    author = names_of(tree, BYLINE) or ld_authors(ld)
+    author = byline(names_of(tree, BYLINE), ld_authors(ld))
     if author:
         read.fields["author"] = Found(author, NAME)
     published = ld.get("datePublished") or meta(tree, "article:published_time")
