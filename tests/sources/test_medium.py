@@ -210,3 +210,14 @@ def test_a_preview_in_the_feed_is_completed_from_the_page(tmp_path: Path) -> Non
         assert web.count(path="/@jomember/nec-report-january-2024-4f2a9c1b7e3d") == 1
     finally:
         web.stop()
+
+
+def test_a_later_republication_in_the_meta_is_not_the_date() -> None:
+    # Medium's article:published_time moves when a story is published again; JSON-LD's
+    # datePublished (what the page prints) stays the story's first publication
+    page = fixture("medium", "post.html").replace(
+        'property="article:published_time" content="2024-01-24T13:37:00.412Z"',
+        'property="article:published_time" content="2024-03-02T10:00:00.000Z"',
+    )
+    post = extract_post(page, POST, "medium", tz=LONDON)
+    assert post.published_at == datetime(2024, 1, 24, 13, 37, 0, 412000, tzinfo=UTC0)
