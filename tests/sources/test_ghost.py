@@ -240,3 +240,23 @@ def test_platform_fields_of_the_registry_part_are_passed_only_when_platform_has_
     assert optional_fields(no_such_field=1) == {}
     assert optional_fields(order=5) == {"order": 5}  # an existing field passes
     assert "comments" not in Platform.__dataclass_fields__ or platform("ghost").comments == ghost.COMMENTS
+
+
+def test_auto_on_a_tag_page_reads_that_tag_through_the_api_at_every_poll(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    try:
+        tagged = API + "&filter=tag:nec"
+        web.set(tagged, fixture("ghost", "posts.json"), content_type=JSON)
+        web.set(SITE + "tag/nec/", fixture("ghost", "post.html"), content_type=HTML)
+        cfg = config(tmp_path, {"name": "jo", "type": "auto", "url": web.local(SITE + "tag/nec/")})
+        for _ in range(2):  # the first poll detects; the second uses the stored detection
+            with web.recording() as requests:
+                assert run_job(cfg).exit_code == 0
+            assert [r.path for r in requests if r.path.startswith("/ghost/api/content/posts/")] == [
+                tagged.removeprefix(SITE[:-1])
+            ]
+        store = Store.open(cfg.database_path)
+        assert (store.source_row("jo") or {})["detected_type"] == "ghost"
+        assert len(rows(store, "select * from reports where is_nec_report = 1")) == 1
+    finally:
+        web.stop()
