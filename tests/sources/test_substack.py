@@ -3,6 +3,7 @@ end against local servers (our own fixtures in Substack's shapes, tests/fixtures
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -184,3 +185,21 @@ def test_probe_recognises_the_archive_api() -> None:
     (probe,) = platform("substack").probes
     assert probe.recognise(response(SITE + probe.path, fixture("substack", "archive.json"), JSON))
     assert not probe.recognise(response(SITE + probe.path, "<html><body>Not found</body></html>"))
+
+
+def test_a_post_deleted_from_the_publication_is_seen_on_its_own_url(tmp_path: Path) -> None:
+    web = _site(tmp_path)
+    try:
+        cfg = config(tmp_path, {"name": "jo", "type": "substack", "url": web.local(SITE)})
+        assert run_job(cfg).exit_code == 0
+        archive = json.loads(fixture("substack", "archive.json"))
+        web.set(ARCHIVE.format(0), json.dumps(archive[1:]), content_type=JSON)
+        web.set(ARCHIVE.format(1), "[]", content_type=JSON)
+        web.delete(PAID, status=410)
+        assert run_job(cfg).exit_code == 0
+        store = Store.open(cfg.database_path)
+        removed = rows(store, "select title from posts where removed_at is not null")
+        assert [r["title"] for r in removed] == ["Inside the NEC: what the minutes leave out"]
+        assert web.count(path="/p/inside-the-nec") == 2  # read by its own URL, not inferred
+    finally:
+        web.stop()
