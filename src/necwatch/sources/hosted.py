@@ -246,12 +246,12 @@ def text_or_none(node: LexborNode | None) -> str | None:
 def facts_of(url: str, response: Response) -> PageFacts:
     """One response as `Platform.detect` sees it (the page parsed once)."""
     text = response.text
-    tree = parse_html(text, url) if text.strip() else LexborHTMLParser("<html></html>")
+    page = not is_feed_document(response.content_type, text) and bool(text.strip())
+    # a feed is not a page: not parsed as one (a large feed must not count as a complex page)
+    tree = parse_html(text, url) if page else LexborHTMLParser("<html></html>")
     gen = tree.css_first('meta[name="generator"]')
     generator = (gen.attributes.get("content") or "").strip() if gen is not None else ""
-    feeds: tuple[str, ...] = ()
-    if not is_feed_document(response.content_type, text) and text.strip():
-        feeds = tuple(feed_links(url, text))
+    feeds = tuple(feed_links(url, text)) if page else ()
     return PageFacts(
         url=url,
         text=text,
