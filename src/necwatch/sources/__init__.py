@@ -11,6 +11,7 @@ from necwatch.sources.base import REGISTRY, ListedPost, Listing, Source, SourceC
 
 # Importing the adapters registers them.
 from necwatch.sources import blogger, html, labourlist, wordpress  # noqa: F401  isort: skip
+from necwatch.sources import substack, ghost, medium, squarespace  # noqa: F401  isort: skip
 from necwatch.sources import feed, auto  # noqa: F401  isort: skip
 from necwatch.sources import archive  # noqa: F401  isort: skip
 
