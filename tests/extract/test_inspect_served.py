@@ -139,7 +139,7 @@ def test_exit_codes(served: ReplayWeb, config: Path) -> None:
     result, _ = inspect(served.local(LUKE_POST))
     assert result.exit_code == 1 and "fetch" in result.output
     # 2: usage errors
-    result, _ = inspect(served.local(LUKE_POST), "--config", str(config), "--type", "medium")
+    result, _ = inspect(served.local(LUKE_POST), "--config", str(config), "--type", "myspace")
     assert result.exit_code == 2
     result, _ = inspect("no-such-file.html")
     assert result.exit_code == 2

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from necwatch.config import Config, config_from_dict
 from necwatch.extract.page import ExtractedPost, extract_post
 from necwatch.models import Response
-from necwatch.sources.hosted import facts_of
-from necwatch.sources.registry import PageFacts
+from necwatch.sources.registry import PageFacts, page_facts
 from necwatch.store import Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "platforms"
@@ -30,7 +29,7 @@ def response(url: str, text: str, content_type: str = HTML) -> Response:
 
 
 def facts(url: str, text: str, content_type: str = HTML) -> PageFacts:
-    return facts_of(url, response(url, text, content_type))
+    return page_facts(url, response(url, text, content_type))
 
 
 def extract(platform: str, name: str, url: str, tz: ZoneInfo = LONDON) -> ExtractedPost:

@@ -233,13 +233,10 @@ def test_ghosts_default_robots_txt_is_respected(tmp_path: Path) -> None:
         web.stop()
 
 
-def test_platform_fields_of_the_registry_part_are_passed_only_when_platform_has_them() -> None:
-    from necwatch.sources.hosted import optional_fields
-    from necwatch.sources.registry import Platform
-
-    assert optional_fields(no_such_field=1) == {}
-    assert optional_fields(order=5) == {"order": 5}  # an existing field passes
-    assert "comments" not in Platform.__dataclass_fields__ or platform("ghost").comments == ghost.COMMENTS
+def test_ghost_states_its_comments_and_url_options_in_the_registry() -> None:
+    entry = platform("ghost")
+    assert entry.comments == ghost.COMMENTS
+    assert entry.url_options is not None and entry.read_page is not None
 
 
 def test_auto_on_a_tag_page_reads_that_tag_through_the_api_at_every_poll(tmp_path: Path) -> None:
