@@ -35,6 +35,7 @@ from necwatch.record.statements import (
     name_before,
     split_sentences,
 )
+from necwatch.record.text import folds_as_ascii
 from necwatch.record.votes import Counts, find_counts
 
 _WINDOW = 250  # characters of a clause read before a verb
@@ -561,7 +562,7 @@ def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
 def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> bool:
     """Whether a case-insensitive `pattern` may match `s`: on ASCII text (where lower() folds as
     re.IGNORECASE does) a few substring tests, many times cheaper than the regex on every sentence."""
-    if not s.isascii():
+    if not folds_as_ascii(s):
         return pattern.search(s) is not None
     low = s.lower()
     return any(n in low for n in needles) and pattern.search(s) is not None
@@ -595,7 +596,7 @@ def _quiet(s: str) -> bool:
     tests, where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
     times more. ASCII text only (where lower() folds as the patterns' IGNORECASE does); False when
     unsure."""
-    if not s.isascii():
+    if not folds_as_ascii(s):
         return False
     return _quiet_low(s, s.lower())
 
@@ -798,7 +799,7 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
                     continue
-                low = s.lower() if s.isascii() else None  # ASCII: lower() folds as IGNORECASE does
+                low = s.lower() if folds_as_ascii(s) else None  # lower() folds as IGNORECASE does
                 if low is not None and _quiet_low(s, low):
                     last_sentence = (None, s)
                     continue  # no act, list opening, mover or count: only the next "It" reads it

@@ -27,7 +27,7 @@ from rapidfuzz.distance import Levenshtein
 
 from necwatch.record.model import Paragraph, PersonMention
 from necwatch.record.roster import _HONORIFICS, _SUFFIXES, OFFICE_ROLES, Roster, fold, on_date, words
-from necwatch.record.text import sentences
+from necwatch.record.text import folds_as_ascii, sentences
 
 
 @dataclass(frozen=True)
@@ -739,7 +739,7 @@ class _Finder:
 def _may_name_office(text: str) -> bool:
     """Whether `text` may hold a match of _TITLE: substring tests on ASCII text, where lower() folds
     case as re.IGNORECASE does (a regex search is ten times slower); the regex itself otherwise."""
-    if not text.isascii():
+    if not folds_as_ascii(text):
         return _TITLE_WORD.search(text) is not None
     low = text.lower()
     if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:
