@@ -765,6 +765,9 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
         cac = bool(_CAC.search(item or section))
         # the previous sentence: its actor if it had an act, else its text
         last_sentence: tuple[str | None, str | None] = (None, None)
+        # a paragraph none of whose words any check needs (the test of each sentence below, once for
+        # all of them: a sentence's words are the paragraph's): its lines are read, not its sentences
+        quiet = ":" not in p.text and folds_as_ascii(p.text) and _quiet_low(p.text, p.text.lower())
         for a, b in lines(p.text):
             line = p.text[a:b]
             if not line.strip():
@@ -795,6 +798,8 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                     cac = bool(_CAC.search(item or section))
                     if not _FINITE.search(line):
                         continue  # "Motion carried", "Rule changes agreed": a heading, not the statement
+            if quiet:
+                continue
             for s0, s1 in split_sentences(line[k:]):
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
