@@ -568,20 +568,19 @@ def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> boo
     return any(n in low for n in needles) and pattern.search(s) is not None
 
 
-_QUIET_NEEDLES = (
-    *_MOVER_WORDS,  # _movers
-    *_VOTE_WORDS,  # find_counts, _lone_vote
-    "did",  # NEGATED_RE: did not, didn't
-    "refused",
-    "declined",
-    "failed",
-    "consensus",  # CONSENSUS_RE
-    "agreement",
-    "thanks",  # THANKS_CUE
-    "gratitude",
-    "appreciation",
-    "congratulations",
-    "condolences",
+# The words (whole runs of letters, lower case) without one of which no check reads a sentence: every
+# pattern of _movers, _VOTE_WORD (find_counts and _lone_vote run only on a vote), NEGATED_RE,
+# CONSENSUS_RE and THANKS_RE matches one of them between word boundaries; verb_matches needs a first
+# word of a verb of outcome (outcomes.first_words_absent).
+_QUIET_WORDS = frozenset(
+    (
+        *("moved", "proposed", "seconded", "tabled", "forward"),  # _movers ("put forward")
+        *("vote", "votes", "voted", "voting", "majority", "carried", "passed", "defeated", "rejected"),
+        *("lost", "fell"),  # _VOTE_WORD
+        *("did", "didn", "refused", "declined", "failed"),  # NEGATED_RE: did not, didn't, refused to
+        *("consensus", "agreement"),  # CONSENSUS_RE
+        *("thanks", "gratitude", "appreciation", "congratulations", "condolences"),  # THANKS_RE
+    )
 )
 
 
@@ -592,8 +591,8 @@ def _may_hold_low(s: str, low: str | None, needles: tuple[str, ...]) -> bool:
 
 def _quiet(s: str) -> bool:
     """Whether a sentence surely states nothing find_decisions reads (no verb of outcome, negated act,
-    consensus, thanks, list opening, mover or vote word): one lower(), one findall and substring
-    tests, where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
+    consensus, thanks, list opening, mover or vote word): one lower(), one findall and a set test
+    (_QUIET_WORDS), where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
     times more. ASCII text only (where lower() folds as the patterns' IGNORECASE does); False when
     unsure."""
     if not folds_as_ascii(s):
@@ -605,10 +604,7 @@ def _quiet_low(s: str, low: str) -> bool:
     """_quiet on ASCII `s`, lower-cased as `low`."""
     if s.rstrip().endswith(":"):
         return False
-    for needle in _QUIET_NEEDLES:
-        if needle in low:
-            return False
-    return o.first_words_absent(low)
+    return o.first_words_absent(low, _QUIET_WORDS)
 
 
 def _movers(s: str) -> tuple[str | None, str | None]:

@@ -131,9 +131,11 @@ def verb_matches(s: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def first_words_absent(low: str) -> bool:
-    """Whether lower-cased ASCII text holds no first word of a verb of outcome (verb_matches finds none)."""
-    return _BY_FIRST.keys().isdisjoint(_TOKEN.findall(low))
+def first_words_absent(low: str, also: frozenset[str] = frozenset()) -> bool:
+    """Whether lower-cased ASCII text holds no first word of a verb of outcome (verb_matches finds none),
+    nor any word of `also`."""
+    words = _TOKEN.findall(low)
+    return _BY_FIRST.keys().isdisjoint(words) and also.isdisjoint(words)
 
 
 # Not an act: "carried out", "passed away", "passed on", "lost seats".
