@@ -308,7 +308,7 @@ def _body_meeting_dates(body: str, published: date | None) -> Iterator[_Candidat
 
 # The substrings without one of which a sentence gives _sentence_dates nothing: a digit (absolute
 # dates), a possessive ("this week's NEC", with a publication date), a word of _MEETING_WORD.
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d")
 
 
 def _cued_sentences(body: str, starts: list[int], published: date | None) -> set[int] | None:
@@ -318,14 +318,24 @@ def _cued_sentences(body: str, starts: list[int], published: date | None) -> set
     if not folds_as_ascii(body):
         return None
     low = body.lower()
-    at: list[int] = [m.start() for m in _DIGITS.finditer(body)]
+    cued: set[int] = set()
+    n, last = len(body), len(starts) - 1
+
+    def mark(i: int) -> int:
+        """Sentence of position i cued; where the next sentence starts (the next search from there)."""
+        k = bisect_right(starts, i) - 1
+        cued.add(k)
+        return starts[k + 1] if k < last else n
+
+    pos = 0
+    while (m := _DIGITS.search(body, pos)) is not None:
+        pos = mark(m.start())
     needles = (*_MEETING_NEEDLES, "'s", "s'") if published is not None else _MEETING_NEEDLES
     for needle in needles:  # a needle holds no space: each lies inside one sentence
         i = low.find(needle)
         while i >= 0:
-            at.append(i)
-            i = low.find(needle, i + 1)
-    return {bisect_right(starts, i) - 1 for i in at}
+            i = low.find(needle, mark(i))
+    return cued
 
 
 def _title_date(title: str, published: date | None) -> str | None:
