@@ -12,9 +12,7 @@ import random
 import re
 import string
 from dataclasses import replace
-from datetime import date
 
-from necwatch.record import meeting
 from necwatch.record.decisions import _quiet, find_decisions
 from necwatch.record.items import FIRST_SENTENCE_MAX_CHARS, _first_sentence, _normalized
 from necwatch.record.model import Paragraph
@@ -87,32 +85,6 @@ def test_title_matches_are_the_regex_matches() -> None:
     for t in _texts(19, 1500):
         want = [(m.span(), m.groupdict()) for m in _TITLE.finditer(t)]
         assert [(m.span(), m.groupdict()) for m in _title_matches(t)] == want, t
-
-
-def _every_sentence(body: str, published: date | None) -> list[tuple[int, str]]:
-    """_body_meeting_dates as it was: every sentence of the body read."""
-    out, start = [], 0
-    for sep in (*meeting._SENTENCE.finditer(body), None):
-        end = sep.start() if sep else len(body)
-        found = sorted(meeting._sentence_dates(body[start:end], start, published), key=lambda c: c.at)
-        out += [(c.at, c.iso) for c in found]
-        start = sep.end() if sep else len(body)
-    return out
-
-
-def test_body_meeting_dates_read_the_cued_sentences_only_and_find_the_same() -> None:
-    rng = random.Random(7)
-    vocab = (  # noqa: SIM905
-        "The NEC met on 23 January . Tuesday's meeting this week's NEC last Tuesday yesterday's executive "
-        "held took place away-day national executive on the 25th 17/05/2016 25th January 2022 next meeting "
-        "will meet we met It was. ’s s' 's members something metropolitan 2024 of dated é"
-    ).split()
-    for _ in range(1500):
-        seps = [" ", " ", ". ", "\n", "\n\n", ", "]
-        body = "".join(rng.choice(vocab) + rng.choice(seps) for _ in range(rng.randint(1, 60)))
-        for published in (None, date(2024, 1, 24)):
-            got = [(c.at, c.iso) for c in meeting._body_meeting_dates(body, published)]
-            assert got == _every_sentence(body, published), body
 
 
 def test_first_sentence_from_the_paragraph_split_is_the_head_split() -> None:

@@ -13,7 +13,6 @@ false hits ("am a" read as a date), so it is not used here (see docs/record.md).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -294,48 +293,11 @@ def _body_meeting_dates(body: str, published: date | None) -> Iterator[_Candidat
     speaks of meeting (not a future one); with a publication date it is not after publication nor
     more than BODY_DATE_WINDOW before it. Relative dates need the publication date.
     """
-    spans: list[tuple[int, int]] = []
     start = 0
     for sep in (*_SENTENCE.finditer(body), None):
         end = sep.start() if sep else len(body)
-        spans.append((start, end))
+        yield from sorted(_sentence_dates(body[start:end], start, published), key=lambda c: c.at)
         start = sep.end() if sep else len(body)
-    cued = _cued_sentences(body, [a for a, _ in spans], published)
-    for k, (start, end) in enumerate(spans):
-        if cued is None or k in cued:
-            yield from sorted(_sentence_dates(body[start:end], start, published), key=lambda c: c.at)
-
-
-# The substrings without one of which a sentence gives _sentence_dates nothing: a digit (absolute
-# dates), a possessive ("this week's NEC", with a publication date), a word of _MEETING_WORD.
-_DIGITS = re.compile(r"\d")
-
-
-def _cued_sentences(body: str, starts: list[int], published: date | None) -> set[int] | None:
-    """The indexes of the sentences (starting at `starts`, separated by whitespace) that hold a cue
-    of _sentence_dates, found by a few scans of the whole body rather than tests of every sentence;
-    None (every sentence) on a body that does not fold as ASCII."""
-    if not folds_as_ascii(body):
-        return None
-    low = body.lower()
-    cued: set[int] = set()
-    n, last = len(body), len(starts) - 1
-
-    def mark(i: int) -> int:
-        """Sentence of position i cued; where the next sentence starts (the next search from there)."""
-        k = bisect_right(starts, i) - 1
-        cued.add(k)
-        return starts[k + 1] if k < last else n
-
-    pos = 0
-    while (m := _DIGITS.search(body, pos)) is not None:
-        pos = mark(m.start())
-    needles = (*_MEETING_NEEDLES, "'s", "s'") if published is not None else _MEETING_NEEDLES
-    for needle in needles:  # a needle holds no space: each lies inside one sentence
-        i = low.find(needle)
-        while i >= 0:
-            i = low.find(needle, mark(i))
-    return cued
 
 
 def _title_date(title: str, published: date | None) -> str | None:
