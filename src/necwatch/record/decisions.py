@@ -35,6 +35,7 @@ from necwatch.record.statements import (
     name_before,
     split_sentences,
 )
+from necwatch.record.text import folds_as_ascii
 from necwatch.record.votes import Counts, find_counts
 
 _WINDOW = 250  # characters of a clause read before a verb
@@ -561,26 +562,25 @@ def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
 def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> bool:
     """Whether a case-insensitive `pattern` may match `s`: on ASCII text (where lower() folds as
     re.IGNORECASE does) a few substring tests, many times cheaper than the regex on every sentence."""
-    if not s.isascii():
+    if not folds_as_ascii(s):
         return pattern.search(s) is not None
     low = s.lower()
     return any(n in low for n in needles) and pattern.search(s) is not None
 
 
-_QUIET_NEEDLES = (
-    *_MOVER_WORDS,  # _movers
-    *_VOTE_WORDS,  # find_counts, _lone_vote
-    "did",  # NEGATED_RE: did not, didn't
-    "refused",
-    "declined",
-    "failed",
-    "consensus",  # CONSENSUS_RE
-    "agreement",
-    "thanks",  # THANKS_CUE
-    "gratitude",
-    "appreciation",
-    "congratulations",
-    "condolences",
+# The words (whole runs of letters, lower case) without one of which no check reads a sentence: every
+# pattern of _movers, _VOTE_WORD (find_counts and _lone_vote run only on a vote), NEGATED_RE,
+# CONSENSUS_RE and THANKS_RE matches one of them between word boundaries; verb_matches needs a first
+# word of a verb of outcome (outcomes.first_words_absent).
+_QUIET_WORDS = frozenset(
+    (
+        *("moved", "proposed", "seconded", "tabled", "forward"),  # _movers ("put forward")
+        *("vote", "votes", "voted", "voting", "majority", "carried", "passed", "defeated", "rejected"),
+        *("lost", "fell"),  # _VOTE_WORD
+        *("did", "didn", "refused", "declined", "failed"),  # NEGATED_RE: did not, didn't, refused to
+        *("consensus", "agreement"),  # CONSENSUS_RE
+        *("thanks", "gratitude", "appreciation", "congratulations", "condolences"),  # THANKS_RE
+    )
 )
 
 
@@ -591,11 +591,11 @@ def _may_hold_low(s: str, low: str | None, needles: tuple[str, ...]) -> bool:
 
 def _quiet(s: str) -> bool:
     """Whether a sentence surely states nothing find_decisions reads (no verb of outcome, negated act,
-    consensus, thanks, list opening, mover or vote word): one lower(), one findall and substring
-    tests, where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
+    consensus, thanks, list opening, mover or vote word): one lower(), one findall and a set test
+    (_QUIET_WORDS), where the full battery (_hits, _intro, _movers, find_counts, _lone_vote) costs several
     times more. ASCII text only (where lower() folds as the patterns' IGNORECASE does); False when
     unsure."""
-    if not s.isascii():
+    if not folds_as_ascii(s):
         return False
     return _quiet_low(s, s.lower())
 
@@ -604,10 +604,7 @@ def _quiet_low(s: str, low: str) -> bool:
     """_quiet on ASCII `s`, lower-cased as `low`."""
     if s.rstrip().endswith(":"):
         return False
-    for needle in _QUIET_NEEDLES:
-        if needle in low:
-            return False
-    return o.first_words_absent(low)
+    return o.first_words_absent(low, _QUIET_WORDS)
 
 
 def _movers(s: str) -> tuple[str | None, str | None]:
@@ -764,6 +761,9 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
         cac = bool(_CAC.search(item or section))
         # the previous sentence: its actor if it had an act, else its text
         last_sentence: tuple[str | None, str | None] = (None, None)
+        # a paragraph none of whose words any check needs (the test of each sentence below, once for
+        # all of them: a sentence's words are the paragraph's): its lines are read, not its sentences
+        quiet = ":" not in p.text and folds_as_ascii(p.text) and _quiet_low(p.text, p.text.lower())
         for a, b in lines(p.text):
             line = p.text[a:b]
             if not line.strip():
@@ -794,11 +794,13 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                     cac = bool(_CAC.search(item or section))
                     if not _FINITE.search(line):
                         continue  # "Motion carried", "Rule changes agreed": a heading, not the statement
+            if quiet:
+                continue
             for s0, s1 in split_sentences(line[k:]):
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
                     continue
-                low = s.lower() if s.isascii() else None  # ASCII: lower() folds as IGNORECASE does
+                low = s.lower() if folds_as_ascii(s) else None  # lower() folds as IGNORECASE does
                 if low is not None and _quiet_low(s, low):
                     last_sentence = (None, s)
                     continue  # no act, list opening, mover or count: only the next "It" reads it

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from necwatch.normalize import _MONTH, _TITLE_REPORT, normalized_text
+from necwatch.normalize import _MONTH, _QUOTES, _TITLE_REPORT, _ZERO_WIDTH, normalized_text
 from necwatch.record.model import Item, Paragraph
-from necwatch.record.text import _LEAD_IN_VERB, is_heading, sentences
+from necwatch.record.text import _LEAD_IN_VERB, folds_as_ascii, is_heading, sentences
 
 TITLE_MAX_WORDS = 8
 """A title from a sentence is clipped to this many words ("Motion on Jeremy Corbyn's candidacy")."""
@@ -283,7 +283,7 @@ def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
-    if sentence.isascii():  # where lower() folds as re.IGNORECASE does
+    if folds_as_ascii(sentence):  # where lower() folds as re.IGNORECASE does
         low = sentence.lower()
         if not any(n in low for n in _OFFICE_NEEDLES):
             return None  # every pattern below needs an office's name, which holds one of these
@@ -331,15 +331,34 @@ _SPACES = re.compile(r"\s+")
 
 
 def _normalized(text: str) -> str:
-    """normalized_text: on ASCII text without a backtick or a URL (most sentences), where its
-    translations and NFKC change nothing, only its folding of spaces (several times cheaper)."""
-    if text.isascii() and "`" not in text and "://" not in text:
-        return _SPACES.sub(" ", text).strip()
-    return normalized_text(text)
+    """normalized_text: on text that its translations (zero-width characters dropped, typographic
+    quotes and dashes made ASCII) leave ASCII and without a URL (most sentences), where NFKC and the
+    second translation change nothing, only its folding of spaces (several times cheaper)."""
+    if not text.isascii() or "`" in text:
+        text_ = text.translate(_ZERO_WIDTH).translate(_QUOTES)
+        if not text_.isascii():
+            return normalized_text(text)
+    else:
+        text_ = text
+    if "://" in text_:
+        return normalized_text(text)
+    return _SPACES.sub(" ", text_).strip()
+
+
+_SPACE_RUN = re.compile(r"\s*")
 
 
 def _first_sentence(p: Paragraph) -> str:
-    head = p.text[:FIRST_SENTENCE_MAX_CHARS]
+    text = p.text
+    if len(text) > FIRST_SENTENCE_MAX_CHARS:
+        # The paragraph's own split (which people and decisions read too) has the same first sentence
+        # as its head's when that sentence's end, with what the split looks at after it (the spaces
+        # and the next character or two), lies inside the head.
+        spans = sentences(text)
+        after = _SPACE_RUN.match(text, spans[0][1]) if spans else None
+        if after is not None and after.end() + 2 <= FIRST_SENTENCE_MAX_CHARS:
+            return _normalized(text[spans[0][0] : spans[0][1]])
+    head = text[:FIRST_SENTENCE_MAX_CHARS]
     spans = sentences(head)
     return _normalized(head[spans[0][0] : spans[0][1]]) if spans else ""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from necwatch.record.text import folds_as_ascii
+
 # verb form → (outcome, kind). kinds: "trans" needs the NEC (or a sub-committee) as subject or a passive;
 # "intrans" also accepts a motion as subject ("the motion fell"); "noted" needs a report as object;
 # "ask" a request to officers ("asked for a timetable to be produced"); "elect", "thanks", "vote".
@@ -107,7 +109,7 @@ def verb_matches(s: str) -> list[tuple[int, int, str]]:
     the first words present, and a literal search of each finds where (a 70-way case-insensitive
     alternation, or a loop over every word, costs many times more on long text)."""
     out: list[tuple[int, int, str]] = []
-    if s.isascii():
+    if folds_as_ascii(s):
         present = _BY_FIRST.keys() & set(_TOKEN.findall(s.lower()))
         if not present:
             return out  # most sentences hold no such word
@@ -129,9 +131,11 @@ def verb_matches(s: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def first_words_absent(low: str) -> bool:
-    """Whether lower-cased ASCII text holds no first word of a verb of outcome (verb_matches finds none)."""
-    return _BY_FIRST.keys().isdisjoint(_TOKEN.findall(low))
+def first_words_absent(low: str, also: frozenset[str] = frozenset()) -> bool:
+    """Whether lower-cased ASCII text holds no first word of a verb of outcome (verb_matches finds none),
+    nor any word of `also`."""
+    words = _TOKEN.findall(low)
+    return _BY_FIRST.keys().isdisjoint(words) and also.isdisjoint(words)
 
 
 # Not an act: "carried out", "passed away", "passed on", "lost seats".

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -27,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 
 from necwatch.record.model import Paragraph, PersonMention
 from necwatch.record.roster import _HONORIFICS, _SUFFIXES, OFFICE_ROLES, Roster, fold, on_date, words
-from necwatch.record.text import sentences
+from necwatch.record.text import folds_as_ascii, sentences
 
 
 @dataclass(frozen=True)
@@ -683,7 +684,7 @@ class _Finder:
             return out  # most paragraphs name no office: skip the costly scan of _TITLE
         names = sorted(names, key=lambda h: h.start)
         starts = [h.start for h in names]
-        for m in _TITLE.finditer(text):
+        for m in _title_matches(text):
             det, pre, title = m.group("det") or "", m.group("pre") or "", m.group("title")
             at = m.start("det") if m.group("det") else m.start("pre") if m.group("pre") else m.start("title")
             before = text[max(0, at - 30) : at]
@@ -736,10 +737,62 @@ class _Finder:
         return out
 
 
+# Every match of _TITLE holds one of these in its title (lower case), at most _TITLE_LEAD non-space
+# characters after the match's start ("the party's incoming general " before "sec"), and reads at
+# most _TITLE_READ characters from its start when no run of _LONG_SPACE spaces is in the way.
+_TITLE_NEEDLES = ("leader", "sec", "treasurer", "chair", "prime")
+_TITLE_LEAD = 25
+_TITLE_READ = 100
+_LONG_SPACE = re.compile(r"\s{8}")
+
+
+def _title_matches(text: str) -> Iterator[re.Match[str]]:
+    """_TITLE.finditer(text), the same matches, without running the regex over the whole paragraph
+    (at every word boundary it tries six determiners, seven prefixes and nine titles): on text that
+    folds as ASCII, the title words are found by substring search in the lower-cased text and the
+    regex runs only from a little before each, over a bounded stretch."""
+    if not folds_as_ascii(text):
+        yield from _TITLE.finditer(text)
+        return
+    low = text.lower()
+    cands: list[int] = []
+    for needle in _TITLE_NEEDLES:
+        i = low.find(needle)
+        while i >= 0:
+            cands.append(i)
+            i = low.find(needle, i + 1)
+    cands.sort()
+    n, pos, k = len(text), 0, 0
+    while True:
+        # the next match starts at or after pos, so its title word is a candidate at or after pos
+        k = bisect.bisect_left(cands, pos, k)
+        if k == len(cands):
+            return
+        c = cands[k]
+        # a match starting before w would hold text[w:c] in its lead: too many letters for one
+        w = max(pos, c - 64)
+        if w > pos and len("".join(text[w:c].split())) <= _TITLE_LEAD:
+            w = pos
+        e = c + 2 * _TITLE_READ
+        if e >= n or _LONG_SPACE.search(text, w, e):
+            m = _TITLE.search(text, w)  # to the end of the text: the search finditer makes
+        else:
+            # every attempt starting before e - _TITLE_READ reads no further than e: the same
+            # answers as on the whole text
+            m = _TITLE.search(text, w, e)
+            if m is None or m.start() >= e - _TITLE_READ:
+                pos = e - _TITLE_READ  # no match starts before it
+                continue
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
+
 def _may_name_office(text: str) -> bool:
     """Whether `text` may hold a match of _TITLE: substring tests on ASCII text, where lower() folds
     case as re.IGNORECASE does (a regex search is ten times slower); the regex itself otherwise."""
-    if not text.isascii():
+    if not folds_as_ascii(text):
         return _TITLE_WORD.search(text) is not None
     low = text.lower()
     if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:

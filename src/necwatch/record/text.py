@@ -13,6 +13,21 @@ from functools import lru_cache
 
 from necwatch.record.model import Paragraph
 
+# Characters outside ASCII that no case-insensitive pattern can match with an ASCII letter and that
+# lower() leaves alone (one character each): no-break space, £, ¼, curly quotes, dashes, bullets,
+# ellipsis, currency signs. Not the letters ª º nor µ (which re.IGNORECASE folds with Greek mu).
+_FOLD_UNSAFE = re.compile(
+    r"[^\x00-\x7f\u00a0-\u00a9\u00ab-\u00b4\u00b6-\u00b9\u00bb-\u00bf\u2000-\u206f\u20a0-\u20cf]"
+)
+
+
+def folds_as_ascii(text: str) -> bool:
+    """Whether `text` holds no letter outside ASCII, nor any character re.IGNORECASE folds with an ASCII
+    letter: then `text.lower()` folds case exactly as re.IGNORECASE does, position for position, and a
+    pattern's ASCII words match only its ASCII letters. True of ASCII text and of most reports (whose
+    only non-ASCII characters are curly quotes, dashes, £ and bullets)."""
+    return text.isascii() or _FOLD_UNSAFE.search(text) is None
+
 
 def paragraph_id(text: str) -> str:
     """An id from the paragraph's own text, so it survives edits elsewhere in the report."""

@@ -15,6 +15,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from necwatch.record.text import folds_as_ascii
+
 
 def _words(text: str) -> list[str]:
     """A word list written as one string (easier to read and extend than a list of quoted words)."""
@@ -131,10 +133,28 @@ def _val(s: str | None) -> int | None:
     return number(s) if s is not None else None
 
 
+# What the count patterns cannot match without, on text that folds as ASCII (lower-cased): a number
+# (_N: digits, or a units or tens word, a whole run of letters), and each pattern's own words.
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS)
+_TO_WORDS = frozenset(("to", "versus", "vs", "v"))  # _VOTES_TO, each a whole word between spaces
+_ASCII_WORD = re.compile(r"[a-z]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
 def find_counts(text: str) -> list[Counts]:
     """Every stated count in `text` (one sentence or clause), in order, each with its abstentions."""
-    if not _HAS_NUMBER.search(text):
+    if folds_as_ascii(text):  # which patterns may match: one lower(), one findall, substring tests
+        low = text.lower()
+        digit = _ASCII_DIGIT.search(low) is not None
+        tokens = set(_ASCII_WORD.findall(low))
+        if not digit and tokens.isdisjoint(_NUMBER_WORDS):
+            return []  # no number: only _NO_ABSTAIN could match, and it only amends a count
+        against, opposed = "against" in low, "against" in low or "opposed" in low
+        favour, to, abstain = "favour" in low, not tokens.isdisjoint(_TO_WORDS), "abst" in low
+    elif not _HAS_NUMBER.search(text):
         return []
+    else:
+        digit = against = opposed = favour = to = abstain = True
     found: list[Counts] = []
     covered = bytearray(len(text) + 1)  # characters already read as part of a count
 
@@ -144,14 +164,14 @@ def find_counts(text: str) -> list[Counts]:
     def free(a: int, b: int) -> bool:
         return covered.find(1, a, b) < 0
 
-    for m in _FOR_AGAINST.finditer(text):
+    for m in _FOR_AGAINST.finditer(text) if against else ():
         found.append(Counts(m.start(), m.end(), _val(m.group(1)), _val(m.group(2)), labelled=True))
         take(*m.span())
-    for m in _FOR_AGAINST_LABEL_FIRST.finditer(text):
+    for m in _FOR_AGAINST_LABEL_FIRST.finditer(text) if against else ():
         if free(*m.span()):
             found.append(Counts(m.start(), m.end(), _val(m.group(1)), _val(m.group(2)), labelled=True))
             take(*m.span())
-    for m in _VOTES_TO.finditer(text):
+    for m in _VOTES_TO.finditer(text) if to else ():
         if not free(*m.span()):
             continue
         a, b = _val(m.group(1)), _val(m.group(3))
@@ -168,7 +188,7 @@ def find_counts(text: str) -> list[Counts]:
             continue
         found.append(Counts(m.start(), m.end(), a, b, labelled=bool(m.group(2))))
         take(*m.span())
-    for m in _TRIPLE.finditer(text):
+    for m in _TRIPLE.finditer(text) if digit else ():
         before = text[max(0, m.start() - 40) : m.start()]
         if (
             _SCORE_CONTEXT.search(before)
@@ -178,7 +198,7 @@ def find_counts(text: str) -> list[Counts]:
             c = Counts(m.start(), m.end(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
             found.append(c)
             take(*m.span())
-    for m in _SCORE.finditer(text):
+    for m in _SCORE.finditer(text) if digit else ():
         if not free(*m.span()):
             continue
         before = text[max(0, m.start() - 40) : m.start()]
@@ -189,8 +209,8 @@ def find_counts(text: str) -> list[Counts]:
         found.append(Counts(m.start(), m.end(), int(m.group(1)), int(m.group(2))))
         take(*m.span())
     singles: list[Counts] = []
-    for rx, is_for in ((_AGAINST_ONLY, False), (_FOR_ONLY, True)):
-        for m in rx.finditer(text):
+    for rx, is_for, cue in ((_AGAINST_ONLY, False, opposed), (_FOR_ONLY, True, favour)):
+        for m in rx.finditer(text) if cue else ():
             if free(*m.span()):
                 v = _val(m.group(1))
                 singles.append(
@@ -200,7 +220,7 @@ def find_counts(text: str) -> list[Counts]:
     found.extend(singles)
     found.sort(key=lambda c: c.start)
     # Abstentions belong to the count just before them (or the only one).
-    for m in _ABSTAIN.finditer(text):
+    for m in _ABSTAIN.finditer(text) if abstain else ():
         if not free(*m.span()):
             continue
         k = _val(m.group(1) or m.group(2))
@@ -212,7 +232,7 @@ def find_counts(text: str) -> list[Counts]:
             found.append(Counts(m.start(), m.end(), abstentions=k, labelled=True))
         take(*m.span())
     starts = [c.start for c in found]
-    for m in _NO_ABSTAIN.finditer(text):
+    for m in _NO_ABSTAIN.finditer(text) if abstain else ():
         i = bisect_right(starts, m.start()) - 1
         if i >= 0 and found[i].abstentions is None:
             c = found[i]
