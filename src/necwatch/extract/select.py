@@ -19,6 +19,8 @@ __all__ = [
     "css_one",
     "first_of",
     "in_comments",
+    "is_comment",
+    "is_teaser",
     "parse_html",
     "text_of",
 ]
@@ -73,6 +75,45 @@ def in_comments(node: LexborNode) -> bool:
         if "comment" in ident and "no-comment" not in ident:
             return True
         parent = parent.parent
+    return False
+
+
+def is_comment(node: LexborNode) -> bool:
+    """One comment of a comment list, or inside one (WordPress gives each comment the classes
+    `comment … hentry`, so a microformats reader would take the first comment for the post)."""
+    ident = node.attributes.get("id") or ""
+    classes = (node.attributes.get("class") or "").lower().split()
+    if ident.startswith(("comment-", "li-comment-")) or any(
+        c in ("comment", "comment-body", "pingback", "trackback") or c.startswith("comment-") for c in classes
+    ):
+        return True
+    return in_comments(node)
+
+
+# Containers of other posts' teasers, promotions and navigation: their dates, names and titles are
+# not the post's ("Related", "Most popular", "More from", sidebars, menus).
+_TEASER_WORDS = (
+    "related", "teaser", "sidebar", "popular", "recommend", "more-from", "morefrom", "trending",
+    "promo", "newsletter", "read-next", "readnext", "up-next", "also-read", "carousel", "most-read",
+)  # fmt: skip
+
+
+def is_teaser(node: LexborNode) -> bool:
+    """Inside an aside, a navigation, or a container whose id or class names teasers of other posts;
+    or inside the page's own header or footer (a `header`/`footer` inside an `article` is the
+    post's own, and counts as the post)."""
+    ancestors = []
+    parent = node.parent
+    while parent is not None and parent.tag not in ("body", "html"):
+        ancestors.append(parent)
+        parent = parent.parent
+    in_article = any(a.tag == "article" for a in ancestors)
+    for a in ancestors:
+        if a.tag in ("aside", "nav") or (a.tag in ("header", "footer") and not in_article):
+            return True
+        ident = f"{a.attributes.get('id') or ''} {a.attributes.get('class') or ''}".lower()
+        if any(w in ident for w in _TEASER_WORDS):
+            return True
     return False
 
 
