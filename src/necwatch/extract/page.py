@@ -49,8 +49,13 @@ MIN_GENERIC_WORDS = 5
 MIN_UNMARKED_WORDS = 80
 FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
 # Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
+# Photo captions, related-story lists, share/tag/newsletter/promo boxes and print-only copies are
+# not the article; reference lists and footnotes are (they are never matched here).
 _BODY_CHROME = (
-    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons"
+    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons, "
+    "figcaption, .wp-caption-text, .caption, [class*='related'], [class*='share'], [class*='social'], "
+    "[class*='newsletter'], [class*='promo'], [class*='subscribe'], .post-tags, .entry-tags, .tags-links, "
+    ".print-only, .printonly, .printfooter, .visible-print, [media='print'], aside, nav"
 )
 
 
@@ -218,7 +223,10 @@ def extract_post(
         platform=platform,
         title=title,
         title_raw=title_served if title_served and title_served != title else None,
-        author=clean_name(author) if isinstance(author, str) else None,
+        # JSON-LD names are clean already, one by one ("Ann Able, Ben Baker" is two authors)
+        author=(author if fields["author"].method == "json-ld" else clean_name(author))
+        if isinstance(author, str)
+        else None,
         published_at=published,
         updated_at=updated,
         labels=tuple(fields["labels"].value) if "labels" in fields else (),

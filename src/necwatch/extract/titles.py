@@ -8,9 +8,9 @@ them, is set aside for the first that does.
 
 Site names come off by what the page says its site is called (`og:site_name`, `application-name`,
 JSON-LD `WebSite`/`publisher` names, the host name's label), never by position: a part of the title
-between separators (`|`, `–`, `—`, `-`, `·`, `»`, `:`) is dropped only at either end and only when it is
-one of those names (or "Medium" on a Medium page, or "by <author>"). A title with a dash and no site
-name in it keeps its dash ("Re-selection - what the NEC decided" stays whole).
+between separators (`|`, `–`, `—`, `-`, `·`, `»`, `:`) is dropped only at either end and only when it
+is one of those names (or "Medium" on a Medium page, or the post's author, "by <author>"). A title
+with a dash and no site name in it keeps its dash ("Re-selection - what the NEC decided" stays whole).
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
     drop = set(names)
     if "medium" in names:
         drop.add("medium")
-    if author:
-        drop.add(_key(f"by {author}"))
+    if author:  # "Post | Editorial", "Post | Eleanor Ainge Roy": the byline repeated in the title
+        drop.update((_key(author), _key(f"by {author}")))
     changed = False
     while len(parts) > 1 and (_key(parts[-1][0]) in drop or _is_by(parts[-1][0])):
         last = _key(parts.pop()[0])

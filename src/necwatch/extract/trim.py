@@ -27,7 +27,7 @@ _CHROME_START = re.compile(
     r"^(?:share(?:\s+this)?|follow\s+(?:us|me|him|her|them)|like\s+\S+\s+on\s+facebook|tags?\s*:|tagged\s*:?|"
     r"filed\s+under|topics?\s*:|categories\s*:|posted\s+in|sign\s+up|subscribe|related(?:\s+(?:posts|articles|stories))?|"
     r"read\s+(?:more|next|also)|more\s+from|you\s+(?:may|might)\s+also\s+like|recommended|"
-    r"teilen|schlagwörter|tags\s+:|partager|compartir|etiquetas|condividi|abonnieren|s'abonner|suscríbete)\b",
+    r"teilen|schlagwörter|tags\s+:|partager|compartir|etiquetas|condividi|abonnieren|s'abonner|suscríbete)(?!\w)",
     re.IGNORECASE,
 )
 _MAX_CHROME_WORDS = 30

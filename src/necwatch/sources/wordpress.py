@@ -62,8 +62,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.chars import clean_json
-from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_rfc2822, parse_words
-from necwatch.extract.feeds import entry_fields, parse_feed
+from necwatch.extract.dates import OutOfRange, in_utc_range, localize, parse_iso, parse_words
+from necwatch.extract.feeds import entry_fields, feed_date, parse_feed
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post, register_markup
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
@@ -370,7 +370,7 @@ def parse_rss(url: str, data: bytes | str, *, tz: ZoneInfo | None = None) -> lis
         published = None
         if fields.published:
             try:
-                published = _localize(parse_rfc2822(fields.published), tz)
+                published = _localize(feed_date(fields.published), tz)  # RSS or Atom (FeedBurner)
             except OutOfRange:
                 published = None  # readable, but no UTC value in years 1-9999: the date is unknown
             except ValueError as e:
