@@ -179,3 +179,15 @@ def test_site_suffixes_come_off_by_name_and_a_title_keeps_its_own_dash() -> None
 def test_a_widget_heading_is_not_the_title_when_the_page_says_otherwise() -> None:
     post = extract_post(page("title_widget_heading.html"), "https://paradigm.example/2019/05/statement/")
     assert post.title == "NEC statement on the by-election"
+
+
+# -- any language, any CMS ---------------------------------------------------------------------------
+
+
+def test_unspaced_script_counts_as_long_enough_and_a_placeholder_date_is_not_the_date() -> None:
+    """A Chinese article has few spaces: its length is counted in characters too. JSON-LD's
+    "0001-01-01T00:00:00Z" is a CMS's empty date: the page's other date answers."""
+    post = extract_post(page("unspaced_language_and_placeholder_date.html"), "https://zh.example/nec/")
+    assert post.title == "执行委员会会议报告"
+    assert (post.body_text or "").startswith("全国执行委员会今天开会")
+    assert post.published_at == date(2019, 1, 15)

@@ -15,6 +15,7 @@ words is read in the source's time zone, and a day without a time stays a `date`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,6 +44,8 @@ __all__ = [
     "register_markup",
 ]
 
+# No post was published on the web before it existed: an earlier date is a CMS's placeholder.
+FIRST_WEB_YEAR = 1991
 # A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
 MIN_GENERIC_WORDS = 5
 # On a page nothing marks as a post (no platform markup, no metadata), only a long text is an article.
@@ -283,21 +286,23 @@ def _choose_published(
     """
     found = fields.get("published")
     if found is not None and found.method in MARKUP:
+        _add_time_to_day(fields, found, claims, zone)
         return
     scope = post_scope(tree)
-    own = next(own_nodes(scope, POST_TIME_OWN), None)
-    stamp = own.attributes.get("datetime") if own is not None else None
-    visible = _full_stamp(stamp) if stamp else None
-    if visible is not None:
-        fields["published"] = Found(visible, "time")
-        return
+    for where in (scope, tree) if scope is not tree else (tree,):  # a dateline above the article
+        for node in own_nodes(where, POST_TIME_OWN):
+            visible = _full_stamp(node.attributes.get("datetime") or "")
+            if visible is not None:
+                fields["published"] = Found(visible, "time")
+                return
     parsed: list[tuple[datetime | date, Found]] = []
     for claim in claims.get("published", []):
         try:
             said = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
         except ValueError:
             continue
-        parsed.append((said, claim))
+        if said.year >= FIRST_WEB_YEAR:
+            parsed.append((said, claim))
     if len(parsed) < 2:
         return
 
@@ -320,6 +325,25 @@ def _choose_published(
                 return
 
 
+def _add_time_to_day(
+    fields: dict[str, Found], found: Found, claims: dict[str, list[Found]], zone: ZoneInfo
+) -> None:
+    """A platform reader that found only the printed day ("November 20, 2014"): the metadata's
+    full time and offset for that same day is the post's time (never another day's)."""
+    value: Any = found.value
+    try:
+        day = value if isinstance(value, date) else parse_words(str(value), zone)
+    except ValueError:
+        return
+    if isinstance(day, datetime):
+        return
+    for claim in claims.get("published", []):
+        stamp = _full_stamp(str(claim.value)) if isinstance(claim.value, str) else None
+        if stamp is not None and stamp.date() == day:
+            fields["published"] = Found(stamp, found.method)
+            return
+
+
 def _has_offset(text: str) -> bool:
     tail = text.strip()[-6:]
     return tail.endswith(("Z", "z")) or "+" in tail or (len(tail) == 6 and tail[0] == "-")
@@ -333,6 +357,16 @@ def _full_stamp(text: str) -> datetime | None:
         return parse_iso(text.strip().replace(" ", "T", 1))
     except ValueError:
         return None
+
+
+# Scripts written without spaces between words: Chinese, Japanese kana and kanji, Thai, Lao, Khmer.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in any language: spaced words, plus one word per two characters of a script written
+    without spaces (a Chinese or Thai article of 80 words has few spaces in it)."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
 
 
 def _description(tree: LexborHTMLParser) -> str | None:
@@ -374,10 +408,10 @@ def _body(
     elif found is not None and isinstance(found.value, str) and found.value.strip():
         return found.value, html_to_text(found.value)
     body = generic_body(html, url) if min_words is not None else None
-    if body and min_words is not None and len((text := html_to_text(body)).split()) >= min_words:
+    if body and min_words is not None and word_count(text := html_to_text(body)) >= min_words:
         fields["body"] = Found(body, GENERIC_BODY)
         return body, text
-    words = len(html_to_text(body).split()) if body else 0
+    words = word_count(html_to_text(body)) if body else 0
     tried["generic:body"] = (
         f"trafilatura found {words} word{'s' if words != 1 else ''}, {min_words} needed"
         + ("" if min_words != MIN_UNMARKED_WORDS else " on a page nothing marks as a post")
@@ -398,13 +432,13 @@ def _date_field(
         return None
     for candidate in (found, *(c for c in claims if c is not found)):
         value: Any = candidate.value
-        if isinstance(value, datetime | date):
-            fields[name] = candidate
-            return value
         try:
-            parsed = parse_words(str(value), tz)
+            parsed = value if isinstance(value, datetime | date) else parse_words(str(value), tz)
         except ValueError:
             warnings.append(f"{name} date {value!r} from {candidate.method} is unreadable")
+            continue
+        if parsed.year < FIRST_WEB_YEAR:  # a CMS's empty date ("0001-01-01T00:00:00Z"), not the post's
+            warnings.append(f"{name} date {value!r} from {candidate.method} is a placeholder")
             continue
         fields[name] = candidate
         return parsed

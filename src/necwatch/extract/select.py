@@ -98,10 +98,19 @@ _TEASER_WORDS = (
 )  # fmt: skip
 
 
+def _site_wide(node: LexborNode, ident: str) -> bool:
+    parent = node.parent
+    return (
+        node.attributes.get("role") in ("banner", "contentinfo")
+        or any(w in ident for w in ("site", "masthead", "global", "page-footer", "page-header"))
+        or (parent is not None and parent.tag == "body")
+    )
+
+
 def is_teaser(node: LexborNode) -> bool:
     """Inside an aside, a navigation, or a container whose id or class names teasers of other posts;
-    or inside the page's own header or footer (a `header`/`footer` inside an `article` is the
-    post's own, and counts as the post)."""
+    or inside the site's masthead or footer (role banner/contentinfo, a site/masthead class, or a
+    child of `body`); a post's own header or footer (its dateline, its byline) is the post's."""
     ancestors = []
     parent = node.parent
     while parent is not None and parent.tag not in ("body", "html"):
@@ -109,9 +118,11 @@ def is_teaser(node: LexborNode) -> bool:
         parent = parent.parent
     in_article = any(a.tag == "article" for a in ancestors)
     for a in ancestors:
-        if a.tag in ("aside", "nav") or (a.tag in ("header", "footer") and not in_article):
-            return True
         ident = f"{a.attributes.get('id') or ''} {a.attributes.get('class') or ''}".lower()
+        if a.tag in ("aside", "nav"):
+            return True
+        if a.tag in ("header", "footer") and not in_article and _site_wide(a, ident):
+            return True  # the site's masthead or footer; a post's own header or footer is the post's
         if any(w in ident for w in _TEASER_WORDS):
             return True
     return False

@@ -527,7 +527,9 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
     # The post's visible date element first, then the head's meta (issue 21: plugins often write
     # the UTC time labelled local there); a datetime without an offset is not the visible one's.
     try:
-        published_at = _time_attr(article, "time.entry-date, time.published", url)
+        published_at = _time_attr(
+            article, "time.entry-date, time.published, time[itemprop~='datePublished']", url
+        )
     except ParseError:
         published_at = None
     if published_at is None and published:
