@@ -8,9 +8,13 @@
 
 `extract_post(html, url, platform_hint)` is the one entry point: the adapters' single-page paths and
 `necwatch inspect` call it. It never invents a value: a field no layer finds stays None and
-`ExtractedPost.to_post` fails loudly, naming the stage and field ("post body: no element matched …;
-metadata: none; generic: none"). Dates are parsed here, machine-readable ones first; a date printed in
-words is read in the source's time zone, and a day without a time stays a `date`.
+`ExtractedPost.to_post` fails loudly, naming the stage and field and what each layer tried ("post
+body: no element matched …; metadata: none; generic: none (…)"). Every page gets every layer, field
+by field (fallback always); titles are checked against the page's own title statements and lose the
+site's name (extract/titles.py); the published date is the post's own (`_choose_published`); bodies
+read from metadata or the generic layer lose their chrome at the edges (extract/trim.py). Dates are
+parsed here, machine-readable ones first; a date printed in words is read in the source's time zone,
+and a day without a time stays a `date`.
 """
 
 from __future__ import annotations
@@ -378,9 +382,9 @@ def _description(tree: LexborHTMLParser) -> str | None:
 
 
 def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
-    """Whether layers 1-2 say this page is a post, so the generic layer may fill what they lack.
-    Without that, a redesigned or unrelated page ("We have a new look!") would become a post with
-    an invented title and body, and a false edit: it must fail loudly instead."""
+    """Whether layers 1-2 say this page is a post. Without that the generic layer still reads it
+    (fallback always), but only a long text is taken for an article: a redesigned or unrelated page
+    ("We have a new look!") must fail loudly, not become a post with an invented body and a false edit."""
     if "published" in fields or "body" in fields:
         return True
     if "title" in fields and fields["title"].method in _POST_EVIDENCE:
