@@ -191,3 +191,11 @@ def test_unspaced_script_counts_as_long_enough_and_a_placeholder_date_is_not_the
     assert post.title == "执行委员会会议报告"
     assert (post.body_text or "").startswith("全国执行委员会今天开会")
     assert post.published_at == date(2019, 1, 15)
+
+
+def test_the_pages_own_main_heading_wins_over_a_stale_og_title_and_an_embed_is_no_date_claim() -> None:
+    """A CMS that serves another post's og:title: the page's `<h1>` is what readers see. An
+    embedded post's `time` (an Instagram card) is not a claim about this post's date."""
+    post = extract_post(page("title_heading_over_stale_og.html"), "https://trend-notes.example/rule-book/")
+    assert post.title == "Why the NEC changed the rule book"
+    assert post.published_at == datetime.fromisoformat("2019-05-21T14:42:53+02:00")

@@ -295,9 +295,16 @@ def byline(tree: LexborHTMLParser) -> str | None:
     for where in (scope, tree) if scope is not tree else (tree,):
         for node in own_nodes(where, BYLINE):
             name = clean_name(_text(node))
-            if name and looks_like_name(name):
+            if name and looks_like_name(name) and (node.tag != "a" or _named(node, name)):
                 return name
     return None
+
+
+def _named(link: LexborNode, name: str) -> bool:
+    """A link to an author page holds a name, not "more"/"mehr"/"plus": a capital or a digit in it,
+    or its own byline class."""
+    classes = (link.attributes.get("class") or "").lower()
+    return any(c.isupper() or c.isdigit() for c in name) or "author" in classes or "byline" in classes
 
 
 _DATE_OR_TIME = re.compile(r"\d{1,2}[:./]\d{2}|\b(?:19|20)\d{2}\b")

@@ -263,7 +263,10 @@ def _choose_title(
     headlines = [str(f.value) for f in claims.get("title", []) if f.method == "json-ld"]
     post_level = headlines + head  # a `<title>` alone is often just the site's name: no override
     value = str(found.value)
-    if post_level and not agrees(value, [*post_level, *([document] if document else [])]):
+    headings = {_title_key(h.text(deep=True)) for h in tree.css("h1")}
+    if _title_key(value) in headings:
+        pass  # the page's own main heading: what readers see, whatever the head says
+    elif post_level and not agrees(value, [*post_level, *([document] if document else [])]):
         fields["title"] = found = Found(post_level[0], "json-ld" if headlines else "meta")
         value = post_level[0]
     if found.method not in MARKUP:
@@ -273,6 +276,10 @@ def _choose_title(
         )
         if stripped != value:
             fields["title"] = Found(stripped, found.method)
+
+
+def _title_key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _choose_published(
@@ -305,8 +312,8 @@ def _choose_published(
             said = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
         except ValueError:
             continue
-        if said.year >= FIRST_WEB_YEAR:
-            parsed.append((said, claim))
+        if said.year >= FIRST_WEB_YEAR and claim.method not in ("time", "byline"):
+            parsed.append((said, claim))  # metadata claims only: a plain `time` may be an embed's
     if len(parsed) < 2:
         return
 

@@ -8,7 +8,7 @@ them, is set aside for the first that does.
 
 Site names come off by what the page says its site is called (`og:site_name`, `application-name`,
 JSON-LD `WebSite`/`publisher` names, the host name's label), never by position: a part of the title
-between separators (`|`, `–`, `—`, `-`, `·`, `»`, `:`) is dropped only at either end and only when it
+between separators (`|`, `–`, `—`, `-`, `·`, `»`, `›`, `:`) is dropped only at either end and only when it
 is one of those names (or "Medium" on a Medium page, or the post's author, "by <author>"). A title
 with a dash and no site name in it keeps its dash ("Re-selection - what the NEC decided" stays whole).
 """
@@ -25,7 +25,7 @@ from necwatch.extract.text import collapse_ws, strip_bidi
 
 __all__ = ["agrees", "site_names", "strip_site_name", "title_statements"]
 
-_SEP = re.compile(r"\s+(?:[|–—·»«]|-{1,2}|::)\s+|:\s+")
+_SEP = re.compile(r"\s+(?:[|–—·»«›‹]|-{1,2}|::)\s+|:\s+")
 _ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -116,13 +116,22 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
         drop.add("medium")
     if author:  # "Post | Editorial", "Post | Eleanor Ainge Roy": the byline repeated in the title
         drop.update((_key(author), _key(f"by {author}")))
+
+    def is_site(part: str) -> bool:
+        """The site's name, or a short part mostly made of it ("Stadt Stuttgart" on stuttgart.de,
+        "MODEPILOT.de"); "Labour's NEC rules" is not the site labour.org.uk."""
+        key = _key(part)
+        return key in drop or (
+            len(part.split()) <= 4 and any(len(n) >= 5 and n in key and 2 * len(n) >= len(key) for n in drop)
+        )
+
     changed = False
-    while len(parts) > 1 and (_key(parts[-1][0]) in drop or _is_by(parts[-1][0])):
+    while len(parts) > 1 and (is_site(parts[-1][0]) or _is_by(parts[-1][0])):
         last = _key(parts.pop()[0])
         changed = True
         if last == "medium" and len(parts) > 1:  # "Post — Publication — Medium"
             parts.pop()
-    while len(parts) > 1 and _key(parts[0][0]) in drop:
+    while len(parts) > 1 and is_site(parts[0][0]):
         parts.pop(0)
         changed = True
     if not changed:
