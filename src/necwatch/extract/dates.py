@@ -31,27 +31,6 @@ __all__ = [
     "to_minute",
 ]
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?"
 # "January 24, 2024" / "24 January 2024" / "24th January, 2024"
@@ -61,6 +40,10 @@ _DATE = rf"{_WEEKDAY}(?:{_MDY}|{_DMY})"
 _LOCAL_TIME_FIRST = re.compile(rf"^\s*{_TIME}\s*(?:,|on|at)?\s*{_DATE}\s*$", re.IGNORECASE)
 _LOCAL_DATE_FIRST = re.compile(rf"^\s*{_DATE}\s*(?:,|at|@|-|–)?\s*{_TIME}\s*$", re.IGNORECASE)
 _LOCAL_DATE_ONLY = re.compile(rf"^\s*{_DATE}\s*$", re.IGNORECASE)
+
+
+# The C locale's month names (what strptime's %B reads), to check an abbreviation is one ("Sept").
+_FULL = tuple(datetime(2000, m, 1).strftime("%B").lower() for m in range(1, 13))
 
 
 class OutOfRange(ValueError):
@@ -123,10 +106,17 @@ def parse_any(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
 
 
 def _month(name: str, text: str) -> int:
-    try:
-        return _MONTHS[name.lower().rstrip(".")]
-    except KeyError:
-        raise ValueError(f"unknown month {name!r} in {text!r}") from None
+    """An English month name or its abbreviation ("Jan", "Sept", "September") → 1-12, by the
+    standard library's C-locale names (no table of our own); other languages go to dateparser."""
+    word = name.lower().rstrip(".")
+    for fmt, probe in (("%B", word), ("%b", word[:3])):
+        try:
+            month = datetime.strptime(probe, fmt).month
+        except ValueError:
+            continue
+        if fmt == "%B" or _FULL[month - 1].startswith(word):
+            return month
+    raise ValueError(f"unknown month {name!r} in {text!r}")
 
 
 def _date_from(m: re.Match[str], text: str) -> date:

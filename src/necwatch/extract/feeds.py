@@ -11,13 +11,16 @@ import html
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import feedparser
 
 from necwatch.errors import ParseError
 from necwatch.extract.chars import clean_json, drop_bad_charrefs
+from necwatch.extract.dates import parse_any
 
 __all__ = [
     "ATOM",
@@ -28,6 +31,7 @@ __all__ = [
     "atom_link",
     "atom_root",
     "entry_fields",
+    "feed_date",
     "feed_links",
     "is_feed_document",
     "parse_any_feed",
@@ -81,8 +85,9 @@ class FeedFields:
 
 
 def entry_fields(url: str, entry: Any) -> FeedFields:
-    """A feedparser entry → FeedFields."""
-    link = entry.get("link")
+    """A feedparser entry → FeedFields. A feed served through FeedBurner points its links at
+    FeedBurner's redirector; `feedburner:origLink` is the post's own URL and wins."""
+    link = entry.get("feedburner_origlink") or entry.get("link")
     labels: list[str] = []
     for tag in entry.get("tags", []):
         term = (tag.get("term") or "").strip()
@@ -172,6 +177,14 @@ def _json_item(url: str, item: dict[str, Any]) -> FeedFields:
         full_content=bool(content),
         updated=_only_str(item.get("date_modified")) or None,
     )
+
+
+def feed_date(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
+    """An entry's date as its format writes it: Atom's RFC 3339 (`2020-04-28T21:11:00.001+02:00`,
+    also what FeedBurner serves for a Blogger feed) or RSS's RFC 2822 (`Tue, 28 Apr 2020 19:11:00
+    +0000`), told apart by the text itself, not by which reader the feed was handed to. The offset
+    is kept as written. ValueError (OutOfRange included) when it is neither."""
+    return parse_any(text, default_tz=default_tz)
 
 
 def is_feed_document(content_type: str, text: str) -> bool:

@@ -23,7 +23,6 @@ from necwatch.extract.text import collapse_ws, strip_bidi
 __all__ = ["GENERIC_BODY", "generic_body", "generic_date", "generic_title"]
 
 GENERIC_BODY = "generic:trafilatura"
-_SEPARATORS = re.compile(r"\s+(?:[|–—:·»«]|-{1,2}|::)\s+")
 
 
 def generic_body(html: str, url: str) -> str | None:
@@ -67,8 +66,11 @@ def generic_date(html: str, url: str) -> str | None:
     return found or None
 
 
-def generic_title(tree: LexborHTMLParser) -> str | None:
-    """The one `<h1>` in the page's main area, else `<title>` without the site name."""
+def generic_title(tree: LexborHTMLParser, url: str = "") -> str | None:
+    """The one `<h1>` in the page's main area, else `<title>` without the site's name (matched by
+    name, never cut at the first dash: extract/titles.py)."""
+    from necwatch.extract.titles import site_names, strip_site_name
+
     scope = tree.css_first("article") or tree.css_first("main") or tree.css_first("body")
     if scope is not None:
         heads = [t for h in scope.css("h1") if (t := collapse_ws(strip_bidi(h.text(deep=True))))]
@@ -78,10 +80,4 @@ def generic_title(tree: LexborHTMLParser) -> str | None:
     if node is None:
         return None
     title = collapse_ws(strip_bidi(node.text(deep=True)))
-    site = tree.css_first('meta[property="og:site_name"]')
-    site_name = collapse_ws(site.attributes.get("content") or "") if site is not None else ""
-    parts = [p for p in _SEPARATORS.split(title) if p]
-    if len(parts) > 1:
-        kept = [p for p in parts if p != site_name] if site_name else parts[:-1]
-        title = max(kept or parts, key=len)
-    return title or None
+    return strip_site_name(title, site_names(tree, url)) or None

@@ -12,16 +12,30 @@ Values are raw strings here (dates are parsed by the caller, with the source's t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.extract.select import in_comments
+from necwatch.extract.select import in_comments, is_comment, is_teaser
 from necwatch.extract.text import clean_name, collapse_ws, strip_bidi
 
-__all__ = ["ARTICLE_TYPES", "Found", "MetaFields", "read_metadata"]
+__all__ = [
+    "ARTICLE_TYPES",
+    "BYLINE",
+    "POST_TIME",
+    "POST_TIME_OWN",
+    "Found",
+    "MetaFields",
+    "byline",
+    "looks_like_name",
+    "own_nodes",
+    "post_scope",
+    "read_metadata",
+    "read_metadata_all",
+]
 
 ARTICLE_TYPES = frozenset(
     {"BlogPosting", "Article", "NewsArticle", "Posting", "SocialMediaPosting", "Report", "LiveBlogPosting"}
@@ -41,11 +55,18 @@ MetaFields = dict[str, Found]  # field → Found; fields: title, author, publish
 
 def read_metadata(tree: LexborHTMLParser) -> MetaFields:
     """Every structured-metadata reader in order of trust; the first to give a field wins it."""
-    out: MetaFields = {}
-    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel):
+    return {name: founds[0] for name, founds in read_metadata_all(tree).items()}
+
+
+def read_metadata_all(tree: LexborHTMLParser) -> dict[str, list[Found]]:
+    """Every value each reader found, per field, in order of trust: what the page says about its
+    post in every vocabulary it uses, so disagreements (a re-publication date, a widget's
+    heading) can be seen."""
+    out: dict[str, list[Found]] = {}
+    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel, _byline):
         for name, found in reader(tree).items():
-            if name not in out and found.value not in (None, "", ()):
-                out[name] = found
+            if found.value not in (None, "", ()):
+                out.setdefault(name, []).append(found)
     return out
 
 
@@ -92,11 +113,21 @@ def _ld_name(value: Any, by_id: dict[str, dict[str, Any]]) -> str | None:
     return None
 
 
+def _ld_text(text: str | None) -> str:
+    """A JSON-LD block's JSON: CMSs (Drupal's metatag, old XHTML themes) wrap it in `<![CDATA[ … ]]>`
+    or an HTML comment, which JSON does not allow."""
+    body = (text or "").strip()
+    for start, end in (("<![CDATA[", "]]>"), ("<!--", "-->"), ("//<![CDATA[", "//]]>")):
+        if body.startswith(start) and body.endswith(end):
+            body = body[len(start) : -len(end)].strip()
+    return body or "null"
+
+
 def _json_ld(tree: LexborHTMLParser) -> MetaFields:
     objects: list[dict[str, Any]] = []
     for script in tree.css('script[type="application/ld+json"]'):
         try:
-            objects.extend(_ld_objects(json.loads(script.text(deep=True) or "null")))
+            objects.extend(_ld_objects(json.loads(_ld_text(script.text(deep=True)))))
         except ValueError:
             continue  # a broken block says nothing; the other layers still answer
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
@@ -137,7 +168,7 @@ def _stamp(node: LexborNode | None) -> str | None:
 
 
 def _microformats(tree: LexborHTMLParser) -> MetaFields:
-    entry = tree.css_first(".h-entry, .hentry")
+    entry = next((e for e in tree.css(".h-entry, .hentry") if not is_comment(e)), None)
     if entry is None:
         return {}
     body = entry.css_first(".e-content, .entry-content")
@@ -211,12 +242,76 @@ def _meta(tree: LexborHTMLParser) -> MetaFields:
 # -- time[datetime] and rel=author ----------------------------------------------------------------------
 
 
+# The post's own date element, most specific first: WordPress/hAtom/schema.org classes, then any
+# `time[datetime]` of the post's container.
+POST_TIME = (
+    "time.entry-date[datetime], time.published[datetime], time.dt-published[datetime], "
+    "time[itemprop~='datePublished'][datetime], time[pubdate][datetime], time[datetime]"
+)
+# Only the elements that say they are the post's date (not any `time` of the post's container).
+POST_TIME_OWN = ", ".join(POST_TIME.split(", ")[:-1])
+# Bylines and theme author boxes, most specific first (hCard, schema.org, common theme classes).
+BYLINE = (
+    ".byline .author a, .byline a[rel~='author'], .byline .name, [class*='byline'] [class*='name'], "
+    ".author-name, .author_name, .post-author-name, .entry-author-name, a.author-link, .author-link, "
+    "[class*='byline'] a[href*='/author'], a[href*='/author/'], .author a, .byline, [class*='byline']"
+)
+
+
+def post_scope(tree: LexborHTMLParser) -> LexborHTMLParser | LexborNode:
+    """The post's container: the first `article` that is not a comment or a teaser, else `main`."""
+    for node in tree.css("article"):
+        if not is_comment(node) and not is_teaser(node):
+            return node
+    return tree.css_first("main") or tree
+
+
+def own_nodes(scope: LexborHTMLParser | LexborNode, selectors: str) -> Iterator[LexborNode]:
+    """Matches of `selectors` in order of trust that belong to the post: not inside a comment
+    list, not inside a teaser of another post (related, popular, sidebar, navigation)."""
+    for selector in selectors.split(", "):
+        for node in scope.css(selector):
+            if not in_comments(node) and not is_teaser(node):
+                yield node
+
+
 def _time_and_rel(tree: LexborHTMLParser) -> MetaFields:
-    scope = tree.css_first("article") or tree.css_first("main") or tree
-    stamp = None
-    for node in scope.css("time[datetime]"):
-        if not in_comments(node):
-            stamp = node.attributes.get("datetime")
-            break
-    author = next((a for a in scope.css('a[rel~="author"]') if not in_comments(a)), None)
+    scope = post_scope(tree)
+    stamp = next((n.attributes.get("datetime") for n in own_nodes(scope, POST_TIME)), None)
+    author = next(own_nodes(scope, 'a[rel~="author"]'), None)
+    if author is None and scope is not tree:  # a `rel=author` in the page's header
+        author = next(own_nodes(tree, 'a[rel~="author"]'), None)
     return {"published": Found(stamp, "time"), "author": Found(clean_name(_text(author)), "rel-author")}
+
+
+def _byline(tree: LexborHTMLParser) -> MetaFields:
+    return {"author": Found(byline(tree), "byline")}
+
+
+def byline(tree: LexborHTMLParser) -> str | None:
+    """A name printed as the post's byline or in the theme's author box ("By Jane Roe", "von
+    Jane Roe", "Posted by admin"); None when no such element holds a short name."""
+    scope = post_scope(tree)
+    for where in (scope, tree) if scope is not tree else (tree,):
+        for node in own_nodes(where, BYLINE):
+            name = clean_name(_text(node))
+            if name and looks_like_name(name) and (node.tag != "a" or _named(node, name)):
+                return name
+    return None
+
+
+def _named(link: LexborNode, name: str) -> bool:
+    """A link to an author page holds a name, not "more"/"mehr"/"plus": a capital or a digit in it,
+    or its own byline class."""
+    classes = (link.attributes.get("class") or "").lower()
+    return any(c.isupper() or c.isdigit() for c in name) or "author" in classes or "byline" in classes
+
+
+_DATE_OR_TIME = re.compile(r"\d{1,2}[:./]\d{2}|\b(?:19|20)\d{2}\b")
+
+
+def looks_like_name(text: str) -> bool:
+    """One to five words, no date or time in it, not a sentence: a byline or a user name
+    ("rmb8090"), not the author box's biography or "Posted on 5 May 2019"."""
+    words = text.split()
+    return 0 < len(words) <= 5 and not _DATE_OR_TIME.search(text) and not text.endswith((".", "!", "?"))

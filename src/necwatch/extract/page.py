@@ -8,13 +8,18 @@
 
 `extract_post(html, url, platform_hint)` is the one entry point: the adapters' single-page paths and
 `necwatch inspect` call it. It never invents a value: a field no layer finds stays None and
-`ExtractedPost.to_post` fails loudly, naming the stage and field ("post body: no element matched …;
-metadata: none; generic: none"). Dates are parsed here, machine-readable ones first; a date printed in
-words is read in the source's time zone, and a day without a time stays a `date`.
+`ExtractedPost.to_post` fails loudly, naming the stage and field and what each layer tried ("post
+body: no element matched …; metadata: none; generic: none (…)"). Every page gets every layer, field
+by field (fallback always); titles are checked against the page's own title statements and lose the
+site's name (extract/titles.py); the published date is the post's own (`_choose_published`); bodies
+read from metadata or the generic layer lose their chrome at the edges (extract/trim.py). Dates are
+parsed here, machine-readable ones first; a date printed in words is read in the source's time zone,
+and a day without a time stays a `date`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,11 +30,13 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.dates import localize, parse_words
+from necwatch.extract.dates import localize, parse_iso, parse_words
 from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_date, generic_title
-from necwatch.extract.metadata import Found, read_metadata
+from necwatch.extract.metadata import POST_TIME_OWN, Found, own_nodes, post_scope, read_metadata_all
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
+from necwatch.extract.titles import agrees, site_names, strip_site_name, title_statements
+from necwatch.extract.trim import trim_body
 from necwatch.models import Comment, Post
 
 __all__ = [
@@ -40,14 +47,21 @@ __all__ = [
     "extract_post",
 ]
 
+# No post was published on the web before it existed: an earlier date is a CMS's placeholder.
+FIRST_WEB_YEAR = 1991
 # A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
 MIN_GENERIC_WORDS = 5
 # On a page nothing marks as a post (no platform markup, no metadata), only a long text is an article.
 MIN_UNMARKED_WORDS = 80
 FIELDS = ("title", "author", "published", "updated", "labels", "body", "comments")
 # Inside a metadata-marked body but not the article (sharing, likes, related posts, scripts).
+# Photo captions, related-story lists, share/tag/newsletter/promo boxes and print-only copies are
+# not the article; reference lists and footnotes are (they are never matched here).
 _BODY_CHROME = (
-    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons"
+    "script, style, noscript, .sharedaddy, #jp-post-flair, .jp-relatedposts, .wpcnt, .post-share-buttons, "
+    "figcaption, .wp-caption-text, .caption, [class*='related'], [class*='share'], [class*='social'], "
+    "[class*='newsletter'], [class*='promo'], [class*='subscribe'], .post-tags, .entry-tags, .tags-links, "
+    ".print-only, .printonly, .printfooter, .visible-print, [media='print'], aside, nav"
 )
 
 
@@ -108,8 +122,15 @@ class ExtractedPost:
         what = {"body": "post body", "title": "post title", "published": "post date"}.get(name, name)
         tried = self.tried.get(name)
         platform = f"no element matched {tried}" if tried else f"no platform markup ({self.platform})"
-        return f"{what}: {platform}; metadata: none" + (
-            "; generic: none" if name in ("body", "title") else ""
+        metadata = self.tried.get(f"metadata:{name}")
+        generic = self.tried.get(f"generic:{name}")
+        detail = "; ".join(
+            f"{layer}: {note}" for layer, note in (("metadata", metadata), ("generic", generic)) if note
+        )
+        return (
+            f"{what}: {platform}; metadata: none"
+            + ("; generic: none" if name in ("body", "title") else "")
+            + (f" ({detail})" if detail else "")
         )
 
     def to_post(self, *, tz: ZoneInfo, default_author: str | None, need_published: bool = False) -> Post:
@@ -173,24 +194,30 @@ def extract_post(
     reader = reader or _reader(platform)
     read = reader(tree, url, zone) if reader is not None else MarkupRead()
     fields = dict(read.fields)
+    tried = dict(read.tried)
     warnings = list(read.warnings)
-    for name, found in read_metadata(tree).items():
-        fields.setdefault(name, found)
+    claims = read_metadata_all(tree)
+    for name, founds in claims.items():
+        fields.setdefault(name, founds[0])
+    if "body" not in fields:
+        tried["metadata:body"] = "no JSON-LD articleBody, h-entry e-content or itemprop=articleBody"
+    _choose_title(fields, claims, tree, url)
+    _choose_published(fields, claims, tree, zone)
+    # Fallback always: platform markup → metadata → generic, field by field. A page that nothing
+    # marks as a post (a platform's redesign, an unknown theme) still gets the generic layer, but
+    # then only a long text is an article: "We have a new look!" is not a post.
     evidence = _is_a_post(fields, tree)
-    if evidence or platform == "other":
-        # Blogger/WordPress pages without any post evidence are a redesign: they fail loudly. A page
-        # of another platform may still be an article: the generic body must then be a long one.
-        min_words = MIN_GENERIC_WORDS if evidence else MIN_UNMARKED_WORDS
-        body_html, body_text = _body(fields, html, url, min_words=min_words)
-        if "title" not in fields and body_text and (title := generic_title(tree)):
-            fields["title"] = Found(title, "generic:heading")
-        if "published" not in fields and (day := generic_date(html, url)):
-            fields["published"] = Found(day, "generic:htmldate")
-    else:
-        body_html, body_text = _body(fields, html, url, min_words=None)
-        warnings.append("generic layer not used: no post markup, no post metadata and no og:type article")
-    published = _date_field(fields, "published", zone, warnings)
-    updated = _date_field(fields, "updated", zone, warnings)
+    min_words = MIN_GENERIC_WORDS if evidence else MIN_UNMARKED_WORDS
+    body_html, body_text = _body(fields, html, url, min_words=min_words, tried=tried)
+    if "title" not in fields and body_text and (title := generic_title(tree, url)):
+        fields["title"] = Found(title, "generic:heading")
+    if "published" not in fields and body_text and (day := generic_date(html, url)):
+        fields["published"] = Found(day, "generic:htmldate")
+    if body_text and fields.get("body", Found(None, "")).method not in MARKUP:
+        title_now = str(fields["title"].value) if "title" in fields else None
+        body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree))
+    published = _date_field(fields, "published", zone, warnings, claims.get("published", []))
+    updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []))
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
     if read.comments is not None:
         extraction["comments"] = platform
@@ -204,7 +231,10 @@ def extract_post(
         platform=platform,
         title=title,
         title_raw=title_served if title_served and title_served != title else None,
-        author=clean_name(author) if isinstance(author, str) else None,
+        # JSON-LD names are clean already, one by one ("Ann Able, Ben Baker" is two authors)
+        author=(author if fields["author"].method == "json-ld" else clean_name(author))
+        if isinstance(author, str)
+        else None,
         published_at=published,
         updated_at=updated,
         labels=tuple(fields["labels"].value) if "labels" in fields else (),
@@ -214,17 +244,155 @@ def extract_post(
         extraction=extraction,
         warnings=tuple(warnings),
         platform_id=read.platform_id,
-        tried=read.tried,
+        tried=tried,
     )
 
 
 _POST_EVIDENCE = frozenset({"json-ld", "microformats", "itemprop"})  # and every platform's methods
 
 
+def _choose_title(
+    fields: dict[str, Found], claims: dict[str, list[Found]], tree: LexborHTMLParser, url: str
+) -> None:
+    """The title the page states: a platform or metadata heading that none of the page's title
+    statements (`<title>`, og:title, twitter:title) agrees with is a widget's heading, and gives way
+    to the JSON-LD headline or og:title; then the site's name comes off (by name, never by position)."""
+    found = fields.get("title")
+    if found is None:
+        return
+    document, head = title_statements(tree)  # <title>; og:title, twitter:title
+    headlines = [str(f.value) for f in claims.get("title", []) if f.method == "json-ld"]
+    post_level = headlines + head  # a `<title>` alone is often just the site's name: no override
+    value = str(found.value)
+    headings = {_title_key(h.text(deep=True)) for h in tree.css("h1")}
+    if _title_key(value) in headings:
+        pass  # the page's own main heading: what readers see, whatever the head says
+    elif post_level and not agrees(value, [*post_level, *([document] if document else [])]):
+        fields["title"] = found = Found(post_level[0], "json-ld" if headlines else "meta")
+        value = post_level[0]
+    if found.method not in MARKUP:
+        author = fields["author"].value if "author" in fields else None
+        stripped = strip_site_name(
+            value, site_names(tree, url), author=author if isinstance(author, str) else None
+        )
+        if stripped != value:
+            fields["title"] = Found(stripped, found.method)
+
+
+def _title_key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _choose_published(
+    fields: dict[str, Found], claims: dict[str, list[Found]], tree: LexborHTMLParser, zone: ZoneInfo
+) -> None:
+    """The post's own date, with its time and offset when the page states them:
+    1. a platform reader's date stands (it reads the post's own date element);
+    2. else the post's own visible date element (`time.entry-date`, `time.published`,
+       `itemprop=datePublished`… inside the post, not in a teaser or a comment) when its
+       `datetime` carries a time and an offset: what readers see beats what plugins write in the
+       head (which is often the UTC time labelled local, or a re-publication);
+    3. else the metadata claims; when they disagree by more than a day the earliest wins (the later
+       one is a re-publication or an update); a claim with a time and an offset beats one for the
+       same day without.
+    """
+    found = fields.get("published")
+    if found is not None and found.method in MARKUP:
+        _add_time_to_day(fields, found, claims, zone)
+        return
+    scope = post_scope(tree)
+    for where in (scope, tree) if scope is not tree else (tree,):  # a dateline above the article
+        for node in own_nodes(where, POST_TIME_OWN):
+            visible = _full_stamp(node.attributes.get("datetime") or "")
+            if visible is not None:
+                fields["published"] = Found(visible, "time")
+                return
+    parsed: list[tuple[datetime | date, Found]] = []
+    for claim in claims.get("published", []):
+        try:
+            said = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
+        except ValueError:
+            continue
+        if said.year >= FIRST_WEB_YEAR and claim.method not in ("time", "byline"):
+            parsed.append((said, claim))  # metadata claims only: a plain `time` may be an embed's
+    if len(parsed) < 2:
+        return
+
+    def day_of(value: datetime | date) -> date:
+        return value.date() if isinstance(value, datetime) else value
+
+    first_value = parsed[0][0]
+    earliest_value, earliest = min(parsed, key=lambda p: day_of(p[0]))
+    if (day_of(first_value) - day_of(earliest_value)).days > 1:
+        fields["published"] = Found(earliest_value, earliest.method)
+        return
+    if not isinstance(first_value, datetime) or first_value.tzinfo is None:
+        for value, claim in parsed[1:]:
+            if (
+                isinstance(value, datetime)
+                and _has_offset(str(claim.value))
+                and day_of(value) == day_of(first_value)
+            ):
+                fields["published"] = Found(value, claim.method)
+                return
+
+
+def _add_time_to_day(
+    fields: dict[str, Found], found: Found, claims: dict[str, list[Found]], zone: ZoneInfo
+) -> None:
+    """A platform reader that found only the printed day ("November 20, 2014"): the metadata's
+    full time and offset for that same day is the post's time (never another day's)."""
+    value: Any = found.value
+    try:
+        day = value if isinstance(value, date) else parse_words(str(value), zone)
+    except ValueError:
+        return
+    if isinstance(day, datetime):
+        return
+    for claim in claims.get("published", []):
+        stamp = _full_stamp(str(claim.value)) if isinstance(claim.value, str) else None
+        if stamp is not None and stamp.date() == day:
+            fields["published"] = Found(stamp, found.method)
+            return
+
+
+def _has_offset(text: str) -> bool:
+    tail = text.strip()[-6:]
+    return tail.endswith(("Z", "z")) or "+" in tail or (len(tail) == 6 and tail[0] == "-")
+
+
+def _full_stamp(text: str) -> datetime | None:
+    """A machine date with a time and an offset, as written; None for a day or a local time."""
+    if "T" not in text and " " not in text.strip():
+        return None
+    try:
+        return parse_iso(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        return None
+
+
+# Scripts written without spaces between words: Chinese, Japanese kana and kanji, Thai, Lao, Khmer.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in any language: spaced words, plus one word per two characters of a script written
+    without spaces (a Chinese or Thai article of 80 words has few spaces in it)."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
+
+
+def _description(tree: LexborHTMLParser) -> str | None:
+    for selector in ('meta[property="og:description"]', 'meta[name="description"]'):
+        node = tree.css_first(selector)
+        if node is not None and (content := node.attributes.get("content")):
+            return content
+    return None
+
+
 def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
-    """Whether layers 1-2 say this page is a post, so the generic layer may fill what they lack.
-    Without that, a redesigned or unrelated page ("We have a new look!") would become a post with
-    an invented title and body, and a false edit: it must fail loudly instead."""
+    """Whether layers 1-2 say this page is a post. Without that the generic layer still reads it
+    (fallback always), but only a long text is taken for an article: a redesigned or unrelated page
+    ("We have a new look!") must fail loudly, not become a post with an invented body and a false edit."""
     if "published" in fields or "body" in fields:
         return True
     if "title" in fields and fields["title"].method in _POST_EVIDENCE | _platform_methods():
@@ -234,7 +402,7 @@ def _is_a_post(fields: dict[str, Found], tree: LexborHTMLParser) -> bool:
 
 
 def _body(
-    fields: dict[str, Found], html: str, url: str, *, min_words: int | None
+    fields: dict[str, Found], html: str, url: str, *, min_words: int | None, tried: dict[str, str]
 ) -> tuple[str | None, str | None]:
     """Body from the platform or metadata node (chrome removed), else the generic extractor."""
     found = fields.get("body")
@@ -252,28 +420,42 @@ def _body(
     elif found is not None and isinstance(found.value, str) and found.value.strip():
         return found.value, html_to_text(found.value)
     body = generic_body(html, url) if min_words is not None else None
-    if body and min_words is not None and len((text := html_to_text(body)).split()) >= min_words:
+    if body and min_words is not None and word_count(text := html_to_text(body)) >= min_words:
         fields["body"] = Found(body, GENERIC_BODY)
         return body, text
+    words = word_count(html_to_text(body)) if body else 0
+    tried["generic:body"] = (
+        f"trafilatura found {words} word{'s' if words != 1 else ''}, {min_words} needed"
+        + ("" if min_words != MIN_UNMARKED_WORDS else " on a page nothing marks as a post")
+        if body
+        else "trafilatura found no main text"
+    )
     fields.pop("body", None)
     return None, None
 
 
 def _date_field(
-    fields: dict[str, Found], name: str, tz: ZoneInfo, warnings: list[str]
+    fields: dict[str, Found], name: str, tz: ZoneInfo, warnings: list[str], claims: list[Found]
 ) -> datetime | date | None:
+    """The field's date; when the chosen layer's text is unreadable ("on Sunday, December 30th,
+    2012 at 3:00 pm and is filed under …"), the next layer that stated it answers (field by field)."""
     found = fields.get(name)
     if found is None:
         return None
-    value: Any = found.value
-    if isinstance(value, datetime | date):
-        return value
-    try:
-        return parse_words(str(value), tz)
-    except ValueError:
-        warnings.append(f"{name} date {value!r} from {found.method} is unreadable")
-        del fields[name]
-        return None
+    for candidate in (found, *(c for c in claims if c is not found)):
+        value: Any = candidate.value
+        try:
+            parsed = value if isinstance(value, datetime | date) else parse_words(str(value), tz)
+        except ValueError:
+            warnings.append(f"{name} date {value!r} from {candidate.method} is unreadable")
+            continue
+        if parsed.year < FIRST_WEB_YEAR:  # a CMS's empty date ("0001-01-01T00:00:00Z"), not the post's
+            warnings.append(f"{name} date {value!r} from {candidate.method} is a placeholder")
+            continue
+        fields[name] = candidate
+        return parsed
+    del fields[name]
+    return None
 
 
 def read_post(

@@ -19,6 +19,8 @@ __all__ = [
     "css_one",
     "first_of",
     "in_comments",
+    "is_comment",
+    "is_teaser",
     "parse_html",
     "text_of",
 ]
@@ -73,6 +75,56 @@ def in_comments(node: LexborNode) -> bool:
         if "comment" in ident and "no-comment" not in ident:
             return True
         parent = parent.parent
+    return False
+
+
+def is_comment(node: LexborNode) -> bool:
+    """One comment of a comment list, or inside one (WordPress gives each comment the classes
+    `comment … hentry`, so a microformats reader would take the first comment for the post)."""
+    ident = node.attributes.get("id") or ""
+    classes = (node.attributes.get("class") or "").lower().split()
+    if ident.startswith(("comment-", "li-comment-")) or any(
+        c in ("comment", "comment-body", "pingback", "trackback") or c.startswith("comment-") for c in classes
+    ):
+        return True
+    return in_comments(node)
+
+
+# Containers of other posts' teasers, promotions and navigation: their dates, names and titles are
+# not the post's ("Related", "Most popular", "More from", sidebars, menus).
+_TEASER_WORDS = (
+    "related", "teaser", "sidebar", "popular", "recommend", "more-from", "morefrom", "trending",
+    "promo", "newsletter", "read-next", "readnext", "up-next", "also-read", "carousel", "most-read",
+)  # fmt: skip
+
+
+def _site_wide(node: LexborNode, ident: str) -> bool:
+    parent = node.parent
+    return (
+        node.attributes.get("role") in ("banner", "contentinfo")
+        or any(w in ident for w in ("site", "masthead", "global", "page-footer", "page-header"))
+        or (parent is not None and parent.tag == "body")
+    )
+
+
+def is_teaser(node: LexborNode) -> bool:
+    """Inside an aside, a navigation, or a container whose id or class names teasers of other posts;
+    or inside the site's masthead or footer (role banner/contentinfo, a site/masthead class, or a
+    child of `body`); a post's own header or footer (its dateline, its byline) is the post's."""
+    ancestors = []
+    parent = node.parent
+    while parent is not None and parent.tag not in ("body", "html"):
+        ancestors.append(parent)
+        parent = parent.parent
+    in_article = any(a.tag == "article" for a in ancestors)
+    for a in ancestors:
+        ident = f"{a.attributes.get('id') or ''} {a.attributes.get('class') or ''}".lower()
+        if a.tag in ("aside", "nav"):
+            return True
+        if a.tag in ("header", "footer") and not in_article and _site_wide(a, ident):
+            return True  # the site's masthead or footer; a post's own header or footer is the post's
+        if any(w in ident for w in _TEASER_WORDS):
+            return True
     return False
 
 

@@ -156,9 +156,16 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
 
     published = _meta(tree, "article:published_time")
     updated = _meta(tree, "article:modified_time")
-    published_at = _iso(url, published, "article:published_time") if published else None
-    if published_at is None:
-        published_at = _time_attr(article, "time.entry-date, time.published", url)
+    # The post's visible date element first, then the head's meta (issue 21: plugins often write
+    # the UTC time labelled local there); a datetime without an offset is not the visible one's.
+    try:
+        published_at = _time_attr(
+            article, "time.entry-date, time.published, time[itemprop~='datePublished']", url
+        )
+    except ParseError:
+        published_at = None
+    if published_at is None and published:
+        published_at = _iso(url, published, "article:published_time")
     updated_at = _iso(url, updated, "article:modified_time") if updated else None
     if updated_at is None:
         updated_at = _time_attr(article, "time.updated", url)
