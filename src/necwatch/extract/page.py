@@ -213,7 +213,7 @@ def extract_post(
         fields["title"] = Found(title, "generic:heading")
     if "published" not in fields and body_text and (day := generic_date(html, url)):
         fields["published"] = Found(day, "generic:htmldate")
-    if body_text and fields.get("body", Found(None, "")).method not in MARKUP:
+    if body_text and fields.get("body", Found(None, "")).method not in _platform_methods():
         title_now = str(fields["title"].value) if "title" in fields else None
         body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree))
     published = _date_field(fields, "published", zone, warnings, claims.get("published", []))
@@ -270,7 +270,7 @@ def _choose_title(
     elif post_level and not agrees(value, [*post_level, *([document] if document else [])]):
         fields["title"] = found = Found(post_level[0], "json-ld" if headlines else "meta")
         value = post_level[0]
-    if found.method not in MARKUP:
+    if found.method not in _platform_methods():
         author = fields["author"].value if "author" in fields else None
         stripped = strip_site_name(
             value, site_names(tree, url), author=author if isinstance(author, str) else None
@@ -297,7 +297,7 @@ def _choose_published(
        same day without.
     """
     found = fields.get("published")
-    if found is not None and found.method in MARKUP:
+    if found is not None and found.method in _platform_methods():
         _add_time_to_day(fields, found, claims, zone)
         return
     scope = post_scope(tree)

@@ -111,9 +111,10 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
     parts = _split(title)
     if len(parts) < 2:
         return title
+    from necwatch.sources.registry import title_suffixes
+
+    hosts = title_suffixes()
     drop = set(names)
-    if "medium" in names:
-        drop.add("medium")
     if author:  # "Post | Editorial", "Post | Eleanor Ainge Roy": the byline repeated in the title
         drop.update((_key(author), _key(f"by {author}")))
 
@@ -129,7 +130,7 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
     while len(parts) > 1 and (is_site(parts[-1][0]) or _is_by(parts[-1][0])):
         last = _key(parts.pop()[0])
         changed = True
-        if last == "medium" and len(parts) > 1:  # "Post — Publication — Medium"
+        if last in hosts and len(parts) > 1:  # "Post — Publication — Medium"
             parts.pop()
     while len(parts) > 1 and is_site(parts[0][0]):
         parts.pop(0)

@@ -276,6 +276,7 @@ MEDIUM = register_platform(
         post_url=re.compile(r"^/(?:@[^/]+/)?[^/]+-[0-9a-f]{10,16}/?$"),
         feed_paths=("feed",),
         methods=(NAME,),
+        title_suffix="Medium",
         order=20,
         comments=COMMENTS,
     )

@@ -46,6 +46,7 @@ __all__ = [
     "platform_methods",
     "platforms",
     "register_platform",
+    "title_suffixes",
 ]
 
 
@@ -110,6 +111,9 @@ class Platform:
     # The options a minimal config entry needs besides name, type and url (the contract test and the
     # docs build one): {} for most; html needs its selectors.
     config_example: Mapping[str, object] = field(default_factory=dict)
+    # a hosting platform's name that ends its publications' titles ("Post — Publication — Medium"):
+    # the generic title layer drops it and the publication's name before it
+    title_suffix: str | None = None
 
 
 PLATFORMS: dict[str, Platform] = {}
@@ -207,3 +211,8 @@ def origin_of(url: str) -> str:
 
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+def title_suffixes() -> frozenset[str]:
+    """Lower-cased hosting names that end hosted publications' titles (see Platform.title_suffix)."""
+    return frozenset(p.title_suffix.lower() for p in PLATFORMS.values() if p.title_suffix)
