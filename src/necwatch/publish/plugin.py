@@ -823,6 +823,54 @@ def _file_state(path: str | None) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+# -- a page's counts, until the database changes ---------------------------------------------------
+# A table page counts its rows and each facet's values on every request: on the 100,000 reports of
+# "Browse all reports" four facet scans and a count are most of the page, and they answer the same
+# until a write commits. Those queries (Datasette's own `select count(*) from …` and facet SQL, and
+# the record pages' counts, marked `/* necwatch:counts */`) are kept per database, keyed on the SQL
+# and its parameters, valid while the file and its WAL keep their modification time and size
+# (_file_state, taken BEFORE the query runs: an answer read during a write is kept under the state
+# before it, so the next request, seeing the new state, counts again). Only file databases (an
+# in-memory one has no state to check); the kept answers are small (counts, ≤ facet size + 1 rows).
+_COUNTED = re.compile(
+    r"\s*(?:/\* necwatch:counts \*/|select count\(\*\) from "
+    r"|select \S+ as value, count\(\*\) as count from \()"
+)
+COUNTS_KEPT = 256  # answers kept per database (least recently used dropped)
+
+
+def keep_counts(db: Any) -> None:
+    """Make `db.execute` answer counting queries from its cache while the database is unchanged."""
+    if getattr(db, "_necwatch_counts", None) is not None or not getattr(db, "path", None):
+        return
+    execute = db.execute
+    kept: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    db._necwatch_counts = kept
+
+    async def counted(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if not _COUNTED.match(sql):
+            return await execute(sql, params, *args, **kwargs)
+        items = sorted(params.items()) if isinstance(params, dict) else list(params or ())
+        key = (sql, repr(items), repr(args), repr(sorted(kwargs.items())))
+        state = _file_state(db.path)
+        hit = kept.pop(key, None)
+        if hit is None or hit[0] != state:
+            hit = (state, await execute(sql, params, *args, **kwargs))
+        kept[key] = hit  # the most recently used last
+        while len(kept) > COUNTS_KEPT:
+            del kept[next(iter(kept))]
+        return hit[1]
+
+    db.execute = counted
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    for name, db in datasette.databases.items():
+        if name != "_internal" and is_necwatch(datasette, name):
+            keep_counts(db)
+
+
 async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -> Any:
     """Hand a request the plugin's routes matched back to Datasette's own view (another database)."""
     request.url_vars.setdefault("format", None)  # Datasette's own routes always capture it

@@ -747,6 +747,58 @@ def _m16_minutes(db: sqlite_utils.Database) -> None:
     MinutesStore(db).rebuild_minutes()
 
 
+# A decision's words (publish/record_pages.py, the decisions page's search): its summary, its item's
+# title and every reporter's quote of it, as one document (rowid: the minutes_decisions row's).
+_DECISION_WORDS = """coalesce({d}.summary, '') || ' ' || coalesce((select i.title from minutes_items i
+  where i.meeting_id = {d}.meeting_id and i.position = {d}.item_position), '') || ' ' || coalesce((select
+  group_concat(s.quote, ' ') from minutes_sources s where s.meeting_id = {d}.meeting_id
+  and s.decision_position = {d}.position), '')"""
+
+
+def _m17_serving_decision_words(db: sqlite_utils.Database) -> None:
+    """Serving: the decisions page's search and facets at scale. `minutes_decisions_fts` indexes each
+    decision's words (its summary, its item's title and every reporter's quote of it) under the
+    decision's rowid, so a search is one full-text lookup instead of a LIKE over every decision,
+    item and quote; triggers keep it as the minutes are rewritten (a meeting's rows are deleted and
+    inserted again: items, then decisions, then their sources, each adding its quote). The index on
+    (meeting_id, outcome, counted) lets the page count its facets from the index alone."""
+    db.execute("create virtual table minutes_decisions_fts using fts5 (words)")
+    db.execute(
+        "create trigger minutes_decisions_fts_ai after insert on minutes_decisions begin "
+        "insert into minutes_decisions_fts (rowid, words) values (new.rowid, "
+        + _DECISION_WORDS.format(d="new")
+        + "); end"
+    )
+    db.execute(
+        "create trigger minutes_decisions_fts_ad after delete on minutes_decisions begin "
+        "delete from minutes_decisions_fts where rowid = old.rowid; end"
+    )
+    db.execute(
+        "create trigger minutes_decisions_fts_au after update of summary, item_position on minutes_decisions "
+        "begin update minutes_decisions_fts set words = "
+        + _DECISION_WORDS.format(d="new")
+        + " where rowid = new.rowid; end"
+    )
+    for event in ("insert", "delete", "update of quote"):  # a quote added, dropped or changed
+        row = "old" if event == "delete" else "new"
+        db.execute(
+            f"create trigger [minutes_sources_fts_{event.split()[0][0]}] after {event} on minutes_sources "
+            "begin update minutes_decisions_fts set words = (select "
+            + _DECISION_WORDS.format(d="d")
+            + f" from minutes_decisions d where d.rowid = minutes_decisions_fts.rowid) where rowid = (select "
+            f"rowid from minutes_decisions where meeting_id = {row}.meeting_id "
+            f"and position = {row}.decision_position); end"
+        )
+    db.execute(
+        "insert into minutes_decisions_fts (rowid, words) select d.rowid, "
+        + _DECISION_WORDS.format(d="d")
+        + " from minutes_decisions d"
+    )
+    db.execute(
+        "create index idx_minutes_decisions_facets on minutes_decisions (meeting_id, outcome, counted)"
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -765,6 +817,7 @@ MIGRATIONS: list[Migration] = [
     _m14_responses_by_source,
     _m15_record,
     _m16_minutes,
+    _m17_serving_decision_words,
 ]
 
 
