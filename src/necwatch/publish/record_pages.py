@@ -901,6 +901,12 @@ _PERSON_SCAN = 2000
 _MEETING_OF = """left join records rec on rec.report_id = {r}.id
   left join minutes mi on mi.meeting_id = (select c.meeting_id from minutes_coverage c
     where c.report_id = {r}.id order by c.meeting_id limit 1)"""
+# The decisions a person moved or seconded, the most recently recorded first (idx_decisions_mover_id
+# and idx_decisions_seconder_id walked backwards, then stopped, as for mentions and statements).
+_MOVED = f"""(select rowid from (select rowid from decisions where mover_id = :id
+         order by rowid desc limit {_PERSON_SCAN})
+       union select rowid from (select rowid from decisions where seconder_id = :id
+         order by rowid desc limit {_PERSON_SCAN}))"""
 _NAMED = f"""  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph,
      'role', role, 'name', name, 'reporter', reporter, 'removed_at', removed_at, 'date', date, 'kind', kind,
      'meeting_id', meeting_id))
@@ -939,9 +945,7 @@ PERSON_SQL = f"""select p.id, p.name,
        coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
      from decisions d join reports r on r.id = d.report_id
      {_MEETING_OF.format(r="r")}
-     where d.report_id in (select report_id from mentions where person_id = :id
-         order by rowid desc limit {_PERSON_SCAN})
-       and (d.mover_id = :id or d.seconder_id = :id)
+     where d.rowid in {_MOVED}
      order by date desc, d.report_id, d.position limit {_PERSON_LIMIT})) as nw_decisions,
   (select json_group_array(json_object('report_id', id, 'title', title,
      'published_at', coalesce(published_at, first_seen_at),
@@ -949,8 +953,42 @@ PERSON_SQL = f"""select p.id, p.name,
    from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
      order by published_at desc limit {_PERSON_LIMIT})) as nw_reports
 from people p where p.id = :id"""
-# The feed: the same without the lines where the person is named (the feed does not show them).
-PERSON_FEED_SQL = PERSON_SQL.replace(_NAMED, "  null as nw_meetings,\n")
+# The feed: its 100 newest entries (by publication) of each kind, their meetings read for those only;
+# no roles, no lines where the person is named (the feed shows neither).
+_FEED = 100
+PERSON_FEED_SQL = f"""select p.id, p.name, null as nw_roles, null as nw_meetings,
+  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'quote', quote,
+     'verb', verb, 'vote', vote, 'reporter', reporter, 'published_at', published_at,
+     'removed_at', removed_at, 'date', date, 'kind', kind, 'meeting_id', meeting_id, 'position', position))
+   from (select s.*, coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
+       coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
+     from (select s.report_id as id, s.report_id, s.position, s.paragraph, s.quote, s.verb, s.vote,
+         r.author as reporter, coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at
+       from (select * from statements where person_id = :id order by rowid desc limit {_PERSON_SCAN}) s
+       join reports r on r.id = s.report_id
+       order by published_at desc, s.report_id, s.position limit {_FEED}) s
+     {_MEETING_OF.format(r="s")}
+     order by s.published_at desc, s.report_id, s.position)) as nw_statements,
+  (select json_group_array(json_object('report_id', report_id, 'position', position, 'paragraph', paragraph,
+     'quote', quote, 'subject', subject, 'outcome', outcome, 'manner', manner, 'votes_for', votes_for,
+     'votes_against', votes_against, 'abstentions', abstentions, 'moved', moved, 'reporter', reporter,
+     'published_at', published_at, 'removed_at', removed_at, 'date', date, 'kind', kind,
+     'meeting_id', meeting_id))
+   from (select d.*, coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
+       coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
+     from (select d.*, d.report_id as id, d.mover_id = :id as moved, r.author as reporter,
+         coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at
+       from decisions d join reports r on r.id = d.report_id
+       where d.rowid in {_MOVED}
+       order by published_at desc, d.report_id, d.position limit {_FEED}) d
+     {_MEETING_OF.format(r="d")}
+     order by d.published_at desc, d.report_id, d.position)) as nw_decisions,
+  (select json_group_array(json_object('report_id', id, 'title', title,
+     'published_at', coalesce(published_at, first_seen_at),
+     'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
+   from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
+     order by published_at desc limit {_FEED})) as nw_reports
+from people p where p.id = :id"""
 
 
 async def _person(
@@ -1269,8 +1307,12 @@ from (select g.outcome, substr(m.date, 1, 4) as year, coalesce(m.kind, 'full') a
   group by 1, 2, 3, 4) as nw_groups"""
 
 
-def decisions_sql(on_d: list[str], on_m: list[str], limit: int) -> str:
-    """A page of the matching decisions, newest meeting first, each with its reporters' versions."""
+def decisions_sql(on_d: list[str], on_m: list[str], limit: int, walk: bool = False) -> str:
+    """A page of the matching decisions, newest meeting first, each with its reporters' versions.
+    `walk`: read the meetings newest first (their date's index) and stop once the page is full,
+    for matches so many that a page of them is among the first meetings read, rather than let
+    SQLite read every match (the rowids a search finds) and sort them all."""
+    join = "cross join" if walk else "join"  # CROSS JOIN: SQLite keeps the meetings outermost
     return f"""select (select json_group_array(json_object('meeting_id', d.meeting_id, 'position', d.position,
      'summary', d.summary, 'outcome', d.outcome, 'manner', d.manner, 'votes_for', d.votes_for,
      'votes_against', d.votes_against, 'abstentions', d.abstentions, 'counted', coalesce(d.counted, 0),
@@ -1286,11 +1328,16 @@ def decisions_sql(on_d: list[str], on_m: list[str], limit: int) -> str:
        from (select * from minutes_sources s where s.meeting_id = h.meeting_id
          and s.decision_position = h.position order by report_id, report_position))))
    from (select d.meeting_id, d.position, m.date, coalesce(m.kind, 'full') as kind
-     from minutes m join minutes_decisions d on d.meeting_id = m.meeting_id{_all(on_d + on_m)}
+     from minutes m {join} minutes_decisions d on d.meeting_id = m.meeting_id{_all(on_d + on_m)}
      order by m.date desc, m.meeting_id, d.position limit {limit} offset :offset) h
    join minutes_decisions d on d.meeting_id = h.meeting_id and d.position = h.position
    left join minutes_items i on i.meeting_id = d.meeting_id and i.position = d.item_position
   ) as nw_rows"""
+
+
+# Walk the meetings newest first when the matches are at least this many times the rows to show
+# (one decision in WALK_FROM or more matches: a page's worth is found early); fewer, start from them.
+WALK_FROM = 20
 
 
 async def _decisions(
@@ -1300,15 +1347,15 @@ async def _decisions(
     groups; the LIKE search when the database has no full-text indexes of the minutes (older)."""
     for fts in (True, False):
         on_d, on_m, params, given = _decision_filters(args, fts)
-        try:
-            rows = await datasette.get_database(database).execute(
-                decisions_sql(on_d, on_m, limit), {**params, "offset": offset}
-            )
-            groups = (
-                await datasette.get_database(database).execute(decisions_counts_sql(on_d, on_m), params)
-                if with_counts
-                else None
-            )
+        db = datasette.get_database(database)
+        try:  # the counts first (kept until the database changes): how many matches to page through
+            groups = await db.execute(decisions_counts_sql(on_d, on_m), params) if with_counts else None
+            counted = groups.first() if groups is not None else None
+            found = _loads(counted[0] if counted else None, [])
+            found = [g for g in found if isinstance(g, list) and len(g) == 5]
+            total = sum(int(g[4]) for g in found) if with_counts else 0
+            walk = not on_d or total >= WALK_FROM * (offset + limit)
+            rows = await db.execute(decisions_sql(on_d, on_m, limit, walk), {**params, "offset": offset})
         except Exception as e:  # sqlite3.OperationalError through Datasette's wrappers
             if "no such table" in str(e) or "no such column" in str(e):
                 if fts and "_fts" in str(e):
@@ -1316,10 +1363,7 @@ async def _decisions(
                 return given, [], []
             raise
         first = rows.first()
-        decisions = _loads(first["nw_rows"] if first else None, [])
-        counted = groups.first() if groups is not None else None
-        found = _loads(counted[0] if counted else None, [])
-        return given, decisions, [g for g in found if isinstance(g, list) and len(g) == 5]
+        return given, _loads(first["nw_rows"] if first else None, []), found
     return {}, [], []  # pragma: no cover - the LIKE search has no index to miss
 
 

@@ -760,8 +760,11 @@ def _m17_serving_decision_words(db: sqlite_utils.Database) -> None:
     decision's words (its summary, its item's title and every reporter's quote of it) under the
     decision's rowid, so a search is one full-text lookup instead of a LIKE over every decision,
     item and quote; triggers keep it as the minutes are rewritten (a meeting's rows are deleted and
-    inserted again: items, then decisions, then their sources, each adding its quote). The index on
-    (meeting_id, outcome, counted) lets the page count its facets from the index alone."""
+    inserted again: items, then decisions, then their sources, each adding its quote; a changed
+    item title or quote rewrites its decisions' words). The index on
+    (meeting_id, outcome, counted) lets the page count its facets from the index alone; those on
+    decisions' mover_id and seconder_id give a person's page the decisions they moved or seconded
+    without reading every decision of every report naming them."""
     db.execute("create virtual table minutes_decisions_fts using fts5 (words)")
     db.execute(
         "create trigger minutes_decisions_fts_ai after insert on minutes_decisions begin "
@@ -779,16 +782,22 @@ def _m17_serving_decision_words(db: sqlite_utils.Database) -> None:
         + _DECISION_WORDS.format(d="new")
         + " where rowid = new.rowid; end"
     )
-    for event in ("insert", "delete", "update of quote"):  # a quote added, dropped or changed
-        row = "old" if event == "delete" else "new"
-        db.execute(
-            f"create trigger [minutes_sources_fts_{event.split()[0][0]}] after {event} on minutes_sources "
-            "begin update minutes_decisions_fts set words = (select "
-            + _DECISION_WORDS.format(d="d")
-            + f" from minutes_decisions d where d.rowid = minutes_decisions_fts.rowid) where rowid = (select "
-            f"rowid from minutes_decisions where meeting_id = {row}.meeting_id "
-            f"and position = {row}.decision_position); end"
-        )
+    # a quote added, dropped or changed; an item's title (written before its decisions by the store,
+    # but any order keeps the words right)
+    for table, changed, decisions_of in (
+        ("minutes_sources", "quote", "position = {row}.decision_position"),
+        ("minutes_items", "title", "item_position = {row}.position"),
+    ):
+        for event in ("insert", "delete", f"update of {changed}"):
+            row = "old" if event == "delete" else "new"
+            db.execute(
+                f"create trigger [{table}_fts_{event[0]}] after {event} on {table} "
+                "begin update minutes_decisions_fts set words = (select "
+                + _DECISION_WORDS.format(d="d")
+                + " from minutes_decisions d where d.rowid = minutes_decisions_fts.rowid) where rowid in "
+                f"(select rowid from minutes_decisions where meeting_id = {row}.meeting_id "
+                f"and {decisions_of.format(row=row)}); end"
+            )
     db.execute(
         "insert into minutes_decisions_fts (rowid, words) select d.rowid, "
         + _DECISION_WORDS.format(d="d")
@@ -796,6 +805,11 @@ def _m17_serving_decision_words(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         "create index idx_minutes_decisions_facets on minutes_decisions (meeting_id, outcome, counted)"
+    )
+    # a person's page and feed: the decisions they moved or seconded, read by person
+    db.execute("create index idx_decisions_mover_id on decisions (mover_id) where mover_id is not null")
+    db.execute(
+        "create index idx_decisions_seconder_id on decisions (seconder_id) where seconder_id is not null"
     )
 
 
