@@ -617,12 +617,12 @@ def main() -> None:
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if args.regenerate or not args.db.exists():
         generate(args.db, args.reports, args.demo_db)
-    from necwatch.store import Store
-
-    Store.open(args.db).close()  # the schema this necwatch serves (its migrations), as a poll would
-    if args.record:
+    if args.record:  # the schema this necwatch writes (its migrations, as a poll would), then the rows
         from bench_record_rows import add_record_rows
 
+        from necwatch.store import Store
+
+        Store.open(args.db).close()
         add_record_rows(args.db)  # once: a database with minutes keeps them
     name = args.db.stem
     n = int(_column(args.db, "select count(*) from reports")[0])

@@ -512,6 +512,11 @@ order by m.meeting_id = :meeting desc, m.date = :meeting desc, m.kind = 'full' d
 limit 1"""
 
 
+# Whether the database has minutes at all (a database before the merge has none): marked for the
+# plugin's cache of counts (plugin.keep_counts), so it is read once until the database changes.
+ANY_MINUTES_SQL = "/* necwatch:counts */ select 1 from minutes limit 1"
+
+
 async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callable[..., Any]) -> Any:
     """/<db>/meeting_reports?meeting=<meeting_id or date>: the meeting's minutes; a meeting with
     no minutes (a database before they were merged, an unknown date) is the reports side by side
@@ -521,6 +526,8 @@ async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callab
     database = tilde_decode(request.url_vars["database"])
     meeting = request.args.get("meeting", "").strip()
     if not meeting or not is_necwatch(datasette, database):
+        return await fallback(datasette, request, send)
+    if not await _rows(datasette, database, ANY_MINUTES_SQL, {}):  # none at all: no lookup
         return await fallback(datasette, request, send)
     rows = await _rows(datasette, database, MINUTES_SQL, {"meeting": meeting})
     if not rows:  # the fallback checks its own permissions (a canned query's)
