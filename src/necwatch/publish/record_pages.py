@@ -115,6 +115,11 @@ def kind_words(kind: Any) -> str:
     return KIND_WORDS.get(str(kind or "full"), str(kind).replace("_", " "))
 
 
+@functools.lru_cache(maxsize=4096)
+def _meeting_title(date: Any, kind: Any) -> str:
+    return meeting_title(date, kind)
+
+
 def meeting_title(date: Any, kind: Any) -> str:
     """ "NEC meeting, 23 January 2024", "Special NEC meeting, September 2020"."""
     words = kind_words(kind)
@@ -421,7 +426,13 @@ def _table_url(datasette: Any, database: str, table: str) -> str:
 
 def _report_url(datasette: Any, database: str, report_id: str, paragraph: str | None = None) -> str:
     url = _table_url(datasette, database, "reports") + "/" + _tilde(str(report_id))
-    return url + ("#" + quote(str(paragraph), safe="-") if paragraph else "")
+    if not paragraph:
+        return url
+    fragment = str(paragraph)  # a paragraph id (p + hex, -n) is its own quoting
+    return url + "#" + (fragment if _PLAIN.fullmatch(fragment) else quote(fragment, safe="-"))
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _person_url(datasette: Any, database: str, person_id: str) -> str:
@@ -1033,7 +1044,7 @@ def _where(datasette: Any, database: str, row: dict[str, Any]) -> dict[str, Any]
     """The meeting a line belongs to, in words and linked, and the report it comes from."""
     meeting = row.get("meeting_id")
     return {
-        "meeting": meeting_title(row.get("date"), row.get("kind")) if row.get("date") else "",
+        "meeting": _meeting_title(row.get("date"), row.get("kind")) if row.get("date") else "",
         "meeting_href": _meeting_url(datasette, database, meeting) if meeting else None,
         "reporter": row.get("reporter") or "",
         "href": _report_url(datasette, database, row["report_id"], row.get("paragraph")),
@@ -1110,6 +1121,8 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "name": row["name"] or pid,
         "roles": roles,
         "meetings": list(meetings.values()),
+        "meeting_lines": _named_lines(meetings.values()),
+        "statement_lines": _statement_lines(statements),
         "statements": statements,
         "votes": votes,
         "decisions": decisions,
@@ -1118,6 +1131,44 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "json_url": str(datasette.urls.row(database, "people", _tilde(pid), format="json")),
         "mentions_url": str(datasette.urls.table(database, "mentions")) + "?person_id=" + quote(str(pid)),
     }
+
+
+def _named_lines(meetings: Any) -> Markup:
+    """The person page's "Meetings where named" lines, each value escaped (Markup.format), the same
+    markup the template wrote: a meeting, the role, and each reporter's paragraph."""
+    out = []
+    for m in meetings:
+        if m["meeting_href"]:
+            head = _A.format(m["meeting_href"], m["meeting"] or "A meeting")
+        else:
+            head = Markup.escape(m["meeting"] or "A report with no meeting date")
+        role = Markup(", as {}").format(m["role"]) if m["role"] else ""
+        named = Markup("; ").join(
+            Markup('{} in <a href="{}">this paragraph</a>{}').format(
+                s["reporter"], s["href"], Markup(", a removed report") if s["removed"] else ""
+            )
+            for s in m["sources"]
+        )
+        out.append(
+            Markup('<li>{}{} <span class="nw-small">(named by {})</span></li>').format(head, role, named)
+        )
+    return Markup("").join(out)
+
+
+def _statement_lines(statements: list[dict[str, Any]]) -> Markup:
+    """The person page's "Statements" lines, as _named_lines."""
+    out = []
+    for s in statements:
+        where = _A.format(s["meeting_href"], s["meeting"]) + Markup(", ") if s["meeting_href"] else ""
+        removed = Markup(", from a removed report") if s["removed"] else ""
+        out.append(_STATEMENT.format(s["quote"], where, s["reporter"], s["href"], removed))
+    return Markup("").join(out)
+
+
+_A = Markup('<a href="{}">{}</a>')
+_STATEMENT = Markup(
+    '<li><q>{}</q> <span class="nw-small">({}reported by {}, <a href="{}">paragraph</a>{})</span></li>'
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1401,7 +1452,7 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         "count_missing": missing,
         "summary": d.get("summary") or "",
         "item": d.get("item") or "",
-        "meeting": meeting_title(d.get("date"), d.get("kind")),
+        "meeting": _meeting_title(d.get("date"), d.get("kind")),
         "meeting_href": _meeting_url(datasette, database, d["meeting_id"]) + f"#decision-{d.get('position')}",
         "corroborated": d.get("corroboration") == "corroborated",
         "disputed": bool(d.get("disputed")),

@@ -806,6 +806,8 @@ def _m17_serving_decision_words(db: sqlite_utils.Database) -> None:
     db.execute(
         "create index idx_minutes_decisions_facets on minutes_decisions (meeting_id, outcome, counted)"
     )
+    # a report's meeting (the first by id: record pages' _MEETING_OF) without sorting its rows
+    db.execute("create index idx_minutes_coverage_report_meeting on minutes_coverage (report_id, meeting_id)")
     # a person's page and feed: the decisions they moved or seconded, read by person
     db.execute("create index idx_decisions_mover_id on decisions (mover_id) where mover_id is not null")
     db.execute(
