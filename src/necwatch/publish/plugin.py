@@ -728,9 +728,10 @@ async def report_page(datasette: Any, request: Any, send: Any) -> Any:
     database = tilde_decode(request.url_vars["database"])
     if database not in datasette.databases or not is_necwatch(datasette, database):
         return await _datasettes_view(RowView, datasette, request, send)
-    visible, private = await datasette.check_visibility(
+    visible, private = await _record_pages().visibility(
+        datasette,
         request.actor,
-        permissions=[("view-table", (database, "reports")), ("view-database", database), "view-instance"],
+        [("view-table", (database, "reports")), ("view-database", database), "view-instance"],
     )
     if not visible:
         raise Forbidden("You do not have permission to view this table")
@@ -1016,9 +1017,10 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
     query = await datasette.get_canned_query(database, name, request.actor) if known else None
     if not query:
         return await _datasettes_view(TableView, datasette, request, send)
-    visible, private = await datasette.check_visibility(
+    visible, private = await _record_pages().visibility(
+        datasette,
         request.actor,
-        permissions=[("view-query", (database, name)), ("view-database", database), "view-instance"],
+        [("view-query", (database, name)), ("view-database", database), "view-instance"],
     )
     if not visible:
         raise Forbidden("You do not have permission to view this query")
