@@ -1066,6 +1066,8 @@ async def person_page(datasette: Any, request: Any, send: Any) -> Any:
     if found is None:
         raise NotFound("Person not found")
     database, person, private = found
+    person["meeting_lines"] = _named_lines(person["meetings"])  # the page's, not the feed's
+    person["statement_lines"] = _statement_lines(person["statements"])
     context = {"database": database, "private": private, "p": person}
     return await _render(datasette, request, "necwatch_person.html", context, "person")
 
@@ -1151,8 +1153,6 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "name": row["name"] or pid,
         "roles": roles,
         "meetings": list(meetings.values()),
-        "meeting_lines": _named_lines(meetings.values()),
-        "statement_lines": _statement_lines(statements),
         "statements": statements,
         "votes": votes,
         "decisions": decisions,
