@@ -1059,6 +1059,7 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
         context["fields"] = [
             (c, labels.get(c, c), [r[i] for r in cells]) for i, c in enumerate(columns) if c not in hidden
         ]
+        context["side_by_side"] = _side_by_side(context["fields"])
     elif name == COVERAGE_QUERY:
         context["table_rows"] = _table_rows(columns, cells)
     elif name == EDITED_QUERY:
@@ -1188,6 +1189,27 @@ def _removed_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "reason": row["reason"],
         "last_text": _words(row["last_text"], 60),
     }
+
+
+def _side_by_side(fields: list[tuple[str, str, list[Any]]]) -> Markup:
+    """The meeting page's rows: one a field (its label, then its value in each report's column),
+    an empty value shown as a dash; every value escaped unless it is markup already."""
+    from datasette.utils import to_css_class
+    from markupsafe import escape as escape_markup
+
+    out = []
+    for column, label, values in fields:
+        cls = escape_markup(to_css_class(column))
+        cells = "".join(
+            f'<td class="col-{cls}">'
+            + ('<span class="nw-empty" title="not known">–</span>' if str(v) == "" else str(escape_markup(v)))
+            + "</td>"
+            for v in values
+        )
+        out.append(
+            f'\n    <tr class="col-{cls}"><th scope="row">{escape_markup(label)}</th>\n    {cells}</tr>'
+        )
+    return Markup("".join(out) + "\n  ")
 
 
 def _table_rows(columns: list[str], rows: list[list[Any]]) -> Markup:
