@@ -36,6 +36,17 @@ the database with `params`, gives in its first column the tokens every correct a
 
     python bench/bench_serve.py --db /tmp/bench/bench.db --seconds 4 --rounds 3 --concurrency 4
 
+`--record` migrates the database to this necwatch's schema and gives its NEC reports records and
+minutes (bench_record_rows.py: 20 decisions a report, 8 people named, 3 statements, the minutes of
+every meeting; once, ~4 minutes at 100,000 reports); the record pages are then measured too, each
+against stock's table or query page of the same rows (`record_pages`): the meetings, a meeting's
+minutes, a person and their feed, the decisions (listed, searched) and their feed. With minutes,
+"meeting page" (a date's page) is the minutes of the date's meeting, against stock's table of that
+meeting's decisions' versions; without (a database from before them) it is the reports side by side,
+against stock's canned query.
+
+    python bench/bench_serve.py --db /tmp/bench/bench.db --record --seconds 4 --rounds 3 --concurrency 4
+
 Prints a Markdown table (docs/benchmarks.md, "Serving like for like") and writes JSON next to the
 database; exits 1 on any wrong answer, or on any page below the target in any round.
 """

@@ -46,7 +46,7 @@ def test_counts_are_kept_until_the_database_changes(db_copy: Path, client_for: A
     assert all(kept[k][0] != counted[k][0] for k in counted)  # under the file's new state
 
 
-def test_only_counting_queries_of_file_databases_are_kept(client: Any) -> None:
+def test_only_counting_queries_of_file_databases_are_kept(db_copy: Path, client_for: Any) -> None:
     class Memory:  # an in-memory database has no file whose state says it is unchanged
         path = None
 
@@ -56,6 +56,7 @@ def test_only_counting_queries_of_file_databases_are_kept(client: Any) -> None:
     memory = Memory()
     keep_counts(memory)
     assert getattr(memory, "_necwatch_counts", None) is None
+    client = client_for(db_copy)
     db = client.ds.databases["demo"]
     before = dict(db._necwatch_counts)
     client.get("/demo/reports?_size=1")
