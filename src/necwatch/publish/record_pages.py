@@ -1469,10 +1469,29 @@ def _facet_label(facet: str, value: Any) -> str:
     return str(value)
 
 
-def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str, Any]:
+def _decision_row(datasette: Any, database: str, d: dict[str, Any], links: bool = True) -> dict[str, Any]:
+    """A decision as the page shows it; `links` False (the feed): without the links to each
+    version's paragraph, its mover's and seconder's pages and the first report's paragraph."""
     head, missing = decision_headline(d)
     sources = [s for s in _loads(d.get("sources"), []) if isinstance(s, dict)]
     first = sources[0] if sources else {}
+    if not links:
+        plain: list[dict[str, Any]] = [{"reporter": s.get("reporter") or "", "quote": s.get("quote") or "",
+                                        "removed": bool(s.get("removed"))} for s in sources]  # fmt: skip
+        return {
+            "headline": head,
+            "count_missing": missing,
+            "summary": d.get("summary") or "",
+            "item": d.get("item") or "",
+            "meeting": _meeting_title(d.get("date"), d.get("kind")),
+            "meeting_href": _meeting_url(datasette, database, d["meeting_id"])
+            + f"#decision-{d.get('position')}",
+            "corroborated": d.get("corroboration") == "corroborated",
+            "reporters": names_list(_loads(d.get("reporters"), [])),
+            "versions": plain,
+            "first_reported": d.get("first_reported"),
+            "key": _decision_key(d, first),
+        }
     summary = " ".join(str(d.get("summary") or "").split())
     versions = [_version_line(datasette, database, s) for s in sources]
     for line in versions:
@@ -1496,18 +1515,23 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         if d.get("seconder")
         else None,
         "first_reported": d.get("first_reported"),
-        "key": ":".join(
-            str(x)
-            for x in (
-                d.get("meeting_id"),
-                first.get("report_id", ""),
-                first.get("report_position", d.get("position")),
-            )
-        ),
+        "key": _decision_key(d, first),
         "first_href": _report_url(datasette, database, first["report_id"], first.get("paragraph"))
         if first
         else None,
     }
+
+
+def _decision_key(d: dict[str, Any], first: dict[str, Any]) -> str:
+    """A decision's stable key: its meeting and the first report's decision (a re-merge keeps it)."""
+    return ":".join(
+        str(x)
+        for x in (
+            d.get("meeting_id"),
+            first.get("report_id", ""),
+            first.get("report_position", d.get("position")),
+        )
+    )
 
 
 async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -1588,7 +1612,7 @@ async def decisions_feed(datasette: Any, request: Any, send: Any) -> Any:
         raise NotFound("Database not found")
     await _visible(datasette, request, database, "minutes_decisions")
     given, found, _ = await _decisions(datasette, database, request.args, 50, 0, False)
-    decisions = [_decision_row(datasette, database, d) for d in found]
+    decisions = [_decision_row(datasette, database, d, links=False) for d in found]
     entries = []
     for d in decisions:
         versions = "".join(
