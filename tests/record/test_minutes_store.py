@@ -467,7 +467,7 @@ def test_migration_16_merges_the_records_a_database_already_holds() -> None:
         db["reports"].insert(r)
     old.derive_records(["a", "h"], ROSTER)
     db.conn.commit()
-    assert migrate(db) == 16
+    assert migrate(db) == len(MIGRATIONS)  # 16, and any after it
     store = Store(db)
     assert store.meeting_ids() == ["2024-01-23"]
     assert dump(store) == rebuilt(store)
