@@ -36,6 +36,17 @@ the database with `params`, gives in its first column the tokens every correct a
 
     python bench/bench_serve.py --db /tmp/bench/bench.db --seconds 4 --rounds 3 --concurrency 4
 
+`--record` migrates the database to this necwatch's schema and gives its NEC reports records and
+minutes (bench_record_rows.py: 20 decisions a report, 8 people named, 3 statements, the minutes of
+every meeting; once, ~4 minutes at 100,000 reports); the record pages are then measured too, each
+against stock's table or query page of the same rows (`record_pages`): the meetings, a meeting's
+minutes, a person and their feed, the decisions (listed, searched) and their feed. With minutes,
+"meeting page" (a date's page) is the minutes of the date's meeting, against stock's table of that
+meeting's decisions' versions; without (a database from before them) it is the reports side by side,
+against stock's canned query.
+
+    python bench/bench_serve.py --db /tmp/bench/bench.db --record --seconds 4 --rounds 3 --concurrency 4
+
 Prints a Markdown table (docs/benchmarks.md, "Serving like for like") and writes JSON next to the
 database; exits 1 on any wrong answer, or on any page below the target in any round.
 """
@@ -221,6 +232,8 @@ def pages(name: str, n: int, db: Path) -> dict[str, Page]:
     # an NEC report's meeting (every fifth report is not one)
     (meeting,) = _column(db, "select meeting_date from reports where id = ?", [f"r{n // 2 + 1:07d}"])
     nec = "is_nec_report = 1 and duplicate_of is null"
+    has_minutes = bool(int(_column(db, "select count(*) from (select 1 from minutes limit 1)")[0]))
+    of_date = _column(db, MEETING_OF_DATE, {"meeting": meeting}) if has_minutes else ()
     out = {
         "table page": Page(f"/{name}/reports", f"/{name}/reports", IDS, newest),
         "row page": Page(
@@ -248,11 +261,24 @@ def pages(name: str, n: int, db: Path) -> dict[str, Page]:
             r"\d{4}-\d\d(?:-\d\d)?",
             _column(db, queries["coverage"]["sql"]),
         ),
+        # without minutes, the date's reports side by side (stock: the canned query); with minutes,
+        # the minutes of the date's meeting (the ordinary one first; stock: its decisions' versions)
         "meeting page": Page(
             f"/{name}/meeting_reports?meeting={meeting}",
             f"/{name}/meeting_reports?meeting={meeting}",
             IDS,
             _column(db, f"select id from reports where meeting_date = ? and {nec}", [meeting]),
+        )
+        if not has_minutes
+        else Page(
+            f"/{name}/minutes_sources?meeting_id={of_date[0] if of_date else ''}&_size=100",
+            f"/{name}/meeting_reports?meeting={meeting}",
+            PARAGRAPHS,
+            _column(
+                db,
+                f"select paragraph from minutes_sources where meeting_id = ({MEETING_OF_DATE})",
+                {"meeting": meeting},
+            ),
         ),
     }
     for label, word in (("search (common word)", COMMON_WORD), ("search (rare word)", RARE_WORD)):
@@ -263,6 +289,130 @@ def pages(name: str, n: int, db: Path) -> dict[str, Page]:
             _nec_search_page(db, word),
         )
     return out
+
+
+# The reports of the meeting a date's page shows when there are minutes (record_pages.MINUTES_SQL).
+MEETING_OF_DATE = """select meeting_id from minutes where date = :meeting
+order by kind = 'full' desc, meeting_id limit 1"""
+DATES = r"\b\d{4}-\d\d-\d\d"  # a meeting id's date
+MEETING_IDS = r"\b\d{4}-\d\d-\d\d(?:-(?:special|away_day|sub_committees|clause_v))?\b"  # minutes.meeting_id
+PARAGRAPHS = r"\bp[0-9a-f]{10}(?:-\d+)?\b"  # a paragraph's stable id, as every line of the minutes links it
+DECISION_WORD = "mayoral"  # in one decision subject of 20 (bench_record_rows.SUBJECTS)
+_ORDER = "order by m.date desc, d.meeting_id, d.position"  # the decisions list's order
+_DECISIONS = "from minutes_decisions d join minutes m on m.meeting_id = d.meeting_id"
+# A person's lines where named and their statements (the person page's two long sections, PERSON_SQL's
+# nw_meetings and nw_statements: the latest 2,000 of each, newest meeting first, 500 shown), as rows.
+_MEETING_OF = """left join records rec on rec.report_id = r.id
+left join minutes mi on mi.meeting_id = (select c.meeting_id from minutes_coverage c
+  where c.report_id = r.id order by c.meeting_id limit 1)"""
+PERSON_ROWS_SQL = f"""select * from (select 'named' as line, x.report_id, x.paragraph, x.role as text,
+  r.author as reporter, coalesce(mi.date, rec.meeting_date) as date,
+  coalesce(mi.kind, rec.meeting_kind) as kind
+from (select * from mentions where person_id = :id order by rowid desc limit 2000) x
+join reports r on r.id = x.report_id
+{_MEETING_OF}
+order by date desc, r.published_at limit 500)
+union all
+select * from (select 'statement', s.report_id, s.paragraph, s.quote, r.author,
+  coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind)
+from (select * from statements where person_id = :id order by rowid desc limit 2000) s
+join reports r on r.id = s.report_id
+{_MEETING_OF}
+order by date desc, r.published_at, s.position limit 500)"""
+# The decisions feed's entries: each decision's summary, every reporter's version and when it was
+# first reported (the feed's `updated`), as record_pages.decisions_feed writes them.
+_VERSIONS = "from minutes_sources s where s.meeting_id = d.meeting_id and s.decision_position = d.position"
+DECISIONS_FEED_SQL = f"""select 'tag:necwatch,2024:decisions:' || d.meeting_id || ':' || d.position
+  as atom_id, d.summary as atom_title,
+  (select min(coalesce(r.published_at, r.first_seen_at)) {
+    _VERSIONS.replace("from minutes_sources s", "from minutes_sources s join reports r on r.id = s.report_id")
+}) as atom_updated,
+  d.summary || ' ' || (select group_concat(s.reporter || ': ' || s.quote, ' ') {_VERSIONS}) as atom_content,
+  'https://example.org/meeting/' || d.meeting_id as atom_link
+{_DECISIONS} {_ORDER} limit 50"""
+PERSON_FEED_SQL = """select 'tag:necwatch,2024:person:' || s.person_id || ':statement:' || s.report_id || ':'
+  || s.position as atom_id, s.speaker || ' ' || s.verb as atom_title,
+  coalesce(r.published_at, r.first_seen_at) as atom_updated, s.quote as atom_content,
+  'https://example.org/reports/' || s.report_id as atom_link
+from (select * from statements where person_id = :id order by rowid desc limit 2000) s
+join reports r on r.id = s.report_id order by atom_updated desc limit 100"""
+
+
+def record_pages(name: str, db: Path) -> dict[str, Page]:
+    """The record pages (bench_record_rows.py writes their rows), each against stock's table or
+    query page of the same rows: the meetings (stock: the `minutes` table, newest first, 100 a page),
+    a meeting's minutes (stock: its decisions' versions, `minutes_sources`), a person (stock: the
+    same lines where named, through `?sql=`), the decisions, faceted and searched (stock: the
+    `minutes_decisions` table with its facets, a search as `summary__contains`, in meeting order) and
+    the two feeds (stock: `.atom?sql=`). None when the database has no minutes."""
+    if not int(_column(db, "select count(*) from (select 1 from minutes limit 1)")[0]):
+        return {}
+    (meeting,) = _column(db, "select meeting_id from minutes where reports = 3 and disagreements = 1 "
+                             "order by date desc limit 1")  # fmt: skip
+    # the person named most often, of those who move no decision (a mover's page is the decisions')
+    (person,) = _column(db, "select person_id from mentions where person_id is not null and person_id not in "
+                            "(select mover_id from minutes_decisions where mover_id is not null) "
+                            "group by person_id order by count(*) desc limit 1")  # fmt: skip
+    word = DECISION_WORD
+
+    def first_dates(where: str = "") -> tuple[str, ...]:
+        """The meeting dates of the first 50 decisions: the page orders them by date then meeting
+        id, stock by meeting id descending (a date, then "-kind" if not an ordinary meeting), so
+        both list the same dates in the same order, a date's meetings in their own orders."""
+        return tuple(dict.fromkeys(_column(db, f"select m.date {_DECISIONS} {where}{_ORDER} limit 50")))
+
+    facets = "_facet=outcome&_facet=counted&_facet=manner"
+    like = f"where d.summary like '%{word}%' "  # the words bench_record_rows writes: no item has it
+    return {
+        "meetings list": Page(
+            f"/{name}/minutes?_sort_desc=date&_size=100",
+            f"/{name}/meetings",
+            MEETING_IDS,
+            # stock breaks a date's ties its own way: the first 90, which both show
+            _column(db, "select meeting_id from minutes order by date desc, meeting_id limit 90"),
+        ),
+        "meeting minutes": Page(
+            f"/{name}/minutes_sources?meeting_id={meeting}&_size=100",
+            f"/{name}/meeting_reports?meeting={meeting}",
+            PARAGRAPHS,
+            _column(db, "select paragraph from minutes_sources where meeting_id = ?", [meeting]),
+        ),
+        "person page": Page(
+            _sql(name, PERSON_ROWS_SQL, id=person),
+            f"/{name}/people/{person}",
+            IDS,
+            _column(db, "select report_id from (" + PERSON_ROWS_SQL + ")", {"id": person}),
+        ),
+        "person feed": Page(
+            _sql(name, PERSON_FEED_SQL, id=person).replace(f"/{name}?", f"/{name}.atom?", 1),
+            f"/{name}/people/{person}.atom",
+            IDS,
+            _column(
+                db,
+                f"select report_id from ({PERSON_FEED_SQL.replace('atom_id,', 'atom_id, s.report_id,', 1)})"
+                " limit 20",
+                {"id": person},
+            ),
+        ),
+        "decisions list": Page(
+            f"/{name}/minutes_decisions?{facets}&_sort_desc=meeting_id",
+            f"/{name}/decisions_list",
+            DATES,
+            first_dates(),
+        ),
+        "decisions search": Page(
+            f"/{name}/minutes_decisions?summary__contains={word}&{facets}&_sort_desc=meeting_id",
+            f"/{name}/decisions_list?q={word}",
+            DATES,
+            first_dates(like),
+        ),
+        "decisions feed": Page(
+            _sql(name, DECISIONS_FEED_SQL).replace(f"/{name}?", f"/{name}.atom?", 1),
+            f"/{name}/decisions_list.atom",
+            DATES,
+            first_dates(),
+        ),
+    }
 
 
 def extra_pages(path: Path, name: str, db: Path) -> dict[str, Page]:
@@ -280,7 +430,7 @@ def extra_pages(path: Path, name: str, db: Path) -> dict[str, Page]:
 
 def select_pages(spec: str | None, name: str, n: int, db: Path) -> dict[str, Page]:
     """`--pages`: labels of the built-in pages and `@file.json` page files; all built-ins if none."""
-    builtin = pages(name, n, db)
+    builtin = {**pages(name, n, db), **record_pages(name, db)}
     if not spec:
         return builtin
     chosen: dict[str, Page] = {}
@@ -469,10 +619,22 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--target", type=float, default=1.2, help="Speed-up every page reaches in every round.")
     ap.add_argument("--pages", default=None, help="Labels and @file.json page files, comma-separated.")
+    ap.add_argument(
+        "--record",
+        action="store_true",
+        help="Give the reports records and minutes (bench_record_rows.py, once); measure the record pages.",
+    )
     args = ap.parse_args()
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if args.regenerate or not args.db.exists():
         generate(args.db, args.reports, args.demo_db)
+    if args.record:  # the schema this necwatch writes (its migrations, as a poll would), then the rows
+        from bench_record_rows import add_record_rows
+
+        from necwatch.store import Store
+
+        Store.open(args.db).close()
+        add_record_rows(args.db)  # once: a database with minutes keeps them
     name = args.db.stem
     n = int(_column(args.db, "select count(*) from reports")[0])
     bin_dir = Path(sys.executable).parent

@@ -729,9 +729,10 @@ async def report_page(datasette: Any, request: Any, send: Any) -> Any:
     database = tilde_decode(request.url_vars["database"])
     if database not in datasette.databases or not is_necwatch(datasette, database):
         return await _datasettes_view(RowView, datasette, request, send)
-    visible, private = await datasette.check_visibility(
+    visible, private = await _record_pages().visibility(
+        datasette,
         request.actor,
-        permissions=[("view-table", (database, "reports")), ("view-database", database), "view-instance"],
+        [("view-table", (database, "reports")), ("view-database", database), "view-instance"],
     )
     if not visible:
         raise Forbidden("You do not have permission to view this table")
@@ -824,6 +825,54 @@ def _file_state(path: str | None) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+# -- a page's counts, until the database changes ---------------------------------------------------
+# A table page counts its rows and each facet's values on every request: on the 100,000 reports of
+# "Browse all reports" four facet scans and a count are most of the page, and they answer the same
+# until a write commits. Those queries (Datasette's own `select count(*) from …` and facet SQL, and
+# the record pages' counts, marked `/* necwatch:counts */`) are kept per database, keyed on the SQL
+# and its parameters, valid while the file and its WAL keep their modification time and size
+# (_file_state, taken BEFORE the query runs: an answer read during a write is kept under the state
+# before it, so the next request, seeing the new state, counts again). Only file databases (an
+# in-memory one has no state to check); the kept answers are small (counts, ≤ facet size + 1 rows).
+_COUNTED = re.compile(
+    r"\s*(?:/\* necwatch:counts \*/|select count\(\*\) from "
+    r"|select \S+ as value, count\(\*\) as count from \()"
+)
+COUNTS_KEPT = 256  # answers kept per database (least recently used dropped)
+
+
+def keep_counts(db: Any) -> None:
+    """Make `db.execute` answer counting queries from its cache while the database is unchanged."""
+    if getattr(db, "_necwatch_counts", None) is not None or not getattr(db, "path", None):
+        return
+    execute = db.execute
+    kept: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    db._necwatch_counts = kept
+
+    async def counted(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if not _COUNTED.match(sql):
+            return await execute(sql, params, *args, **kwargs)
+        items = sorted(params.items()) if isinstance(params, dict) else list(params or ())
+        key = (sql, repr(items), repr(args), repr(sorted(kwargs.items())))
+        state = _file_state(db.path)
+        hit = kept.pop(key, None)
+        if hit is None or hit[0] != state:
+            hit = (state, await execute(sql, params, *args, **kwargs))
+        kept[key] = hit  # the most recently used last
+        while len(kept) > COUNTS_KEPT:
+            del kept[next(iter(kept))]
+        return hit[1]
+
+    db.execute = counted
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    for name, db in datasette.databases.items():
+        if name != "_internal" and is_necwatch(datasette, name):
+            keep_counts(db)
+
+
 async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -> Any:
     """Hand a request the plugin's routes matched back to Datasette's own view (another database)."""
     request.url_vars.setdefault("format", None)  # Datasette's own routes always capture it
@@ -894,7 +943,7 @@ async def _archive_provenance(
 ) -> tuple[dict[int, dict[str, Any]], dict[str, Any] | None]:
     """The versions whose text came from a web archive capture (version → capture time, original and
     archive URL) and the report's recovery from the archive, if any (docs/archive.md). A database
-    older than migration 17 has neither."""
+    older than migration 18 has neither."""
     try:
         rows = (await db.execute(_PROVENANCE_SQL, [report_id, report_id])).rows
     except sqlite3.OperationalError:  # no such table: written before the archive source
@@ -1001,9 +1050,10 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
     query = await datasette.get_canned_query(database, name, request.actor) if known else None
     if not query:
         return await _datasettes_view(TableView, datasette, request, send)
-    visible, private = await datasette.check_visibility(
+    visible, private = await _record_pages().visibility(
+        datasette,
         request.actor,
-        permissions=[("view-query", (database, name)), ("view-database", database), "view-instance"],
+        [("view-query", (database, name)), ("view-database", database), "view-instance"],
     )
     if not visible:
         raise Forbidden("You do not have permission to view this query")
@@ -1042,6 +1092,7 @@ async def query_page(datasette: Any, request: Any, send: Any) -> Any:
         context["fields"] = [
             (c, labels.get(c, c), [r[i] for r in cells]) for i, c in enumerate(columns) if c not in hidden
         ]
+        context["side_by_side"] = _side_by_side(context["fields"])
     elif name == COVERAGE_QUERY:
         context["table_rows"] = _table_rows(columns, cells)
     elif name == EDITED_QUERY:
@@ -1171,6 +1222,27 @@ def _removed_entry(datasette: Any, database: str, row: Any) -> dict[str, Any]:
         "reason": row["reason"],
         "last_text": _words(row["last_text"], 60),
     }
+
+
+def _side_by_side(fields: list[tuple[str, str, list[Any]]]) -> Markup:
+    """The meeting page's rows: one a field (its label, then its value in each report's column),
+    an empty value shown as a dash; every value escaped unless it is markup already."""
+    from datasette.utils import to_css_class
+    from markupsafe import escape as escape_markup
+
+    out = []
+    for column, label, values in fields:
+        cls = escape_markup(to_css_class(column))
+        cells = "".join(
+            f'<td class="col-{cls}">'
+            + ('<span class="nw-empty" title="not known">–</span>' if str(v) == "" else str(escape_markup(v)))
+            + "</td>"
+            for v in values
+        )
+        out.append(
+            f'\n    <tr class="col-{cls}"><th scope="row">{escape_markup(label)}</th>\n    {cells}</tr>'
+        )
+    return Markup("".join(out) + "\n  ")
 
 
 def _table_rows(columns: list[str], rows: list[list[Any]]) -> Markup:

@@ -115,6 +115,11 @@ def kind_words(kind: Any) -> str:
     return KIND_WORDS.get(str(kind or "full"), str(kind).replace("_", " "))
 
 
+@functools.lru_cache(maxsize=4096)
+def _meeting_title(date: Any, kind: Any) -> str:
+    return meeting_title(date, kind)
+
+
 def meeting_title(date: Any, kind: Any) -> str:
     """ "NEC meeting, 23 January 2024", "Special NEC meeting, September 2020"."""
     words = kind_words(kind)
@@ -388,12 +393,42 @@ def is_necwatch(datasette: Any, database: str | None) -> bool:
     return known[database]
 
 
+# What the anonymous reader may see, per instance and list of permissions: Datasette 0.65 deep-copies
+# its whole metadata for every table permission check, about a third of a small page's time (a
+# feed's); an instance's metadata and permission rules do not change while it runs.
+_anonymous: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], bool]] = weakref.WeakKeyDictionary()
+
+
+async def visibility(datasette: Any, actor: Any, permissions: list[Any]) -> tuple[bool, bool]:
+    """datasette.check_visibility (visible to the actor, and private: not to everyone), with the
+    anonymous reader's answer remembered."""
+    from datasette.utils.asgi import Forbidden
+
+    key = tuple(p if isinstance(p, str) else (p[0], tuple(p[1]) if isinstance(p[1], list) else p[1])
+                for p in permissions)  # fmt: skip
+    known = _anonymous.setdefault(datasette, {})
+    if key not in known:
+        try:
+            await datasette.ensure_permissions(None, permissions)
+            known[key] = True
+        except Forbidden:
+            known[key] = False
+    if actor is None:
+        return known[key], False
+    try:
+        await datasette.ensure_permissions(actor, permissions)
+    except Forbidden:
+        return False, False
+    return True, not known[key]
+
+
 async def _visible(datasette: Any, request: Any, database: str, table: str) -> bool:
     from datasette.utils.asgi import Forbidden
 
-    visible, private = await datasette.check_visibility(
+    visible, private = await visibility(
+        datasette,
         request.actor,
-        permissions=[("view-table", (database, table)), ("view-database", database), "view-instance"],
+        [("view-table", (database, table)), ("view-database", database), "view-instance"],
     )
     if not visible:
         raise Forbidden("You do not have permission to view this page")
@@ -405,28 +440,48 @@ async def _datasettes_view(view: Any, datasette: Any, request: Any, send: Any) -
     return await view.as_view(datasette)(request, send)
 
 
-@functools.lru_cache(maxsize=64)
-def _table_url(urls: Any, database: str, table: str) -> str:
-    """A table's URL, once per instance: Datasette's URL builder costs ~40 µs a call, and a page of
-    100 decisions links ~300 paragraphs."""
-    return str(urls.table(database, table))
+# URLs the pages link (a table's, the meeting page's), once per instance and database: Datasette's
+# URL builder costs ~40 µs a call (and `datasette.urls` is a new object each time, so it cannot key
+# a cache), and a person's page links ~1,000 paragraphs and meetings.
+_base_urls: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]] = weakref.WeakKeyDictionary()
+
+
+def _table_url(datasette: Any, database: str, table: str) -> str:
+    known = _base_urls.setdefault(datasette, {})
+    url = known.get((database, table))
+    if url is None:
+        url = known[(database, table)] = str(datasette.urls.table(database, table))
+    return url
 
 
 def _report_url(datasette: Any, database: str, report_id: str, paragraph: str | None = None) -> str:
-    from datasette.utils import tilde_encode
+    url = _table_url(datasette, database, "reports") + "/" + _tilde(str(report_id))
+    if not paragraph:
+        return url
+    fragment = str(paragraph)  # a paragraph id (p + hex, -n) is its own quoting
+    return url + "#" + (fragment if _PLAIN.fullmatch(fragment) else quote(fragment, safe="-"))
 
-    url = _table_url(datasette.urls, database, "reports") + "/" + tilde_encode(str(report_id))
-    return url + ("#" + quote(str(paragraph), safe="-") if paragraph else "")
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _person_url(datasette: Any, database: str, person_id: str) -> str:
-    from datasette.utils import tilde_encode
-
-    return _table_url(datasette.urls, database, "people") + "/" + tilde_encode(str(person_id))
+    return _table_url(datasette, database, "people") + "/" + _tilde(str(person_id))
 
 
 def _meeting_url(datasette: Any, database: str, meeting: str) -> str:
-    return str(datasette.urls.path(f"/{quote(database)}/meeting_reports")) + "?meeting=" + quote(str(meeting))
+    known = _base_urls.setdefault(datasette, {})
+    base = known.get((database, "?meeting"))
+    if base is None:
+        base = known[(database, "?meeting")] = (
+            str(datasette.urls.path(f"/{quote(database)}/meeting_reports")) + "?meeting="
+        )
+    return base + _quoted_id(str(meeting))
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted_id(value: str) -> str:
+    return quote(value)
 
 
 async def _render(datasette: Any, request: Any, template: str, context: dict[str, Any], name: str) -> Any:
@@ -498,6 +553,11 @@ order by m.meeting_id = :meeting desc, m.date = :meeting desc, m.kind = 'full' d
 limit 1"""
 
 
+# Whether the database has minutes at all (a database before the merge has none): marked for the
+# plugin's cache of counts (plugin.keep_counts), so it is read once until the database changes.
+ANY_MINUTES_SQL = "/* necwatch:counts */ select 1 from minutes limit 1"
+
+
 async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callable[..., Any]) -> Any:
     """/<db>/meeting_reports?meeting=<meeting_id or date>: the meeting's minutes; a meeting with
     no minutes (a database before they were merged, an unknown date) is the reports side by side
@@ -507,6 +567,8 @@ async def meeting_page(datasette: Any, request: Any, send: Any, fallback: Callab
     database = tilde_decode(request.url_vars["database"])
     meeting = request.args.get("meeting", "").strip()
     if not meeting or not is_necwatch(datasette, database):
+        return await fallback(datasette, request, send)
+    if not await _rows(datasette, database, ANY_MINUTES_SQL, {}):  # none at all: no lookup
         return await fallback(datasette, request, send)
     rows = await _rows(datasette, database, MINUTES_SQL, {"meeting": meeting})
     if not rows:  # the fallback checks its own permissions (a canned query's)
@@ -887,13 +949,14 @@ _PERSON_SCAN = 2000
 _MEETING_OF = """left join records rec on rec.report_id = {r}.id
   left join minutes mi on mi.meeting_id = (select c.meeting_id from minutes_coverage c
     where c.report_id = {r}.id order by c.meeting_id limit 1)"""
-PERSON_SQL = f"""select p.id, p.name,
-  (select json_group_array(json_object('organization', organization, 'role', role, 'section', section,
-     'start_date', start_date, 'end_date', end_date))
-   from (select * from memberships where person_id = :id
-     order by coalesce(start_date, ''), position)) as nw_roles,
-  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'role', role,
-     'name', name, 'reporter', reporter, 'removed_at', removed_at, 'date', date, 'kind', kind,
+# The decisions a person moved or seconded, the most recently recorded first (idx_decisions_mover_id
+# and idx_decisions_seconder_id walked backwards, then stopped, as for mentions and statements).
+_MOVED = f"""(select rowid from (select rowid from decisions where mover_id = :id
+         order by rowid desc limit {_PERSON_SCAN})
+       union select rowid from (select rowid from decisions where seconder_id = :id
+         order by rowid desc limit {_PERSON_SCAN}))"""
+_NAMED = f"""  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph,
+     'role', role, 'name', name, 'reporter', reporter, 'removed_at', removed_at, 'date', date, 'kind', kind,
      'meeting_id', meeting_id))
    from (select x.report_id, x.paragraph, x.role, x.name, r.author as reporter, r.removed_at,
        coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
@@ -902,7 +965,13 @@ PERSON_SQL = f"""select p.id, p.name,
      join reports r on r.id = x.report_id
      {_MEETING_OF.format(r="r")}
      order by date desc, r.published_at limit {_PERSON_LIMIT})) as nw_meetings,
-  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'quote', quote,
+"""
+PERSON_SQL = f"""select p.id, p.name,
+  (select json_group_array(json_object('organization', organization, 'role', role, 'section', section,
+     'start_date', start_date, 'end_date', end_date))
+   from (select * from memberships where person_id = :id
+     order by coalesce(start_date, ''), position)) as nw_roles,
+{_NAMED}  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'quote', quote,
      'verb', verb, 'vote', vote, 'reporter', reporter, 'published_at', published_at,
      'removed_at', removed_at, 'date', date, 'kind', kind, 'meeting_id', meeting_id, 'position', position))
    from (select s.report_id, s.position, s.paragraph, s.quote, s.verb, s.vote, r.author as reporter,
@@ -924,9 +993,7 @@ PERSON_SQL = f"""select p.id, p.name,
        coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
      from decisions d join reports r on r.id = d.report_id
      {_MEETING_OF.format(r="r")}
-     where d.report_id in (select report_id from mentions where person_id = :id
-         order by rowid desc limit {_PERSON_SCAN})
-       and (d.mover_id = :id or d.seconder_id = :id)
+     where d.rowid in {_MOVED}
      order by date desc, d.report_id, d.position limit {_PERSON_LIMIT})) as nw_decisions,
   (select json_group_array(json_object('report_id', id, 'title', title,
      'published_at', coalesce(published_at, first_seen_at),
@@ -934,14 +1001,53 @@ PERSON_SQL = f"""select p.id, p.name,
    from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
      order by published_at desc limit {_PERSON_LIMIT})) as nw_reports
 from people p where p.id = :id"""
+# The feed: its 100 newest entries (by publication) of each kind, their meetings read for those only;
+# no roles, no lines where the person is named (the feed shows neither).
+_FEED = 100
+PERSON_FEED_SQL = f"""select p.id, p.name, null as nw_roles, null as nw_meetings,
+  (select json_group_array(json_object('report_id', report_id, 'paragraph', paragraph, 'quote', quote,
+     'verb', verb, 'vote', vote, 'reporter', reporter, 'published_at', published_at,
+     'removed_at', removed_at, 'date', date, 'kind', kind, 'meeting_id', meeting_id, 'position', position))
+   from (select s.*, coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
+       coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
+     from (select s.report_id as id, s.report_id, s.position, s.paragraph, s.quote, s.verb, s.vote,
+         r.author as reporter, coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at
+       from (select * from statements where person_id = :id order by rowid desc limit {_PERSON_SCAN}) s
+       join reports r on r.id = s.report_id
+       order by published_at desc, s.report_id, s.position limit {_FEED}) s
+     {_MEETING_OF.format(r="s")}
+     order by s.published_at desc, s.report_id, s.position)) as nw_statements,
+  (select json_group_array(json_object('report_id', report_id, 'position', position, 'paragraph', paragraph,
+     'quote', quote, 'subject', subject, 'outcome', outcome, 'manner', manner, 'votes_for', votes_for,
+     'votes_against', votes_against, 'abstentions', abstentions, 'moved', moved, 'reporter', reporter,
+     'published_at', published_at, 'removed_at', removed_at, 'date', date, 'kind', kind,
+     'meeting_id', meeting_id))
+   from (select d.*, coalesce(mi.date, rec.meeting_date) as date, coalesce(mi.kind, rec.meeting_kind) as kind,
+       coalesce(mi.meeting_id, rec.meeting_date) as meeting_id
+     from (select d.*, d.report_id as id, d.mover_id = :id as moved, r.author as reporter,
+         coalesce(r.published_at, r.first_seen_at) as published_at, r.removed_at
+       from decisions d join reports r on r.id = d.report_id
+       where d.rowid in {_MOVED}
+       order by published_at desc, d.report_id, d.position limit {_FEED}) d
+     {_MEETING_OF.format(r="d")}
+     order by d.published_at desc, d.report_id, d.position)) as nw_decisions,
+  (select json_group_array(json_object('report_id', id, 'title', title,
+     'published_at', coalesce(published_at, first_seen_at),
+     'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
+   from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
+     order by published_at desc limit {_FEED})) as nw_reports
+from people p where p.id = :id"""
 
 
-async def _person(datasette: Any, request: Any) -> tuple[str, dict[str, Any], bool] | None:
+async def _person(
+    datasette: Any, request: Any, feed: bool = False
+) -> tuple[str, dict[str, Any], bool] | None:
     from datasette.utils import tilde_decode
 
     database = tilde_decode(request.url_vars["database"])
     private = await _visible(datasette, request, database, "people")
-    rows = await _rows(datasette, database, PERSON_SQL, {"id": tilde_decode(request.url_vars["pks"])})
+    sql = PERSON_FEED_SQL if feed else PERSON_SQL
+    rows = await _rows(datasette, database, sql, {"id": tilde_decode(request.url_vars["pks"])})
     if not rows:
         return None
     return database, _person_context(datasette, database, rows[0]), private
@@ -960,6 +1066,8 @@ async def person_page(datasette: Any, request: Any, send: Any) -> Any:
     if found is None:
         raise NotFound("Person not found")
     database, person, private = found
+    person["meeting_lines"] = _named_lines(person["meetings"])  # the page's, not the feed's
+    person["statement_lines"] = _statement_lines(person["statements"])
     context = {"database": database, "private": private, "p": person}
     return await _render(datasette, request, "necwatch_person.html", context, "person")
 
@@ -968,7 +1076,7 @@ def _where(datasette: Any, database: str, row: dict[str, Any]) -> dict[str, Any]
     """The meeting a line belongs to, in words and linked, and the report it comes from."""
     meeting = row.get("meeting_id")
     return {
-        "meeting": meeting_title(row.get("date"), row.get("kind")) if row.get("date") else "",
+        "meeting": _meeting_title(row.get("date"), row.get("kind")) if row.get("date") else "",
         "meeting_href": _meeting_url(datasette, database, meeting) if meeting else None,
         "reporter": row.get("reporter") or "",
         "href": _report_url(datasette, database, row["report_id"], row.get("paragraph")),
@@ -1055,6 +1163,45 @@ def _person_context(datasette: Any, database: str, row: Any) -> dict[str, Any]:
     }
 
 
+def _named_lines(meetings: Any) -> Markup:
+    """The person page's "Meetings where named" lines, each value escaped (Markup.format), the same
+    markup the template wrote: a meeting, the role, and each reporter's paragraph."""
+    out = []
+    for m in meetings:
+        if m["meeting_href"]:
+            head = _A.format(m["meeting_href"], m["meeting"] or "A meeting")
+        else:
+            head = Markup.escape(m["meeting"] or "A report with no meeting date")
+        role = Markup(", as {}").format(m["role"]) if m["role"] else ""
+        named = Markup("; ").join(
+            Markup('{} in <a href="{}">this paragraph</a>{}').format(
+                s["reporter"], s["href"], Markup(", a removed report") if s["removed"] else ""
+            )
+            for s in m["sources"]
+        )
+        out.append(
+            Markup('<li>{}{} <span class="nw-small">(named by {})</span></li>').format(head, role, named)
+        )
+    return Markup("").join(out)
+
+
+def _statement_lines(statements: list[dict[str, Any]]) -> Markup:
+    """The person page's "Statements" lines, as _named_lines."""
+    out = []
+    for s in statements:
+        where = _A.format(s["meeting_href"], s["meeting"]) + Markup(", ") if s["meeting_href"] else ""
+        removed = Markup(", from a removed report") if s["removed"] else ""
+        out.append(_STATEMENT.format(s["quote"], where, s["reporter"], s["href"], removed))
+    return Markup("").join(out)
+
+
+_A = Markup('<a href="{}">{}</a>')
+_STATEMENT = Markup(
+    '<li><q>{}</q> <span class="nw-small">({}reported by {}, <a href="{}">paragraph</a>{})</span></li>'
+)
+
+
+@functools.lru_cache(maxsize=4096)
 def _tilde(value: str) -> str:
     from datasette.utils import tilde_encode
 
@@ -1069,7 +1216,7 @@ async def person_feed(datasette: Any, request: Any, send: Any) -> Any:
 
     if not is_necwatch(datasette, tilde_decode(request.url_vars["database"])):
         raise NotFound("Not found")
-    found = await _person(datasette, request)
+    found = await _person(datasette, request, feed=True)
     if found is None:
         raise NotFound("Person not found")
     database, p, _ = found
@@ -1131,8 +1278,12 @@ def atom_feed(
         f'<link href="{escape(page)}" rel="alternate" type="text/html"/>',
         "<author><name>necwatch</name></author>",
     ]
+    site = datasette.absolute_url(request, "/")  # once: absolute_url parses the request's URL each call
     for when, suffix, entry_title, href, content in entries:
-        link = datasette.absolute_url(request, href)
+        if href.startswith("/") and not href.startswith("//"):
+            link = site + href[1:]
+        else:
+            link = datasette.absolute_url(request, href)
         out += [
             "<entry>",
             f"<id>{xml_escape(feed_id + ':' + suffix)}</id>",
@@ -1174,64 +1325,85 @@ FACETS = ("outcome", "year", "kind", "counted")
 _MAX_WORDS = 8
 
 
-def _decision_filters(args: Any) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """The WHERE clause, its parameters and the filters as given (q, outcome, year, kind, counted)."""
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _decision_filters(
+    args: Any, fts: bool = True
+) -> tuple[list[str], list[str], dict[str, Any], dict[str, str]]:
+    """The conditions on the decision (`d`) and on its meeting (`m`), their parameters and the
+    filters as given (q, outcome, year, kind, counted). The words of `q` are found among the
+    decision's words (its summary, its item's title, a reporter's quote of it): through their
+    full-text index, words starting with each ("vote" finds "votes"), or (`fts` False: a database
+    from before the index) as any part of those texts."""
     given = {k: args.get(k, "").strip() for k in ("q", *FACETS)}
     given = {k: v for k, v in given.items() if v}
-    where, params = [], {}
-    for n, word in enumerate(given.get("q", "").split()[:_MAX_WORDS]):
-        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        params[f"w{n}"] = like
-        where.append(
-            f"(d.summary like :w{n} escape '\\' or i.title like :w{n} escape '\\' or exists (select 1 "
-            f"from minutes_sources s where s.meeting_id = d.meeting_id and s.decision_position = d.position "
-            f"and s.quote like :w{n} escape '\\'))"
+    on_d: list[str] = []
+    on_m: list[str] = []
+    params: dict[str, Any] = {}
+    words = [w for w in given.get("q", "").split() if _WORD.search(w)][:_MAX_WORDS]
+    if words and fts:
+        params["words"] = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        on_d.append(
+            "d.rowid in (select rowid from minutes_decisions_fts where minutes_decisions_fts match :words)"
+        )
+    for n, word in enumerate(words if not fts else ()):
+        params[f"w{n}"] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        on_d.append(
+            f"(d.summary like :w{n} escape '\\' or exists (select 1 from minutes_items i"
+            f" where i.meeting_id = d.meeting_id and i.position = d.item_position"
+            f" and i.title like :w{n} escape '\\') or exists (select 1 from minutes_sources s"
+            f" where s.meeting_id = d.meeting_id and s.decision_position = d.position"
+            f" and s.quote like :w{n} escape '\\'))"
         )
     if "outcome" in given:
         if given["outcome"] == "disputed":
-            where.append("d.outcome is null")
+            on_d.append("d.outcome is null")
         else:
-            where.append("d.outcome = :outcome")
+            on_d.append("d.outcome = :outcome")
             params["outcome"] = given["outcome"]
+    if given.get("counted") in ("0", "1"):
+        on_d.append("coalesce(d.counted, 0) = :counted")
+        params["counted"] = int(given["counted"])
     if given.get("year"):
-        where.append("substr(m.date, 1, 4) = :year")
+        on_m.append("substr(m.date, 1, 4) = :year")
         params["year"] = given["year"]
     if given.get("kind"):
-        where.append("coalesce(m.kind, 'full') = :kind")
+        on_m.append("coalesce(m.kind, 'full') = :kind")
         params["kind"] = given["kind"]
-    if given.get("counted") in ("0", "1"):
-        where.append("coalesce(d.counted, 0) = :counted")
-        params["counted"] = int(given["counted"])
-    return (" where " + " and ".join(where)) if where else "", params, given
+    return on_d, on_m, params, given
 
 
-def decisions_sql(where: str, limit: int, with_facets: bool, with_items: bool = False) -> str:
-    """One query: the matching decisions' count, a page of them (each with its reporters' versions)
-    and, for the page, the count of each facet's values among them. The matches are materialized
-    narrow (keys and facet values), counted in one pass grouped by all four facets at once (the
-    total and each facet's counts are sums of those groups); only the page's rows are read whole.
-    `with_items`: the filter reads the item's title (`i.title`), so the matches join the items."""
-    facets = (
-        """,
-  (select json_group_array(json_array(outcome, year, kind, counted, n)) from (select outcome,
-     substr(date, 1, 4) as year, kind, counted, count(*) as n from hits group by 1, 2, 3, 4)) as nw_groups"""
-        if with_facets
-        else ""
-    )
-    items = (
-        "\n  left join minutes_items i on i.meeting_id = d.meeting_id and i.position = d.item_position"
-        if with_items
-        else ""
-    )
-    return f"""with hits as (
-  select d.meeting_id, d.position, m.date, coalesce(m.kind, 'full') as kind,
-    coalesce(d.outcome, 'disputed') as outcome, coalesce(d.counted, 0) as counted
-  from minutes_decisions d
-  join minutes m on m.meeting_id = d.meeting_id{items}{where}
-)
-select (select json_group_array(json_object('meeting_id', d.meeting_id, 'position', d.position,
+def _all(conditions: list[str]) -> str:
+    return (" where " + " and ".join(conditions)) if conditions else ""
+
+
+def decisions_counts_sql(on_d: list[str], on_m: list[str]) -> str:
+    """The matching decisions counted by all four facets at once (the total and each facet's counts
+    are sums of these groups): each meeting's decisions counted by outcome and count (from the
+    index on meeting_id, outcome, counted when no word is asked), then summed by the meeting's year
+    and kind. Marked for the plugin's cache (plugin.keep_counts): asked again, it is answered
+    without a scan until the database changes."""
+    return f"""/* necwatch:counts */ select json_group_array(json_array(outcome, year, kind, counted, n))
+from (select g.outcome, substr(m.date, 1, 4) as year, coalesce(m.kind, 'full') as kind, g.counted,
+    sum(g.n) as n
+  from (select d.meeting_id, coalesce(d.outcome, 'disputed') as outcome, coalesce(d.counted, 0) as counted,
+      count(*) as n
+    from minutes_decisions d{_all(on_d)}
+    group by d.meeting_id, d.outcome, d.counted) g
+  join minutes m on m.meeting_id = g.meeting_id{_all(on_m)}
+  group by 1, 2, 3, 4) as nw_groups"""
+
+
+def decisions_sql(on_d: list[str], on_m: list[str], limit: int, walk: bool = False) -> str:
+    """A page of the matching decisions, newest meeting first, each with its reporters' versions.
+    `walk`: read the meetings newest first (their date's index) and stop once the page is full,
+    for matches so many that a page of them is among the first meetings read, rather than let
+    SQLite read every match (the rowids a search finds) and sort them all."""
+    join = "cross join" if walk else "join"  # CROSS JOIN: SQLite keeps the meetings outermost
+    return f"""select (select json_group_array(json_object('meeting_id', d.meeting_id, 'position', d.position,
      'summary', d.summary, 'outcome', d.outcome, 'manner', d.manner, 'votes_for', d.votes_for,
-     'votes_against', d.votes_against, 'abstentions', d.abstentions, 'counted', h.counted,
+     'votes_against', d.votes_against, 'abstentions', d.abstentions, 'counted', coalesce(d.counted, 0),
      'reporters', d.reporters, 'corroboration', d.corroboration, 'disputed', d.disputed,
      'removed_only', d.removed_only, 'mover', d.mover, 'mover_id', d.mover_id, 'seconder', d.seconder,
      'seconder_id', d.seconder_id, 'date', h.date, 'kind', h.kind, 'item', i.title,
@@ -1243,11 +1415,44 @@ select (select json_group_array(json_object('meeting_id', d.meeting_id, 'positio
          'reporter', reporter, 'paragraph', paragraph, 'quote', quote, 'removed', removed))
        from (select * from minutes_sources s where s.meeting_id = h.meeting_id
          and s.decision_position = h.position order by report_id, report_position))))
-   from (select * from hits order by date desc, meeting_id, position
-     limit {limit} offset :offset) h
+   from (select d.meeting_id, d.position, m.date, coalesce(m.kind, 'full') as kind
+     from minutes m {join} minutes_decisions d on d.meeting_id = m.meeting_id{_all(on_d + on_m)}
+     order by m.date desc, m.meeting_id, d.position limit {limit} offset :offset) h
    join minutes_decisions d on d.meeting_id = h.meeting_id and d.position = h.position
    left join minutes_items i on i.meeting_id = d.meeting_id and i.position = d.item_position
-  ) as nw_rows{facets}"""
+  ) as nw_rows"""
+
+
+# Walk the meetings newest first when the matches are at least this many times the rows to show
+# (one decision in WALK_FROM or more matches: a page's worth is found early); fewer, start from them.
+WALK_FROM = 20
+
+
+async def _decisions(
+    datasette: Any, database: str, args: Any, limit: int, offset: int, with_counts: bool
+) -> tuple[dict[str, str], list[dict[str, Any]], list[list[Any]]]:
+    """The filters as given, a page of the matching decisions and (`with_counts`) their facet
+    groups; the LIKE search when the database has no full-text indexes of the minutes (older)."""
+    for fts in (True, False):
+        on_d, on_m, params, given = _decision_filters(args, fts)
+        db = datasette.get_database(database)
+        try:  # the counts first (kept until the database changes): how many matches to page through
+            groups = await db.execute(decisions_counts_sql(on_d, on_m), params) if with_counts else None
+            counted = groups.first() if groups is not None else None
+            found = _loads(counted[0] if counted else None, [])
+            found = [g for g in found if isinstance(g, list) and len(g) == 5]
+            total = sum(int(g[4]) for g in found) if with_counts else 0
+            walk = not on_d or total >= WALK_FROM * (offset + limit)
+            rows = await db.execute(decisions_sql(on_d, on_m, limit, walk), {**params, "offset": offset})
+        except Exception as e:  # sqlite3.OperationalError through Datasette's wrappers
+            if "no such table" in str(e) or "no such column" in str(e):
+                if fts and "_fts" in str(e):
+                    continue
+                return given, [], []
+            raise
+        first = rows.first()
+        return given, _loads(first["nw_rows"] if first else None, []), found
+    return {}, [], []  # pragma: no cover - the LIKE search has no index to miss
 
 
 FACET_TITLES = {"outcome": "Outcome", "year": "Year", "kind": "Meeting", "counted": "Count"}
@@ -1264,10 +1469,29 @@ def _facet_label(facet: str, value: Any) -> str:
     return str(value)
 
 
-def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str, Any]:
+def _decision_row(datasette: Any, database: str, d: dict[str, Any], links: bool = True) -> dict[str, Any]:
+    """A decision as the page shows it; `links` False (the feed): without the links to each
+    version's paragraph, its mover's and seconder's pages and the first report's paragraph."""
     head, missing = decision_headline(d)
     sources = [s for s in _loads(d.get("sources"), []) if isinstance(s, dict)]
     first = sources[0] if sources else {}
+    if not links:
+        plain: list[dict[str, Any]] = [{"reporter": s.get("reporter") or "", "quote": s.get("quote") or "",
+                                        "removed": bool(s.get("removed"))} for s in sources]  # fmt: skip
+        return {
+            "headline": head,
+            "count_missing": missing,
+            "summary": d.get("summary") or "",
+            "item": d.get("item") or "",
+            "meeting": _meeting_title(d.get("date"), d.get("kind")),
+            "meeting_href": _meeting_url(datasette, database, d["meeting_id"])
+            + f"#decision-{d.get('position')}",
+            "corroborated": d.get("corroboration") == "corroborated",
+            "reporters": names_list(_loads(d.get("reporters"), [])),
+            "versions": plain,
+            "first_reported": d.get("first_reported"),
+            "key": _decision_key(d, first),
+        }
     summary = " ".join(str(d.get("summary") or "").split())
     versions = [_version_line(datasette, database, s) for s in sources]
     for line in versions:
@@ -1277,7 +1501,7 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         "count_missing": missing,
         "summary": d.get("summary") or "",
         "item": d.get("item") or "",
-        "meeting": meeting_title(d.get("date"), d.get("kind")),
+        "meeting": _meeting_title(d.get("date"), d.get("kind")),
         "meeting_href": _meeting_url(datasette, database, d["meeting_id"]) + f"#decision-{d.get('position')}",
         "corroborated": d.get("corroboration") == "corroborated",
         "disputed": bool(d.get("disputed")),
@@ -1291,18 +1515,23 @@ def _decision_row(datasette: Any, database: str, d: dict[str, Any]) -> dict[str,
         if d.get("seconder")
         else None,
         "first_reported": d.get("first_reported"),
-        "key": ":".join(
-            str(x)
-            for x in (
-                d.get("meeting_id"),
-                first.get("report_id", ""),
-                first.get("report_position", d.get("position")),
-            )
-        ),
+        "key": _decision_key(d, first),
         "first_href": _report_url(datasette, database, first["report_id"], first.get("paragraph"))
         if first
         else None,
     }
+
+
+def _decision_key(d: dict[str, Any], first: dict[str, Any]) -> str:
+    """A decision's stable key: its meeting and the first report's decision (a re-merge keeps it)."""
+    return ":".join(
+        str(x)
+        for x in (
+            d.get("meeting_id"),
+            first.get("report_id", ""),
+            first.get("report_position", d.get("position")),
+        )
+    )
 
 
 async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
@@ -1315,16 +1544,12 @@ async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
     if not is_necwatch(datasette, database):
         raise NotFound("Database not found")
     private = await _visible(datasette, request, database, "minutes_decisions")
-    where, params, given = _decision_filters(request.args)
     page = request.args.get("page", "")
     current = max(int(page), 1) if page.isdigit() else 1
-    params["offset"] = (current - 1) * DECISIONS_PAGE
-    sql = decisions_sql(where, DECISIONS_PAGE, True, with_items=bool(given.get("q")))
-    rows = await _rows(datasette, database, sql, params)
-    row = rows[0] if rows else None
-    groups = [g for g in _loads(row["nw_groups"] if row else None, []) if isinstance(g, list) and len(g) == 5]
+    offset = (current - 1) * DECISIONS_PAGE
+    given, found, groups = await _decisions(datasette, database, request.args, DECISIONS_PAGE, offset, True)
     total = sum(int(g[4]) for g in groups)
-    decisions = [_decision_row(datasette, database, d) for d in _loads(row["nw_rows"] if row else None, [])]
+    decisions = [_decision_row(datasette, database, d) for d in found]
     base = str(datasette.urls.path(f"/{quote(database)}/decisions_list"))
 
     def link(**change: Any) -> str:
@@ -1356,7 +1581,7 @@ async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
                 ],
             }
         )
-    first = params["offset"] + 1
+    first = offset + 1
     context = {
         "database": database,
         "private": private,
@@ -1367,7 +1592,7 @@ async def decisions_page(datasette: Any, request: Any, send: Any) -> Any:
         "first": first,
         "last": first + len(decisions) - 1,
         "prev_url": link(page=str(current - 1)) if current > 1 else None,
-        "next_url": link(page=str(current + 1)) if params["offset"] + len(decisions) < total else None,
+        "next_url": link(page=str(current + 1)) if offset + len(decisions) < total else None,
         "facets": facets,
         "filtered": bool(given),
         "clear_url": base,
@@ -1386,13 +1611,8 @@ async def decisions_feed(datasette: Any, request: Any, send: Any) -> Any:
     if not is_necwatch(datasette, database):
         raise NotFound("Database not found")
     await _visible(datasette, request, database, "minutes_decisions")
-    where, params, given = _decision_filters(request.args)
-    params["offset"] = 0
-    sql = decisions_sql(where, 50, False, with_items=bool(given.get("q")))
-    rows = await _rows(datasette, database, sql, params)
-    decisions = [
-        _decision_row(datasette, database, d) for d in _loads(rows[0]["nw_rows"] if rows else None, [])
-    ]
+    given, found, _ = await _decisions(datasette, database, request.args, 50, 0, False)
+    decisions = [_decision_row(datasette, database, d, links=False) for d in found]
     entries = []
     for d in decisions:
         versions = "".join(

@@ -858,6 +858,74 @@ def _m17_archive(db: sqlite_utils.Database) -> None:
     db.create_view("version_origin", VERSION_ORIGIN_VIEW, replace=True)
 
 
+# A decision's words (publish/record_pages.py, the decisions page's search): its summary, its item's
+# title and every reporter's quote of it, as one document (rowid: the minutes_decisions row's).
+_DECISION_WORDS = """coalesce({d}.summary, '') || ' ' || coalesce((select i.title from minutes_items i
+  where i.meeting_id = {d}.meeting_id and i.position = {d}.item_position), '') || ' ' || coalesce((select
+  group_concat(s.quote, ' ') from minutes_sources s where s.meeting_id = {d}.meeting_id
+  and s.decision_position = {d}.position), '')"""
+
+
+def _m18_serving_decision_words(db: sqlite_utils.Database) -> None:
+    """Serving: the decisions page's search and facets at scale. `minutes_decisions_fts` indexes each
+    decision's words (its summary, its item's title and every reporter's quote of it) under the
+    decision's rowid, so a search is one full-text lookup instead of a LIKE over every decision,
+    item and quote; triggers keep it as the minutes are rewritten (a meeting's rows are deleted and
+    inserted again: items, then decisions, then their sources, each adding its quote; a changed
+    item title or quote rewrites its decisions' words). The index on
+    (meeting_id, outcome, counted) lets the page count its facets from the index alone; those on
+    decisions' mover_id and seconder_id give a person's page the decisions they moved or seconded
+    without reading every decision of every report naming them."""
+    db.execute("create virtual table minutes_decisions_fts using fts5 (words)")
+    db.execute(
+        "create trigger minutes_decisions_fts_ai after insert on minutes_decisions begin "
+        "insert into minutes_decisions_fts (rowid, words) values (new.rowid, "
+        + _DECISION_WORDS.format(d="new")
+        + "); end"
+    )
+    db.execute(
+        "create trigger minutes_decisions_fts_ad after delete on minutes_decisions begin "
+        "delete from minutes_decisions_fts where rowid = old.rowid; end"
+    )
+    db.execute(
+        "create trigger minutes_decisions_fts_au after update of summary, item_position on minutes_decisions "
+        "begin update minutes_decisions_fts set words = "
+        + _DECISION_WORDS.format(d="new")
+        + " where rowid = new.rowid; end"
+    )
+    # a quote added, dropped or changed; an item's title (written before its decisions by the store,
+    # but any order keeps the words right)
+    for table, changed, decisions_of in (
+        ("minutes_sources", "quote", "position = {row}.decision_position"),
+        ("minutes_items", "title", "item_position = {row}.position"),
+    ):
+        for event in ("insert", "delete", f"update of {changed}"):
+            row = "old" if event == "delete" else "new"
+            db.execute(
+                f"create trigger [{table}_fts_{event[0]}] after {event} on {table} "
+                "begin update minutes_decisions_fts set words = (select "
+                + _DECISION_WORDS.format(d="d")
+                + " from minutes_decisions d where d.rowid = minutes_decisions_fts.rowid) where rowid in "
+                f"(select rowid from minutes_decisions where meeting_id = {row}.meeting_id "
+                f"and {decisions_of.format(row=row)}); end"
+            )
+    db.execute(
+        "insert into minutes_decisions_fts (rowid, words) select d.rowid, "
+        + _DECISION_WORDS.format(d="d")
+        + " from minutes_decisions d"
+    )
+    db.execute(
+        "create index idx_minutes_decisions_facets on minutes_decisions (meeting_id, outcome, counted)"
+    )
+    # a report's meeting (the first by id: record pages' _MEETING_OF) without sorting its rows
+    db.execute("create index idx_minutes_coverage_report_meeting on minutes_coverage (report_id, meeting_id)")
+    # a person's page and feed: the decisions they moved or seconded, read by person
+    db.execute("create index idx_decisions_mover_id on decisions (mover_id) where mover_id is not null")
+    db.execute(
+        "create index idx_decisions_seconder_id on decisions (seconder_id) where seconder_id is not null"
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -877,6 +945,7 @@ MIGRATIONS: list[Migration] = [
     _m15_record,
     _m16_minutes,
     _m17_archive,
+    _m18_serving_decision_words,
 ]
 
 
