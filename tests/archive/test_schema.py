@@ -9,8 +9,8 @@ from necwatch.store.export import export_dataset, import_dataset
 from necwatch.store.schema import MIGRATIONS
 
 
-def test_migration_17_is_last_and_creates_the_archive_tables(tmp_path: Path) -> None:
-    assert MIGRATIONS[-1].__name__ == "_m17_archive"
+def test_migration_17_creates_the_archive_tables(tmp_path: Path) -> None:
+    assert MIGRATIONS[16].__name__ == "_m17_archive"
     store = Store.open(tmp_path / "a.db")
     names = set(store.db.table_names())
     assert {"version_provenance", "archive_captures", "archive_posts", "archive_progress"} <= names
