@@ -26,6 +26,7 @@ Comments: Squarespace's own comments are loaded by script, with no public API; t
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -315,6 +316,17 @@ class SquarespaceSource(HostedSource):
         return () if self.counts.get(url) == 0 else shown
 
 
+# A blog collection's item: `/{collection}/{item}`, in the post URL formats Squarespace's blog
+# settings offer (`%t`: `/blog/slug`; dated ones: `/blog/2015/5/20/slug`, month and day unpadded).
+# The collection's slug is the site's choice: only the usual blog names are taken, since
+# `/{anything}/{slug}` is every site's page shape. `/blog/tag/x`, `/blog/category/x` and
+# `/blog?offset=N` (its listing pages) are never items.
+POST_URL = re.compile(
+    r"^/(?:blog|journal|news|posts|articles|writing|updates|diary|thoughts|stories|musings|notes)"
+    r"/(?:(?:19|20)\d\d/[01]?\d/[0-3]?\d/)?(?!(?:tag|category|page|feed|search)/?$)[^/?#]{3,300}/?$"
+)
+
+
 SQUARESPACE = register_platform(
     Platform(
         name=NAME,
@@ -322,6 +334,7 @@ SQUARESPACE = register_platform(
         source=SquarespaceSource,
         detect=detect_squarespace,
         read_page=read_squarespace,
+        post_url=POST_URL,
         feed_paths=("blog?format=rss",),
         methods=(NAME,),
         order=20,
