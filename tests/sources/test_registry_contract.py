@@ -281,6 +281,10 @@ def test_wordpress_post_url_knows_its_permalink_structures(path: str, post: bool
         ("/journal/nec-report-january-2024/", True),
         ("/blog/2015/5/20/nec-report-may", True),  # a dated format, month and day unpadded
         ("/news/2015/05/20/nec-report-may", True),
+        ("/blog/2015/5/nec-report-may/", True),
+        ("/blog/2015/5/", False),
+        ("/blog/2015/", False),
+        ("/blog/2015/05/20/", False),
         ("/blog/2015/5/20", False),
         ("/services/consulting", False),  # a collection that is not a blog's usual name
     ],

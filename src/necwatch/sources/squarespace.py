@@ -317,13 +317,15 @@ class SquarespaceSource(HostedSource):
 
 
 # A blog collection's item: `/{collection}/{item}`, in the post URL formats Squarespace's blog
-# settings offer (`%t`: `/blog/slug`; dated ones: `/blog/2015/5/20/slug`, month and day unpadded).
+# settings offer (`%t`: `/blog/slug`; dated ones `%y/%m/%d/%t`: `/blog/2015/5/20/slug`, unpadded,
+# and their shorter `%y/%t`, `%y/%m/%t`).
 # The collection's slug is the site's choice: only the usual blog names are taken, since
 # `/{anything}/{slug}` is every site's page shape. `/blog/tag/x`, `/blog/category/x` and
 # `/blog?offset=N` (its listing pages) are never items.
 POST_URL = re.compile(
     r"^/(?:blog|journal|news|posts|articles|writing|updates|diary|thoughts|stories|musings|notes)"
-    r"/(?:(?:19|20)\d\d/[01]?\d/[0-3]?\d/)?(?!(?:tag|category|page|feed|search)/?$)[^/?#]{3,300}/?$"
+    r"/(?:(?:19|20)\d\d/(?:[01]?\d/(?:[0-3]?\d/)?)?)?(?!\d{1,4}/?$)(?!(?:tag|category|page|feed|search)/?$)"
+    r"[^/?#]{3,300}/?$"
 )
 
 
