@@ -108,3 +108,71 @@ def test_one_request_at_a_time_with_the_delay_and_a_budget() -> None:
 
     asyncio.run(go())
     assert [b - a for a, b in zip(fetcher.times, fetcher.times[1:], strict=False)] == [3.0, 3.0, 3.0]
+
+
+# A self-hosted WordPress site's captures as the CDX API lists them (schemes, `www.`, `:80`,
+# every permalink structure it had over the years), and whether each is a post page.
+WORDPRESS_CAPTURES = [
+    ("http://www.member.example.org:80/2012/05/nec-report-may-2012/", True),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/", True),
+    ("http://member.example.org/archives/4076", True),
+    ("http://member.example.org/?p=4077", True),
+    ("http://member.example.org/index.php/2011/09/nec-report-september/", True),
+    ("https://member.example.org/", False),
+    ("https://member.example.org/page/3/", False),
+    ("https://member.example.org/2019/", False),
+    ("https://member.example.org/2019/01/", False),
+    ("https://member.example.org/2019/01/30/", False),
+    ("https://member.example.org/2019/01/page/2/", False),
+    ("https://member.example.org/tag/nec/", False),
+    ("https://member.example.org/tag/nec/page/2/", False),
+    ("https://member.example.org/category/reports/", False),
+    ("http://member.example.org/archives/category/nec/", False),
+    ("http://member.example.org/archives/date/2012/05/", False),
+    ("https://member.example.org/author/admin/", False),
+    ("https://member.example.org/feed/", False),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/feed/", False),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/amp/", False),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/?replytocom=12", False),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/?share=twitter", False),
+    ("https://member.example.org/2019/01/30/labour-nec-report-january-2019/attachment/nec/", False),
+    ("https://member.example.org/?s=nec", False),
+    ("https://member.example.org/?cat=3", False),
+    ("https://member.example.org/?paged=2", False),
+    ("https://member.example.org/?feed=rss2", False),
+    ("https://member.example.org/?page_id=2", False),
+    ("https://member.example.org/about/", False),
+    ("https://member.example.org/p/members-only/", False),  # Substack's shape, on a WordPress site
+    ("https://member.example.org/wp-content/uploads/2019/01/nec.jpg", False),
+    ("https://member.example.org/wp-login.php?redirect_to=%2F", False),
+    ("https://member.example.org/xmlrpc.php", False),
+]
+
+
+def test_a_wordpress_sites_captures_picked_by_its_own_pattern() -> None:
+    import necwatch.sources  # noqa: F401  (registers the platforms)
+    from necwatch.webarchive.pick import platform_patterns
+
+    patterns = platform_patterns("wordpress")
+    picked = [u for u, _ in WORDPRESS_CAPTURES if is_post_url(u, patterns)]
+    assert picked == [u for u, post in WORDPRESS_CAPTURES if post]
+
+
+def test_an_unknown_platform_is_picked_with_every_platforms_pattern() -> None:
+    import necwatch.sources  # noqa: F401
+    from necwatch.sources.registry import platform
+    from necwatch.webarchive.pick import platform_patterns
+
+    every = platform_patterns(None)
+    assert platform("wordpress").post_url in every and platform("substack").post_url in every
+    assert platform_patterns("archive") == every  # `type: archive` knows no platform
+    assert platform_patterns("ghost") == every  # a platform without a pattern: every one's
+    assert platform_patterns("wordpress") == (platform("wordpress").post_url,)
+    # its numbered and dated posts, and now also what another platform's shape is
+    picked = {u for u, _ in WORDPRESS_CAPTURES if is_post_url(u, every)}
+    assert picked == {u for u, post in WORDPRESS_CAPTURES if post} | {
+        "https://member.example.org/p/members-only/"
+    }
+    for url, post in WORDPRESS_CAPTURES:  # never a listing, feed, search or page N, whatever the site
+        if not post and "/p/" not in url:
+            assert not is_post_url(url, every), url

@@ -111,3 +111,185 @@ def test_page_facts_parse_a_page_once_with_generator_feeds_and_host() -> None:
     assert facts.feeds == ("https://example-member.blogspot.com/feeds/posts/default",)
     assert facts.host == "example-member.blogspot.com"
     assert facts.tree.css_first("h3.post-title") is not None
+
+
+# A post of each platform with a permalink pattern: (its fixture, the post's URL as that fixture
+# shows it), and listing URLs of the platform (its documented tag, category, archive, search, feed
+# and page-N shapes) that are never posts. A new platform with a post_url adds its row here.
+POST_URLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "blogger": (
+        "post.html",
+        "https://example-member.blogspot.com/2023/03/nec-report-14-march-2023.html",
+        (
+            "/",
+            "/search/label/NEC",
+            "/search?updated-max=2023-03-14T10:00:00Z&max-results=7",
+            "/2023/",
+            "/2023/03/",
+            "/2023_03_01_archive.html",
+            "/feeds/posts/default",
+            "/p/about.html",
+        ),
+    ),
+    "wordpress": (
+        "post.html",
+        "https://member.example.org/2023/03/nec-report-march/",
+        (
+            "/",
+            "/tag/nec/",
+            "/category/reports/",
+            "/page/2/",
+            "/2023/",
+            "/2023/03/",
+            "/2023/03/14/",
+            "/2023/03/page/2/",
+            "/2023/03/feed/",
+            "/2023/03/14/page/2/",
+            "/feed/",
+            "/comments/feed/",
+            "/author/admin/",
+            "/?s=nec",
+            "/?cat=3",
+            "/?paged=2",
+            "/?feed=rss2",
+            "/about/",
+            "/archives/category/nec/",
+            "/archives/date/2023/03/",
+            "/wp-json/wp/v2/posts",
+        ),
+    ),
+    "labourlist": (
+        "listing.html",
+        "https://labourlist.example/2023/03/nec-meets/",
+        (
+            "/",
+            "/tag/nec/",
+            "/tag/nec/page/2/",
+            "/2023/",
+            "/2023/03/",
+            "/2023/03/feed/",
+            "/2023/03/page/2/",
+            "/author/someone/",
+            "/feed/",
+            "/?s=nec",
+        ),
+    ),
+    "medium": (
+        "post.html",
+        "https://medium.com/@jomember/nec-report-january-2024-4f2a9c1b7e3d",
+        (
+            "/",
+            "/@jomember",
+            "/@jomember/",
+            "/tag/labour-party",
+            "/feed/@jomember",
+            "/archive/2024",
+            "/search?q=nec",
+            "/@jomember/followers",
+        ),
+    ),
+    "substack": (
+        "post.html",
+        "https://jomember.substack.com/p/nec-report-january-2024",
+        (
+            "/",
+            "/archive",
+            "/archive?sort=new",
+            "/feed",
+            "/about",
+            "/p/",
+            "/s/nec-reports",
+            "/podcast",
+            "/api/v1/archive?sort=new&offset=0&limit=12",
+        ),
+    ),
+    "squarespace": (
+        "post.html",
+        "https://www.jomember.org.uk/blog/nec-report-january-2024",
+        (
+            "/",
+            "/blog",
+            "/blog/",
+            "/blog?offset=1700000000000",
+            "/blog/tag/nec",
+            "/blog/category/reports",
+            "/blog?format=rss",
+            "/blog?format=json",
+            "/about",
+            "/search?q=nec",
+            "/blog/page/2",
+        ),
+    ),
+}
+
+
+def _path(url: str) -> str:
+    """What a post_url pattern is matched against (webarchive.pick): the path, `?query` kept."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def test_every_platform_with_permalinks_has_a_post_url_and_its_cases() -> None:
+    with_pattern = {p.name for p in platforms() if p.post_url is not None}
+    assert with_pattern == set(POST_URLS)
+    # generic platforms have no permalink shape; Ghost's `/{slug}/` is every page's (docs/sources.md)
+    assert {"feed", "html", "ghost"}.isdisjoint(with_pattern)
+
+
+@pytest.mark.parametrize("name", sorted(POST_URLS))
+def test_a_post_url_matches_its_fixture_post_and_never_its_listings(name: str) -> None:
+    pattern = _entry(name).post_url
+    assert pattern is not None
+    fixture, post, listings = POST_URLS[name]
+    assert post in (FIXTURES / name / fixture).read_text(encoding="utf-8")  # the fixture's own post
+    assert pattern.search(_path(post)), post
+    taken = [u for u in listings if pattern.search(u)]
+    assert not taken, f"{name}: listing URLs taken as posts: {taken}"
+
+
+@pytest.mark.parametrize(
+    ("path", "post"),
+    [
+        ("/2019/01/30/labour-nec-report-january-2019/", True),  # Day and name
+        ("/2019/01/labour-nec-report-january-2019/", True),  # Month and name
+        ("/archives/4076", True),  # Numeric
+        ("/archives/4076/", True),
+        ("/?p=4076", True),  # Plain
+        ("/index.php/2012/05/nec-report/", True),  # PATHINFO permalinks
+        ("/index.php?p=12", True),
+        ("/blog/2016/03/nec-report/", True),  # an install in a folder
+        ("/2019/01/30/", False),  # a day archive
+        ("/2019/01/30/feed/", False),
+        ("/2019/01/30/labour-nec-report/attachment/photo/", False),
+        ("/nec-report-january-2019/", False),  # Post name: every page's shape, not a pattern
+        ("/?p=", False),
+        ("/?page_id=2", False),
+    ],
+)
+def test_wordpress_post_url_knows_its_permalink_structures(path: str, post: bool) -> None:
+    pattern = _entry("wordpress").post_url
+    assert pattern is not None
+    assert bool(pattern.search(path)) is post
+
+
+@pytest.mark.parametrize(
+    ("path", "post"),
+    [
+        ("/blog/nec-report-january-2024", True),  # post URL format %t
+        ("/journal/nec-report-january-2024/", True),
+        ("/blog/2015/5/20/nec-report-may", True),  # a dated format, month and day unpadded
+        ("/news/2015/05/20/nec-report-may", True),
+        ("/blog/2015/5/nec-report-may/", True),
+        ("/blog/2015/5/", False),
+        ("/blog/2015/", False),
+        ("/blog/2015/05/20/", False),
+        ("/blog/2015/5/20", False),
+        ("/services/consulting", False),  # a collection that is not a blog's usual name
+    ],
+)
+def test_squarespace_post_url_knows_collection_item_urls(path: str, post: bool) -> None:
+    pattern = _entry("squarespace").post_url
+    assert pattern is not None
+    assert bool(pattern.search(path)) is post

@@ -12,6 +12,7 @@ carries `comments=None` ("not read"), never `()` ("read, there are none").
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
@@ -122,6 +123,8 @@ PLATFORM = register_platform(
         source=LabourListSource,
         detect=detect,
         order=20,  # before wordpress: LabourList runs on WordPress
+        # its articles: WordPress's Month and name permalinks (`/2014/11/nec-report-november-2014/`)
+        post_url=re.compile(r"^/(?:19|20)\d\d/[01]\d/(?!(?:feed|page|embed|amp)/?$)[^/?#]{3,300}/?$"),
         comments="not collected (Disqus threads are loaded by script)",
         read_single=_read_single,
     )

@@ -26,6 +26,7 @@ Comments: Squarespace's own comments are loaded by script, with no public API; t
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -315,6 +316,19 @@ class SquarespaceSource(HostedSource):
         return () if self.counts.get(url) == 0 else shown
 
 
+# A blog collection's item: `/{collection}/{item}`, in the post URL formats Squarespace's blog
+# settings offer (`%t`: `/blog/slug`; dated ones `%y/%m/%d/%t`: `/blog/2015/5/20/slug`, unpadded,
+# and their shorter `%y/%t`, `%y/%m/%t`).
+# The collection's slug is the site's choice: only the usual blog names are taken, since
+# `/{anything}/{slug}` is every site's page shape. `/blog/tag/x`, `/blog/category/x` and
+# `/blog?offset=N` (its listing pages) are never items.
+POST_URL = re.compile(
+    r"^/(?:blog|journal|news|posts|articles|writing|updates|diary|thoughts|stories|musings|notes)"
+    r"/(?:(?:19|20)\d\d/(?:[01]?\d/(?:[0-3]?\d/)?)?)?(?!\d{1,4}/?$)(?!(?:tag|category|page|feed|search)/?$)"
+    r"[^/?#]{3,300}/?$"
+)
+
+
 SQUARESPACE = register_platform(
     Platform(
         name=NAME,
@@ -322,6 +336,7 @@ SQUARESPACE = register_platform(
         source=SquarespaceSource,
         detect=detect_squarespace,
         read_page=read_squarespace,
+        post_url=POST_URL,
         feed_paths=("blog?format=rss",),
         methods=(NAME,),
         order=20,

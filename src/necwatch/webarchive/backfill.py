@@ -124,7 +124,7 @@ class Backfill:
         self.since, self.until, self.dry_run, self.live = since, until, dry_run, live
         self.known = set(store.known_posts(source.name)) | set(known)
         self.tz = ZoneInfo(source.timezone)
-        self.patterns = platform_patterns()
+        self.patterns = platform_patterns(source.type)  # `recover` knows the live source's platform
         self.summary = ArchiveSummary(source.name, dry_run=dry_run)
         self.roster = roster_of(config)
         self._before = store.archive_progress(source.name)

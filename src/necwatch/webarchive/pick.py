@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["is_feed_url", "is_post_url", "site_key"]
+__all__ = ["is_feed_url", "is_post_url", "platform_patterns", "site_key"]
 
 # a date then a slug: /2019/01/30/slug/ (WordPress), /2011/11/slug.html (Blogger), /2013/06/slug/
 _DATED = re.compile(r"^/(?:[a-z0-9_-]{1,40}/){0,2}(?:19|20)\d\d/[01]\d/(?:[0-3]\d/)?[^/]{3,300}/?$")
@@ -26,7 +26,9 @@ def site_key(url: str) -> str:
 
 def is_post_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
     """Whether `url` (as the archive captured it) is a post's permalink. `patterns`: the platforms'
-    post_url patterns (matched against the path); any match is a post. Else the heuristic."""
+    post_url patterns, matched against the path (with `?query` when it has one, and the only query
+    a post URL may have is `?p=N`); any match is a post. Else the heuristic. A listing, feed, API,
+    log-in page or asset is never a post, whatever a pattern says."""
     parts = urlsplit(url)
     path = parts.path or "/"
     if _NOT_POST.search(path.lower()) or _ASSET.search(path.lower()):
@@ -34,17 +36,25 @@ def is_post_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
     query = dict(parse_qsl(parts.query))
     if set(query) - {"p"} or (query and not query.get("p", "").isdigit()):
         return False  # ?showComment=…, ?share=…, ?replytocom=…: another view of a page
-    if any(p.search(path) for p in patterns):
+    target = f"{path}?{parts.query}" if parts.query else path  # `?p=N` is WordPress's plain permalink
+    if any(p.search(target) for p in patterns):
         return True
     if query.get("p", "").isdigit() and path in ("", "/"):
         return True
     return bool(_DATED.match(path))
 
 
-def platform_patterns() -> tuple[re.Pattern[str], ...]:
-    """Every registered platform's post_url pattern (none registered yet: the heuristic alone)."""
-    from necwatch.sources.registry import platforms
+def platform_patterns(name: str | None = None) -> tuple[re.Pattern[str], ...]:
+    """The post_url patterns to pick a site's post pages with. When the source's platform is known
+    (`name`: a registered platform with a pattern) its own pattern alone: another platform's shape
+    (Substack's `/p/slug`, Medium's `slug-hexid`) on this site is a page, not a post. Else (an
+    `archive` source, or a platform without a pattern: Ghost, feed, html) every platform's pattern,
+    in detection order. The heuristic of `is_post_url` applies either way."""
+    from necwatch.sources.registry import PLATFORMS, platforms
 
+    known = PLATFORMS.get(name) if name else None
+    if known is not None and known.post_url is not None:
+        return (known.post_url,)
     return tuple(p.post_url for p in platforms() if p.post_url is not None)
 
 

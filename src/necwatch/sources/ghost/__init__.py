@@ -256,6 +256,9 @@ GHOST = register_platform(
         source=GhostSource,
         detect=detect_ghost,
         read_page=read_ghost,
+        # post_url: None. Ghost's default route is `/{slug}/`, the shape of its static pages and of
+        # any site's `/about/`, so no pattern tells a Ghost post from a page; a custom dated route
+        # (`/{year}/{month}/{slug}/` in routes.yaml) is picked by the archive's heuristic.
         probes=(
             Probe(
                 "ghost/api/admin/site/", lambda r: answers_json(r, "site"), "{url} answers Ghost's site API"

@@ -172,6 +172,18 @@ def _read_single(url: str, text: str, tz: ZoneInfo) -> tuple[Post, tuple[Comment
     return parse_single_page(url, text, tz=tz), comments
 
 
+# A post's permalink in WordPress's permalink structures (Settings → Permalinks): Day and name
+# `/2024/01/15/slug/`, Month and name `/2024/01/slug/`, Numeric `/archives/123`, Plain `/?p=123`;
+# behind `/index.php` (PATHINFO permalinks) or one folder (an install in `/blog/`). Post name
+# `/slug/` alone is every page's shape, so it is not a post pattern. A day archive (`/2024/01/15/`)
+# and a dated path's feed, page or embed view are not posts.
+POST_URL = re.compile(
+    r"^(?:/[a-z0-9_-]{1,40})?(?:/index\.php)?"
+    r"(?:/(?:19|20)\d\d/[01]\d(?:/[0-3]\d)?/(?![0-3]?\d/?$)(?!(?:feed|page|embed|amp|trackback)/?$)"
+    r"[^/?#]{1,300}/?|/archives/\d{1,12}/?|/?\?p=\d{1,12})$"
+)
+
+
 PLATFORM = register_platform(
     Platform(
         name="wordpress",
@@ -180,6 +192,7 @@ PLATFORM = register_platform(
         detect=detect,
         probes=(Probe("wp-json/", lambda r: '"namespaces"' in r.text[:4096], "{url} answers"),),
         read_page=read_wordpress_markup,
+        post_url=POST_URL,
         feed_paths=("feed/",),
         methods=("wordpress",),
         order=30,
