@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateutil_parser
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.dates import OutOfRange, in_utc_range, parse_any
+from necwatch.extract.dates import OutOfRange, in_utc_range, parse_any, parse_iso
 from necwatch.extract.feeds import FeedFields, feed_links, is_feed_document, parse_any_feed
 from necwatch.extract.page import read_post
 from necwatch.extract.text import collapse_ws, html_to_text, strip_bidi
@@ -100,6 +100,16 @@ def _when(value: str | None, tz: ZoneInfo, *, strict: bool = False, url: str = "
         return None
 
 
+def _iso_when(value: str | None, url: str, what: str) -> datetime | None:
+    """An `iso_dates` feed's date: ISO 8601 with an offset, in years 1-9999, or a ParseError."""
+    if not value:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError as e:
+        raise ParseError(f"bad {what} date {value!r}", url=url, kind="feed_unparseable") from e
+
+
 def _shown_in(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
     if value is None:
@@ -115,12 +125,24 @@ def _shown_in(value: datetime | None, tz: ZoneInfo) -> datetime | None:
 class EntryRules:
     """What a platform's feed adds to the one reading of an entry (`entry_post`): its `via`, the
     chrome its content carries, whether a bad date fails the feed, whether dates are shown in the
-    source's zone rather than the offset the feed wrote (RSS `pubDate` is always +0000)."""
+    source's zone rather than the offset the feed wrote (RSS `pubDate` is always +0000).
+
+    `iso_dates`: the feed writes ISO 8601 with an offset and nothing else (Blogger's GData), so
+    any other date, one without an offset or one with no UTC value is that entry's ParseError
+    (`feed_unparseable`, "bad published date …"), whatever `strict_dates` says: the caller decides
+    what it costs (Blogger reads that entry's page). `post_id`: where the id is in the guid (its
+    first non-empty group). `placeholder_authors`: author names that mean "none given" (the source's
+    `author:` applies). `strip_footer`: the "The post … appeared first on …" footer is left out of
+    the text (WordPress's; a Blogger post's own words are kept whole)."""
 
     via: str = "feed"
     clean_html: Callable[[str], str] | None = None
     strict_dates: bool = False
     show_in_zone: bool = False
+    iso_dates: bool = False
+    post_id: re.Pattern[str] = _POST_ID
+    placeholder_authors: frozenset[str] = frozenset()
+    strip_footer: bool = True
 
 
 FEED_RULES = EntryRules()
@@ -141,26 +163,32 @@ def entry_post(
     url: str = "",
 ) -> Post:
     """A feed entry → Post: the one mapping every feed path uses (the `feed` source, WordPress RSS,
-    `inspect --type feed`). The body is the entry's content as served (less the platform's chrome);
-    the title has its whitespace collapsed and bidi controls dropped, the served one kept in
-    `title_raw` when it differs; the id is WordPress's `?p=N` or a `post-N` guid."""
+    `inspect --type feed`, Blogger's Atom and JSON feeds). The body is the entry's content as served
+    (less the platform's chrome); the title has its whitespace collapsed and bidi controls dropped,
+    the served one kept in `title_raw` when it differs; the id is found in the guid by
+    `rules.post_id` (by default WordPress's `?p=N` or a `post-N` guid)."""
     assert fields.link is not None
-    m = _POST_ID.search(fields.guid)
+    m = rules.post_id.search(fields.guid)
     served = strip_bidi(fields.title).strip()
     title = collapse_ws(served)
     body_html = rules.clean_html(fields.content) if rules.clean_html is not None else fields.content
-    published = _when(fields.published, tz, strict=rules.strict_dates, url=url)
-    updated = _when(fields.updated, tz, strict=rules.strict_dates, url=url)
+    if rules.iso_dates:
+        published = _iso_when(fields.published, url, "published")
+        updated = _iso_when(fields.updated, url, "updated")
+    else:
+        published = _when(fields.published, tz, strict=rules.strict_dates, url=url)
+        updated = _when(fields.updated, tz, strict=rules.strict_dates, url=url)
     if rules.show_in_zone:
         published, updated = _shown_in(published, tz), _shown_in(updated, tz)
+    author = fields.author if fields.author not in rules.placeholder_authors else None
     return Post(
         url=fields.link,
         title=title,
         title_raw=served if served != title else None,
         body_html=body_html,
-        body_text=html_to_text(_FOOTER.sub("", body_html)),
+        body_text=html_to_text(_FOOTER.sub("", body_html) if rules.strip_footer else body_html),
         platform_id=next((g for g in m.groups() if g), None) if m else None,
-        author=fields.author or default_author,
+        author=author or default_author,
         published_at=published,
         updated_at=updated,
         labels=fields.labels,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from necwatch.errors import ParseError
 from necwatch.extract.chars import clean_json
-from necwatch.extract.feeds import ATOM, AtomEntry, atom_entry, atom_link, atom_root
-from necwatch.extract.text import html_to_text
+from necwatch.extract.feeds import ATOM, AtomEntry, FeedFields, atom_entry, atom_link, atom_root
 from necwatch.models import Comment, Post
 from necwatch.sources.blogger.common import (
     _OS,
@@ -18,12 +19,13 @@ from necwatch.sources.blogger.common import (
     FeedEntry,
     FeedPage,
     _comment_date,
-    _date,
     _int,
-    clean_title,
     comment_text,
     log,
 )
+from necwatch.sources.feed import EntryRules, entry_post
+
+_UTC = ZoneInfo("UTC")  # unused by ISO dates, which carry their offset
 
 
 def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: str) -> FeedEntry | None:
@@ -35,7 +37,7 @@ def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: st
     post: Post | None = None
     if raw.content is not None:
         try:
-            post = _entry_post(raw, url, permalink, m.group(1), default_author, via)
+            post = _entry_post(raw, url, permalink, default_author, via)
         except ParseError as e:  # one entry's bad value: that post is read from its page instead
             if e.kind == "too_complex":
                 raise
@@ -43,24 +45,29 @@ def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: st
     return FeedEntry(permalink, m.group(1), post, _int(raw.thr_total))
 
 
-def _entry_post(
-    raw: AtomEntry, url: str, permalink: str, post_id: str, default_author: str | None, via: str
-) -> Post:
-    content = raw.content or ""
-    title, title_raw = clean_title(raw.title)
-    return Post(
-        url=permalink,
-        title=title,
-        title_raw=title_raw,
-        body_html=content,
-        body_text=html_to_text(content),
-        platform_id=post_id,
-        author=raw.author_name if raw.author_name and raw.author_name != "Unknown" else default_author,
-        published_at=_date(raw.published, url, "published"),
-        updated_at=_date(raw.updated, url, "updated"),
+# Blogger's GData entries: ISO dates only (a bad one sends the entry to its page), the id in
+# `….post-N`, "Unknown" for a profile that shows no name, the body as written (no footer to drop).
+BLOGGER_RULES = EntryRules(
+    iso_dates=True, post_id=_POST_ID, placeholder_authors=frozenset({"Unknown"}), strip_footer=False
+)
+
+
+def _entry_post(raw: AtomEntry, url: str, permalink: str, default_author: str | None, via: str) -> Post:
+    """The entry through the one feed-entry mapping (`sources.feed.entry_post`), by Blogger's rules."""
+    fields = FeedFields(
+        link=permalink,
+        title=raw.title,
+        content=raw.content or "",
+        published=raw.published,
+        updated=raw.updated,
         labels=tuple(raw.categories),
-        via=via,
+        guid=raw.id,
+        author=raw.author_name,
+        comment_count=_int(raw.thr_total),
+        comments_feed=None,
+        full_content=True,
     )
+    return entry_post(fields, _UTC, default_author, rules=replace(BLOGGER_RULES, via=via), url=url)
 
 
 def _comment_from_raw(raw: AtomEntry, url: str) -> Comment:
