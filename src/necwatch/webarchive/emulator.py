@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -370,7 +370,9 @@ def _composed(page: bytes, path: str, title: str) -> bytes:
     return text.encode("utf-8")
 
 
-def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tuple[list[Capture], Scenario]:
+def reference_captures(
+    site: str | None = None, *, with_feed: bool = True, with_comments: bool = False
+) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
 
@@ -383,7 +385,10 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
       WordPress log-in wall, `other_page` holding a listing page instead of the post;
     * a tag archive (a listing, never a post page);
     * (`with_feed`) the tag feed captured in 2018 holding a second composed report, `feed_only`,
-      whose page the archive never captured.
+      whose page the archive never captured;
+    * (`with_comments`) comment feeds composed for the scenario: `edited`'s own (`…/feed/`) captured
+      with one comment, then with a second; the site's (`/comments/feed/`) with a comment on
+      `deleted` and one on a page that is no post.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -450,6 +455,8 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
         captures.append(
             Capture(_ts("2018/07/24", 3), url(feed), body=feed_body, mimetype="application/rss+xml")
         )
+    if with_comments:
+        captures += _comment_captures(url(edited), deleted, base)
     tag = f"{real}tag/general-election/"
     listing = pages.get(real) or pages[tag]  # the blog has no home page in the reference web
     captures.append(Capture(_ts("2019/10/31", 1100), url(other), body=listing))
@@ -469,6 +476,53 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
         posts=(*(url(u) for u in posts), deleted),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario
+
+
+def _comment_item(post: str, cid: int, author: str, text: str, when: str) -> str:
+    return (
+        f"<item><title>By: {author}</title><link>{post}#comment-{cid}</link>"
+        f"<dc:creator>{author}</dc:creator><pubDate>{when}</pubDate>"
+        f'<guid isPermaLink="false">{post}#comment-{cid}</guid>'
+        f"<description>{text}</description><content:encoded><![CDATA[<p>{text}</p>]]></content:encoded></item>"
+    )
+
+
+def _comment_rss(feed: str, items: Sequence[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>Comments</title><link>{feed}</link><description>Comments</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+def _comment_captures(edited: str, deleted: str, base: str) -> list[Capture]:
+    """Comment feeds composed for the scenario (no one's real comments)."""
+    first = _comment_item(
+        edited, 101, "Sam Reader", "Thanks for the report [a comment composed for the scenario].",
+        "Fri, 01 Feb 2019 09:00:00 +0000",
+    )  # fmt: skip
+    second = _comment_item(
+        edited, 102, "Jo Member", "Will the minutes be published? [composed for the scenario]",
+        "Sat, 02 Mar 2019 10:00:00 +0000",
+    )  # fmt: skip
+    gone = _comment_item(
+        deleted, 201, "Pat Voter", "A comment on the deleted report [composed for the scenario].",
+        "Sat, 01 Dec 2018 08:00:00 +0000",
+    )  # fmt: skip
+    page = _comment_item(
+        base + "about/", 301, "Lee", "A comment on a page [composed for the scenario].",
+        "Sat, 01 Dec 2018 08:00:00 +0000",
+    )  # fmt: skip
+    own, site = edited + "feed/", base + "comments/feed/"
+    rss = "application/rss+xml"
+    return [
+        Capture(_ts("2019/01/30", 3), own, body=_comment_rss(own, [first]), mimetype=rss),
+        Capture(_ts("2019/01/30", 33), own, body=_comment_rss(own, [second, first]), mimetype=rss),
+        Capture(_ts("2018/11/27", 5), site, body=_comment_rss(site, [gone, page]), mimetype=rss),
+    ]
 
 
 def captures_of(items: Iterable[tuple[str, str, bytes]]) -> list[Capture]:

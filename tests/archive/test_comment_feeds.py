@@ -1,0 +1,54 @@
+"""Captured comment feeds: the comments of archived posts, at the captures' times, never news of today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from necwatch.store import Store
+from necwatch.webarchive.emulator import EmulatedArchive, reference_captures
+from necwatch.webarchive.pick import comment_post_url, is_comment_feed_url, is_feed_url
+from tests.archive.test_backfill import SITE, archive_config, backfill
+
+
+def test_comment_feeds_are_told_from_posts_feeds() -> None:
+    for url in (
+        "https://a.example.org/2019/01/30/nec-report/feed/",
+        "https://a.example.org/comments/feed/",
+        "https://b.blogspot.com/feeds/7346291/comments/default",
+        "https://b.blogspot.com/feeds/comments/default?alt=rss",
+    ):
+        assert is_comment_feed_url(url) and not is_feed_url(url), url
+    for url in ("https://a.example.org/feed/", "https://a.example.org/tag/nec/feed/"):
+        assert is_feed_url(url) and not is_comment_feed_url(url), url
+    assert comment_post_url("https://a.example.org/2019/01/30/r/comment-page-2/#comment-12") == (
+        "https://a.example.org/2019/01/30/r/"
+    )
+    assert comment_post_url("https://b.blogspot.com/2011/11/r.html?showComment=99#c99") == (
+        "https://b.blogspot.com/2011/11/r.html"
+    )
+
+
+def test_captured_comment_feeds_give_the_comments_of_archived_posts(tmp_path: Path) -> None:
+    captures, sc = reference_captures(SITE, with_comments=True)
+    with EmulatedArchive(captures) as a:
+        config = archive_config(tmp_path, a.base)
+        store = Store.open(config.database_path)
+        s = backfill(config, store)
+        assert s.complete and s.comment_feeds == 2 and s.comments == 3
+        rows = list(
+            store.db.query(
+                "select c.platform_id, c.author, c.first_seen_at, c.removed_at, p.url from comments c"
+                " join posts p on p.id = c.post_id order by c.platform_id"
+            )
+        )
+        assert [(r["platform_id"], r["url"], r["first_seen_at"]) for r in rows] == [
+            ("101", sc.edited, "2019-02-02T12:00:00+00:00"),  # the first capture of the post's feed
+            ("102", sc.edited, "2019-03-04T12:00:00+00:00"),  # the second: only the new comment
+            ("201", sc.deleted, "2018-12-02T12:00:00+00:00"),  # the site-wide feed
+        ]  # the comment on a page that is no stored post is not kept
+        assert all(r["removed_at"] is None for r in rows)
+        alerts = list(store.db.query("select backfill, created_at from alerts where kind like '%comment%'"))
+        assert alerts and all(x["backfill"] == 1 and x["created_at"] < "2020" for x in alerts)
+        # a second run reads nothing again
+        again = backfill(config, store)
+        assert again.comments == 0 and store.db.execute("select count(*) from comments").fetchone()[0] == 3
