@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from necwatch.store import Store
-from necwatch.webarchive.emulator import EmulatedArchive, reference_captures
-from necwatch.webarchive.pick import comment_post_url, is_comment_feed_url, is_feed_url
+from necwatch.webarchive.emulator import (
+    EXCERPT_ONLY_PATH,
+    LISTED_PATH,
+    LISTING_ONLY_PATH,
+    EmulatedArchive,
+    reference_captures,
+)
+from necwatch.webarchive.pick import (
+    comment_post_url,
+    is_comment_feed_url,
+    is_feed_url,
+    is_listing_url,
+    is_post_url,
+)
 from tests.archive.test_backfill import SITE, archive_config, backfill
 
 
@@ -52,3 +64,36 @@ def test_captured_comment_feeds_give_the_comments_of_archived_posts(tmp_path: Pa
         # a second run reads nothing again
         again = backfill(config, store)
         assert again.comments == 0 and store.db.execute("select count(*) from comments").fetchone()[0] == 3
+
+
+def test_listing_pages_are_told_from_posts() -> None:
+    for url in (
+        "https://a.example.org/",
+        "https://a.example.org/page/2/",
+        "https://a.example.org/tag/nec/",
+        "https://a.example.org/category/nec-reports/page/3/",
+        "https://b.blogspot.com/search/label/NEC",
+        "https://a.example.org/2018/04/",
+    ):
+        assert is_listing_url(url) and not is_post_url(url), url
+    assert not is_listing_url("https://a.example.org/2018/04/30/nec-report/")
+    assert not is_listing_url("https://a.example.org/?s=nec")
+
+
+def test_a_captured_listing_page_gives_the_posts_it_shows_whole(tmp_path: Path) -> None:
+    captures, sc = reference_captures(SITE, with_listing=True)
+    with EmulatedArchive(captures) as a:
+        config = archive_config(tmp_path, a.base)
+        store = Store.open(config.database_path)
+        s = backfill(config, store)
+        assert s.complete and s.listings >= 1 and s.not_versions["excerpt"] == 1
+        reports = {r["canonical_url"]: r for r in store.db.query("select * from reports")}
+        whole = SITE + LISTING_ONLY_PATH
+        assert whole in reports and SITE + EXCERPT_ONLY_PATH not in reports
+        text = store.report_text(reports[whole]["id"])
+        assert "Disputes Panel reported" in text and "Alex Fixture, a necwatch" not in text
+        (origin,) = store.version_origins(reports[whole]["id"])
+        assert origin["original_url"] == SITE + LISTED_PATH
+        assert origin["captured_at"] == reports[whole]["first_seen_at"] == "2018-05-02T12:00:00+00:00"
+        # posts whose own pages were captured are read from them, not from a listing
+        assert all(o["original_url"] == sc.edited for o in store.version_origins(reports[sc.edited]["id"]))

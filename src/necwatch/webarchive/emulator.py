@@ -371,7 +371,11 @@ def _composed(page: bytes, path: str, title: str) -> bytes:
 
 
 def reference_captures(
-    site: str | None = None, *, with_feed: bool = True, with_comments: bool = False
+    site: str | None = None,
+    *,
+    with_feed: bool = True,
+    with_comments: bool = False,
+    with_listing: bool = False,
 ) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
@@ -388,7 +392,9 @@ def reference_captures(
       whose page the archive never captured;
     * (`with_comments`) comment feeds composed for the scenario: `edited`'s own (`…/feed/`) captured
       with one comment, then with a second; the site's (`/comments/feed/`) with a comment on
-      `deleted` and one on a page that is no post.
+      `deleted` and one on a page that is no post;
+    * (`with_listing`) a label page captured in 2018 (`LISTED_PATH`) showing a third composed report
+      whole (`LISTING_ONLY_PATH`, its page never captured) and another as an excerpt.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -457,6 +463,8 @@ def reference_captures(
         )
     if with_comments:
         captures += _comment_captures(url(edited), deleted, base)
+    if with_listing:
+        captures.append(Capture(_ts("2018/04/30", 2), base + LISTED_PATH, body=_composed_listing(base)))
     tag = f"{real}tag/general-election/"
     listing = pages.get(real) or pages[tag]  # the blog has no home page in the reference web
     captures.append(Capture(_ts("2019/10/31", 1100), url(other), body=listing))
@@ -476,6 +484,42 @@ def reference_captures(
         posts=(*(url(u) for u in posts), deleted),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario
+
+
+# A label page as captured in 2018, composed for the scenario: one report shown whole (its page was
+# never captured), one as an excerpt (never a report's body).
+LISTED_PATH = "category/nec-reports/"
+LISTING_ONLY_PATH = "2018/04/30/labour-nec-report-april-2018/"
+EXCERPT_ONLY_PATH = "2018/03/20/labour-nec-report-march-2018/"
+
+
+def _composed_listing(base: str) -> bytes:
+    whole, excerpt = base + LISTING_ONLY_PATH, base + EXCERPT_ONLY_PATH
+    return f"""<!doctype html><html><head><title>NEC reports | Alex Fixture</title></head><body>
+<header><nav><a href="{base}">Home</a></nav></header><main id="main">
+<article id="post-3801" class="post-3801 post type-post hentry">
+<header class="entry-header"><h2 class="entry-title"><a href="{whole}" rel="bookmark">Labour NEC Report
+– April 2018 (a necwatch demo fixture)</a></h2>
+<div class="entry-meta"><time class="entry-date published" datetime="2018-04-30T19:00:00+00:00">April 30,
+2018</time> <span class="author vcard">Alex Fixture</span></div></header>
+<div class="entry-content"><p>[Written for the necwatch demo, not a real report: only a captured
+label page still shows it.]</p>
+<h3>Organisation Committee</h3>
+<p>The NEC met on 30 April 2018. The Organisation Committee reported on the membership figures and
+the timetable for the local government selections, which was agreed.</p>
+<h3>Disputes</h3>
+<p>The Disputes Panel reported on the cases heard since the last meeting, and the NEC agreed to
+publish the figures of cases heard and closed to members every quarter.</p>
+<p>If you have any questions about this report please get in touch.</p></div>
+</article>
+<article id="post-3790" class="post-3790 post type-post hentry">
+<header class="entry-header"><h2 class="entry-title"><a href="{excerpt}" rel="bookmark">Labour NEC Report
+– March 2018 (a necwatch demo fixture)</a></h2></header>
+<div class="entry-summary"><p>The NEC met on 20 March 2018 and discussed the General Secretary's
+report, the budget and the timetable for the selections of the next year […]</p>
+<a class="more-link" href="{excerpt}">Continue reading</a></div>
+</article></main>
+<footer><p>Alex Fixture, a necwatch demo fixture</p></footer></body></html>""".encode()
 
 
 def _comment_item(post: str, cid: int, author: str, text: str, when: str) -> str:

@@ -12,6 +12,7 @@ __all__ = [
     "comment_post_url",
     "is_comment_feed_url",
     "is_feed_url",
+    "is_listing_url",
     "is_post_url",
     "platform_patterns",
     "site_key",
@@ -113,3 +114,17 @@ def comment_post_url(link: str) -> str | None:
         return None
     path = _COMMENT_PAGE.sub("", parts.path or "/")
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+# Listing pages that show posts whole or as excerpts: the home page and its pages, tag, category
+# and label pages (WordPress /tag/x/, /category/x/page/2/; Blogger /search/label/X), date archives.
+_LISTING = re.compile(
+    r"^/(?:page/\d{1,6}/?)?$|^/(?:tag|category|label)/[^/]{1,200}/(?:page/\d{1,6}/?)?$"
+    r"|^/search/label/[^/]{1,200}/?$|^/(?:19|20)\d\d/(?:[01]\d/)?(?:page/\d{1,6}/?)?$"
+)
+
+
+def is_listing_url(url: str) -> bool:
+    """Whether `url` is a listing page whose captures may hold posts the archive has no page of."""
+    parts = urlsplit(url)
+    return not parts.query and bool(_LISTING.match(parts.path or "/"))
