@@ -97,3 +97,38 @@ def test_a_captured_listing_page_gives_the_posts_it_shows_whole(tmp_path: Path) 
         assert origin["captured_at"] == reports[whole]["first_seen_at"] == "2018-05-02T12:00:00+00:00"
         # posts whose own pages were captured are read from them, not from a listing
         assert all(o["original_url"] == sc.edited for o in store.version_origins(reports[sc.edited]["id"]))
+
+
+def test_recovery_keeps_the_comments_and_listed_posts_of_vanished_posts_only(tmp_path: Path) -> None:
+    from necwatch.demo import demo_config
+    from necwatch.job import run_job
+    from tests.conftest import one_host_web
+
+    host = "aliceperry.wordpress.com"
+    with one_host_web(host) as web:
+        captures, sc = reference_captures(web.base(host), with_comments=True, with_listing=True)
+        with EmulatedArchive(captures) as a:
+            config = demo_config(web, database=tmp_path / "n.db", hosts=[host])
+            live = config.sources[0].model_copy(
+                update={"archive": True, "archive_url": a.base, "archive_delay": 0}
+            )
+            config = config.model_copy(update={"sources": [live]})
+            assert run_job(config).sources[0].status == "ok"
+            store = Store.open(config.database_path)
+            # the vanished post's comment, at its capture's time; the live post's are the live poll's
+            kept = list(
+                store.db.query(
+                    "select c.platform_id, c.first_seen_at, p.url from comments c join posts p"
+                    " on p.id = c.post_id where c.platform_id in ('101', '102', '201')"
+                )
+            )
+            assert [(r["platform_id"], r["url"], r["first_seen_at"]) for r in kept] == [
+                ("201", sc.deleted, "2018-12-02T12:00:00+00:00")
+            ]
+            # the post only a listing page shows whole: stored removed and recovered, never news of today
+            listed = next(
+                store.db.query("select * from posts where url = ?", [web.base(host) + LISTING_ONLY_PATH])
+            )
+            assert listed["removed_reason"] == "pre_watch_http_404"
+            recovered = {r["original_url"] for r in store.recoveries("alice-perry")}
+            assert web.base(host) + LISTED_PATH in recovered
