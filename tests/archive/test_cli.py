@@ -46,7 +46,7 @@ def test_archive_command_dry_run_then_backfill_then_status(tmp_path: Path) -> No
         runner = CliRunner()
         dry = runner.invoke(cli, ["archive", "old-blog", "-c", config, "--dry-run"])
         assert dry.exit_code == 0, dry.output
-        assert "posts             11 (and 1 feeds)" in dry.output and a.count("raw") == 0
+        assert "posts             11 (and 1 feeds) (and 1 listing" in dry.output and a.count("raw") == 0
         done = runner.invoke(cli, ["archive", "old-blog", "-c", config])
         assert done.exit_code == 0, done.output
         for line in (

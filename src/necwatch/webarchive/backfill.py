@@ -33,15 +33,23 @@ from zoneinfo import ZoneInfo
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.fetch import Fetcher
-from necwatch.intents import Intent, NewReport, NewReportVersion, PostChange, ReportChange
-from necwatch.models import Failure, Outcome, PostObservation
+from necwatch.intents import Intent, NewComment, NewReport, NewReportVersion, PostChange, ReportChange
+from necwatch.models import Comment, Failure, Outcome, PostObservation
 from necwatch.record.derive import report_record, roster_of
 from necwatch.store import Store
 from necwatch.track import Tracker, post_key
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
 from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
-from necwatch.webarchive.pick import is_feed_url, is_post_url, platform_patterns, site_key
+from necwatch.webarchive.pick import (
+    comment_post_url,
+    is_comment_feed_url,
+    is_feed_url,
+    is_listing_url,
+    is_post_url,
+    platform_patterns,
+    site_key,
+)
 from necwatch.webarchive.verdict import Judged, judge
 
 log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, at info
@@ -63,6 +71,9 @@ class ArchiveSummary:
     captures_listed: int = 0
     posts: int = 0  # post pages picked from the listing (this run's listing, or the pending ones)
     feeds: int = 0  # posts feeds captured, read for posts whose pages were never captured
+    listings: int = 0  # HTML listing pages captured (home, tag, label pages), read for such posts too
+    comment_feeds: int = 0  # comment feeds captured (a post's or the site's), read last
+    comments: int = 0  # comments stored from them
     captures: int = 0  # captures judged this run
     fetched: int = 0  # of them, fetched from the archive (the others were stored by digest)
     versions: int = 0
@@ -138,7 +149,9 @@ class Backfill:
                 await self._recover_removed()
             pending = await self._listing()
             s.feeds = sum(1 for u in pending if is_feed_url(u))
-            s.posts = len(pending) - s.feeds
+            s.comment_feeds = sum(1 for u in pending if is_comment_feed_url(u, self.patterns))
+            s.listings = sum(1 for u in pending if is_listing_url(u))
+            s.posts = len(pending) - s.feeds - s.comment_feeds - s.listings
             if not self.dry_run:
                 for i, url in enumerate(list(pending), start=1):
                     await self._post(url)
@@ -148,7 +161,8 @@ class Backfill:
                     # a stop costs one CDX query, no capture)
                     if not pending or i % SAVE_EVERY == 0:
                         self._save_progress(phase="captures" if pending else "done", pending=pending)
-                if not pending and not (s.posts or s.feeds):  # nothing to read: the listing completes it
+                if not pending and not (s.posts or s.feeds or s.comment_feeds or s.listings):
+                    # nothing to read: the listing completes it
                     self._save_progress(phase="done", pending=[])
                 s.complete = not pending
         except BudgetSpent as e:
@@ -189,7 +203,7 @@ class Backfill:
             page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
             self.summary.captures_listed += len(page.rows)
             for row in page.rows:
-                if is_post_url(row.original, self.patterns):
+                if is_post_url(row.original, self.patterns) or is_listing_url(row.original):
                     post = on_site(row.original, self.source.url)
                     if post not in listed:
                         listed.add(post)
@@ -200,6 +214,8 @@ class Backfill:
             if resume is None:
                 break
         feeds = await self._feed_listing(since)
+        # listing pages after the post pages (a post read from its own page is not read from them)
+        pending = [u for u in pending if not is_listing_url(u)] + [u for u in pending if is_listing_url(u)]
         pending += [f for f in feeds if f not in listed]  # after the pages: their posts come first
         if not self.dry_run:
             # only a listing of everything is complete "up to now" (a --from/--to range is not)
@@ -209,8 +225,9 @@ class Backfill:
         return pending
 
     async def _feed_listing(self, since: str | None) -> list[str]:
-        """The site's captured posts feeds (one CDX listing, feed types only): their entries may hold
-        posts whose pages the archive never captured."""
+        """The site's captured feeds (one CDX listing, feed types only): posts feeds, whose entries
+        may hold posts whose pages the archive never captured, then comment feeds (read last: the
+        comments of the posts stored by then)."""
         url = cdx_url(
             self.archive,
             _query_url(self.source.url),
@@ -222,9 +239,13 @@ class Backfill:
         )
         page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
         self.summary.captures_listed += len(page.rows)
-        return list(
-            dict.fromkeys(on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original))
-        )
+        posts = [on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original)]
+        comments = [
+            on_site(r.original, self.source.url)
+            for r in page.rows
+            if is_comment_feed_url(r.original, self.patterns)
+        ]
+        return list(dict.fromkeys([*posts, *comments]))
 
     def _save_progress(self, **row: Any) -> None:
         s = self.summary
@@ -277,6 +298,12 @@ class Backfill:
     async def _post(self, url: str) -> None:
         if is_feed_url(url):
             await self._feed(url)
+            return
+        if is_comment_feed_url(url, self.patterns):
+            await self._comment_feed(url)
+            return
+        if is_listing_url(url):
+            await self._listing_page(url)
             return
         pid = post_key(self.source.name, url)
         stored = self.store.stored_posts_of(self.source.name, [pid], [url])
@@ -368,6 +395,148 @@ class Backfill:
                         {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
                          "updated_at": self.now.isoformat(timespec="seconds")}
                     )  # fmt: skip
+
+    async def _listing_page(self, url: str) -> None:
+        """A captured listing page (home, tag, label, date archive), captures oldest first: each post it
+        shows whole (never an excerpt: a "more" link, a summary) whose page the archive never captured
+        and necwatch never stored is read from its article, with the same layers as a page, and
+        becomes a version at the listing capture's time, whose provenance names the listing capture."""
+        from necwatch.extract.cards import post_links
+        from necwatch.extract.page import extract_post
+        from necwatch.extract.select import parse_html
+        from necwatch.fetch.classify import not_the_post
+
+        last = self.store.archive_post_last(self.source.name, url)
+        rows = await self._captures_of(url, after=last, until=None)
+        seen: set[str] = set()
+        for row in rows:
+            if row.digest in seen:
+                continue
+            seen.add(row.digest)
+            self.summary.captures += 1
+            status, _final, ctype, body, soft = await self._fetch(row)
+            articles: list[tuple[str, str, str]] = []
+            if status == 200 and soft is None and "html" in ctype.lower() and not_the_post(body) is None:
+                try:
+                    tree = parse_html(body.decode("utf-8", "replace"), row.original)
+                    articles = _listed_articles(tree, row.original, post_links(tree, row.original))
+                except ParseError:
+                    articles = []
+            if not articles:
+                self.summary.not_versions["not a listing"] += 1
+            self._keep(row, status, ctype, body, "listing", None)
+            for link, title, html in articles:
+                link = on_site(link, self.source.url)
+                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.patterns):
+                    continue
+                pid = post_key(self.source.name, link)
+                if self.store.stored_posts_of(self.source.name, [pid], [link]) or link in self.known:
+                    continue  # stored (from its page, a feed, or live): the page is the better source
+                if self.store.archive_post_last(self.source.name, link):
+                    continue
+                if _is_excerpt(html):
+                    self.summary.not_versions["excerpt"] += 1
+                    continue
+                page = _article_page(link, title, html)
+                try:
+                    extracted = extract_post(page, link, None, tz=self.tz)
+                    post = extracted.to_post(tz=self.tz, default_author=self.source.author)
+                except ParseError:
+                    self.summary.not_versions["not a post"] += 1
+                    continue
+                gone = None
+                if self.mode == "recover":
+                    gone = await self._live_gone(link)
+                    if gone is None:
+                        self.summary.skipped_live += 1
+                        continue
+                ops = self._store_capture(link, row, Judged(_with_url(post, link), None))
+                if gone is not None and any(isinstance(op, NewReport) for op in ops):
+                    self._mark_pre_watch(link, [row], ops, gone)
+            if not self.dry_run:
+                with self.store.transaction():
+                    self.store.save_archive_post(
+                        {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
+                         "updated_at": self.now.isoformat(timespec="seconds")}
+                    )  # fmt: skip
+
+    async def _comment_feed(self, url: str) -> None:
+        """A captured comment feed (a post's or the site's), captures oldest first: each entry's post
+        is its link's page; the comments of a post necwatch stores (from its pages or feeds, by now)
+        go through the same comment tracking as a live poll, at the capture's time, as backfill
+        (alerts recorded, never pushed). A feed holds only the latest comments, so one missing from a
+        capture is never taken as removed. `recover`: only posts stored as removed (the live poll
+        reads the comments of the others)."""
+        from necwatch.extract.feeds import parse_any_feed
+
+        last = self.store.archive_post_last(self.source.name, url)
+        rows = await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))
+        seen: set[str] = set()
+        for row in rows:
+            if row.digest in seen:
+                continue
+            seen.add(row.digest)
+            self.summary.captures += 1
+            status, _final, _ctype, body, soft = await self._fetch(row)
+            entries = []
+            if status == 200 and soft is None:
+                try:
+                    entries = parse_any_feed(row.original, body.decode("utf-8", "replace"))
+                except ParseError:
+                    self.summary.not_versions["not a feed"] += 1
+            self._keep(row, status, "application/rss+xml", body, "feed", None)
+            by_post: dict[str, list[Comment]] = {}
+            for n, fields in enumerate(entries, start=1):
+                post_url = comment_post_url(fields.link or "")
+                if post_url is None:
+                    continue
+                post_url = on_site(post_url, self.source.url)
+                if site_key(post_url) != site_key(self.source.url):
+                    continue
+                by_post.setdefault(post_url, []).append(_feed_comment(fields, n, self.tz))
+            if self.dry_run:
+                continue
+            with self.store.transaction():
+                for post_url, comments in sorted(by_post.items()):
+                    self._store_comments(post_url, comments, row)
+                self.store.save_archive_post(
+                    {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
+                     "updated_at": self.now.isoformat(timespec="seconds")}
+                )  # fmt: skip
+
+    def _store_comments(self, url: str, comments: Sequence[Comment], row: CdxRow) -> None:
+        from necwatch.normalize import content_hash
+        from necwatch.pipeline import _Index, normalize_comment
+
+        pid = post_key(self.source.name, url)
+        found = self.store.stored_posts_of(self.source.name, [pid], [url])
+        stored = next((p for p in found if p.id == pid), None) or next(
+            (p for p in found if p.url == url), None
+        )
+        if stored is None or not stored.report_id:
+            return  # a post necwatch does not store (not picked, or not readable): its comments wait
+        if self.mode == "recover" and stored.removed_at is None:
+            return  # the live poll's
+        index = _Index(self.store)
+        tracker = Tracker(
+            source=self.source.name,
+            run_id=self.run_id,
+            now=row.captured_at,
+            index=index,
+            near=index.near_match,
+            backfill=True,
+            hash_of=content_hash,
+            record_of=functools.partial(report_record, roster=self.roster),
+        )
+        observed = tuple(normalize_comment(c, self.config) for c in comments)
+        before = self.store.stored_comments([stored.id]).get(stored.id, {})
+        tracker.comments.observe(
+            stored.id, stored.report_id, observed, before, stored.is_nec_report, partial=True
+        )
+        ops = tracker.ops
+        if ops:
+            self.store.apply(ops)
+            self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
 
     async def _fetch(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
         """(status, the original the archive finally served, content type, body, soft error) of a
@@ -594,3 +763,62 @@ def _with_url(post: Any, url: str) -> Any:
     from dataclasses import replace
 
     return replace(post, url=url)
+
+
+def _feed_comment(item: Any, index: int, tz: ZoneInfo) -> Comment:
+    """One comment feed entry as a comment, as the live feed source reads one (sources/feed.py)."""
+    import re
+
+    from necwatch.extract.text import collapse_ws, html_to_text
+    from necwatch.sources.feed import _TRAILING_NUMBER, _when
+
+    m = _TRAILING_NUMBER.search(item.link or item.guid or "")
+    author = item.author or re.sub(r"^(?:comment\s+on\s+.*?\s+)?by\s+", "", item.title, flags=re.I)
+    return Comment(
+        platform_id=m.group(1) if m else str(index),
+        author=collapse_ws(author) or "Anonymous",
+        body_text=html_to_text(item.content),
+        published_at=_when(item.published, tz),
+        body_html=item.content,
+        url=item.link,
+    )
+
+
+_ARTICLES = "article, .hentry, .post-outer, .post"
+_EXCERPT_MARKS = ".more-link, .entry-summary, .post-summary, .jump-link, .read-more, .post-excerpt"
+
+
+def _listed_articles(tree: Any, url: str, cards: Sequence[Any]) -> list[tuple[str, str, str]]:
+    """(post URL, title, article HTML) of each card of a listing whose post the page shows in an
+    article element of its own (the outermost holding that card's link and no other card's)."""
+    from urllib.parse import urljoin
+
+    wanted = {c.url: c.title for c in cards}
+    out: dict[str, tuple[str, str, str]] = {}
+    for node in tree.css(_ARTICLES)[:200]:
+        hrefs = {urljoin(url, a.attributes.get("href") or "").split("#")[0] for a in node.css("a[href]")}
+        mine = [u for u in wanted if u in hrefs]
+        if len(mine) != 1 or mine[0] in out:
+            continue
+        out[mine[0]] = (mine[0], wanted[mine[0]], node.html or "")
+    return list(out.values())
+
+
+def _is_excerpt(html: str) -> bool:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    if tree.css_first(_EXCERPT_MARKS) is not None:
+        return True
+    text = " ".join((tree.body.text(separator=" ") if tree.body else "").split()).lower()
+    return text.endswith(("continue reading", "read more", "[…]", "[...]", "…"))
+
+
+def _article_page(url: str, title: str, article: str) -> str:
+    """One post of a listing as a page of its own: its title, its permalink as canonical, its article."""
+    from html import escape
+
+    return (
+        f"<!doctype html><html><head><title>{escape(title)}</title>"
+        f'<link rel="canonical" href="{escape(url)}"></head><body>{article}</body></html>'
+    )

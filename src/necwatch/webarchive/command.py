@@ -71,19 +71,24 @@ def summary_lines(s: ArchiveSummary) -> list[str]:
     lines = [
         f"{s.source}{' (dry run: nothing fetched or written beyond the listing)' if s.dry_run else ''}",
         f"  captures listed   {s.captures_listed}",
-        f"  posts             {s.posts}" + (f" (and {s.feeds} feeds)" if s.feeds else ""),
+        f"  posts             {s.posts}"
+        + (f" (and {s.feeds} feeds)" if s.feeds else "")
+        + (f" (and {s.listings} listing pages)" if s.listings else ""),
         f"  new reports       {s.new_reports}",
         f"  recovered reports {s.recovered}",
         f"  versions          {s.versions}",
         f"  captures read {s.captures} (fetched {s.fetched}, the rest stored by digest)",
         f"  requests to the archive {s.requests}",
     ]
+    if s.comment_feeds:
+        lines.append(f"  comments          {s.comments} (from {s.comment_feeds} comment feeds)")
     if s.not_versions:
         lines.append("  not versions: " + ", ".join(f"{k} ×{n}" for k, n in sorted(s.not_versions.items())))
     if s.skipped_live:
         lines.append(f"  {s.skipped_live} posts the live site still serves (left to its polls)")
     if s.dry_run:
-        lines.append(f"  a backfill would fetch about {s.posts} CDX listings and their captures")
+        pages = s.posts + s.feeds + s.listings + s.comment_feeds
+        lines.append(f"  a backfill would fetch about {pages} CDX listings and their captures")
     elif s.complete:
         lines.append("  complete")
     else:

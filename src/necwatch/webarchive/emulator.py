@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -370,7 +370,13 @@ def _composed(page: bytes, path: str, title: str) -> bytes:
     return text.encode("utf-8")
 
 
-def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tuple[list[Capture], Scenario]:
+def reference_captures(
+    site: str | None = None,
+    *,
+    with_feed: bool = True,
+    with_comments: bool = False,
+    with_listing: bool = False,
+) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
 
@@ -383,7 +389,12 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
       WordPress log-in wall, `other_page` holding a listing page instead of the post;
     * a tag archive (a listing, never a post page);
     * (`with_feed`) the tag feed captured in 2018 holding a second composed report, `feed_only`,
-      whose page the archive never captured.
+      whose page the archive never captured;
+    * (`with_comments`) comment feeds composed for the scenario: `edited`'s own (`…/feed/`) captured
+      with one comment, then with a second; the site's (`/comments/feed/`) with a comment on
+      `deleted` and one on a page that is no post;
+    * (`with_listing`) a label page captured in 2018 (`LISTED_PATH`) showing a third composed report
+      whole (`LISTING_ONLY_PATH`, its page never captured) and another as an excerpt.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -450,6 +461,10 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
         captures.append(
             Capture(_ts("2018/07/24", 3), url(feed), body=feed_body, mimetype="application/rss+xml")
         )
+    if with_comments:
+        captures += _comment_captures(url(edited), deleted, base)
+    if with_listing:
+        captures.append(Capture(_ts("2018/04/30", 2), base + LISTED_PATH, body=_composed_listing(base)))
     tag = f"{real}tag/general-election/"
     listing = pages.get(real) or pages[tag]  # the blog has no home page in the reference web
     captures.append(Capture(_ts("2019/10/31", 1100), url(other), body=listing))
@@ -469,6 +484,89 @@ def reference_captures(site: str | None = None, *, with_feed: bool = True) -> tu
         posts=(*(url(u) for u in posts), deleted),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario
+
+
+# A label page as captured in 2018, composed for the scenario: one report shown whole (its page was
+# never captured), one as an excerpt (never a report's body).
+LISTED_PATH = "category/nec-reports/"
+LISTING_ONLY_PATH = "2018/04/30/labour-nec-report-april-2018/"
+EXCERPT_ONLY_PATH = "2018/03/20/labour-nec-report-march-2018/"
+
+
+def _composed_listing(base: str) -> bytes:
+    whole, excerpt = base + LISTING_ONLY_PATH, base + EXCERPT_ONLY_PATH
+    return f"""<!doctype html><html><head><title>NEC reports | Alex Fixture</title></head><body>
+<header><nav><a href="{base}">Home</a></nav></header><main id="main">
+<article id="post-3801" class="post-3801 post type-post hentry">
+<header class="entry-header"><h2 class="entry-title"><a href="{whole}" rel="bookmark">Labour NEC Report
+– April 2018 (a necwatch demo fixture)</a></h2>
+<div class="entry-meta"><time class="entry-date published" datetime="2018-04-30T19:00:00+00:00">April 30,
+2018</time> <span class="author vcard">Alex Fixture</span></div></header>
+<div class="entry-content"><p>[Written for the necwatch demo, not a real report: only a captured
+label page still shows it.]</p>
+<h3>Organisation Committee</h3>
+<p>The NEC met on 30 April 2018. The Organisation Committee reported on the membership figures and
+the timetable for the local government selections, which was agreed.</p>
+<h3>Disputes</h3>
+<p>The Disputes Panel reported on the cases heard since the last meeting, and the NEC agreed to
+publish the figures of cases heard and closed to members every quarter.</p>
+<p>If you have any questions about this report please get in touch.</p></div>
+</article>
+<article id="post-3790" class="post-3790 post type-post hentry">
+<header class="entry-header"><h2 class="entry-title"><a href="{excerpt}" rel="bookmark">Labour NEC Report
+– March 2018 (a necwatch demo fixture)</a></h2></header>
+<div class="entry-summary"><p>The NEC met on 20 March 2018 and discussed the General Secretary's
+report, the budget and the timetable for the selections of the next year […]</p>
+<a class="more-link" href="{excerpt}">Continue reading</a></div>
+</article></main>
+<footer><p>Alex Fixture, a necwatch demo fixture</p></footer></body></html>""".encode()
+
+
+def _comment_item(post: str, cid: int, author: str, text: str, when: str) -> str:
+    return (
+        f"<item><title>By: {author}</title><link>{post}#comment-{cid}</link>"
+        f"<dc:creator>{author}</dc:creator><pubDate>{when}</pubDate>"
+        f'<guid isPermaLink="false">{post}#comment-{cid}</guid>'
+        f"<description>{text}</description><content:encoded><![CDATA[<p>{text}</p>]]></content:encoded></item>"
+    )
+
+
+def _comment_rss(feed: str, items: Sequence[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>Comments</title><link>{feed}</link><description>Comments</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+def _comment_captures(edited: str, deleted: str, base: str) -> list[Capture]:
+    """Comment feeds composed for the scenario (no one's real comments)."""
+    first = _comment_item(
+        edited, 101, "Sam Reader", "Thanks for the report [a comment composed for the scenario].",
+        "Fri, 01 Feb 2019 09:00:00 +0000",
+    )  # fmt: skip
+    second = _comment_item(
+        edited, 102, "Jo Member", "Will the minutes be published? [composed for the scenario]",
+        "Sat, 02 Mar 2019 10:00:00 +0000",
+    )  # fmt: skip
+    gone = _comment_item(
+        deleted, 201, "Pat Voter", "A comment on the deleted report [composed for the scenario].",
+        "Sat, 01 Dec 2018 08:00:00 +0000",
+    )  # fmt: skip
+    page = _comment_item(
+        base + "about/", 301, "Lee", "A comment on a page [composed for the scenario].",
+        "Sat, 01 Dec 2018 08:00:00 +0000",
+    )  # fmt: skip
+    own, site = edited + "feed/", base + "comments/feed/"
+    rss = "application/rss+xml"
+    return [
+        Capture(_ts("2019/01/30", 3), own, body=_comment_rss(own, [first]), mimetype=rss),
+        Capture(_ts("2019/01/30", 33), own, body=_comment_rss(own, [second, first]), mimetype=rss),
+        Capture(_ts("2018/11/27", 5), site, body=_comment_rss(site, [gone, page]), mimetype=rss),
+    ]
 
 
 def captures_of(items: Iterable[tuple[str, str, bytes]]) -> list[Capture]:

@@ -8,7 +8,15 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["is_feed_url", "is_post_url", "platform_patterns", "site_key"]
+__all__ = [
+    "comment_post_url",
+    "is_comment_feed_url",
+    "is_feed_url",
+    "is_listing_url",
+    "is_post_url",
+    "platform_patterns",
+    "site_key",
+]
 
 # a date then a slug: /2019/01/30/slug/ (WordPress), /2011/11/slug.html (Blogger), /2013/06/slug/
 _DATED = re.compile(r"^/(?:[a-z0-9_-]{1,40}/){0,2}(?:19|20)\d\d/[01]\d/(?:[0-3]\d/)?[^/]{3,300}/?$")
@@ -70,8 +78,53 @@ def is_feed_url(url: str) -> bool:
     """Whether `url` is a posts feed whose captures may hold posts the archive has no page of."""
     parts = urlsplit(url)
     path = parts.path or "/"
-    if _COMMENT_FEED.search(path):
+    if _COMMENT_FEED.search(path) or is_comment_feed_url(url):
         return False
     if dict(parse_qsl(parts.query)).get("feed") in ("rss2", "rss", "atom") and path in ("", "/"):
         return True
     return not parts.query and bool(_FEED.search(path))
+
+
+# Comment feeds: a post's (WordPress /<post>/feed/, Blogger /feeds/<postid>/comments/default) or the
+# site's (WordPress /comments/feed/, Blogger /feeds/comments/default).
+_SITE_COMMENTS = re.compile(r"^/(?:[^/]{1,200}/){0,2}comments/feed/?$|^/feeds/comments/(?:default|full)/?$")
+_BLOGGER_COMMENTS = re.compile(r"^/feeds/\d{1,30}/comments/(?:default|full)/?$")
+_POST_FEED = re.compile(r"^(.{1,1000}?/)feed/?$")
+_COMMENT_PAGE = re.compile(r"comment-page-\d{1,6}/?$")
+
+
+def is_comment_feed_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
+    """Whether `url` is a comment feed: a post's own (its permalink then `feed/`, Blogger's
+    `/feeds/<postid>/comments/default`) or the site's (`/comments/feed/`, `/feeds/comments/default`)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query and dict(parse_qsl(parts.query)).keys() - {"alt", "max-results", "start-index"}:
+        return False
+    if _SITE_COMMENTS.match(path) or _BLOGGER_COMMENTS.match(path):
+        return True
+    m = _POST_FEED.match(path)
+    return bool(m) and is_post_url(f"{parts.scheme}://{parts.netloc}{m.group(1)}", patterns)  # type: ignore[union-attr]
+
+
+def comment_post_url(link: str) -> str | None:
+    """The post a comment's own link belongs to: the link without its query (`?showComment=`), its
+    fragment (`#comment-12`, `#c123`) and a trailing `comment-page-N/`; None when there is no link."""
+    parts = urlsplit(link)
+    if not parts.scheme or not parts.netloc:
+        return None
+    path = _COMMENT_PAGE.sub("", parts.path or "/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+# Listing pages that show posts whole or as excerpts: the home page and its pages, tag, category
+# and label pages (WordPress /tag/x/, /category/x/page/2/; Blogger /search/label/X), date archives.
+_LISTING = re.compile(
+    r"^/(?:page/\d{1,6}/?)?$|^/(?:tag|category|label)/[^/]{1,200}/(?:page/\d{1,6}/?)?$"
+    r"|^/search/label/[^/]{1,200}/?$|^/(?:19|20)\d\d/(?:[01]\d/)?(?:page/\d{1,6}/?)?$"
+)
+
+
+def is_listing_url(url: str) -> bool:
+    """Whether `url` is a listing page whose captures may hold posts the archive has no page of."""
+    parts = urlsplit(url)
+    return not parts.query and bool(_LISTING.match(parts.path or "/"))
