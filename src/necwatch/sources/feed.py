@@ -49,6 +49,7 @@ __all__ = [
     "FeedSourceConfig",
     "entry_post",
     "find_feed",
+    "iso_when",
     "looks_like_excerpt",
     "read_feed",
 ]
@@ -100,7 +101,7 @@ def _when(value: str | None, tz: ZoneInfo, *, strict: bool = False, url: str = "
         return None
 
 
-def _iso_when(value: str | None, url: str, what: str) -> datetime | None:
+def iso_when(value: str | None, url: str, what: str) -> datetime | None:
     """An `iso_dates` feed's date: ISO 8601 with an offset, in years 1-9999, or a ParseError."""
     if not value:
         return None
@@ -173,8 +174,8 @@ def entry_post(
     title = collapse_ws(served)
     body_html = rules.clean_html(fields.content) if rules.clean_html is not None else fields.content
     if rules.iso_dates:
-        published = _iso_when(fields.published, url, "published")
-        updated = _iso_when(fields.updated, url, "updated")
+        published = iso_when(fields.published, url, "published")
+        updated = iso_when(fields.updated, url, "updated")
     else:
         published = _when(fields.published, tz, strict=rules.strict_dates, url=url)
         updated = _when(fields.updated, tz, strict=rules.strict_dates, url=url)

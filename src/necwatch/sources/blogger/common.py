@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.dates import localize, parse_iso, parse_words
+from necwatch.extract.dates import localize, parse_words
 from necwatch.extract.text import collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Post
 from necwatch.sources.base import ListedPost
+from necwatch.sources.feed import iso_when
 
 log = logging.getLogger("necwatch.sources.blogger")  # the package: log names kept
 
@@ -97,19 +98,10 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _date(value: str | None, url: str, what: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError as e:
-        raise ParseError(f"bad {what} date {value!r}", url=url, kind="feed_unparseable") from e
-
-
 def _comment_date(value: str | None, url: str) -> datetime | None:
     """A comment's date; an unreadable one leaves the date unknown, not the comment."""
     try:
-        return _date(value, url, "comment")
+        return iso_when(value, url, "comment")
     except ParseError as e:
         log.warning("%s", e)
         return None
