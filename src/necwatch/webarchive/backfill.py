@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import FetchError, ParseError
+from necwatch.extract.feeds import FeedFields
 from necwatch.fetch import Fetcher
 from necwatch.intents import Intent, NewComment, NewReport, NewReportVersion, PostChange, ReportChange
 from necwatch.models import Comment, Failure, Outcome, PostObservation
@@ -345,15 +346,13 @@ class Backfill:
             return None
         return None
 
-    async def _feed(self, url: str) -> None:
-        """A captured posts feed: its entries with full content for posts necwatch has stored no
-        version of and whose pages the archive has no capture of (those were read from their pages),
-        each a version at the feed capture's time. Excerpts are never a report's body."""
+    async def _feed_captures(self, url: str) -> AsyncIterator[tuple[CdxRow, list[FeedFields]]]:
+        """A captured feed's captures newer than the last one read, oldest first, each digest once:
+        (the capture, its entries: none when it was an error page or not a feed). Each is kept."""
         from necwatch.extract.feeds import parse_any_feed
-        from necwatch.sources.feed import entry_post, looks_like_excerpt
 
         last = self.store.archive_post_last(self.source.name, url)
-        rows = [r for r in await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))]
+        rows = await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))
         seen: set[str] = set()
         for row in rows:
             if row.digest in seen:
@@ -361,13 +360,33 @@ class Backfill:
             seen.add(row.digest)
             self.summary.captures += 1
             status, _final, _ctype, body, soft = await self._fetch(row)
-            entries = []
+            entries: list[FeedFields] = []
             if status == 200 and soft is None:
                 try:
                     entries = parse_any_feed(row.original, body.decode("utf-8", "replace"))
                 except ParseError:
                     self.summary.not_versions["not a feed"] += 1
             self._keep(row, status, "application/rss+xml", body, "feed", None)
+            yield row, entries
+
+    def _read_up_to(self, url: str, row: CdxRow) -> None:
+        """Remember `row` as the last capture of `url` read (a later run reads only newer ones)."""
+        self.store.save_archive_post(
+            {
+                "source": self.source.name,
+                "url": url,
+                "last_timestamp": row.timestamp,
+                "updated_at": self.now.isoformat(timespec="seconds"),
+            }
+        )
+
+    async def _feed(self, url: str) -> None:
+        """A captured posts feed: its entries with full content for posts necwatch has stored no
+        version of and whose pages the archive has no capture of (those were read from their pages),
+        each a version at the feed capture's time. Excerpts are never a report's body."""
+        from necwatch.sources.feed import entry_post, looks_like_excerpt
+
+        async for row, entries in self._feed_captures(url):
             for fields in entries:
                 if not fields.link or looks_like_excerpt(fields):
                     continue
@@ -391,10 +410,7 @@ class Backfill:
                     self._mark_pre_watch(link, [row], ops, gone)
             if not self.dry_run:
                 with self.store.transaction():
-                    self.store.save_archive_post(
-                        {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
-                         "updated_at": self.now.isoformat(timespec="seconds")}
-                    )  # fmt: skip
+                    self._read_up_to(url, row)
 
     async def _listing_page(self, url: str) -> None:
         """A captured listing page (home, tag, label, date archive), captures oldest first: each post it
@@ -455,10 +471,7 @@ class Backfill:
                     self._mark_pre_watch(link, [row], ops, gone)
             if not self.dry_run:
                 with self.store.transaction():
-                    self.store.save_archive_post(
-                        {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
-                         "updated_at": self.now.isoformat(timespec="seconds")}
-                    )  # fmt: skip
+                    self._read_up_to(url, row)
 
     async def _comment_feed(self, url: str) -> None:
         """A captured comment feed (a post's or the site's), captures oldest first: each entry's post
@@ -467,24 +480,7 @@ class Backfill:
         (alerts recorded, never pushed). A feed holds only the latest comments, so one missing from a
         capture is never taken as removed. `recover`: only posts stored as removed (the live poll
         reads the comments of the others)."""
-        from necwatch.extract.feeds import parse_any_feed
-
-        last = self.store.archive_post_last(self.source.name, url)
-        rows = await self._captures_of(url, after=last, until=None, filters=("statuscode:200",))
-        seen: set[str] = set()
-        for row in rows:
-            if row.digest in seen:
-                continue
-            seen.add(row.digest)
-            self.summary.captures += 1
-            status, _final, _ctype, body, soft = await self._fetch(row)
-            entries = []
-            if status == 200 and soft is None:
-                try:
-                    entries = parse_any_feed(row.original, body.decode("utf-8", "replace"))
-                except ParseError:
-                    self.summary.not_versions["not a feed"] += 1
-            self._keep(row, status, "application/rss+xml", body, "feed", None)
+        async for row, entries in self._feed_captures(url):
             by_post: dict[str, list[Comment]] = {}
             for n, fields in enumerate(entries, start=1):
                 post_url = comment_post_url(fields.link or "")
@@ -499,10 +495,7 @@ class Backfill:
             with self.store.transaction():
                 for post_url, comments in sorted(by_post.items()):
                     self._store_comments(post_url, comments, row)
-                self.store.save_archive_post(
-                    {"source": self.source.name, "url": url, "last_timestamp": row.timestamp,
-                     "updated_at": self.now.isoformat(timespec="seconds")}
-                )  # fmt: skip
+                self._read_up_to(url, row)
 
     def _store_comments(self, url: str, comments: Sequence[Comment], row: CdxRow) -> None:
         from necwatch.normalize import content_hash
@@ -654,14 +647,7 @@ class Backfill:
             return ops
         with self.store.transaction():
             self._apply(ops, row)
-            self.store.save_archive_post(
-                {
-                    "source": self.source.name,
-                    "url": url,
-                    "last_timestamp": row.timestamp,
-                    "updated_at": self.now.isoformat(timespec="seconds"),
-                }
-            )
+            self._read_up_to(url, row)
             index_reports(self.store, ops)
         return ops
 
