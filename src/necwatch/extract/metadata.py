@@ -30,6 +30,8 @@ __all__ = [
     "Found",
     "MetaFields",
     "byline",
+    "ld_article",
+    "ld_objects",
     "looks_like_name",
     "own_nodes",
     "post_scope",
@@ -123,13 +125,24 @@ def _ld_text(text: str | None) -> str:
     return body or "null"
 
 
-def _json_ld(tree: LexborHTMLParser) -> MetaFields:
+def ld_objects(tree: LexborHTMLParser) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, in document order (lists and `@graph`s flattened)."""
     objects: list[dict[str, Any]] = []
     for script in tree.css('script[type="application/ld+json"]'):
         try:
             objects.extend(_ld_objects(json.loads(_ld_text(script.text(deep=True)))))
         except ValueError:
             continue  # a broken block says nothing; the other layers still answer
+    return objects
+
+
+def ld_article(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The page's JSON-LD article object (the first of ARTICLE_TYPES), {} when none."""
+    return next((o for o in ld_objects(tree) if _types(o) & ARTICLE_TYPES), {})
+
+
+def _json_ld(tree: LexborHTMLParser) -> MetaFields:
+    objects = ld_objects(tree)
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     article = next((o for o in objects if _types(o) & ARTICLE_TYPES), None)
     if article is None:  # a WebPage still dates itself (Yoast's graph on posts without Article)

@@ -28,7 +28,7 @@ from necwatch.errors import FetchError, ParseError, RobotsDisallowed
 from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import in_utc_range, parse_any
 from necwatch.extract.feeds import is_feed_document
-from necwatch.extract.metadata import ARTICLE_TYPES, Found
+from necwatch.extract.metadata import Found
 from necwatch.extract.page import extract_post
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
@@ -39,7 +39,6 @@ from necwatch.sources.registry import PageFacts
 
 __all__ = [
     "HostedSource",
-    "article_ld",
     "body_found",
     "byline",
     "clean_fragment",
@@ -124,31 +123,6 @@ def meta(tree: LexborHTMLParser, key: str) -> str | None:
     node = tree.css_first(f'meta[property="{key}"], meta[name="{key}"]')
     value = (node.attributes.get("content") or "").strip() if node is not None else ""
     return value or None
-
-
-def article_ld(tree: LexborHTMLParser) -> dict[str, Any]:
-    """The page's JSON-LD article object (`@graph`s and lists searched), {} when none."""
-    for script in tree.css('script[type="application/ld+json"]'):
-        raw = (script.text(deep=True) or "").strip()
-        if raw.startswith("<![CDATA["):
-            raw = raw.removeprefix("<![CDATA[").removesuffix("]]>")
-        try:
-            doc = json.loads(raw or "null")
-        except ValueError:
-            continue
-        stack = [doc]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(reversed(item))
-            elif isinstance(item, dict):
-                kinds = item.get("@type")
-                names = kinds if isinstance(kinds, list) else [kinds]
-                if {str(k) for k in names} & ARTICLE_TYPES:
-                    return item
-                if isinstance(item.get("@graph"), list):
-                    stack.extend(reversed(item["@graph"]))
-    return {}
 
 
 def ld_authors(article: Mapping[str, Any]) -> str | None:

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.extract.feeds import parse_any_feed
-from necwatch.extract.metadata import Found
+from necwatch.extract.metadata import Found, ld_article
 from necwatch.extract.page import MarkupRead
 from necwatch.extract.select import first_of
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text
@@ -45,7 +45,6 @@ from necwatch.sources.base import ListedPost, register
 from necwatch.sources.feed import entry_post, looks_like_excerpt
 from necwatch.sources.hosted import (
     HostedSource,
-    article_ld,
     body_found,
     byline,
     drop_leading_repeats,
@@ -173,7 +172,7 @@ def _drop_byline(body: LexborNode) -> None:
 def read_medium(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     """A Medium post page → its fields (see the module docstring); pure, the tree read once."""
     read = MarkupRead(tried={"body": BODY, "title": TITLE, "published": "JSON-LD datePublished"})
-    ld = article_ld(tree)
+    ld = ld_article(tree)
     author = byline(text_or_none(first_of(tree, AUTHOR)), meta(tree, "author") or ld_authors(ld))
     author = clean_name(author) if author else None
     if author:

@@ -36,7 +36,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.feeds import parse_any_feed
-from necwatch.extract.metadata import Found
+from necwatch.extract.metadata import Found, ld_article
 from necwatch.extract.page import MarkupRead
 from necwatch.extract.select import first_of
 from necwatch.extract.text import clean_name, html_to_text
@@ -46,7 +46,6 @@ from necwatch.sources.base import ListedPost, register
 from necwatch.sources.feed import entry_post, looks_like_excerpt
 from necwatch.sources.hosted import (
     HostedSource,
-    article_ld,
     body_found,
     byline,
     clean_fragment,
@@ -158,7 +157,7 @@ def read_squarespace(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRe
     scope = first_of(tree, SCOPE) or tree.body
     if scope is None:
         return read
-    ld = article_ld(tree)
+    ld = ld_article(tree)
     heading = first_of(scope, TITLE)
     if heading is not None:
         strip_nodes(heading, ("time",))  # "Jun 17" nested in the title by some templates

@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.feeds import parse_any_feed
-from necwatch.extract.metadata import Found
+from necwatch.extract.metadata import Found, ld_article
 from necwatch.extract.page import MarkupRead
 from necwatch.extract.select import first_of
 from necwatch.extract.text import collapse_ws
@@ -46,7 +46,6 @@ from necwatch.sources.hosted import (
     MAX_COMMENTS,
     HostedSource,
     answers_json,
-    article_ld,
     body_found,
     byline,
     cleaned,
@@ -144,7 +143,7 @@ def detect_substack(facts: PageFacts) -> Detected | None:
 def read_substack(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     """A Substack post page → its fields (see the module docstring); pure, the tree read once."""
     read = MarkupRead(tried={"body": BODY, "title": TITLE, "published": "JSON-LD datePublished, " + DATE})
-    ld = article_ld(tree)
+    ld = ld_article(tree)
     title = text_or_none(first_of(tree, TITLE))
     if title:
         read.fields["title"] = Found(title, NAME)
@@ -179,7 +178,7 @@ def paywalled(tree: LexborHTMLParser) -> bool:
     """A paid post's page: the paywall is shown, or the page says the post is not free."""
     if tree.css_first(".paywall, [data-testid='paywall']") is not None:
         return True
-    return article_ld(tree).get("isAccessibleForFree") in (False, "False", "false")
+    return ld_article(tree).get("isAccessibleForFree") in (False, "False", "false")
 
 
 # -- the archive API and comments ---------------------------------------------------------------

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser
 
-from necwatch.extract.metadata import Found
+from necwatch.extract.metadata import Found, ld_article
 from necwatch.extract.page import MarkupRead
 from necwatch.extract.select import first_of
 from necwatch.sources.hosted import (
-    article_ld,
     body_found,
     byline,
     drop_leading_repeats,
@@ -101,7 +100,7 @@ def find_key(tree: LexborHTMLParser, url: str) -> tuple[str, str] | None:
 def read_ghost(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> MarkupRead:
     """A Ghost post page → its fields (see the module docstring); pure, the tree read once."""
     read = MarkupRead(tried={"body": BODY, "title": TITLE, "published": "article:published_time, " + DATE})
-    ld = article_ld(tree)
+    ld = ld_article(tree)
     title = text_or_none(first_of(tree, TITLE))
     if title:
         read.fields["title"] = Found(title, NAME)
