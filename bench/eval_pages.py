@@ -2,6 +2,7 @@
 with trafilatura's `bare_extraction` scored side by side on the same pages.
 
     python bench/eval_pages.py DIR [--manifest DIR/manifest.json] [--show-misses] [--no-trafilatura]
+                               [--cells] [--families]
 
 The manifest maps each file name to what a careful reader sees on the page (written by hand):
 
@@ -134,14 +135,18 @@ def evaluate(directory: Path, manifest: dict[str, Any], extractor: Extractor, mi
     by_platform: dict[str, list[bool]] = defaultdict(list)
     by_cell: dict[tuple[str, str], list[bool]] = defaultdict(list)
     failed: list[str] = []
+    pages: dict[str, int] = defaultdict(int)
+    no_output: dict[str, int] = defaultdict(int)
     lines: list[str] = []
     start = time.perf_counter()
     for name, expected in sorted(manifest.items()):
         text = (directory / name).read_bytes().decode("utf-8", errors="replace")
         post, error = extractor(text, expected["url"], name)
+        family = expected.get("platform", "other")
+        pages[family] += 1
         if post is None:
             failed.append(f"{name}: {error}")
-        family = expected.get("platform", "other")
+            no_output[family] += 1
         for field, ok in score(expected, post).items():
             by_field[field].append(ok)
             by_platform[family].append(ok)
@@ -159,6 +164,8 @@ def evaluate(directory: Path, manifest: dict[str, Any], extractor: Extractor, mi
         "platform": by_platform,
         "cell": by_cell,
         "failed": failed,
+        "pages": pages,
+        "no_output": no_output,
         "misses": lines,
         "seconds": time.perf_counter() - start,
     }
@@ -187,6 +194,26 @@ def report(results: dict[str, dict[str, Any]], pages: int) -> None:
             print(f"  {name}{line}")
 
 
+def report_families(results: dict[str, dict[str, Any]]) -> None:
+    """One line per platform family: its pages, each extractor's fields right, and its pages
+    without output (the issue's target is per family: >= 90 % and none without output)."""
+    names = list(results)
+    first = results[names[0]]
+    print(f"  {'family':15}{'pages':>6}" + "".join(f"{n:>22}{'no output':>10}" for n in names))
+    for family in sorted(first["pages"]):
+        cells = "".join(
+            f"{_pct(r['platform'].get(family, [])):>22}{r['no_output'].get(family, 0):>10}"
+            for r in results.values()
+        )
+        print(f"  {family:15}{first['pages'][family]:>6}" + cells)
+    total = sum(first["pages"].values())
+    alls = "".join(
+        f"{_pct([ok for oks in r['platform'].values() for ok in oks]):>22}{len(r['failed']):>10}"
+        for r in results.values()
+    )
+    print(f"  {'all':15}{total:>6}" + alls)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -196,6 +223,11 @@ def main() -> int:
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--no-trafilatura", action="store_true")
     parser.add_argument("--cells", action="store_true", help="also print platform × field")
+    parser.add_argument(
+        "--families",
+        action="store_true",
+        help="also print pages, fields right and pages without output per family",
+    )
     args = parser.parse_args()
     manifest = json.loads((args.manifest or args.dir / "manifest.json").read_text(encoding="utf-8"))
     extractors: dict[str, Extractor] = {"necwatch": run_necwatch}
@@ -203,6 +235,8 @@ def main() -> int:
         extractors["trafilatura"] = run_trafilatura
     results = {n: evaluate(args.dir, manifest, e, args.show_misses) for n, e in extractors.items()}
     report(results, len(manifest))
+    if args.families:
+        report_families(results)
     if args.cells:
         for (family, field), oks in sorted(results["necwatch"]["cell"].items()):
             print(f"  cell {family:13} {field:12} {_pct(oks)}")
