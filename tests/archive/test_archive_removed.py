@@ -134,3 +134,28 @@ def test_a_dead_host_alone_removes_nothing(tmp_path: Path) -> None:
             "select url, removed_reason from posts where removed_at is not null"
         ).fetchall()
         assert removed == [(sc.not_found_capture, "archive_http_404")]
+
+
+def test_the_evidence_is_printed_and_exported(
+    gone_site: tuple[EmulatedArchive, Scenario], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from necwatch.cli import cli
+    from necwatch.store.checksum import digest
+    from necwatch.webarchive.command import summary_lines
+
+    a, _sc = gone_site
+    config = archive_config(tmp_path, a.base)
+    store = Store.open(config.database_path)
+    s = backfill(config, store)
+    assert any(line.split() == ["removed", "4", "(by", "their", "own", "captures:", "404/410,", "redirected",
+                                "away)"] for line in summary_lines(s))  # fmt: skip
+    store.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["export", "--db", str(config.database_path), str(tmp_path / "ds")])
+    assert out.exit_code == 0, out.output
+    assert len((tmp_path / "ds" / "tables" / "archive_removals.ndjson").read_text().splitlines()) == 4
+    out = runner.invoke(cli, ["import", "--db", str(tmp_path / "back.db"), str(tmp_path / "ds")])
+    assert out.exit_code == 0, out.output
+    assert digest(tmp_path / "back.db") == digest(config.database_path)

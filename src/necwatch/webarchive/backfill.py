@@ -15,7 +15,10 @@ Two modes. `archive` (`type: archive`): every post's whole history. `recover` (`
 a live source): a removed post whose full text was never stored gets the latest good capture
 before its removal; a post the archive knows and the live site no longer serves (404/410, or a
 host that no longer resolves) and necwatch never stored is stored from its captures, then marked
-removed with the capture as evidence; posts the live site still serves are the live poll's.
+removed with the capture as evidence; posts the live site still serves are the live poll's, but
+for their captures older than their first stored version, which become their earlier versions
+(webarchive.history). `archive` also reads the captures that say a post is gone (404/410, a
+permanent redirect to another page): the post is removed at that capture's time.
 """
 
 from __future__ import annotations
