@@ -825,15 +825,17 @@ class Backfill:
     async def _history(self, url: str, stored: Any) -> None:
         """A stored live post's captures older than its report's first stored version become its
         earlier versions (webarchive.history), put before the stored ones in one transaction; read
-        once (archive_posts remembers it). A blog's other posts keep no versions: nothing asked."""
+        once (archive_posts remembers it). A blog's other posts keep no versions: nothing asked; nor
+        for a report whose first version row is not 1 (a post that became an NEC report by an edit:
+        its first versions were a non-report's, kept as a hash only)."""
         from necwatch.normalize import content_hash
         from necwatch.pipeline import normalize_post
 
         if not stored.report_id or self.store.archive_post_last(self.source.name, url):
             return
         first = self.store.first_version(stored.report_id)
-        if first is None:
-            return
+        if first is None or first["version"] != 1:
+            return  # no versions kept (not an NEC report), or its first ones were not a report's
         until = timestamp_of(datetime.fromisoformat(first["seen_at"]) - timedelta(seconds=1))
         rows = await self._captures_of(url, after=None, until=until)
         read = []
