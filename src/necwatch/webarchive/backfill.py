@@ -52,6 +52,7 @@ from necwatch.models import Comment, Failure, Outcome, PostObservation
 from necwatch.record.derive import report_record, roster_of
 from necwatch.store import Store
 from necwatch.track import Tracker, post_key
+from necwatch.track.state import StoredPost
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
 from necwatch.webarchive.history import earlier_history
@@ -822,7 +823,7 @@ class Backfill:
                 await self._history(url, next((p for p in found if p.id == pid), found[0]))
             self.waiting.remove(url)  # never stored (the poll failed it): the live poll's again
 
-    async def _history(self, url: str, stored: Any) -> None:
+    async def _history(self, url: str, stored: StoredPost) -> None:
         """A stored live post's captures older than its report's first stored version become its
         earlier versions (webarchive.history), put before the stored ones in one transaction; read
         once (archive_posts remembers it). A blog's other posts keep no versions: nothing asked; nor
