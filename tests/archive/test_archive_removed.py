@@ -159,3 +159,27 @@ def test_the_evidence_is_printed_and_exported(
     out = runner.invoke(cli, ["import", "--db", str(tmp_path / "back.db"), str(tmp_path / "ds")])
     assert out.exit_code == 0, out.output
     assert digest(tmp_path / "back.db") == digest(config.database_path)
+
+
+def test_the_report_page_says_when_the_archive_saw_it_go(
+    gone_site: tuple[EmulatedArchive, Scenario], tmp_path: Path
+) -> None:
+    from necwatch.publish import build_datasette
+    from tests.publish.conftest import Client
+
+    a, sc = gone_site
+    config = archive_config(tmp_path, a.base)
+    store = Store.open(config.database_path)
+    backfill(config, store)
+    rid = _post(store, sc.gone_410)["report_id"]
+    store.db.execute("pragma wal_checkpoint(truncate)")
+    store.close()
+    client = Client(build_datasette(config.database_path))
+    try:
+        page = client.get(f"/{config.database_path.stem}/reports/{rid}").text
+        assert (
+            "Removed on" in page
+            and "answered HTTP 410 when the web archive captured it on 2019-06-06" in page
+        )
+    finally:
+        client.close()
