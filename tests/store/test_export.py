@@ -31,3 +31,22 @@ def test_export_import_round_trip_keeps_the_checksum(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "ds").rglob("*.ndjson")} == mtimes
     biggest = max(p.stat().st_size for p in mtimes)
     assert biggest < 50 * 1024 * 1024
+
+
+def test_round_trip_with_archive_versions_before_live_ones(tmp_path: Path) -> None:
+    """The demo with the archive: a recovered report, and a live report whose captures from before
+    its first live version were put before it (versions renumbered, provenance, first_seen_at)."""
+    db = tmp_path / "demo.db"
+    _result, store = run_demo(db, tmp_path / "feeds", archive=True)
+    earlier = store.db.execute(
+        "select count(*) from version_origin o join version_origin l on l.report_id = o.report_id "
+        "where o.origin = 'archive' and l.origin = 'live' and o.version < l.version"
+    ).fetchone()[0]
+    assert earlier >= 1
+    store.close()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["export", "--db", str(db), str(tmp_path / "ds")]).exit_code == 0
+    back = tmp_path / "back.db"
+    out = runner.invoke(cli, ["import", "--db", str(back), str(tmp_path / "ds")])
+    assert out.exit_code == 0, out.output
+    assert digest(back) == digest(db)

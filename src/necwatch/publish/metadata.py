@@ -642,7 +642,11 @@ def build_metadata(
                             "report_id": "The report it publishes.",
                             "is_pointer": "1 if the post only points to a report published elsewhere.",
                             "via": "How it was found: feed, rest, html …",
-                            "removed_reason": "http_410, http_404_twice, http_404_unlisted.",
+                            "removed_reason": (
+                                "http_410, http_404_twice, http_404_unlisted; from the web archive "
+                                "pre_watch_http_404/410, pre_watch_no_host, archive_http_404/410, "
+                                "archive_redirect."
+                            ),
                             "missing_polls": "Consecutive polls that answered 404.",
                             "is_excerpt": (
                                 "1: only the feed's excerpt could be read (its page failed); no report "

@@ -4,12 +4,18 @@ backfill progress, the last capture read of each post, versions' provenance and 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from necwatch.store.base import StoreBase
+
+# Every table keyed by (report, version number) but report_versions itself: renumbered with it.
+# The record tables hold the current version's record (migration 15); provenance, migration 17.
+VERSIONED = ("version_provenance", "records", "items", "decisions", "mentions", "statements")
+_VERSION_SAID = re.compile(r"^Version (\d{1,9}):")  # a report_edited alert's summary names its version
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,14 @@ class ArchiveStore(StoreBase):
             return {}
         row = dict(rows[0])
         row["pending"] = json.loads(row["pending"]) if row.get("pending") else []
+        row["history"] = json.loads(row["history"]) if row.get("history") else []
         return row
 
     def save_archive_progress(self, row: dict[str, Any]) -> None:
         out = dict(row)
-        if isinstance(out.get("pending"), list):
-            out["pending"] = json.dumps(out["pending"])
+        for key in ("pending", "history"):
+            if isinstance(out.get(key), list):
+                out[key] = json.dumps(out[key])
         self.db.table("archive_progress").upsert(out, pk="source")
 
     def all_archive_progress(self) -> list[dict[str, Any]]:
@@ -115,3 +123,76 @@ class ArchiveStore(StoreBase):
                 [source],
             )
         ]
+
+    def add_archive_removal(self, row: dict[str, Any]) -> None:
+        self.db.table("archive_removals").upsert(row, pk=("post_id", "captured_at"))
+
+    def archive_removals(self, source: str | None = None) -> list[dict[str, Any]]:
+        sql = "select * from archive_removals" + (" where source = ?" if source else "")
+        return [
+            dict(r) for r in self.db.query(sql + " order by post_id, captured_at", [source] if source else [])
+        ]
+
+    def first_version(self, report_id: str) -> dict[str, Any] | None:
+        """A report's first stored version, with its text (report_versions_full), or None (a blog's
+        other posts keep no versions)."""
+        rows = list(
+            self.db.query(
+                "select * from report_versions_full where report_id = ? order by version limit 1", [report_id]
+            )
+        )
+        return dict(rows[0]) if rows else None
+
+    def prepend_versions(
+        self,
+        report_id: str,
+        post_id: str,
+        earlier: list[dict[str, Any]],
+        provenance: list[dict[str, Any]],
+        first: dict[str, Any],
+        first_seen_at: str | None,
+    ) -> None:
+        """Versions older than a report's first stored one (its pre-watch history, read from the
+        archive) put before it: the stored versions and everything keyed by a version number
+        (VERSIONED, `reports.version`, the version a report_edited alert's summary names) move up by
+        len(earlier); `earlier` become versions 1…k (their own numbers already), `first` the changes
+        of the old first version (now k+1: an edit, with its diff from version k); the report's and
+        the post's `first_seen_at` go back to `first_seen_at` when earlier. Call inside a
+        transaction: nothing of it is seen half done."""
+        conn, k = self.db.conn, len(earlier)
+        if k:
+            # two steps: a primary key (report_id, version) must never meet itself on the way up
+            for table in ("report_versions", *VERSIONED):
+                if table in ("report_versions", "version_provenance"):
+                    conn.execute(f"update {table} set version = -version where report_id = ?", [report_id])
+                    conn.execute(
+                        f"update {table} set version = ? - version where report_id = ? and version < 0",
+                        [k, report_id],
+                    )
+                else:
+                    conn.execute(
+                        f"update {table} set version = version + ? where report_id = ?", [k, report_id]
+                    )
+            conn.execute("update reports set version = version + ? where id = ?", [k, report_id])
+            old = k + 1
+            sets = ", ".join(f"{c} = ?" for c in first)
+            conn.execute(
+                f"update report_versions set {sets} where report_id = ? and version = ?",
+                [*first.values(), report_id, old],
+            )
+            self.db.table("report_versions").insert_all(earlier)
+            self.add_provenance(provenance)
+            for alert_id, said in conn.execute(
+                "select id, summary from alerts where report_id = ? and kind = 'report_edited'", [report_id]
+            ).fetchall():
+                m = _VERSION_SAID.match(said or "")
+                if m:
+                    renumbered = f"Version {int(m.group(1)) + k}:" + said[m.end() :]
+                    conn.execute("update alerts set summary = ? where id = ?", [renumbered, alert_id])
+        if first_seen_at:
+            for table, key in (("reports", report_id), ("posts", post_id)):
+                conn.execute(
+                    f"update {table} set first_seen_at = ? where id = ? "
+                    "and (first_seen_at is null or first_seen_at > ?)",
+                    [first_seen_at, key, first_seen_at],
+                )

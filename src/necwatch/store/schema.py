@@ -926,6 +926,36 @@ def _m18_serving_decision_words(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m19_archive_removals(db: sqlite_utils.Database) -> None:
+    """The archive's evidence that a post is gone (docs/archive.md, "A removed post in the archive"):
+    one row per removal a `type: archive` backfill read from a post's own capture (`status` 404 or
+    410 as the archive recorded it, or 301/308 with the page it led to in `target`), at that
+    capture's time, with the replay URL a reader opens. Never deleted: a post a later capture shows
+    again is restored (its `removed_at` cleared), its rows stay as the history of what the archive
+    said. `archive_progress.history`: the URLs of live posts whose pre-watch history (their captures
+    older than their first stored version, docs/archive.md) waits for their first version to be
+    stored: the poll that saw them writes after the recovery runs."""
+    db.table("archive_removals").create(
+        {
+            "post_id": str,
+            "captured_at": str,
+            "report_id": str,
+            "source": str,
+            "status": int,
+            "reason": str,  # the post's removed_reason: archive_http_404, archive_http_410, archive_redirect
+            "original_url": str,
+            "target": str,  # a redirect's target (the page the archive served instead)
+            "archive_url": str,
+            "digest": str,
+        },
+        pk=("post_id", "captured_at"),
+    )
+    db.execute("create index idx_archive_removals_report on archive_removals (report_id)")
+    # `archive: true`: posts the live poll saw before storing them, whose pre-watch history (their
+    # captures older than their first stored version) is read at the next run (a JSON list of URLs)
+    db.table("archive_progress").add_column("history", str)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -946,6 +976,7 @@ MIGRATIONS: list[Migration] = [
     _m16_minutes,
     _m17_archive,
     _m18_serving_decision_words,
+    _m19_archive_removals,
 ]
 
 

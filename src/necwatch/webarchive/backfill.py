@@ -15,7 +15,10 @@ Two modes. `archive` (`type: archive`): every post's whole history. `recover` (`
 a live source): a removed post whose full text was never stored gets the latest good capture
 before its removal; a post the archive knows and the live site no longer serves (404/410, or a
 host that no longer resolves) and necwatch never stored is stored from its captures, then marked
-removed with the capture as evidence; posts the live site still serves are the live poll's.
+removed with the capture as evidence; posts the live site still serves are the live poll's, but
+for their captures older than their first stored version, which become their earlier versions
+(webarchive.history). `archive` also reads the captures that say a post is gone (404/410, a
+permanent redirect to another page): the post is removed at that capture's time.
 """
 
 from __future__ import annotations
@@ -30,17 +33,29 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from necwatch import diffs
+from necwatch.alerts import AlertKind
 from necwatch.config import Config, SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.feeds import FeedFields
 from necwatch.fetch import Fetcher
-from necwatch.intents import Intent, NewComment, NewReport, NewReportVersion, PostChange, ReportChange
+from necwatch.intents import (
+    Alert,
+    Intent,
+    NewComment,
+    NewReport,
+    NewReportVersion,
+    PostChange,
+    ReportChange,
+)
 from necwatch.models import Comment, Failure, Outcome, PostObservation
 from necwatch.record.derive import report_record, roster_of
 from necwatch.store import Store
 from necwatch.track import Tracker, post_key
+from necwatch.track.state import StoredPost
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
+from necwatch.webarchive.history import earlier_history
 from necwatch.webarchive.memento import parse_archive_url, raw_url, replay_url
 from necwatch.webarchive.pick import (
     comment_post_url,
@@ -51,13 +66,18 @@ from necwatch.webarchive.pick import (
     platform_patterns,
     site_key,
 )
-from necwatch.webarchive.verdict import Judged, judge
+from necwatch.webarchive.verdict import Judged, judge, same_post
 
 log = logging.getLogger("necwatch.webarchive")  # the summary of each backfill, at info
 
 __all__ = ["ArchiveSummary", "Backfill", "on_site"]
 
 HTML_200 = ("statuscode:200", "mimetype:text/html")
+# `archive`: a post's own captures with the statuses that say it is gone too (404/410, a permanent
+# redirect), read for removals; a 200 is still read only as an HTML page
+POST_EVIDENCE = ("statuscode:(?:200|301|308|404|410)",)
+GONE = frozenset({"404", "410"})
+MOVED = frozenset({"301", "308"})
 FEED_TYPES = "mimetype:.*(?:rss|atom|xml).*"  # RSS and Atom, as sites label them
 LIST_PAGE = 500  # CDX rows per listing page
 SAVE_EVERY = 25  # posts read between two saves of the posts still to read
@@ -81,6 +101,9 @@ class ArchiveSummary:
     new_reports: int = 0
     recovered: int = 0
     skipped_live: int = 0  # recover: posts the live site still serves (the live poll's)
+    histories: int = 0  # recover: live posts whose captures before their first version were read
+    earlier_versions: int = 0  # of the versions, those put before a live post's first version
+    removed: int = 0  # archive: posts the archive's own captures say are gone (404/410, redirected)
     not_versions: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     waited: float = 0.0  # seconds slept for the delay between two requests
@@ -140,6 +163,8 @@ class Backfill:
         self.summary = ArchiveSummary(source.name, dry_run=dry_run)
         self.roster = roster_of(config)
         self._before = store.archive_progress(source.name)
+        # recover: live posts seen by this poll, not stored yet: their history waits for the next run
+        self.waiting: list[str] = list(self._before.get("history") or [])
 
     # -- the run ----------------------------------------------------------------------------
     async def run(self) -> ArchiveSummary:
@@ -148,6 +173,7 @@ class Backfill:
         try:
             if self.mode == "recover" and not self.dry_run:
                 await self._recover_removed()
+                await self._histories_waiting()
             pending = await self._listing()
             s.feeds = sum(1 for u in pending if is_feed_url(u))
             s.comment_feeds = sum(1 for u in pending if is_comment_feed_url(u, self.patterns))
@@ -255,6 +281,7 @@ class Backfill:
             "range_from": self.since,
             "range_to": self.until,
             "updated_at": self.now.isoformat(timespec="seconds"),
+            "history": list(self.waiting),
             **row,
         }
         if row.get("phase") == "done":
@@ -308,8 +335,14 @@ class Backfill:
             return
         pid = post_key(self.source.name, url)
         stored = self.store.stored_posts_of(self.source.name, [pid], [url])
-        if self.mode == "recover" and (stored or url in self.known):
-            return  # the live poll's (recovery of removed excerpts is _recover_removed)
+        if self.mode == "recover" and stored:
+            # the live poll's, but for its captures from before necwatch watched it
+            await self._history(url, next((p for p in stored if p.id == pid), stored[0]))
+            return
+        if self.mode == "recover" and url in self.known:
+            if url not in self.waiting:  # seen by this poll, stored after: its history next run
+                self.waiting.append(url)
+            return
         last = self.store.archive_post_last(self.source.name, url)
         gone: str | None = None
         if self.mode == "recover" and not last:  # asked of the live site first: no archive request
@@ -317,7 +350,10 @@ class Backfill:
             if gone is None:  # the live site serves it (or could not say): the live poll's
                 self.summary.skipped_live += 1
                 return
-        rows = await self._captures_of(url, after=last, until=None)
+        evidence = self.mode == "archive"  # the archive's word on removals is read only for its own posts
+        rows = await self._captures_of(
+            url, after=last, until=None, filters=POST_EVIDENCE if evidence else HTML_200
+        )
         if not rows:
             return
         ops_all: list[Intent] = []
@@ -326,7 +362,14 @@ class Backfill:
             if row.digest == previous_digest:
                 continue
             previous_digest = row.digest
-            judged = await self._judge(row)
+            if row.statuscode != "200":
+                judged = await self._gone_or_moved(url, row)
+                if judged is None:
+                    continue
+            elif row.mimetype != "text/html":
+                continue
+            else:
+                judged = await self._judge(row)
             ops_all += self._store_capture(url, row, judged)
         if gone is not None and any(isinstance(op, NewReport) for op in ops_all):
             self._mark_pre_watch(url, rows, ops_all, gone)
@@ -539,6 +582,10 @@ class Backfill:
             soft = cached.reason if cached.verdict == "not_a_version" and not cached.body else None
             return cached.status, None, cached.mimetype, cached.body, soft
         self.summary.fetched += 1
+        return await self._fetch_raw(row)
+
+    async def _fetch_raw(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
+        """A capture fetched raw (`id_`), its redirects inside the archive followed."""
         try:
             response = await self.requests.get(raw_url(self.archive, row.timestamp, row.original))
         except FetchError as e:
@@ -574,9 +621,14 @@ class Backfill:
             )
 
     async def _judge(self, row: CdxRow) -> Judged:
+        self.summary.captures += 1
+        return self._verdict(row, *await self._fetch(row))
+
+    def _verdict(
+        self, row: CdxRow, status: int, final: str | None, ctype: str, body: bytes, soft: str | None
+    ) -> Judged:
+        """A fetched capture judged (webarchive.verdict), counted and kept by digest."""
         s = self.summary
-        s.captures += 1
-        status, final, ctype, body, soft = await self._fetch(row)
         if soft is not None:
             judged = Judged(None, soft)
         else:
@@ -674,6 +726,177 @@ class Backfill:
         self.summary.new_reports += sum(
             1 for op in ops if isinstance(op, NewReport) and op.row.get("is_nec_report")
         )
+
+    # -- the archive's word that a post is gone (`archive`) -----------------------------------
+    async def _gone_or_moved(self, url: str, row: CdxRow) -> Judged | None:
+        """A capture of the post that is not a 200: a 404/410 (the index's status is the evidence:
+        nothing is fetched) or a permanent redirect (fetched, to see where it led). Gone, or led to
+        another page: the post is removed at the capture's time (None returned: written here). A
+        redirect to this same post (`http:` to `https:`, a trailing slash) is judged as its page; one
+        whose target the archive cannot serve says nothing (a failed fetch is never a deletion)."""
+        s = self.summary
+        if row.statuscode in GONE:
+            s.captures += 1
+            s.not_versions[f"http_{row.statuscode}"] += 1
+            self._removed_in_archive(url, row, f"archive_http_{row.statuscode}", None)
+            return None
+        if row.statuscode not in MOVED:
+            return None
+        # always fetched, never kept by digest: redirect captures share digests (an empty body's)
+        s.captures += 1
+        s.fetched += 1
+        status, final, ctype, body, soft = await self._fetch_raw(row)
+        if status == 200 and soft is None and final is not None and not same_post(final, url):
+            s.not_versions["redirect"] += 1
+            self._removed_in_archive(url, row, "archive_redirect", final)
+            return None
+        if status == 200 and soft is None:
+            judged = judge(url, status, final, ctype, body, tz=self.tz, default_author=self.source.author)
+            if not judged.is_version:
+                s.not_versions[(judged.reason or "").split(":")[0]] += 1
+            return judged
+        s.not_versions["redirect"] += 1  # its target never captured: where it led is unknown
+        return Judged(None, "redirect")
+
+    def _removed_in_archive(self, url: str, row: CdxRow, reason: str, target: str | None) -> None:
+        """The post's own capture says it is gone: a stored post still live is removed at the
+        capture's time (its report too when no other post shows it), with a backfill
+        report_removed alert and the capture as evidence (archive_removals). A post never stored,
+        or already removed, only moves its last capture read on."""
+        pid = post_key(self.source.name, url)
+        found = self.store.stored_posts_of(self.source.name, [pid], [url])
+        stored = next((p for p in found if p.id == pid), None) or (found[0] if found else None)
+        at = row.captured_at.isoformat(timespec="seconds")
+        if self.dry_run:
+            return
+        with self.store.transaction():
+            if stored is not None and stored.removed_at is None:
+                opened = replay_url(self.archive, row.timestamp, row.original)
+                when = row.captured_at.date().isoformat()
+                said = f"redirected to {target}" if target else f"answered HTTP {row.statuscode}"
+                said += f" when the web archive captured it on {when} ({opened})"
+                ops: list[Intent] = [PostChange(stored.id, {"removed_at": at, "removed_reason": reason})]
+                if stored.report_id and self.store.live_posts(stored.report_id) <= 1:
+                    ops.append(ReportChange(stored.report_id, {"removed_at": at}))
+                if stored.is_nec_report:
+                    ops.append(
+                        Alert.new(
+                            AlertKind.REPORT_REMOVED,
+                            f"{stored.id}:archive:{row.timestamp}",
+                            source=self.source.name,
+                            run_id=self.run_id,
+                            created_at=at,
+                            backfill=True,  # the archive's past: recorded, never pushed
+                            report_id=stored.report_id,
+                            post_id=stored.id,
+                            title=stored.title,
+                            url=stored.url,
+                            summary=f"{stored.url} {said}",
+                        )
+                    )
+                self.store.apply(ops)
+                self.store.derive_touched(ops, self.roster)
+                self.store.add_archive_removal(
+                    {
+                        "post_id": stored.id,
+                        "captured_at": at,
+                        "report_id": stored.report_id,
+                        "source": self.source.name,
+                        "status": int(row.statuscode),
+                        "reason": reason,
+                        "original_url": row.original,
+                        "target": target,
+                        "archive_url": opened,
+                        "digest": row.digest,
+                    }
+                )
+                self.summary.removed += 1
+            self._read_up_to(url, row)
+
+    # -- a live post's captures from before necwatch watched it (`recover`) --------------------
+    async def _histories_waiting(self) -> None:
+        """The posts the last run's poll saw before storing them: their history now they are stored."""
+        for url in list(self.waiting):
+            pid = post_key(self.source.name, url)
+            found = self.store.stored_posts_of(self.source.name, [pid], [url])
+            if found:
+                await self._history(url, next((p for p in found if p.id == pid), found[0]))
+            self.waiting.remove(url)  # never stored (the poll failed it): the live poll's again
+
+    async def _history(self, url: str, stored: StoredPost) -> None:
+        """A stored live post's captures older than its report's first stored version become its
+        earlier versions (webarchive.history), put before the stored ones in one transaction; read
+        once (archive_posts remembers it). A blog's other posts keep no versions: nothing asked; nor
+        for a report whose first version row is not 1 (a post that became an NEC report by an edit:
+        its first versions were a non-report's, kept as a hash only)."""
+        from necwatch.normalize import content_hash
+        from necwatch.pipeline import normalize_post
+
+        if not stored.report_id or self.store.archive_post_last(self.source.name, url):
+            return
+        first = self.store.first_version(stored.report_id)
+        if first is None or first["version"] != 1:
+            return  # no versions kept (not an NEC report), or its first ones were not a report's
+        until = timestamp_of(datetime.fromisoformat(first["seen_at"]) - timedelta(seconds=1))
+        rows = await self._captures_of(url, after=None, until=until)
+        read = []
+        previous: str | None = None
+        for row in rows:
+            if row.digest == previous:
+                continue
+            previous = row.digest
+            judged = await self._judge(row)
+            if judged.post is not None:
+                post = judged.post if judged.post.url == url else _with_url(judged.post, url)
+                read.append((row, normalize_post(post, None, self.source, self.config)))
+        history = earlier_history(read, content_hash(first["body_text"] or ""), first["title"] or "")
+        versions, provenance, changed = history.rows(
+            stored.report_id,
+            stored.id,
+            self.run_id,
+            first,
+            lambda r: replay_url(self.archive, r.timestamp, r.original),
+        )
+        alerts = [
+            Alert.new(
+                AlertKind.REPORT_EDITED,
+                f"{stored.report_id}:archive:{e.row.digest}",  # never a live edit's key (its number)
+                source=self.source.name,
+                run_id=self.run_id,
+                created_at=v["seen_at"],
+                backfill=True,  # an edit made before necwatch watched: recorded, never pushed
+                report_id=stored.report_id,
+                post_id=stored.id,
+                title=e.norm.title,
+                url=url,
+                diff=v["diff"],
+                summary=f"Version {v['version']}: {diffs.summary(b.norm.body_text, e.norm.body_text)}",
+            )
+            for b, e, v in zip(history.versions, history.versions[1:], versions[1:], strict=False)
+        ]
+        first_seen = (
+            history.first_seen.captured_at.isoformat(timespec="seconds") if history.first_seen else None
+        )
+        if self.dry_run:
+            return
+        with self.store.transaction():
+            if versions or first_seen:
+                self.store.prepend_versions(
+                    stored.report_id, stored.id, versions, provenance, changed, first_seen
+                )
+                self.store.apply(alerts)
+            self.store.save_archive_post(
+                {
+                    "source": self.source.name,
+                    "url": url,
+                    "last_timestamp": rows[-1].timestamp if rows else until,
+                    "versions": len(versions),
+                    "updated_at": self.now.isoformat(timespec="seconds"),
+                }
+            )
+        self.summary.histories += 1
+        self.summary.versions += len(versions)
+        self.summary.earlier_versions += len(versions)
 
     # -- recovery ---------------------------------------------------------------------------
     def _mark_pre_watch(self, url: str, rows: Sequence[CdxRow], ops: Sequence[Intent], reason: str) -> None:

@@ -82,6 +82,13 @@ def summary_lines(s: ArchiveSummary) -> list[str]:
     ]
     if s.comment_feeds:
         lines.append(f"  comments          {s.comments} (from {s.comment_feeds} comment feeds)")
+    if s.histories:
+        lines.append(
+            f"  earlier versions  {s.earlier_versions} (captures of {s.histories} live posts"
+            " from before their first live version)"
+        )
+    if s.removed:
+        lines.append(f"  removed           {s.removed} (by their own captures: 404/410, redirected away)")
     if s.not_versions:
         lines.append("  not versions: " + ", ".join(f"{k} ×{n}" for k, n in sorted(s.not_versions.items())))
     if s.skipped_live:

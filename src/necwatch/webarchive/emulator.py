@@ -278,6 +278,11 @@ class Scenario:
     other_page: str  # also captured holding a listing page
     feed_only: str  # a post only a captured feed holds (with_feed)
     posts: tuple[str, ...]  # every post page captured
+    # (with_gone) posts whose own later captures say they are gone
+    moved_away: str = ""  # last captured as a 301 to the tag listing (another page)
+    gone_410: str = ""  # last captured as a 410
+    back_after_404: str = ""  # captured as a 404, then as the post again
+    moved_nowhere: str = ""  # last captured as a 301 to a page the archive never captured
 
 
 def _corpus() -> Path:
@@ -376,6 +381,7 @@ def reference_captures(
     with_feed: bool = True,
     with_comments: bool = False,
     with_listing: bool = False,
+    with_gone: bool = False,
 ) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
@@ -395,6 +401,9 @@ def reference_captures(
       `deleted` and one on a page that is no post;
     * (`with_listing`) a label page captured in 2018 (`LISTED_PATH`) showing a third composed report
       whole (`LISTING_ONLY_PATH`, its page never captured) and another as an excerpt.
+    * (`with_gone`) posts the archive saw go: `moved_away` last captured as a 301 to the tag listing,
+      `gone_410` as a 410, `back_after_404` as a 404 between its two captures as the post,
+      `moved_nowhere` as a 301 to a URL the archive never captured.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -466,6 +475,23 @@ def reference_captures(
     if with_listing:
         captures.append(Capture(_ts("2018/04/30", 2), base + LISTED_PATH, body=_composed_listing(base)))
     tag = f"{real}tag/general-election/"
+    gone = {
+        "moved_away": by_slug["nec-away-day-report-january-2020"],
+        "gone_410": by_slug["labour-nec-sub-committees-report-july-2017"],
+        "back_after_404": by_slug["labour-nec-report-14-january-2020"],
+        "moved_nowhere": by_slug["nec-report-clause-5-manifesto-meeting"],
+    }
+    if with_gone:
+        not_there = b"<html><head><title>Page not found</title></head><body><h1>Not Found</h1></body></html>"
+        day = "2020/01/30"
+        captures.append(Capture(_ts(day, 700), url(gone["moved_away"]), status=301, location=url(tag)))
+        captures.append(Capture(_ts("2017/07/06", 700), url(gone["gone_410"]), status=410, body=not_there))
+        back = gone["back_after_404"]
+        captures.append(Capture(_ts("2020/01/16", 100), url(back), status=404, body=not_there))
+        nowhere = url(gone["moved_nowhere"])
+        captures.append(
+            Capture(_ts("2017/05/12", 700), nowhere, status=301, location=base + "moved/elsewhere/")
+        )
     listing = pages.get(real) or pages[tag]  # the blog has no home page in the reference web
     captures.append(Capture(_ts("2019/10/31", 1100), url(other), body=listing))
     captures.append(Capture(_ts("2020/10/01"), url(tag), body=pages[tag]))
@@ -482,6 +508,7 @@ def reference_captures(
         other_page=url(other),
         feed_only=base + FEED_ONLY_PATH,
         posts=(*(url(u) for u in posts), deleted),
+        **({k: url(v) for k, v in gone.items()} if with_gone else {}),
     )
     return sorted(captures, key=lambda c: (c.urlkey, c.timestamp)), scenario
 
