@@ -88,6 +88,29 @@ class ArchiveStore(StoreBase):
     def add_provenance(self, rows: Iterable[dict[str, Any]]) -> None:
         self.db.table("version_provenance").upsert_all(list(rows), pk=("report_id", "version"))
 
+    def add_comment_provenance(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Comment versions read from an archive capture (migration 19): the capture they came from."""
+        self.db.table("comment_provenance").upsert_all(list(rows), pk=("comment_id", "version"))
+
+    def comments_changed_after(self, post_id: str, when: str) -> set[str]:
+        """Platform ids of a post's comments whose latest version (or restoration) is later than
+        `when`: a capture older than that says nothing new of them."""
+        return {
+            str(r[0])
+            for r in self.db.execute(
+                "select platform_id from comments where post_id = ? and last_seen_at > ?", [post_id, when]
+            )
+        }
+
+    def comment_origins(self, report_id: str) -> list[dict[str, Any]]:
+        """Every comment version of a report with its origin (the `comment_origin` view)."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "select * from comment_origin where report_id = ? order by comment_id, version", [report_id]
+            )
+        ]
+
     def add_recovery(self, row: dict[str, Any]) -> None:
         self.db.table("archive_recoveries").upsert(row, pk="post_id")
 

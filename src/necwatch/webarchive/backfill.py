@@ -34,9 +34,18 @@ from necwatch.config import Config, SourceConfig
 from necwatch.errors import FetchError, ParseError
 from necwatch.extract.feeds import FeedFields
 from necwatch.fetch import Fetcher
-from necwatch.intents import Intent, NewComment, NewReport, NewReportVersion, PostChange, ReportChange
+from necwatch.intents import (
+    Intent,
+    NewComment,
+    NewCommentVersion,
+    NewReport,
+    NewReportVersion,
+    PostChange,
+    ReportChange,
+)
 from necwatch.models import Comment, Failure, Outcome, PostObservation
 from necwatch.record.derive import report_record, roster_of
+from necwatch.sources.registry import PLATFORMS
 from necwatch.store import Store
 from necwatch.track import Tracker, post_key
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
@@ -137,6 +146,7 @@ class Backfill:
         self.known = set(store.known_posts(source.name)) | set(known)
         self.tz = ZoneInfo(source.timezone)
         self.patterns = platform_patterns(source.type)  # `recover` knows the live source's platform
+        self.platform = source.type if source.type in PLATFORMS else None  # its page reader too
         self.summary = ArchiveSummary(source.name, dry_run=dry_run)
         self.roster = roster_of(config)
         self._before = store.archive_progress(source.name)
@@ -521,7 +531,7 @@ class Backfill:
             hash_of=content_hash,
             record_of=functools.partial(report_record, roster=self.roster),
         )
-        observed = tuple(normalize_comment(c, self.config) for c in comments)
+        observed = tuple(normalize_comment(c, self.config) for c in self._not_older(stored.id, comments, row))
         before = self.store.stored_comments([stored.id]).get(stored.id, {})
         tracker.comments.observe(
             stored.id, stored.report_id, observed, before, stored.is_nec_report, partial=True
@@ -529,7 +539,7 @@ class Backfill:
         ops = tracker.ops
         if ops:
             self.store.apply(ops)
-            self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
+            self._comment_provenance(ops, row)
 
     async def _fetch(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
         """(status, the original the archive finally served, content type, body, soft error) of a
@@ -581,7 +591,14 @@ class Backfill:
             judged = Judged(None, soft)
         else:
             judged = judge(
-                row.original, status, final, ctype, body, tz=self.tz, default_author=self.source.author
+                row.original,
+                status,
+                final,
+                ctype,
+                body,
+                tz=self.tz,
+                default_author=self.source.author,
+                platform=self.platform,
             )
         if not judged.is_version:
             s.not_versions[(judged.reason or "").split(":")[0]] += 1
@@ -634,10 +651,26 @@ class Backfill:
             hash_of=content_hash,
             record_of=functools.partial(report_record, roster=self.roster),
         )
-        norm = normalize_post(post, None, self.source, self.config)
-        obs = PostObservation(url, Outcome.FETCHED, post=post)
-        tracker.observe(obs, norm, stored, {}, listing_complete=False)
+        # the comments the captured page prints, tracked at the capture's time like a live page's; a
+        # page shows only some (its first comment page, the ones approved by then): never a removal.
+        # A re-extraction leaves the comments as they are (its clock is now, not the capture's).
+        comments = None if technical or judged.comments is None else judged.comments
+        before = {}
+        if comments is not None and stored is not None:
+            before = self.store.stored_comments([stored.id]).get(stored.id, {})
+            comments = self._not_older(stored.id, comments, row)
+        norm = normalize_post(post, comments, self.source, self.config)
+        obs = PostObservation(url, Outcome.FETCHED, post=post, comments=comments, comments_partial=True)
+        tracker.observe(obs, norm, stored, before, listing_complete=False)
         return tracker.ops
+
+    def _not_older(self, post_id: str, comments: Sequence[Comment], row: CdxRow) -> tuple[Comment, ...]:
+        """The comments of a capture less those stored from a later capture (pages are read before
+        comment feeds, so a feed captured earlier comes after): an older capture never takes a
+        comment back to an older text."""
+        when = row.captured_at.isoformat(timespec="seconds")
+        later = self.store.comments_changed_after(post_id, when)
+        return tuple(c for c in comments if c.platform_id not in later)
 
     def _store_capture(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:
         from necwatch.pipeline import index_reports
@@ -669,11 +702,30 @@ class Backfill:
             if isinstance(op, NewReportVersion)
         ]
         self.store.add_provenance(provenance)
+        self._comment_provenance(ops, row)
         self.store.derive_touched(ops, self.roster)
         self.summary.versions += len(provenance)
         self.summary.new_reports += sum(
             1 for op in ops if isinstance(op, NewReport) and op.row.get("is_nec_report")
         )
+
+    def _comment_provenance(self, ops: Sequence[Intent], row: CdxRow) -> None:
+        """Each comment version written from a capture (a page printing it, a comment feed) records
+        that capture (migration 19); the summary counts the new comments."""
+        self.store.add_comment_provenance(
+            {
+                "comment_id": op.row["comment_id"],
+                "version": op.row["version"],
+                "origin": "archive",
+                "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                "original_url": row.original,
+                "archive_url": replay_url(self.archive, row.timestamp, row.original),
+                "digest": row.digest,
+            }
+            for op in ops
+            if isinstance(op, NewCommentVersion)
+        )
+        self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
 
     # -- recovery ---------------------------------------------------------------------------
     def _mark_pre_watch(self, url: str, rows: Sequence[CdxRow], ops: Sequence[Intent], reason: str) -> None:
