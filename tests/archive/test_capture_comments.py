@@ -148,3 +148,24 @@ def test_comment_provenance_round_trips_through_the_export(tmp_path: Path) -> No
     assert digest(tmp_path / "b.db") == digest(config.database_path)
     again = Store.open(tmp_path / "b.db")
     assert again.db.execute("select count(*) from comment_provenance").fetchone()[0] == rows
+
+
+def test_the_report_page_shows_where_each_comment_came_from(tmp_path: Path) -> None:
+    from necwatch.publish import build_datasette
+    from tests.publish.conftest import Client
+
+    captures, sc = reference_captures(SITE, with_page_comments=True)
+    with EmulatedArchive(captures) as a:
+        config = archive_config(tmp_path, a.base)
+        store = Store.open(config.database_path)
+        backfill(config, store)
+        report_id = store.db.execute("select report_id from posts where url = ?", [sc.deleted]).fetchone()[0]
+        store.close()
+    client = Client(build_datasette(config.database_path))
+    try:
+        page = client.get(f"/a/reports/{report_id}").text
+        assert page.count("from the web archive, captured") >= 3  # its version and both comments
+        # the edited comment shows its current version's capture
+        assert f'href="{a.base}web/20191122120000/{sc.deleted}"' in page
+    finally:
+        client.close()
