@@ -111,6 +111,21 @@ class ArchiveStore(StoreBase):
             )
         ]
 
+    def latest_provenance(self, report_id: str) -> dict[str, Any] | None:
+        """The provenance row of a report's latest version, None when it came from a live fetch."""
+        rows = list(
+            self.db.query(
+                "select p.* from version_provenance p join reports r on r.id = p.report_id "
+                "and r.version = p.version where p.report_id = ?",
+                [report_id],
+            )
+        )
+        return dict(rows[0]) if rows else None
+
+    def post_url(self, post_id: str) -> str | None:
+        row = self.db.execute("select url from posts where id = ?", [post_id]).fetchone()
+        return str(row[0]) if row else None
+
     def add_recovery(self, row: dict[str, Any]) -> None:
         self.db.table("archive_recoveries").upsert(row, pk="post_id")
 
