@@ -154,3 +154,35 @@ def test_a_removed_report_recovered_in_full_is_read_again_and_stays_removed(tmp_
         assert _state(store, sc.edited) == before  # still removed at its removal time
         assert store.db.execute("select count(*) from alerts where kind != 'new_report'").fetchone()[0] == 0
         assert len(a.requests) == requests
+
+
+def test_reextract_of_an_archive_source_reads_feed_and_listing_texts_again(tmp_path: Path) -> None:
+    """A `type: archive` post whose text came from a captured feed or listing page (its own page was
+    never captured) is read again from that capture too, not only the posts read from their pages."""
+    from tests.archive.test_backfill import SITE, archive_config
+
+    captures, sc = reference_captures(SITE, with_listing=True)
+    with EmulatedArchive(captures) as a:
+        config = archive_config(tmp_path, a.base)
+        run_job(config)
+        store = Store.open(config.database_path)
+        requests = len(a.requests)
+        ids = {
+            u: store.db.execute("select report_id from posts where url = ?", [u]).fetchone()[0]
+            for u in (sc.feed_only, SITE + LISTING_ONLY_PATH)
+        }
+        feed, listing = (store.latest_provenance(ids[u]) for u in (sc.feed_only, SITE + LISTING_ONLY_PATH))
+        assert feed and listing
+        _rewrite(store, feed["digest"], b"would be published to members", b"will be published to members")
+        _rewrite(
+            store,
+            listing["digest"],
+            b"reported on the membership figures",
+            b"reported the membership figures",
+        )
+        reextract(config)
+        for url, origin in ((sc.feed_only, feed), (SITE + LISTING_ONLY_PATH, listing)):
+            versions = store.version_origins(ids[url])
+            assert [v["kind"] for v in versions] == ["initial", "technical"], url
+            assert versions[-1]["archive_url"] == origin["archive_url"], url
+        assert len(a.requests) == requests

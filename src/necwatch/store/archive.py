@@ -122,6 +122,19 @@ class ArchiveStore(StoreBase):
         )
         return dict(rows[0]) if rows else None
 
+    def entry_captures(self, source: str) -> list[tuple[str, StoredCapture]]:
+        """(post URL, capture) of the source's posts whose latest version came from a captured feed
+        or listing page (not a page of their own): what a re-extraction reads them from again."""
+        rows = self.db.execute(
+            "select po.url, c.digest, c.url, c.timestamp, c.status, c.mimetype, c.body, c.verdict, c.reason "
+            "from posts po join reports r on r.id = po.report_id "
+            "join version_provenance p on p.report_id = r.id and p.version = r.version "
+            "join archive_captures c on c.digest = p.digest "
+            "where po.source = ? and c.verdict in ('feed', 'listing') order by po.url",
+            [source],
+        ).fetchall()
+        return [(str(r[0]), _capture(r[1:])) for r in rows]
+
     def post_url(self, post_id: str) -> str | None:
         row = self.db.execute("select url from posts where id = ?", [post_id]).fetchone()
         return str(row[0]) if row else None
@@ -153,3 +166,9 @@ class ArchiveStore(StoreBase):
                 [source],
             )
         ]
+
+
+def _capture(r: Any) -> StoredCapture:
+    """digest, url, timestamp, status, mimetype, body (compressed), verdict, reason → StoredCapture."""
+    body = zlib.decompress(r[5]) if r[5] else b""
+    return StoredCapture(r[0], r[1], r[2], r[3] or 0, r[4] or "", body, r[6], r[7])

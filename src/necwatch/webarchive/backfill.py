@@ -607,8 +607,9 @@ class Backfill:
 
     def reextract(self) -> int:
         """`necwatch reextract` of a `type: archive` source: each post's latest capture judged a
-        version, read again from its stored body (nothing fetched); a changed extraction is a
-        technical version (no alert), whose provenance is that capture. Returns versions written."""
+        version, read again from its stored body (nothing fetched), and each post whose text came
+        from a captured feed or listing page, from that capture; a changed extraction is a technical
+        version (no alert), whose provenance is that capture. Returns versions written."""
         latest = {
             on_site(c.url, self.source.url): c for c in self.store.archive_version_captures(self.source.name)
         }
@@ -617,6 +618,17 @@ class Backfill:
             judged = judge(
                 c.url, 200, None, c.mimetype, c.body, tz=self.tz, default_author=self.source.author
             )
+            if judged.post is None:
+                continue
+            row = _row_of(c)
+            ops = self._track(url, row, judged, technical=True)
+            with self.store.transaction():
+                self._apply(ops, row)
+        # posts whose text came from a captured feed or listing page: read from that capture again
+        for url, c in self.store.entry_captures(self.source.name):
+            if url in latest:
+                continue  # its own page was captured too: read above
+            judged = self._reread(url, c)
             if judged.post is None:
                 continue
             row = _row_of(c)
