@@ -169,3 +169,42 @@ def test_the_report_page_shows_where_each_comment_came_from(tmp_path: Path) -> N
         assert f'href="{a.base}web/20191122120000/{sc.deleted}"' in page
     finally:
         client.close()
+
+
+def test_recovery_reads_the_comments_printed_on_a_pre_watch_posts_captures(tmp_path: Path) -> None:
+    """`archive: true` on a live source: the comments printed on the captures of a post gone before
+    the first poll are stored at the captures' times with their provenance; the live posts' comments
+    are the live poll's, of live origin."""
+    from necwatch.demo import demo_config
+    from necwatch.job import run_job
+    from tests.conftest import one_host_web
+
+    host = "aliceperry.wordpress.com"
+    with one_host_web(host) as web:
+        captures, sc = reference_captures(web.base(host), with_page_comments=True)
+        with EmulatedArchive(captures) as a:
+            config = demo_config(web, database=tmp_path / "n.db", hosts=[host])
+            live = config.sources[0].model_copy(
+                update={"archive": True, "archive_url": a.base, "archive_delay": 0}
+            )
+            config = config.model_copy(update={"sources": [live]})
+            assert run_job(config).sources[0].status == "ok"
+            store = Store.open(config.database_path)
+            got = _comments(store, sc.deleted)
+            assert {k: c["first_seen_at"] for k, c in got.items()} == {
+                "201": "2019-09-23T12:00:00+00:00",
+                "202": "2019-10-23T12:00:00+00:00",
+            }
+            alerts = list(
+                store.db.query("select backfill from alerts where comment_id = ?", [got["202"]["id"]])
+            )
+            assert alerts and all(x["backfill"] == 1 for x in alerts)
+            origins = {o["origin"] for o in store.comment_origins(str(got["201"]["report_id"]))}
+            assert origins == {"archive"}
+            live_origins = store.db.execute(
+                "select origin, count(*) from comment_origin where post_id not in "
+                "(select id from posts where url = ?) group by origin",
+                [sc.deleted],
+            ).fetchall()
+            # the live `login` post's two comments, read by the live poll: of live origin
+            assert [tuple(r) for r in live_origins] == [("live", 2)]
