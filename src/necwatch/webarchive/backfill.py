@@ -84,7 +84,7 @@ class ArchiveSummary:
     feeds: int = 0  # posts feeds captured, read for posts whose pages were never captured
     listings: int = 0  # HTML listing pages captured (home, tag, label pages), read for such posts too
     comment_feeds: int = 0  # comment feeds captured (a post's or the site's), read last
-    comments: int = 0  # comments stored from them
+    comments: int = 0  # new comments stored: printed on captured pages, or from comment feeds
     captures: int = 0  # captures judged this run
     fetched: int = 0  # of them, fetched from the archive (the others were stored by digest)
     versions: int = 0

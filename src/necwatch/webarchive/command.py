@@ -80,8 +80,9 @@ def summary_lines(s: ArchiveSummary) -> list[str]:
         f"  captures read {s.captures} (fetched {s.fetched}, the rest stored by digest)",
         f"  requests to the archive {s.requests}",
     ]
-    if s.comment_feeds:
-        lines.append(f"  comments          {s.comments} (from {s.comment_feeds} comment feeds)")
+    if s.comments or s.comment_feeds:
+        feeds = f" and {s.comment_feeds} comment feeds" if s.comment_feeds else ""
+        lines.append(f"  comments          {s.comments} (from captured pages{feeds})")
     if s.not_versions:
         lines.append("  not versions: " + ", ".join(f"{k} ×{n}" for k, n in sorted(s.not_versions.items())))
     if s.skipped_live:
