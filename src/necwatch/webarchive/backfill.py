@@ -621,7 +621,7 @@ class Backfill:
             if judged.post is None:
                 continue
             row = _row_of(c)
-            ops = self._track(url, row, judged, technical=True)
+            ops = self._track(url, row, judged, technical=True, keep_removed=True)
             with self.store.transaction():
                 self._apply(ops, row)
         # posts whose text came from a captured feed or listing page: read from that capture again
@@ -632,7 +632,7 @@ class Backfill:
             if judged.post is None:
                 continue
             row = _row_of(c)
-            ops = self._track(url, row, judged, technical=True)
+            ops = self._track(url, row, judged, technical=True, keep_removed=True)
             with self.store.transaction():
                 self._apply(ops, row)
         return self.summary.versions - before
