@@ -7,9 +7,9 @@ layout keeps a decade of several sources a repository people can clone: few file
 a day's news touching few of them.
 
   reports/<YYYY>/<MM>.ndjson     the reports published (else first seen) that month, each with its
-                                 versions, posts, comments, comment versions, alerts and min-hash
-                                 bands: an edit touches its report's month, a new report the current
-                                 one, an unchanged month's file never changes
+                                 versions, posts, comments, comment versions (and their provenance),
+                                 alerts and min-hash bands: an edit touches its report's month, a new
+                                 report the current one, an unchanged month's file never changes
   seen/<YYYY>/<MM>.ndjson        the `last_seen_at` of those reports' posts ({"t": "posts.last_seen_at",
                                  "r": {id, last_seen_at}}): a poll refreshes it, at most daily, for
                                  every post it sees (the rolling revalidation sees them all in turn)
