@@ -208,3 +208,25 @@ def test_recovery_reads_the_comments_printed_on_a_pre_watch_posts_captures(tmp_p
             ).fetchall()
             # the live `login` post's two comments, read by the live poll: of live origin
             assert [tuple(r) for r in live_origins] == [("live", 2)]
+
+
+def test_an_older_capture_never_takes_a_comment_back_to_an_older_text(tmp_path: Path) -> None:
+    """Pages are read before comment feeds: the site's comment feed, captured in 2018 with comment
+    201's earlier wording, comes after the 2019 page captures and says nothing new of it."""
+    from dataclasses import replace
+
+    captures, sc = reference_captures(SITE, with_comments=True, with_page_comments=True)
+    site_feed = SITE + "comments/feed/"
+    captures = [
+        replace(c, body=c.body.replace(b"A comment on the deleted", b"An earlier comment on the deleted"))
+        if c.original == site_feed
+        else c
+        for c in captures
+    ]
+    with EmulatedArchive(captures) as a:
+        config = archive_config(tmp_path, a.base)
+        store = Store.open(config.database_path)
+        assert backfill(config, store).complete
+        got = _comments(store, sc.deleted)["201"]
+        assert got["version"] == 1 and str(got["body_text"]).startswith("A comment on the deleted")
+        assert _versions(store, got["id"]) == [(1, "2019-09-23T12:00:00+00:00")]
