@@ -97,6 +97,9 @@ def test_blogger_threaded_comments_on_captured_pages(tmp_path: Path) -> None:
         store = Store.open(config.database_path)
         s = backfill(config, store)
         assert s.complete and s.versions == 1 and s.comments == 2
+        from necwatch.webarchive.command import summary_lines
+
+        assert "  comments          2 (from captured pages)" in summary_lines(s)
         assert post == BLOG + BLOGGER_POST_PATH
         got = _comments(store, post)
         assert [(k, c["parent_id"], c["author"], c["first_seen_at"]) for k, c in got.items()] == [
