@@ -617,6 +617,8 @@ class _Run:
                 obs = await self._with_archive(s)  # the web archive (necwatch.webarchive)
             else:
                 obs = await self._poll(s)
+                if self.technical:  # its reports recovered from the archive: their captures again
+                    self._reextract_recovered(s)
         except Exception as e:  # an adapter bug must not stop the other sources
             log.exception("adapter crashed", extra={"source": s.name})
             obs = SourceObservation(
@@ -633,6 +635,16 @@ class _Run:
             backfill_until=self.backfill_until,
             started=self.adapters.setdefault(s.name, []),
         )
+
+    def _reextract_recovered(self, s: SourceConfig) -> None:
+        """Re-extraction of a live source: the reports it recovered from the web archive were never
+        live responses, so they are read again from their stored captures (written here)."""
+        from necwatch.webarchive.run import reextract_recovered
+
+        try:
+            reextract_recovered(self.config, self.store, s, run_id=self.result.run_id)
+        except Exception:  # the recovered reports' re-reading must never cost the live ones'
+            log.exception("re-extracting recovered reports crashed", extra={"source": s.name})
 
     async def _with_archive(self, s: SourceConfig) -> SourceObservation:
         """A `type: archive` source is read by its backfill (written as it goes); a live source

@@ -937,6 +937,7 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
     archived, recovery = await _archive_provenance(datasette.get_database(database), report_id)
     for v in versions:
         v["archive"] = archived.get(v["version"])
+    captured = await _comment_provenance(datasette.get_database(database), report_id)
     urls = urls_of(datasette)
     by_report = "?report_id=" + quote(report_id)
     return {
@@ -963,7 +964,12 @@ async def _report_context(datasette: Any, database: str, report_id: str) -> dict
         "versions": versions,
         "recovery": recovery,
         "comments": [
-            {**c, "href": safe_href(c["url"]), "body": Markup(page_html(c["body_html"] or ""))}
+            {
+                **c,
+                "href": safe_href(c["url"]),
+                "body": Markup(page_html(c["body_html"] or "")),
+                "archive": captured.get(c["id"]),
+            }
             for c in comments
         ],
         "versions_url": urls.query(database, "report_history") + by_report,
@@ -1006,6 +1012,25 @@ async def _archive_provenance(
         else:
             recovery = {**found, "kind": kind}
     return archived, recovery
+
+
+_COMMENT_PROVENANCE_SQL = """select c.id, p.captured_at, p.original_url, p.archive_url
+  from comments c join comment_provenance p on p.comment_id = c.id and p.version = c.version
+  where c.report_id = ?"""
+
+
+async def _comment_provenance(db: Any, report_id: str) -> dict[str, dict[str, Any]]:
+    """The report's comments whose shown (current) version was read from a web archive capture
+    (a captured page printing it, a captured comment feed): comment id → capture time, original and
+    archive URL. A database older than migration 20 has none."""
+    try:
+        rows = (await db.execute(_COMMENT_PROVENANCE_SQL, [report_id])).rows
+    except sqlite3.OperationalError:  # no such table: written before comments had provenance
+        return {}
+    return {
+        cid: {"captured_at": captured_at, "original_url": original, "href": safe_href(archive_url or "")}
+        for cid, captured_at, original, archive_url in rows
+    }
 
 
 def _removal(removed_at: str | None, events: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -96,6 +96,57 @@ class ArchiveStore(StoreBase):
     def add_provenance(self, rows: Iterable[dict[str, Any]]) -> None:
         self.db.table("version_provenance").upsert_all(list(rows), pk=("report_id", "version"))
 
+    def add_comment_provenance(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Comment versions read from an archive capture (migration 20): the capture they came from."""
+        self.db.table("comment_provenance").upsert_all(list(rows), pk=("comment_id", "version"))
+
+    def comments_changed_after(self, post_id: str, when: str) -> set[str]:
+        """Platform ids of a post's comments whose latest version (or restoration) is later than
+        `when`: a capture older than that says nothing new of them."""
+        return {
+            str(r[0])
+            for r in self.db.execute(
+                "select platform_id from comments where post_id = ? and last_seen_at > ?", [post_id, when]
+            )
+        }
+
+    def comment_origins(self, report_id: str) -> list[dict[str, Any]]:
+        """Every comment version of a report with its origin (the `comment_origin` view)."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "select * from comment_origin where report_id = ? order by comment_id, version", [report_id]
+            )
+        ]
+
+    def latest_provenance(self, report_id: str) -> dict[str, Any] | None:
+        """The provenance row of a report's latest version, None when it came from a live fetch."""
+        rows = list(
+            self.db.query(
+                "select p.* from version_provenance p join reports r on r.id = p.report_id "
+                "and r.version = p.version where p.report_id = ?",
+                [report_id],
+            )
+        )
+        return dict(rows[0]) if rows else None
+
+    def entry_captures(self, source: str) -> list[tuple[str, StoredCapture]]:
+        """(post URL, capture) of the source's posts whose latest version came from a captured feed
+        or listing page (not a page of their own): what a re-extraction reads them from again."""
+        rows = self.db.execute(
+            "select po.url, c.digest, c.url, c.timestamp, c.status, c.mimetype, c.body, c.verdict, c.reason "
+            "from posts po join reports r on r.id = po.report_id "
+            "join version_provenance p on p.report_id = r.id and p.version = r.version "
+            "join archive_captures c on c.digest = p.digest "
+            "where po.source = ? and c.verdict in ('feed', 'listing') order by po.url",
+            [source],
+        ).fetchall()
+        return [(str(r[0]), _capture(r[1:])) for r in rows]
+
+    def post_url(self, post_id: str) -> str | None:
+        row = self.db.execute("select url from posts where id = ?", [post_id]).fetchone()
+        return str(row[0]) if row else None
+
     def add_recovery(self, row: dict[str, Any]) -> None:
         self.db.table("archive_recoveries").upsert(row, pk="post_id")
 
@@ -196,3 +247,9 @@ class ArchiveStore(StoreBase):
                     "and (first_seen_at is null or first_seen_at > ?)",
                     [first_seen_at, key, first_seen_at],
                 )
+
+
+def _capture(r: Any) -> StoredCapture:
+    """digest, url, timestamp, status, mimetype, body (compressed), verdict, reason → StoredCapture."""
+    body = zlib.decompress(r[5]) if r[5] else b""
+    return StoredCapture(r[0], r[1], r[2], r[3] or 0, r[4] or "", body, r[6], r[7])

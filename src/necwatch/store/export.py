@@ -7,9 +7,9 @@ layout keeps a decade of several sources a repository people can clone: few file
 a day's news touching few of them.
 
   reports/<YYYY>/<MM>.ndjson     the reports published (else first seen) that month, each with its
-                                 versions, posts, comments, comment versions, alerts and min-hash
-                                 bands: an edit touches its report's month, a new report the current
-                                 one, an unchanged month's file never changes
+                                 versions, posts, comments, comment versions (and their provenance),
+                                 alerts and min-hash bands: an edit touches its report's month, a new
+                                 report the current one, an unchanged month's file never changes
   seen/<YYYY>/<MM>.ndjson        the `last_seen_at` of those reports' posts ({"t": "posts.last_seen_at",
                                  "r": {id, last_seen_at}}): a poll refreshes it, at most daily, for
                                  every post it sees (the rolling revalidation sees them all in turn)
@@ -70,6 +70,8 @@ PER_REPORT = {
     "report_minhash": "report_id",
     "version_provenance": "report_id",  # migration 17: where an archived version's text came from
 }
+# Tables whose rows belong to one comment (by `comment_id`): exported with the comment's report.
+PER_COMMENT = {"comment_versions", "comment_provenance"}  # comment_provenance: migration 20
 RAW = "raw_bodies"
 # A post's last_seen_at is refreshed whenever a poll sees it (at most daily; the rolling revalidation
 # sees every post in turn), with nothing else of it changed: exported apart, as {"t": SEEN, "r": {id,
@@ -147,7 +149,7 @@ def _files(conn: sqlite3.Connection, limit: int) -> Iterator[tuple[str, list[str
     """Each file's name and lines, one file at a time: the per-report tables are read in (month,
     report) order and merged, so one month's rows are gathered, written and let go."""
     tables = list(_tables(conn))
-    grouped = [t for t in tables if t in PER_REPORT or t == "comment_versions"]
+    grouped = [t for t in tables if t in PER_REPORT or t in PER_COMMENT]
     merged = heapq.merge(*(_by_report(conn, t) for t in grouped), key=itemgetter(0, 1))
     for month, month_rows in groupby(merged, key=itemgetter(0)):
         streams: dict[str, list[tuple[str, str]]] = {"reports": [], "seen": []}
@@ -234,9 +236,9 @@ def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str,
     """(month, report id, stream, line) of a per-report table's rows in (month, report id) order,
     the month being its report's; rows of no report are left to `_loose`. A post's `last_seen_at`
     goes to the `seen` stream (SEEN), the rest of its row to `reports`."""
-    if table == "comment_versions":  # a comment's versions belong to the comment's report
+    if table in PER_COMMENT:  # a comment's versions (and their provenance) belong to its report
         sql = (
-            f"select {_MONTH}, c.report_id, v.* from comment_versions v "
+            f'select {_MONTH}, c.report_id, v.* from "{table}" v '
             "join comments c on c.id = v.comment_id left join reports r on r.id = c.report_id "
             "where coalesce(c.report_id, '') != '' "
         )
@@ -258,9 +260,9 @@ def _by_report(conn: sqlite3.Connection, table: str) -> Iterator[tuple[str, str,
 
 def _loose(conn: sqlite3.Connection, table: str) -> Iterable[dict[str, Any]]:
     """A per-report table's rows that belong to no report."""
-    if table == "comment_versions":
+    if table in PER_COMMENT:
         sql = (
-            "select v.* from comment_versions v left join comments c on c.id = v.comment_id "
+            f'select v.* from "{table}" v left join comments c on c.id = v.comment_id '
             "where coalesce(c.report_id, '') = ''"
         )
     else:

@@ -956,6 +956,52 @@ def _m19_archive_removals(db: sqlite_utils.Database) -> None:
     db.table("archive_progress").add_column("history", str)
 
 
+# Each comment version with where its text came from: a live fetch (no provenance row; the comment's
+# permalink, else its post's URL, at the version's seen_at) or an archive capture (its time, the
+# captured page or comment feed, the archive URL to open).
+COMMENT_ORIGIN_VIEW = """
+select
+  cv.comment_id,
+  cv.version,
+  cv.seen_at,
+  c.report_id,
+  c.post_id,
+  coalesce(p.origin, 'live') as origin,
+  coalesce(p.captured_at, cv.seen_at) as captured_at,
+  coalesce(p.original_url, c.url, po.url) as original_url,
+  p.archive_url,
+  p.digest
+from comment_versions cv
+join comments c on c.id = cv.comment_id
+left join comment_provenance p on p.comment_id = cv.comment_id and p.version = cv.version
+left join posts po on po.id = c.post_id
+"""
+
+
+def _m20_comment_provenance(db: sqlite_utils.Database) -> None:
+    """Where each comment version came from (issue 22, docs/archive.md "Comments from captures").
+
+    `comment_provenance`: one row per comment version read from a web archive capture (a captured
+    post page printing it, or a captured comment feed): `origin` 'archive', `captured_at` the
+    capture's time, `original_url` the captured page or feed, `archive_url` the replay page a reader
+    opens, `digest` the capture's. A version without a row came from a live fetch; the view
+    `comment_origin` gives every comment version its origin ('live' or 'archive'), as
+    `version_origin` does for report versions."""
+    db.table("comment_provenance").create(
+        {
+            "comment_id": str,
+            "version": int,
+            "origin": str,
+            "captured_at": str,
+            "original_url": str,
+            "archive_url": str,
+            "digest": str,
+        },
+        pk=("comment_id", "version"),
+    )
+    db.create_view("comment_origin", COMMENT_ORIGIN_VIEW, replace=True)
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -977,6 +1023,7 @@ MIGRATIONS: list[Migration] = [
     _m17_archive,
     _m18_serving_decision_words,
     _m19_archive_removals,
+    _m20_comment_provenance,
 ]
 
 

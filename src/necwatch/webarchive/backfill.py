@@ -27,7 +27,7 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -43,14 +43,17 @@ from necwatch.intents import (
     Alert,
     Intent,
     NewComment,
+    NewCommentVersion,
     NewReport,
     NewReportVersion,
     PostChange,
     ReportChange,
 )
-from necwatch.models import Comment, Failure, Outcome, PostObservation
+from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.record.derive import report_record, roster_of
+from necwatch.sources.registry import PLATFORMS
 from necwatch.store import Store
+from necwatch.store.archive import StoredCapture
 from necwatch.track import Tracker, post_key
 from necwatch.track.state import StoredPost
 from necwatch.webarchive.cdx import CdxRow, cdx_url, parse_cdx, parse_timestamp, surt, timestamp_of
@@ -94,7 +97,7 @@ class ArchiveSummary:
     feeds: int = 0  # posts feeds captured, read for posts whose pages were never captured
     listings: int = 0  # HTML listing pages captured (home, tag, label pages), read for such posts too
     comment_feeds: int = 0  # comment feeds captured (a post's or the site's), read last
-    comments: int = 0  # comments stored from them
+    comments: int = 0  # new comments stored: printed on captured pages, or from comment feeds
     captures: int = 0  # captures judged this run
     fetched: int = 0  # of them, fetched from the archive (the others were stored by digest)
     versions: int = 0
@@ -160,6 +163,7 @@ class Backfill:
         self.known = set(store.known_posts(source.name)) | set(known)
         self.tz = ZoneInfo(source.timezone)
         self.patterns = platform_patterns(source.type)  # `recover` knows the live source's platform
+        self.platform = source.type if source.type in PLATFORMS else None  # its page reader too
         self.summary = ArchiveSummary(source.name, dry_run=dry_run)
         self.roster = roster_of(config)
         self._before = store.archive_progress(source.name)
@@ -460,11 +464,6 @@ class Backfill:
         shows whole (never an excerpt: a "more" link, a summary) whose page the archive never captured
         and necwatch never stored is read from its article, with the same layers as a page, and
         becomes a version at the listing capture's time, whose provenance names the listing capture."""
-        from necwatch.extract.cards import post_links
-        from necwatch.extract.page import extract_post
-        from necwatch.extract.select import parse_html
-        from necwatch.fetch.classify import not_the_post
-
         last = self.store.archive_post_last(self.source.name, url)
         rows = await self._captures_of(url, after=last, until=None)
         seen: set[str] = set()
@@ -474,13 +473,7 @@ class Backfill:
             seen.add(row.digest)
             self.summary.captures += 1
             status, _final, ctype, body, soft = await self._fetch(row)
-            articles: list[tuple[str, str, str]] = []
-            if status == 200 and soft is None and "html" in ctype.lower() and not_the_post(body) is None:
-                try:
-                    tree = parse_html(body.decode("utf-8", "replace"), row.original)
-                    articles = _listed_articles(tree, row.original, post_links(tree, row.original))
-                except ParseError:
-                    articles = []
+            articles = _listing_articles(row.original, ctype, body) if status == 200 and soft is None else []
             if not articles:
                 self.summary.not_versions["not a listing"] += 1
             self._keep(row, status, ctype, body, "listing", None)
@@ -496,11 +489,8 @@ class Backfill:
                 if _is_excerpt(html):
                     self.summary.not_versions["excerpt"] += 1
                     continue
-                page = _article_page(link, title, html)
-                try:
-                    extracted = extract_post(page, link, None, tz=self.tz)
-                    post = extracted.to_post(tz=self.tz, default_author=self.source.author)
-                except ParseError:
+                post = self._article_post(link, title, html)
+                if post is None:
                     self.summary.not_versions["not a post"] += 1
                     continue
                 gone = None
@@ -515,6 +505,17 @@ class Backfill:
             if not self.dry_run:
                 with self.store.transaction():
                     self._read_up_to(url, row)
+
+    def _article_post(self, link: str, title: str, html: str) -> Post | None:
+        """A listing's article as a page of its own (its title, its permalink), read with the same
+        layers as a page; None when they do not read it as a post."""
+        from necwatch.extract.page import extract_post
+
+        try:
+            extracted = extract_post(_article_page(link, title, html), link, None, tz=self.tz)
+            return extracted.to_post(tz=self.tz, default_author=self.source.author)
+        except ParseError:
+            return None
 
     async def _comment_feed(self, url: str) -> None:
         """A captured comment feed (a post's or the site's), captures oldest first: each entry's post
@@ -564,7 +565,7 @@ class Backfill:
             hash_of=content_hash,
             record_of=functools.partial(report_record, roster=self.roster),
         )
-        observed = tuple(normalize_comment(c, self.config) for c in comments)
+        observed = tuple(normalize_comment(c, self.config) for c in self._not_older(stored.id, comments, row))
         before = self.store.stored_comments([stored.id]).get(stored.id, {})
         tracker.comments.observe(
             stored.id, stored.report_id, observed, before, stored.is_nec_report, partial=True
@@ -572,7 +573,7 @@ class Backfill:
         ops = tracker.ops
         if ops:
             self.store.apply(ops)
-            self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
+            self._comment_provenance(ops, row)
 
     async def _fetch(self, row: CdxRow) -> tuple[int, str | None, str, bytes, str | None]:
         """(status, the original the archive finally served, content type, body, soft error) of a
@@ -633,7 +634,14 @@ class Backfill:
             judged = Judged(None, soft)
         else:
             judged = judge(
-                row.original, status, final, ctype, body, tz=self.tz, default_author=self.source.author
+                row.original,
+                status,
+                final,
+                ctype,
+                body,
+                tz=self.tz,
+                default_author=self.source.author,
+                platform=self.platform,
             )
         if not judged.is_version:
             s.not_versions[(judged.reason or "").split(":")[0]] += 1
@@ -644,8 +652,9 @@ class Backfill:
 
     def reextract(self) -> int:
         """`necwatch reextract` of a `type: archive` source: each post's latest capture judged a
-        version, read again from its stored body (nothing fetched); a changed extraction is a
-        technical version (no alert), whose provenance is that capture. Returns versions written."""
+        version, read again from its stored body (nothing fetched), and each post whose text came
+        from a captured feed or listing page, from that capture; a changed extraction is a technical
+        version (no alert), whose provenance is that capture. Returns versions written."""
         latest = {
             on_site(c.url, self.source.url): c for c in self.store.archive_version_captures(self.source.name)
         }
@@ -656,14 +665,88 @@ class Backfill:
             )
             if judged.post is None:
                 continue
-            row = CdxRow(surt(c.url), c.timestamp, c.url, c.mimetype, "200", c.digest)
-            ops = self._track(url, row, judged, technical=True)
+            row = _row_of(c)
+            ops = self._track(url, row, judged, technical=True, keep_removed=True)
+            with self.store.transaction():
+                self._apply(ops, row)
+        # posts whose text came from a captured feed or listing page: read from that capture again
+        for url, c in self.store.entry_captures(self.source.name):
+            if url in latest:
+                continue  # its own page was captured too: read above
+            judged = self._reread(url, c)
+            if judged.post is None:
+                continue
+            row = _row_of(c)
+            ops = self._track(url, row, judged, technical=True, keep_removed=True)
             with self.store.transaction():
                 self._apply(ops, row)
         return self.summary.versions - before
 
-    def _track(self, url: str, row: CdxRow, judged: Judged, *, technical: bool = False) -> list[Intent]:
-        """The intents of one capture observed as a poll at the capture's time (re-extracting: now)."""
+    def reextract_recovered(self) -> int:
+        """`necwatch reextract` of a live source's reports recovered from the archive (`archive:
+        true`: removed reports never stored in full, posts gone before the first poll): each one's
+        latest version is read again from the capture it came from (a page, a feed or a listing
+        page, stored by digest; nothing fetched). A changed extraction is a technical version (no
+        alert) whose provenance is that capture; the post and report stay removed. Returns versions
+        written."""
+        before = self.summary.versions
+        for recovery in self.store.recoveries(self.source.name):
+            origin = self.store.latest_provenance(recovery["report_id"]) if recovery["report_id"] else None
+            capture = self.store.archive_capture(origin["digest"]) if origin and origin["digest"] else None
+            url = self.store.post_url(recovery["post_id"])
+            if capture is None or url is None:
+                continue
+            judged = self._reread(url, capture)
+            if judged.post is None:
+                continue
+            row = _row_of(capture)
+            ops = self._track(url, row, judged, technical=True, keep_removed=True)
+            with self.store.transaction():
+                self._apply(ops, row)
+        return self.summary.versions - before
+
+    def _reread(self, url: str, capture: StoredCapture) -> Judged:
+        """The post at `url` as a stored capture gives it again, by what the capture was: a page
+        (judged as when it was read), a posts feed (the entry linking to it, never an excerpt) or a
+        listing page (the article showing it whole)."""
+        from necwatch.extract.feeds import parse_any_feed
+        from necwatch.sources.feed import entry_post, looks_like_excerpt
+
+        if capture.verdict == "version":
+            return judge(
+                capture.url,
+                200,
+                None,
+                capture.mimetype,
+                capture.body,
+                tz=self.tz,
+                default_author=self.source.author,
+                platform=self.platform,
+            )
+        if capture.verdict == "feed":
+            try:
+                entries = parse_any_feed(capture.url, capture.body.decode("utf-8", "replace"))
+            except ParseError:
+                entries = []
+            for fields in entries:
+                if (
+                    fields.link
+                    and on_site(fields.link, self.source.url) == url
+                    and not looks_like_excerpt(fields)
+                ):
+                    return Judged(_with_url(entry_post(fields, self.tz, self.source.author), url), None)
+        if capture.verdict == "listing":
+            for link, title, html in _listing_articles(capture.url, capture.mimetype, capture.body):
+                if on_site(link, self.source.url) == url and not _is_excerpt(html):
+                    post = self._article_post(url, title, html)
+                    return Judged(_with_url(post, url), None) if post else Judged(None, "not a post")
+        return Judged(None, f"not in its capture: {capture.verdict}")
+
+    def _track(
+        self, url: str, row: CdxRow, judged: Judged, *, technical: bool = False, keep_removed: bool = False
+    ) -> list[Intent]:
+        """The intents of one capture observed as a poll at the capture's time (re-extracting: now).
+        `keep_removed`: a recovered post read again stays removed and is not seen now."""
         from necwatch.normalize import content_hash
         from necwatch.pipeline import _Index, normalize_post
 
@@ -674,6 +757,10 @@ class Backfill:
         stored = next((p for p in found if p.id == pid), None) or next(
             (p for p in found if p.url == url), None
         )
+        removed = keep_removed and stored is not None and stored.removed_at is not None
+        if removed:
+            assert stored is not None
+            stored = replace(stored, removed_at=None)  # read as a live post: no restoration
         index = _Index(self.store)
         tracker = Tracker(
             source=self.source.name,
@@ -686,10 +773,36 @@ class Backfill:
             hash_of=content_hash,
             record_of=functools.partial(report_record, roster=self.roster),
         )
-        norm = normalize_post(post, None, self.source, self.config)
-        obs = PostObservation(url, Outcome.FETCHED, post=post)
-        tracker.observe(obs, norm, stored, {}, listing_complete=False)
-        return tracker.ops
+        # the comments the captured page prints, tracked at the capture's time like a live page's; a
+        # page shows only some (its first comment page, the ones approved by then): never a removal.
+        # A re-extraction leaves the comments as they are (its clock is now, not the capture's).
+        comments = None if technical or judged.comments is None else judged.comments
+        before = {}
+        if comments is not None and stored is not None:
+            before = self.store.stored_comments([stored.id]).get(stored.id, {})
+            comments = self._not_older(stored.id, comments, row)
+        norm = normalize_post(post, comments, self.source, self.config)
+        obs = PostObservation(url, Outcome.FETCHED, post=post, comments=comments, comments_partial=True)
+        tracker.observe(obs, norm, stored, before, listing_complete=False)
+        if not removed:
+            return tracker.ops
+        ops: list[Intent] = []
+        for op in tracker.ops:  # a capture read again is no sighting of the post
+            if isinstance(op, PostChange) and stored is not None and op.key == stored.id:
+                rest = {k: v for k, v in op.row.items() if k not in ("last_seen_at", "missing_polls")}
+                if rest:
+                    ops.append(PostChange(op.key, rest))
+                continue
+            ops.append(op)
+        return ops
+
+    def _not_older(self, post_id: str, comments: Sequence[Comment], row: CdxRow) -> tuple[Comment, ...]:
+        """The comments of a capture less those stored from a later capture (pages are read before
+        comment feeds, so a feed captured earlier comes after): an older capture never takes a
+        comment back to an older text."""
+        when = row.captured_at.isoformat(timespec="seconds")
+        later = self.store.comments_changed_after(post_id, when)
+        return tuple(c for c in comments if c.platform_id not in later)
 
     def _store_capture(self, url: str, row: CdxRow, judged: Judged) -> list[Intent]:
         from necwatch.pipeline import index_reports
@@ -721,6 +834,7 @@ class Backfill:
             if isinstance(op, NewReportVersion)
         ]
         self.store.add_provenance(provenance)
+        self._comment_provenance(ops, row)
         self.store.derive_touched(ops, self.roster)
         self.summary.versions += len(provenance)
         self.summary.new_reports += sum(
@@ -898,6 +1012,24 @@ class Backfill:
         self.summary.versions += len(versions)
         self.summary.earlier_versions += len(versions)
 
+    def _comment_provenance(self, ops: Sequence[Intent], row: CdxRow) -> None:
+        """Each comment version written from a capture (a page printing it, a comment feed) records
+        that capture (migration 20); the summary counts the new comments."""
+        self.store.add_comment_provenance(
+            {
+                "comment_id": op.row["comment_id"],
+                "version": op.row["version"],
+                "origin": "archive",
+                "captured_at": row.captured_at.isoformat(timespec="seconds"),
+                "original_url": row.original,
+                "archive_url": replay_url(self.archive, row.timestamp, row.original),
+                "digest": row.digest,
+            }
+            for op in ops
+            if isinstance(op, NewCommentVersion)
+        )
+        self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
+
     # -- recovery ---------------------------------------------------------------------------
     def _mark_pre_watch(self, url: str, rows: Sequence[CdxRow], ops: Sequence[Intent], reason: str) -> None:
         """A post gone before necwatch's first poll, now stored from its captures: removed (now, by
@@ -968,6 +1100,11 @@ class Backfill:
                 break
 
 
+def _row_of(capture: StoredCapture) -> CdxRow:
+    """A stored capture as the CDX row it was read from (its provenance names it the same way)."""
+    return CdxRow(surt(capture.url), capture.timestamp, capture.url, capture.mimetype, "200", capture.digest)
+
+
 def _with_url(post: Any, url: str) -> Any:
     from dataclasses import replace
 
@@ -1011,6 +1148,22 @@ def _listed_articles(tree: Any, url: str, cards: Sequence[Any]) -> list[tuple[st
             continue
         out[mine[0]] = (mine[0], wanted[mine[0]], node.html or "")
     return list(out.values())
+
+
+def _listing_articles(original: str, ctype: str, body: bytes) -> list[tuple[str, str, str]]:
+    """(post URL, title, article HTML) of the posts a captured listing page shows in article elements
+    of their own; none when the capture is not an HTML page, is a soft error or has no such article."""
+    from necwatch.extract.cards import post_links
+    from necwatch.extract.select import parse_html
+    from necwatch.fetch.classify import not_the_post
+
+    if "html" not in ctype.lower() or not_the_post(body) is not None:
+        return []
+    try:
+        tree = parse_html(body.decode("utf-8", "replace"), original)
+        return _listed_articles(tree, original, post_links(tree, original))
+    except ParseError:
+        return []
 
 
 def _is_excerpt(html: str) -> bool:

@@ -89,6 +89,9 @@ def summary_lines(s: ArchiveSummary) -> list[str]:
         )
     if s.removed:
         lines.append(f"  removed           {s.removed} (by their own captures: 404/410, redirected away)")
+    if s.comments or s.comment_feeds:
+        feeds = f" and {s.comment_feeds} comment feeds" if s.comment_feeds else ""
+        lines.append(f"  comments          {s.comments} (from captured pages{feeds})")
     if s.not_versions:
         lines.append("  not versions: " + ", ".join(f"{k} ×{n}" for k, n in sorted(s.not_versions.items())))
     if s.skipped_live:

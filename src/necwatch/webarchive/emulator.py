@@ -382,6 +382,7 @@ def reference_captures(
     with_comments: bool = False,
     with_listing: bool = False,
     with_gone: bool = False,
+    with_page_comments: bool = False,
 ) -> tuple[list[Capture], Scenario]:
     """Captures of the reference web's WordPress blog, under `site` (a base URL: the real host by
     default, a loopback base in tests, or a host that no longer resolves), at several times:
@@ -400,10 +401,13 @@ def reference_captures(
       with one comment, then with a second; the site's (`/comments/feed/`) with a comment on
       `deleted` and one on a page that is no post;
     * (`with_listing`) a label page captured in 2018 (`LISTED_PATH`) showing a third composed report
-      whole (`LISTING_ONLY_PATH`, its page never captured) and another as an excerpt.
+      whole (`LISTING_ONLY_PATH`, its page never captured) and another as an excerpt;
     * (`with_gone`) posts the archive saw go: `moved_away` last captured as a 301 to the tag listing,
       `gone_410` as a 410, `back_after_404` as a 404 between its two captures as the post,
-      `moved_nowhere` as a 301 to a URL the archive never captured.
+      `moved_nowhere` as a 301 to a URL the archive never captured;
+    * (`with_page_comments`) `deleted` captured three more times printing its comments (WordPress's
+      comment list, composed for the scenario): in 2019-09 comment 201 (the text the site's comment
+      feed holds), a month later 201 and a reply 202, a month after that 202 edited.
     """
     real = f"https://{REFERENCE_HOST}/"
     base = site or real
@@ -474,6 +478,10 @@ def reference_captures(
         captures += _comment_captures(url(edited), deleted, base)
     if with_listing:
         captures.append(Capture(_ts("2018/04/30", 2), base + LISTED_PATH, body=_composed_listing(base)))
+    if with_page_comments:
+        for plus, shown in ((300, PAGE_COMMENTS[:1]), (330, PAGE_COMMENTS[:2]), (360, PAGE_COMMENTS[::2])):
+            body = _with_wp_comments(composed, deleted, shown)
+            captures.append(Capture(_ts("2018/11/27", plus), deleted, body=body))
     tag = f"{real}tag/general-election/"
     gone = {
         "moved_away": by_slug["nec-away-day-report-january-2020"],
@@ -594,6 +602,107 @@ def _comment_captures(edited: str, deleted: str, base: str) -> list[Capture]:
         Capture(_ts("2019/01/30", 33), own, body=_comment_rss(own, [second, first]), mimetype=rss),
         Capture(_ts("2018/11/27", 5), site, body=_comment_rss(site, [gone, page]), mimetype=rss),
     ]
+
+
+# Comments composed for the scenario (no one's real comments): (id, parent, author, ISO time, text);
+# the third is the second edited.
+PAGE_COMMENTS = (
+    ("201", None, "Pat Voter", "2018-12-01T08:00:00+00:00",
+     "A comment on the deleted report [composed for the scenario]."),
+    ("202", "201", "Alex Fixture", "2019-09-30T18:00:00+00:00",
+     "The minutes will follow [a reply composed for the scenario]."),
+    ("202", "201", "Alex Fixture", "2019-09-30T18:00:00+00:00",
+     "The minutes will follow next week [a reply composed for the scenario, edited]."),
+)  # fmt: skip
+
+
+def _wp_comment(post: str, cid: str, author: str, when: str, text: str, replies: str = "") -> str:
+    children = f'<ol class="children">{replies}</ol>' if replies else ""
+    return (
+        f'<li class="comment" id="li-comment-{cid}"><article id="comment-{cid}" class="comment">'
+        f'<footer class="comment-meta"><cite class="fn">{author}</cite> <a href="{post}#comment-{cid}">'
+        f'<time datetime="{when}">{when[:10]}</time></a></footer>'
+        f'<div class="comment-content"><p>{text}</p></div></article>{children}</li>'
+    )
+
+
+Shown = Sequence[tuple[str, str | None, str, str, str]]  # (id, parent id, author, time, text)
+
+
+def _with_wp_comments(page: bytes, post: str, shown: Shown) -> bytes:
+    """A WordPress post page printing `shown` in its comment list (replies nested under their parent)."""
+    replies = {
+        parent: "".join(_wp_comment(post, c, a, w, t) for c, p, a, w, t in shown if p == parent)
+        for _c, parent, *_rest in shown
+        if parent
+    }
+    items = "".join(_wp_comment(post, c, a, w, t, replies.get(c, "")) for c, p, a, w, t in shown if p is None)
+    area = '<div id="comments" class="comments-area">'
+    text = page.decode("utf-8").replace(area, f'{area}<ol class="commentlist">{items}</ol>', 1)
+    return text.encode("utf-8")
+
+
+# A Blogger blog composed for the captured comments' tests (no one's real blog): one NEC report, its
+# page captured three times with its comment thread (Blogger's threaded list) as it grew.
+BLOGGER_POST_PATH = "2011/11/nec-report-november-2011.html"
+_BLOGGER_BODY = """<p>[Written for necwatch's tests, not a real report.]</p>
+<p>The NEC met on 22 November 2011. The General Secretary reported on the membership figures and the
+preparations for the local elections in May.</p>
+<p>The Organisation Committee agreed the timetable for the selections in the London boroughs, and the
+NEC agreed the procedures for the appeals of members whose applications were rejected.</p>
+<p>If you have any questions about this report please get in touch.</p>"""
+BLOGGER_COMMENTS = (
+    ("7001", None, "A Reader", "1322236800000", "Thanks for the report [a comment composed for the tests]."),
+    ("7002", "7001", "Old Member", "1322323200000", "Yes, it was agreed [a reply composed for the tests]."),
+)  # fmt: skip
+
+
+def _blogger_comment(post: str, cid: str, author: str, millis: str, text: str, replies: str = "") -> str:
+    thread = (
+        '<div class="comment-replies"><div class="comment-thread inline-thread">'
+        f"<ol>{replies}</ol></div></div>"
+        if replies
+        else ""
+    )
+    return (
+        f'<li class="comment" id="c{cid}"><div class="comment-block"><div class="comment-header">'
+        f'<cite class="user">{author}</cite> <span class="datetime secondary-text">'
+        f'<a rel="nofollow" href="{post}?showComment={millis}#c{cid}">a time</a></span></div>'
+        f'<p class="comment-content">{text}</p></div>{thread}</li>'
+    )
+
+
+def blogger_post_page(post: str, shown: Shown) -> bytes:
+    """The composed Blogger post page at `post`, printing `shown` in its threaded comment list."""
+    replies = "".join(_blogger_comment(post, c, a, m, t) for c, p, a, m, t in shown if p)
+    items = "".join(
+        _blogger_comment(post, c, a, m, t, replies if any(x[1] == c for x in shown) else "")
+        for c, p, a, m, t in shown
+        if p is None
+    )
+    return f"""<!DOCTYPE html><html><head><meta name="generator" content="Blogger">
+<title>Old Member's blog: NEC report, November 2011</title><link rel="canonical" href="{post}"></head>
+<body><div id="main"><div class="post-outer"><div class="post hentry">
+<h3 class="post-title entry-title">NEC report, November 2011</h3>
+<div class="post-body entry-content" id="post-body-4411">{_BLOGGER_BODY}</div>
+<div class="post-footer"><span class="post-author vcard">Posted by <span class="fn">Old Member</span></span>
+<a class="timestamp-link" href="{post}" rel="bookmark">
+<abbr class="published" title="2011-11-22T21:00:00Z">21:00</abbr></a>
+</div></div></div>
+<div class="comments" id="comments"><h4>{len(shown)} comments:</h4><div class="comments-content">
+<div class="comment-thread"><ol>{items}</ol></div></div></div>
+</div></body></html>""".encode()
+
+
+def blogger_captures(site: str) -> tuple[list[Capture], str]:
+    """The composed Blogger post under `site` (a base URL), captured before any comment, with the
+    first comment, then with its reply; and the post's URL."""
+    post = site + BLOGGER_POST_PATH
+    return [
+        Capture(_ts("2011/11/22", 1), post, body=blogger_post_page(post, ())),
+        Capture(_ts("2011/11/22", 5), post, body=blogger_post_page(post, BLOGGER_COMMENTS[:1])),
+        Capture(_ts("2011/11/22", 40), post, body=blogger_post_page(post, BLOGGER_COMMENTS)),
+    ], post
 
 
 def captures_of(items: Iterable[tuple[str, str, bytes]]) -> list[Capture]:

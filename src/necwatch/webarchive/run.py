@@ -18,7 +18,7 @@ from necwatch.store import Store
 from necwatch.webarchive.backfill import ArchiveSummary, Backfill, Mode
 from necwatch.webarchive.client import ArchiveRequests, Sleep
 
-__all__ = ["archive_backfill", "poll_archive_source", "recover_from_archive"]
+__all__ = ["archive_backfill", "poll_archive_source", "recover_from_archive", "reextract_recovered"]
 
 log = logging.getLogger("necwatch.webarchive")
 
@@ -143,6 +143,34 @@ def reextract_archive_source(
     versions = backfill.reextract()
     log.info("%s: re-extracted from stored captures, %d technical versions", source.name, versions)
     return SourceObservation(source.name, (), False, (), partial=True)
+
+
+def reextract_recovered(config: Config, store: Store, source: SourceConfig, *, run_id: str) -> int:
+    """`necwatch reextract` of a live source: its reports recovered from the archive read again from
+    their stored captures (Backfill.reextract_recovered; nothing fetched). Returns versions written."""
+    from datetime import UTC
+
+    if not store.recoveries(source.name):
+        return 0
+    now = datetime.now(UTC).replace(microsecond=0)
+    requests = ArchiveRequests(http_less(), budget=0)
+    backfill = Backfill(
+        config,
+        store,
+        source,
+        requests,
+        archive_url=archive_base(source),
+        run_id=run_id,
+        now=now,
+        mode="recover",
+    )
+    versions = backfill.reextract_recovered()
+    log.info(
+        "%s: recovered reports re-extracted from stored captures, %d technical versions",
+        source.name,
+        versions,
+    )
+    return versions
 
 
 def http_less() -> Fetcher:

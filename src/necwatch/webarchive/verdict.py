@@ -19,7 +19,7 @@ from necwatch.errors import ParseError
 from necwatch.extract.page import extract_post
 from necwatch.extract.select import parse_html
 from necwatch.fetch.classify import not_the_post
-from necwatch.models import Post
+from necwatch.models import Comment, Post
 from necwatch.webarchive.pick import site_key
 
 __all__ = ["Judged", "judge", "login_wall", "other_page", "same_post"]
@@ -36,6 +36,9 @@ _SMALL = 40_000
 class Judged:
     post: Post | None  # set when the capture is a version
     reason: str | None  # why not, when it is not
+    # the comments the captured page prints, read by the platform's own page reader (None: the page
+    # shows no comment list, or its comments are unknown); a page shows only some (its first page)
+    comments: tuple[Comment, ...] | None = None
 
     @property
     def is_version(self) -> bool:
@@ -69,9 +72,11 @@ def judge(
     *,
     tz: ZoneInfo,
     default_author: str | None,
+    platform: str | None = None,
 ) -> Judged:
     """`final_original`: the original URL of the capture the archive finally served (after its own
-    redirects), None when unknown."""
+    redirects), None when unknown. `platform`: the source's platform when it is known (a live
+    source's `type`), whose page reader reads the comments when the page's own markup did not say."""
     if status != 200:
         kind = "redirect" if 300 <= status < 400 else f"http_{status}"
         return Judged(None, kind)
@@ -96,7 +101,27 @@ def judge(
         return Judged(None, f"not a post: {e}")
     if extracted.url and not same_post(extracted.url, original):
         return Judged(None, f"different page: its canonical URL is {extracted.url}")
-    return Judged(_at(post, original), None)
+    comments = extracted.comments
+    if comments is None and platform and platform != extracted.platform:
+        comments = page_comments(tree, original, tz, platform)
+    return Judged(_at(post, original), None, comments)
+
+
+def page_comments(
+    tree: LexborHTMLParser, url: str, tz: ZoneInfo, platform: str
+) -> tuple[Comment, ...] | None:
+    """The comments a captured page prints, read by `platform`'s own page reader (the registry's
+    `read_page`: WordPress's comment list, Blogger's classic block or threaded list); None when the
+    platform has no page reader or the page no comment list."""
+    from necwatch.sources.registry import PLATFORMS
+
+    entry = PLATFORMS.get(platform)
+    if entry is None or entry.read_page is None:
+        return None
+    try:
+        return entry.read_page(tree, url, tz).comments
+    except ParseError:
+        return None  # the page is a version by the other layers; its comments are unknown
 
 
 # Permalinks a page prints for each post it shows: a post page shows one, a listing several.
