@@ -225,3 +225,35 @@ def test_identical_texts_are_one_version_and_the_live_text_is_no_new_version() -
     )
     assert len(retitled.versions) == 1
     assert earlier_history([], content_hash(live), "NEC report") == type(h)((), None)
+
+
+def test_a_database_listed_before_histories_existed_reads_them_on_its_next_run(tmp_path: Path) -> None:
+    """Upgrading: a site whose archive listing an older necwatch completed (no stored post's history
+    read, later listings incremental) is listed whole once more after migration 19, so the stored
+    posts' earlier captures still become their earlier versions."""
+    import sqlite3
+
+    with one_host_web(HOST) as web:
+        captures, sc = reference_captures(web.base(HOST))
+        with EmulatedArchive(captures) as a:
+            config = demo_config(web, database=tmp_path / "n.db", hosts=[HOST])
+            live = config.sources[0].model_copy(
+                update={"archive": True, "archive_url": a.base, "archive_delay": 0}
+            )
+            config = config.model_copy(update={"sources": [live]})
+            run_job(config)
+            # the database as the necwatch before migration 19 left it: listing done, nothing waiting
+            conn = sqlite3.connect(config.database_path, isolation_level=None)
+            conn.execute("drop table archive_removals")
+            conn.execute("alter table archive_progress drop column history")
+            conn.execute("delete from comment_provenance")
+            conn.execute("drop view comment_origin")
+            conn.execute("drop table comment_provenance")
+            conn.execute("pragma user_version = 18")
+            conn.close()
+            assert Store.open(config.database_path).archive_progress(live.name)["listed_until"] is None
+            run_job(config)
+            store = Store.open(config.database_path)
+            rid = _one(store, "select report_id from posts where url = ?", sc.edited)["report_id"]
+            assert [o["origin"] for o in store.version_origins(rid)] == ["archive", "live"]
+            assert store.archive_progress(live.name)["listed_until"] is not None  # incremental again

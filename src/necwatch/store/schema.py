@@ -954,6 +954,10 @@ def _m19_archive_removals(db: sqlite_utils.Database) -> None:
     # `archive: true`: posts the live poll saw before storing them, whose pre-watch history (their
     # captures older than their first stored version) is read at the next run (a JSON list of URLs)
     db.table("archive_progress").add_column("history", str)
+    # a listing completed before this migration read no stored live post's history, and the next
+    # listings are incremental (new captures only): the next run lists the site whole once more, so
+    # every stored post's captures from before necwatch watched it are read (each once, as ever)
+    db.execute("update archive_progress set listed_until = null where phase = 'done'")
 
 
 # Each comment version with where its text came from: a live fetch (no provenance row; the comment's
