@@ -1,8 +1,8 @@
 """The incremental poll, once and platform-free: probe, changes, comments, removal search, rolling
 sweep and backfill, and the cursor they share (sources/incremental.py describes the cursor).
 
-A platform says how to ask (its `IncrementalPoll` subclass: wp_incremental.py, blogger_incremental.py);
-this module says what one poll does with the answers:
+A platform says how to ask (its `IncrementalPoll` subclass, in its own package:
+wordpress/incremental.py, blogger/incremental.py); this module says what one poll does with the answers:
 
 1. `probe()`: the most recently modified posts (ids and times) and how many posts there are; a
    site that cannot answer raises `Unsupported` (a first request refused with 400/401/403/404/410

@@ -113,10 +113,15 @@ def parse_feed_atom(url: str, data: str | bytes, *, default_author: str | None =
     return _atom_page(root, [e for e in entries if e is not None])
 
 
+def atom_comment(element: ET.Element, url: str) -> Comment:
+    """One comment feed `<entry>` (a post's comment feed or the blog's site-wide one) → Comment."""
+    return _comment_from_raw(atom_entry(element), url)
+
+
 def parse_comments_atom(url: str, data: str | bytes) -> FeedPage:
     """A comment feed page (Atom) → FeedPage of Comment (feed precision: seconds, milliseconds)."""
     root = atom_root(url, data)
-    return _atom_page(root, [_comment_from_raw(atom_entry(e), url) for e in root.findall(f"{ATOM}entry")])
+    return _atom_page(root, [atom_comment(e, url) for e in root.findall(f"{ATOM}entry")])
 
 
 # -- JSON (?alt=json) ------------------------------------------------------------------------------

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.feeds import atom_entry
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 from necwatch.sources.blogger.classic import parse_comments_html, parse_listing_page, parse_post_page
-from necwatch.sources.blogger.common import FeedEntry, FeedPage, is_disallowed, log
+from necwatch.sources.blogger.common import FeedPage, is_disallowed, log
 from necwatch.sources.blogger.feed import (
-    _comment_from_raw,
     parse_comments_atom,
     parse_comments_json,
     parse_feed_atom,
     parse_feed_json,
 )
-from necwatch.sources.blogger_incremental import BloggerPoll
+from necwatch.sources.blogger.incremental import BloggerPoll
 from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
 
 # -- the adapter ----------------------------------------------------------------------------------
@@ -98,12 +95,6 @@ class BloggerSource(Source):
         except Unsupported:
             self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
             return None
-
-    def parse_posts_feed(self, url: str, text: str) -> list[FeedEntry]:
-        return parse_feed_atom(url, text, default_author=self.config.author).entries
-
-    def parse_comment_entry(self, element: ET.Element, url: str) -> Comment:
-        return _comment_from_raw(atom_entry(element), url)
 
     def _legacy_cursor(self, listing: Listing, cut: bool) -> None:
         """After a full feed read: where an incremental poll starts, and where a cut backfill goes on."""

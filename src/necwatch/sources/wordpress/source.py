@@ -28,8 +28,8 @@ from necwatch.sources.wordpress.api import (
 from necwatch.sources.wordpress.comments import _comment_page, follow_comment_pages, parse_html_comments
 from necwatch.sources.wordpress.common import FEED_ABSENT, REST_ABSENT, VIA_ALIASES
 from necwatch.sources.wordpress.feed import parse_rss
+from necwatch.sources.wordpress.incremental import WordPressPoll
 from necwatch.sources.wordpress.pages import parse_archive_page, parse_single_page
-from necwatch.sources.wp_incremental import WordPressPoll
 
 # -- the source ---------------------------------------------------------------------------------
 
@@ -127,12 +127,6 @@ class WordPressSource(Source):
         except Unsupported:
             self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
             return None
-
-    def parse_posts(self, response: Response) -> list[tuple[Post, int | None]]:
-        return parse_rest_posts(response.final_url, response.text)
-
-    def parse_comments(self, response: Response) -> list[Comment]:
-        return parse_rest_comments(response.final_url, response.text)
 
     def _legacy_cursor(self, query: str, listing: Listing, cut: bool, counted: bool) -> None:
         """After a full REST read: the watermarks an incremental poll starts from, and where a
