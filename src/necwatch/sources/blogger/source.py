@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from necwatch.sources.blogger.feed import (
     parse_feed_json,
 )
 from necwatch.sources.blogger.incremental import BloggerPoll
-from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.polling import close_full_read, poll_changes
 
 # -- the adapter ----------------------------------------------------------------------------------
 
@@ -84,29 +83,17 @@ class BloggerSource(Source):
 
     async def _discover_changes(self) -> Listing | None:
         """An incremental poll when the cursor says the blog answers change queries, else None."""
-        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
         # another adapter's cursor (`auto` found a different platform) is not this one's: full read
-        if not self.config.incremental or cursor.get("mode") not in ("incremental", "legacy"):
+        if not self.config.incremental or self.ctx.cursor.get("mode") not in ("incremental", "legacy"):
             return None
-        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
-            return None
-        try:
-            return await BloggerPoll(self).run()
-        except Unsupported:
-            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
-            return None
+        return await poll_changes(self, lambda: BloggerPoll(self))
 
     def _legacy_cursor(self, listing: Listing, cut: bool) -> None:
         """After a full feed read: where an incremental poll starts, and where a cut backfill goes on."""
         stored = self.next_cursor or self.ctx.cursor
         cursor = dict(stored) if stored.get("mode") in ("incremental", "legacy") else {}
         cursor.setdefault("mode", "incremental")
-        posts = [lp.post for lp in listing.posts if lp.post is not None]
-        now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut)
-        if warning:
-            self.warnings.append(warning)
-        self.next_cursor = cursor
+        close_full_read(self, cursor, listing, cut=cut)
 
     async def _discover_feed(self, fmt: str) -> Listing:
         listing = Listing()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -94,18 +93,6 @@ def _json(url: str, data: bytes | str) -> Any:
         return clean_json(json.loads(_text(data)))  # "\ud800" decodes to a lone surrogate
     except ValueError as e:
         raise ParseError(f"not JSON: {e}", url=url, kind="unexpected_page") from e
-
-
-def _localize(value: datetime, tz: ZoneInfo | None) -> datetime:
-    """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
-    if tz is None:
-        return value
-    try:
-        local = value.astimezone(tz)
-    except OverflowError:  # the calendar's last or first hours: kept with the offset given
-        return value
-    offset = local.utcoffset() or timedelta(0)
-    return local.replace(tzinfo=timezone(offset))
 
 
 def _iso(url: str, text: str, what: str) -> datetime:

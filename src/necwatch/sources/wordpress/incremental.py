@@ -33,7 +33,7 @@ from necwatch.sources.incremental import (
     iso,
     later,
 )
-from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp
+from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp, site_wide
 from necwatch.sources.removals import SECOND
 from necwatch.sources.wordpress.api import parse_rest_comments, parse_rest_posts
 
@@ -74,9 +74,11 @@ class WordPressPoll(IncrementalPoll):
 
     src: WordPressAdapter
 
-    def __init__(self, src: WordPressAdapter, query: str) -> None:
+    def __init__(self, src: WordPressAdapter) -> None:
+        """A poll from a REST read's cursor: its query and the author names it kept."""
         super().__init__(src)
-        self.query = query
+        self.query = str(self.cursor["query"])
+        src.authors.update({int(k): v for k, v in (self.cursor.get("authors") or {}).items()})
         self.first: list[dict[str, Any]] = []  # the probe's id listing (page 1 of `all_missing`)
 
     def url(self, params: str) -> str:
@@ -113,7 +115,7 @@ class WordPressPoll(IncrementalPoll):
             self.cursor["unarchived"] = True
         listed = [await self.src.rest_listed(post, author) for post, author in rows]
         pages = int(response.headers.get("x-wp-totalpages") or 1)
-        return [_partial(lp) for lp in listed], pages
+        return [site_wide(lp) for lp in listed], pages
 
     async def read_changed(self, since: str | None) -> None:
         after = f"&modified_after={since}" if since else ""
@@ -205,18 +207,6 @@ class WordPressPoll(IncrementalPoll):
     async def backfill_page(self, before: str) -> list[ListedPost]:
         url = self.url(f"orderby=date&order=desc&per_page={PAGE}&before={before}")
         return [_full(lp) for lp in (await self._posts(url))[0]]
-
-
-def _partial(lp: ListedPost, comments: tuple[Comment, ...] | None = None) -> ListedPost:
-    """A listed post whose comments come from the site-wide feed (None: none new)."""
-    return ListedPost(
-        url=lp.url,
-        post=lp.post,
-        comments_url=lp.comments_url,
-        platform_id=lp.platform_id,
-        comments_partial=True,
-        new_comments=comments,
-    )
 
 
 def _full(lp: ListedPost) -> ListedPost:

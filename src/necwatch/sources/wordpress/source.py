@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import ClassVar, Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from necwatch.extract.select import parse_html
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
-from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.polling import close_full_read, poll_changes
 from necwatch.sources.wordpress.api import (
     _int,
     _total_pages,
@@ -115,18 +114,10 @@ class WordPressSource(Source):
             raise
 
     async def _discover_changes(self) -> Listing | None:
-        """An incremental poll when the cursor says the site answers change queries, else None."""
-        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
-        if not self.config.incremental or "query" not in cursor:
+        """An incremental poll when the cursor is a REST read's (it has the query), else None."""
+        if not self.config.incremental or "query" not in self.ctx.cursor:
             return None
-        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
-            return None
-        self.authors.update({int(k): v for k, v in (cursor.get("authors") or {}).items()})
-        try:
-            return await WordPressPoll(self, str(cursor["query"])).run()
-        except Unsupported:
-            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
-            return None
+        return await poll_changes(self, lambda: WordPressPoll(self))
 
     def _legacy_cursor(self, query: str, listing: Listing, cut: bool, counted: bool) -> None:
         """After a full REST read: the watermarks an incremental poll starts from, and where a
@@ -134,13 +125,8 @@ class WordPressSource(Source):
         cursor = dict(self.next_cursor or self.ctx.cursor)
         if counted and cursor.get("mode") != "legacy":
             cursor["mode"] = "incremental"
-        posts = [lp.post for lp in listing.posts if lp.post is not None]
         cursor.update(query=query, authors={str(k): v for k, v in sorted(self.authors.items())})
-        now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut)
-        if warning:
-            self.warnings.append(warning)
-        self.next_cursor = cursor
+        close_full_read(self, cursor, listing, cut=cut)
 
     async def _discover_rest(self, fallback: bool) -> Listing:
         changes = await self._discover_changes()
