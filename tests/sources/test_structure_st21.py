@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from necwatch.cli import cli
-from necwatch.config import load_config
+from necwatch.config import Config, load_config
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import MarkupRead
 from necwatch.extract.select import first_of
@@ -251,7 +251,12 @@ def quill(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
     monkeypatch.setitem(REGISTRY, "quill", QuillSource)
     monkeypatch.setitem(SOURCE_TYPES, "quill", QuillSourceConfig)
     monkeypatch.setitem(PLATFORMS, "quill", entry)
+    # Config's `sources` union is built once, at its first use, after every package imported by
+    # necwatch.sources has registered; a platform registered later rebuilds it (and so on removal).
+    Config.model_rebuild(force=True)
     yield entry
+    monkeypatch.undo()
+    Config.model_rebuild(force=True)
 
 
 def test_a_platform_registered_at_runtime_is_taken_by_every_consumer(quill: Platform, tmp_path: Path) -> None:
