@@ -25,6 +25,7 @@ from necwatch.sources.blogger.common import (
     _SAID_ANY,
     HtmlListingPage,
     _stamped,
+    blogger_author,
     clean_title,
     comment_text,
     is_disallowed,
@@ -51,7 +52,7 @@ def _parse_post_div(
     published = _classic_time(time_text, date_header, tz, url)
     footer = css_one(div, "p.post-footer", url)
     m = _POSTED_BY.search(footer.text(deep=True))
-    author = collapse_ws(m.group(1)) if m and m.group(1).strip() else default_author
+    author = blogger_author(collapse_ws(m.group(1)) if m else None, default_author)
     count_link = footer.css_first("a.comment-link")
     count_match = _COMMENT_COUNT.search(count_link.text(deep=True)) if count_link is not None else None
     labels = tuple(text_of(a) for a in div.css("span.post-labels a") if text_of(a))
@@ -262,9 +263,5 @@ def parse_post_page(
     except ParseError:
         extracted = extract_post(text, url, "blogger", tz=zone, tree=tree)
         post = extracted.to_post(tz=zone, default_author=default_author, need_published=False)
-        return replace(post, author=_blogger_author(post.author, default_author)), extracted.comments
+        return replace(post, author=blogger_author(post.author, default_author)), extracted.comments
     return post, parse_comments_html(url, tree, zone)
-
-
-def _blogger_author(author: str | None, default_author: str | None) -> str | None:
-    return author if author else default_author

@@ -16,6 +16,7 @@ from necwatch.models import Comment, Post
 from necwatch.sources.blogger.common import (
     _OS,
     _POST_ID,
+    PLACEHOLDER_AUTHORS,
     FeedEntry,
     FeedPage,
     _comment_date,
@@ -48,7 +49,7 @@ def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: st
 # Blogger's GData entries: ISO dates only (a bad one sends the entry to its page), the id in
 # `….post-N`, "Unknown" for a profile that shows no name, the body as written (no footer to drop).
 BLOGGER_RULES = EntryRules(
-    iso_dates=True, post_id=_POST_ID, placeholder_authors=frozenset({"Unknown"}), strip_footer=False
+    iso_dates=True, post_id=_POST_ID, placeholder_authors=PLACEHOLDER_AUTHORS, strip_footer=False
 )
 
 
