@@ -164,14 +164,8 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
         cid = (dt.attributes.get("id") or "").removeprefix("c")
         if not cid.isdigit():
             raise ParseError("comment without a numeric id", url=url, selector="dt.comment-poster[id]")
-        body = dt.next
-        while body is not None and body.tag != "dd":
-            body = body.next
-        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
-            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
-        stamp = body.next
-        while stamp is not None and stamp.tag != "dd":
-            stamp = stamp.next
+        body = _comment_body(dt, cid, url)
+        stamp = _next_of(body, ("dd",))
         if stamp is None or "comment-timestamp" not in (stamp.attributes.get("class") or ""):
             raise ParseError(f"comment {cid} has no timestamp", url=url, selector="dd.comment-timestamp")
         stamp_link = stamp.css_first("a[href]")
@@ -203,6 +197,22 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
     return tuple(comments)
 
 
+def _next_of(node: LexborNode, tags: tuple[str, ...]) -> LexborNode | None:
+    """The first sibling after `node` that is one of `tags` (a classic comment's `dd`s)."""
+    found = node.next
+    while found is not None and found.tag not in tags:
+        found = found.next
+    return found
+
+
+def _comment_body(dt: LexborNode, cid: str, url: str) -> LexborNode:
+    """The `dd.comment-body` after a comment's `dt`; ParseError when the next `dd` is not one."""
+    body = _next_of(dt, ("dd",))
+    if body is None or "comment-body" not in (body.attributes.get("class") or ""):
+        raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
+    return body
+
+
 def _layout_comments(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]:
     """The layouts-era classic list: `dt.comment-author#cID`, its `dd.comment-body`, then its
     `dd.comment-footer`. A comment without a body is a template change (ParseError)."""
@@ -211,14 +221,8 @@ def _layout_comments(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]
         cid = (dt.attributes.get("id") or "").removeprefix("c")
         if not cid.isdigit():
             continue
-        body = dt.next
-        while body is not None and body.tag != "dd":
-            body = body.next
-        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
-            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
-        footer = body.next
-        while footer is not None and footer.tag not in ("dd", "dt"):
-            footer = footer.next
+        body = _comment_body(dt, cid, url)
+        footer = _next_of(body, ("dd", "dt"))
         stamp = None
         if footer is not None and footer.tag == "dd":
             stamp = footer.css_first(".comment-timestamp a[href]") or footer.css_first("a[href]")
