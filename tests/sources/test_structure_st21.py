@@ -42,6 +42,7 @@ MAX_LINES = 400
 SHARED = {"polling.py", "listing_poll.py", "incremental.py", "removals.py", "revisit.py"}
 SHARED_STEPS = {
     "after_full_read",  # the cursor after a full read
+    "backfill_out_of_time",  # a backfill's share of the run's time: asked through batch_full
     "backfill_warning",
     "due_posts",  # rolling revalidation of listing sources
     "fresh_sweep",

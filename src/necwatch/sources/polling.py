@@ -38,6 +38,7 @@ from necwatch.sources.incremental import (
     Unsupported,
     after_full_read,
     backfill_warning,
+    batch_full,
     iso,
     later,
     legacy_due,
@@ -226,8 +227,8 @@ class IncrementalPoll(ABC):
                 return
             before = iso(oldest)
             read += len(posts)
-            if read >= self.src.config.backfill_batch or self.ctx.backfill_out_of_time():
-                break  # a poll's posts are held in memory until written: the rest next poll
+            if batch_full(self.ctx, self.src.config, read):
+                break
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(before))
 

@@ -19,6 +19,7 @@ from necwatch.sources.blogger.feed import (
     parse_feed_json,
 )
 from necwatch.sources.blogger.incremental import BloggerPoll
+from necwatch.sources.incremental import batch_full
 from necwatch.sources.polling import close_full_read, poll_changes
 
 # -- the adapter ----------------------------------------------------------------------------------
@@ -127,9 +128,7 @@ class BloggerSource(Source):
             if not fresh:  # the server ignored start-index: what follows cannot be read
                 listing.exhausted = False
                 return listing
-            if self.config.incremental and (
-                len(listing.posts) >= self.config.backfill_batch or self.ctx.backfill_out_of_time()
-            ):
+            if self.config.incremental and batch_full(self.ctx, self.config, len(listing.posts)):
                 break  # the rest next poll, from backfill_before (a poll's posts are held in memory)
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))

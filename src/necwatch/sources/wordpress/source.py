@@ -15,6 +15,7 @@ from necwatch.extract.select import parse_html
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
+from necwatch.sources.incremental import batch_full
 from necwatch.sources.polling import close_full_read, poll_changes
 from necwatch.sources.wordpress.api import (
     _int,
@@ -145,9 +146,8 @@ class WordPressSource(Source):
             fallback = False  # REST answered: from here on a 404 is a failure, not an absence
         listing = Listing()
         page, total, cut, counted = 1, 1, False, False
-        batch = self.config.backfill_batch if self.config.incremental else None
         while page <= total:
-            full = batch is not None and (len(listing.posts) >= batch or self.ctx.backfill_out_of_time())
+            full = self.config.incremental and batch_full(self.ctx, self.config, len(listing.posts))
             if page > self.config.max_pages or (full and bool(listing.posts)):
                 listing.exhausted, cut = False, True  # the rest next poll, from backfill_before
                 break
