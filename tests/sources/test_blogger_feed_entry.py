@@ -98,3 +98,70 @@ def test_generic_rules_read_what_blogger_rules_refuse() -> None:
     with pytest.raises(ParseError, match="bad published date") as e:
         entry_post(fields, ZoneInfo("Europe/London"), rules=BLOGGER_RULES, url=FEED)
     assert e.value.kind == "feed_unparseable"
+
+
+# -- "Unknown" and "admin": bylines as shown --------------------------------------------------------
+# Blogger prints "Unknown" for a profile with no name, WordPress "admin" for a site's first account:
+# both are what the feed or page shows, so both are kept; only a source whose config names its
+# `author:` puts that name in place of Blogger's placeholder, and then on every path alike (feed,
+# classic page, any other template), so a post read both ways never seems to change author.
+POST_URL = "https://jo-nec.blogspot.com/2024/01/nec.html"
+CLASSIC = (
+    "<html><head><title>Jo's NEC notes: NEC report</title></head><body><div id='main'>"
+    "<h2 class='date-header'>Wednesday, January 24, 2024</h2>"
+    "<div class='post'><a name='4242'></a><h3 class='post-title'>NEC report</h3>"
+    "<div class='post-body'><p>The NEC met on Tuesday.</p></div>"
+    f"<p class='post-footer'>posted by {{author}} @ <a href='{POST_URL}' title='permanent link'>9:30 PM</a>"
+    "</p></div></div></body></html>"
+)
+CONTEMPO = (
+    "<!doctype html><html><head><meta name='generator' content='Blogger'><title>NEC report</title>"
+    "</head><body><main><div class='post'><h3 class='post-title entry-title'>NEC report</h3>"
+    "<div class='post-body entry-content'><p>The NEC met on Tuesday.</p><p>More to follow.</p></div>"
+    "<div class='post-footer'><span class='post-author vcard'>Posted by "
+    "<span class='fn'>{author}</span></span> <a class='timestamp-link' href='" + POST_URL + "'>"
+    "<abbr class='published' title='2024-01-24T21:30:00Z'>21:30</abbr></a></div></div></main></body></html>"
+)
+
+
+@pytest.mark.parametrize(("configured", "expected"), [(None, "Unknown"), ("Jo Bloggs", "Jo Bloggs")])
+def test_blogger_unknown_is_kept_unless_the_source_names_its_author(
+    configured: str | None, expected: str
+) -> None:
+    from necwatch.sources.blogger import parse_post_page
+
+    [atom] = parse_feed_atom(FEED, _atom("2024-01-24T21:30:00.000+00:00"), default_author=configured).entries
+    assert atom.post is not None and atom.post.author == expected
+    classic, _ = parse_post_page(POST_URL, CLASSIC.format(author="Unknown"), default_author=configured)
+    assert classic.via == "html" and classic.author == expected
+    contempo, _ = parse_post_page(POST_URL, CONTEMPO.format(author="Unknown"), default_author=configured)
+    assert contempo.author == expected
+
+
+def test_a_real_name_on_the_page_or_feed_wins_over_the_configured_author() -> None:
+    from necwatch.sources.blogger import parse_post_page
+
+    [atom] = parse_feed_atom(
+        FEED, _atom("2024-01-24T21:30:00.000+00:00", "Sam Guest"), default_author="Jo"
+    ).entries
+    assert atom.post is not None and atom.post.author == "Sam Guest"
+    classic, _ = parse_post_page(POST_URL, CLASSIC.format(author="Sam Guest"), default_author="Jo")
+    assert classic.author == "Sam Guest"
+    nobody, _ = parse_post_page(POST_URL, CLASSIC.format(author=" "), default_author="Jo")
+    assert nobody.author == "Jo"  # no byline at all: the configured author
+
+
+def test_wordpress_admin_is_a_real_author() -> None:
+    fields = FeedFields(
+        link="https://member.example.org/2024/01/nec-report/",
+        title="NEC report",
+        content="<p>The NEC met on Tuesday.</p>",
+        published="Wed, 24 Jan 2024 21:30:00 +0000",
+        labels=(),
+        guid="https://member.example.org/?p=12",
+        author="admin",
+        comment_count=None,
+        comments_feed=None,
+        full_content=True,
+    )
+    assert entry_post(fields, ZoneInfo("Europe/London"), "Jo Member").author == "admin"

@@ -19,7 +19,8 @@ from necwatch.config import Config, config_from_dict
 from necwatch.demo import demo_config
 from necwatch.pipeline import SourceSummary, run_async
 from necwatch.replay import ReplayWeb
-from necwatch.sources import blogger_incremental, wp_incremental
+from necwatch.sources.blogger import incremental as blogger_incremental
+from necwatch.sources.wordpress import incremental as wp_incremental
 from necwatch.store import Store
 from necwatch.store.checksum import digest
 

@@ -52,6 +52,7 @@ __all__ = [
     "iso_when",
     "looks_like_excerpt",
     "read_feed",
+    "shown_author",
 ]
 
 
@@ -132,9 +133,11 @@ class EntryRules:
     any other date, one without an offset or one with no UTC value is that entry's ParseError
     (`feed_unparseable`, "bad published date …"), whatever `strict_dates` says: the caller decides
     what it costs (Blogger reads that entry's page). `post_id`: where the id is in the guid (its
-    first non-empty group). `placeholder_authors`: author names that mean "none given" (the source's
-    `author:` applies). `strip_footer`: the "The post … appeared first on …" footer is left out of
-    the text (WordPress's; a Blogger post's own words are kept whole)."""
+    first non-empty group). `placeholder_authors`: the names a platform shows for a profile with no
+    name (Blogger's "Unknown"): kept as the author, since that is what the feed shows, unless the
+    source's `author:` says who writes there (`shown_author`). `strip_footer`: the "The post …
+    appeared first on …" footer is left out of the text (WordPress's; a Blogger post's own words
+    are kept whole)."""
 
     via: str = "feed"
     clean_html: Callable[[str], str] | None = None
@@ -181,7 +184,6 @@ def entry_post(
         updated = _when(fields.updated, tz, strict=rules.strict_dates, url=url)
     if rules.show_in_zone:
         published, updated = _shown_in(published, tz), _shown_in(updated, tz)
-    author = fields.author if fields.author not in rules.placeholder_authors else None
     return Post(
         url=fields.link,
         title=title,
@@ -189,12 +191,23 @@ def entry_post(
         body_html=body_html,
         body_text=html_to_text(_FOOTER.sub("", body_html) if rules.strip_footer else body_html),
         platform_id=next((g for g in m.groups() if g), None) if m else None,
-        author=author or default_author,
+        author=shown_author(fields.author, default_author, rules.placeholder_authors),
         published_at=published,
         updated_at=updated,
         labels=fields.labels,
         via=rules.via,
     )
+
+
+def shown_author(
+    shown: str | None, default_author: str | None, placeholders: frozenset[str] = frozenset()
+) -> str | None:
+    """The author a feed or page shows, as shown: any name it prints is a real value ("admin",
+    "Unknown"), the source's `author:` standing in only when it shows none, or only a platform's
+    placeholder for a profile with no name (`placeholders`)."""
+    if not shown or (shown in placeholders and default_author):
+        return default_author
+    return shown
 
 
 def read_feed(url: str, text: str, tz: ZoneInfo, default_author: str | None = None) -> list[Post]:

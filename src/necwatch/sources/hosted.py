@@ -27,22 +27,24 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from necwatch.errors import FetchError, ParseError, RobotsDisallowed
 from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import in_utc_range, parse_any
-from necwatch.extract.feeds import is_feed_document
+from necwatch.extract.feeds import FeedFields, is_feed_document
 from necwatch.extract.metadata import Found
 from necwatch.extract.page import extract_post
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response, SourceObservation
 from necwatch.sources.base import ListedPost, Listing, Source
-from necwatch.sources.listing_poll import ListingPoll, forget_failed
+from necwatch.sources.listing_poll import ListingPoll, forget_failed, listing_sig
 from necwatch.sources.registry import PageFacts
 
 __all__ = [
     "HostedSource",
+    "api_listed",
     "body_found",
     "byline",
     "clean_fragment",
     "cleaned",
+    "feed_listed",
     "json_of",
     "meta",
     "names_of",
@@ -158,6 +160,25 @@ def cleaned(post: Post, selectors: Iterable[str]) -> Post:
     """A feed's post with the platform's chrome (subscribe, share) removed from its body."""
     body_html = clean_fragment(post.body_html, selectors)
     return replace(post, body_html=body_html, body_text=html_to_text(body_html))
+
+
+def api_listed(post: Post, shown: str, comment_count: int | None) -> ListedPost:
+    """A post an API listing carries whole, signed by what the listing shows of it (`shown`)."""
+    return ListedPost(
+        url=post.url,
+        post=post,
+        platform_id=post.platform_id,
+        comment_count=comment_count,
+        listing_sig=listing_sig(post.url, shown),
+    )
+
+
+def feed_listed(post: Post, fields: FeedFields, *, full: bool, platform_id: str | None = None) -> ListedPost:
+    """A feed entry (mapped to `post`) as a listed post: the post when the entry carries it whole
+    (`full`), else its URL only (its page is read); signed by the entry's title, date and content."""
+    shown = "\n".join([fields.title, fields.published or "", fields.content])
+    sig = listing_sig(post.url, shown)
+    return ListedPost(url=post.url, post=post if full else None, platform_id=platform_id, listing_sig=sig)
 
 
 def body_found(node: LexborNode, method: str) -> Found | None:

@@ -28,7 +28,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from necwatch.models import Post
-from necwatch.sources.base import ListedPost
+from necwatch.settings import SourceConfig
+from necwatch.sources.base import ListedPost, SourceContext
 
 # Query parameters that make a URL a moving window (change queries, counts, sweeps): their answers
 # are not archived and their fetch rows are not kept (a new URL every poll would grow both forever).
@@ -50,6 +51,13 @@ def backfill_warning(before: str) -> str:
         f"backfill stopped at posts before {before} (max_pages, backfill_batch or the run's time a poll): "
         "the next poll continues"
     )
+
+
+def batch_full(ctx: SourceContext, config: SourceConfig, read: int) -> bool:
+    """Whether a poll reading the archive page by page (a first read, a backfill) has read enough
+    for one poll: `read` posts reach the source's `backfill_batch`, or the run's share of time for
+    backfills is used. A poll's posts are held in memory until written: the rest next poll."""
+    return read >= config.backfill_batch or ctx.backfill_out_of_time()
 
 
 def oldest_published(posts: Sequence[ListedPost]) -> datetime | None:

@@ -33,7 +33,7 @@ from necwatch.errors import FetchError, ParseError
 from necwatch.models import Failure, Outcome, PostObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, SourceContext
-from necwatch.sources.incremental import parse_time
+from necwatch.sources.incremental import batch_full, parse_time
 from necwatch.sources.revisit import due_posts
 
 # A listing page read: (posts in page order, the next page's URL or None).
@@ -169,7 +169,7 @@ class ListingPoll:
         the rest next poll (a poll's posts are held in memory until written)."""
         if not self.config.incremental or not self.shown:
             return False
-        return len(self.shown) >= self.config.backfill_batch or self.ctx.backfill_out_of_time()
+        return batch_full(self.ctx, self.config, len(self.shown))
 
     def _changed(self, lp: ListedPost) -> bool:
         return listed_changed(self.ctx, self.stored_items, lp.url, lp.listing_sig)

@@ -1,8 +1,8 @@
 """The incremental poll, once and platform-free: probe, changes, comments, removal search, rolling
 sweep and backfill, and the cursor they share (sources/incremental.py describes the cursor).
 
-A platform says how to ask (its `IncrementalPoll` subclass: wp_incremental.py, blogger_incremental.py);
-this module says what one poll does with the answers:
+A platform says how to ask (its `IncrementalPoll` subclass, in its own package:
+wordpress/incremental.py, blogger/incremental.py); this module says what one poll does with the answers:
 
 1. `probe()`: the most recently modified posts (ids and times) and how many posts there are; a
    site that cannot answer raises `Unsupported` (a first request refused with 400/401/403/404/410
@@ -14,13 +14,17 @@ this module says what one poll does with the answers:
    re-read by their own URL. A failed search is recorded and names no candidate.
 5. The rolling sweep (`sweep_page(before)`, pages of `sweep_size()`, spread over `sweep_period`) and
    a backfill cut by `max_pages` or `backfill_batch` (`backfill_page(before)`), newest first.
+
+Around the poll, also once for every platform: `poll_changes` (whether the cursor allows an
+incremental poll, and the switch to `legacy` when the site does not answer) and `close_full_read`
+(the cursor after a full, legacy read of the listing).
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -32,16 +36,19 @@ from necwatch.sources.base import ListedPost, Listing, SourceContext
 from necwatch.sources.incremental import (
     UNSUPPORTED,
     Unsupported,
+    after_full_read,
     backfill_warning,
+    batch_full,
     iso,
     later,
+    legacy_due,
     oldest_published,
     parse_time,
     sweep_steps,
 )
 from necwatch.sources.removals import removal_candidates
 
-__all__ = ["IncrementalPoll", "PollingSource", "Stamp"]
+__all__ = ["IncrementalPoll", "PollingSource", "Stamp", "close_full_read", "poll_changes", "site_wide"]
 
 
 class PollingSource(Protocol):
@@ -167,14 +174,7 @@ class IncrementalPoll(ABC):
         for post_id, comments in by_post.items():
             lp = listed_ids.get(post_id)
             if lp is not None and lp.post is not None and self.ctx.wants_comments(lp.post):
-                self.listed[lp.url] = ListedPost(
-                    url=lp.url,
-                    post=lp.post,
-                    comments_url=lp.comments_url,
-                    platform_id=lp.platform_id,
-                    comments_partial=True,
-                    new_comments=comments,
-                )
+                self.listed[lp.url] = site_wide(lp, comments)
             elif lp is None and post_id in self.ctx.report_ids:
                 url = self.ctx.by_platform_id[post_id]
                 obs = PostObservation(url, Outcome.NOT_MODIFIED, comments=comments, comments_partial=True)
@@ -227,7 +227,46 @@ class IncrementalPoll(ABC):
                 return
             before = iso(oldest)
             read += len(posts)
-            if read >= self.src.config.backfill_batch or self.ctx.backfill_out_of_time():
-                break  # a poll's posts are held in memory until written: the rest next poll
+            if batch_full(self.ctx, self.src.config, read):
+                break
         self.cursor["backfill_before"] = before
         self.src.warnings.append(backfill_warning(before))
+
+
+def site_wide(lp: ListedPost, comments: tuple[Comment, ...] | None = None) -> ListedPost:
+    """A listed post whose comments come from the site-wide comment query, not per post: only the
+    new ones, `comments` (None: none new)."""
+    return ListedPost(
+        url=lp.url,
+        post=lp.post,
+        comments_url=lp.comments_url,
+        platform_id=lp.platform_id,
+        comments_partial=True,
+        new_comments=comments,
+    )
+
+
+async def poll_changes(src: PollingSource, poll: Callable[[], IncrementalPoll]) -> Listing | None:
+    """The incremental poll `poll()` builds, when the cursor allows one; None: read the listing in
+    full. A source remembered as `legacy` (its site did not answer the change queries) is probed
+    again only after a sweep period; a site that does not answer now is remembered as `legacy`.
+    Whether the cursor is the platform's at all is the caller's to say before calling."""
+    cursor, now = src.ctx.cursor, src.ctx.now or datetime.now(UTC)
+    if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, src.config.sweep_period):
+        return None
+    try:
+        return await poll().run()
+    except Unsupported:
+        src.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
+        return None
+
+
+def close_full_read(src: PollingSource, cursor: dict[str, Any], listing: Listing, *, cut: bool) -> None:
+    """After a full (legacy) read of the listing: `cursor` (the platform's keys already set) gets the
+    watermarks an incremental poll starts from and where a backfill cut by max_pages or
+    backfill_batch goes on (sources/incremental.py `after_full_read`), and becomes the next cursor."""
+    posts = [lp.post for lp in listing.posts if lp.post is not None]
+    warning = after_full_read(cursor, posts, now=src.ctx.now or datetime.now(UTC), cut=cut)
+    if warning:
+        src.warnings.append(warning)
+    src.next_cursor = cursor

@@ -46,11 +46,13 @@ from necwatch.sources.base import ListedPost, register
 from necwatch.sources.feed import entry_post, looks_like_excerpt
 from necwatch.sources.hosted import (
     HostedSource,
+    api_listed,
     body_found,
     byline,
     clean_fragment,
     cleaned,
     feed_generator,
+    feed_listed,
     json_of,
     ld_authors,
     origin,
@@ -59,7 +61,6 @@ from necwatch.sources.hosted import (
     text_or_none,
     when,
 )
-from necwatch.sources.listing_poll import listing_sig
 from necwatch.sources.registry import Detected, PageFacts, Platform, register_platform
 
 __all__ = [
@@ -284,15 +285,7 @@ class SquarespaceSource(HostedSource):
             shown = "\n".join(
                 str(item.get(k)) for k in ("title", "updatedOn", "publishOn", "publicCommentCount")
             )
-            listed.append(
-                ListedPost(
-                    url=post.url,
-                    post=post,
-                    platform_id=post.platform_id,
-                    comment_count=count,
-                    listing_sig=listing_sig(post.url, shown),
-                )
-            )
+            listed.append(api_listed(post, shown, count))
         pagination = doc.get("pagination") if isinstance(doc.get("pagination"), dict) else {}
         nxt = pagination.get("nextPageUrl") if pagination.get("nextPage") else None
         return listed, self._json_url(nxt) if isinstance(nxt, str) and nxt.startswith("/") else None
@@ -305,8 +298,7 @@ class SquarespaceSource(HostedSource):
                 continue
             post = cleaned(entry_post(fields, self.tz, self.config.author), CHROME)
             full = not looks_like_excerpt(replace(fields, full_content=True))
-            sig = listing_sig(post.url, "\n".join([fields.title, fields.published or "", fields.content]))
-            posts.append(ListedPost(url=post.url, post=post if full else None, listing_sig=sig))
+            posts.append(feed_listed(post, fields, full=full))
         return posts
 
     async def api_comments(

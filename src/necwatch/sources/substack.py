@@ -51,6 +51,7 @@ from necwatch.sources.hosted import (
     cleaned,
     drop_leading_repeats,
     feed_generator,
+    feed_listed,
     json_of,
     ld_authors,
     meta,
@@ -307,9 +308,8 @@ class SubstackSource(HostedSource):
             if not fields.link:
                 continue
             post = cleaned(entry_post(fields, self.tz, self.config.author), CHROME)
-            sig = listing_sig(post.url, "\n".join([fields.title, fields.published or "", fields.content]))
             full = fields.full_content and "paywall" not in fields.content
-            posts.append(ListedPost(url=post.url, post=post if full else None, listing_sig=sig))
+            posts.append(feed_listed(post, fields, full=full))
         return posts
 
     def paywalled(self, tree: LexborHTMLParser) -> bool:

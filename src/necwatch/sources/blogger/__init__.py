@@ -32,7 +32,8 @@ Blogger traps handled here (see the reference web's README):
 Parsing is pure (`parse_*` functions: url + text in, values out); `BloggerSource` does the fetching.
 
 Package layout: `common` (values and helpers), `feed` (Atom and JSON feeds), `classic` (the classic
-template), `pages` (every other template), `source` (the adapter); this module registers the platform.
+template), `pages` (every other template), `incremental` (how the feed change queries are asked; the
+poll itself is sources/polling.py), `source` (the adapter); this module registers the platform.
 """
 
 from __future__ import annotations

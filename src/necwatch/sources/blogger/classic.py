@@ -25,6 +25,7 @@ from necwatch.sources.blogger.common import (
     _SAID_ANY,
     HtmlListingPage,
     _stamped,
+    blogger_author,
     clean_title,
     comment_text,
     is_disallowed,
@@ -51,7 +52,7 @@ def _parse_post_div(
     published = _classic_time(time_text, date_header, tz, url)
     footer = css_one(div, "p.post-footer", url)
     m = _POSTED_BY.search(footer.text(deep=True))
-    author = collapse_ws(m.group(1)) if m and m.group(1).strip() else default_author
+    author = blogger_author(collapse_ws(m.group(1)) if m else None, default_author)
     count_link = footer.css_first("a.comment-link")
     count_match = _COMMENT_COUNT.search(count_link.text(deep=True)) if count_link is not None else None
     labels = tuple(text_of(a) for a in div.css("span.post-labels a") if text_of(a))
@@ -163,14 +164,8 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
         cid = (dt.attributes.get("id") or "").removeprefix("c")
         if not cid.isdigit():
             raise ParseError("comment without a numeric id", url=url, selector="dt.comment-poster[id]")
-        body = dt.next
-        while body is not None and body.tag != "dd":
-            body = body.next
-        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
-            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
-        stamp = body.next
-        while stamp is not None and stamp.tag != "dd":
-            stamp = stamp.next
+        body = _comment_body(dt, cid, url)
+        stamp = _next_of(body, ("dd",))
         if stamp is None or "comment-timestamp" not in (stamp.attributes.get("class") or ""):
             raise ParseError(f"comment {cid} has no timestamp", url=url, selector="dd.comment-timestamp")
         stamp_link = stamp.css_first("a[href]")
@@ -202,6 +197,22 @@ def parse_comments_html(url: str, data: str | bytes | Any, tz: ZoneInfo | str) -
     return tuple(comments)
 
 
+def _next_of(node: LexborNode, tags: tuple[str, ...]) -> LexborNode | None:
+    """The first sibling after `node` that is one of `tags` (a classic comment's `dd`s)."""
+    found = node.next
+    while found is not None and found.tag not in tags:
+        found = found.next
+    return found
+
+
+def _comment_body(dt: LexborNode, cid: str, url: str) -> LexborNode:
+    """The `dd.comment-body` after a comment's `dt`; ParseError when the next `dd` is not one."""
+    body = _next_of(dt, ("dd",))
+    if body is None or "comment-body" not in (body.attributes.get("class") or ""):
+        raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
+    return body
+
+
 def _layout_comments(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]:
     """The layouts-era classic list: `dt.comment-author#cID`, its `dd.comment-body`, then its
     `dd.comment-footer`. A comment without a body is a template change (ParseError)."""
@@ -210,14 +221,8 @@ def _layout_comments(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]
         cid = (dt.attributes.get("id") or "").removeprefix("c")
         if not cid.isdigit():
             continue
-        body = dt.next
-        while body is not None and body.tag != "dd":
-            body = body.next
-        if body is None or "comment-body" not in (body.attributes.get("class") or ""):
-            raise ParseError(f"comment {cid} has no body", url=url, selector="dd.comment-body")
-        footer = body.next
-        while footer is not None and footer.tag not in ("dd", "dt"):
-            footer = footer.next
+        body = _comment_body(dt, cid, url)
+        footer = _next_of(body, ("dd", "dt"))
         stamp = None
         if footer is not None and footer.tag == "dd":
             stamp = footer.css_first(".comment-timestamp a[href]") or footer.css_first("a[href]")
@@ -262,9 +267,5 @@ def parse_post_page(
     except ParseError:
         extracted = extract_post(text, url, "blogger", tz=zone, tree=tree)
         post = extracted.to_post(tz=zone, default_author=default_author, need_published=False)
-        return replace(post, author=_blogger_author(post.author, default_author)), extracted.comments
+        return replace(post, author=blogger_author(post.author, default_author)), extracted.comments
     return post, parse_comments_html(url, tree, zone)
-
-
-def _blogger_author(author: str | None, default_author: str | None) -> str | None:
-    return author if author else default_author

@@ -17,7 +17,7 @@ from necwatch.extract.dates import localize, parse_words
 from necwatch.extract.text import collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.models import Post
 from necwatch.sources.base import ListedPost
-from necwatch.sources.feed import iso_when
+from necwatch.sources.feed import iso_when, shown_author
 
 log = logging.getLogger("necwatch.sources.blogger")  # the package: log names kept
 
@@ -30,6 +30,9 @@ _POSTED_BY = re.compile(r"posted by\s+(.*?)\s*@", re.IGNORECASE | re.DOTALL)
 _COMMENT_COUNT = re.compile(r"(\d+)\s+comments?", re.IGNORECASE)
 _SAID = re.compile(r"\s*said\.\.\.\s*$")
 _PARAGRAPH_BREAK = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
+# What Blogger prints for a profile with no name (a deleted account): the byline the page or feed
+# shows, kept as the author, unless the source's `author:` says whose blog it is (feed.shown_author).
+PLACEHOLDER_AUTHORS = frozenset({"Unknown"})
 
 
 # -- values the parsers return ----------------------------------------------------------------
@@ -83,6 +86,11 @@ def comment_text(html: str, node: LexborNode | None = None) -> str:
         return node_text(node)
     parts = (html_to_text(chunk) for chunk in _PARAGRAPH_BREAK.split(html))
     return "\n\n".join(p for p in parts if p)
+
+
+def blogger_author(shown: str | None, default_author: str | None) -> str | None:
+    """The byline a Blogger page shows (see PLACEHOLDER_AUTHORS), else the source's `author:`."""
+    return shown_author(shown, default_author, PLACEHOLDER_AUTHORS)
 
 
 def is_disallowed(url: str) -> bool:

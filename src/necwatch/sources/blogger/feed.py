@@ -16,6 +16,7 @@ from necwatch.models import Comment, Post
 from necwatch.sources.blogger.common import (
     _OS,
     _POST_ID,
+    PLACEHOLDER_AUTHORS,
     FeedEntry,
     FeedPage,
     _comment_date,
@@ -48,7 +49,7 @@ def _post_from_raw(raw: AtomEntry, url: str, default_author: str | None, via: st
 # Blogger's GData entries: ISO dates only (a bad one sends the entry to its page), the id in
 # `….post-N`, "Unknown" for a profile that shows no name, the body as written (no footer to drop).
 BLOGGER_RULES = EntryRules(
-    iso_dates=True, post_id=_POST_ID, placeholder_authors=frozenset({"Unknown"}), strip_footer=False
+    iso_dates=True, post_id=_POST_ID, placeholder_authors=PLACEHOLDER_AUTHORS, strip_footer=False
 )
 
 
@@ -113,10 +114,15 @@ def parse_feed_atom(url: str, data: str | bytes, *, default_author: str | None =
     return _atom_page(root, [e for e in entries if e is not None])
 
 
+def atom_comment(element: ET.Element, url: str) -> Comment:
+    """One comment feed `<entry>` (a post's comment feed or the blog's site-wide one) → Comment."""
+    return _comment_from_raw(atom_entry(element), url)
+
+
 def parse_comments_atom(url: str, data: str | bytes) -> FeedPage:
     """A comment feed page (Atom) → FeedPage of Comment (feed precision: seconds, milliseconds)."""
     root = atom_root(url, data)
-    return _atom_page(root, [_comment_from_raw(atom_entry(e), url) for e in root.findall(f"{ATOM}entry")])
+    return _atom_page(root, [atom_comment(e, url) for e in root.findall(f"{ATOM}entry")])
 
 
 # -- JSON (?alt=json) ------------------------------------------------------------------------------

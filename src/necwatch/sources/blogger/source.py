@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 from necwatch.errors import FetchError, ParseError
-from necwatch.extract.feeds import atom_entry
 from necwatch.models import Comment, Failure, Outcome, Post, PostObservation
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
 from necwatch.sources.blogger.classic import parse_comments_html, parse_listing_page, parse_post_page
-from necwatch.sources.blogger.common import FeedEntry, FeedPage, is_disallowed, log
+from necwatch.sources.blogger.common import FeedPage, is_disallowed, log
 from necwatch.sources.blogger.feed import (
-    _comment_from_raw,
     parse_comments_atom,
     parse_comments_json,
     parse_feed_atom,
     parse_feed_json,
 )
-from necwatch.sources.blogger_incremental import BloggerPoll
-from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.blogger.incremental import BloggerPoll
+from necwatch.sources.incremental import batch_full
+from necwatch.sources.polling import close_full_read, poll_changes
 
 # -- the adapter ----------------------------------------------------------------------------------
 
@@ -87,35 +84,17 @@ class BloggerSource(Source):
 
     async def _discover_changes(self) -> Listing | None:
         """An incremental poll when the cursor says the blog answers change queries, else None."""
-        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
         # another adapter's cursor (`auto` found a different platform) is not this one's: full read
-        if not self.config.incremental or cursor.get("mode") not in ("incremental", "legacy"):
+        if not self.config.incremental or self.ctx.cursor.get("mode") not in ("incremental", "legacy"):
             return None
-        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
-            return None
-        try:
-            return await BloggerPoll(self).run()
-        except Unsupported:
-            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
-            return None
-
-    def parse_posts_feed(self, url: str, text: str) -> list[FeedEntry]:
-        return parse_feed_atom(url, text, default_author=self.config.author).entries
-
-    def parse_comment_entry(self, element: ET.Element, url: str) -> Comment:
-        return _comment_from_raw(atom_entry(element), url)
+        return await poll_changes(self, lambda: BloggerPoll(self))
 
     def _legacy_cursor(self, listing: Listing, cut: bool) -> None:
         """After a full feed read: where an incremental poll starts, and where a cut backfill goes on."""
         stored = self.next_cursor or self.ctx.cursor
         cursor = dict(stored) if stored.get("mode") in ("incremental", "legacy") else {}
         cursor.setdefault("mode", "incremental")
-        posts = [lp.post for lp in listing.posts if lp.post is not None]
-        now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut)
-        if warning:
-            self.warnings.append(warning)
-        self.next_cursor = cursor
+        close_full_read(self, cursor, listing, cut=cut)
 
     async def _discover_feed(self, fmt: str) -> Listing:
         listing = Listing()
@@ -149,9 +128,7 @@ class BloggerSource(Source):
             if not fresh:  # the server ignored start-index: what follows cannot be read
                 listing.exhausted = False
                 return listing
-            if self.config.incremental and (
-                len(listing.posts) >= self.config.backfill_batch or self.ctx.backfill_out_of_time()
-            ):
+            if self.config.incremental and batch_full(self.ctx, self.config, len(listing.posts)):
                 break  # the rest next poll, from backfill_before (a poll's posts are held in memory)
             start = (page.start_index or start) + len(page.entries)
             url = self.feed_url(fmt, start, self.page_size or page.items_per_page or len(page.entries))

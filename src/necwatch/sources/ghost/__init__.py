@@ -53,12 +53,13 @@ from necwatch.sources.hosted import (
     MAX_COMMENTS,
     HostedSource,
     answers_json,
+    api_listed,
     cleaned,
+    feed_listed,
     json_of,
     origin,
     path_refused,
 )
-from necwatch.sources.listing_poll import listing_sig
 from necwatch.sources.registry import Platform, Probe, register_platform
 
 __all__ = [
@@ -172,15 +173,7 @@ class GhostSource(HostedSource):
         for post, obj in zip(posts, [o for o in items if isinstance(o, dict)], strict=True):
             count = self.counts.get(post.platform_id or "") if self.comments_api and self.counts_api else None
             shown = "\n".join(str(obj.get(k)) for k in ("title", "updated_at", "published_at", "visibility"))
-            listed.append(
-                ListedPost(
-                    url=post.url,
-                    post=post,
-                    platform_id=post.platform_id,
-                    comment_count=count,
-                    listing_sig=listing_sig(post.url, f"{shown}\n{count}"),
-                )
-            )
+            listed.append(api_listed(post, f"{shown}\n{count}", count))
         pagination = (doc.get("meta") or {}).get("pagination") or {}
         nxt = pagination.get("next") if isinstance(pagination, dict) else None
         return listed, self._api_page(nxt) if isinstance(nxt, int) and nxt > 1 else None
@@ -192,10 +185,8 @@ class GhostSource(HostedSource):
                 post = cleaned(entry_post(fields, self.tz, self.config.author), CHROME)
                 if _OBJECT_ID.match(fields.guid):  # Ghost's guid is the post's id (its comments' key)
                     post = replace(post, platform_id=fields.guid)
-                sig = listing_sig(post.url, "\n".join([fields.title, fields.published or "", fields.content]))
                 full = fields.full_content and bool(fields.content.strip())
-                listed = ListedPost(url=post.url, post=post if full else None, platform_id=post.platform_id)
-                posts.append(replace(listed, listing_sig=sig))
+                posts.append(feed_listed(post, fields, full=full, platform_id=post.platform_id))
         return posts
 
     async def _count_comments(self, ids: list[str]) -> None:

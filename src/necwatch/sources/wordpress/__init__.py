@@ -45,7 +45,8 @@ The parsing functions are pure (`url, bytes|str → values`) and public: the Lab
 the REST ones.
 
 Package layout: `common` (helpers), `api` (REST), `feed` (RSS), `pages` (archive and single pages,
-the markup reader), `comments` (a post page's comment lists), `source` (the adapter); this module
+the markup reader), `comments` (a post page's comment lists), `incremental` (how the REST change
+queries are asked; the poll itself is sources/polling.py), `source` (the adapter); this module
 registers the platform.
 """
 

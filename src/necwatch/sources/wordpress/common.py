@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.chars import clean_json
 from necwatch.extract.dates import parse_iso
 from necwatch.extract.text import strip_bidi
+from necwatch.sources.hosted import clean_fragment, json_of, strip_nodes
 
 # Inside the entry content, but not the article (plugins and WordPress.com append them).
 CHROME_SELECTORS: tuple[str, ...] = (
@@ -71,18 +69,11 @@ def fragment_text_raw(fragment: str) -> str:
 
 def clean_body_html(fragment: str) -> str:
     """Entry content HTML → the same HTML without sharing/related/appeal/print/author chrome."""
-    tree = LexborHTMLParser(f"<div id='necwatch-body'>{fragment}</div>")
-    root = tree.css_first("#necwatch-body")
-    if root is None:  # pragma: no cover - the parser always keeps the wrapper
-        return fragment
-    _strip_chrome(root)
-    return (root.inner_html or "").strip()
+    return clean_fragment(fragment, CHROME_SELECTORS)
 
 
 def _strip_chrome(node: LexborNode) -> None:
-    for selector in CHROME_SELECTORS:
-        for junk in node.css(selector):
-            junk.decompose()
+    strip_nodes(node, CHROME_SELECTORS)
 
 
 def _text(data: bytes | str) -> str:
@@ -90,22 +81,7 @@ def _text(data: bytes | str) -> str:
 
 
 def _json(url: str, data: bytes | str) -> Any:
-    try:
-        return clean_json(json.loads(_text(data)))  # "\ud800" decodes to a lone surrogate
-    except ValueError as e:
-        raise ParseError(f"not JSON: {e}", url=url, kind="unexpected_page") from e
-
-
-def _localize(value: datetime, tz: ZoneInfo | None) -> datetime:
-    """An aware datetime shown in `tz` with a fixed offset (so isoformat() is stable)."""
-    if tz is None:
-        return value
-    try:
-        local = value.astimezone(tz)
-    except OverflowError:  # the calendar's last or first hours: kept with the offset given
-        return value
-    offset = local.utcoffset() or timedelta(0)
-    return local.replace(tzinfo=timezone(offset))
+    return json_of(url, _text(data))  # lone surrogates ("\ud800") cleaned
 
 
 def _iso(url: str, text: str, what: str) -> datetime:

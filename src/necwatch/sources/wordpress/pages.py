@@ -17,6 +17,7 @@ from necwatch.extract.page import MarkupRead, extract_post
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, node_text
 from necwatch.models import Post
+from necwatch.sources.selectors import tag_labels
 from necwatch.sources.wordpress.comments import page_comments
 from necwatch.sources.wordpress.common import _P_QUERY, _POST_ID, _iso, _strip_chrome, _text, split_title
 
@@ -173,13 +174,7 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
     author_node = article.css_first(".author.vcard .fn, .author.vcard a, a[rel~='author']")
     author = clean_name(author_node.text(deep=True, separator=" ")) if author_node is not None else None
 
-    labels: list[str] = []
-    for a in article.css("a[rel~='tag']"):
-        if "category" in (a.attributes.get("rel") or "").split():
-            continue
-        name = text_of(a)
-        if name and name not in labels:
-            labels.append(name)
+    labels = tag_labels(article)  # rel="tag" links, categories left out
 
     platform_id = _article_post_id(article)
     if platform_id is None:
@@ -197,7 +192,7 @@ def _parse_current_theme(tree: LexborHTMLParser, url: str) -> Post:
         author=author,
         published_at=published_at,
         updated_at=updated_at,
-        labels=tuple(labels),
+        labels=labels,
         via="html",
         extraction=_CURRENT_THEME,
     )

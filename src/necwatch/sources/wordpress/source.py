@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import ClassVar, Literal
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
@@ -16,7 +15,8 @@ from necwatch.extract.select import parse_html
 from necwatch.models import Comment, Outcome, Post, PostObservation, Response
 from necwatch.settings import SourceConfig
 from necwatch.sources.base import ListedPost, Listing, Source, SourceContext, register
-from necwatch.sources.incremental import Unsupported, after_full_read, iso, legacy_due
+from necwatch.sources.incremental import batch_full
+from necwatch.sources.polling import close_full_read, poll_changes
 from necwatch.sources.wordpress.api import (
     _int,
     _total_pages,
@@ -28,8 +28,8 @@ from necwatch.sources.wordpress.api import (
 from necwatch.sources.wordpress.comments import _comment_page, follow_comment_pages, parse_html_comments
 from necwatch.sources.wordpress.common import FEED_ABSENT, REST_ABSENT, VIA_ALIASES
 from necwatch.sources.wordpress.feed import parse_rss
+from necwatch.sources.wordpress.incremental import WordPressPoll
 from necwatch.sources.wordpress.pages import parse_archive_page, parse_single_page
-from necwatch.sources.wp_incremental import WordPressPoll
 
 # -- the source ---------------------------------------------------------------------------------
 
@@ -115,24 +115,10 @@ class WordPressSource(Source):
             raise
 
     async def _discover_changes(self) -> Listing | None:
-        """An incremental poll when the cursor says the site answers change queries, else None."""
-        cursor, now = self.ctx.cursor, self.ctx.now or datetime.now(UTC)
-        if not self.config.incremental or "query" not in cursor:
+        """An incremental poll when the cursor is a REST read's (it has the query), else None."""
+        if not self.config.incremental or "query" not in self.ctx.cursor:
             return None
-        if cursor.get("mode") == "legacy" and not legacy_due(cursor, now, self.config.sweep_period):
-            return None
-        self.authors.update({int(k): v for k, v in (cursor.get("authors") or {}).items()})
-        try:
-            return await WordPressPoll(self, str(cursor["query"])).run()
-        except Unsupported:
-            self.next_cursor = {**cursor, "mode": "legacy", "probed_at": iso(now)}
-            return None
-
-    def parse_posts(self, response: Response) -> list[tuple[Post, int | None]]:
-        return parse_rest_posts(response.final_url, response.text)
-
-    def parse_comments(self, response: Response) -> list[Comment]:
-        return parse_rest_comments(response.final_url, response.text)
+        return await poll_changes(self, lambda: WordPressPoll(self))
 
     def _legacy_cursor(self, query: str, listing: Listing, cut: bool, counted: bool) -> None:
         """After a full REST read: the watermarks an incremental poll starts from, and where a
@@ -140,13 +126,8 @@ class WordPressSource(Source):
         cursor = dict(self.next_cursor or self.ctx.cursor)
         if counted and cursor.get("mode") != "legacy":
             cursor["mode"] = "incremental"
-        posts = [lp.post for lp in listing.posts if lp.post is not None]
         cursor.update(query=query, authors={str(k): v for k, v in sorted(self.authors.items())})
-        now = self.ctx.now or datetime.now(UTC)
-        warning = after_full_read(cursor, posts, now=now, cut=cut)
-        if warning:
-            self.warnings.append(warning)
-        self.next_cursor = cursor
+        close_full_read(self, cursor, listing, cut=cut)
 
     async def _discover_rest(self, fallback: bool) -> Listing:
         changes = await self._discover_changes()
@@ -165,9 +146,8 @@ class WordPressSource(Source):
             fallback = False  # REST answered: from here on a 404 is a failure, not an absence
         listing = Listing()
         page, total, cut, counted = 1, 1, False, False
-        batch = self.config.backfill_batch if self.config.incremental else None
         while page <= total:
-            full = batch is not None and (len(listing.posts) >= batch or self.ctx.backfill_out_of_time())
+            full = self.config.incremental and batch_full(self.ctx, self.config, len(listing.posts))
             if page > self.config.max_pages or (full and bool(listing.posts)):
                 listing.exhausted, cut = False, True  # the rest next poll, from backfill_before
                 break

@@ -33,19 +33,19 @@ from necwatch.sources.incremental import (
     iso,
     later,
 )
-from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp
+from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp, site_wide
 from necwatch.sources.removals import SECOND
+from necwatch.sources.wordpress.api import parse_rest_comments, parse_rest_posts
 
 
-class WordPressSource(PollingSource, Protocol):
-    """What the incremental poll uses of the WordPress adapter (sources.wordpress.WordPressSource):
-    its public REST helpers."""
+class WordPressAdapter(PollingSource, Protocol):
+    """What the incremental poll uses of the WordPress adapter (wordpress/source.py's
+    WordPressSource): the site's URLs, its author names and how a REST post becomes a listed post
+    (the REST answers are parsed by wordpress/api.py)."""
 
     authors: dict[int, str]
 
     def site_url(self, path: str) -> str: ...
-    def parse_posts(self, response: Response) -> list[tuple[Post, int | None]]: ...
-    def parse_comments(self, response: Response) -> list[Comment]: ...
     async def rest_listed(self, post: Post, author_id: int | None) -> ListedPost: ...
 
 
@@ -72,11 +72,13 @@ def _total(response: Response) -> int | None:
 class WordPressPoll(IncrementalPoll):
     """One incremental poll of one WordPress source (the steps are in sources/polling.py)."""
 
-    src: WordPressSource
+    src: WordPressAdapter
 
-    def __init__(self, src: WordPressSource, query: str) -> None:
+    def __init__(self, src: WordPressAdapter) -> None:
+        """A poll from a REST read's cursor: its query and the author names it kept."""
         super().__init__(src)
-        self.query = query
+        self.query = str(self.cursor["query"])
+        src.authors.update({int(k): v for k, v in (self.cursor.get("authors") or {}).items()})
         self.first: list[dict[str, Any]] = []  # the probe's id listing (page 1 of `all_missing`)
 
     def url(self, params: str) -> str:
@@ -108,12 +110,12 @@ class WordPressPoll(IncrementalPoll):
     async def _posts(self, url: str) -> tuple[list[ListedPost], int]:
         """A page of full posts → listed posts (comments come site-wide), and the page count."""
         response = await self.src.fetcher.get(url)
-        rows = self.src.parse_posts(response)
+        rows = parse_rest_posts(response.final_url, response.text)
         if rows and ephemeral(url):  # content the raw archive will not hold (see job.reextract_config)
             self.cursor["unarchived"] = True
         listed = [await self.src.rest_listed(post, author) for post, author in rows]
         pages = int(response.headers.get("x-wp-totalpages") or 1)
-        return [_partial(lp) for lp in listed], pages
+        return [site_wide(lp) for lp in listed], pages
 
     async def read_changed(self, since: str | None) -> None:
         after = f"&modified_after={since}" if since else ""
@@ -135,7 +137,7 @@ class WordPressPoll(IncrementalPoll):
         for page in range(1, self.src.config.max_pages + 1):
             url = self.src.site_url(f"wp-json/wp/v2/comments?{params}&page={page}")
             response = await self.src.fetcher.get(url)
-            for post_id, comment in _comments_with_posts(self.src, response):
+            for post_id, comment in _comments_with_posts(response):
                 by_post[post_id].append(comment)
                 if comment.published_at is not None:
                     newest = comment.published_at if newest is None else max(newest, comment.published_at)
@@ -207,18 +209,6 @@ class WordPressPoll(IncrementalPoll):
         return [_full(lp) for lp in (await self._posts(url))[0]]
 
 
-def _partial(lp: ListedPost, comments: tuple[Comment, ...] | None = None) -> ListedPost:
-    """A listed post whose comments come from the site-wide feed (None: none new)."""
-    return ListedPost(
-        url=lp.url,
-        post=lp.post,
-        comments_url=lp.comments_url,
-        platform_id=lp.platform_id,
-        comments_partial=True,
-        new_comments=comments,
-    )
-
-
 def _full(lp: ListedPost) -> ListedPost:
     """A backfilled post: its comments are read whole, per post (they predate the comment cursor)."""
     return ListedPost(url=lp.url, post=lp.post, comments_url=lp.comments_url, platform_id=lp.platform_id)
@@ -231,9 +221,9 @@ def _ordered(items: list[dict[str, Any]]) -> bool:
     return all(a >= b for a, b in itertools.pairwise(times))  # type: ignore[operator]
 
 
-def _comments_with_posts(src: WordPressSource, response: Response) -> list[tuple[str, Comment]]:
+def _comments_with_posts(response: Response) -> list[tuple[str, Comment]]:
     """A site-wide comments page → (post id, comment) pairs."""
-    comments = {c.platform_id: c for c in src.parse_comments(response)}
+    comments = {c.platform_id: c for c in parse_rest_comments(response.final_url, response.text)}
     out = []
     for obj in json.loads(response.text):
         cid = str(obj.get("id"))

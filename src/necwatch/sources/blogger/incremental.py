@@ -20,10 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import quote, urljoin
 
 from necwatch.errors import ParseError
@@ -31,6 +30,7 @@ from necwatch.extract.dates import parse_iso
 from necwatch.extract.feeds import ATOM, atom_root
 from necwatch.models import Comment
 from necwatch.sources.base import ListedPost
+from necwatch.sources.blogger.feed import atom_comment, parse_feed_atom
 from necwatch.sources.incremental import (
     Unsupported,
     ephemeral,
@@ -40,13 +40,12 @@ from necwatch.sources.incremental import (
 from necwatch.sources.polling import IncrementalPoll, PollingSource, Stamp
 
 
-class BloggerSource(PollingSource, Protocol):
-    """What the incremental poll uses of the Blogger adapter (sources.blogger.BloggerSource)."""
+class BloggerAdapter(PollingSource, Protocol):
+    """What the incremental poll uses of the Blogger adapter (blogger/source.py's BloggerSource):
+    the blog's base URL and its per-post comment feed URLs (the feeds are parsed by blogger/feed.py)."""
 
     base: str
 
-    def parse_posts_feed(self, url: str, text: str) -> list[Any]: ...
-    def parse_comment_entry(self, element: ET.Element, url: str) -> Comment: ...
     def comments_url(
         self, post_id: str, fmt: str, start: int | None = None, max_results: int | None = None
     ) -> str: ...
@@ -61,7 +60,7 @@ _THR = "{http://purl.org/syndication/thread/1.0}"
 class BloggerPoll(IncrementalPoll):
     """One incremental poll of one Blogger source (the steps are in sources/polling.py)."""
 
-    src: BloggerSource
+    src: BloggerAdapter
 
     def feed(self, kind: str, params: str) -> str:
         path = f"feeds/posts/{kind}"
@@ -86,7 +85,9 @@ class BloggerPoll(IncrementalPoll):
         """Full posts of one feed page, as listed posts (comments site-wide unless `partial` is off)."""
         url = self.feed("default", params)
         response = await self.src.fetcher.get(url)
-        entries = self.src.parse_posts_feed(response.final_url, response.text)
+        entries = parse_feed_atom(
+            response.final_url, response.text, default_author=self.src.config.author
+        ).entries
         if entries and ephemeral(url):  # content the raw archive will not hold (see job.reextract_config)
             self.cursor["unarchived"] = True
         out = [
@@ -115,7 +116,7 @@ class BloggerPoll(IncrementalPoll):
             m = _POST_ID.search(reply.get("ref", "")) if reply is not None else None
             if m is None:
                 continue
-            comment = self.src.parse_comment_entry(element, response.final_url)
+            comment = atom_comment(element, response.final_url)
             by_post[m.group(1)].append(comment)
             if comment.published_at is not None:
                 newest = comment.published_at if newest is None else max(newest, comment.published_at)
