@@ -267,3 +267,20 @@ def test_wordpress_date_that_is_no_date_leaves_the_comment() -> None:
     comments = parse_html_comments(url, html, BERLIN)
     assert comments[-1].platform_id == "905"
     assert comments[-1].published_at == datetime(2021, 3, 27, 13, 2, tzinfo=UTC)
+
+
+def test_wordpress_comments_as_a_definition_list() -> None:
+    """Themes that list comments as `dl`: `dt.comment#comment-ID` (author, time), then its `dd`
+    (the text); the `dd` repeats the classes and is not a second comment."""
+    url = "https://member.example.org/2015/07/nec-report-july-2015/"
+    comments = parse_html_comments(url, page("wp-definition-list.html"), LONDON)
+    assert rows(comments) == [
+        ("3101", None, "A Reader", at("2015-07-22T08:25:00+01:00"), "How much is the supporters' fee?"),
+        (
+            "3102",
+            None,
+            "Example Member",
+            at("2015-07-22T09:00:00+01:00"),
+            "Three pounds.\n\nRegistration closes in August.",
+        ),
+    ]

@@ -72,7 +72,7 @@ def parse_html_comments(
         author = _author_name(author_node) if author_node is not None else ""
         if _is_pingback(item, author):
             continue  # a link notice from another site, not a reader's comment
-        body_html = _comment_body_html(body, url)
+        body_html = _comment_body_html(_text_box(item, body), url)
         author_link = author_node.css_first("a[href]") if author_node is not None else None
         if author_link is None and author_node is not None and author_node.tag == "a":
             author_link = author_node
@@ -97,7 +97,7 @@ _COMMENT_TYPES = frozenset({"comment", "pingback", "trackback"})
 _DEPTH = re.compile(r"^depth-\d{1,3}$")
 _COMMENT_AUTHOR = (
     ".fn, .comment-author-name, .comment__author-name, .comment-author .name, "
-    "cite.comment-author, .comment-author, cite, .author"
+    "cite.comment-author, .comment-author, .comment_author, cite, .author"
 )
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _STATED = re.compile(r"^\s*(\d{1,6})\b")
@@ -178,6 +178,17 @@ def _own_box(item: LexborNode, cid: str) -> LexborNode:
     return item
 
 
+def _text_box(item: LexborNode, box: LexborNode) -> LexborNode:
+    """Where the comment's text is: its box, or in a definition list (`dl` of `dt.comment` +
+    `dd.comment`) the `dd` after its `dt`."""
+    if item.tag != "dt":
+        return box
+    node = item.next
+    while node is not None and node.tag not in ("dd", "dt"):
+        node = node.next
+    return node if node is not None and node.tag == "dd" else box
+
+
 def _stated_count(tree: LexborHTMLParser) -> int:
     """The number of comments the comment heading states at its start ("3 thoughts on …",
     "12 Kommentare"); 0 when it states none or no number ("One thought", "Leave a reply")."""
@@ -242,7 +253,9 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
             return _iso(url, stamp, "comment time")
         except ParseError:
             stamp = ""
-    printed = _own_first(body, ".comment-meta a, .commentmetadata a, .comment-date, .comment-time")
+    printed = _own_first(
+        body, ".comment-meta a, .commentmetadata a, .comment-date, .comment-time, .comment_time"
+    )
     value = _printed(time_node if time_node is not None and stamp else printed or time_node, zone)
     if not stamp:
         if value is None or isinstance(value, datetime):
