@@ -284,3 +284,36 @@ def test_wordpress_comments_as_a_definition_list() -> None:
             "Three pounds.\n\nRegistration closes in August.",
         ),
     ]
+
+
+def test_wordpress_wpdiscuz_comments() -> None:
+    """The wpDiscuz plugin before version 7 prints its own items, `div.wc-comment#wc-comm-ID_PARENT`
+    with the comment's box `div#comment-ID.wc-comment-right`, replies nested in their parent; its
+    dates are relative ("3 years ago"): unknown, not the day the page was read."""
+    url = "https://member.example.org/2019/11/nec-report/"
+    comments = parse_html_comments(url, page("wp-wpdiscuz.html"), LONDON)
+    assert rows(comments) == [
+        ("6401", None, "A Reader", None, "When will the manifesto be agreed?"),
+        ("6402", "6401", "Example Member", None, "At the Clause V meeting on Saturday."),
+        (
+            "6403",
+            None,
+            "Second Reader",
+            None,
+            "Thanks for the report.\n\nthe candidate selections still to be made\n\nHow many are left?",
+        ),
+    ]
+    assert comments[1].author_url == "https://member.example.org/author/member/"
+    assert rows(extract_post(page("wp-wpdiscuz.html"), url, None).comments) == rows(comments)
+
+
+def test_wordpress_only_pingbacks_is_no_comments_not_unknown() -> None:
+    """A list whose every item is a pingback, under a heading that counts them: none, ()."""
+    url = "https://member.example.org/2024/01/nec-report-january-2024/"
+    html = page("wp-div-comments-custom-list.html")
+    first = html.index('<div class="comment even thread-even depth-1 parent"')
+    ping = html.index('<div class="pingback')
+    last = html.index('<div class="comment odd alt thread-even depth-1"')
+    end = html.index('<div id="respond"')
+    pings_only = html[:first] + html[ping:last] + "</div>" + html[end:]
+    assert page_comments(parse_html(pings_only, url), url, LONDON) == ()

@@ -34,8 +34,8 @@ def page_comments(tree: LexborHTMLParser, url: str, tz: ZoneInfo) -> tuple[Comme
     states comments ("3 thoughts on …") but none is in the page (a plugin renders them by script):
     unknown, never "none"."""
     comments = parse_html_comments(url, tree, tz)
-    if comments:
-        return tuple(comments)
+    if comments or any(_is_comment_item(n) for n in tree.css(_COMMENT_CANDIDATES)):
+        return tuple(comments)  # () when every item is a pingback
     if tree.css_first(f"{_COMMENT_LIST}, #comments, #respond") is None or _stated_count(tree) > 0:
         return None
     return ()
@@ -68,7 +68,7 @@ def parse_html_comments(
             continue  # not a comment, or the comment's own box inside its `li`
         seen.add(cid)
         body = _own_box(item, cid)
-        author_node = _own_first(body, _COMMENT_AUTHOR)
+        author_node = _own_first(body, _COMMENT_AUTHOR, named=True)
         author = _author_name(author_node) if author_node is not None else ""
         if _is_pingback(item, author):
             continue  # a link notice from another site, not a reader's comment
@@ -92,23 +92,26 @@ def parse_html_comments(
 
 
 # `comment_class()` output, and (themes printing no classes) the ids WordPress's walker gives
-_COMMENT_CANDIDATES = "[class*='depth-'], li[id], .comment[id]"
+_COMMENT_CANDIDATES = "[class*='depth-'], li[id], .comment[id], .wc-comment[id]"
+_WPDISCUZ_ID = re.compile(r"^wc-comm-\d{1,20}_\d{1,20}$")
 _COMMENT_TYPES = frozenset({"comment", "pingback", "trackback"})
 _DEPTH = re.compile(r"^depth-\d{1,3}$")
 _COMMENT_AUTHOR = (
-    ".fn, .comment-author-name, .comment__author-name, .comment-author .name, "
+    ".fn, .comment-author-name, .comment__author-name, .comment-author .name, .wc-comment-author, "
+    ".wpd-comment-author, "
     "cite.comment-author, .comment-author, .comment_author, cite, .author"
 )
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _STATED = re.compile(r"^\s*(\d{1,6})\b")
 
 
-def _own_first(box: LexborNode, selectors: str) -> LexborNode | None:
+def _own_first(box: LexborNode, selectors: str, *, named: bool = False) -> LexborNode | None:
     """The first match of the first selector that matches in this comment's own box, not in a reply
-    nested in it (`first_of` over the comment, replies excluded)."""
+    nested in it (`first_of` over the comment, replies excluded); `named`: one with text (an author
+    box holding only the avatar is passed over)."""
     for selector in selectors.split(", "):
         for node in box.css(selector):
-            if _belongs(node, box):
+            if _belongs(node, box) and (not named or text_of(node)):
                 return node
     return None
 
@@ -135,7 +138,8 @@ def _author_name(node: LexborNode) -> str:
 
 def _is_comment_item(node: LexborNode) -> bool:
     """Marked by `comment_class()` (`comment`/`pingback`/`trackback` + `depth-N`; not a `dd` that
-    repeats its `dt`'s classes), or a `li`/`.comment` with a WordPress comment id."""
+    repeats its `dt`'s classes), or a `li`/`.comment` with a WordPress comment id, or the wpDiscuz
+    plugin's own item before version 7 (`div.wc-comment#wc-comm-ID_PARENT`)."""
     classes = (node.attributes.get("class") or "").split()
     if (
         node.tag not in ("dd", "body")
@@ -145,7 +149,7 @@ def _is_comment_item(node: LexborNode) -> bool:
         return True
     if _COMMENT_ID.match(node.attributes.get("id") or ""):
         return node.tag == "li" or "comment" in classes
-    return False
+    return "wc-comment" in classes and _WPDISCUZ_ID.match(node.attributes.get("id") or "") is not None
 
 
 def _item_id(item: LexborNode) -> str | None:
@@ -218,8 +222,9 @@ def _comment_body_html(body: LexborNode, url: str) -> str:
     # boxes, then the text): the comment's own paragraphs, quotes and lists
     box, tags = (body, ("p",)) if content is None else (content, _COMMENT_TEXT_TAGS)
     paragraphs = [p.html or "" for p in box.iter() if p.tag in tags]
-    if not paragraphs and content is None:  # a theme's own wrapper (`div.content`, `section`)
-        paragraphs = [p.html or "" for p in box.css("p") if _own_paragraph(p, box)]
+    if not paragraphs:  # inside a theme's own wrappers (`div.content`, `section`, `div.extra-wrap`)
+        deep = box.css(", ".join(tags))
+        paragraphs = [p.html or "" for p in deep if _own_paragraph(p, box)]
     if not paragraphs:
         raise ParseError("comment without text", url=url, selector=".comment-content")
     return "\n".join(paragraphs).strip()
@@ -231,7 +236,7 @@ def _own_paragraph(p: LexborNode, box: LexborNode) -> bool:
     node = p.parent
     while node is not None and not _same(node, box):
         classes = set((node.attributes.get("class") or "").split())
-        if node.tag in ("header", "footer", "p", "blockquote") or classes & _CHROME_CLASSES:
+        if node.tag in ("header", "footer", *_COMMENT_TEXT_TAGS) or classes & _CHROME_CLASSES:
             return False
         if _is_comment_item(node):
             return False
@@ -288,8 +293,8 @@ _CHROME_CLASSES = frozenset({"comment-author", "comment-meta", "commentmetadata"
 _COMMENT_TEXT_TAGS = ("p", "blockquote", "ul", "ol", "pre")
 _COMMENT_CHROME = ".comment-author, .comment-meta, .commentmetadata"  # a box holding these is not the text
 _OLD_COMMENT_BODY = (
-    ".comment__content, .comment_content, .comment-text, .contenttext, .commentbody, .comment-entry, "
-    ".comment-body, .e-content, .entry-content"
+    ".wc-comment-text, .wpd-comment-text, .comment__content, .comment_content, .comment-text, "
+    ".contenttext, .commentbody, .comment-entry, .comment-body, .e-content, .entry-content"
 )
 
 
