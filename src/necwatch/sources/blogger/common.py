@@ -123,20 +123,20 @@ _SHOW_COMMENT = re.compile(r"[?&]showComment=(\d{12,14})(?:[&#]|$)")
 
 
 def _stamped(text: str, href: str, tz: ZoneInfo) -> datetime | None:
-    """A comment's time: the printed one when it names the day (any language), else the exact
-    instant of its permalink's `showComment=<epoch ms>`, shown in `tz`; else unknown. A printed time
-    without a day ("21:00") is never read as today."""
-    if re.search(r"\d{4}", text):
-        found = _comment_time(text, tz)
-        if found is not None:
-            return found
+    """A comment's time: the exact instant of its permalink's `showComment=<epoch ms>` (the comment
+    feed's own `published`), shown in `tz`; else the printed one when it names the day (any
+    language), read in `tz`; else unknown. The printed time is in the blog's zone, which the page
+    does not name: read in another zone it would be hours off. A printed time without a day
+    ("21:00") is never read as today."""
     m = _SHOW_COMMENT.search(href)
-    if m is None:
-        return None
-    try:
-        return datetime.fromtimestamp(int(m.group(1)) / 1000, UTC).astimezone(tz)
-    except (OverflowError, OSError, ValueError):
-        return None
+    if m is not None:
+        try:
+            return datetime.fromtimestamp(int(m.group(1)) / 1000, UTC).astimezone(tz)
+        except (OverflowError, OSError, ValueError):
+            pass
+    if re.search(r"\d{4}", text):
+        return _comment_time(text, tz)
+    return None
 
 
 def _comment_time(text: str, tz: ZoneInfo) -> datetime | None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborNode
@@ -17,7 +14,7 @@ from necwatch.extract.select import first_of, text_of
 from necwatch.extract.text import clean_name, html_to_text
 from necwatch.models import Comment
 from necwatch.sources.blogger.classic import parse_comments_html
-from necwatch.sources.blogger.common import _stamped, comment_text
+from necwatch.sources.blogger.threaded import threaded_comments
 
 # -- every other Blogger template (Layout-era, Contempo, Soho, Emporio, Notable, Essential, custom) --
 
@@ -117,103 +114,8 @@ def _blogger_post_id(scope: LexborNode, tree: Any) -> str | None:
 
 
 def _blogger_comments(tree: Any, url: str, tz: ZoneInfo) -> tuple[Comment, ...] | None:
-    """Classic `dl#comments-block`, else the threaded list of later templates (`li.comment#cID`,
-    replies nested in `.comment-replies`), completed by the thread's `var items = [...]` data (the
-    comments the page's script renders, replies included). None when the page has no comment area,
-    or when it says it has comments but shows none a reader could see without its script (Dynamic
-    Views and script-rendered threads): unknown, never "none"."""
+    """Classic `dl#comments-block`, else the threaded list of every later template (see
+    blogger.threaded): replies counted, Dynamic Views' rendered blocks, the thread's script data."""
     if tree.css_first("#comments-block, dt.comment-poster") is not None:
         return parse_comments_html(url, tree, tz)
-    block = tree.css_first("#comments") or tree.css_first(".comments")
-    if block is None:
-        return None
-    comments: dict[str, Comment] = {}
-    for li in block.css("li.comment[id], div.comment[id]"):
-        cid = (li.attributes.get("id") or "").removeprefix("c")
-        content = li.css_first(".comment-content")
-        if not cid.isdigit() or content is None or cid in comments:
-            continue  # a placeholder or a deleted comment: nothing a reader sees
-        user = li.css_first(".comment-header .user, .user, cite.user")
-        link = user.css_first("a[href]") if user is not None else None
-        stamp = li.css_first(".datetime a[href]") or li.css_first(".datetime")
-        href = (stamp.attributes.get("href") or "") if stamp is not None and stamp.tag == "a" else ""
-        html = (content.inner_html or "").strip()
-        parent = li.parent
-        while parent is not None and not (
-            parent.tag == "li" and "comment" in (parent.attributes.get("class") or "")
-        ):
-            parent = parent.parent
-        comments[cid] = Comment(
-            platform_id=cid,
-            author=clean_name(text_of(user) if user is not None else "") or "Anonymous",
-            author_url=link.attributes.get("href") if link is not None else None,
-            published_at=_stamped(text_of(stamp) if stamp is not None else "", href, tz),
-            body_text=comment_text(html, content),
-            body_html=html,
-            parent_id=(parent.attributes.get("id") or "").removeprefix("c") or None if parent else None,
-            url=urljoin(url, href) if href else None,
-        )
-    for item in _thread_items(block, url, tz):
-        comments.setdefault(item.platform_id, item)
-    if not comments and _stated_count(block) > 0:
-        return None
-    return tuple(comments.values())
-
-
-_ITEMS = "var items = "
-
-
-def _thread_items(block: LexborNode, url: str, tz: ZoneInfo) -> list[Comment]:
-    """The threaded widget's data, `var items = [{"id", "body", "timestamp", "author", "parentId",
-    "permalink"}, …]` in the comment block's script: one JSON value read where it starts."""
-    out: list[Comment] = []
-    for script in block.css("script"):
-        code = script.text(deep=True) or ""
-        at = code.find(_ITEMS)
-        if at < 0 or not code[at + len(_ITEMS) :].lstrip().startswith("["):
-            continue
-        start = code.index("[", at)
-        try:
-            items, _ = json.JSONDecoder().raw_decode(code, start)
-        except ValueError:
-            continue
-        for item in items if isinstance(items, list) else []:
-            comment = _thread_item(item, url, tz)
-            if comment is not None:
-                out.append(comment)
-    return out
-
-
-def _thread_item(item: Any, url: str, tz: ZoneInfo) -> Comment | None:
-    if not isinstance(item, dict) or not str(item.get("id") or "").isdigit():
-        return None
-    html = str(item.get("body") or "").strip()
-    if not html or "deleted-comment" in html:
-        return None
-    author: dict[str, Any] = item["author"] if isinstance(item.get("author"), dict) else {}
-    stamp = str(item.get("timestamp") or "")
-    published = None
-    if stamp.isdigit():
-        try:
-            published = datetime.fromtimestamp(int(stamp) / 1000, UTC).astimezone(tz)
-        except (OverflowError, OSError, ValueError):
-            published = None
-    parent = str(item.get("parentId") or "")
-    permalink = str(item.get("permalink") or "")
-    return Comment(
-        platform_id=str(item["id"]),
-        author=clean_name(str(author.get("name") or "")) or "Anonymous",
-        author_url=str(author.get("profileUrl") or "") or None,
-        published_at=published,
-        body_text=comment_text(html),
-        body_html=html,
-        parent_id=parent if parent.isdigit() else None,
-        url=urljoin(url, permalink) if permalink else None,
-    )
-
-
-def _stated_count(block: LexborNode) -> int:
-    """The number of comments the comment area's heading states ("71 comments:", "2 Kommentare:")."""
-    heading = block.css_first("h4, h3, h2, .comments-title, .comment-count")
-    m = re.search(r"\d+", text_of(heading)) if heading is not None else None
-    return int(m.group(0)) if m else 0
+    return threaded_comments(tree, url, tz)
