@@ -141,3 +141,33 @@ def test_a_comment_that_cannot_be_read_does_not_take_the_post_with_it() -> None:
     assert post["title"] == "These weeks on the committee: issue 85"
     assert post["author"] == "Mike Conroy"
     assert any("bad comment time" in w for w in result.warnings)
+
+
+def test_furniture_and_job_titles_are_not_names() -> None:
+    furniture = ("Follow Author", "Submitted", "CH Contributor", "Last Updated: January 7", "About the")
+    for text in furniture:
+        assert not name_shaped(text)
+
+
+def test_analytics_meta_names_come_after_the_visible_byline() -> None:
+    html = (
+        "<html><head><title>Minutes</title><meta name='parsely-author' content='JO BLOGGS'>"
+        "<meta property='og:type' content='article'></head><body><article><h1>Minutes</h1>"
+        "<p class='byline'>By Jo Bloggs</p><div class='text'><p>"
+        + "The committee met and agreed the minutes of the last meeting without amendment. " * 4
+        + "</p></div></article></body></html>"
+    )
+    assert extract_post(html, "https://news.example/minutes/").author == "Jo Bloggs"
+
+
+def test_a_heading_that_drops_the_heads_quotes_does_not_replace_the_title() -> None:
+    """Only typography (' for ’) is folded: "'The Report' Is Out" and an `<h1>` without the
+    quotes are not the same text, so the head's title is kept."""
+    html = (
+        "<html><head><title>'The Report' Is Out</title>"
+        '<script type=\'application/ld+json\'>{"@type": "Article", "headline": "\'The Report\' Is Out"}'
+        "</script></head><body><main><h1>The Report Is Out</h1><p>"
+        + "The general secretary's report to the committee is out and it is long. " * 4
+        + "</p></main></body></html>"
+    )
+    assert extract_post(html, "https://news.example/report/").title == "'The Report' Is Out"

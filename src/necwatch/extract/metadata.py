@@ -68,7 +68,7 @@ def read_metadata_all(tree: LexborHTMLParser) -> dict[str, list[Found]]:
     post in every vocabulary it uses, so disagreements (a re-publication date, a widget's
     heading) can be seen."""
     out: dict[str, list[Found]] = {}
-    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel, _byline):
+    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel, _byline, _meta_more):
         for name, found in reader(tree).items():
             if found.value not in (None, "", ()):
                 out.setdefault(name, []).append(found)
@@ -231,9 +231,9 @@ def _attr(tree: LexborHTMLParser, selector: str, name: str) -> str | None:
 # Where a page's head names its author, in order of trust: HTML's standard `author`, Open Graph's
 # `article:author`, Dublin Core's `creator`, and the analytics vocabularies news CMSs write for every
 # article (Parse.ly, Sailthru, the `authors`/`byl` names of newsroom CMSs).
-AUTHOR_META = (
-    'meta[name="author"]',
-    'meta[property="article:author"]',
+AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]')
+# Read after the page's visible byline (they are often written in capitals or as a list).
+AUTHOR_META_MORE = (
     'meta[name="dc.creator"]',
     'meta[name="DC.creator"]',
     'meta[name="dcterms.creator"]',
@@ -244,8 +244,8 @@ AUTHOR_META = (
 )
 
 
-def _meta_author(tree: LexborHTMLParser) -> str | None:
-    for selector in AUTHOR_META:
+def _meta_author(tree: LexborHTMLParser, selectors: tuple[str, ...] = AUTHOR_META) -> str | None:
+    for selector in selectors:
         value = _attr(tree, selector, "content")
         if value and not value.startswith(("http://", "https://")):  # Facebook profile URLs, not names
             return value.strip(" |,;") or None
@@ -321,6 +321,10 @@ def _time_and_rel(tree: LexborHTMLParser) -> MetaFields:
     return {"published": Found(stamp, "time"), "author": Found(clean_name(_text(author)), "rel-author")}
 
 
+def _meta_more(tree: LexborHTMLParser) -> MetaFields:
+    return {"author": Found(clean_name(_meta_author(tree, AUTHOR_META_MORE)), "meta")}
+
+
 def _byline(tree: LexborHTMLParser) -> MetaFields:
     return {"author": Found(byline(tree), "byline")}
 
@@ -329,8 +333,8 @@ def _byline(tree: LexborHTMLParser) -> MetaFields:
 # whose class names the author (BEM `article__author`, `entry-meta-author`…), a link to an author
 # page without a class (`/author/`, `/authors/`, `/contributor/`, `/autor/`, `/auteur/`).
 LOOSE_BYLINE = (
-    "[class*='author'], a[href*='/contributor'], a[href*='/autor/'], a[href*='/auteur/'], "
-    "a[href*='/autore/'], a[href*='/auteur-']"
+    "[class*='author'] a, [class*='author'], a[href*='/contributor'], a[href*='/autor/'], "
+    "a[href*='/auteur/'], a[href*='/autore/'], a[href*='/auteur-']"
 )
 # A byline written as a plain line at the article's start: "By Jane Roe", "Von Jana Beispiel".
 _LEAD_BYLINE = re.compile(r"^(?:by|von|par|por|door|przez|di|av|af|od)\s*:?\s+\S", re.IGNORECASE)
@@ -402,10 +406,25 @@ def lead_byline_name(text: str) -> str | None:
     return name if name and name != text and looks_like_name(name) and name_shaped(name) else None
 
 
+# Words of a theme's furniture and of job titles, not of names ("Follow Author", "Submitted",
+# "CH Contributor", "Family Editor"), in the languages blogs are written in.
+_NOT_NAME_WORDS = frozenset(
+    {
+        "author", "authors", "autor", "auteur", "autore", "follow", "share", "posts", "post", "more", "view",
+        "all", "contact", "about", "editor", "editors", "contributor", "contributors", "staff", "team",
+        "submitted", "written", "posted", "published", "updated", "read", "comments", "comment",
+        "subscribe", "profile", "bio", "redaktion", "rédaction", "redacción", "redazione",
+    }
+)  # fmt: skip
+
+
 def name_shaped(text: str) -> bool:
     """A person's or a user's name: one token ("admin", "rmb8090"), or words that each begin with a
-    capital (name particles aside: "Ursula von der Leyen"); not "About the author", "More posts"."""
+    capital (name particles aside: "Ursula von der Leyen"); not "About the author", "More posts",
+    "Follow Author", "Last Updated: January 7"."""
     words = text.split()
+    if ":" in text or any(w.strip(".,'’").casefold() in _NOT_NAME_WORDS for w in words):
+        return False
     if len(words) == 1:
         return any(c.isalnum() for c in words[0])
     letters = [w for w in words if any(c.isalpha() for c in w)]

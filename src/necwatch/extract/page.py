@@ -289,7 +289,7 @@ def _choose_title(
         # The same title as the page's visible heading, in the head's typography (' for ’, " for “):
         # the heading's own text is what readers see.
         visible = headings.get(_title_key(stripped))
-        if visible and visible != stripped:
+        if visible and visible != stripped and _typographic(visible) == _typographic(stripped):
             fields["title"] = Found(visible, found.method)
 
 
@@ -321,6 +321,17 @@ def _choose_author(
     stripped = strip_site_from_name(value, site_names(tree, url))
     if stripped != value:
         fields["author"] = Found(stripped, found.method)
+
+
+_TYPOGRAPHY = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "}
+)
+
+
+def _typographic(text: str) -> str:
+    """The text with its quotes, dashes and spaces in one typography: "It's" and "It’s" are one title,
+    "'The Interview'" and "The Interview" are not."""
+    return collapse_ws(text.translate(_TYPOGRAPHY))
 
 
 def _title_key(text: str) -> str:
