@@ -171,3 +171,10 @@ def test_a_heading_that_drops_the_heads_quotes_does_not_replace_the_title() -> N
         + "</p></main></body></html>"
     )
     assert extract_post(html, "https://news.example/report/").title == "'The Report' Is Out"
+
+
+def test_a_first_section_heading_that_the_description_repeats_stays() -> None:
+    """Medium-style: the description is the post's first lines, so it repeats the first section
+    heading; only a heading under the repeated title, or one marked as a subtitle, is a subtitle."""
+    post = extract_post(page("body_first_heading_is_description.html"), "https://tech.example/profiling")
+    assert (post.body_text or "").startswith("Why monitoring matters")

@@ -115,11 +115,11 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def _is_heading(node: LexborNode) -> bool:
+def _is_subtitle(node: LexborNode, *, after_title: bool) -> bool:
+    """Marked as a subtitle (class), or a heading right under the repeated title."""
     classes = (node.attributes.get("class") or "").lower()
-    return node.tag in ("h1", "h2", "h3", "h4", "h5", "h6") or any(
-        w in classes for w in ("subtitle", "subhead", "dek", "standfirst", "excerpt")
-    )
+    marked = any(w in classes for w in ("subtitle", "subhead", "dek", "standfirst", "excerpt"))
+    return marked or (after_title and node.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))
 
 
 def trim_body(
@@ -136,14 +136,16 @@ def trim_body(
         return body_html, body_text
     drop: list[LexborNode] = []
     title_key, subtitle_key = _key(title or ""), _key(subtitle or "")
+    after_title = False
     for block in blocks[:4]:
         text = node_text(block)
         key = _key(text)
         if key and key == title_key:
             drop.append(block)
-        elif key and key == subtitle_key and _is_heading(block):
-            # a subtitle printed as a heading; a description that repeats the first paragraph
-            # (Drupal's summary) is the body's own first paragraph and stays
+        elif key and key == subtitle_key and _is_subtitle(block, after_title=after_title):
+            # a subtitle printed under the title or marked as one; a description that repeats the
+            # first paragraph (Drupal's summary) or the first section heading (Medium's
+            # description is the post's first lines) is the body's own and stays
             drop.append(block)
         elif key and len(text.split()) <= 8 and _CHROME_START.match(text):
             drop.append(block)  # "Sign up for our newsletter", "Share" before the text
@@ -151,6 +153,7 @@ def trim_body(
             drop.append(block)  # "By Jane Roe": the byline, not the text
         else:
             break
+        after_title = key == title_key
     leading = len(drop)
     for block in reversed(blocks[leading + 1 :]):
         text = node_text(block)
