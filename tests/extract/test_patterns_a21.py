@@ -178,3 +178,14 @@ def test_a_first_section_heading_that_the_description_repeats_stays() -> None:
     heading; only a heading under the repeated title, or one marked as a subtitle, is a subtitle."""
     post = extract_post(page("body_first_heading_is_description.html"), "https://tech.example/profiling")
     assert (post.body_text or "").startswith("Why monitoring matters")
+
+
+def test_a_container_whose_class_names_its_author_is_not_a_byline() -> None:
+    """A CMS that classes the whole post `author-jane`: its first capitalised link is no author."""
+    html = (
+        "<html><head><title>Fashion and the party</title><meta property='og:type' content='article'></head>"
+        "<body><article class='post author-jane'><h1>Fashion and the party</h1><p>"
+        + "The conference arrangements committee spent an hour on the dress code for delegates. " * 3
+        + "<a href='https://shop.example/clothes'>Mode</a> was the word of the day.</p></article></body></html>"
+    )
+    assert extract_post(html, "https://blog.example/fashion/").author is None

@@ -329,11 +329,13 @@ def _byline(tree: LexborHTMLParser) -> MetaFields:
     return {"author": Found(byline(tree), "byline")}
 
 
-# Weaker byline evidence, read only inside the post and only for a name-shaped text: any element
-# whose class names the author (BEM `article__author`, `entry-meta-author`…), a link to an author
+# Weaker byline evidence, read only inside the post and only for a name-shaped text: a short
+# element (12 words at most) whose class names the author (BEM `article__author`), its link first,
+# then its text; a link to an author
 # page without a class (`/author/`, `/authors/`, `/contributor/`, `/autor/`, `/auteur/`).
+_BYLINE_BOX_WORDS = 12
 LOOSE_BYLINE = (
-    "[class*='author'] a, [class*='author'], a[href*='/contributor'], a[href*='/autor/'], "
+    "[class*='author'], a[href*='/contributor'], a[href*='/autor/'], "
     "a[href*='/auteur/'], a[href*='/autore/'], a[href*='/auteur-']"
 )
 # A byline written as a plain line at the article's start: "By Jane Roe", "Von Jana Beispiel".
@@ -376,9 +378,13 @@ def byline(tree: LexborHTMLParser) -> str | None:
             if name and looks_like_name(name) and (node.tag != "a" or _named(node, name)):
                 return name
     for node in own_nodes(scope, LOOSE_BYLINE):
-        name = clean_name(_text(node))
-        if name and looks_like_name(name) and name_shaped(name):
-            return name
+        text = _text(node) or ""
+        if len(text.split()) > _BYLINE_BOX_WORDS:
+            continue  # a container whose class names its author (`author-jane`), not a byline
+        for candidate in (*node.css("a"), node):
+            name = clean_name(_text(candidate))
+            if name and looks_like_name(name) and name_shaped(name):
+                return name
     return lead_byline(scope)
 
 
