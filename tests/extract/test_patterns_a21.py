@@ -186,6 +186,7 @@ def test_a_container_whose_class_names_its_author_is_not_a_byline() -> None:
         "<html><head><title>Fashion and the party</title><meta property='og:type' content='article'></head>"
         "<body><article class='post author-jane'><h1>Fashion and the party</h1><p>"
         + "The conference arrangements committee spent an hour on the dress code for delegates. " * 3
-        + "<a href='https://shop.example/clothes'>Mode</a> was the word of the day.</p></article></body></html>"
+        + "<a href='https://shop.example/clothes'>Mode</a> was the word of the day."
+        + "</p></article></body></html>"
     )
     assert extract_post(html, "https://blog.example/fashion/").author is None
