@@ -12,7 +12,7 @@
 body: no element matched …; metadata: none; generic: none (…)"). Every page gets every layer, field
 by field (fallback always); titles are checked against the page's own title statements and lose the
 site's name (extract/titles.py); the published date is the post's own (`_choose_published`); bodies
-read from metadata or the generic layer lose their chrome at the edges (extract/trim.py). Dates are
+lose what no article is made of and their chrome at the edges (extract/trim.py). Dates are
 parsed here, machine-readable ones first; a date printed in words is read in the source's time zone,
 and a day without a time stays a `date`.
 """

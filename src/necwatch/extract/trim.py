@@ -7,8 +7,10 @@ follow prompts, tag lists, newsletter and promotion lines, "related" headings wi
 short blocks at the very edges go, and only by what they say they are; the text between is never
 touched, so a paragraph that mentions sharing or tags in the middle of a report stays.
 
-Platform readers' bodies (Blogger, WordPress) are not trimmed here: their containers are the
-article itself, and the reference web's bodies are theirs.
+Every body node goes through `strip_inner_chrome` (sign-up, author and call-to-action boxes, and
+HTML's own non-text elements: figcaption, nav, aside, a sectioning footer) and every body through
+`trim_body`, the platform readers' included (issue 21, pass 2). WordPress's current-theme reader
+(sources/wordpress/pages.py, the reference web's path) keeps its own chrome list.
 """
 
 from __future__ import annotations
