@@ -190,3 +190,16 @@ def test_a_container_whose_class_names_its_author_is_not_a_byline() -> None:
         + "</p></article></body></html>"
     )
     assert extract_post(html, "https://blog.example/fashion/").author is None
+
+
+def test_a_site_named_by_its_domain_is_also_called_by_its_name() -> None:
+    html = (
+        "<html><head><title>Friday notes #282 - the NEC in sight | Factorio</title>"
+        "<meta property='og:site_name' content='factorio.com'><meta property='og:type' content='article'>"
+        "</head><body><div class='page'><p>"
+        + "The committee meets on Tuesday and the agenda is long; here is what is on it and why. " * 3
+        + "</p></div></body></html>"
+    )
+    assert extract_post(html, "https://games.example/blog/post/fff-282").title == (
+        "Friday notes #282 - the NEC in sight"
+    )

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 _SEP = re.compile(r"\s+(?:[|–—·»«›‹]|-{1,2}|::)\s+|:\s+")
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -82,6 +83,8 @@ def site_names(tree: LexborHTMLParser, url: str) -> set[str]:
         meta = tree.css_first(selector)
         if meta is not None and (content := meta.attributes.get("content")):
             names.add(_key(content))
+            if _DOMAIN.match(content.strip()):  # "factorio.com" is also called "Factorio"
+                names.add(_key(content.strip().rsplit(".", 1)[0]))
     for script in tree.css('script[type="application/ld+json"]'):
         text = script.text(deep=True) or ""
         if '"WebSite"' not in text and '"publisher"' not in text:
