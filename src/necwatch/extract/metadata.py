@@ -32,7 +32,10 @@ __all__ = [
     "byline",
     "ld_article",
     "ld_objects",
+    "lead_byline",
+    "lead_byline_name",
     "looks_like_name",
+    "name_shaped",
     "own_nodes",
     "post_scope",
     "read_metadata",
@@ -65,7 +68,7 @@ def read_metadata_all(tree: LexborHTMLParser) -> dict[str, list[Found]]:
     post in every vocabulary it uses, so disagreements (a re-publication date, a widget's
     heading) can be seen."""
     out: dict[str, list[Found]] = {}
-    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel, _byline):
+    for reader in (_json_ld, _microformats, _itemprop, _meta, _time_and_rel, _byline, _meta_more):
         for name, found in reader(tree).items():
             if found.value not in (None, "", ()):
                 out.setdefault(name, []).append(found)
@@ -152,6 +155,7 @@ def _json_ld(tree: LexborHTMLParser) -> MetaFields:
         return {
             "published": Found(page.get("datePublished"), "json-ld"),
             "updated": Found(page.get("dateModified"), "json-ld"),
+            "author": Found(_ld_name(page.get("author"), by_id), "json-ld"),  # schema.org WebPage.author
         }
     keywords = article.get("keywords")
     if isinstance(keywords, str):
@@ -224,12 +228,32 @@ def _attr(tree: LexborHTMLParser, selector: str, name: str) -> str | None:
 # -- Open Graph / article:* meta ------------------------------------------------------------------------
 
 
+# Where a page's head names its author, in order of trust: HTML's standard `author`, Open Graph's
+# `article:author`, Dublin Core's `creator`, and the analytics vocabularies news CMSs write for every
+# article (Parse.ly, Sailthru, the `authors`/`byl` names of newsroom CMSs).
+AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]')
+# Read after the page's visible byline (they are often written in capitals or as a list).
+AUTHOR_META_MORE = (
+    'meta[name="dc.creator"]',
+    'meta[name="DC.creator"]',
+    'meta[name="dcterms.creator"]',
+    'meta[name="parsely-author"]',
+    'meta[name="sailthru.author"]',
+    'meta[name="authors"]',
+    'meta[name="byl"]',
+)
+
+
+def _meta_author(tree: LexborHTMLParser, selectors: tuple[str, ...] = AUTHOR_META) -> str | None:
+    for selector in selectors:
+        value = _attr(tree, selector, "content")
+        if value and not value.startswith(("http://", "https://")):  # Facebook profile URLs, not names
+            return value.strip(" |,;") or None
+    return None
+
+
 def _meta(tree: LexborHTMLParser) -> MetaFields:
-    author = _attr(tree, 'meta[name="author"]', "content") or _attr(
-        tree, 'meta[property="article:author"]', "content"
-    )
-    if author and author.startswith(("http://", "https://")):
-        author = None  # Facebook profile URLs, not names
+    author = _meta_author(tree)
     tags = tuple(
         t
         for n in tree.css('meta[property="article:tag"]')
@@ -297,20 +321,120 @@ def _time_and_rel(tree: LexborHTMLParser) -> MetaFields:
     return {"published": Found(stamp, "time"), "author": Found(clean_name(_text(author)), "rel-author")}
 
 
+def _meta_more(tree: LexborHTMLParser) -> MetaFields:
+    return {"author": Found(clean_name(_meta_author(tree, AUTHOR_META_MORE)), "meta")}
+
+
 def _byline(tree: LexborHTMLParser) -> MetaFields:
     return {"author": Found(byline(tree), "byline")}
 
 
+# Weaker byline evidence, read only inside the post and only for a name-shaped text: a short
+# element (12 words at most) whose class names the author (BEM `article__author`), its link first,
+# then its text; a link to an author
+# page without a class (`/author/`, `/authors/`, `/contributor/`, `/autor/`, `/auteur/`).
+_BYLINE_BOX_WORDS = 12
+LOOSE_BYLINE = (
+    "[class*='author'], a[href*='/contributor'], a[href*='/autor/'], "
+    "a[href*='/auteur/'], a[href*='/autore/'], a[href*='/auteur-']"
+)
+# A byline written as a plain line at the article's start: "By Jane Roe", "Von Jana Beispiel".
+_LEAD_BYLINE = re.compile(r"^(?:by|von|par|por|door|przez|di|av|af|od)\s*:?\s+\S", re.IGNORECASE)
+_LEAD_TAGS = "p, div, span, address, strong, em, b, h4, h5, h6, li"
+_LEAD_NODES = 400  # elements looked at before the article's text (bounded)
+_PARTICLES = frozenset(
+    {
+        "von",
+        "van",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "la",
+        "le",
+        "bin",
+        "al",
+        "y",
+        "e",
+        "and",
+        "und",
+    }
+)
+
+
 def byline(tree: LexborHTMLParser) -> str | None:
     """A name printed as the post's byline or in the theme's author box ("By Jane Roe", "von
-    Jane Roe", "Posted by admin"); None when no such element holds a short name."""
+    Jane Roe", "Posted by admin"); None when no such element holds a short name. Then, inside the
+    post only, weaker evidence for a name-shaped text: an element whose class names the author, a
+    link to an author page, a plain "By Jane Roe" line before the article's first paragraph."""
     scope = post_scope(tree)
     for where in (scope, tree) if scope is not tree else (tree,):
         for node in own_nodes(where, BYLINE):
             name = clean_name(_text(node))
             if name and looks_like_name(name) and (node.tag != "a" or _named(node, name)):
                 return name
+    for node in own_nodes(scope, LOOSE_BYLINE):
+        text = _text(node) or ""
+        if len(text.split()) > _BYLINE_BOX_WORDS:
+            continue  # a container whose class names its author (`author-jane`), not a byline
+        for candidate in (*node.css("a"), node):
+            name = clean_name(_text(candidate))
+            if name and looks_like_name(name) and name_shaped(name):
+                return name
+    return lead_byline(scope)
+
+
+def lead_byline(scope: LexborHTMLParser | LexborNode) -> str | None:
+    """ "By Jane Roe" as a line of its own before the article's first paragraph (of 30+ words)."""
+    for seen, node in enumerate(scope.css(_LEAD_TAGS)):
+        if seen >= _LEAD_NODES:
+            break
+        text = _text(node) or ""
+        words = len(text.split())
+        if node.tag == "p" and words > 30:
+            break  # the article's text has begun
+        if 2 <= words <= 7 and not in_comments(node) and not is_teaser(node):
+            name = lead_byline_name(text)
+            if name is not None:
+                return name
     return None
+
+
+def lead_byline_name(text: str) -> str | None:
+    """ "By Jane Roe" / "Von Jana Beispiel" → the name; None for any other line."""
+    if not _LEAD_BYLINE.match(text):
+        return None
+    name = clean_name(text)
+    return name if name and name != text and looks_like_name(name) and name_shaped(name) else None
+
+
+# Words of a theme's furniture and of job titles, not of names ("Follow Author", "Submitted",
+# "CH Contributor", "Family Editor"), in the languages blogs are written in.
+_NOT_NAME_WORDS = frozenset(
+    {
+        "author", "authors", "autor", "auteur", "autore", "follow", "share", "posts", "post", "more", "view",
+        "all", "contact", "about", "editor", "editors", "contributor", "contributors", "staff", "team",
+        "submitted", "written", "posted", "published", "updated", "read", "comments", "comment",
+        "subscribe", "profile", "bio", "redaktion", "rédaction", "redacción", "redazione",
+    }
+)  # fmt: skip
+
+
+def name_shaped(text: str) -> bool:
+    """A person's or a user's name: one token ("admin", "rmb8090"), or words that each begin with a
+    capital (name particles aside: "Ursula von der Leyen"); not "About the author", "More posts",
+    "Follow Author", "Last Updated: January 7"."""
+    words = text.split()
+    if ":" in text or any(w.strip(".,'’").casefold() in _NOT_NAME_WORDS for w in words):
+        return False
+    if len(words) == 1:
+        return any(c.isalnum() for c in words[0])
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    return bool(letters) and all(w[0].isupper() or w.lower() in _PARTICLES for w in letters)
 
 
 def _named(link: LexborNode, name: str) -> bool:

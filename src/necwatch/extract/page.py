@@ -12,7 +12,7 @@
 body: no element matched …; metadata: none; generic: none (…)"). Every page gets every layer, field
 by field (fallback always); titles are checked against the page's own title statements and lose the
 site's name (extract/titles.py); the published date is the post's own (`_choose_published`); bodies
-read from metadata or the generic layer lose their chrome at the edges (extract/trim.py). Dates are
+lose what no article is made of and their chrome at the edges (extract/trim.py). Dates are
 parsed here, machine-readable ones first; a date printed in words is read in the source's time zone,
 and a day without a time stays a `date`.
 """
@@ -35,8 +35,14 @@ from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_date, g
 from necwatch.extract.metadata import POST_TIME_OWN, Found, own_nodes, post_scope, read_metadata_all
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
-from necwatch.extract.titles import agrees, site_names, strip_site_name, title_statements
-from necwatch.extract.trim import trim_body
+from necwatch.extract.titles import (
+    agrees,
+    site_names,
+    strip_site_from_name,
+    strip_site_name,
+    title_statements,
+)
+from necwatch.extract.trim import remove_outermost, strip_inner_chrome, trim_body
 from necwatch.models import Comment, Post
 
 __all__ = [
@@ -202,6 +208,7 @@ def extract_post(
     if "body" not in fields:
         tried["metadata:body"] = "no JSON-LD articleBody, h-entry e-content or itemprop=articleBody"
     _choose_title(fields, claims, tree, url)
+    _choose_author(fields, claims, tree, url)
     _choose_published(fields, claims, tree, zone)
     # Fallback always: platform markup → metadata → generic, field by field. A page that nothing
     # marks as a post (a platform's redesign, an unknown theme) still gets the generic layer, but
@@ -213,9 +220,9 @@ def extract_post(
         fields["title"] = Found(title, "generic:heading")
     if "published" not in fields and body_text and (day := generic_date(html, url)):
         fields["published"] = Found(day, "generic:htmldate")
-    if body_text and fields.get("body", Found(None, "")).method not in _platform_methods():
+    if body_text:
         title_now = str(fields["title"].value) if "title" in fields else None
-        body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree))
+        body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree), url)
     published = _date_field(fields, "published", zone, warnings, claims.get("published", []))
     updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []))
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
@@ -264,7 +271,9 @@ def _choose_title(
     headlines = [str(f.value) for f in claims.get("title", []) if f.method == "json-ld"]
     post_level = headlines + head  # a `<title>` alone is often just the site's name: no override
     value = str(found.value)
-    headings = {_title_key(h.text(deep=True)) for h in tree.css("h1")}
+    headings: dict[str, str] = {}
+    for h1 in tree.css("h1"):
+        headings.setdefault(_title_key(h1.text(deep=True)), collapse_ws(strip_bidi(h1.text(deep=True))))
     if _title_key(value) in headings:
         pass  # the page's own main heading: what readers see, whatever the head says
     elif post_level and not agrees(value, [*post_level, *([document] if document else [])]):
@@ -277,6 +286,52 @@ def _choose_title(
         )
         if stripped != value:
             fields["title"] = Found(stripped, found.method)
+        # The same title as the page's visible heading, in the head's typography (' for ’, " for “):
+        # the heading's own text is what readers see.
+        visible = headings.get(_title_key(stripped))
+        if visible and visible != stripped and _typographic(visible) == _typographic(stripped):
+            fields["title"] = Found(visible, found.method)
+
+
+# What a page shows as its byline, against what its head's metadata says.
+_VISIBLE_AUTHOR = frozenset({"rel-author", "byline", "microformats", "itemprop"})
+_AFTER_NAME = re.compile(r"\s*(?:\.|[|–—·-])\s+\S")
+
+
+def _choose_author(
+    fields: dict[str, Found], claims: dict[str, list[Found]], tree: LexborHTMLParser, url: str
+) -> None:
+    """The author's name without the site after it: metadata that says "Jane Roe. Example News"
+    while the page's byline says "Jane Roe" gives the byline; else a trailing part that is the
+    site's name (og:site_name, the host's label…) comes off. A platform's own byline stands."""
+    found = fields.get("author")
+    if found is None or not isinstance(found.value, str) or found.method in _platform_methods():
+        return
+    value = found.value.strip()
+    for claim in claims.get("author", []):
+        name = str(claim.value).strip() if claim.method in _VISIBLE_AUTHOR else ""
+        if (
+            name
+            and len(name) < len(value)
+            and value.startswith(name)
+            and _AFTER_NAME.match(value[len(name) :])
+        ):
+            fields["author"] = claim
+            return
+    stripped = strip_site_from_name(value, site_names(tree, url))
+    if stripped != value:
+        fields["author"] = Found(stripped, found.method)
+
+
+_TYPOGRAPHY = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "\u00a0": " "}
+)
+
+
+def _typographic(text: str) -> str:
+    """The text with its quotes, dashes and spaces in one typography: "It's" and "It’s" are one title,
+    "'The Interview'" and "The Interview" are not."""
+    return collapse_ws(text.translate(_TYPOGRAPHY))
 
 
 def _title_key(text: str) -> str:
@@ -409,8 +464,8 @@ def _body(
     if found is not None and isinstance(found.value, LexborNode):
         node = found.value
         if found.method not in _platform_methods():
-            for junk in node.css(_BODY_CHROME):
-                junk.decompose()
+            remove_outermost(list(node.css(_BODY_CHROME)), node)  # nested matches freed once
+        strip_inner_chrome(node)
         text = node_text(node)
         if text:
             return (node.inner_html or "").strip(), text

@@ -133,10 +133,11 @@ def strip_bidi(text: str) -> str:
 
 
 # Byline wording around a name, in the languages blogs are written in ("Posted by", "View all posts
-# by", "Publié par", "Veröffentlicht von", "Publicado por", "Pubblicato da", "Geplaatst door", …).
+# by", "Publié par", "Veröffentlicht von", "Publicado por", "Pubblicato da", "Geplaatst door", …);
+# a one-word preposition followed by a colon ("by: Jane Roe", "von: Jana Beispiel") is always a label.
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:view|see)\s+all\s+(?:posts|articles)\s+by|(?:posted|written|published|authored)\s+by|"
-    r"author:|posté\s+par|publié\s+par|écrit\s+par|veröffentlicht\s+von|geschrieben\s+von|"
+    r"(?:by|von|par|por|door|przez|di|da|av|af|od)\s*:|author:|posté\s+par|publié\s+par|écrit\s+par|veröffentlicht\s+von|geschrieben\s+von|"
     r"verfasst\s+von|autor(?:in)?:|publicado\s+por|escrito\s+por|pubblicato\s+da|scritto\s+da|"
     r"geplaatst\s+door|opublikowano\s+przez|postat\s+av|skrevet\s+af|eingestellt\s+von|gepostet\s+von|"
     r"postado\s+por|publicat\s+de|dodane\s+przez|upplagd\s+av|lähettänyt|napsal|objavio)\s*",

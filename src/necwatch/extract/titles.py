@@ -23,9 +23,17 @@ from selectolax.lexbor import LexborHTMLParser
 
 from necwatch.extract.text import collapse_ws, strip_bidi
 
-__all__ = ["agrees", "site_names", "strip_site_name", "title_statements"]
+__all__ = [
+    "agrees",
+    "is_site_name",
+    "site_names",
+    "strip_site_from_name",
+    "strip_site_name",
+    "title_statements",
+]
 
 _SEP = re.compile(r"\s+(?:[|–—·»«›‹]|-{1,2}|::)\s+|:\s+")
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -75,6 +83,8 @@ def site_names(tree: LexborHTMLParser, url: str) -> set[str]:
         meta = tree.css_first(selector)
         if meta is not None and (content := meta.attributes.get("content")):
             names.add(_key(content))
+            if _DOMAIN.match(content.strip()):  # "factorio.com" is also called "Factorio"
+                names.add(_key(content.strip().rsplit(".", 1)[0]))
     for script in tree.css('script[type="application/ld+json"]'):
         text = script.text(deep=True) or ""
         if '"WebSite"' not in text and '"publisher"' not in text:
@@ -119,12 +129,7 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
         drop.update((_key(author), _key(f"by {author}")))
 
     def is_site(part: str) -> bool:
-        """The site's name, or a short part mostly made of it ("Stadt Stuttgart" on stuttgart.de,
-        "MODEPILOT.de"); "Labour's NEC rules" is not the site labour.org.uk."""
-        key = _key(part)
-        return key in drop or (
-            len(part.split()) <= 4 and any(len(n) >= 5 and n in key and 2 * len(n) >= len(key) for n in drop)
-        )
+        return is_site_name(part, drop)
 
     changed = False
     while len(parts) > 1 and (is_site(parts[-1][0]) or _is_by(parts[-1][0])):
@@ -138,6 +143,29 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
     if not changed:
         return title
     return "".join(text + sep for text, sep in parts[:-1]) + parts[-1][0]
+
+
+def is_site_name(part: str, names: set[str]) -> bool:
+    """The site's name, or a short part mostly made of it ("Stadt Stuttgart" on stuttgart.de,
+    "MODEPILOT.de"); "Labour's NEC rules" is not the site labour.org.uk."""
+    key = _key(part)
+    return key in names or (
+        len(part.split()) <= 4 and any(len(n) >= 5 and n in key and 2 * len(n) >= len(key) for n in names)
+    )
+
+
+_NAME_TAIL = re.compile(r"(?:\.|\s[|–—·-])\s+(?=\S)")
+
+
+def strip_site_from_name(name: str, names: set[str]) -> str:
+    """An author with the site after it ("Jane Roe. Example News", "Jane Roe | Example") → the name;
+    a list of names ("Ann Able, Ben Baker") or a name alone is kept."""
+    tails = list(_NAME_TAIL.finditer(name))
+    if not tails:
+        return name
+    last = tails[-1]
+    head, tail = name[: last.start()].strip(), name[last.end() :].strip()
+    return head if head and is_site_name(tail, names) else name
 
 
 def _is_by(part: str) -> bool:

@@ -56,6 +56,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+from necwatch.errors import ParseError
 from necwatch.extract.select import parse_html
 from necwatch.models import Comment, Post
 from necwatch.sources.registry import (
@@ -169,8 +170,11 @@ def marks(facts: PageFacts) -> bool:
 def _read_single(url: str, text: str, tz: ZoneInfo) -> tuple[Post, tuple[Comment, ...] | None]:
     """The post as `fetch_post` reads it, with the comments printed on the page."""
     tree = parse_html(text, url)
-    comments = page_comments(tree, url, tz)
-    return parse_single_page(url, text, tz=tz), comments
+    try:
+        comments: tuple[Comment, ...] | None = page_comments(tree, url, tz)
+    except ParseError:  # a comment it cannot read: the post is still read, its comments unknown
+        comments = None
+    return parse_single_page(url, text, tz=tz, tree=tree), comments
 
 
 # A post's permalink in WordPress's permalink structures (Settings → Permalinks): Day and name
