@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, time
 from typing import Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -115,12 +115,19 @@ def _comment_published(body: LexborNode, url: str, tz: ZoneInfo | str) -> dateti
     """`time[datetime]`, else the printed date of older themes (`.comment-meta a`), any language."""
     time_node = body.css_first("time[datetime]")
     stamp = time_node.attributes.get("datetime") if time_node is not None else None
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if stamp:
-        return _iso(url, stamp, "comment time")
+        try:
+            return _iso(url, stamp, "comment time")
+        except ParseError:  # a theme's `datetime="2020-12-24"`: a day, read in the source's zone
+            try:
+                value = parse_words(stamp, zone)
+            except ValueError:
+                return None  # an unreadable comment date leaves the date unknown, not the page
+            return value if isinstance(value, datetime) else localize(datetime.combine(value, time()), zone)
     printed = body.css_first(".comment-meta a, .commentmetadata a, .comment-date, .comment-time")
     if printed is None or not text_of(printed):
         return None
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     try:
         value = parse_words(text_of(printed), zone)
     except ValueError:
