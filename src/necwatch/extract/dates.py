@@ -269,6 +269,10 @@ def parse_words(
     parsed = dateparser.parse(clean, languages=languages, settings=settings)
     if parsed is None:
         raise ValueError(f"not a date: {text!r}")
+    if str(parsed.year) not in clean and str(parsed.year)[2:] not in clean:
+        # "10:08 am Fri", "vor 30 Minuten": dateparser fills the year from today's date; a day the
+        # page does not print is not its date (and would change from one run to the next)
+        raise ValueError(f"no year in date: {text!r}")
     if not has_time:
         return parsed.date()
     return localize(parsed.replace(tzinfo=None, microsecond=0), zone)

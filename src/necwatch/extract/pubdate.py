@@ -191,23 +191,39 @@ def _stamps(heads: list[tuple[Value, Found]]) -> list[tuple[datetime, Found]]:
     ]
 
 
+def _settle(
+    value: datetime, claim: Found, stamps: list[tuple[datetime, Found]]
+) -> tuple[datetime, Found] | None:
+    """`value` when no other stamp contradicts it (`_wrong_label`); when the stamps agree on the
+    wall time and differ only in being labelled UTC (`15:40:14+00:00` beside `15:40:14+02:00`), the
+    one that states a zone; else None: the page does not say the time."""
+    against = [(v, f) for v, f in stamps if _wrong_label(value, v)]
+    if not against:
+        return value, claim
+    pool = [(value, claim), *against]
+    if any(v.replace(tzinfo=None) != value.replace(tzinfo=None) for v, _ in pool):
+        return None
+    zoned = {v.utcoffset(): (v, f) for v, f in pool if v.utcoffset() != timedelta(0)}
+    if len(zoned) == 1 and len(pool) > len(zoned):
+        return next(iter(zoned.values()))
+    return None
+
+
 def _time_for_day(
     day: date, heads: list[tuple[Value, Found]], tree: LexborHTMLParser
 ) -> tuple[datetime, Found] | None:
     """The metadata's time and offset for `day`, unless suspect (see the module docstring)."""
-    stamps = _stamps(heads)
-    near = [(v, f) for v, f in stamps if abs(v.date() - day) <= timedelta(days=1)]
-    for value, _ in near:
-        for other, _ in near:
-            if _wrong_label(value, other):
-                return None  # the claims contradict each other: the time is not known
+    near = [(v, f) for v, f in _stamps(heads) if abs(v.date() - day) <= timedelta(days=1)]
     for value, claim in near:
         if value.date() != day or (value.hour, value.minute, value.second) == (0, 0, 0):
             continue  # another day, or a day padded to midnight
+        settled = _settle(value, claim, near)
+        if settled is None:
+            return None  # the claims contradict each other: the time is not known
         offsets = _page_offsets(tree)
-        if value.utcoffset() == timedelta(0) and len(offsets) == 1 and timedelta(0) not in offsets:
+        if settled[0].utcoffset() == timedelta(0) and len(offsets) == 1 and timedelta(0) not in offsets:
             return None  # labelled UTC on a site that prints its times in another zone
-        return value, claim
+        return settled
     return None
 
 
@@ -250,16 +266,20 @@ def choose_published(
     value, claim = chosen
     method = claim.method
     if isinstance(value, datetime) and value.tzinfo is not None and method in _HEAD_METHODS:
-        others = [v for v, _ in _stamps(heads)]
-        if any(_wrong_label(value, v) for v in others):
-            # the metadata's times contradict each other: a dateline printed next to the heading
-            # decides ("Nov 19, 2019, 10:31 pm CST"); else the day alone, no time the page does not state
+        stamps = _stamps(heads)
+        if any(_wrong_label(value, v) for v, _ in stamps):
+            # the metadata's times contradict each other: a time printed next to the heading decides
+            # ("Nov 19, 2019, 10:31 pm CST"); else the one that states a zone beside a UTC label of
+            # the same wall time; else the day alone, no time the page does not state
             printed = visible_dateline(tree, zone, order)
-            if printed is not None and abs(_day(printed) - value.date()) <= timedelta(days=1):
+            settled = _settle(value, claim, stamps)
+            if isinstance(printed, datetime) and abs(printed.date() - value.date()) <= timedelta(days=1):
                 fields["published"] = Found(printed, "dateline")
-            else:
+                return
+            if settled is None:
                 fields["published"] = Found(value.date(), method)
-            return
+                return
+            value, method = settled[0], settled[1].method
         if (value.hour, value.minute, value.second) == (0, 0, 0):
             fields["published"] = Found(value.date(), method)  # a day padded to midnight
             return
@@ -284,13 +304,14 @@ def visible_dateline(tree: LexborHTMLParser, zone: tzinfo, order: str = "DMY") -
         if block is None or len(block.text(deep=True)) > _HEADING_BLOCK_CHARS:
             return None
         for node in block.css("*"):
-            if node.tag in ("script", "style", "h1") or node.css_first("h1") is not None:
+            if node.tag in ("script", "style", "h1") or node.css_first("h1") is not None:  # or holds it
                 continue
             text = " ".join(node.text(deep=True, separator=" ").split())
             if not text or len(text.split()) > _DATELINE_WORDS or not _YEAR.search(text):
                 continue
-            if node.css_first("p, div, li") is not None:
-                continue  # a container of lines: its lines are tried one by one
+            lines = len(node.css("p, div, li")) - (node.tag in ("p", "div", "li"))  # css() matches itself
+            if lines > 0 or in_comments(node) or is_teaser(node):
+                continue  # a container of lines (its lines are tried one by one), a comment, a teaser
             value = _date_in(text, zone, order)
             if value is not None:
                 return value
