@@ -211,14 +211,12 @@ def extract_post(
     body_html, body_text = _body(fields, html, url, min_words=min_words, tried=tried)
     if "title" not in fields and body_text and (title := generic_title(tree, url)):
         fields["title"] = Found(title, "generic:heading")
-    if "published" not in fields and body_text and (day := generic_date(html, url)):
-        fields["published"] = Found(day, "generic:htmldate")
-    if "published" not in fields and body_text and (printed := visible_dateline(tree, zone, order)):
-        fields["published"] = Found(printed, "dateline")
     if body_text and fields.get("body", Found(None, "")).method not in _platform_methods():
         title_now = str(fields["title"].value) if "title" in fields else None
         body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree))
     published = _date_field(fields, "published", zone, warnings, claims.get("published", []), order)
+    if published is None and body_text:
+        published = _printed_date(fields, html, url, tree, zone, order)
     updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []), order)
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
     if read.comments is not None:
@@ -346,6 +344,27 @@ def _body(
     )
     fields.pop("body", None)
     return None, None
+
+
+def _printed_date(
+    fields: dict[str, Found], html: str, url: str, tree: LexborHTMLParser, zone: ZoneInfo, order: str
+) -> datetime | date | None:
+    """No layer read a published date: the dateline printed next to the heading (with its time and
+    zone when it prints them), else htmldate's day from the markup and the URL; when both answer
+    more than a day apart, htmldate's day (the dateline may be another date near the heading)."""
+    printed = visible_dateline(tree, zone, order)
+    found = generic_date(html, url)
+    day = date.fromisoformat(found) if found else None
+    if printed is not None and (day is None or abs(_day_of(printed) - day).days <= 1):
+        fields["published"] = Found(printed, "dateline")
+        return printed
+    if day is not None:
+        fields["published"] = Found(found, "generic:htmldate")
+    return day
+
+
+def _day_of(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _date_field(

@@ -46,10 +46,11 @@ _HEAD_METHODS = frozenset({"json-ld", "microformats", "itemprop", "meta"})
 _ISO_STAMP = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _NUMBER = re.compile(r"\d+")
 _YEAR = re.compile(r"(?<!\d)(?:199\d|20\d{2})(?!\d)")
-# A dateline is a line, not a paragraph: at most this many words, within this much of the heading.
-_DATELINE_WORDS = 10
+# A dateline is a line, not a paragraph: at most this many words, this many elements from the heading.
+_DATELINE_WORDS = 12
+_DATELINE_REACH = 40
+_UNSEEN = frozenset({"hide", "hidden", "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden"})
 _TAIL = re.compile(r"^(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,5}|(?:UTC|GMT)[+-]\d{1,4})[,.]?$")  # "pm", "CST", "GMT+1"
-_HEADING_BLOCK_CHARS = 2000
 
 Value = datetime | date
 
@@ -107,6 +108,19 @@ def _stated(node: LexborNode | None, stamp: datetime, zone: tzinfo, order: str) 
     return said if abs(said - stamp) < timedelta(days=1) else stamp
 
 
+def _printed_with_zone(node: LexborNode, zone: tzinfo, order: str) -> datetime | None:
+    """A date element's text when it prints a date, a time and a zone ("Monday, Dec. 29 2014, 6:00
+    AM EST"): the page's own full statement, whatever its attribute says."""
+    text = " ".join(node.text(deep=True, separator=" ").split())
+    if not text or len(text) > 120 or split_zone(text)[1] is None:
+        return None
+    try:
+        said = parse_words(text, zone, order=order)
+    except ValueError:
+        return None
+    return said if isinstance(said, datetime) else None
+
+
 def _visible_element(tree: LexborHTMLParser, zone: tzinfo, order: str) -> datetime | None:
     """The post's own date element with a full stamp (scope first, then a dateline above it),
     else an element whose `title` is an ISO stamp its text prints (`<li title="2015-03-13T21:00:00
@@ -118,6 +132,9 @@ def _visible_element(tree: LexborHTMLParser, zone: tzinfo, order: str) -> dateti
             stamp = _full_stamp(node.attributes.get("datetime") or "")
             if stamp is not None:
                 return _stated(node, stamp, zone, order)
+            printed = _printed_with_zone(node, zone, order)  # `datetime="2014-00-29…"`: read the text
+            if printed is not None:
+                return printed
     for where in wheres:
         for node in where.css("[title]"):
             stamp = _full_stamp(node.attributes.get("title") or "")
@@ -293,30 +310,67 @@ def choose_published(
 
 def visible_dateline(tree: LexborHTMLParser, zone: tzinfo, order: str = "DMY") -> Value | None:
     """A date printed on a short line next to the post's heading ("publiziert am 30. Juli 2018",
-    "Posted on March 5, 2019 by Ann"): the heading's own block (its parent or grandparent, while
-    that is a block of at most a few lines), never a comment or a teaser. None when the page prints
-    no such line: no guess from the article's text."""
+    "Published 11:11 PM EST Nov 19, 2019", "08.04.2015 12:46"): within the heading's nearest
+    containers (parent, then up to two more), the lines nearest the heading in document order
+    (at most `_DATELINE_REACH` elements before or after it), never in a comment or a teaser. None when
+    the page prints no such line: no guess from the article's text."""
     heading = next((h for h in own_nodes(tree, "h1") if h.text(deep=True).strip()), None)
     if heading is None:
         return None
     block = heading.parent
-    for _ in range(2):
-        if block is None or len(block.text(deep=True)) > _HEADING_BLOCK_CHARS:
+    for _ in range(3):
+        if block is None or block.tag in ("body", "html"):
             return None
-        for node in block.css("*"):
-            if node.tag in ("script", "style", "h1") or node.css_first("h1") is not None:  # or holds it
-                continue
-            text = " ".join(node.text(deep=True, separator=" ").split())
-            if not text or len(text.split()) > _DATELINE_WORDS or not _YEAR.search(text):
-                continue
-            lines = len(node.css("p, div, li")) - (node.tag in ("p", "div", "li"))  # css() matches itself
-            if lines > 0 or in_comments(node) or is_teaser(node):
-                continue  # a container of lines (its lines are tried one by one), a comment, a teaser
-            value = _date_in(text, zone, order)
+        nodes = list(block.traverse())
+        at = next(i for i, n in enumerate(nodes) if n.mem_id == heading.mem_id)
+        near = sorted(
+            (i for i in range(max(0, at - _DATELINE_REACH), min(len(nodes), at + _DATELINE_REACH))),
+            key=lambda i: abs(i - at),
+        )
+        for i in near:
+            value = _line_date(nodes[i], zone, order)
             if value is not None:
                 return value
         block = block.parent
     return None
+
+
+def _line_date(node: LexborNode, zone: tzinfo, order: str) -> Value | None:
+    """The date of one short line (an element holding no other line), else None."""
+    if node.tag in ("script", "style", "h1", "-text") or node.css_first("h1") is not None:
+        return None
+    text = " ".join(node.text(deep=True, separator=" ").split())
+    if not text or len(text.split()) > _DATELINE_WORDS or not _YEAR.search(text):
+        return None
+    lines = len(node.css("p, div, li")) - (node.tag in ("p", "div", "li"))  # css() matches itself
+    if lines > 0 or in_comments(node) or is_teaser(node) or _unseen_or_modified(node):
+        return None  # a container of lines (its lines are tried one by one), a comment, a teaser
+    return _date_in(text, zone, order)
+
+
+def _unseen_or_modified(node: LexborNode) -> bool:
+    """The line, or one of its three nearest containers, is hidden from readers (`hidden`,
+    `display:none`, a `hide`/`hidden`/screen-reader class) or marked as the modified date (hAtom's
+    `updated`, schema.org's `dateModified`, a class naming `updated`/`modified`)."""
+    current: LexborNode | None = node
+    for _ in range(4):
+        if current is None:
+            return False
+        attrs = current.attributes
+        style = (attrs.get("style") or "").replace(" ", "").lower()
+        classes = (attrs.get("class") or "").lower()
+        if (
+            "hidden" in attrs
+            or "display:none" in style
+            or "visibility:hidden" in style
+            or (attrs.get("itemprop") or "") == "dateModified"
+            or any(word in _UNSEEN for word in classes.split())
+            or "updated" in classes
+            or "modified" in classes
+        ):
+            return True
+        current = current.parent
+    return False
 
 
 def _date_in(text: str, zone: tzinfo, order: str) -> Value | None:
