@@ -181,3 +181,10 @@ def test_a_printed_local_time_is_read_in_the_sources_zone() -> None:
     """A time printed without a zone stays the source's (`timezone:`), here New York in March."""
     value = published("numeric_en-US.html", tz="America/New_York")
     assert isinstance(value, datetime) and value.isoformat() == "2015-03-09T08:00:00-04:00"
+
+
+def test_a_placeholder_date_claims_nothing_and_the_printed_dateline_answers() -> None:
+    """JSON-LD `0001-01-01T00:00:00Z` is a CMS's empty date; the line by the heading prints
+    "Published 11:11 PM EST Nov 19, 2019" (the "Updated" line below is the modified date)."""
+    value = published("placeholder_dateline.html")
+    assert isinstance(value, datetime) and value.isoformat() == "2019-11-19T23:11:00-05:00"

@@ -214,9 +214,14 @@ def extract_post(
     if body_text and fields.get("body", Found(None, "")).method not in _platform_methods():
         title_now = str(fields["title"].value) if "title" in fields else None
         body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree))
+    if "published" not in fields and body_text:
+        _printed_date(fields, html, url, tree, zone, order)
     published = _date_field(fields, "published", zone, warnings, claims.get("published", []), order)
-    if published is None and body_text:
-        published = _printed_date(fields, html, url, tree, zone, order)
+    if published is None and body_text and _placeholders_only(claims.get("published", []), zone):
+        # a CMS's empty date ("0001-01-01T00:00:00Z") claims nothing: what the page prints answers;
+        # a date claimed but unreadable or out of range stays unknown
+        _printed_date(fields, html, url, tree, zone, order)
+        published = _date_field(fields, "published", zone, warnings, [], order)
     updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []), order)
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
     if read.comments is not None:
@@ -348,7 +353,7 @@ def _body(
 
 def _printed_date(
     fields: dict[str, Found], html: str, url: str, tree: LexborHTMLParser, zone: ZoneInfo, order: str
-) -> datetime | date | None:
+) -> None:
     """No layer read a published date: the dateline printed next to the heading (with its time and
     zone when it prints them), else htmldate's day from the markup and the URL; when both answer
     more than a day apart, htmldate's day (the dateline may be another date near the heading)."""
@@ -357,10 +362,20 @@ def _printed_date(
     day = date.fromisoformat(found) if found else None
     if printed is not None and (day is None or abs(_day_of(printed) - day).days <= 1):
         fields["published"] = Found(printed, "dateline")
-        return printed
-    if day is not None:
-        fields["published"] = Found(found, "generic:htmldate")
-    return day
+    elif day is not None:
+        fields["published"] = Found(day, "generic:htmldate")
+
+
+def _placeholders_only(claims: list[Found], zone: ZoneInfo) -> bool:
+    """Every published claim of the page is a placeholder date (before 1991), none unreadable."""
+    for claim in claims:
+        try:
+            value = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
+        except ValueError:
+            return False
+        if value.year >= FIRST_WEB_YEAR:
+            return False
+    return bool(claims)
 
 
 def _day_of(value: datetime | date) -> date:
