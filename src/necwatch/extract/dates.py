@@ -189,11 +189,12 @@ def split_zone(text: str) -> tuple[str, timezone | None]:
     """A printed date's zone, when it names one ("07:47 PM EST", "07.00 GMT", "10:00 MESZ",
     "10:00 UTC+1") → (the text without it, that fixed offset); else (text, None).
 
-    The abbreviations are dateparser's table (`dateparser/timezones.py`, from the IANA tz database's
-    abbreviations; case-sensitive, so "am", "de" or "Sat" are never zones). An abbreviation names
-    one offset there even where several places use it: EST is -05:00 (not Australia's), IST +02:00
-    (Israel), BST +01:00, CST -06:00. Only a text that states a time is read with its zone: a
-    zone after a bare day says nothing about the day."""
+    The abbreviations are dateparser's table (`dateparser/timezones.py`: Wikipedia's list of zone
+    abbreviations, agreeing with the IANA tz database wherever it gives one offset; case-sensitive,
+    so "am", "de" or "Sat" are never zones). An abbreviation used at several offsets has the one the
+    table picked: EST is -05:00 (not Australia's), IST +02:00 (Israel), BST +01:00, CST -06:00.
+    Only a text that states a time is read with its zone: a zone after a bare day says nothing
+    about the day."""
     if not _HAS_TIME.search(text):
         return text, None
     from dateparser.timezone_parser import pop_tz_offset_from_string  # deferred: see parse_words
