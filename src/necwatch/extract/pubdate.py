@@ -49,6 +49,7 @@ _YEAR = re.compile(r"(?<!\d)(?:199\d|20\d{2})(?!\d)")
 # A dateline is a line, not a paragraph: at most this many words, this many elements from the heading.
 _DATELINE_WORDS = 12
 _DATELINE_REACH = 40
+_DATELINE_LINES = 12  # dated lines read at most (each costs up to _DATELINE_WORDS dateparser calls)
 _UNSEEN = frozenset({"hide", "hidden", "sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden"})
 _TAIL = re.compile(r"^(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,5}|(?:UTC|GMT)[+-]\d{1,4})[,.]?$")  # "pm", "CST", "GMT+1"
 
@@ -318,6 +319,8 @@ def visible_dateline(tree: LexborHTMLParser, zone: tzinfo, order: str = "DMY") -
     if heading is None:
         return None
     block = heading.parent
+    tried: set[int] = set()  # each element once, whichever container reached it
+    budget = _DATELINE_LINES
     for _ in range(3):
         if block is None or block.tag in ("body", "html"):
             return None
@@ -328,15 +331,24 @@ def visible_dateline(tree: LexborHTMLParser, zone: tzinfo, order: str = "DMY") -
             key=lambda i: abs(i - at),
         )
         for i in near:
-            value = _line_date(nodes[i], zone, order)
+            if nodes[i].mem_id in tried:
+                continue
+            tried.add(nodes[i].mem_id)
+            line = _line(nodes[i])
+            if line is None:
+                continue
+            value = _date_in(line, zone, order)
             if value is not None:
                 return value
+            budget -= 1
+            if budget == 0:
+                return None  # bounded work: a page of many short dated lines is not searched on
         block = block.parent
     return None
 
 
-def _line_date(node: LexborNode, zone: tzinfo, order: str) -> Value | None:
-    """The date of one short line (an element holding no other line), else None."""
+def _line(node: LexborNode) -> str | None:
+    """The text of one short line with a year in it (an element holding no other line), else None."""
     if node.tag in ("script", "style", "h1", "-text") or node.css_first("h1") is not None:
         return None
     text = " ".join(node.text(deep=True, separator=" ").split())
@@ -345,7 +357,7 @@ def _line_date(node: LexborNode, zone: tzinfo, order: str) -> Value | None:
     lines = len(node.css("p, div, li")) - (node.tag in ("p", "div", "li"))  # css() matches itself
     if lines > 0 or in_comments(node) or is_teaser(node) or _unseen_or_modified(node):
         return None  # a container of lines (its lines are tried one by one), a comment, a teaser
-    return _date_in(text, zone, order)
+    return text
 
 
 def _unseen_or_modified(node: LexborNode) -> bool:
