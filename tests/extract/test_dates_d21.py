@@ -188,3 +188,21 @@ def test_a_placeholder_date_claims_nothing_and_the_printed_dateline_answers() ->
     "Published 11:11 PM EST Nov 19, 2019" (the "Updated" line below is the modified date)."""
     value = published("placeholder_dateline.html")
     assert isinstance(value, datetime) and value.isoformat() == "2019-11-19T23:11:00-05:00"
+
+
+def test_wordpress_current_theme_date_in_the_zone_its_date_element_prints() -> None:
+    """A current theme's `span.entry-date.published` prints "November 19, 2019, 6:21 AM EST" (no
+    `time` element); the head says `11:21:08+00:00`: the same instant, in the page's zone."""
+    from necwatch.sources.wordpress import parse_single_page
+
+    html = (DATES / "wordpress_printed_zone.html").read_text(encoding="utf-8")
+    post = parse_single_page("https://members.example/2019/11/nec-report/", html)
+    assert post.published_at is not None
+    assert post.published_at.isoformat() == "2019-11-19T06:21:08-05:00"
+
+
+def test_a_generic_zone_name_in_summer_leaves_the_attribute() -> None:
+    """ "12:04AM ET" in July is EDT (-04:00), but the table's ET is -05:00: the printed time is then
+    another instant than `datetime`, so the attribute's stamp stands rather than an hour's error."""
+    value = published("summer_generic_zone.html")
+    assert isinstance(value, datetime) and value.isoformat() == "2019-07-19T04:04:02+00:00"

@@ -37,7 +37,7 @@ from necwatch.extract.dates import parse_iso, parse_words, split_zone
 from necwatch.extract.metadata import POST_TIME_OWN, Found, ld_objects, own_nodes, post_scope
 from necwatch.extract.select import in_comments, is_teaser
 
-__all__ = ["FIRST_WEB_YEAR", "choose_published", "page_locale", "visible_dateline"]
+__all__ = ["FIRST_WEB_YEAR", "as_printed", "choose_published", "page_locale", "visible_dateline"]
 
 # No post was published on the web before it existed: an earlier date is a CMS's placeholder.
 FIRST_WEB_YEAR = 1991
@@ -92,7 +92,9 @@ def _full_stamp(text: str) -> datetime | None:
 def _stated(node: LexborNode | None, stamp: datetime, zone: tzinfo, order: str) -> datetime:
     """`stamp` as the element's visible text states it: when the text prints a time with its zone
     ("Thu 3 Jan 2019 07.00 GMT" over `datetime="2019-01-03T02:00:02-0500"`), the page's own
-    statement wins, in that zone's offset (the same instant keeps its seconds)."""
+    statement wins, in that zone's offset (the same instant keeps its seconds; the same wall time
+    takes the printed zone). A printed time that is neither keeps the attribute: generic names
+    such as "ET" have one offset in the table, wrong half the year."""
     if node is None:
         return stamp
     text = " ".join(node.text(deep=True, separator=" ").split())
@@ -105,8 +107,10 @@ def _stated(node: LexborNode | None, stamp: datetime, zone: tzinfo, order: str) 
     if not isinstance(said, datetime) or said.tzinfo is None:
         return stamp
     if abs(said - stamp) < timedelta(minutes=1):
-        return stamp.astimezone(said.tzinfo)
-    return said if abs(said - stamp) < timedelta(days=1) else stamp
+        return stamp.astimezone(said.tzinfo)  # the same instant, in the printed zone
+    if said.replace(tzinfo=None) == stamp.replace(tzinfo=None, second=0, microsecond=0):
+        return stamp.replace(tzinfo=said.tzinfo)  # the attribute's wall time, labelled with the wrong zone
+    return stamp  # another time altogether ("ET" in summer is the table's -05:00): the attribute stands
 
 
 def _printed_with_zone(node: LexborNode, zone: tzinfo, order: str) -> datetime | None:
@@ -120,6 +124,28 @@ def _printed_with_zone(node: LexborNode, zone: tzinfo, order: str) -> datetime |
     except ValueError:
         return None
     return said if isinstance(said, datetime) else None
+
+
+# The post's own date elements by class or property, whatever their tag (a `span.entry-date` prints
+# "November 19, 2019, 6:21 AM EST" where the head says `11:21:08+00:00`).
+_PRINTED_DATE = ".entry-date, .published, .dt-published, [itemprop~='datePublished'], time[pubdate]"
+
+
+def as_printed(tree: LexborHTMLParser, value: datetime, zone: tzinfo, order: str = "DMY") -> datetime:
+    """`value` in the zone the post's own date element prints, when that element prints the same
+    instant with a time and a zone ("6:21 AM EST" for `11:21:08+00:00` → `06:21:08-05:00`): the
+    page's own statement, for dates a platform reader or the head's metadata gave. Else `value`."""
+    if value.tzinfo is None:
+        return value
+    scope = post_scope(tree)
+    for where in (scope, tree) if scope is not tree else (tree,):
+        for node in own_nodes(where, _PRINTED_DATE):
+            if node.tag == "meta":
+                continue
+            said = _printed_with_zone(node, zone, order)
+            if said is not None and abs(said - value) < timedelta(minutes=1):
+                return value.astimezone(said.tzinfo)
+    return value
 
 
 def _visible_element(tree: LexborHTMLParser, zone: tzinfo, order: str) -> datetime | None:
@@ -301,6 +327,8 @@ def choose_published(
         if (value.hour, value.minute, value.second) == (0, 0, 0):
             fields["published"] = Found(value.date(), method)  # a day padded to midnight
             return
+    if isinstance(value, datetime) and method != "time":
+        value = as_printed(tree, value, zone, order)
     if not isinstance(value, datetime):
         timed = _time_for_day(value, heads, tree)
         if timed is not None:
