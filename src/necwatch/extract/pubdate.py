@@ -33,7 +33,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from necwatch.extract.dates import parse_iso, parse_words, split_zone
+from necwatch.extract.dates import date_order, parse_iso, parse_words, split_zone
 from necwatch.extract.metadata import POST_TIME_OWN, Found, ld_objects, own_nodes, post_scope
 from necwatch.extract.select import in_comments, is_teaser
 
@@ -128,23 +128,26 @@ def _printed_with_zone(node: LexborNode, zone: tzinfo, order: str) -> datetime |
 
 # The post's own date elements by class or property, whatever their tag (a `span.entry-date` prints
 # "November 19, 2019, 6:21 AM EST" where the head says `11:21:08+00:00`).
+_ZONED_TIME = re.compile(r"\d[:.]\d\d.*[A-Z]{2}|\d\s*[AaPp]\.?[Mm]\.?\s*[A-Z]{2}")  # a time, then capitals
 _PRINTED_DATE = ".entry-date, .published, .dt-published, [itemprop~='datePublished'], time[pubdate]"
 
 
-def as_printed(tree: LexborHTMLParser, value: datetime, zone: tzinfo, order: str = "DMY") -> datetime:
+def as_printed(tree: LexborHTMLParser, value: datetime, zone: tzinfo, order: str | None = None) -> datetime:
     """`value` in the zone the post's own date element prints, when that element prints the same
     instant with a time and a zone ("6:21 AM EST" for `11:21:08+00:00` → `06:21:08-05:00`): the
-    page's own statement, for dates a platform reader or the head's metadata gave. Else `value`."""
+    page's own statement, for dates a platform reader or the head's metadata gave. Else `value`.
+    `order`: the page's numeric date order (`dates.date_order`), found from the page when None."""
     if value.tzinfo is None:
         return value
-    scope = post_scope(tree)
-    for where in (scope, tree) if scope is not tree else (tree,):
-        for node in own_nodes(where, _PRINTED_DATE):
-            if node.tag == "meta":
-                continue
-            said = _printed_with_zone(node, zone, order)
-            if said is not None and abs(said - value) < timedelta(minutes=1):
-                return value.astimezone(said.tzinfo)
+    for node in tree.css(_PRINTED_DATE):  # one pass; only the same instant is taken, wherever it is
+        text = node.text(deep=True)
+        if node.tag == "meta" or len(text) > 160 or not _ZONED_TIME.search(text):
+            continue  # cheap first: most date elements print a day, or a time without a zone
+        if in_comments(node) or is_teaser(node):
+            continue
+        said = _printed_with_zone(node, zone, order or date_order(page_locale(tree)))
+        if said is not None and abs(said - value) < timedelta(minutes=1):
+            return value.astimezone(said.tzinfo)
     return value
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urljoin
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.dates import date_order, localize, parse_words
+from necwatch.extract.dates import localize, parse_words
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post
-from necwatch.extract.pubdate import as_printed, page_locale
+from necwatch.extract.pubdate import as_printed
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, node_text
 from necwatch.models import Post
@@ -114,9 +114,9 @@ def _as_printed(post: Post, tree: LexborHTMLParser, tz: ZoneInfo) -> Post:
     """The published time in the zone the post's date element prints it in, when that is the same
     instant ("6:21 AM EST" for the head's `11:21:08+00:00`): extract.pubdate.as_printed."""
     value = post.published_at
-    if value is None:
-        return post
-    printed = as_printed(tree, value, tz, date_order(page_locale(tree)))
+    if value is None or value.utcoffset() != timedelta(0):
+        return post  # a stamp in a local offset is the site's own already; a UTC one may be the head's
+    printed = as_printed(tree, value, tz)
     return post if printed.utcoffset() == value.utcoffset() else replace(post, published_at=printed)
 
 
