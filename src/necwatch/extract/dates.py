@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "OutOfRange",
+    "date_order",
     "in_utc_range",
     "localize",
     "parse_any",
@@ -28,6 +30,7 @@ __all__ = [
     "parse_local_date",
     "parse_rfc2822",
     "parse_words",
+    "split_zone",
     "to_minute",
 ]
 
@@ -67,7 +70,7 @@ def _require_aware(value: datetime, text: str) -> datetime:
     return in_utc_range(value, text)
 
 
-def parse_iso(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
+def parse_iso(text: str, *, default_tz: tzinfo | None = None) -> datetime:
     """ISO 8601 / RFC 3339 ('2024-01-24T13:37:00.000Z', '…+01:00') → aware datetime, offset as given.
 
     A value without an offset (WordPress REST `date`) is read in `default_tz`; without one, ValueError.
@@ -136,13 +139,13 @@ def _time_from(m: re.Match[str], text: str) -> time:
     return time(hour, minute, second)
 
 
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+def localize(naive: datetime, tz: tzinfo) -> datetime:
     """A wall-clock time in `tz` → aware datetime (ambiguous autumn hour: the first, fold=0).
     ValueError when that time has no UTC value within years 1-9999."""
     return in_utc_range(naive.replace(tzinfo=tz))
 
 
-def parse_local(text: str, tz: ZoneInfo | str) -> datetime:
+def parse_local(text: str, tz: tzinfo | str) -> datetime:
     """A printed local date and time → aware datetime in `tz`.
 
     Accepts time-first ('4:15 pm, January 24, 2024' — Blogger's comment timestamp) and date-first
@@ -182,12 +185,66 @@ _HAS_TIME = re.compile(
 _ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
-def parse_words(text: str, tz: ZoneInfo | str, *, languages: list[str] | None = None) -> datetime | date:
+def split_zone(text: str) -> tuple[str, timezone | None]:
+    """A printed date's zone, when it names one ("07:47 PM EST", "07.00 GMT", "10:00 MESZ",
+    "10:00 UTC+1") → (the text without it, that fixed offset); else (text, None).
+
+    The abbreviations are dateparser's table (`dateparser/timezones.py`: Wikipedia's list of zone
+    abbreviations, agreeing with the IANA tz database wherever it gives one offset; case-sensitive,
+    so "am", "de" or "Sat" are never zones). An abbreviation used at several offsets has the one the
+    table picked: EST is -05:00 (not Australia's), IST +02:00 (Israel), BST +01:00, CST -06:00.
+    Only a text that states a time is read with its zone: a zone after a bare day says nothing
+    about the day."""
+    if not _HAS_TIME.search(text):
+        return text, None
+    from dateparser.timezone_parser import pop_tz_offset_from_string  # deferred: see parse_words
+
+    rest, zone = pop_tz_offset_from_string(text)
+    offset = zone.utcoffset(None) if zone is not None else None
+    if offset is None or abs(offset) > timedelta(hours=14):
+        return text, None
+    return " ".join(rest.split()), timezone(offset)
+
+
+@cache
+def date_order(locale: str | None) -> str:
+    """The order a locale writes numeric dates in ("en-US" → "MDY", "en-GB", "de" → "DMY",
+    "en-CA" → "YMD"), from dateparser's locale data (CLDR). A locale it does not know is tried by
+    its language; English without a region, and anything unknown, is "DMY" (the day-first order of
+    the project's sources, and of most of the world): "3/09/15" is 9 March only on a page that
+    says it is American."""
+    if not locale:
+        return "DMY"
+    from dateparser.languages.loader import default_loader
+
+    name = locale.strip().replace("_", "-")
+    parts = name.split("-")
+    if len(parts) < 2 and parts[0].lower() == "en":
+        return "DMY"
+    for candidate in (f"{parts[0].lower()}-{parts[1].upper()}" if len(parts) > 1 else "", parts[0].lower()):
+        if not candidate:
+            continue
+        try:
+            locale_data = next(iter(default_loader.get_locales(locales=[candidate])))
+        except (ValueError, StopIteration):
+            continue
+        order = locale_data.info.get("date_order")
+        if isinstance(order, str) and sorted(order) == ["D", "M", "Y"]:
+            return order
+    return "DMY"
+
+
+def parse_words(
+    text: str, tz: tzinfo | str, *, languages: list[str] | None = None, order: str = "DMY"
+) -> datetime | date:
     """A date written out in words, in any language dateparser knows ("Dienstag, 28. April 2020",
     "mardi 5 juin 2018 à 10:05", "28 de abril de 2020") → an aware datetime in `tz` when a time is
-    printed, else a `date` (the day is all the page says: no invented midnight). English forms the
-    regexes above read skip dateparser (it is slow to load). ValueError when unreadable."""
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    printed, else a `date` (the day is all the page says: no invented midnight). A time printed with
+    its zone ("07:47 PM EST", "07.00 GMT") is read in that zone (`split_zone`), not in `tz`.
+    `order` reads numeric dates ("3/09/15": "DMY" 3 September, "MDY" 9 March; see `date_order`).
+    English forms the regexes above read skip dateparser (it is slow to load). ValueError when
+    unreadable."""
+    zone: tzinfo = ZoneInfo(tz) if isinstance(tz, str) else tz
     clean = " ".join(text.split()).strip(" ,|·-–—")
     m = _ISO_DAY.match(clean)
     if m:
@@ -199,6 +256,9 @@ def parse_words(text: str, tz: ZoneInfo | str, *, languages: list[str] | None = 
             raise  # read as written: dateparser would drop the offset and read another time
         except ValueError:
             pass
+    rest, stated = split_zone(clean) if any(c.isupper() for c in clean) else (clean, None)
+    if stated is not None:
+        clean, zone = rest.strip(" ,|·-–—"), stated
     has_time = bool(_HAS_TIME.search(clean))
     try:
         return parse_local(clean, zone) if has_time else parse_local_date(clean)
@@ -206,10 +266,14 @@ def parse_words(text: str, tz: ZoneInfo | str, *, languages: list[str] | None = 
         pass
     import dateparser  # deferred: ~0.5 s to import, and only pages without timestamps need it
 
-    settings = {"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
+    settings = {"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order, "RETURN_AS_TIMEZONE_AWARE": False}
     parsed = dateparser.parse(clean, languages=languages, settings=settings)
     if parsed is None:
         raise ValueError(f"not a date: {text!r}")
+    if str(parsed.year) not in clean and str(parsed.year)[2:] not in clean:
+        # "10:08 am Fri", "vor 30 Minuten": dateparser fills the year from today's date; a day the
+        # page does not print is not its date (and would change from one run to the next)
+        raise ValueError(f"no year in date: {text!r}")
     if not has_time:
         return parsed.date()
     return localize(parsed.replace(tzinfo=None, microsecond=0), zone)

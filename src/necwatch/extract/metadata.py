@@ -214,8 +214,9 @@ def _itemprop(tree: LexborHTMLParser) -> MetaFields:
             "itemprop",
         ),
         "body": Found(tree.css_first('[itemprop~="articleBody"]'), "itemprop"),
-        "published": Found(_stamp(tree.css_first('[itemprop~="datePublished"]')), "itemprop"),
-        "updated": Found(_stamp(tree.css_first('[itemprop~="dateModified"]')), "itemprop"),
+        # the post's own, not a comment's or a teaser's (comments carry itemprop=datePublished too)
+        "published": Found(_stamp(next(own_nodes(tree, '[itemprop~="datePublished"]'), None)), "itemprop"),
+        "updated": Found(_stamp(next(own_nodes(tree, '[itemprop~="dateModified"]'), None)), "itemprop"),
         "author": Found(clean_name(author_name or _text(author)), "itemprop"),
     }
 

@@ -11,7 +11,7 @@
 `ExtractedPost.to_post` fails loudly, naming the stage and field and what each layer tried ("post
 body: no element matched …; metadata: none; generic: none (…)"). Every page gets every layer, field
 by field (fallback always); titles are checked against the page's own title statements and lose the
-site's name (extract/titles.py); the published date is the post's own (`_choose_published`); bodies
+site's name (extract/titles.py); the published date is the post's own (extract/pubdate.py); bodies
 lose what no article is made of and their chrome at the edges (extract/trim.py). Dates are
 parsed here, machine-readable ones first; a date printed in words is read in the source's time zone,
 and a day without a time stays a `date`.
@@ -30,9 +30,10 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from necwatch.errors import ParseError
-from necwatch.extract.dates import localize, parse_iso, parse_words
+from necwatch.extract.dates import date_order, localize, parse_words
 from necwatch.extract.generic import GENERIC_BODY, generic_body, generic_date, generic_title
-from necwatch.extract.metadata import POST_TIME_OWN, Found, own_nodes, post_scope, read_metadata_all
+from necwatch.extract.metadata import Found, read_metadata_all
+from necwatch.extract.pubdate import FIRST_WEB_YEAR, choose_published, page_locale, visible_dateline
 from necwatch.extract.select import parse_html
 from necwatch.extract.text import clean_name, collapse_ws, html_to_text, node_text, strip_bidi
 from necwatch.extract.titles import (
@@ -53,8 +54,6 @@ __all__ = [
     "extract_post",
 ]
 
-# No post was published on the web before it existed: an earlier date is a CMS's placeholder.
-FIRST_WEB_YEAR = 1991
 # A generic "body" shorter than this is a menu or a footer trafilatura kept, not an article.
 MIN_GENERIC_WORDS = 5
 # On a page nothing marks as a post (no platform markup, no metadata), only a long text is an article.
@@ -209,7 +208,8 @@ def extract_post(
         tried["metadata:body"] = "no JSON-LD articleBody, h-entry e-content or itemprop=articleBody"
     _choose_title(fields, claims, tree, url)
     _choose_author(fields, claims, tree, url)
-    _choose_published(fields, claims, tree, zone)
+    order = date_order(page_locale(tree))  # "3/09/15": month first only on a page that says so
+    choose_published(fields, claims, tree, zone, order=order, platform_methods=_platform_methods())
     # Fallback always: platform markup → metadata → generic, field by field. A page that nothing
     # marks as a post (a platform's redesign, an unknown theme) still gets the generic layer, but
     # then only a long text is an article: "We have a new look!" is not a post.
@@ -218,13 +218,18 @@ def extract_post(
     body_html, body_text = _body(fields, html, url, min_words=min_words, tried=tried)
     if "title" not in fields and body_text and (title := generic_title(tree, url)):
         fields["title"] = Found(title, "generic:heading")
-    if "published" not in fields and body_text and (day := generic_date(html, url)):
-        fields["published"] = Found(day, "generic:htmldate")
     if body_text:
         title_now = str(fields["title"].value) if "title" in fields else None
         body_html, body_text = trim_body(body_html or "", body_text, title_now, _description(tree), url)
-    published = _date_field(fields, "published", zone, warnings, claims.get("published", []))
-    updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []))
+    if "published" not in fields and body_text:
+        _printed_date(fields, html, url, tree, zone, order)
+    published = _date_field(fields, "published", zone, warnings, claims.get("published", []), order)
+    if published is None and body_text and _placeholders_only(claims.get("published", []), zone):
+        # a CMS's empty date ("0001-01-01T00:00:00Z") claims nothing: what the page prints answers;
+        # a date claimed but unreadable or out of range stays unknown
+        _printed_date(fields, html, url, tree, zone, order)
+        published = _date_field(fields, "published", zone, warnings, [], order)
+    updated = _date_field(fields, "updated", zone, warnings, claims.get("updated", []), order)
     extraction = {name: fields[name].method for name in FIELDS if name in fields}
     if read.comments is not None:
         extraction["comments"] = platform
@@ -338,94 +343,6 @@ def _title_key(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
 
 
-def _choose_published(
-    fields: dict[str, Found], claims: dict[str, list[Found]], tree: LexborHTMLParser, zone: ZoneInfo
-) -> None:
-    """The post's own date, with its time and offset when the page states them:
-    1. a platform reader's date stands (it reads the post's own date element);
-    2. else the post's own visible date element (`time.entry-date`, `time.published`,
-       `itemprop=datePublished`… inside the post, not in a teaser or a comment) when its
-       `datetime` carries a time and an offset: what readers see beats what plugins write in the
-       head (which is often the UTC time labelled local, or a re-publication);
-    3. else the metadata claims; when they disagree by more than a day the earliest wins (the later
-       one is a re-publication or an update); a claim with a time and an offset beats one for the
-       same day without.
-    """
-    found = fields.get("published")
-    if found is not None and found.method in _platform_methods():
-        _add_time_to_day(fields, found, claims, zone)
-        return
-    scope = post_scope(tree)
-    for where in (scope, tree) if scope is not tree else (tree,):  # a dateline above the article
-        for node in own_nodes(where, POST_TIME_OWN):
-            visible = _full_stamp(node.attributes.get("datetime") or "")
-            if visible is not None:
-                fields["published"] = Found(visible, "time")
-                return
-    parsed: list[tuple[datetime | date, Found]] = []
-    for claim in claims.get("published", []):
-        try:
-            said = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
-        except ValueError:
-            continue
-        if said.year >= FIRST_WEB_YEAR and claim.method not in ("time", "byline"):
-            parsed.append((said, claim))  # metadata claims only: a plain `time` may be an embed's
-    if len(parsed) < 2:
-        return
-
-    def day_of(value: datetime | date) -> date:
-        return value.date() if isinstance(value, datetime) else value
-
-    first_value = parsed[0][0]
-    earliest_value, earliest = min(parsed, key=lambda p: day_of(p[0]))
-    if (day_of(first_value) - day_of(earliest_value)).days > 1:
-        fields["published"] = Found(earliest_value, earliest.method)
-        return
-    if not isinstance(first_value, datetime) or first_value.tzinfo is None:
-        for value, claim in parsed[1:]:
-            if (
-                isinstance(value, datetime)
-                and _has_offset(str(claim.value))
-                and day_of(value) == day_of(first_value)
-            ):
-                fields["published"] = Found(value, claim.method)
-                return
-
-
-def _add_time_to_day(
-    fields: dict[str, Found], found: Found, claims: dict[str, list[Found]], zone: ZoneInfo
-) -> None:
-    """A platform reader that found only the printed day ("November 20, 2014"): the metadata's
-    full time and offset for that same day is the post's time (never another day's)."""
-    value: Any = found.value
-    try:
-        day = value if isinstance(value, date) else parse_words(str(value), zone)
-    except ValueError:
-        return
-    if isinstance(day, datetime):
-        return
-    for claim in claims.get("published", []):
-        stamp = _full_stamp(str(claim.value)) if isinstance(claim.value, str) else None
-        if stamp is not None and stamp.date() == day:
-            fields["published"] = Found(stamp, found.method)
-            return
-
-
-def _has_offset(text: str) -> bool:
-    tail = text.strip()[-6:]
-    return tail.endswith(("Z", "z")) or "+" in tail or (len(tail) == 6 and tail[0] == "-")
-
-
-def _full_stamp(text: str) -> datetime | None:
-    """A machine date with a time and an offset, as written; None for a day or a local time."""
-    if "T" not in text and " " not in text.strip():
-        return None
-    try:
-        return parse_iso(text.strip().replace(" ", "T", 1))
-    except ValueError:
-        return None
-
-
 # Scripts written without spaces between words: Chinese, Japanese kana and kanji, Thai, Lao, Khmer.
 _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -489,8 +406,44 @@ def _body(
     return None, None
 
 
+def _printed_date(
+    fields: dict[str, Found], html: str, url: str, tree: LexborHTMLParser, zone: ZoneInfo, order: str
+) -> None:
+    """No layer read a published date: the dateline printed next to the heading (with its time and
+    zone when it prints them), else htmldate's day from the markup and the URL; when both answer
+    more than a day apart, htmldate's day (the dateline may be another date near the heading)."""
+    printed = visible_dateline(tree, zone, order)
+    found = generic_date(html, url)
+    day = date.fromisoformat(found) if found else None
+    if printed is not None and (day is None or abs(_day_of(printed) - day).days <= 1):
+        fields["published"] = Found(printed, "dateline")
+    elif day is not None:
+        fields["published"] = Found(day, "generic:htmldate")
+
+
+def _placeholders_only(claims: list[Found], zone: ZoneInfo) -> bool:
+    """Every published claim of the page is a placeholder date (before 1991), none unreadable."""
+    for claim in claims:
+        try:
+            value = claim.value if isinstance(claim.value, date) else parse_words(str(claim.value), zone)
+        except ValueError:
+            return False
+        if value.year >= FIRST_WEB_YEAR:
+            return False
+    return bool(claims)
+
+
+def _day_of(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _date_field(
-    fields: dict[str, Found], name: str, tz: ZoneInfo, warnings: list[str], claims: list[Found]
+    fields: dict[str, Found],
+    name: str,
+    tz: ZoneInfo,
+    warnings: list[str],
+    claims: list[Found],
+    order: str = "DMY",
 ) -> datetime | date | None:
     """The field's date; when the chosen layer's text is unreadable ("on Sunday, December 30th,
     2012 at 3:00 pm and is filed under …"), the next layer that stated it answers (field by field)."""
@@ -500,7 +453,7 @@ def _date_field(
     for candidate in (found, *(c for c in claims if c is not found)):
         value: Any = candidate.value
         try:
-            parsed = value if isinstance(value, datetime | date) else parse_words(str(value), tz)
+            parsed = value if isinstance(value, datetime | date) else parse_words(str(value), tz, order=order)
         except ValueError:
             warnings.append(f"{name} date {value!r} from {candidate.method} is unreadable")
             continue

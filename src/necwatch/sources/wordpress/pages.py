@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urljoin
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from necwatch.errors import ParseError
 from necwatch.extract.dates import localize, parse_words
 from necwatch.extract.metadata import Found, read_metadata
 from necwatch.extract.page import MarkupRead, extract_post
+from necwatch.extract.pubdate import as_printed
 from necwatch.extract.select import css_many, css_one, first_of, parse_html, text_of
 from necwatch.extract.text import clean_name, node_text
 from necwatch.models import Post
@@ -103,10 +104,21 @@ def parse_single_page(
     _require_single(tree, url)
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     try:
-        return _fill_from_metadata(_parse_current_theme(tree, url), tree, zone, default_author)
+        post = _fill_from_metadata(_parse_current_theme(tree, url), tree, zone, default_author)
+        return _as_printed(post, tree, zone)
     except ParseError:
         extracted = extract_post(text, url, "wordpress", tz=zone, tree=tree)
         return extracted.to_post(tz=zone, default_author=default_author)
+
+
+def _as_printed(post: Post, tree: LexborHTMLParser, tz: ZoneInfo) -> Post:
+    """The published time in the zone the post's date element prints it in, when that is the same
+    instant ("6:21 AM EST" for the head's `11:21:08+00:00`): extract.pubdate.as_printed."""
+    value = post.published_at
+    if value is None or value.utcoffset() != timedelta(0):
+        return post  # a stamp in a local offset is the site's own already; a UTC one may be the head's
+    printed = as_printed(tree, value, tz)
+    return post if printed.utcoffset() == value.utcoffset() else replace(post, published_at=printed)
 
 
 def _fill_from_metadata(post: Post, tree: LexborHTMLParser, tz: ZoneInfo, default_author: str | None) -> Post:
