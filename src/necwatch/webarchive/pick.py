@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 __all__ = [
     "Shapes",
@@ -85,11 +85,12 @@ def platform_patterns(name: str | None = None) -> Patterns:
 
 
 def _shapes(shapes: Shapes | Patterns | None) -> Shapes:
-    """`shapes` as given; else every platform's shapes but posts', which are the tuple given (None:
-    none, the heuristic alone)."""
+    """`shapes` as given; None: every platform's; a tuple: those post patterns, with every
+    platform's other shapes."""
     if isinstance(shapes, Shapes):
         return shapes
-    return replace(site_shapes(), post=shapes or ())
+    every = site_shapes()
+    return every if shapes is None else replace(every, post=shapes)
 
 
 def _target(path: str, query: str) -> str:
@@ -99,25 +100,20 @@ def _target(path: str, query: str) -> str:
 
 def is_post_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:
     """Whether `url` (as the archive captured it) is a post's permalink. `shapes`: the site's (a
-    tuple: post patterns, with every platform's refusals; None: the heuristic alone). A post
-    pattern matching the path (with `?query` when it has one, and the only query a post URL may have
-    is `?p=N`) makes a post; else the heuristic (a dated slug, or `/?p=N`). A listing, feed, API,
-    log-in page or asset is never a post, whatever a pattern says."""
+    tuple: post patterns, with every platform's refusals; None: every platform's). A post pattern
+    matching the path, with `?query` when it has one (a platform's post URL with a query, such as
+    WordPress's `/?p=N`, is its pattern's), makes a post; else a query-less dated slug path. A
+    listing, feed, API, log-in page or asset is never a post, whatever a pattern says, nor another
+    view of a page (`?showComment=`, `?share=`, `?replytocom=`: no pattern takes their query)."""
     s = _shapes(shapes)
     parts = urlsplit(url)
     path = parts.path or "/"
     lower = path.lower()
     if _NOT_POST.search(lower) or _ASSET.search(lower) or any(p.search(lower) for p in s.not_post):
         return False
-    query = dict(parse_qsl(parts.query))
-    if set(query) - {"p"} or (query and not query.get("p", "").isdigit()):
-        return False  # ?showComment=…, ?share=…, ?replytocom=…: another view of a page
-    target = _target(path, parts.query)
-    if any(p.search(target) for p in s.post):
+    if any(p.search(_target(path, parts.query)) for p in s.post):
         return True
-    if query.get("p", "").isdigit() and path in ("", "/"):
-        return True
-    return bool(_DATED.match(path))
+    return not parts.query and bool(_DATED.match(path))
 
 
 def is_feed_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:

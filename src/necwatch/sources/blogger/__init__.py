@@ -156,7 +156,7 @@ PLATFORM = register_platform(
             ),
         ),
         read_page=read_blogger_markup,
-        post_url=re.compile(r"^/\d{4}/\d{2}/[^/]{1,300}\.html$"),
+        post_url=re.compile(r"^/\d{4}/\d{2}/[^/?#]{1,300}\.html$"),
         feed_paths=("feeds/posts/default",),
         # the posts feed `/feeds/posts/default` (`full`), a label's `/-/LABEL`, and `atom.xml`/`rss.xml`
         feed_url=re.compile(
