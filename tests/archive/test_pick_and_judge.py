@@ -10,7 +10,7 @@ import pytest
 
 from necwatch.webarchive.client import ArchiveRequests, BudgetSpent
 from necwatch.webarchive.emulator import reference_captures
-from necwatch.webarchive.pick import is_post_url
+from necwatch.webarchive.pick import Shapes, is_post_url
 from necwatch.webarchive.verdict import judge, login_wall, same_post
 
 TZ = ZoneInfo("Europe/London")
@@ -100,7 +100,7 @@ def test_one_request_at_a_time_with_the_delay_and_a_budget() -> None:
         now[0] += seconds
 
     async def go() -> None:
-        client = ArchiveRequests(fetcher, delay=3.0, budget=4, sleep=sleep, clock=lambda: now[0])  # type: ignore[arg-type]
+        client = ArchiveRequests(fetcher, delay=3.0, budget=4, sleep=sleep, clock=lambda: now[0])
         await asyncio.gather(*(client.get(f"u{i}") for i in range(4)))
         with pytest.raises(BudgetSpent):
             await client.get("u5")
@@ -176,3 +176,129 @@ def test_an_unknown_platform_is_picked_with_every_platforms_pattern() -> None:
     for url, post in WORDPRESS_CAPTURES:  # never a listing, feed, search or page N, whatever the site
         if not post and "/p/" not in url:
             assert not is_post_url(url, every), url
+
+
+# -- a site's URL shapes come from the registry (issue 21: one registry of platforms) --
+# (url, what it is on a WordPress site / on a Blogger site): post, feed, comments (a comment feed),
+# listing, or "" (none of these: a page)
+SITE_URLS = [
+    ("https://m.example.org/2019/01/30/nec-report/", "post", "post"),
+    ("https://m.example.org/archives/4076", "post", ""),
+    ("https://m.example.org/?p=4076", "post", ""),
+    ("https://m.example.org/index.php/2019/01/30/nec-report/", "post", ""),
+    ("https://m.blogspot.com/2011/11/nec-report.html", "post", "post"),
+    ("https://m.blogspot.com/2011/11/nec-report.html?showComment=1#c1", "", ""),
+    ("https://m.example.org/2019/01/30/nec-report/?replytocom=5", "", ""),
+    ("https://m.example.org/feed/", "feed", ""),
+    ("https://m.example.org/tag/nec/feed/", "feed", ""),
+    ("https://m.example.org/?feed=rss2", "feed", ""),
+    ("https://m.example.org/?feed=rss2&paged=2", "feed", ""),
+    ("https://m.example.org/?feed=comments-rss2", "", ""),
+    ("https://m.blogspot.com/feeds/posts/default", "", "feed"),
+    ("https://m.blogspot.com/feeds/posts/default/-/NEC", "", "feed"),
+    ("https://m.blogspot.com/atom.xml", "", "feed"),
+    ("https://m.blogspot.com/feeds/posts/default?alt=rss", "", ""),
+    ("https://m.example.org/comments/feed/", "comments", ""),
+    ("https://m.example.org/2019/01/30/nec-report/feed/", "comments", ""),
+    ("https://m.example.org/archives/4076/feed/", "comments", ""),  # a numeric permalink's
+    ("https://m.blogspot.com/feeds/7346291/comments/default", "", "comments"),
+    ("https://m.blogspot.com/feeds/comments/default?alt=rss&max-results=25", "", "comments"),
+    ("https://m.blogspot.com/feeds/comments/default?orderby=updated", "", ""),
+    ("https://m.example.org/", "listing", "listing"),
+    ("https://m.example.org/page/2/", "listing", "listing"),
+    ("https://m.example.org/2018/04/", "listing", "listing"),
+    ("https://m.example.org/tag/nec/page/2/", "listing", ""),
+    ("https://m.example.org/category/nec-reports/", "listing", ""),
+    ("https://m.blogspot.com/search/label/NEC", "", "listing"),
+    ("https://m.blogspot.com/2011_11_01_archive.html", "", ""),
+    ("https://m.example.org/wp-json/wp/v2/posts", "", ""),
+    ("https://m.example.org/2019/01/30/nec-report/comment-page-2/", "", ""),
+    ("https://m.example.org/p/members-only/", "", ""),  # Substack's shape on another platform's site
+]
+
+
+def _kind(url: str, shapes: Shapes) -> str:
+    from necwatch.webarchive.pick import is_comment_feed_url, is_feed_url, is_listing_url
+
+    kinds = [
+        k
+        for k, yes in (
+            ("post", is_post_url(url, shapes)),
+            ("feed", is_feed_url(url, shapes)),
+            ("comments", is_comment_feed_url(url, shapes)),
+            ("listing", is_listing_url(url, shapes)),
+        )
+        if yes
+    ]
+    assert len(kinds) <= 1, (url, kinds)  # one kind at most
+    return kinds[0] if kinds else ""
+
+
+@pytest.mark.parametrize(("url", "on_wordpress", "on_blogger"), SITE_URLS)
+def test_a_sites_urls_sorted_by_its_platforms_shapes(url: str, on_wordpress: str, on_blogger: str) -> None:
+    import necwatch.sources  # noqa: F401
+    from necwatch.webarchive.pick import site_shapes
+
+    assert _kind(url, site_shapes("wordpress")) == on_wordpress
+    assert _kind(url, site_shapes("blogger")) == on_blogger
+    # a site of no known platform: every platform's shapes (Substack's `/p/slug` is a post there)
+    every = "post" if url.endswith("/p/members-only/") else on_wordpress or on_blogger
+    assert _kind(url, site_shapes(None)) == every
+
+
+def test_site_shapes_are_the_platforms_own_else_every_platforms() -> None:
+    import necwatch.sources  # noqa: F401
+    from necwatch.sources.registry import platform, platforms
+    from necwatch.webarchive.pick import site_shapes
+
+    wordpress, blogger = platform("wordpress"), platform("blogger")
+    own = site_shapes("wordpress")
+    assert own.post == (wordpress.post_url,) and own.feed == (wordpress.feed_url,)
+    assert own.comment_feed == (wordpress.comment_feed_url,) and own.listing == (wordpress.listing_url,)
+    assert site_shapes("blogger").listing == (blogger.listing_url,)
+    refusals = tuple(p.not_post for p in platforms() if p.not_post is not None)
+    assert own.not_post == refusals == site_shapes("blogger").not_post  # refusals: always every one's
+    every = site_shapes(None)
+    assert site_shapes("archive") == every == site_shapes("ghost")  # no platform, or no shapes of its own
+    assert wordpress.feed_url in every.feed and blogger.feed_url in every.feed
+
+
+def test_a_platform_registered_later_sorts_its_urls_without_pick_changing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A platform's URL shapes reach the archive from its registry entry alone."""
+    import necwatch.sources  # noqa: F401
+    from necwatch.sources.html import HtmlSource
+    from necwatch.sources.registry import PLATFORMS, Platform
+    from necwatch.webarchive.pick import (
+        comment_post_url,
+        is_comment_feed_url,
+        is_feed_url,
+        is_listing_url,
+        site_shapes,
+    )
+
+    example = Platform(
+        name="zine",
+        summary="a made-up platform",
+        source=HtmlSource,
+        post_url=re.compile(r"^/story/\d{1,9}/?$"),
+        feed_url=re.compile(r"^/zine\.rss$"),
+        comment_feed_url=re.compile(r"^(?P<post>/story/\d{1,9}/)talk\.rss$"),
+        listing_url=re.compile(r"^/topics/[a-z-]{1,80}/$"),
+        not_post=re.compile(r"(?:^|/)zine-admin(?:/|$)"),
+        comment_page=re.compile(r"talk/\d{1,4}/?$"),
+    )
+    monkeypatch.setitem(PLATFORMS, "zine", example)
+    zine = site_shapes("zine")
+    assert is_post_url("https://z.example/story/12/", zine)
+    assert not is_post_url("https://z.example/zine-admin/story/12/", zine)
+    assert is_feed_url("https://z.example/zine.rss", zine)
+    assert is_comment_feed_url("https://z.example/story/12/talk.rss", zine)
+    assert not is_comment_feed_url("https://z.example/story/x/talk.rss", zine)
+    assert is_listing_url("https://z.example/topics/nec/", zine)
+    assert comment_post_url("https://z.example/story/12/talk/3/#c9", zine) == "https://z.example/story/12/"
+    # a WordPress site still refuses the new platform's admin pages, and knows nothing else of it
+    wordpress = site_shapes("wordpress")
+    assert not is_post_url("https://m.example.org/zine-admin/2019/01/30/x/", wordpress)
+    assert not is_feed_url("https://m.example.org/zine.rss", wordpress)

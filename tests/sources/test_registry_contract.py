@@ -11,6 +11,7 @@ reads pages, one of its pages is read by its own markup reader (title and body b
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -293,3 +294,62 @@ def test_squarespace_post_url_knows_collection_item_urls(path: str, post: bool) 
     pattern = _entry("squarespace").post_url
     assert pattern is not None
     assert bool(pattern.search(path)) is post
+
+
+# -- every URL pattern a platform registers is compiled and bounded (issue 21: no backtracking) --
+URL_FIELDS = ("post_url", "feed_url", "comment_feed_url", "listing_url", "not_post", "comment_page")
+NESTED_LIMIT = 10_000  # the product of the upper bounds of repetitions nested in one another
+
+
+def _unbounded(pattern: re.Pattern[str]) -> list[str]:
+    """The repetitions of `pattern` with no upper bound (`*`, `+`, `{n,}`), and nested repetitions
+    whose bounds multiply past NESTED_LIMIT: the shapes that can backtrack without end."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    found: list[str] = []
+
+    def walk(items: object, outer: int) -> None:
+        for op, arg in items:  # type: ignore[attr-defined]
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                low, high, sub = arg
+                if high == c.MAXREPEAT:
+                    found.append(f"unbounded repetition {{{low},}}")
+                    high = 1  # said once: what it repeats is checked on its own
+                elif outer * high > NESTED_LIMIT:
+                    found.append(f"nested repetitions up to {outer * high}")
+                walk(sub, outer * max(high, 1))
+            elif op == c.SUBPATTERN:
+                walk(arg[-1], outer)
+            elif op == c.BRANCH:
+                for branch in arg[1]:
+                    walk(branch, outer)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                walk(arg[1], outer)
+            elif op == c.GROUPREF_EXISTS:
+                walk(arg[1], outer)
+                if arg[2] is not None:
+                    walk(arg[2], outer)
+
+    walk(_parser.parse(pattern.pattern, pattern.flags), 1)
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_url_pattern_of_a_platform_is_compiled_and_bounded(name: str) -> None:
+    entry = _entry(name)
+    for field_name in URL_FIELDS:
+        pattern = getattr(entry, field_name)
+        if pattern is None:
+            continue
+        assert isinstance(pattern, re.Pattern), f"{name}.{field_name} is not a compiled pattern"
+        assert not _unbounded(pattern), f"{name}.{field_name}: {_unbounded(pattern)}"
+
+
+def test_the_bound_check_sees_unbounded_and_nested_repetition() -> None:
+    assert _unbounded(re.compile(r"^/\d{4}/[^/]{1,300}\.html$")) == []
+    assert _unbounded(re.compile(r"^/(?:[a-z]{1,40}/){0,2}(?!x)(?P<post>[^?]{1,1000}?/)feed/?$")) == []
+    assert _unbounded(re.compile(r"^/p/[^/]+/?$")) == ["unbounded repetition {1,}"]
+    assert _unbounded(re.compile(r"(?:a|(?:b{0,9})*)"))[0] == "unbounded repetition {0,}"
+    assert _unbounded(re.compile(r"(?:x{1,200}){1,200}")) == ["nested repetitions up to 40000"]
+    assert _unbounded(re.compile(r"(?=.{1,20}$)(?:a(?:b{1,5}c)+)")) == ["unbounded repetition {1,}"]

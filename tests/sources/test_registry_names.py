@@ -120,3 +120,76 @@ def test_the_check_sees_a_platform_import(tmp_path: Path) -> None:
         (2, "necwatch.sources.blogger"),
         (3, "necwatch.sources.substack"),
     ]
+
+
+# URL shapes of one platform, which its registry entry holds (`Platform.post_url`, `feed_url`,
+# `comment_feed_url`, `listing_url`, `not_post`, `comment_page`): a string literal of the web archive
+# (a regex source, a path) carrying one is platform knowledge written out again. Docstrings may
+# name them in a sentence. Lower case; a literal is checked lower-cased.
+SHAPES = (
+    "wp-json",
+    "wp-admin",
+    "wp-content",
+    "wp-includes",
+    "wp-login",
+    "xmlrpc",
+    "comment-page",
+    "trackback",
+    "attachment",
+    "feed=",
+    "feeds/",
+    "search/label",
+    "_archive.html",
+    "atom.xml",
+    "rss.xml",
+    "alt=",
+    "max-results",
+    "start-index",
+    "archives/",
+    "?p=",
+    "blogspot",
+)
+SHAPE_AREAS = ("webarchive/",)  # the consumers of the URL shapes
+# the emulated archive (a test double) composes captures of a made-up WordPress and Blogger site
+SHAPE_ALLOWED = {"webarchive/emulator.py"}
+
+
+def _shape_literals(path: Path) -> list[tuple[int, str]]:
+    """String literals (docstrings aside) that carry a platform's URL shape."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and any(shape in node.value.lower() for shape in SHAPES)
+    ]
+
+
+def test_no_platform_url_shape_in_the_web_archive() -> None:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith(SHAPE_AREAS) and rel not in SHAPE_ALLOWED:
+            found += [f"{rel}:{line} {value[:80]!r}" for line, value in _shape_literals(path)]
+    assert not found, "platform URL shapes outside the registry (add a Platform field):\n" + "\n".join(found)
+
+
+def test_the_check_sees_a_url_shape(tmp_path: Path) -> None:
+    probe = tmp_path / "x.py"
+    probe.write_text(
+        '"""Refuses /wp-json/ and Blogger\'s /feeds/posts/default (a docstring may say so)."""\n'
+        'NOT_POST = r"(?:^|/)(?:tag|wp-json|wp-admin)(?:/|$)"\n'
+        'FEED = r"^/feeds/posts/(?:default|full)/?$|/(?:atom|rss2?)\\.xml$"\n'
+        'LISTING = r"^/search/label/[^/]{1,200}/?$"\n'
+        'QUERY = {"alt", "max-results"}\n'
+        'DATED = r"^/(?:19|20)\\d\\d/[01]\\d/[^/]{3,300}/?$"\n'
+    )
+    assert [line for line, _ in _shape_literals(probe)] == [2, 3, 4, 5]

@@ -47,6 +47,7 @@ __all__ = [
     "EntryRules",
     "FeedSource",
     "FeedSourceConfig",
+    "entry_comment",
     "entry_post",
     "find_feed",
     "iso_when",
@@ -341,16 +342,24 @@ class FeedSource(Source):
         return tuple(self._comment(i, n) for n, i in enumerate(items, start=1))
 
     def _comment(self, item: FeedFields, index: int) -> Comment:
-        m = _TRAILING_NUMBER.search(item.link or item.guid or "")
-        author = item.author or re.sub(r"^(?:comment\s+on\s+.*?\s+)?by\s+", "", item.title, flags=re.I)
-        return Comment(
-            platform_id=m.group(1) if m else str(index),
-            author=collapse_ws(author) or "Anonymous",
-            body_text=html_to_text(item.content),
-            published_at=_when(item.published, self.tz),
-            body_html=item.content,
-            url=item.link,
-        )
+        return entry_comment(item, index, self.tz)
+
+
+def entry_comment(item: FeedFields, index: int, tz: ZoneInfo) -> Comment:
+    """One comment feed entry as a comment (the live `feed` source's and the web archive's captured
+    comment feeds'): its id is the number ending its link or guid, else its place in the feed
+    (`index`, from 1); its author the entry's, else its title less "Comment on … by"; a date without
+    an offset is in `tz`."""
+    m = _TRAILING_NUMBER.search(item.link or item.guid or "")
+    author = item.author or re.sub(r"^(?:comment\s+on\s+.*?\s+)?by\s+", "", item.title, flags=re.I)
+    return Comment(
+        platform_id=m.group(1) if m else str(index),
+        author=collapse_ws(author) or "Anonymous",
+        body_text=html_to_text(item.content),
+        published_at=_when(item.published, tz),
+        body_html=item.content,
+        url=item.link,
+    )
 
 
 # -- the platform ---------------------------------------------------------------------------------

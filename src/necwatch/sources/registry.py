@@ -114,6 +114,24 @@ class Platform:
     # a hosting platform's name that ends its publications' titles ("Post — Publication — Medium"):
     # the generic title layer drops it and the publication's name before it
     title_suffix: str | None = None
+    # -- the platform's other URL shapes, by which the web archive sorts a site's captured URLs
+    # (webarchive/pick.py): compiled, bounded patterns (every repetition has an upper bound), None
+    # when the platform has no such shape; platform-free shapes (dated slugs, the home page and its
+    # /page/N, assets) stay in pick.py --
+    # a posts feed (the site's, a tag's or label's), searched in the path with `?query` appended when
+    # the URL has one; never a comment feed
+    feed_url: re.Pattern[str] | None = None
+    # a comment feed (the site's, or a post's), matched like `feed_url`; when the pattern has a group
+    # `post` that took part in the match, the URL is a post's comment feed only if that path is a post's
+    comment_feed_url: re.Pattern[str] | None = None
+    # a taxonomy page showing posts whole (tag, category, label), matched against a query-less path
+    listing_url: re.Pattern[str] | None = None
+    # pages of the platform that are never posts (API, admin, log-in, date archives), searched in the
+    # lower-cased path; every platform's apply to every site
+    not_post: re.Pattern[str] | None = None
+    # the tail a page of a post's comments adds to the post's URL (`comment-page-2/`), cut from a
+    # comment's link to find its post
+    comment_page: re.Pattern[str] | None = None
 
 
 PLATFORMS: dict[str, Platform] = {}

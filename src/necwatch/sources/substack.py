@@ -355,7 +355,7 @@ SUBSTACK = register_platform(
                 "{url} answers Substack's archive API",
             ),
         ),
-        post_url=re.compile(r"^/p/[^/]+/?$"),
+        post_url=re.compile(r"^/p/[^/?#]{1,300}/?$"),
         feed_paths=("feed",),
         methods=(NAME,),
         order=20,

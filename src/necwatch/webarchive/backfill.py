@@ -66,8 +66,8 @@ from necwatch.webarchive.pick import (
     is_feed_url,
     is_listing_url,
     is_post_url,
-    platform_patterns,
     site_key,
+    site_shapes,
 )
 from necwatch.webarchive.verdict import Judged, judge, same_post
 
@@ -162,7 +162,7 @@ class Backfill:
         self.since, self.until, self.dry_run, self.live = since, until, dry_run, live
         self.known = set(store.known_posts(source.name)) | set(known)
         self.tz = ZoneInfo(source.timezone)
-        self.patterns = platform_patterns(source.type)  # `recover` knows the live source's platform
+        self.shapes = site_shapes(source.type)  # `recover` knows the live source's platform
         self.platform = source.type if source.type in PLATFORMS else None  # its page reader too
         self.summary = ArchiveSummary(source.name, dry_run=dry_run)
         self.roster = roster_of(config)
@@ -179,9 +179,9 @@ class Backfill:
                 await self._recover_removed()
                 await self._histories_waiting()
             pending = await self._listing()
-            s.feeds = sum(1 for u in pending if is_feed_url(u))
-            s.comment_feeds = sum(1 for u in pending if is_comment_feed_url(u, self.patterns))
-            s.listings = sum(1 for u in pending if is_listing_url(u))
+            s.feeds = sum(1 for u in pending if is_feed_url(u, self.shapes))
+            s.comment_feeds = sum(1 for u in pending if is_comment_feed_url(u, self.shapes))
+            s.listings = sum(1 for u in pending if is_listing_url(u, self.shapes))
             s.posts = len(pending) - s.feeds - s.comment_feeds - s.listings
             if not self.dry_run:
                 for i, url in enumerate(list(pending), start=1):
@@ -234,7 +234,7 @@ class Backfill:
             page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
             self.summary.captures_listed += len(page.rows)
             for row in page.rows:
-                if is_post_url(row.original, self.patterns) or is_listing_url(row.original):
+                if is_post_url(row.original, self.shapes) or is_listing_url(row.original, self.shapes):
                     post = on_site(row.original, self.source.url)
                     if post not in listed:
                         listed.add(post)
@@ -246,7 +246,9 @@ class Backfill:
                 break
         feeds = await self._feed_listing(since)
         # listing pages after the post pages (a post read from its own page is not read from them)
-        pending = [u for u in pending if not is_listing_url(u)] + [u for u in pending if is_listing_url(u)]
+        pending = [u for u in pending if not is_listing_url(u, self.shapes)] + [
+            u for u in pending if is_listing_url(u, self.shapes)
+        ]
         pending += [f for f in feeds if f not in listed]  # after the pages: their posts come first
         if not self.dry_run:
             # only a listing of everything is complete "up to now" (a --from/--to range is not)
@@ -270,11 +272,13 @@ class Backfill:
         )
         page = parse_cdx((await self.requests.get(url, accept="application/json")).text)
         self.summary.captures_listed += len(page.rows)
-        posts = [on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original)]
+        posts = [
+            on_site(r.original, self.source.url) for r in page.rows if is_feed_url(r.original, self.shapes)
+        ]
         comments = [
             on_site(r.original, self.source.url)
             for r in page.rows
-            if is_comment_feed_url(r.original, self.patterns)
+            if is_comment_feed_url(r.original, self.shapes)
         ]
         return list(dict.fromkeys([*posts, *comments]))
 
@@ -328,13 +332,13 @@ class Backfill:
         return sorted(rows, key=lambda r: r.timestamp)
 
     async def _post(self, url: str) -> None:
-        if is_feed_url(url):
+        if is_feed_url(url, self.shapes):
             await self._feed(url)
             return
-        if is_comment_feed_url(url, self.patterns):
+        if is_comment_feed_url(url, self.shapes):
             await self._comment_feed(url)
             return
-        if is_listing_url(url):
+        if is_listing_url(url, self.shapes):
             await self._listing_page(url)
             return
         pid = post_key(self.source.name, url)
@@ -438,7 +442,7 @@ class Backfill:
                 if not fields.link or looks_like_excerpt(fields):
                     continue
                 link = on_site(fields.link, self.source.url)
-                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.patterns):
+                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.shapes):
                     continue
                 pid = post_key(self.source.name, link)
                 if self.store.stored_posts_of(self.source.name, [pid], [link]) or link in self.known:
@@ -479,7 +483,7 @@ class Backfill:
             self._keep(row, status, ctype, body, "listing", None)
             for link, title, html in articles:
                 link = on_site(link, self.source.url)
-                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.patterns):
+                if site_key(link) != site_key(self.source.url) or not is_post_url(link, self.shapes):
                     continue
                 pid = post_key(self.source.name, link)
                 if self.store.stored_posts_of(self.source.name, [pid], [link]) or link in self.known:
@@ -524,16 +528,18 @@ class Backfill:
         (alerts recorded, never pushed). A feed holds only the latest comments, so one missing from a
         capture is never taken as removed. `recover`: only posts stored as removed (the live poll
         reads the comments of the others)."""
+        from necwatch.sources.feed import entry_comment  # as the live feed source reads one
+
         async for row, entries in self._feed_captures(url):
             by_post: dict[str, list[Comment]] = {}
             for n, fields in enumerate(entries, start=1):
-                post_url = comment_post_url(fields.link or "")
+                post_url = comment_post_url(fields.link or "", self.shapes)
                 if post_url is None:
                     continue
                 post_url = on_site(post_url, self.source.url)
                 if site_key(post_url) != site_key(self.source.url):
                     continue
-                by_post.setdefault(post_url, []).append(_feed_comment(fields, n, self.tz))
+                by_post.setdefault(post_url, []).append(entry_comment(fields, n, self.tz))
             if self.dry_run:
                 continue
             with self.store.transaction():
@@ -1109,25 +1115,6 @@ def _with_url(post: Any, url: str) -> Any:
     from dataclasses import replace
 
     return replace(post, url=url)
-
-
-def _feed_comment(item: Any, index: int, tz: ZoneInfo) -> Comment:
-    """One comment feed entry as a comment, as the live feed source reads one (sources/feed.py)."""
-    import re
-
-    from necwatch.extract.text import collapse_ws, html_to_text
-    from necwatch.sources.feed import _TRAILING_NUMBER, _when
-
-    m = _TRAILING_NUMBER.search(item.link or item.guid or "")
-    author = item.author or re.sub(r"^(?:comment\s+on\s+.*?\s+)?by\s+", "", item.title, flags=re.I)
-    return Comment(
-        platform_id=m.group(1) if m else str(index),
-        author=collapse_ws(author) or "Anonymous",
-        body_text=html_to_text(item.content),
-        published_at=_when(item.published, tz),
-        body_html=item.content,
-        url=item.link,
-    )
 
 
 _ARTICLES = "article, .hentry, .post-outer, .post"

@@ -1,14 +1,17 @@
-"""Which listed URLs are post pages: the platforms' own permalink patterns (`Platform.post_url` in
-the registry, sources/registry.py), else a heuristic that knows the permalink shapes of blogs
-(a dated path with a slug, WordPress's `?p=N`, Blogger's `/YYYY/MM/slug.html`) and refuses the
-pages that are never posts (listings, feeds, APIs, log-in pages, assets). Pure."""
+"""Which listed URLs are post pages, posts feeds, comment feeds and listing pages. The platforms' own
+URL shapes come from the registry (`Platform.post_url`, `feed_url`, `comment_feed_url`,
+`listing_url`, `not_post`, `comment_page` in sources/registry.py), composed into a site's `Shapes`;
+only platform-free shapes live here: a dated path with a slug, assets, the home page and its
+`/page/N`, date archives, and the words of blog URLs that are never posts. Pure."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 __all__ = [
+    "Shapes",
     "comment_post_url",
     "is_comment_feed_url",
     "is_feed_url",
@@ -16,15 +19,32 @@ __all__ = [
     "is_post_url",
     "platform_patterns",
     "site_key",
+    "site_shapes",
 ]
 
-# a date then a slug: /2019/01/30/slug/ (WordPress), /2011/11/slug.html (Blogger), /2013/06/slug/
+# a date then a slug, behind two folders at most: /2019/01/30/slug/, /2011/11/slug.html, /blog/2013/06/slug/
 _DATED = re.compile(r"^/(?:[a-z0-9_-]{1,40}/){0,2}(?:19|20)\d\d/[01]\d/(?:[0-3]\d/)?[^/]{3,300}/?$")
-_NOT_POST = re.compile(
-    r"(?:^|/)(?:tag|category|author|page|feed|feeds|wp-json|wp-admin|wp-content|wp-includes|search|"
-    r"comment-page-\d+|trackback|attachment|amp)(?:/|$)|wp-login\.php|xmlrpc\.php|_archive\.html$|robots\.txt$"
-)
+# the words of blog URLs that name a listing, a feed, a search or another view, never a post
+_NOT_POST = re.compile(r"(?:^|/)(?:tag|category|author|page|feed|search|amp)(?:/|$)|robots\.txt$")
 _ASSET = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|pdf|xml|json|txt|zip|mp3|mp4)$")
+# the home page and its pages, and date archives (/2018/, /2018/04/, /2018/04/page/2/)
+_LISTING = re.compile(r"^/(?:page/\d{1,6}/?)?$|^/(?:19|20)\d\d/(?:[01]\d/)?(?:page/\d{1,6}/?)?$")
+
+Patterns = tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """A site's URL shapes from the registry (`site_shapes`): each kind is the source's own
+    platform's when it has one, else every platform's; `not_post` is always every platform's, since
+    refusing another platform's API or admin path costs a site nothing."""
+
+    post: Patterns = ()
+    feed: Patterns = ()
+    comment_feed: Patterns = ()
+    listing: Patterns = ()
+    not_post: Patterns = ()
+    comment_page: Patterns = ()
 
 
 def site_key(url: str) -> str:
@@ -32,99 +52,115 @@ def site_key(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
-def is_post_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
-    """Whether `url` (as the archive captured it) is a post's permalink. `patterns`: the platforms'
-    post_url patterns, matched against the path (with `?query` when it has one, and the only query
-    a post URL may have is `?p=N`); any match is a post. Else the heuristic. A listing, feed, API,
-    log-in page or asset is never a post, whatever a pattern says."""
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if _NOT_POST.search(path.lower()) or _ASSET.search(path.lower()):
-        return False
-    query = dict(parse_qsl(parts.query))
-    if set(query) - {"p"} or (query and not query.get("p", "").isdigit()):
-        return False  # ?showComment=…, ?share=…, ?replytocom=…: another view of a page
-    target = f"{path}?{parts.query}" if parts.query else path  # `?p=N` is WordPress's plain permalink
-    if any(p.search(target) for p in patterns):
-        return True
-    if query.get("p", "").isdigit() and path in ("", "/"):
-        return True
-    return bool(_DATED.match(path))
-
-
-def platform_patterns(name: str | None = None) -> tuple[re.Pattern[str], ...]:
-    """The post_url patterns to pick a site's post pages with. When the source's platform is known
-    (`name`: a registered platform with a pattern) its own pattern alone: another platform's shape
+def site_shapes(name: str | None = None) -> Shapes:
+    """The shapes to sort a site's captured URLs by. When the source's platform is known (`name`: a
+    registered platform) each kind is its own when it has one: another platform's post shape
     (Substack's `/p/slug`, Medium's `slug-hexid`) on this site is a page, not a post. Else (an
-    `archive` source, or a platform without a pattern: Ghost, feed, html) every platform's pattern,
-    in detection order. The heuristic of `is_post_url` applies either way."""
+    `archive` source, or a platform without that kind: Ghost, feed, html) every platform's, in
+    detection order."""
     from necwatch.sources.registry import PLATFORMS, platforms
 
+    every = platforms()
     known = PLATFORMS.get(name) if name else None
-    if known is not None and known.post_url is not None:
-        return (known.post_url,)
-    return tuple(p.post_url for p in platforms() if p.post_url is not None)
+
+    def kind(field: str) -> Patterns:
+        own = getattr(known, field, None) if known is not None else None
+        if own is not None:
+            return (own,)
+        return tuple(p for p in (getattr(e, field) for e in every) if p is not None)
+
+    return Shapes(
+        post=kind("post_url"),
+        feed=kind("feed_url"),
+        comment_feed=kind("comment_feed_url"),
+        listing=kind("listing_url"),
+        not_post=tuple(e.not_post for e in every if e.not_post is not None),
+        comment_page=kind("comment_page"),
+    )
 
 
-# A site's or a label's posts feed (WordPress /feed/, /tag/x/feed/, ?feed=rss2; Blogger
-# /feeds/posts/default[/-/LABEL], atom.xml, rss.xml), never a comment feed.
-_FEED = re.compile(
-    r"(?:^|/)feed/?$|^/feeds/posts/(?:default|full)(?:/-/[^/]{1,200})?/?$|/(?:atom|rss2?)\.xml$"
-)
-_COMMENT_FEED = re.compile(r"/comments/feed/?$|^/feeds/\d+/comments/|(?:^|/)comment-page-")
+def platform_patterns(name: str | None = None) -> Patterns:
+    """The post_url patterns to pick a site's post pages with (`site_shapes(name).post`)."""
+    return site_shapes(name).post
 
 
-def is_feed_url(url: str) -> bool:
-    """Whether `url` is a posts feed whose captures may hold posts the archive has no page of."""
+def _shapes(shapes: Shapes | Patterns | None) -> Shapes:
+    """`shapes` as given; None: every platform's; a tuple: those post patterns, with every
+    platform's other shapes."""
+    if isinstance(shapes, Shapes):
+        return shapes
+    every = site_shapes()
+    return every if shapes is None else replace(every, post=shapes)
+
+
+def _target(path: str, query: str) -> str:
+    """What a platform's pattern is matched against: the path, with `?query` when there is one."""
+    return f"{path}?{query}" if query else path
+
+
+def is_post_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:
+    """Whether `url` (as the archive captured it) is a post's permalink. `shapes`: the site's (a
+    tuple: post patterns, with every platform's refusals; None: every platform's). A post pattern
+    matching the path, with `?query` when it has one (a platform's post URL with a query, such as
+    WordPress's `/?p=N`, is its pattern's), makes a post; else a query-less dated slug path. A
+    listing, feed, API, log-in page or asset is never a post, whatever a pattern says, nor another
+    view of a page (`?showComment=`, `?share=`, `?replytocom=`: no pattern takes their query)."""
+    s = _shapes(shapes)
     parts = urlsplit(url)
     path = parts.path or "/"
-    if _COMMENT_FEED.search(path) or is_comment_feed_url(url):
+    lower = path.lower()
+    if _NOT_POST.search(lower) or _ASSET.search(lower) or any(p.search(lower) for p in s.not_post):
         return False
-    if dict(parse_qsl(parts.query)).get("feed") in ("rss2", "rss", "atom") and path in ("", "/"):
+    if any(p.search(_target(path, parts.query)) for p in s.post):
         return True
-    return not parts.query and bool(_FEED.search(path))
+    return not parts.query and bool(_DATED.match(path))
 
 
-# Comment feeds: a post's (WordPress /<post>/feed/, Blogger /feeds/<postid>/comments/default) or the
-# site's (WordPress /comments/feed/, Blogger /feeds/comments/default).
-_SITE_COMMENTS = re.compile(r"^/(?:[^/]{1,200}/){0,2}comments/feed/?$|^/feeds/comments/(?:default|full)/?$")
-_BLOGGER_COMMENTS = re.compile(r"^/feeds/\d{1,30}/comments/(?:default|full)/?$")
-_POST_FEED = re.compile(r"^(.{1,1000}?/)feed/?$")
-_COMMENT_PAGE = re.compile(r"comment-page-\d{1,6}/?$")
-
-
-def is_comment_feed_url(url: str, patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
-    """Whether `url` is a comment feed: a post's own (its permalink then `feed/`, Blogger's
-    `/feeds/<postid>/comments/default`) or the site's (`/comments/feed/`, `/feeds/comments/default`)."""
+def is_feed_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:
+    """Whether `url` is a posts feed (a platform's `feed_url`) whose captures may hold posts the
+    archive has no page of; never a comment feed."""
+    s = _shapes(shapes)
     parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query and dict(parse_qsl(parts.query)).keys() - {"alt", "max-results", "start-index"}:
+    if is_comment_feed_url(url, s):
         return False
-    if _SITE_COMMENTS.match(path) or _BLOGGER_COMMENTS.match(path):
-        return True
-    m = _POST_FEED.match(path)
-    return bool(m) and is_post_url(f"{parts.scheme}://{parts.netloc}{m.group(1)}", patterns)  # type: ignore[union-attr]
+    target = _target(parts.path or "/", parts.query)
+    return any(p.search(target) for p in s.feed)
 
 
-def comment_post_url(link: str) -> str | None:
+def is_comment_feed_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:
+    """Whether `url` is a comment feed (a platform's `comment_feed_url`): the site's, or a post's
+    own, whose `post` group must then be a post's URL."""
+    s = _shapes(shapes)
+    parts = urlsplit(url)
+    target = _target(parts.path or "/", parts.query)
+    for pattern in s.comment_feed:
+        m = pattern.search(target)
+        if m is None:
+            continue
+        post = m.groupdict().get("post")
+        if post is None or is_post_url(f"{parts.scheme}://{parts.netloc}{post}", s):
+            return True
+    return False
+
+
+def comment_post_url(link: str, shapes: Shapes | Patterns | None = None) -> str | None:
     """The post a comment's own link belongs to: the link without its query (`?showComment=`), its
-    fragment (`#comment-12`, `#c123`) and a trailing `comment-page-N/`; None when there is no link."""
+    fragment (`#comment-12`, `#c123`) and a platform's page of comments (`comment_page`); None when
+    there is no link."""
     parts = urlsplit(link)
     if not parts.scheme or not parts.netloc:
         return None
-    path = _COMMENT_PAGE.sub("", parts.path or "/")
+    path = parts.path or "/"
+    for pattern in _shapes(shapes).comment_page:
+        path = pattern.sub("", path)
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-# Listing pages that show posts whole or as excerpts: the home page and its pages, tag, category
-# and label pages (WordPress /tag/x/, /category/x/page/2/; Blogger /search/label/X), date archives.
-_LISTING = re.compile(
-    r"^/(?:page/\d{1,6}/?)?$|^/(?:tag|category|label)/[^/]{1,200}/(?:page/\d{1,6}/?)?$"
-    r"|^/search/label/[^/]{1,200}/?$|^/(?:19|20)\d\d/(?:[01]\d/)?(?:page/\d{1,6}/?)?$"
-)
-
-
-def is_listing_url(url: str) -> bool:
-    """Whether `url` is a listing page whose captures may hold posts the archive has no page of."""
+def is_listing_url(url: str, shapes: Shapes | Patterns | None = None) -> bool:
+    """Whether `url` is a listing page whose captures may hold posts the archive has no page of: the
+    home page and its pages, date archives, and a platform's `listing_url` (tag, category, label)."""
     parts = urlsplit(url)
-    return not parts.query and bool(_LISTING.match(parts.path or "/"))
+    if parts.query:
+        return False
+    path = parts.path or "/"
+    return bool(_LISTING.match(path)) or any(p.search(path) for p in _shapes(shapes).listing)

@@ -156,8 +156,21 @@ PLATFORM = register_platform(
             ),
         ),
         read_page=read_blogger_markup,
-        post_url=re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$"),
+        post_url=re.compile(r"^/\d{4}/\d{2}/[^/?#]{1,300}\.html$"),
         feed_paths=("feeds/posts/default",),
+        # the posts feed `/feeds/posts/default` (`full`), a label's `/-/LABEL`, and `atom.xml`/`rss.xml`
+        feed_url=re.compile(
+            r"^(?!/feeds/\d{1,30}/comments/)"
+            r"(?:/feeds/posts/(?:default|full)(?:/-/[^/]{1,200})?/?|[^?]{0,2000}/(?:atom|rss2?)\.xml)$"
+        ),
+        # a post's `/feeds/<postid>/comments/default` and the blog's `/feeds/comments/default`, with
+        # the GData parameters (`?alt=rss`, `max-results`, `start-index`)
+        comment_feed_url=re.compile(
+            r"^/feeds/(?:\d{1,30}/)?comments/(?:default|full)/?"
+            r"(?:\?(?:(?:alt|max-results|start-index)=[^&#]{0,200}(?:&|$)){1,6})?$"
+        ),
+        listing_url=re.compile(r"^/search/label/[^/]{1,200}/?$"),  # a label's posts
+        not_post=re.compile(r"(?:^|/)feeds(?:/|$)|_archive\.html$"),  # feeds, date archives
         methods=("blogger",),
         order=10,
         url_options=url_options,

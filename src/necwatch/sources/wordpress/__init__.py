@@ -188,6 +188,27 @@ POST_URL = re.compile(
     r"[^/?#]{1,300}/?|/archives/\d{1,12}/?|/?\?p=\d{1,12})$"
 )
 
+# Its feeds: `/feed/` after the site, a tag, a category or an author (a post's is its comment feed),
+# and Plain permalinks' `/?feed=rss2` (`rss`, `atom`), paged with `&paged=N`; never a comment page's
+# or the comments' feed.
+FEED_URL = re.compile(
+    r"^(?![^?]{0,2000}(?:comment-page-|/comments/feed/?$))"
+    r"(?:[^?]{0,2000}/feed/?|/\?(?:[^&#]{0,200}&){0,5}feed=(?:rss2|rss|atom)(?:&[^#]{0,500})?)$"
+)
+# Comment feeds: the site's `/comments/feed/` (behind one or two folders), and a post's, its permalink
+# then `feed/`.
+COMMENT_FEED_URL = re.compile(r"^/(?:[^/?]{1,200}/){0,2}comments/feed/?$|^(?P<post>[^?]{1,1000}?/)feed/?$")
+# Tag and category archives (`/tag/x/`, `/category/x/page/2/`) show posts whole in most themes.
+LISTING_URL = re.compile(r"^/(?:tag|category)/[^/]{1,200}/(?:page/\d{1,6}/?)?$")
+# Never posts: the REST API, admin, theme and upload folders, comment pages, trackbacks, attachment
+# pages, the log-in page and XML-RPC.
+NOT_POST = re.compile(
+    r"(?:^|/)(?:wp-json|wp-admin|wp-content|wp-includes|comment-page-\d{1,12}|trackback|attachment)(?:/|$)"
+    r"|wp-login\.php|xmlrpc\.php"
+)
+# Paged comments: `/<post>/comment-page-2/`.
+COMMENT_PAGE = re.compile(r"comment-page-\d{1,6}/?$")
+
 
 PLATFORM = register_platform(
     Platform(
@@ -199,6 +220,11 @@ PLATFORM = register_platform(
         read_page=read_wordpress_markup,
         post_url=POST_URL,
         feed_paths=("feed/",),
+        feed_url=FEED_URL,
+        comment_feed_url=COMMENT_FEED_URL,
+        listing_url=LISTING_URL,
+        not_post=NOT_POST,
+        comment_page=COMMENT_PAGE,
         methods=("wordpress",),
         order=30,
         url_options=url_options,
