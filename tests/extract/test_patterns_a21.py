@@ -90,17 +90,19 @@ def test_the_visible_heading_text_is_kept_when_the_head_writes_the_same_title_in
 def test_a_platform_body_loses_signup_box_captions_asides_promos_and_author_cards() -> None:
     """WordPress's body container holds a newsletter form before the text, a photo caption, a pull
     quote (`aside`), a call-to-action box, an author card (`footer`), a "More in" list (`aside`)
-    and the theme's author box; a quotation's own `footer` (its citation) is the text's."""
+    and the theme's author box; a quotation's own `footer` (its citation) is the text's. The
+    caption stays: WordPress's API and feeds carry it in the post's content, and one post must read
+    the same from its page (a capture, a single page) as from its feed (no false edit)."""
     post = extract_post(
         page("body_signup_author_box_aside.html"), "https://review.example/2019/11/rule-book/", "wordpress"
     )
     text = post.body_text or ""
     assert post.extraction["body"] == "wordpress"
-    assert text.startswith("Time is not on the general secretary's side.")
+    assert text.startswith("Members of the committee arrive for the July meeting. (Photo: Example Agency)")
+    assert "\n\nTime is not on the general secretary's side." in text
     assert text.endswith("The general secretary, in March")
     for chrome in (
         "SIGN UP",
-        "Photo: Example Agency",
         "The review was promised for the spring.",
         "LEARN MORE",
         "supporters' club",

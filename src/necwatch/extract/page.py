@@ -380,9 +380,10 @@ def _body(
     found = fields.get("body")
     if found is not None and isinstance(found.value, LexborNode):
         node = found.value
-        if found.method not in _platform_methods():
+        platform = found.method in _platform_methods()
+        if not platform:
             remove_outermost(list(node.css(_BODY_CHROME)), node)  # nested matches freed once
-        strip_inner_chrome(node)
+        strip_inner_chrome(node, captions=not platform)  # a platform's feeds and API keep them
         text = node_text(node)
         if text:
             return (node.inner_html or "").strip(), text

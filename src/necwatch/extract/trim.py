@@ -58,20 +58,23 @@ _MAX_SIGNUP_WORDS = 40
 _MAX_BLURB_WORDS = 60
 
 
-def strip_inner_chrome(node: LexborNode) -> None:
+def strip_inner_chrome(node: LexborNode, *, captions: bool = True) -> None:
     """Remove from a body what no article is made of, by structure and by what the markup says it
     is, in any template and language: a sign-up box (a form or e-mail field with its few words
     around it: "Sign up for our newsletter"), an author box or card and a call-to-action box (class
     or id naming one), and what HTML's own elements say is not the text: `figcaption` (a photo's
     caption; WordPress's `.wp-caption-text`), `nav`, `aside` (content tangential to the article:
     sidebars, pull quotes repeating the text, "More in …" lists) and a sectioning `footer` (its
-    author, links and sharing); a `footer` inside a quotation or a figure is its citation and stays."""
+    author, links and sharing); a `footer` inside a quotation or a figure is its citation and stays.
+    `captions=False` keeps captions: a platform's own body (its API and feeds carry them in the
+    post's content, and one post must read the same whichever way it was fetched)."""
     doomed = [_signup_box(field, node) for field in node.css(_EMAIL_FIELD)]
     for element in node.css("[class], [id]"):
         ident = f"{element.attributes.get('class') or ''} {element.attributes.get('id') or ''}"
         if _AUTHOR_BOX.search(ident) or _CALL_TO_ACTION.search(ident):
             doomed.append(element)
-    for element in node.css("nav, aside, footer, figcaption, .wp-caption-text"):
+    chrome = "nav, aside, footer, figcaption, .wp-caption-text" if captions else "nav, aside, footer"
+    for element in node.css(chrome):
         if element.tag != "footer" or not _inside(element, node, ("blockquote", "figure", "q")):
             doomed.append(element)
     remove_outermost(doomed, node)
