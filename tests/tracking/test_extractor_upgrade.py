@@ -248,3 +248,29 @@ def test_the_migration_counts_stored_sources_as_read_by_extractor_1(
     store = Store.open(path)
     assert _version(store) == "1"
     store.close()
+
+
+def test_a_source_whose_replay_fails_is_polled_and_tried_again(
+    ll_web: ReplayWeb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay runs but its adapter fails for the source (a failed source of the `upgrade` run):
+    the poll goes on, reports it, and the version waits for the next run."""
+    config = polled_by_older_necwatch(ll_web, tmp_path, monkeypatch)
+    real = pipeline.poll_source
+
+    async def replay_fails(source, fetcher, store, now=None, *, incremental=True, **kw):  # type: ignore[no-untyped-def]
+        if not incremental:  # the re-extraction (reading the archive), not the live poll
+            raise RuntimeError("adapter bug on a stored page")
+        return await real(source, fetcher, store, now, incremental=incremental, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "poll_source", replay_fails)
+        result = run_job(config)
+    [summary] = result.sources
+    assert summary.status == "partial" and "re-extraction for extractor" in (summary.error or "")
+    store = Store.open(config.database_path)
+    assert _version(store) == "1"
+    assert store.db.execute("select status from runs where trigger = 'upgrade'").fetchone() == ("failed",)
+    assert run_job(config).exit_code == 0
+    assert _version(store) == EXTRACTOR_VERSION
+    store.close()
