@@ -640,6 +640,8 @@ def status(config_path: str, db: str | None, as_json: bool, unmatched: bool) -> 
             f"    last ok {o['last_ok_at'] or '-'}  polled {o['last_polled_at'] or '-'}  "
             f"next {o['next_check_at'] or 'now'}"
         )
+        if o["extractor_version"]:
+            click.echo(f"    read by extractor {_extractor_line(o['extractor_version'])}")
         if o["detected_type"]:
             click.echo(f"    detected: {o['detected_type']} at {o['detected_url']}")
         if o["excerpts"]:
@@ -652,6 +654,15 @@ def status(config_path: str, db: str | None, as_json: bool, unmatched: bool) -> 
             uses = ", ".join(f"{k} ×{n}" for k, n in sorted(o["fallbacks"].items()))
             click.echo(f"    relies on fallback extraction: {uses} (see `necwatch inspect URL`)")
     _print_unmatched(names, limit=UNMATCHED_SHOWN)
+
+
+def _extractor_line(version: str) -> str:
+    """The version; after an upgrade, until the next run re-extracts the source, that it will."""
+    from necwatch.extract import EXTRACTOR_VERSION
+
+    if version == EXTRACTOR_VERSION:
+        return version
+    return f"{version} (re-extracted by {EXTRACTOR_VERSION} on the next run)"
 
 
 def _archive_line(p: dict[str, Any]) -> str:

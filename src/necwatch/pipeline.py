@@ -375,8 +375,17 @@ def write_observation(
         if obs.detected is not None:  # `type: auto`: the platform and path read
             detected = {"detected_type": obs.detected[0], "detected_url": obs.detected[1]}
         polled_with = source.model_dump_json(exclude_defaults=True)
+        # a source read for the first time is read by this extractor; a stored one keeps its version
+        # until the run's catch-up re-extracts it (job.catch_up_extraction)
+        version = previous.get("extractor_version") or EXTRACTOR_VERSION
         store.upsert_source(
-            {**verdict.row, **detected, "config": polled_with, "posts": store.live_post_count(source.name)}
+            {
+                **verdict.row,
+                **detected,
+                "config": polled_with,
+                "posts": store.live_post_count(source.name),
+                "extractor_version": version,
+            }
         )
 
 
@@ -550,9 +559,12 @@ async def run_async(
     client: HttpClient | None = None,
     progress: Callable[[SourceSummary], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    catch_up_errors: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Poll the chosen sources concurrently and write each as it completes. `transport` (the demo's
-    replay of the snapshot) replaces only the sockets of the HttpClient built here."""
+    replay of the snapshot) replaces only the sockets of the HttpClient built here.
+    `catch_up_errors`: source → why its re-extraction before this run failed (job.catch_up_extraction),
+    reported in that source's summary like a failure of its poll."""
     now = utcnow()
     sources = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
     if due_only:
@@ -574,6 +586,7 @@ async def run_async(
         transport=transport,
     )
     run = _Run(config, store, http, sources, RunResult(run_id, "ok"), technical, progress)
+    run.catch_up_errors = dict(catch_up_errors or {})
     try:
         held = await run.poll_all()
     finally:
@@ -609,6 +622,7 @@ class _Run:
         self.fetchers = {s.name: http.for_source(s.name, s.allowed_hosts) for s in sources}
         self.backfill_until = time.monotonic() + BACKFILL_SHARE * config.schedule.run_deadline
         self.adapters: dict[str, list[Source]] = {}
+        self.catch_up_errors: dict[str, str] = {}
 
     async def poll_one(self, s: SourceConfig) -> Polled:
         started = time.monotonic()
@@ -768,6 +782,12 @@ class _Run:
                 record_write_failure(
                     self.store, self.config, s, e, run_id=self.result.run_id, now=utcnow(), outage=outage
                 )
+        caught = self.catch_up_errors.get(s.name)
+        if caught is not None:  # polled all the same; its re-extraction is tried again next run
+            summary.warnings.append(caught)
+            summary.error = summary.error or caught
+            if summary.status == "ok":
+                summary.status = "partial"
         self.result.sources.append(summary)
         log.info(
             "polled", extra={"source": s.name, **{k: v for k, v in asdict(summary).items() if k != "name"}}

@@ -249,6 +249,7 @@ def test_a_database_listed_before_histories_existed_reads_them_on_its_next_run(t
             conn.execute("delete from comment_provenance")
             conn.execute("drop view comment_origin")
             conn.execute("drop table comment_provenance")
+            conn.execute("alter table sources drop column extractor_version")  # migration 21
             conn.execute("pragma user_version = 18")
             conn.close()
             assert Store.open(config.database_path).archive_progress(live.name)["listed_until"] is None

@@ -32,6 +32,7 @@ class SourceStatus(TypedDict):
     detected_url: str | None
     excerpts: int  # live posts stored from a feed excerpt only (their pages could not be read)
     fallbacks: dict[str, int]  # "field: method" → live posts whose field came from a fallback layer
+    extractor_version: str | None  # the EXTRACTOR_VERSION its stored text was last read with
 
 
 class ReaderQueries(StoreBase):
@@ -79,6 +80,7 @@ class ReaderQueries(StoreBase):
                     detected_url=r.get("detected_url"),
                     excerpts=excerpts.get(name, 0),
                     fallbacks=fallbacks.get(name, {}),
+                    extractor_version=r.get("extractor_version"),
                 )
             )
         return out

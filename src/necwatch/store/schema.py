@@ -1006,6 +1006,16 @@ def _m20_comment_provenance(db: sqlite_utils.Database) -> None:
     db.create_view("comment_origin", COMMENT_ORIGIN_VIEW, replace=True)
 
 
+def _m21_source_extractor_version(db: sqlite_utils.Database) -> None:
+    """`sources.extractor_version`: the EXTRACTOR_VERSION the source's stored text was last read
+    with. A run first re-extracts a source whose version differs (docs/tracking.md "When necwatch's
+    extractor changes"), so a changed extractor makes technical versions, never `report_edited`
+    alerts. Sources already stored were read by extractor "1" (the only version before this one);
+    a source polled for the first time gets the current version."""
+    db.table("sources").add_column("extractor_version", str)
+    db.execute("update sources set extractor_version = '1'")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [
     _m1_initial,
@@ -1028,6 +1038,7 @@ MIGRATIONS: list[Migration] = [
     _m18_serving_decision_words,
     _m19_archive_removals,
     _m20_comment_provenance,
+    _m21_source_extractor_version,
 ]
 
 
