@@ -302,3 +302,47 @@ def test_a_platform_registered_later_sorts_its_urls_without_pick_changing(
     wordpress = site_shapes("wordpress")
     assert not is_post_url("https://m.example.org/zine-admin/2019/01/30/x/", wordpress)
     assert not is_feed_url("https://m.example.org/zine.rss", wordpress)
+
+
+def test_a_listings_posts_and_excerpts_are_read_by_every_platforms_markup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A captured listing page: its posts found in HTML's `article`, a Blogger `.post-outer` (the
+    registry's listing_post) or a later platform's own element; a post cut short by a WordPress
+    `.more-link`, a Blogger `.jump-link` or that platform's own mark (excerpt_mark)."""
+    import necwatch.sources  # noqa: F401
+    from necwatch.sources.html import HtmlSource
+    from necwatch.sources.registry import PLATFORMS, Platform
+    from necwatch.webarchive.backfill import _is_excerpt, _listing_articles
+
+    def listing(element: str) -> bytes:
+        posts = "".join(
+            f'<{element}><h2><a href="https://s.example/2019/0{n}/p{n}.html">Post {n}</a></h2>'
+            f"<p>{'Words of the report. ' * 30}</p></{element.split()[0]}>"
+            for n in (1, 2)
+        )
+        return f"<html><head><title>Blog</title></head><body>{posts}</body></html>".encode()
+
+    def found(body: bytes) -> list[str]:
+        return [u for u, _, _ in _listing_articles("https://s.example/", "text/html", body)]
+
+    two = ["https://s.example/2019/01/p1.html", "https://s.example/2019/02/p2.html"]
+    assert found(listing("article")) == two
+    assert found(listing('div class="post-outer"')) == two  # Blogger's, from its registry entry
+    assert found(listing('section class="zine-item"')) == []
+    assert _is_excerpt('<p>The start.</p><a class="more-link" href="/x/">More</a>')
+    assert _is_excerpt('<p>The start.</p><a class="jump-link" href="/x/">On</a>')
+    assert not _is_excerpt('<p>The start.</p><a class="zine-cut" href="/x/">On</a>')
+    monkeypatch.setitem(
+        PLATFORMS,
+        "zine",
+        Platform(
+            name="zine",
+            summary="a made-up platform",
+            source=HtmlSource,
+            listing_post=".zine-item",
+            excerpt_mark=".zine-cut",
+        ),
+    )
+    assert found(listing('section class="zine-item"')) == two
+    assert _is_excerpt('<p>The start.</p><a class="zine-cut" href="/x/">On</a>')

@@ -132,6 +132,11 @@ class Platform:
     # the tail a page of a post's comments adds to the post's URL (`comment-page-2/`), cut from a
     # comment's link to find its post
     comment_page: re.Pattern[str] | None = None
+    # -- its markup on a listing page, by which the web archive reads posts a captured listing shows:
+    # the element holding one post (beyond the platform-free `article`, `.hentry` and `.post`), and
+    # the marks of a post cut short ("Continue reading") --
+    listing_post: str | None = None
+    excerpt_mark: str | None = None
 
 
 PLATFORMS: dict[str, Platform] = {}

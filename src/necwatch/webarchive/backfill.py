@@ -1117,8 +1117,16 @@ def _with_url(post: Any, url: str) -> Any:
     return replace(post, url=url)
 
 
-_ARTICLES = "article, .hentry, .post-outer, .post"
-_EXCERPT_MARKS = ".more-link, .entry-summary, .post-summary, .jump-link, .read-more, .post-excerpt"
+# one post on a listing page, and the marks of a post cut short: HTML's and microformats' own, then
+# every platform's (the registry's listing_post and excerpt_mark)
+_ARTICLES = "article, .hentry, .post"
+_EXCERPT_MARKS = ".entry-summary, .post-summary, .read-more, .post-excerpt"
+
+
+def _with_platforms(generic: str, attribute: str) -> str:
+    from necwatch.sources.registry import platforms
+
+    return ", ".join([generic, *(getattr(p, attribute) for p in platforms() if getattr(p, attribute))])
 
 
 def _listed_articles(tree: Any, url: str, cards: Sequence[Any]) -> list[tuple[str, str, str]]:
@@ -1128,7 +1136,7 @@ def _listed_articles(tree: Any, url: str, cards: Sequence[Any]) -> list[tuple[st
 
     wanted = {c.url: c.title for c in cards}
     out: dict[str, tuple[str, str, str]] = {}
-    for node in tree.css(_ARTICLES)[:200]:
+    for node in tree.css(_with_platforms(_ARTICLES, "listing_post"))[:200]:
         hrefs = {urljoin(url, a.attributes.get("href") or "").split("#")[0] for a in node.css("a[href]")}
         mine = [u for u in wanted if u in hrefs]
         if len(mine) != 1 or mine[0] in out:
@@ -1157,7 +1165,7 @@ def _is_excerpt(html: str) -> bool:
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
-    if tree.css_first(_EXCERPT_MARKS) is not None:
+    if tree.css_first(_with_platforms(_EXCERPT_MARKS, "excerpt_mark")) is not None:
         return True
     text = " ".join((tree.body.text(separator=" ") if tree.body else "").split()).lower()
     return text.endswith(("continue reading", "read more", "[…]", "[...]", "…"))

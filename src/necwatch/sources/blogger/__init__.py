@@ -171,6 +171,8 @@ PLATFORM = register_platform(
         ),
         listing_url=re.compile(r"^/search/label/[^/]{1,200}/?$"),  # a label's posts
         not_post=re.compile(r"(?:^|/)feeds(?:/|$)|_archive\.html$"),  # feeds, date archives
+        listing_post=".post-outer",  # each post of a home or label page
+        excerpt_mark=".jump-link",  # "Read more »" after a post's jump break
         methods=("blogger",),
         order=10,
         url_options=url_options,

@@ -225,6 +225,7 @@ PLATFORM = register_platform(
         listing_url=LISTING_URL,
         not_post=NOT_POST,
         comment_page=COMMENT_PAGE,
+        excerpt_mark=".more-link",  # the_content's "Continue reading" link
         methods=("wordpress",),
         order=30,
         url_options=url_options,
