@@ -657,12 +657,15 @@ def test_check_warns_when_user_agent_has_the_shipped_placeholder(tmp_path: Path)
 def test_a_successful_demo_logs_no_fetch_failed_lines(tmp_path: Path) -> None:
     """The demo's three 404/410 (a feed path and an API the snapshot lacks, the removed post), and
     the three 404 of the post recovered from the demo archive (asked once before the archive is,
-    then re-read as every removed post is), are answers, logged at info as such, not `fetch failed`."""
+    then re-read as every removed post is), and the demo archive's capture of a suspended-blog page
+    (read for a live post's history from before necwatch watched it), are answers, logged at info as
+    such, not `fetch failed`."""
     result = necwatch("demo", "--db", "demo.db", "--log-format", "text", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "fetch failed" not in result.stderr
     answers = [line for line in result.stderr.splitlines() if "an answer, not a fault" in line]
-    assert len(answers) == 6 and all(line.startswith("info ") for line in answers)
+    assert len(answers) == 7 and all(line.startswith("info ") for line in answers)
+    assert sum("capture is no post page" in line for line in answers) == 1
     assert not [line for line in result.stderr.splitlines() if line.startswith(("warning", "error"))]
 
 

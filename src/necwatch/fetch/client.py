@@ -158,17 +158,27 @@ class Fetcher:
         return sum(r.attempts for r in self.records)
 
     async def get(
-        self, url: str, *, conditional: bool = True, accept: str | None = None, probe: bool = False
+        self,
+        url: str,
+        *,
+        conditional: bool = True,
+        accept: str | None = None,
+        probe: bool = False,
+        capture: bool = False,
     ) -> Response:
         """Fetch `url`: a 2xx Response, a 304 answered from the cache, or a raised FetchError.
-        `probe`: the caller asks on purpose whether a path exists, so a 404/410 is logged at debug."""
+        `probe`: the caller asks on purpose whether a path exists, so a 404/410 is logged at debug.
+        `capture`: a web archive's capture, whose soft-error page (a suspended blog, a bot check) is
+        what the site showed then: an answer, logged at info, never "fetch failed"."""
         tally = Tally()
         try:
             response = await self._get(url, conditional=conditional, accept=accept, tally=tally)
         except FetchError as e:
             error = public_error(e, url=url, attempts=tally.attempts)
             self.records.append(failure_record(self.source, error, tally.started))
-            log_failure(error, source=self.source, url=url, robots=self._robots_fetch, probe=probe)
+            log_failure(
+                error, source=self.source, url=url, robots=self._robots_fetch, probe=probe, capture=capture
+            )
             if error is e:
                 raise
             raise error from e

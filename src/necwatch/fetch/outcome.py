@@ -109,10 +109,27 @@ def answer(
     return response, record
 
 
-def log_failure(error: FetchError, *, source: str, url: str, robots: bool, probe: bool = False) -> None:
+def log_failure(
+    error: FetchError, *, source: str, url: str, robots: bool, probe: bool = False, capture: bool = False
+) -> None:
     """404/410 are answers (a platform path that does not exist, a deleted post), not faults: info, or
-    debug for robots.txt and for probes (paths asked on purpose)."""
+    debug for robots.txt and for probes (paths asked on purpose). So is an archive capture's
+    soft-error page (`capture`): what the site showed when it was captured."""
+    shown = capture and error.kind in ("unavailable", "challenge")
     answer = error.kind in ("not_found", "gone")
+    if shown:
+        log.info(
+            "capture is no post page (an answer, not a fault): %s",
+            error,
+            extra={
+                "source": source,
+                "url": url,
+                "status": error.status,
+                "attempts": error.attempts,
+                "kind": error.kind,
+            },
+        )
+        return
     log.log(
         logging.DEBUG if robots or (probe and answer) else logging.INFO if answer else logging.WARNING,
         # an answer is worded as one: the demo's three (a feed path and an API the snapshot lacks,

@@ -50,7 +50,7 @@ class ArchiveRequests:
                     await self.sleep(gap)
             before = self.fetcher.requests
             try:
-                return await self.fetcher.get(url, conditional=False, accept=accept)
+                return await self.fetcher.get(url, conditional=False, accept=accept, capture=True)
             finally:
                 self._last = self.clock()
                 self.made += max(1, self.fetcher.requests - before)
