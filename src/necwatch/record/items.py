@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from necwatch.normalize import _MONTH, _QUOTES, _TITLE_REPORT, _ZERO_WIDTH, normalized_text
 from necwatch.record.model import Item, Paragraph
-from necwatch.record.text import _LEAD_IN_VERB, folds_as_ascii, is_heading, sentences
+from necwatch.record.text import _LEAD_IN_VERB, is_heading, lower_keeps_words, sentences
 
 TITLE_MAX_WORDS = 8
 """A title from a sentence is clipped to this many words ("Motion on Jeremy Corbyn's candidacy")."""
@@ -283,7 +283,7 @@ def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
-    if folds_as_ascii(sentence):  # where lower() folds as re.IGNORECASE does
+    if lower_keeps_words(sentence):  # where lower() holds every word re.IGNORECASE matches
         low = sentence.lower()
         if not any(n in low for n in _OFFICE_NEEDLES):
             return None  # every pattern below needs an office's name, which holds one of these

@@ -27,7 +27,7 @@ from necwatch.normalize import (
     normalized_text,
 )
 from necwatch.record.model import Meeting, Paragraph
-from necwatch.record.text import folds_as_ascii
+from necwatch.record.text import lower_keeps_words
 
 BODY_DATE_WINDOW = timedelta(days=120)
 """A body date counts as the meeting only if it falls this far (or less) before publication."""
@@ -247,7 +247,7 @@ _MEETING_NEEDLES = ("met", "meet", "took", "held", "away", "nec", "national")
 
 
 def _may_match(sentence: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> bool:
-    if folds_as_ascii(sentence):
+    if lower_keeps_words(sentence):
         low = sentence.lower()
         if not any(n in low for n in needles):
             return False
