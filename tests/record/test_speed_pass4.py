@@ -1,0 +1,189 @@
+"""The shared scans of issue 19's fourth speed pass read what the code they replace read.
+
+Each fast path is run against the path it replaces (the regex that never skips, the per-sentence
+findall, the regex without its gate) on composed reports and on random texts of the words each path
+reads. The whole record is checked byte for byte by bench/record_equivalence.py.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from datetime import date
+
+import pytest
+
+from necwatch.record import decisions, extract_record, outcomes, people
+from necwatch.record.scan import scan
+from necwatch.record.text import folds_as_ascii, lower_keeps_words
+
+WORDS = [
+    "The",
+    "We",
+    "NEC",
+    "It",
+    "Labour",
+    "Labour’s",
+    "THE",
+    "NEC’s",
+    "Keir",
+    "Starmer",
+    "Angela",
+    "Rayner",
+    "Ann",
+    "Black",
+    "Luke",
+    "Akehurst",
+    "de",
+    "van",
+    "la",
+    "Le",
+    "Cllr",
+    "Cllr.",
+    "Dr.",
+    "Lord",
+    "Baroness",
+    "MP",
+    "OBE",
+    "General",
+    "Secretary",
+    "Treasurer",
+    "Chair",
+    "Leader’s",
+    "report",
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "in",
+    "meeting",
+    "agreed",
+    "carried",
+    "passed",
+    "voted",
+    "vote",
+    "votes",
+    "22",
+    "12",
+    "22-12",
+    "did",
+    "not",
+    "consensus",
+    "thanks",
+    "moved",
+    "seconded",
+    "forward",
+    "Finally",
+    "However",
+    "Co-operative",
+    "co-operative",
+    "working-class",
+    "Members",
+    "Zoë",
+    "Sinéad",
+    "café",
+    "ſecretary",
+    "İtem",
+    "ıtem",
+    "Keir",
+    "Lab",
+    "Labourite",
+    "Theo",
+    "Wes",
+    "Angela\nRayner",
+]
+ENDS = (". ", ", ", " ", "\n", "\n\n", ": ", "; ", " (", ") ", " “", "” ", "’ ", "-", " 3 ", "  ", "\t")
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(WORDS) + rng.choice(ENDS) for _ in range(rng.randint(1, 60))) for _ in range(n)
+    ]
+
+
+COMPOSED = [
+    "The NEC met on 23 January. The meeting agreed the timetable. The Leader, Keir Starmer, reported.",
+    "We de la Cruz moved the motion. THE NEC agreed it by 22 votes to 12.",
+    "Labour’s General Secretary David Evans said the NEC. Dr. Smith and Cllr. Alice Perry spoke.",
+    "Angela\nRayner gave the Deputy Leader’s report; Co-operative party members asked about it.",
+    "The 22 members. The (new) rules. The “Leader” spoke. NEC’s view – The end",
+]
+
+
+def _mentions(text: str) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    record = extract_record("NEC report", text, date(2024, 1, 24), author="Ann Black")
+    return [(m.name, m.person_id, m.paragraphs) for m in record.people]
+
+
+def test_skipping_lone_stop_words_finds_the_same_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = COMPOSED + _texts(4, 300)
+    fast = [_mentions(t) for t in texts]
+    # the regex that never skips: every capital goes through the word-by-word walk, as before
+    monkeypatch.setattr(people, "_CAP_OR_LONE_STOP", re.compile("(" + people._CAP_WORD.pattern + ")"))
+    slow = [_mentions(t) for t in texts]
+    assert fast == slow
+    assert any(fast)
+
+
+def test_the_lone_stop_regex_skips_only_words_that_name_nobody() -> None:
+    skipped = lambda t: [m.group() for m in people._CAP_OR_LONE_STOP.finditer(t) if m.lastindex is None]  # noqa: E731
+    # (finditer reads each capital afresh: "Leader" alone, where _names reads it in the run "The Leader")
+    assert skipped("The meeting. The Leader spoke. NEC, The 22. We de la Cruz") == [
+        "The",
+        "Leader",
+        "NEC",
+        "The",
+    ]
+    assert skipped("Keir said. Dr. Smith. Labour’s view. THE NEC") == ["NEC"]  # the last word only
+    for form in people._LONE_FORMS:
+        assert people._token(form) in people._NOT_A_NAME, form
+
+
+def test_a_sentence_is_quiet_by_its_paragraphs_cue_words_as_by_its_own_words() -> None:
+    for text in COMPOSED + _texts(5, 300):
+        sc = scan(text)
+        if sc.low is None:
+            continue
+        cues = sc.words & decisions._CUE_WORDS
+        firsts = cues & outcomes.FIRST_WORDS
+        for a in range(0, len(text), 7):
+            for b in (a + 1, a + 15, a + 60, len(text)):
+                s = text[a:b]
+                if not s.strip() or sc.cut_at(a, a + len(s)):
+                    continue
+                low = s.lower()
+                assert decisions._quiet_cued(s, low, cues) == decisions._quiet_low(s, low), s
+                assert outcomes.verb_matches(s, firsts) == outcomes.verb_matches(s), s
+
+
+def test_cut_at_tells_a_span_that_splits_a_word() -> None:
+    sc = scan("The NEC agreed it.")
+    assert sc.cut_at(0, 7) is False and sc.cut_at(4, 18) is False
+    assert sc.cut_at(5, 18) is True and sc.cut_at(0, 6) is True
+
+
+def test_lower_keeps_every_word_a_case_insensitive_pattern_matches() -> None:
+    # the four characters re.IGNORECASE matches with an ASCII letter are the only ones ruled out
+    folding = [chr(c) for c in range(0x80, 0x10000) if re.fullmatch("[a-z]", chr(c), re.IGNORECASE)]
+    assert sorted(folding) == sorted("\u0130\u0131\u017f\u212a")
+    for c in folding:
+        assert not lower_keeps_words(f"the chair {c}")
+    for text in ("Sinéad Chair’s report", "ZOË the LEADER", "café – Treasurer"):
+        assert lower_keeps_words(text) and not folds_as_ascii(text)
+        low = text.lower()
+        for word in ("chair", "leader", "treasurer"):
+            for m in re.finditer(word, text, re.IGNORECASE):
+                assert low[m.start() : m.end()] == word
+    for w in string.ascii_letters:
+        assert lower_keeps_words(w)
+
+
+def test_the_gates_on_text_that_does_not_fold_as_ascii_find_the_same_titles() -> None:
+    for text in _texts(6, 200):
+        titles = [m.span() for m in people._TITLE.finditer(text)]
+        assert [m.span() for m in people._title_matches(text)] == titles
+        if titles:
+            assert people._may_name_office(text)
