@@ -122,14 +122,14 @@ def test_skipping_lone_stop_words_finds_the_same_people(monkeypatch: pytest.Monk
     texts = COMPOSED + _texts(4, 300)
     fast = [_mentions(t) for t in texts]
     # the regex that never skips: every capital goes through the word-by-word walk, as before
-    monkeypatch.setattr(people, "_CAP_OR_LONE_STOP", re.compile("(" + people._CAP_WORD.pattern + ")"))
+    monkeypatch.setattr(people, "_CAP_OR_LONE_STOP", people._CAP_WORD)
     slow = [_mentions(t) for t in texts]
     assert fast == slow
     assert any(fast)
 
 
 def test_the_lone_stop_regex_skips_only_words_that_name_nobody() -> None:
-    skipped = lambda t: [m.group() for m in people._CAP_OR_LONE_STOP.finditer(t) if m.lastindex is None]  # noqa: E731
+    skipped = lambda t: [m.group() for m in people._CAP_OR_LONE_STOP.finditer(t) if m.lastindex is not None]  # noqa: E731
     # (finditer reads each capital afresh: "Leader" alone, where _names reads it in the run "The Leader")
     assert skipped("The meeting. The Leader spoke. NEC, The 22. We de la Cruz") == [
         "The",
@@ -187,3 +187,33 @@ def test_the_gates_on_text_that_does_not_fold_as_ascii_find_the_same_titles() ->
         assert [m.span() for m in people._title_matches(text)] == titles
         if titles:
             assert people._may_name_office(text)
+
+
+ITEM_TEXT = (
+    "Our first substantive item was the budget. The next  item\nwas rules. Finally, we agreed the plan. "
+    "We then\n discussed selections. There followed a debate on Gaza. A further item was the NCC. "
+    "The rest of the meeting was spent on conference. Moving on to the CAC, Treasurer’s report: ok. "
+    "Keir Starmer gave the Leader’s report. The General Secretary reported. Members asked. Next, "
+    "we heard from the Chair. First up was the EPLP. Item 5 was disputes. In the afternoon we had "
+    "a session on https://x.org/a?utm_source=y the `code` here. The NEC then moved on to the budget."
+)
+ITEM_WORDS = ITEM_TEXT.split(" ")
+
+
+def test_the_item_gate_opens_the_same_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    from necwatch.record import items
+    from necwatch.record.text import split_paragraphs
+
+    rng = random.Random(7)
+    texts = [
+        "\n\n".join(
+            " ".join(rng.choice(ITEM_WORDS) for _ in range(rng.randint(1, 25)))
+            for _ in range(rng.randint(1, 8))
+        )
+        for _ in range(400)
+    ]
+    fast = [items.find_items(split_paragraphs(t)) for t in texts]
+    monkeypatch.setattr(items, "_no_cue", lambda first: False)
+    slow = [items.find_items(split_paragraphs(t)) for t in texts]
+    assert fast == slow
+    assert sum(len(f) for f in fast) > 30

@@ -349,6 +349,11 @@ _SPACE_RUN = re.compile(r"\s*")
 
 
 def _first_sentence(p: Paragraph) -> str:
+    return _normalized(_first_raw(p))
+
+
+def _first_raw(p: Paragraph) -> str:
+    """The paragraph's first sentence as written (within its first FIRST_SENTENCE_MAX_CHARS)."""
     text = p.text
     if len(text) > FIRST_SENTENCE_MAX_CHARS:
         # The paragraph's own split (which people and decisions read too) has the same first sentence
@@ -357,10 +362,24 @@ def _first_sentence(p: Paragraph) -> str:
         spans = sentences(text)
         after = _SPACE_RUN.match(text, spans[0][1]) if spans else None
         if after is not None and after.end() + 2 <= FIRST_SENTENCE_MAX_CHARS:
-            return _normalized(text[spans[0][0] : spans[0][1]])
+            return text[spans[0][0] : spans[0][1]]
     head = text[:FIRST_SENTENCE_MAX_CHARS]
     spans = sentences(head)
-    return _normalized(head[spans[0][0] : spans[0][1]]) if spans else ""
+    return head[spans[0][0] : spans[0][1]] if spans else ""
+
+
+def _no_cue(first: str) -> bool:
+    """Whether a first sentence surely opens no item (most do not): on ASCII text without a backquote
+    or a ":" (which _RUN_IN needs and every URL holds), which _normalized only folds the spaces of, no
+    office's word (office_of) and no match of _SEQUENCE on it as written (its patterns read a run of
+    spaces as one: the same answer as on the folded text). False when unsure: the full reading follows."""
+    if not first.isascii() or ":" in first or "`" in first:
+        return False
+    low = first.lower()
+    for n in _OFFICE_NEEDLES:
+        if n in low:
+            return False
+    return _SEQUENCE.match(first) is None
 
 
 def _date_line(text: str) -> bool:
@@ -381,7 +400,10 @@ def heading_title(text: str) -> str:
 
 def _cue(p: Paragraph) -> tuple[str, str | None] | None:
     """(title, office key) when paragraph `p` opens an item by its words."""
-    first = _first_sentence(p)
+    raw = _first_raw(p)
+    if _no_cue(raw):
+        return None
+    first = _normalized(raw)
     if not first:
         return None
     office = office_of(first)

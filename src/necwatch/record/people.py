@@ -48,10 +48,9 @@ _POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
 # The first letter is matched first and the look-behinds checked after it (the engine then skips to
 # candidate letters at C speed): an ASCII capital or a non-ASCII letter, not after a letter, nor after
 # a hyphen or apostrophe that follows one.
-_CAP_WORD = re.compile(
-    r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
-    r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
-)
+_CAP_HEAD = r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
+_WORD_TAIL = r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
+_CAP_WORD = re.compile(_CAP_HEAD + _WORD_TAIL)
 _PARTICLES = frozenset("de van von der den bin al el da di le la du dos das".split())  # noqa: SIM905
 
 # Words that are never part of a person's name (folded): organisations, places, offices, calendar.
@@ -123,8 +122,9 @@ _Trie = dict[str, "_Trie"]
 
 
 def _trie(forms: list[str]) -> str:
-    """A regex alternation of literal `forms`, factored by common prefix (the engine then reads each
-    word letter by letter, instead of trying hundreds of alternatives at every capital)."""
+    """A regex of literal `forms` whose first letter is already read (each alternative checks it by
+    a look-behind), factored by common prefix: the engine reads the word letter by letter, instead of
+    trying hundreds of alternatives at every capital."""
     tree: _Trie = {}
     for form in forms:
         node = tree
@@ -132,15 +132,18 @@ def _trie(forms: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def walk(node: _Trie) -> str:
-        alts = [re.escape(ch) + walk(child) if ch else "" for ch, child in sorted(node.items())]
+    def walk(node: _Trie, top: bool = False) -> str:
+        alts = [
+            (f"(?<={re.escape(ch)})" if top else re.escape(ch)) + walk(child) if ch else ""
+            for ch, child in sorted(node.items())
+        ]
         if len(alts) == 1:
             return alts[0]
         optional = "" in alts
         body = "|".join(a for a in alts if a)
         return f"(?:{body})?" if optional else f"(?:{body})"
 
-    return walk(tree)
+    return walk(tree, top=True)
 
 
 # A capital that starts a run (as _CAP_WORD), or, first, a word that _names would skip at once: a stop
@@ -158,14 +161,15 @@ _LONE_FORMS = sorted(
     }
 )
 _CAP_OR_LONE_STOP = re.compile(
-    r"(?=[A-Z])(?<![^\W\d_])(?<![^\W\d_][-'’])"
+    _CAP_HEAD  # a capital that starts a word, first (the engine skips to candidates at C speed)
+    + "(?:"
     + _trie(_LONE_FORMS)
     + r"(?![^\W\d_]|[-'’])"
     + r"(?=\s*[^\s\w]|\s*[\d_]|\s*\Z|\s+(?!(?i:"
     + "|".join(sorted(_PARTICLES))
     + r")(?![^\W\d_]|[-'’][^\W\d_]))[a-z])"
-    + "|("
-    + _CAP_WORD.pattern
+    + "(?P<stop>)|"  # a lone stop word; else the rest of the word, as _CAP_WORD
+    + _WORD_TAIL
     + ")"
 )
 
@@ -452,7 +456,7 @@ class _Finder:
             first = search_cap(text, pos)
             if first is None:
                 break
-            if first.lastindex is None:  # a lone stop word: what the code below would skip
+            if first.lastindex is not None:  # a lone stop word: what the code below would skip
                 pos = first.end()
                 continue
             if not first.group()[:1].isupper():  # a non-ASCII letter that is not a capital
