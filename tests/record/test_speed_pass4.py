@@ -10,11 +10,10 @@ from __future__ import annotations
 import random
 import re
 import string
-from datetime import date
 
 import pytest
 
-from necwatch.record import decisions, extract_record, outcomes, people
+from necwatch.record import decisions, outcomes, people
 from necwatch.record.scan import scan
 from necwatch.record.text import folds_as_ascii, lower_keeps_words
 
@@ -111,38 +110,6 @@ COMPOSED = [
     "Angela\nRayner gave the Deputy Leader’s report; Co-operative party members asked about it.",
     "The 22 members. The (new) rules. The “Leader” spoke. NEC’s view – The end",
 ]
-
-
-def _mentions(text: str) -> list[tuple[str, str | None, tuple[str, ...]]]:
-    record = extract_record("NEC report", text, date(2024, 1, 24), author="Ann Black")
-    return [(m.name, m.person_id, m.paragraphs) for m in record.people]
-
-
-def test_skipping_lone_stop_words_finds_the_same_people(monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = COMPOSED + _texts(4, 300)
-    fast = [_mentions(t) for t in texts]
-    # the regex that never skips: every capital goes through the word-by-word walk, as before
-    monkeypatch.setattr(people, "_CAP_NOT_LONE_STOP", people._CAP_WORD)
-    slow = [_mentions(t) for t in texts]
-    assert fast == slow
-    assert any(fast)
-
-
-def test_the_lone_stop_regex_skips_only_words_that_name_nobody() -> None:
-    def skipped(t: str) -> list[str]:
-        found = {m.start() for m in people._CAP_NOT_LONE_STOP.finditer(t)}
-        return [m.group() for m in people._CAP_WORD.finditer(t) if m.start() not in found]
-
-    # (finditer reads each capital afresh: "Leader" alone, where _names reads it in the run "The Leader")
-    assert skipped("The meeting. The Leader spoke. NEC, The 22. We de la Cruz") == [
-        "The",
-        "Leader",
-        "NEC",
-        "The",
-    ]
-    assert skipped("Keir said. Dr. Smith. Labour’s view. THE NEC") == ["NEC"]  # the last word only
-    for form in people._LONE_FORMS:
-        assert people._token(form) in people._NOT_A_NAME, form
 
 
 def test_a_sentence_is_quiet_by_its_paragraphs_cue_words_as_by_its_own_words() -> None:

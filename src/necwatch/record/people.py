@@ -48,9 +48,10 @@ _POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
 # The first letter is matched first and the look-behinds checked after it (the engine then skips to
 # candidate letters at C speed): an ASCII capital or a non-ASCII letter, not after a letter, nor after
 # a hyphen or apostrophe that follows one.
-_CAP_HEAD = r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
-_WORD_TAIL = r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
-_CAP_WORD = re.compile(_CAP_HEAD + _WORD_TAIL)
+_CAP_WORD = re.compile(
+    r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_])(?<![^\W\d_].)(?<![^\W\d_][-'’].)"
+    r"[^\W\d_]*(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?"
+)
 _PARTICLES = frozenset("de van von der den bin al el da di le la du dos das".split())  # noqa: SIM905
 
 # Words that are never part of a person's name (folded): organisations, places, offices, calendar.
@@ -116,61 +117,6 @@ _PERSON_CUES_AFTER = words(
 _LINE_START = re.compile(r"(?m)^[\s\-–•*·>\d.)(]*")
 # A run of one of these words alone names nobody: _run skips honorifics, stop words and suffixes.
 _NOT_A_NAME = _STOP | _HONORIFICS | _SUFFIXES
-
-
-_Trie = dict[str, "_Trie"]
-
-
-def _trie(forms: list[str]) -> str:
-    """A regex of literal `forms` whose first letter is already read (each alternative checks it by
-    a look-behind), factored by common prefix: the engine reads the word letter by letter, instead of
-    trying hundreds of alternatives at every capital."""
-    tree: _Trie = {}
-    for form in forms:
-        node = tree
-        for ch in form:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def walk(node: _Trie, top: bool = False) -> str:
-        alts = [
-            (f"(?<={re.escape(ch)})" if top else re.escape(ch)) + walk(child) if ch else ""
-            for ch, child in sorted(node.items())
-        ]
-        if len(alts) == 1:
-            return alts[0]
-        optional = "" in alts
-        body = "|".join(a for a in alts if a)
-        return f"(?:{body})?" if optional else f"(?:{body})"
-
-    return walk(tree, top=True)
-
-
-# A capital that starts a run (as _CAP_WORD), but not a word that _names would skip at once: a stop
-# word or suffix ("The", "We", "NEC", "MP"; written Capitalised or in CAPITALS, all of it one _WORD,
-# not possessive, no honorific) that no namey word joins: what follows it is no letter (a stop, a
-# comma, a digit, the end), or spaces and a word in lower case that is no particle. The regex passes
-# those (14,700 of the 23,500 capitalised words of the bench's 60 reports) without a step of Python
-# each; anything else (a particle, a capital, a letter outside ASCII after it) is read as before.
-_LONE_FORMS = sorted(
-    {
-        form
-        for w in (_STOP | _SUFFIXES) - _HONORIFICS
-        if re.fullmatch(r"[a-z]+(?:-[a-z]+)*", w)
-        for form in (w.capitalize(), w.upper())
-    }
-)
-_CAP_NOT_LONE_STOP = re.compile(
-    _CAP_HEAD  # a capital that starts a word, first (the engine skips to candidates at C speed)
-    + "(?!"  # not a lone stop word: the engine goes on to the next capital without a step of Python
-    + _trie(_LONE_FORMS)
-    + r"(?![^\W\d_]|[-'’])"
-    + r"(?=\s*[^\s\w]|\s*[\d_]|\s*\Z|\s+(?!(?i:"
-    + "|".join(sorted(_PARTICLES))
-    + r")(?![^\W\d_]|[-'’][^\W\d_]))[a-z])"
-    + ")"
-    + _WORD_TAIL  # the rest of the word, as _CAP_WORD
-)
 
 # Office titles. The holder is read from the roster on the meeting date; a name next to the title
 # is its holder as the text says.
@@ -448,7 +394,7 @@ class _Finder:
         `_CAP_WORD` finds each run's first word); a run is then read word by word from there, exactly
         as a walk over every word of the text would read it."""
         out: list[_Hit] = []
-        search_word, search_cap = _WORD.search, _CAP_NOT_LONE_STOP.search
+        search_word, search_cap = _WORD.search, _CAP_WORD.search
         given = self.index.given
         pos = 0
         while True:
