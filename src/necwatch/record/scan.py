@@ -1,8 +1,8 @@
 """One scan of a paragraph's words, shared by the parts of a report that read it.
 
-Decisions, people and statements each asked of the same paragraph again whether it folds as ASCII,
-what it is lower-cased, and which words it holds: a character-class search, a `lower()` and a `findall`
-each time. `scan(text)` answers once for every part (cached by the paragraph's text, like
+Decisions and people each asked of the same paragraph again whether it folds as ASCII, what it is
+lower-cased, and which words it holds: a character-class search, a `lower()` and a `findall` each
+time. `scan(text)` answers once for every part (cached by the paragraph's text, like
 `text.sentences`, and emptied by `extract_record` before each report, so no report reads another's).
 A sentence of a scanned paragraph is read from the same scan by its offsets.
 """
