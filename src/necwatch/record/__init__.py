@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from necwatch.record import scan as _scan
 from necwatch.record import statements as _statements
 from necwatch.record import text as _text
 from necwatch.record.decisions import find_decisions
@@ -47,6 +48,7 @@ def forget_paragraphs() -> None:
     _text._sentences.cache_clear()
     _statements._split_sentences.cache_clear()
     _statements._units.cache_clear()
+    _scan.scan.cache_clear()
 
 
 def extract_record(

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from necwatch.record import outcomes as o
 from necwatch.record.model import Decision, Item, Manner, Outcome, Paragraph
+from necwatch.record.scan import scan
 from necwatch.record.statements import (
     bullet_len,
     leading_subject,
@@ -35,7 +36,7 @@ from necwatch.record.statements import (
     name_before,
     split_sentences,
 )
-from necwatch.record.text import folds_as_ascii
+from necwatch.record.text import folds_as_ascii, lower_keeps_words
 from necwatch.record.votes import Counts, find_counts
 
 _WINDOW = 250  # characters of a clause read before a verb
@@ -270,11 +271,18 @@ def _lazy_actor(last: tuple[str | None, str | None]) -> Callable[[], str | None]
     return actor
 
 
-def _hits(s: str, prev_actor: Callable[[], str | None], cac: bool) -> list[_Hit]:
-    """The acts one sentence states, in order."""
+def _hits(
+    s: str,
+    prev_actor: Callable[[], str | None],
+    cac: bool,
+    firsts: frozenset[str] | None = None,
+    low: str | None = None,
+) -> list[_Hit]:
+    """The acts one sentence states, in order (`firsts`: see verb_matches; `low`: s.lower())."""
     hits: list[_Hit] = []
-    raw = o.verb_matches(s)
-    low = s.lower()
+    raw = o.verb_matches(s, firsts)
+    if low is None:
+        low = s.lower()
     if (
         "not" in low
         or "n't" in low
@@ -562,7 +570,7 @@ def _finish(s: str, hits: list[_Hit], counts: list[Counts]) -> None:
 def _may_hold(s: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> bool:
     """Whether a case-insensitive `pattern` may match `s`: on ASCII text (where lower() folds as
     re.IGNORECASE does) a few substring tests, many times cheaper than the regex on every sentence."""
-    if not folds_as_ascii(s):
+    if not lower_keeps_words(s):
         return pattern.search(s) is not None
     low = s.lower()
     return any(n in low for n in needles) and pattern.search(s) is not None
@@ -605,6 +613,21 @@ def _quiet_low(s: str, low: str) -> bool:
     if s.rstrip().endswith(":"):
         return False
     return o.first_words_absent(low, _QUIET_WORDS)
+
+
+# Every word _quiet_low looks for: a paragraph's share of them (its "cues") is all a sentence of it
+# can hold.
+_CUE_WORDS = o.FIRST_WORDS | _QUIET_WORDS
+
+
+def _quiet_cued(s: str, low: str, cues: frozenset[str]) -> bool:
+    """_quiet_low of a sentence of a paragraph whose words _quiet_low looks for are `cues` (its span
+    cutting no word): its words are the paragraph's, so one holding none of `cues` even as a substring
+    holds none of them (a few substring tests instead of a findall of every word)."""
+    for c in cues:
+        if c in low:
+            return _quiet_low(s, low)
+    return not s.rstrip().endswith(":")
 
 
 def _movers(s: str) -> tuple[str | None, str | None]:
@@ -763,7 +786,10 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
         last_sentence: tuple[str | None, str | None] = (None, None)
         # a paragraph none of whose words any check needs (the test of each sentence below, once for
         # all of them: a sentence's words are the paragraph's): its lines are read, not its sentences
-        quiet = ":" not in p.text and folds_as_ascii(p.text) and _quiet_low(p.text, p.text.lower())
+        sc = scan(p.text)
+        cues = sc.words & _CUE_WORDS if sc.low is not None else None
+        firsts = cues & o.FIRST_WORDS if cues is not None else None  # the verbs' first words it holds
+        quiet = ":" not in p.text and cues is not None and not cues
         for a, b in lines(p.text):
             line = p.text[a:b]
             if not line.strip():
@@ -800,11 +826,23 @@ def find_decisions(paragraphs: tuple[Paragraph, ...], items: tuple[Item, ...]) -
                 s = line[k + s0 : k + s1]
                 if s.rstrip().endswith("?"):
                     continue
-                low = s.lower() if folds_as_ascii(s) else None  # lower() folds as IGNORECASE does
-                if low is not None and _quiet_low(s, low):
+                low: str | None
+                s_firsts = None  # every verb's first word the sentence holds, when known
+                if cues is not None and sc.low is not None:  # the paragraph folds as ASCII: so does s
+                    at = a + k + s0
+                    low = sc.low[at : at + len(s)]
+                    if sc.cut_at(at, at + len(s)):  # its edge words are not the paragraph's
+                        silent = _quiet_low(s, low)
+                    else:
+                        silent = _quiet_cued(s, low, cues)
+                        s_firsts = firsts
+                else:
+                    low = s.lower() if folds_as_ascii(s) else None  # lower() folds as IGNORECASE does
+                    silent = low is not None and _quiet_low(s, low)
+                if silent:
                     last_sentence = (None, s)
                     continue  # no act, list opening, mover or count: only the next "It" reads it
-                hits = _hits(s, _lazy_actor(last_sentence), cac)
+                hits = _hits(s, _lazy_actor(last_sentence), cac, s_firsts, low)
                 opening = _intro(s, hits)
                 if opening is not None:
                     intro = opening

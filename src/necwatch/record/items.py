@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from necwatch.normalize import _MONTH, _QUOTES, _TITLE_REPORT, _ZERO_WIDTH, normalized_text
 from necwatch.record.model import Item, Paragraph
-from necwatch.record.text import _LEAD_IN_VERB, folds_as_ascii, is_heading, sentences
+from necwatch.record.text import _LEAD_IN_VERB, is_heading, lower_keeps_words, sentences
 
 TITLE_MAX_WORDS = 8
 """A title from a sentence is clipped to this many words ("Motion on Jeremy Corbyn's candidacy")."""
@@ -283,7 +283,7 @@ def office_of(sentence: str) -> Office | None:
     """The office or committee whose report `sentence` opens, if any: its report named ("gave his
     leader's report"), the office reporting ("The General Secretary reported …", "… began his
     report as General Secretary"), or a committee as the sentence's subject."""
-    if folds_as_ascii(sentence):  # where lower() folds as re.IGNORECASE does
+    if lower_keeps_words(sentence):  # where lower() holds every word re.IGNORECASE matches
         low = sentence.lower()
         if not any(n in low for n in _OFFICE_NEEDLES):
             return None  # every pattern below needs an office's name, which holds one of these
@@ -349,6 +349,11 @@ _SPACE_RUN = re.compile(r"\s*")
 
 
 def _first_sentence(p: Paragraph) -> str:
+    return _normalized(_first_raw(p))
+
+
+def _first_raw(p: Paragraph) -> str:
+    """The paragraph's first sentence as written (within its first FIRST_SENTENCE_MAX_CHARS)."""
     text = p.text
     if len(text) > FIRST_SENTENCE_MAX_CHARS:
         # The paragraph's own split (which people and decisions read too) has the same first sentence
@@ -357,10 +362,24 @@ def _first_sentence(p: Paragraph) -> str:
         spans = sentences(text)
         after = _SPACE_RUN.match(text, spans[0][1]) if spans else None
         if after is not None and after.end() + 2 <= FIRST_SENTENCE_MAX_CHARS:
-            return _normalized(text[spans[0][0] : spans[0][1]])
+            return text[spans[0][0] : spans[0][1]]
     head = text[:FIRST_SENTENCE_MAX_CHARS]
     spans = sentences(head)
-    return _normalized(head[spans[0][0] : spans[0][1]]) if spans else ""
+    return head[spans[0][0] : spans[0][1]] if spans else ""
+
+
+def _no_cue(first: str) -> bool:
+    """Whether a first sentence surely opens no item (most do not): on ASCII text without a backquote
+    or a ":" (which _RUN_IN needs and every URL holds), which _normalized only folds the spaces of, no
+    office's word (office_of) and no match of _SEQUENCE on it as written (its patterns read a run of
+    spaces as one: the same answer as on the folded text). False when unsure: the full reading follows."""
+    if not first.isascii() or ":" in first or "`" in first:
+        return False
+    low = first.lower()
+    for n in _OFFICE_NEEDLES:
+        if n in low:
+            return False
+    return _SEQUENCE.match(first) is None
 
 
 def _date_line(text: str) -> bool:
@@ -381,7 +400,10 @@ def heading_title(text: str) -> str:
 
 def _cue(p: Paragraph) -> tuple[str, str | None] | None:
     """(title, office key) when paragraph `p` opens an item by its words."""
-    first = _first_sentence(p)
+    raw = _first_raw(p)
+    if _no_cue(raw):
+        return None
+    first = _normalized(raw)
     if not first:
         return None
     office = office_of(first)

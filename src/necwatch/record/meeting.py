@@ -27,7 +27,7 @@ from necwatch.normalize import (
     normalized_text,
 )
 from necwatch.record.model import Meeting, Paragraph
-from necwatch.record.text import folds_as_ascii
+from necwatch.record.text import lower_keeps_words
 
 BODY_DATE_WINDOW = timedelta(days=120)
 """A body date counts as the meeting only if it falls this far (or less) before publication."""
@@ -246,16 +246,27 @@ _FUTURE_NEEDLES = ("next", "will", "due")
 _MEETING_NEEDLES = ("met", "meet", "took", "held", "away", "nec", "national")
 
 
-def _may_match(sentence: str, pattern: re.Pattern[str], needles: tuple[str, ...]) -> bool:
-    if folds_as_ascii(sentence):
-        low = sentence.lower()
-        if not any(n in low for n in needles):
-            return False
+def _may_match(
+    sentence: str, pattern: re.Pattern[str], needles: tuple[str, ...], low: str | None = None
+) -> bool:
+    """pattern.search(sentence), after substring tests of `needles` in `low` (the sentence
+    lower-cased; None when lower() may lose a word the pattern matches: see lower_keeps_words)."""
+    if low is not None and not any(n in low for n in needles):
+        return False
     return pattern.search(sentence) is not None
 
 
-def _sentence_dates(sentence: str, offset: int, published: date | None) -> list[_Candidate]:
+def _lowered(sentence: str) -> str | None:
+    return sentence.lower() if lower_keeps_words(sentence) else None
+
+
+def _sentence_dates(
+    sentence: str, offset: int, published: date | None, low: str | None = None
+) -> list[_Candidate]:
+    """The dates of one sentence (`low`: as _may_match; computed here when not given)."""
     out: list[_Candidate] = []
+    if low is None:
+        low = _lowered(sentence)
 
     def add(at: int, iso: str | None) -> None:
         if iso is None:
@@ -268,14 +279,14 @@ def _sentence_dates(sentence: str, offset: int, published: date | None) -> list[
     if published is not None and ("'s" in sentence or "s'" in sentence):
         for m in _POSSESSIVE.finditer(sentence):
             add(m.start(), _relative(m.group("rel"), m.group("last"), m.group("wd"), published))
-    if _may_match(sentence, _FUTURE, _FUTURE_NEEDLES):
+    if _may_match(sentence, _FUTURE, _FUTURE_NEEDLES, low):
         return out
     if _DIGIT.search(sentence) and _NOUN_HINT.search(sentence):
         for pattern in _DATE_PATTERNS[:2]:
             for m in pattern.finditer(sentence):
                 if _DATE_NOUN.match(sentence, m.end()) and (found := _match_to_found(m)):
                     add(m.start(), _iso(found, published))
-    if not _may_match(sentence, _MEETING_WORD, _MEETING_NEEDLES):
+    if not _may_match(sentence, _MEETING_WORD, _MEETING_NEEDLES, low):
         return out
     for on in _ON_DATE.finditer(sentence):
         add(on.start(), _after_on(sentence, on.end(), published))
@@ -294,9 +305,13 @@ def _body_meeting_dates(body: str, published: date | None) -> Iterator[_Candidat
     more than BODY_DATE_WINDOW before it. Relative dates need the publication date.
     """
     start = 0
+    # the body lower-cased once for every sentence's gates (a slice of it holds the same ASCII words
+    # as the slice lower-cased: lower() keeps each character's place, see lower_keeps_words)
+    low = body.lower() if lower_keeps_words(body) else None
     for sep in (*_SENTENCE.finditer(body), None):
         end = sep.start() if sep else len(body)
-        yield from sorted(_sentence_dates(body[start:end], start, published), key=lambda c: c.at)
+        s_low = low[start:end] if low is not None else None
+        yield from sorted(_sentence_dates(body[start:end], start, published, s_low), key=lambda c: c.at)
         start = sep.end() if sep else len(body)
 
 

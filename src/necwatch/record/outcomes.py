@@ -95,6 +95,8 @@ for _form in sorted(VERBS, key=len, reverse=True):
     _rest = _form[len(_first) :]  # "" or " forward", "-off"
     _tail = re.compile(re.escape(_rest).replace("\\ ", r"\s+") + r"\b", re.IGNORECASE) if _rest else None
     _BY_FIRST.setdefault(_first, []).append((_form, _tail))
+# the first words of the verbs of outcome: a text none of whose words is one holds no verb_matches
+FIRST_WORDS = frozenset(_BY_FIRST)
 
 
 # each first word alone, as _TOKEN would read it (a whole run of ASCII letters, any case)
@@ -104,12 +106,18 @@ _FIRST_AT = {
 }
 
 
-def verb_matches(s: str) -> list[tuple[int, int, str]]:
+def verb_matches(s: str, firsts: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
     """(start, end, form) of every verb of outcome in `s`: on ASCII text one findall and a set test give
     the first words present, and a literal search of each finds where (a 70-way case-insensitive
-    alternation, or a loop over every word, costs many times more on long text)."""
+    alternation, or a loop over every word, costs many times more on long text). `firsts`, when given,
+    replaces the findall: `s` folds as ASCII and every first word it holds is in `firsts` (the words of
+    the paragraph it is a sentence of; a word it does not hold finds no match)."""
     out: list[tuple[int, int, str]] = []
-    if folds_as_ascii(s):
+    if firsts is not None:
+        if not firsts:
+            return out
+        found = sorted((m.start(), m.end(), w) for w in firsts for m in _FIRST_AT[w].finditer(s))
+    elif folds_as_ascii(s):
         present = _BY_FIRST.keys() & set(_TOKEN.findall(s.lower()))
         if not present:
             return out  # most sentences hold no such word

@@ -28,7 +28,8 @@ from rapidfuzz.distance import Levenshtein
 
 from necwatch.record.model import Paragraph, PersonMention
 from necwatch.record.roster import _HONORIFICS, _SUFFIXES, OFFICE_ROLES, Roster, fold, on_date, words
-from necwatch.record.text import folds_as_ascii, sentences
+from necwatch.record.scan import scan
+from necwatch.record.text import lower_keeps_words, sentences
 
 
 @dataclass(frozen=True)
@@ -751,10 +752,12 @@ def _title_matches(text: str) -> Iterator[re.Match[str]]:
     (at every word boundary it tries six determiners, seven prefixes and nine titles): on text that
     folds as ASCII, the title words are found by substring search in the lower-cased text and the
     regex runs only from a little before each, over a bounded stretch."""
-    if not folds_as_ascii(text):
-        yield from _TITLE.finditer(text)
-        return
-    low = text.lower()
+    low = scan(text).low
+    if low is None:
+        if not lower_keeps_words(text):
+            yield from _TITLE.finditer(text)
+            return
+        low = text.lower()
     cands: list[int] = []
     for needle in _TITLE_NEEDLES:
         i = low.find(needle)
@@ -790,11 +793,15 @@ def _title_matches(text: str) -> Iterator[re.Match[str]]:
 
 
 def _may_name_office(text: str) -> bool:
-    """Whether `text` may hold a match of _TITLE: substring tests on ASCII text, where lower() folds
-    case as re.IGNORECASE does (a regex search is ten times slower); the regex itself otherwise."""
-    if not folds_as_ascii(text):
-        return _TITLE_WORD.search(text) is not None
-    low = text.lower()
+    """Whether `text` may hold a match of _TITLE: substring tests on the paragraph's lower-cased text,
+    which holds every title word the regex would find (a regex search is ten times slower, several
+    times more on text with a non-ASCII letter); the regex itself on the rare text where lower() does
+    not (lower_keeps_words)."""
+    low = scan(text).low
+    if low is None:
+        if not lower_keeps_words(text):
+            return _TITLE_WORD.search(text) is not None
+        low = text.lower()
     if "leader" in low or "secretary" in low or "treasurer" in low or "chair" in low or "prime" in low:
         return True
     return "gen" in low and _TITLE_WORD.search(text) is not None

@@ -29,6 +29,19 @@ def folds_as_ascii(text: str) -> bool:
     return text.isascii() or _FOLD_UNSAFE.search(text) is None
 
 
+# The characters outside ASCII that re.IGNORECASE matches with an ASCII letter (every code point
+# checked): İ ı ſ K. İ is also the only character that lower() turns into two.
+_FOLDS_WITH_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def lower_keeps_words(text: str) -> bool:
+    """Whether `text.lower()` holds every ASCII word a case-insensitive pattern matches in `text`, at the
+    same offsets: unless the text holds one of the four characters above. Weaker than folds_as_ascii
+    (other letters may be there: "café"), it is enough for a substring test before a regex (a gate),
+    which then runs on non-ASCII sentences too, instead of the regex alone."""
+    return text.isascii() or _FOLDS_WITH_ASCII.search(text) is None
+
+
 def paragraph_id(text: str) -> str:
     """An id from the paragraph's own text, so it survives edits elsewhere in the report."""
     return "p" + hashlib.blake2b(" ".join(text.split()).encode(), digest_size=5).hexdigest()
