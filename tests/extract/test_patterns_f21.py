@@ -51,7 +51,8 @@ def test_a_date_glued_after_the_name_comes_off() -> None:
 
 
 def test_a_bylines_furniture_is_never_a_name() -> None:
-    for furniture in ("View Author Page", "Author Page", "View all posts", "About the author"):
+    furnitures = ("View Author Page", "Author Page", "View all posts", "About the author", "See All Articles")
+    for furniture in (*furnitures, "Subscribe to RSS"):
         assert clean_name(furniture) is None, furniture
     assert clean_name("View all posts by Jane Roe") == "Jane Roe"
     assert clean_name("Staff") == "Staff"  # a house byline is what the page shows

@@ -166,7 +166,8 @@ _FURNITURE = frozenset(
     {
         "by", "von", "par", "por", "door", "posted", "written", "published", "view", "see", "all", "more",
         "posts", "articles", "stories", "author", "authors", "author's", "page", "profile", "bio", "about",
-        "the", "this", "follow", "read", "full", "website", "contact",
+        "the", "this", "follow", "read", "full", "website", "contact", "subscribe", "to", "rss", "feed",
+        "email", "send", "share",
     }
 )  # fmt: skip
 
