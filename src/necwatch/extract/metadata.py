@@ -375,6 +375,9 @@ def byline(tree: LexborHTMLParser) -> str | None:
     scope = post_scope(tree)
     for where in (scope, tree) if scope is not tree else (tree,):
         for node in own_nodes(where, BYLINE):
+            names = _link_names(node) if node.tag != "a" else None
+            if names:
+                return names
             name = clean_name(_text(node))
             if name and looks_like_name(name) and (node.tag != "a" or _named(node, name)):
                 return name
@@ -387,6 +390,30 @@ def byline(tree: LexborHTMLParser) -> str | None:
             if name and looks_like_name(name) and name_shaped(name):
                 return name
     return lead_byline(scope)
+
+
+_JOINERS = re.compile(r"[\s,&]+|\band\b|\bund\b|\bet\b|\by\b", re.IGNORECASE)
+
+
+def _link_names(node: LexborNode) -> str | None:
+    """A byline whose own words are only its wording ("By", "By … and …") and whose names are its
+    links → the names, joined with ", " as JSON-LD's lists are ("Ann Able, Ben Baker"); None when
+    the byline says more than that (a date, a role) or its links are not names."""
+    links = node.css("a")
+    if not links or len(links) > 6:
+        return None
+    names = []
+    rest = _text(node) or ""
+    for link in links:
+        text = _text(link) or ""
+        name = clean_name(text)
+        if not name or not looks_like_name(name) or not name_shaped(name) or text not in rest:
+            return None
+        names.append(name)
+        rest = rest.replace(text, " ", 1)
+    if clean_name(_JOINERS.sub(" ", rest)) is not None:
+        return None  # words besides the byline's wording and the names
+    return ", ".join(dict.fromkeys(names))
 
 
 def lead_byline(scope: LexborHTMLParser | LexborNode) -> str | None:

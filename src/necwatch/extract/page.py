@@ -243,8 +243,9 @@ def extract_post(
         platform=platform,
         title=title,
         title_raw=title_served if title_served and title_served != title else None,
-        # JSON-LD names are clean already, one by one ("Ann Able, Ben Baker" is two authors)
-        author=(author if fields["author"].method == "json-ld" else clean_name(author))
+        # JSON-LD's and the byline's names are clean already, one by one ("Ann Able, Ben Baker" is
+        # two authors: a JSON-LD list, or a byline's links)
+        author=(author if fields["author"].method in ("json-ld", "byline") else clean_name(author))
         if isinstance(author, str)
         else None,
         published_at=published,

@@ -137,6 +137,7 @@ def strip_bidi(text: str) -> str:
 # a one-word preposition followed by a colon ("by: Jane Roe", "von: Jana Beispiel") is always a label.
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:view|see)\s+all\s+(?:posts|articles)\s+by|(?:posted|written|published|authored)\s+by|"
+    r"(?:posted|written|published)\s+[\w ,.'/-]{1,40}?\s+by\s|"  # "Posted 24th March 2015 by Unknown"
     r"(?:by|von|par|por|door|przez|di|da|av|af|od)\s*:|author:|posté\s+par|publié\s+par|écrit\s+par|veröffentlicht\s+von|geschrieben\s+von|"
     r"verfasst\s+von|autor(?:in)?:|publicado\s+por|escrito\s+por|pubblicato\s+da|scritto\s+da|"
     r"geplaatst\s+door|opublikowano\s+przez|postat\s+av|skrevet\s+af|eingestellt\s+von|gepostet\s+von|"
@@ -147,6 +148,28 @@ _BYLINE_PREFIX = re.compile(
 # lower-case preposition (or "By") followed by a capitalised name.
 _BYLINE_WORD = re.compile(r"^(?:[Bb]y|BY|par|von|por|door|przez)\s+(?=[^\W\d_])(?=\w*[A-ZÀ-Þ])")
 _BYLINE_SUFFIX = re.compile(r"\s*(?:@|\bat\b|\bon\b|\||·|—|–|,).*$", re.IGNORECASE)
+
+
+# A date printed after the name in the same element ("Laura E. Adkins December 28", "Jane Roe 28
+# December 2012", "Jane Roe Sept. 10" — the ", 2011" is already cut): a month with a day beside it,
+# at the end, after at least one word. A month alone stays ("Theresa May", "April Jones" keep theirs).
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE_TAIL = re.compile(
+    rf"(?<=\S)\s+(?:{_MONTH}\s+{_DAY}|{_DAY}\s+{_MONTH})(?:\s+(?:19|20)\d{{2}})?$", re.IGNORECASE
+)
+# Words of a byline's furniture: a text made only of these is a label or a link, never a name.
+_FURNITURE = frozenset(
+    {
+        "by", "von", "par", "por", "door", "posted", "written", "published", "view", "see", "all", "more",
+        "posts", "articles", "stories", "author", "authors", "author's", "page", "profile", "bio", "about",
+        "the", "this", "follow", "read", "full", "website", "contact", "subscribe", "to", "rss", "feed",
+        "email", "send", "share",
+    }
+)  # fmt: skip
 
 
 def clean_name(text: str | None) -> str | None:
@@ -160,4 +183,7 @@ def clean_name(text: str | None) -> str | None:
         name = _BYLINE_PREFIX.sub("", name).strip(" :")
         name = _BYLINE_WORD.sub("", name) if name[:1].islower() or name[:3].lower() == "by " else name
     name = _BYLINE_SUFFIX.sub("", name).strip(" :")
-    return name or None
+    name = _DATE_TAIL.sub("", name).strip(" :")
+    if not name or all(w.strip(".,:'’").casefold() in _FURNITURE for w in name.split()):
+        return None  # "By" alone (the names were in links), "View Author Page", "View all posts"
+    return name

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 _SEP = re.compile(r"\s+(?:[|–—·»«›‹]|-{1,2}|::)\s+|:\s+")
+_SITE_SEPS = frozenset({"|", "–", "—", "-", "·"})  # the separators a site's name follows
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _ALNUM = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -105,12 +106,18 @@ def site_names(tree: LexborHTMLParser, url: str) -> set[str]:
                 ):
                     names.add(_key(item["name"]))
                 stack.extend(v for v in item.values() if isinstance(v, dict | list))
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    labels = host.split(".")
-    if len(labels) >= 2:  # "thehill.com" → thehill, "www.ok.co.uk" → ok
-        second_level = len(labels) >= 3 and labels[-2] in ("co", "com", "org", "net", "ac", "gov")
-        core = labels[-3] if second_level else labels[-2]
-        names.update((_key(core), _key(".".join(labels[-3 if second_level else -2 :]))))
+    own = [url]  # the page's own address too: a capture or a mirror is read at another host
+    for selector, attr in (('link[rel="canonical"]', "href"), ('meta[property="og:url"]', "content")):
+        node = tree.css_first(selector)
+        if node is not None and (value := node.attributes.get(attr)):
+            own.append(value)
+    for address in own:
+        host = (urlsplit(address.strip()).hostname or "").removeprefix("www.")
+        labels = host.split(".")
+        if len(labels) >= 2:  # "thehill.com" → thehill, "www.ok.co.uk" → ok
+            second_level = len(labels) >= 3 and labels[-2] in ("co", "com", "org", "net", "ac", "gov")
+            core = labels[-3] if second_level else labels[-2]
+            names.update((_key(core), _key(".".join(labels[-3 if second_level else -2 :]))))
     names.discard("")
     return names
 
@@ -140,6 +147,18 @@ def strip_site_name(title: str, names: set[str], *, author: str | None = None) -
     while len(parts) > 1 and is_site(parts[0][0]):
         parts.pop(0)
         changed = True
+    if not changed:  # "Post — Site — The site's tagline": the site's own name, and what follows it
+        cut = next(
+            (
+                i
+                for i in range(len(parts) - 1, 0, -1)
+                if parts[i - 1][1].strip() in _SITE_SEPS and _key(parts[i][0]) in names
+            ),
+            None,
+        )
+        if cut is not None:
+            parts = parts[:cut]
+            changed = True
     if not changed:
         return title
     return "".join(text + sep for text, sep in parts[:-1]) + parts[-1][0]
