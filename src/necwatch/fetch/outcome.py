@@ -116,26 +116,22 @@ def log_failure(
     debug for robots.txt and for probes (paths asked on purpose). So is an archive capture's
     soft-error page (`capture`): what the site showed when it was captured."""
     shown = capture and error.kind in ("unavailable", "challenge")
+    args: tuple[object, ...]
     answer = error.kind in ("not_found", "gone")
     if shown:
-        log.info(
-            "capture is no post page (an answer, not a fault): %s",
-            error,
-            extra={
-                "source": source,
-                "url": url,
-                "status": error.status,
-                "attempts": error.attempts,
-                "kind": error.kind,
-            },
-        )
-        return
-    log.log(
-        logging.DEBUG if robots or (probe and answer) else logging.INFO if answer else logging.WARNING,
+        level, message, args = logging.INFO, "capture is no post page (an answer, not a fault): %s", (error,)
+    elif answer:
         # an answer is worded as one: the demo's three (a feed path and an API the snapshot lacks,
         # the removed post) must not read as breakage
-        "not there (HTTP %s, an answer, not a fault): %s" if answer else "fetch failed: %s",
-        *((error.status, url) if answer else (error,)),
+        level = logging.DEBUG if robots or probe else logging.INFO
+        message, args = "not there (HTTP %s, an answer, not a fault): %s", (error.status, url)
+    else:
+        level = logging.DEBUG if robots else logging.WARNING
+        message, args = "fetch failed: %s", (error,)
+    log.log(
+        level,
+        message,
+        *args,
         extra={
             "source": source,
             "url": url,

@@ -827,15 +827,7 @@ class Backfill:
             return
         self.store.apply(ops)
         provenance = [
-            {
-                "report_id": op.row["report_id"],
-                "version": op.row["version"],
-                "origin": "archive",
-                "captured_at": row.captured_at.isoformat(timespec="seconds"),
-                "original_url": row.original,
-                "archive_url": replay_url(self.archive, row.timestamp, row.original),
-                "digest": row.digest,
-            }
+            {"report_id": op.row["report_id"], "version": op.row["version"], **self._origin(row)}
             for op in ops
             if isinstance(op, NewReportVersion)
         ]
@@ -1022,19 +1014,21 @@ class Backfill:
         """Each comment version written from a capture (a page printing it, a comment feed) records
         that capture (migration 20); the summary counts the new comments."""
         self.store.add_comment_provenance(
-            {
-                "comment_id": op.row["comment_id"],
-                "version": op.row["version"],
-                "origin": "archive",
-                "captured_at": row.captured_at.isoformat(timespec="seconds"),
-                "original_url": row.original,
-                "archive_url": replay_url(self.archive, row.timestamp, row.original),
-                "digest": row.digest,
-            }
+            {"comment_id": op.row["comment_id"], "version": op.row["version"], **self._origin(row)}
             for op in ops
             if isinstance(op, NewCommentVersion)
         )
         self.summary.comments += sum(1 for op in ops if isinstance(op, NewComment))
+
+    def _origin(self, row: CdxRow) -> dict[str, Any]:
+        """Where a version's text came from: this capture (a report's or a comment's provenance)."""
+        return {
+            "origin": "archive",
+            "captured_at": row.captured_at.isoformat(timespec="seconds"),
+            "original_url": row.original,
+            "archive_url": replay_url(self.archive, row.timestamp, row.original),
+            "digest": row.digest,
+        }
 
     # -- recovery ---------------------------------------------------------------------------
     def _mark_pre_watch(self, url: str, rows: Sequence[CdxRow], ops: Sequence[Intent], reason: str) -> None:
