@@ -153,6 +153,10 @@ def test_furniture_and_job_titles_are_not_names() -> None:
     furniture = ("Follow Author", "Submitted", "CH Contributor", "Last Updated: January 7", "About the")
     for text in furniture:
         assert not name_shaped(text)
+    for link in ("→ Learn More", "Read the series ★", "© Example Media"):  # no name holds a symbol
+        assert not name_shaped(link)
+    for name in ("Shaan Puri & Ben Levy", "Ursula von der Leyen", "rmb8090", "Siân O’Neill"):
+        assert name_shaped(name)
 
 
 def test_analytics_meta_names_come_after_the_visible_byline() -> None:
@@ -209,3 +213,11 @@ def test_a_site_named_by_its_domain_is_also_called_by_its_name() -> None:
     assert extract_post(html, "https://games.example/blog/post/fff-282").title == (
         "Friday notes #282 - the NEC in sight"
     )
+
+
+def test_a_byline_box_holding_a_link_with_an_arrow_gives_no_name() -> None:
+    """A theme's byline box whose only link is a call to action ("→ Learn More"): not an author."""
+    from necwatch.extract.metadata import looks_like_name
+
+    assert not looks_like_name("→ Learn More") and not looks_like_name("© Example Media")
+    assert looks_like_name("Shaan Puri & Ben Levy") and looks_like_name("da]v[ax")

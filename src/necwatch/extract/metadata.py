@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -455,9 +456,12 @@ _NOT_NAME_WORDS = frozenset(
 def name_shaped(text: str) -> bool:
     """A person's or a user's name: one token ("admin", "rmb8090"), or words that each begin with a
     capital (name particles aside: "Ursula von der Leyen"); not "About the author", "More posts",
-    "Follow Author", "Last Updated: January 7"."""
+    "Follow Author", "Last Updated: January 7", "→ Learn More" (no name holds a symbol: arrows,
+    ©, ★)."""
     words = text.split()
     if ":" in text or any(w.strip(".,'’").casefold() in _NOT_NAME_WORDS for w in words):
+        return False
+    if any(unicodedata.category(c) in ("Sm", "So") for c in text):
         return False
     if len(words) == 1:
         return any(c.isalnum() for c in words[0])
@@ -479,4 +483,6 @@ def looks_like_name(text: str) -> bool:
     """One to five words, no date or time in it, not a sentence: a byline or a user name
     ("rmb8090"), not the author box's biography or "Posted on 5 May 2019"."""
     words = text.split()
+    if any(unicodedata.category(c) in ("Sm", "So") for c in text):
+        return False  # no name holds a symbol: "→ Learn More", "© Example Media", "★ Top writer"
     return 0 < len(words) <= 5 and not _DATE_OR_TIME.search(text) and not text.endswith((".", "!", "?"))
