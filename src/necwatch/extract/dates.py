@@ -14,9 +14,10 @@ later `astimezone(UTC)` raises OverflowError and one bad date fails (or drops) o
 from __future__ import annotations
 
 import email.utils
+
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -111,7 +112,16 @@ def parse_any(text: str, *, default_tz: ZoneInfo | None = None) -> datetime:
 def _month(name: str, text: str) -> int:
     """An English month name or its abbreviation ("Jan", "Sept", "September") → 1-12, by the
     standard library's C-locale names (no table of our own); other languages go to dateparser."""
-    word = name.lower().rstrip(".")
+    month = _month_number(name.lower().rstrip("."))
+    if month is None:
+        raise ValueError(f"unknown month {name!r} in {text!r}")
+    return month
+
+
+@lru_cache(maxsize=256)
+def _month_number(word: str) -> int | None:
+    """`strptime` is slow (a lock and a locale lookup a call) and a page prints a few month names
+    many times (every comment's date): each word is looked up once."""
     for fmt, probe in (("%B", word), ("%b", word[:3])):
         try:
             month = datetime.strptime(probe, fmt).month
@@ -119,7 +129,7 @@ def _month(name: str, text: str) -> int:
             continue
         if fmt == "%B" or _FULL[month - 1].startswith(word):
             return month
-    raise ValueError(f"unknown month {name!r} in {text!r}")
+    return None
 
 
 def _date_from(m: re.Match[str], text: str) -> date:
