@@ -14,7 +14,6 @@ later `astimezone(UTC)` raises OverflowError and one bad date fails (or drops) o
 from __future__ import annotations
 
 import email.utils
-
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
