@@ -669,23 +669,12 @@ class Backfill:
             judged = judge(
                 c.url, 200, None, c.mimetype, c.body, tz=self.tz, default_author=self.source.author
             )
-            if judged.post is None:
-                continue
-            row = _row_of(c)
-            ops = self._track(url, row, judged, technical=True, keep_removed=True)
-            with self.store.transaction():
-                self._apply(ops, row)
+            self._track_again(url, c, judged)
         # posts whose text came from a captured feed or listing page: read from that capture again
         for url, c in self.store.entry_captures(self.source.name):
             if url in latest:
                 continue  # its own page was captured too: read above
-            judged = self._reread(url, c)
-            if judged.post is None:
-                continue
-            row = _row_of(c)
-            ops = self._track(url, row, judged, technical=True, keep_removed=True)
-            with self.store.transaction():
-                self._apply(ops, row)
+            self._track_again(url, c, self._reread(url, c))
         return self.summary.versions - before
 
     def reextract_recovered(self) -> int:
@@ -700,16 +689,19 @@ class Backfill:
             origin = self.store.latest_provenance(recovery["report_id"]) if recovery["report_id"] else None
             capture = self.store.archive_capture(origin["digest"]) if origin and origin["digest"] else None
             url = self.store.post_url(recovery["post_id"])
-            if capture is None or url is None:
-                continue
-            judged = self._reread(url, capture)
-            if judged.post is None:
-                continue
-            row = _row_of(capture)
-            ops = self._track(url, row, judged, technical=True, keep_removed=True)
-            with self.store.transaction():
-                self._apply(ops, row)
+            if capture is not None and url is not None:
+                self._track_again(url, capture, self._reread(url, capture))
         return self.summary.versions - before
+
+    def _track_again(self, url: str, capture: StoredCapture, judged: Judged) -> None:
+        """A stored capture read again by a changed extractor: a technical version (no alert) with
+        that capture's provenance; a removed post stays removed."""
+        if judged.post is None:
+            return
+        row = _row_of(capture)
+        ops = self._track(url, row, judged, technical=True, keep_removed=True)
+        with self.store.transaction():
+            self._apply(ops, row)
 
     def _reread(self, url: str, capture: StoredCapture) -> Judged:
         """The post at `url` as a stored capture gives it again, by what the capture was: a page
