@@ -941,6 +941,12 @@ async def meetings_page(datasette: Any, request: Any, send: Any) -> Any:
 
 # -- a person ---------------------------------------------------------------------------------------
 _PERSON_LIMIT = 500
+# The reports a person wrote, newest first: on the person page and in the person's feed.
+_PERSON_REPORTS = """(select json_group_array(json_object('report_id', id, 'title', title,
+     'published_at', coalesce(published_at, first_seen_at),
+     'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
+   from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
+     order by published_at desc limit {limit})) as nw_reports"""
 # A person's mentions and statements read, the most recently recorded first (idx_mentions_person_id
 # and idx_statements_person_id walked backwards, then stopped): a party leader named in 50,000
 # reports costs what one named in 2,000 does; the page shows the latest 500 lines of each section.
@@ -995,11 +1001,7 @@ PERSON_SQL = f"""select p.id, p.name,
      {_MEETING_OF.format(r="r")}
      where d.rowid in {_MOVED}
      order by date desc, d.report_id, d.position limit {_PERSON_LIMIT})) as nw_decisions,
-  (select json_group_array(json_object('report_id', id, 'title', title,
-     'published_at', coalesce(published_at, first_seen_at),
-     'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
-   from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
-     order by published_at desc limit {_PERSON_LIMIT})) as nw_reports
+  {_PERSON_REPORTS.format(limit=_PERSON_LIMIT)}
 from people p where p.id = :id"""
 # The feed: its 100 newest entries (by publication) of each kind, their meetings read for those only;
 # no roles, no lines where the person is named (the feed shows neither).
@@ -1031,11 +1033,7 @@ PERSON_FEED_SQL = f"""select p.id, p.name, null as nw_roles, null as nw_meetings
        order by published_at desc, d.report_id, d.position limit {_FEED}) d
      {_MEETING_OF.format(r="d")}
      order by d.published_at desc, d.report_id, d.position)) as nw_decisions,
-  (select json_group_array(json_object('report_id', id, 'title', title,
-     'published_at', coalesce(published_at, first_seen_at),
-     'removed_at', removed_at, 'meeting_date', meeting_date, 'meeting_kind', meeting_kind))
-   from (select * from reports where author = p.name and is_nec_report = 1 and duplicate_of is null
-     order by published_at desc limit {_FEED})) as nw_reports
+  {_PERSON_REPORTS.format(limit=_FEED)}
 from people p where p.id = :id"""
 
 
