@@ -95,16 +95,8 @@ def _stated(node: LexborNode | None, stamp: datetime, zone: tzinfo, order: str) 
     statement wins, in that zone's offset (the same instant keeps its seconds; the same wall time
     takes the printed zone). A printed time that is neither keeps the attribute: generic names
     such as "ET" have one offset in the table, wrong half the year."""
-    if node is None:
-        return stamp
-    text = " ".join(node.text(deep=True, separator=" ").split())
-    if not text or len(text) > 120 or split_zone(text)[1] is None:
-        return stamp
-    try:
-        said = parse_words(text, zone, order=order)
-    except ValueError:
-        return stamp
-    if not isinstance(said, datetime) or said.tzinfo is None:
+    said = _printed_with_zone(node, zone, order) if node is not None else None
+    if said is None or said.tzinfo is None:
         return stamp
     if abs(said - stamp) < timedelta(minutes=1):
         return stamp.astimezone(said.tzinfo)  # the same instant, in the printed zone
